@@ -1,0 +1,78 @@
+#include "apps/cli/cli.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+
+namespace custody::cli {
+
+GlobalOptions& Globals() {
+  static GlobalOptions g;
+  return g;
+}
+
+std::string VaultPath() {
+  if (!Globals().vault.empty()) return Globals().vault;
+  if (const char* v = std::getenv("CUSTODY_VAULT"); v != nullptr && *v != '\0') return v;
+  return "./vault";
+}
+
+int ExitCodeFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return 0;
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kOutOfRange: return 3;
+    case StatusCode::kNotFound: return 4;
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kUnavailable: return 5;
+    case StatusCode::kDataLoss: return 6;
+    case StatusCode::kUnauthenticated:
+    case StatusCode::kPermissionDenied: return 7;
+    default: return 1;
+  }
+}
+
+static int& ExitCode() {
+  static int code = 0;
+  return code;
+}
+
+int LastExitCode() { return ExitCode(); }
+
+void SetAction(CLI::App* sub, std::function<Status()> fn) {
+  sub->callback([fn = std::move(fn)]() {
+    Status s = fn();
+    if (!s.ok()) {
+      if (Globals().json) {
+        nlohmann::json j = {{"error", {{"code", std::string(StatusCodeName(s.code()))},
+                                       {"message", s.message()}}}};
+        std::cout << j.dump() << std::endl;
+      }
+      std::cerr << "custody: " << s.message() << std::endl;
+      ExitCode() = ExitCodeFor(s.code());
+    }
+  });
+}
+
+void PrintJson(const nlohmann::json& j) {
+  std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+}
+
+bool ShowProgress() { return !Globals().quiet && !Globals().json && ::isatty(2) == 1; }
+
+static std::map<std::string, RegisterFn>& Registry() {
+  static std::map<std::string, RegisterFn> r;
+  return r;
+}
+
+Registrar::Registrar(const char* name, RegisterFn fn) { Registry()[name] = fn; }
+
+void RegisterAll(CLI::App& app) {
+  for (auto& [name, fn] : Registry()) fn(app);
+}
+
+}  // namespace custody::cli

@@ -1,0 +1,53 @@
+// Shared plumbing for the custody command line: global options, vault path
+// resolution, output helpers and the mapping from Status to exit codes.
+// Each command group lives in its own *_commands.cc file and registers itself
+// with CUSTODY_REGISTER_COMMANDS, so adding a group never touches main.cc.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+
+#include "custody/base/status.h"
+
+namespace custody::cli {
+
+struct GlobalOptions {
+  std::string vault;     // --vault, else $CUSTODY_VAULT, else ./vault
+  std::string key_file;  // --key-file, else $CUSTODY_KEY_FILE, else the per-user default
+  bool passphrase = false;  // --passphrase: the master key is sealed with a passphrase
+  bool json = false;        // --json: one JSON object on stdout
+  bool quiet = false;       // --quiet: no progress output
+};
+
+GlobalOptions& Globals();
+
+// The vault directory chosen by --vault, $CUSTODY_VAULT or ./vault.
+std::string VaultPath();
+
+// Exit codes (docs/cli.md): 0 ok, 1 internal, 2 usage, 3 invalid input,
+// 4 not found, 5 failed precondition, 6 data loss/tampering, 7 unauthenticated.
+int ExitCodeFor(StatusCode code);
+
+// Sets `sub`'s callback to run `fn`; a non-OK Status is printed to stderr as
+// "custody: <message>" (or as {"error": ...} with --json) and mapped to an exit code.
+void SetAction(CLI::App* sub, std::function<Status()> fn);
+
+// Prints `j` to stdout (pretty for humans is the caller's business; this is
+// the --json path: compact, one line).
+void PrintJson(const nlohmann::json& j);
+
+// True if stderr is a terminal and progress is wanted.
+bool ShowProgress();
+
+using RegisterFn = void (*)(CLI::App&);
+struct Registrar {
+  Registrar(const char* name, RegisterFn fn);
+};
+
+}  // namespace custody::cli
+
+#define CUSTODY_REGISTER_COMMANDS(fn) \
+  static ::custody::cli::Registrar custody_registrar_##fn(#fn, &fn)

@@ -1,0 +1,34 @@
+// The custody binary: parses flags with CLI11 and dispatches to the command
+// groups registered by apps/cli/*_commands.cc.
+#include <iostream>
+
+#include "apps/cli/cli.h"
+
+namespace custody::cli {
+void RegisterAll(CLI::App& app);
+int LastExitCode();
+}  // namespace custody::cli
+
+int main(int argc, char** argv) {
+  using namespace custody::cli;
+  CLI::App app{"custody: chain of custody for training data shared with partners"};
+  app.name("custody");
+  app.require_subcommand(1);
+  app.fallthrough();
+  auto& g = Globals();
+  app.add_option("--vault", g.vault, "vault directory (default $CUSTODY_VAULT, else ./vault)");
+  app.add_option("--key-file", g.key_file,
+                 "master key file (default $CUSTODY_KEY_FILE, else ~/.config/custody/keys/...)");
+  app.add_flag("--passphrase", g.passphrase,
+               "the master key is sealed with a passphrase ($CUSTODY_PASSPHRASE or a prompt)");
+  app.add_flag("--json", g.json, "machine-readable output: one JSON object on stdout");
+  app.add_flag("-q,--quiet", g.quiet, "no progress output");
+  RegisterAll(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  return LastExitCode();
+}

@@ -1,0 +1,44 @@
+# Helpers: custody_add_module, custody_add_test, warnings and sanitizers.
+
+set(CUSTODY_WARNINGS -Wall -Wextra -Wno-missing-field-initializers)
+if(CUSTODY_WERROR)
+  list(APPEND CUSTODY_WARNINGS -Werror)
+endif()
+
+if(CUSTODY_SANITIZE)
+  string(REPLACE "," ";" _san_list "${CUSTODY_SANITIZE}")
+  string(REPLACE ";" "," _san_flag "${_san_list}")
+  add_compile_options(-fsanitize=${_san_flag} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${_san_flag})
+  add_compile_definitions(CUSTODY_SANITIZED=1)
+endif()
+
+# custody_add_module(NAME SOURCES ... DEPS ... [PRIVATE_DEPS ...])
+# Defines library target custody_<NAME>; include root is src/.
+function(custody_add_module name)
+  cmake_parse_arguments(M "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(custody_${name} STATIC ${M_SOURCES})
+  target_include_directories(custody_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_compile_options(custody_${name} PRIVATE ${CUSTODY_WARNINGS})
+  target_link_libraries(custody_${name} PUBLIC ${M_DEPS} PRIVATE ${M_PRIVATE_DEPS})
+endfunction()
+
+# custody_add_test(NAME SOURCES ... DEPS ... [LABELS ...])
+# Each test binary is discovered by gtest_discover_tests and labelled; the
+# test's working directory is the source root so ../shared resolves.
+function(custody_add_test name)
+  cmake_parse_arguments(T "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  if(NOT T_LABELS)
+    set(T_LABELS unit)
+  endif()
+  add_executable(${name} ${T_SOURCES})
+  target_compile_options(${name} PRIVATE ${CUSTODY_WARNINGS})
+  target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE
+    CUSTODY_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    CUSTODY_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  gtest_discover_tests(${name}
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+    PROPERTIES LABELS "${T_LABELS}" SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]"
+    DISCOVERY_TIMEOUT 60)
+endfunction()

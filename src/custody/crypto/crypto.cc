@@ -1,0 +1,252 @@
+#include "custody/crypto/crypto.h"
+
+#include <sodium.h>
+
+#include <cstring>
+
+#include "custody/base/encoding.h"
+
+namespace custody::crypto {
+
+static_assert(sizeof(crypto_hash_sha256_state) <= 128, "sha256 state buffer too small");
+
+Digest Sha256(std::string_view data) {
+  EnsureSodium();
+  Digest d;
+  crypto_hash_sha256(d.data(), reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  return d;
+}
+
+std::string DigestBytes(const Digest& d) {
+  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
+std::string DigestHex(const Digest& d) { return HexEncode(DigestBytes(d)); }
+
+Result<Digest> DigestFromBytes(std::string_view bytes) {
+  if (bytes.size() != kSha256Size) {
+    return InvalidArgumentError("expected a 32-byte SHA-256 hash, found " +
+                                std::to_string(bytes.size()) + " bytes");
+  }
+  Digest d;
+  std::memcpy(d.data(), bytes.data(), kSha256Size);
+  return d;
+}
+
+Sha256Hasher::Sha256Hasher() {
+  EnsureSodium();
+  crypto_hash_sha256_init(reinterpret_cast<crypto_hash_sha256_state*>(state_));
+}
+void Sha256Hasher::Update(std::string_view data) {
+  crypto_hash_sha256_update(reinterpret_cast<crypto_hash_sha256_state*>(state_),
+                            reinterpret_cast<const unsigned char*>(data.data()), data.size());
+}
+Digest Sha256Hasher::Finish() {
+  Digest d;
+  crypto_hash_sha256_final(reinterpret_cast<crypto_hash_sha256_state*>(state_), d.data());
+  return d;
+}
+
+static Status CheckKey(const SecretBytes& key) {
+  if (key.size() != kAeadKeySize) {
+    return InvalidArgumentError("AEAD key must be 32 bytes, found " + std::to_string(key.size()));
+  }
+  return OkStatus();
+}
+
+Result<std::string> AeadSeal(const SecretBytes& key, std::string_view plaintext,
+                             std::string_view ad) {
+  CUSTODY_RETURN_IF_ERROR(CheckKey(key));
+  std::string out(kAeadNonceSize + plaintext.size() + kAeadTagSize, '\0');
+  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  randombytes_buf(o, kAeadNonceSize);
+  unsigned long long clen = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(
+      o + kAeadNonceSize, &clen, reinterpret_cast<const unsigned char*>(plaintext.data()),
+      plaintext.size(), reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), nullptr, o,
+      key.data());
+  out.resize(kAeadNonceSize + clen);
+  return out;
+}
+
+static Status OpenInto(const SecretBytes& key, std::string_view sealed, std::string_view ad,
+                       unsigned char* out) {
+  CUSTODY_RETURN_IF_ERROR(CheckKey(key));
+  if (sealed.size() < kAeadNonceSize + kAeadTagSize) {
+    return DataLossError("sealed data too short (" + std::to_string(sealed.size()) + " bytes)");
+  }
+  const auto* s = reinterpret_cast<const unsigned char*>(sealed.data());
+  unsigned long long mlen = 0;
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+          out, &mlen, nullptr, s + kAeadNonceSize, sealed.size() - kAeadNonceSize,
+          reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), s, key.data()) != 0) {
+    return DataLossError("authentication failed: wrong key or tampered data");
+  }
+  return OkStatus();
+}
+
+Result<std::string> AeadOpen(const SecretBytes& key, std::string_view sealed,
+                             std::string_view ad) {
+  if (sealed.size() < kAeadNonceSize + kAeadTagSize) {
+    return DataLossError("sealed data too short (" + std::to_string(sealed.size()) + " bytes)");
+  }
+  std::string out(sealed.size() - kAeadNonceSize - kAeadTagSize, '\0');
+  // One extra byte so data() is non-null for empty plaintexts.
+  out.reserve(out.size() + 1);
+  CUSTODY_RETURN_IF_ERROR(OpenInto(key, sealed, ad, reinterpret_cast<unsigned char*>(out.data())));
+  return out;
+}
+
+Result<SecretBytes> AeadOpenSecret(const SecretBytes& key, std::string_view sealed,
+                                   std::string_view ad) {
+  if (sealed.size() < kAeadNonceSize + kAeadTagSize) {
+    return DataLossError("sealed key too short (" + std::to_string(sealed.size()) + " bytes)");
+  }
+  SecretBytes out(sealed.size() - kAeadNonceSize - kAeadTagSize);
+  unsigned char dummy;
+  CUSTODY_RETURN_IF_ERROR(OpenInto(key, sealed, ad, out.empty() ? &dummy : out.data()));
+  return out;
+}
+
+Ed25519KeyPair Ed25519Generate() {
+  auto kp = Ed25519FromSeed(SecretBytes::Random(kEd25519SeedSize));
+  CUSTODY_CHECK(kp.ok());
+  return std::move(kp).value();
+}
+
+Result<Ed25519KeyPair> Ed25519FromSeed(const SecretBytes& seed) {
+  if (seed.size() != kEd25519SeedSize) {
+    return InvalidArgumentError("Ed25519 seed must be 32 bytes, found " +
+                                std::to_string(seed.size()));
+  }
+  EnsureSodium();
+  unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+  SecretBytes sk(crypto_sign_SECRETKEYBYTES);
+  crypto_sign_seed_keypair(pk, sk.data(), seed.data());
+  Ed25519KeyPair kp;
+  kp.seed = seed.Clone();
+  kp.public_key.assign(reinterpret_cast<char*>(pk), sizeof(pk));
+  return kp;
+}
+
+Result<std::string> Ed25519Sign(const SecretBytes& seed, std::string_view message) {
+  if (seed.size() != kEd25519SeedSize) {
+    return InvalidArgumentError("Ed25519 seed must be 32 bytes");
+  }
+  EnsureSodium();
+  unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+  SecretBytes sk(crypto_sign_SECRETKEYBYTES);
+  crypto_sign_seed_keypair(pk, sk.data(), seed.data());
+  std::string sig(crypto_sign_BYTES, '\0');
+  crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr,
+                       reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                       sk.data());
+  return sig;
+}
+
+bool Ed25519Verify(std::string_view public_key, std::string_view message,
+                   std::string_view signature) {
+  if (public_key.size() != kEd25519PublicKeySize || signature.size() != kEd25519SignatureSize) {
+    return false;
+  }
+  EnsureSodium();
+  return crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(signature.data()),
+                                     reinterpret_cast<const unsigned char*>(message.data()),
+                                     message.size(),
+                                     reinterpret_cast<const unsigned char*>(public_key.data())) == 0;
+}
+
+Result<SecretBytes> Argon2idDerive(std::string_view passphrase, std::string_view salt,
+                                   const Argon2Params& params, size_t out_size) {
+  if (salt.size() != crypto_pwhash_SALTBYTES) {
+    return InvalidArgumentError("Argon2id salt must be 16 bytes");
+  }
+  EnsureSodium();
+  SecretBytes out(out_size);
+  if (crypto_pwhash(out.data(), out_size, passphrase.data(), passphrase.size(),
+                    reinterpret_cast<const unsigned char*>(salt.data()), params.ops_limit,
+                    static_cast<size_t>(params.mem_limit), crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    return ResourceExhaustedError("Argon2id: not enough memory for the configured cost");
+  }
+  return out;
+}
+
+std::string Prf(const SecretBytes& key, std::string_view data, size_t out_size) {
+  EnsureSodium();
+  CUSTODY_CHECK(key.size() >= crypto_generichash_KEYBYTES_MIN &&
+                key.size() <= crypto_generichash_KEYBYTES_MAX);
+  CUSTODY_CHECK(out_size >= crypto_generichash_BYTES_MIN &&
+                out_size <= crypto_generichash_BYTES_MAX);
+  std::string out(out_size, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), out_size,
+                     reinterpret_cast<const unsigned char*>(data.data()), data.size(), key.data(),
+                     key.size());
+  return out;
+}
+
+uint64_t Prf64(const SecretBytes& key, std::string_view data) {
+  std::string out = Prf(key, data, 16);
+  return DecodeFixed64(out.data());
+}
+
+SecretBytes DeriveKey(const SecretBytes& key, std::string_view purpose, size_t size) {
+  std::string label = "custody-kdf-v1:";
+  label += purpose;
+  std::string out = Prf(key, label, size);
+  SecretBytes s = SecretBytes::FromBytes(out);
+  sodium_memzero(out.data(), out.size());
+  return s;
+}
+
+X25519KeyPair X25519Generate() {
+  EnsureSodium();
+  X25519KeyPair kp;
+  kp.secret_key = SecretBytes(crypto_box_SECRETKEYBYTES);
+  kp.public_key.assign(crypto_box_PUBLICKEYBYTES, '\0');
+  crypto_box_keypair(reinterpret_cast<unsigned char*>(kp.public_key.data()),
+                     kp.secret_key.data());
+  return kp;
+}
+
+Result<std::string> X25519PublicFromSecret(const SecretBytes& sk) {
+  if (sk.size() != crypto_box_SECRETKEYBYTES) {
+    return InvalidArgumentError("X25519 secret key must be 32 bytes, found " +
+                                std::to_string(sk.size()));
+  }
+  EnsureSodium();
+  std::string pk(crypto_box_PUBLICKEYBYTES, '\0');
+  crypto_scalarmult_base(reinterpret_cast<unsigned char*>(pk.data()), sk.data());
+  return pk;
+}
+
+Result<std::string> SealToPublicKey(std::string_view public_key, std::string_view plaintext) {
+  if (public_key.size() != crypto_box_PUBLICKEYBYTES) {
+    return InvalidArgumentError("X25519 public key must be 32 bytes, found " +
+                                std::to_string(public_key.size()));
+  }
+  EnsureSodium();
+  std::string out(plaintext.size() + crypto_box_SEALBYTES, '\0');
+  crypto_box_seal(reinterpret_cast<unsigned char*>(out.data()),
+                  reinterpret_cast<const unsigned char*>(plaintext.data()), plaintext.size(),
+                  reinterpret_cast<const unsigned char*>(public_key.data()));
+  return out;
+}
+
+Result<std::string> OpenSealed(const X25519KeyPair& keys, std::string_view sealed) {
+  if (sealed.size() < crypto_box_SEALBYTES) return DataLossError("sealed box too short");
+  if (keys.public_key.size() != crypto_box_PUBLICKEYBYTES ||
+      keys.secret_key.size() != crypto_box_SECRETKEYBYTES) {
+    return InvalidArgumentError("X25519 key pair has the wrong size");
+  }
+  std::string out(sealed.size() - crypto_box_SEALBYTES, '\0');
+  out.reserve(out.size() + 1);
+  if (crypto_box_seal_open(reinterpret_cast<unsigned char*>(out.data()),
+                           reinterpret_cast<const unsigned char*>(sealed.data()), sealed.size(),
+                           reinterpret_cast<const unsigned char*>(keys.public_key.data()),
+                           keys.secret_key.data()) != 0) {
+    return DataLossError("sealed box did not open: wrong key or tampered data");
+  }
+  return out;
+}
+
+}  // namespace custody::crypto

@@ -1,0 +1,88 @@
+#include "custody/crypto/crypto.h"
+
+#include <gtest/gtest.h>
+
+#include "custody/base/encoding.h"
+
+namespace custody::crypto {
+namespace {
+
+TEST(CryptoTest, Sha256KnownAnswers) {
+  EXPECT_EQ(DigestHex(Sha256("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  Sha256Hasher h;
+  h.Update("a");
+  h.Update("bc");
+  EXPECT_EQ(h.Finish(), Sha256("abc"));
+}
+
+TEST(CryptoTest, Ed25519Rfc8032Test1) {
+  auto seed = SecretBytes::FromBytes(
+      *HexDecode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));
+  auto kp = Ed25519FromSeed(seed);
+  ASSERT_TRUE(kp.ok());
+  EXPECT_EQ(HexEncode(kp->public_key),
+            "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+  auto sig = Ed25519Sign(seed, "");
+  ASSERT_TRUE(sig.ok());
+  EXPECT_EQ(HexEncode(*sig),
+            "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+            "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b");
+  EXPECT_TRUE(Ed25519Verify(kp->public_key, "", *sig));
+  EXPECT_FALSE(Ed25519Verify(kp->public_key, "x", *sig));
+}
+
+TEST(CryptoTest, AeadRoundTripAndTamper) {
+  auto key = SecretBytes::Random(32);
+  auto sealed = AeadSeal(key, "record text", "segment-1");
+  ASSERT_TRUE(sealed.ok());
+  EXPECT_EQ(sealed->find("record text"), std::string::npos);
+  EXPECT_EQ(*AeadOpen(key, *sealed, "segment-1"), "record text");
+  EXPECT_EQ(AeadOpen(key, *sealed, "segment-2").status().code(), StatusCode::kDataLoss);
+  for (size_t i = 0; i < sealed->size(); ++i) {
+    std::string bad = *sealed;
+    bad[i] ^= 1;
+    EXPECT_EQ(AeadOpen(key, bad, "segment-1").status().code(), StatusCode::kDataLoss) << i;
+  }
+  EXPECT_EQ(AeadOpen(SecretBytes::Random(32), *sealed, "segment-1").status().code(),
+            StatusCode::kDataLoss);
+  EXPECT_EQ(AeadOpen(key, sealed->substr(0, 10), "").status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(AeadSeal(SecretBytes::Random(16), "x", "").status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(CryptoTest, Argon2idIsDeterministicPerSalt) {
+  Argon2Params p{1, 8 << 20};
+  std::string salt(16, 's');
+  auto a = Argon2idDerive("correct horse", salt, p);
+  auto b = Argon2idDerive("correct horse", salt, p);
+  auto c = Argon2idDerive("wrong horse", salt, p);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_TRUE(a->Equals(*b));
+  EXPECT_FALSE(a->Equals(*c));
+}
+
+TEST(CryptoTest, PrfIsKeyedAndDeterministic) {
+  auto k1 = SecretBytes::FromBytes(std::string(32, 'k'));
+  auto k2 = SecretBytes::FromBytes(std::string(32, 'j'));
+  EXPECT_EQ(Prf(k1, "x"), Prf(k1, "x"));
+  EXPECT_NE(Prf(k1, "x"), Prf(k2, "x"));
+  EXPECT_NE(Prf64(k1, "x"), Prf64(k1, "y"));
+  EXPECT_FALSE(DeriveKey(k1, "a").Equals(DeriveKey(k1, "b")));
+}
+
+TEST(CryptoTest, SealedBoxOpensOnlyWithRightKey) {
+  auto alice = X25519Generate();
+  auto mallory = X25519Generate();
+  EXPECT_EQ(*X25519PublicFromSecret(alice.secret_key), alice.public_key);
+  auto box = SealToPublicKey(alice.public_key, "release");
+  ASSERT_TRUE(box.ok());
+  EXPECT_EQ(*OpenSealed(alice, *box), "release");
+  EXPECT_EQ(OpenSealed(mallory, *box).status().code(), StatusCode::kDataLoss);
+  std::string bad = *box;
+  bad.back() ^= 0x80;
+  EXPECT_EQ(OpenSealed(alice, bad).status().code(), StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace custody::crypto
