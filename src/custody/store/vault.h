@@ -1,0 +1,122 @@
+// Vault: custody's embedded store, a directory laid out as in
+// docs/formats/vault.md:
+//   custody.toml   settings (log origin, policies)
+//   catalog.db     SQLite catalog (WAL)
+//   keys/          wrapped data keys, the log signing key (wrapped), log.pub
+//   records/       encrypted, zstd-compressed record segments
+//   index/         sketch index files
+//   log/           the custody log (C2SP tlog-tiles)
+// The master key lives outside the vault directory (a 0600 key file, or a
+// passphrase-sealed key file); every other key is wrapped by it.
+// Thread-safety: a Vault is used by one thread at a time; a process holds an
+// exclusive lock on DIR/LOCK while it has the vault open for writing.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "custody/base/clock.h"
+#include "custody/base/env.h"
+#include "custody/base/status.h"
+#include "custody/crypto/secret_bytes.h"
+
+namespace custody::store {
+
+class Catalog;
+
+// How the master key is found and unlocked.
+struct KeyOptions {
+  // Path of the master key file. Empty: $CUSTODY_KEY_FILE, else
+  // $XDG_CONFIG_HOME/custody/keys/<vault-id>.key (~/.config/... by default).
+  std::string key_file;
+  // If set, the key file holds the master key sealed with this passphrase
+  // (Argon2id + XChaCha20-Poly1305) instead of the raw key.
+  std::optional<std::string> passphrase;
+};
+
+struct InitOptions {
+  KeyOptions keys;
+  std::string log_origin;  // empty: "custody.local/<vault-id>"
+  Env* env = nullptr;      // nullptr: Env::Default()
+  Clock* clock = nullptr;  // nullptr: Clock::System()
+};
+
+struct OpenOptions {
+  KeyOptions keys;
+  // Open without unlocking the master key (read-only metadata: listing,
+  // log verification). Operations that need a key then fail kUnauthenticated.
+  bool without_key = false;
+  Env* env = nullptr;
+  Clock* clock = nullptr;
+};
+
+struct VaultConfig {
+  std::string vault_id;    // random, hex; names the default key file
+  std::string log_origin;  // the checkpoint origin line
+  int format_version = 1;
+};
+
+class Vault {
+ public:
+  ~Vault();
+  Vault(const Vault&) = delete;
+  Vault& operator=(const Vault&) = delete;
+
+  // Creates a new vault in `dir` (which must not exist or be empty) and its
+  // master key file. Fails kAlreadyExists if `dir` is a vault already or the
+  // key file exists.
+  static Result<std::unique_ptr<Vault>> Create(const std::string& dir, const InitOptions& options);
+  // Opens an existing vault and unlocks its master key. kNotFound if `dir` is
+  // not a vault; kUnauthenticated for a wrong passphrase or key file.
+  static Result<std::unique_ptr<Vault>> Open(const std::string& dir, const OpenOptions& options);
+
+  const std::string& dir() const { return dir_; }
+  std::string records_dir() const;
+  std::string index_dir() const;
+  std::string log_dir() const;
+  std::string keys_dir() const;
+  const VaultConfig& config() const { return config_; }
+  // The master key file actually used (for messages; never its contents).
+  const std::string& key_file() const { return key_file_; }
+  Env* env() const { return env_; }
+  Clock* clock() const { return clock_; }
+  Catalog& catalog() { return *catalog_; }
+  bool has_master_key() const { return !master_key_.empty(); }
+
+  // The Ed25519 seed of the log signing key (unwrapped with the master key).
+  Result<crypto::SecretBytes> LogSigningSeed() const;
+  // The log's Ed25519 public key (32 bytes), readable without the master key.
+  const std::string& log_public_key() const { return log_public_key_; }
+
+  // Wraps a fresh random 32-byte key under the master key for `purpose`
+  // (e.g. "dataset:7", "mark"), stores it in keys/, and returns it.
+  // kAlreadyExists if a key for `purpose` exists.
+  Result<crypto::SecretBytes> CreateWrappedKey(const std::string& purpose);
+  // Unwraps the key for `purpose`. kNotFound if it was never made, or was
+  // destroyed (see DestroyWrappedKey); kDataLoss if its file is tampered.
+  Result<crypto::SecretBytes> GetWrappedKey(const std::string& purpose) const;
+  // Returns the key for `purpose`, creating it if missing.
+  Result<crypto::SecretBytes> GetOrCreateWrappedKey(const std::string& purpose);
+  // Overwrites and deletes the wrapped key for `purpose`, durably.
+  Status DestroyWrappedKey(const std::string& purpose);
+
+ private:
+  Vault() = default;
+  std::string KeyPath(const std::string& purpose) const;
+
+  std::string dir_;
+  std::string key_file_;
+  VaultConfig config_;
+  Env* env_ = nullptr;
+  Clock* clock_ = nullptr;
+  crypto::SecretBytes master_key_;
+  std::string log_public_key_;
+  std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<Catalog> catalog_;
+};
+
+// The default master key file path for a vault id (documented in the README).
+std::string DefaultKeyFilePath(const std::string& vault_id);
+
+}  // namespace custody::store
