@@ -1,0 +1,317 @@
+#include "custody/store/catalog.h"
+
+#include "custody/store/catalog_schema.h"
+
+namespace custody::store {
+
+std::string_view VersionStateName(VersionState s) {
+  return s == VersionState::kPending ? "pending" : "committed";
+}
+
+Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path, bool create) {
+  CUSTODY_ASSIGN_OR_RETURN(auto db, Db::Open(path, create));
+  auto c = std::unique_ptr<Catalog>(new Catalog(std::move(db)));
+  CUSTODY_RETURN_IF_ERROR(c->Migrate());
+  return c;
+}
+
+Result<int> Catalog::SchemaVersion() {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare("PRAGMA user_version"));
+  CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return InternalError("catalog: no user_version");
+  return static_cast<int>(st.Int(0));
+}
+
+Status Catalog::Migrate() {
+  CUSTODY_ASSIGN_OR_RETURN(int v, SchemaVersion());
+  constexpr int kLatest = static_cast<int>(std::size(kCatalogMigrations));
+  static_assert(kLatest == kCatalogSchemaVersion);
+  if (v > kLatest) {
+    return FailedPreconditionError("catalog schema version " + std::to_string(v) +
+                                   " is newer than this custody supports (" +
+                                   std::to_string(kLatest) + "); upgrade custody");
+  }
+  for (int i = v; i < kLatest; ++i) {
+    CUSTODY_RETURN_IF_ERROR(InTransaction(*db_, [&]() -> Status {
+      CUSTODY_RETURN_IF_ERROR(db_->Exec(kCatalogMigrations[i]));
+      return db_->Exec("PRAGMA user_version = " + std::to_string(i + 1));
+    }));
+  }
+  return OkStatus();
+}
+
+Result<std::optional<std::string>> Catalog::GetMeta(const std::string& key) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare("SELECT value FROM meta WHERE key = ?"));
+  st.Bind(1, key);
+  CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(st.Text(0));
+}
+
+Status Catalog::SetMeta(const std::string& key, const std::string& value) {
+  CUSTODY_ASSIGN_OR_RETURN(
+      auto st, db_->Prepare("INSERT INTO meta(key, value) VALUES (?, ?) "
+                            "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+  st.Bind(1, key).Bind(2, value);
+  return st.Run();
+}
+
+static DatasetInfo ReadDataset(const Stmt& st) {
+  DatasetInfo d;
+  d.id = st.Int(0);
+  d.name = st.Text(1);
+  d.created_at = st.Int(2);
+  if (!st.IsNull(3)) d.shredded_at = st.Int(3);
+  return d;
+}
+
+Result<std::optional<DatasetInfo>> Catalog::FindDataset(const std::string& name) {
+  CUSTODY_ASSIGN_OR_RETURN(
+      auto st, db_->Prepare("SELECT id, name, created_at, shredded_at FROM datasets WHERE name = ?"));
+  st.Bind(1, name);
+  CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<DatasetInfo>();
+  return std::optional<DatasetInfo>(ReadDataset(st));
+}
+
+Result<DatasetInfo> Catalog::GetOrCreateDataset(const std::string& name, int64_t now) {
+  CUSTODY_ASSIGN_OR_RETURN(auto found, FindDataset(name));
+  if (found) return *found;
+  CUSTODY_ASSIGN_OR_RETURN(auto st,
+                           db_->Prepare("INSERT INTO datasets(name, created_at) VALUES (?, ?)"));
+  st.Bind(1, name).Bind(2, now);
+  CUSTODY_RETURN_IF_ERROR(st.Run());
+  DatasetInfo d;
+  d.id = db_->LastInsertId();
+  d.name = name;
+  d.created_at = now;
+  return d;
+}
+
+Result<std::vector<DatasetInfo>> Catalog::ListDatasets() {
+  CUSTODY_ASSIGN_OR_RETURN(
+      auto st, db_->Prepare("SELECT id, name, created_at, shredded_at FROM datasets ORDER BY name"));
+  std::vector<DatasetInfo> out;
+  while (true) {
+    CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back(ReadDataset(st));
+  }
+  return out;
+}
+
+Status Catalog::MarkDatasetShredded(int64_t dataset_id, int64_t now) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st,
+                           db_->Prepare("UPDATE datasets SET shredded_at = ? WHERE id = ?"));
+  st.Bind(1, now).Bind(2, dataset_id);
+  return st.Run();
+}
+
+static constexpr const char* kVersionColumns =
+    "v.id, v.dataset_id, d.name, v.version, v.state, v.created_at, v.records, v.duplicates, "
+    "v.skipped, v.input_bytes, v.stored_bytes, v.first_record_id, v.merkle_root, v.dir, "
+    "v.index_file, v.text_fields, v.sources, v.log_index, d.shredded_at "
+    "FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id ";
+
+static DatasetVersionInfo ReadVersion(const Stmt& st) {
+  DatasetVersionInfo v;
+  v.id = st.Int(0);
+  v.dataset_id = st.Int(1);
+  v.dataset = st.Text(2);
+  v.version = static_cast<int>(st.Int(3));
+  v.state = st.Text(4) == "committed" ? VersionState::kCommitted : VersionState::kPending;
+  v.created_at = st.Int(5);
+  v.records = st.Int(6);
+  v.duplicates = st.Int(7);
+  v.skipped = st.Int(8);
+  v.input_bytes = st.Int(9);
+  v.stored_bytes = st.Int(10);
+  v.first_record_id = static_cast<uint64_t>(st.Int(11));
+  v.merkle_root = st.Text(12);
+  v.dir = st.Text(13);
+  v.index_file = st.Text(14);
+  v.text_fields = st.Text(15);
+  v.sources = st.Text(16);
+  if (!st.IsNull(17)) v.log_index = st.Int(17);
+  if (!st.IsNull(18)) v.shredded_at = st.Int(18);
+  return v;
+}
+
+Result<std::vector<DatasetVersionInfo>> Catalog::ListVersions(int64_t dataset_id,
+                                                              bool include_pending) {
+  std::string sql = std::string("SELECT ") + kVersionColumns + "WHERE (? = 0 OR v.dataset_id = ?)";
+  if (!include_pending) sql += " AND v.state = 'committed'";
+  sql += " ORDER BY d.name, v.version";
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(sql));
+  st.Bind(1, dataset_id).Bind(2, dataset_id);
+  std::vector<DatasetVersionInfo> out;
+  while (true) {
+    CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back(ReadVersion(st));
+  }
+  return out;
+}
+
+Result<DatasetVersionInfo> Catalog::GetVersion(int64_t version_id) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st,
+                           db_->Prepare(std::string("SELECT ") + kVersionColumns + "WHERE v.id = ?"));
+  st.Bind(1, version_id);
+  CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return NotFoundError("dataset version " + std::to_string(version_id) + " not found");
+  return ReadVersion(st);
+}
+
+Result<DatasetVersionInfo> Catalog::VersionOfRecord(uint64_t record_id) {
+  CUSTODY_ASSIGN_OR_RETURN(
+      auto st, db_->Prepare(std::string("SELECT ") + kVersionColumns +
+                            "WHERE v.state = 'committed' AND v.first_record_id <= ? "
+                            "ORDER BY v.first_record_id DESC LIMIT 1"));
+  st.Bind(1, static_cast<int64_t>(record_id));
+  CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (row) {
+    DatasetVersionInfo v = ReadVersion(st);
+    if (record_id < v.first_record_id + static_cast<uint64_t>(v.records)) return v;
+  }
+  return NotFoundError("record " + std::to_string(record_id) + " is not in the vault");
+}
+
+static SegmentInfo ReadSegment(const Stmt& st) {
+  SegmentInfo s;
+  s.version_id = st.Int(0);
+  s.seq = static_cast<int>(st.Int(1));
+  s.first_record_id = static_cast<uint64_t>(st.Int(2));
+  s.count = static_cast<uint32_t>(st.Int(3));
+  s.file = st.Text(4);
+  s.bytes = st.Int(5);
+  return s;
+}
+
+Result<SegmentInfo> Catalog::SegmentOfRecord(uint64_t record_id) {
+  CUSTODY_ASSIGN_OR_RETURN(auto v, VersionOfRecord(record_id));
+  CUSTODY_ASSIGN_OR_RETURN(
+      auto st, db_->Prepare("SELECT version_id, seq, first_record_id, count, file, bytes FROM "
+                            "segments WHERE version_id = ? AND first_record_id <= ? "
+                            "ORDER BY first_record_id DESC LIMIT 1"));
+  st.Bind(1, v.id).Bind(2, static_cast<int64_t>(record_id));
+  CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (row) {
+    SegmentInfo s = ReadSegment(st);
+    if (record_id < s.first_record_id + s.count) return s;
+  }
+  return DataLossError("catalog: no segment holds record " + std::to_string(record_id));
+}
+
+Result<std::vector<SegmentInfo>> Catalog::SegmentsOf(int64_t version_id) {
+  CUSTODY_ASSIGN_OR_RETURN(
+      auto st, db_->Prepare("SELECT version_id, seq, first_record_id, count, file, bytes FROM "
+                            "segments WHERE version_id = ? ORDER BY seq"));
+  st.Bind(1, version_id);
+  std::vector<SegmentInfo> out;
+  while (true) {
+    CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back(ReadSegment(st));
+  }
+  return out;
+}
+
+Result<int> Catalog::NextVersionNumber(int64_t dataset_id) {
+  CUSTODY_ASSIGN_OR_RETURN(
+      auto st, db_->Prepare("SELECT COALESCE(MAX(version), 0) FROM dataset_versions WHERE dataset_id = ?"));
+  st.Bind(1, dataset_id);
+  CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
+  (void)row;
+  return static_cast<int>(st.Int(0)) + 1;
+}
+
+Result<uint64_t> Catalog::PeekNextRecordId() {
+  CUSTODY_ASSIGN_OR_RETURN(auto v, GetMeta("next_record_id"));
+  if (!v) return DataLossError("catalog: meta.next_record_id is missing");
+  return static_cast<uint64_t>(std::stoull(*v));
+}
+
+Result<uint64_t> Catalog::ReserveRecordIds(uint64_t count) {
+  CUSTODY_ASSIGN_OR_RETURN(uint64_t first, PeekNextRecordId());
+  CUSTODY_RETURN_IF_ERROR(SetMeta("next_record_id", std::to_string(first + count)));
+  return first;
+}
+
+Result<int64_t> Catalog::InsertPendingVersion(const DatasetVersionInfo& v,
+                                              const std::vector<SegmentInfo>& segments) {
+  int64_t id = 0;
+  CUSTODY_RETURN_IF_ERROR(InTransaction(*db_, [&]() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(
+        auto st,
+        db_->Prepare("INSERT INTO dataset_versions(dataset_id, version, state, created_at, records, "
+                     "duplicates, skipped, input_bytes, stored_bytes, first_record_id, merkle_root, "
+                     "dir, index_file, text_fields, sources) VALUES "
+                     "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    st.Bind(1, v.dataset_id)
+        .Bind(2, static_cast<int64_t>(v.version))
+        .Bind(3, v.created_at)
+        .Bind(4, v.records)
+        .Bind(5, v.duplicates)
+        .Bind(6, v.skipped)
+        .Bind(7, v.input_bytes)
+        .Bind(8, v.stored_bytes)
+        .Bind(9, static_cast<int64_t>(v.first_record_id))
+        .Bind(10, v.merkle_root)
+        .Bind(11, v.dir)
+        .Bind(12, v.index_file)
+        .Bind(13, v.text_fields)
+        .Bind(14, v.sources);
+    CUSTODY_RETURN_IF_ERROR(st.Run());
+    id = db_->LastInsertId();
+    CUSTODY_ASSIGN_OR_RETURN(
+        auto seg, db_->Prepare("INSERT INTO segments(version_id, seq, first_record_id, count, "
+                               "file, bytes) VALUES (?, ?, ?, ?, ?, ?)"));
+    for (const auto& s : segments) {
+      seg.Bind(1, id)
+          .Bind(2, static_cast<int64_t>(s.seq))
+          .Bind(3, static_cast<int64_t>(s.first_record_id))
+          .Bind(4, static_cast<int64_t>(s.count))
+          .Bind(5, s.file)
+          .Bind(6, s.bytes);
+      CUSTODY_RETURN_IF_ERROR(seg.Run());
+    }
+    // Record ids are reserved in the same transaction, so a rolled-back
+    // version never leaves a gap that another version could collide with.
+    CUSTODY_ASSIGN_OR_RETURN(uint64_t next, PeekNextRecordId());
+    uint64_t end = v.first_record_id + static_cast<uint64_t>(v.records);
+    if (v.first_record_id != next) {
+      return AbortedError("catalog: record ids moved during ingest (expected " +
+                          std::to_string(v.first_record_id) + ", next is " +
+                          std::to_string(next) + ")");
+    }
+    return SetMeta("next_record_id", std::to_string(end));
+  }));
+  return id;
+}
+
+Status Catalog::CommitVersion(int64_t version_id, int64_t log_index) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st,
+                           db_->Prepare("UPDATE dataset_versions SET state = 'committed', "
+                                        "log_index = ? WHERE id = ? AND state = 'pending'"));
+  st.Bind(1, log_index).Bind(2, version_id);
+  CUSTODY_RETURN_IF_ERROR(st.Run());
+  if (db_->Changes() != 1) {
+    return FailedPreconditionError("dataset version " + std::to_string(version_id) +
+                                   " is not pending");
+  }
+  return OkStatus();
+}
+
+Status Catalog::DeletePendingVersion(int64_t version_id) {
+  return InTransaction(*db_, [&]() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(auto s1, db_->Prepare("DELETE FROM segments WHERE version_id = ?"));
+    s1.Bind(1, version_id);
+    CUSTODY_RETURN_IF_ERROR(s1.Run());
+    CUSTODY_ASSIGN_OR_RETURN(
+        auto s2, db_->Prepare("DELETE FROM dataset_versions WHERE id = ? AND state = 'pending'"));
+    s2.Bind(1, version_id);
+    return s2.Run();
+  });
+}
+
+}  // namespace custody::store

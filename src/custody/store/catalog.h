@@ -1,0 +1,107 @@
+// Catalog: the vault's SQLite database (DIR/catalog.db, WAL mode). It holds
+// metadata only — datasets, versions, segment locations, and (from schema v2)
+// partners, members, grants, releases, canaries and incidents — never record
+// text. The schema is versioned; Open() applies pending migrations in one
+// transaction each. Schema: docs/formats/catalog.md.
+// Thread-safety: one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "custody/base/status.h"
+#include "custody/store/sqlite.h"
+
+namespace custody::store {
+
+inline constexpr int kCatalogSchemaVersion = 2;
+
+struct DatasetInfo {
+  int64_t id = 0;
+  std::string name;
+  int64_t created_at = 0;
+  std::optional<int64_t> shredded_at;
+};
+
+enum class VersionState { kPending, kCommitted };
+
+struct DatasetVersionInfo {
+  int64_t id = 0;
+  int64_t dataset_id = 0;
+  std::string dataset;
+  int version = 0;
+  VersionState state = VersionState::kPending;
+  int64_t created_at = 0;
+  int64_t records = 0;       // distinct records stored
+  int64_t duplicates = 0;    // exact duplicates counted, not stored
+  int64_t skipped = 0;       // bad records skipped (--skip-bad)
+  int64_t input_bytes = 0;   // bytes of canonical records
+  int64_t stored_bytes = 0;  // bytes of encrypted segments
+  uint64_t first_record_id = 0;  // record ids are [first, first + records)
+  std::string merkle_root;   // hex RFC 6962 root over the content ids
+  std::string dir;           // version directory, relative to the vault
+  std::string index_file;    // sketch index file, relative to the vault ("" if none)
+  std::string text_fields;   // JSON array of field names; empty array = every string field
+  std::string sources;       // JSON array of input file names
+  std::optional<int64_t> log_index;  // custody log entry that committed it
+  std::optional<int64_t> shredded_at;  // from the dataset
+};
+
+struct SegmentInfo {
+  int64_t version_id = 0;
+  int seq = 0;
+  uint64_t first_record_id = 0;
+  uint32_t count = 0;
+  std::string file;  // relative to the vault
+  int64_t bytes = 0;
+};
+
+class Catalog {
+ public:
+  // Opens (creating if `create`) and migrates the catalog at `path`.
+  static Result<std::unique_ptr<Catalog>> Open(const std::string& path, bool create);
+
+  Db& db() { return *db_; }
+  Result<int> SchemaVersion();
+
+  // Settings in the meta table.
+  Result<std::optional<std::string>> GetMeta(const std::string& key);
+  Status SetMeta(const std::string& key, const std::string& value);
+
+  Result<std::optional<DatasetInfo>> FindDataset(const std::string& name);
+  Result<DatasetInfo> GetOrCreateDataset(const std::string& name, int64_t now);
+  Result<std::vector<DatasetInfo>> ListDatasets();
+  Status MarkDatasetShredded(int64_t dataset_id, int64_t now);
+
+  // Versions of one dataset (or all if dataset_id is 0), oldest first.
+  Result<std::vector<DatasetVersionInfo>> ListVersions(int64_t dataset_id, bool include_pending);
+  Result<DatasetVersionInfo> GetVersion(int64_t version_id);
+  // The committed version holding `record_id`; kNotFound if none.
+  Result<DatasetVersionInfo> VersionOfRecord(uint64_t record_id);
+  Result<SegmentInfo> SegmentOfRecord(uint64_t record_id);
+  Result<std::vector<SegmentInfo>> SegmentsOf(int64_t version_id);
+  Result<int> NextVersionNumber(int64_t dataset_id);
+
+  // Reserves `count` dense record ids and returns the first.
+  Result<uint64_t> ReserveRecordIds(uint64_t count);
+  Result<uint64_t> PeekNextRecordId();
+
+  // Inserts a version in state kPending with its segments (one transaction).
+  Result<int64_t> InsertPendingVersion(const DatasetVersionInfo& v,
+                                       const std::vector<SegmentInfo>& segments);
+  Status CommitVersion(int64_t version_id, int64_t log_index);
+  // Deletes a pending version and its segments (recovery).
+  Status DeletePendingVersion(int64_t version_id);
+
+ private:
+  explicit Catalog(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+  Status Migrate();
+  std::unique_ptr<Db> db_;
+};
+
+std::string_view VersionStateName(VersionState s);
+
+}  // namespace custody::store

@@ -1,0 +1,124 @@
+// The catalog's schema migrations, in order. Migration i (1-based) brings the
+// schema from version i-1 to i. Never edit a released migration; add one.
+// Prose: docs/formats/catalog.md.
+#pragma once
+
+namespace custody::store {
+
+inline constexpr const char* kCatalogMigrations[] = {
+    // v1: the vault — datasets, versions, segments.
+    R"sql(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE datasets (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  shredded_at INTEGER
+);
+CREATE TABLE dataset_versions (
+  id INTEGER PRIMARY KEY,
+  dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+  version INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'committed')),
+  created_at INTEGER NOT NULL,
+  records INTEGER NOT NULL,
+  duplicates INTEGER NOT NULL,
+  skipped INTEGER NOT NULL,
+  input_bytes INTEGER NOT NULL,
+  stored_bytes INTEGER NOT NULL,
+  first_record_id INTEGER NOT NULL,
+  merkle_root TEXT NOT NULL,
+  dir TEXT NOT NULL,
+  index_file TEXT NOT NULL,
+  text_fields TEXT NOT NULL,
+  sources TEXT NOT NULL,
+  log_index INTEGER,
+  UNIQUE (dataset_id, version)
+);
+CREATE INDEX dataset_versions_first ON dataset_versions(first_record_id);
+CREATE TABLE segments (
+  version_id INTEGER NOT NULL REFERENCES dataset_versions(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  first_record_id INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  file TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  PRIMARY KEY (version_id, seq)
+);
+CREATE INDEX segments_first ON segments(first_record_id);
+INSERT INTO meta(key, value) VALUES ('next_record_id', '1');
+)sql",
+    // v2: who holds what — partners, members, grants, releases, canaries, incidents.
+    R"sql(
+CREATE TABLE partners (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  contact TEXT NOT NULL DEFAULT '',
+  contract TEXT NOT NULL DEFAULT '',
+  notes TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'terminated')),
+  created_at INTEGER NOT NULL,
+  changed_at INTEGER NOT NULL
+);
+CREATE TABLE members (
+  id INTEGER PRIMARY KEY,
+  partner_id INTEGER NOT NULL REFERENCES partners(id),
+  name TEXT NOT NULL UNIQUE,
+  email TEXT NOT NULL,
+  public_key TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE TABLE grants (
+  id INTEGER PRIMARY KEY,
+  partner_id INTEGER NOT NULL REFERENCES partners(id),
+  member_id INTEGER REFERENCES members(id),
+  dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+  version_id INTEGER NOT NULL REFERENCES dataset_versions(id),
+  fields TEXT NOT NULL,
+  selection TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  purpose TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE TABLE releases (
+  id INTEGER PRIMARY KEY,
+  grant_id INTEGER NOT NULL REFERENCES grants(id),
+  member_id INTEGER NOT NULL REFERENCES members(id),
+  created_at INTEGER NOT NULL,
+  format TEXT NOT NULL,
+  encrypted INTEGER NOT NULL,
+  records INTEGER NOT NULL,
+  canaries INTEGER NOT NULL,
+  record_bitmap BLOB NOT NULL,
+  bitmap_hash TEXT NOT NULL,
+  params_hash TEXT NOT NULL,
+  file_hash TEXT NOT NULL,
+  out_path TEXT NOT NULL,
+  log_index INTEGER
+);
+CREATE INDEX releases_member ON releases(member_id);
+CREATE TABLE canaries (
+  id INTEGER PRIMARY KEY,
+  release_id INTEGER NOT NULL REFERENCES releases(id),
+  member_id INTEGER NOT NULL REFERENCES members(id),
+  source_record_id INTEGER NOT NULL,
+  sealed BLOB NOT NULL
+);
+CREATE INDEX canaries_source ON canaries(source_record_id);
+CREATE TABLE incidents (
+  id INTEGER PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  title TEXT NOT NULL,
+  trace_json TEXT NOT NULL,
+  records_hash TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  log_index INTEGER
+);
+)sql",
+};
+
+}  // namespace custody::store

@@ -1,0 +1,75 @@
+#include "custody/store/catalog.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include "custody/base/env.h"
+#include "custody/store/catalog_schema.h"
+
+namespace custody::store {
+namespace {
+
+class CatalogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/custody_catalog_test.XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { Env::Default()->RemoveTree(dir_).IgnoreError(); }
+  std::string dir_;
+};
+
+TEST_F(CatalogTest, MigratesV1CatalogKeepingData) {
+  std::string path = dir_ + "/c.db";
+  {
+    // A catalog left at schema v1 by an older custody, holding one dataset.
+    auto db = *Db::Open(path, true);
+    ASSERT_TRUE(db->Exec(kCatalogMigrations[0]).ok());
+    ASSERT_TRUE(db->Exec("PRAGMA user_version = 1").ok());
+    ASSERT_TRUE(db->Exec("INSERT INTO datasets(name, created_at) VALUES ('old', 1)").ok());
+  }
+  auto c = Catalog::Open(path, false);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(*(*c)->SchemaVersion(), kCatalogSchemaVersion);
+  EXPECT_TRUE((*(*c)->FindDataset("old")).has_value());
+  EXPECT_TRUE((*c)->db().Exec("SELECT count(*) FROM partners").ok());
+  // A catalog from a newer custody is refused, not damaged.
+  ASSERT_TRUE((*c)->db().Exec("PRAGMA user_version = 99").ok());
+  c->reset();
+  EXPECT_EQ(Catalog::Open(path, false).status().code(), StatusCode::kFailedPrecondition);
+  // A file that is not SQLite is reported, not trusted.
+  ASSERT_TRUE(Env::Default()->WriteFileAtomically(dir_ + "/junk.db", std::string(4096, 'x')).ok());
+  EXPECT_FALSE(Catalog::Open(dir_ + "/junk.db", false).ok());
+}
+
+TEST_F(CatalogTest, VersionsAndRecordRanges) {
+  auto c = *Catalog::Open(dir_ + "/c.db", true);
+  auto ds = *c->GetOrCreateDataset("gsm8k", 100);
+  EXPECT_EQ(c->GetOrCreateDataset("gsm8k", 200)->id, ds.id);
+  EXPECT_EQ(*c->NextVersionNumber(ds.id), 1);
+  DatasetVersionInfo v;
+  v.dataset_id = ds.id;
+  v.version = 1;
+  v.records = 10;
+  v.first_record_id = *c->PeekNextRecordId();
+  v.text_fields = "[]";
+  v.sources = "[]";
+  SegmentInfo s1{0, 1, v.first_record_id, 6, "a", 1};
+  SegmentInfo s2{0, 2, v.first_record_id + 6, 4, "b", 1};
+  auto id = c->InsertPendingVersion(v, {s1, s2});
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  // Pending versions do not own their records yet.
+  EXPECT_EQ(c->VersionOfRecord(v.first_record_id).status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(c->CommitVersion(*id, 5).ok());
+  EXPECT_FALSE(c->CommitVersion(*id, 5).ok());
+  EXPECT_EQ(c->VersionOfRecord(v.first_record_id + 9)->dataset, "gsm8k");
+  EXPECT_EQ(c->VersionOfRecord(v.first_record_id + 10).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(c->SegmentOfRecord(v.first_record_id + 7)->file, "b");
+  EXPECT_EQ(c->SegmentOfRecord(v.first_record_id + 5)->file, "a");
+  EXPECT_EQ(*c->PeekNextRecordId(), v.first_record_id + 10);
+  EXPECT_EQ(*c->NextVersionNumber(ds.id), 2);
+}
+
+}  // namespace
+}  // namespace custody::store
