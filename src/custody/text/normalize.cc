@@ -1,0 +1,196 @@
+#include "custody/text/normalize.h"
+
+#include <utf8proc.h>
+
+#include <cstdlib>
+
+#include "custody/text/utf8.h"
+
+namespace custody::text {
+namespace {
+
+// ASCII classes for the fast path: 0 drop (control), 1 space, 2 keep, 3 upper.
+struct AsciiTable {
+  unsigned char cls[128];
+  constexpr AsciiTable() : cls() {
+    for (int c = 0; c < 128; ++c) {
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') {
+        cls[c] = 1;
+      } else if (c < 0x20 || c == 0x7F) {
+        cls[c] = 0;
+      } else if (c >= 'A' && c <= 'Z') {
+        cls[c] = 3;
+      } else {
+        cls[c] = 2;
+      }
+    }
+  }
+};
+constexpr AsciiTable kAscii;
+
+void NormalizeAscii(std::string_view s, std::string* out) {
+  out->resize(s.size());
+  char* o = out->data();
+  size_t n = 0;
+  bool pending_space = false;
+  for (unsigned char c : s) {
+    switch (kAscii.cls[c]) {
+      case 0:
+        break;
+      case 1:
+        pending_space = n > 0;
+        break;
+      case 2:
+        if (pending_space) o[n++] = ' ', pending_space = false;
+        o[n++] = static_cast<char>(c);
+        break;
+      default:
+        if (pending_space) o[n++] = ' ', pending_space = false;
+        o[n++] = static_cast<char>(c | 0x20);
+        break;
+    }
+  }
+  out->resize(n);
+}
+
+// Look-alike letters (after case folding) to their Latin base letter; quotes
+// and dashes to ASCII. Returns the replacement or `cp` unchanged.
+int32_t MapConfusable(int32_t cp) {
+  switch (cp) {
+    // Cyrillic
+    case 0x0430: return 'a';
+    case 0x0435: return 'e';
+    case 0x043E: return 'o';
+    case 0x0440: return 'p';
+    case 0x0441: return 'c';
+    case 0x0443: return 'y';
+    case 0x0445: return 'x';
+    case 0x0456: return 'i';
+    case 0x0458: return 'j';
+    case 0x0455: return 's';
+    case 0x0501: return 'd';
+    case 0x04BB: return 'h';
+    case 0x051B: return 'q';
+    case 0x051D: return 'w';
+    case 0x04CF: return 'l';
+    case 0x0475: return 'v';
+    // Greek
+    case 0x03BF: return 'o';
+    case 0x03B1: return 'a';
+    case 0x03B9: return 'i';
+    case 0x03BA: return 'k';
+    case 0x03BD: return 'v';
+    case 0x03C1: return 'p';
+    case 0x03C4: return 't';
+    case 0x03C5: return 'u';
+    case 0x03C7: return 'x';
+    case 0x03F2: return 'c';
+    case 0x03F3: return 'j';
+    // Latin look-alikes
+    case 0x0131: return 'i';  // dotless i
+    case 0x0261: return 'g';  // script g
+    case 0x0251: return 'a';  // alpha-like a
+    case 0x01C0: return 'l';  // dental click
+    // Quotes
+    case 0x2018: case 0x2019: case 0x201A: case 0x201B:
+    case 0x2032: case 0x2035: case 0x02BC: case 0x02B9: case 0x00B4:
+      return '\'';
+    case 0x201C: case 0x201D: case 0x201E: case 0x201F:
+    case 0x2033: case 0x2036: case 0x00AB: case 0x00BB: case 0x02BA:
+      return '"';
+    // Dashes and minus signs
+    case 0x2010: case 0x2011: case 0x2012: case 0x2013: case 0x2014:
+    case 0x2015: case 0x2212: case 0x2043: case 0xFE58: case 0xFE63:
+      return '-';
+    default:
+      return cp;
+  }
+}
+
+bool IsSpace(int32_t cp) {
+  if (cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 || cp == 0x2028 || cp == 0x2029) {
+    return true;
+  }
+  return utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS;
+}
+
+bool IsDropped(int32_t cp) {
+  utf8proc_category_t cat = utf8proc_category(cp);
+  return cat == UTF8PROC_CATEGORY_CC || cat == UTF8PROC_CATEGORY_CF;
+}
+
+void NormalizeUnicode(std::string_view s, std::string* out) {
+  out->clear();
+  std::string clean;
+  if (!IsValidUtf8(s)) {
+    clean = DropInvalidUtf8(s);
+    s = clean;
+  }
+  utf8proc_uint8_t* mapped = nullptr;
+  utf8proc_ssize_t len = utf8proc_map(
+      reinterpret_cast<const utf8proc_uint8_t*>(s.data()), static_cast<utf8proc_ssize_t>(s.size()),
+      &mapped,
+      static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+                                     UTF8PROC_CASEFOLD | UTF8PROC_IGNORE));
+  if (len < 0) {
+    // Cannot happen on valid UTF-8 except on allocation failure; fall back to
+    // the unmapped text so the function stays total.
+    std::free(mapped);
+    NormalizeAscii(s, out);
+    return;
+  }
+  std::string_view m(reinterpret_cast<const char*>(mapped), static_cast<size_t>(len));
+  out->reserve(m.size());
+  bool pending_space = false;
+  bool recompose = false;  // a removal or mapping may let marks compose anew
+  size_t i = 0;
+  while (i < m.size()) {
+    int32_t cp = DecodeUtf8(m, &i);
+    if (cp < 0) continue;
+    if (IsSpace(cp)) {
+      pending_space = !out->empty();
+      continue;
+    }
+    if (IsDropped(cp)) {
+      recompose = true;
+      continue;
+    }
+    int32_t mapped_cp = MapConfusable(cp);
+    recompose |= mapped_cp != cp;
+    cp = mapped_cp;
+    if (pending_space) {
+      out->push_back(' ');
+      pending_space = false;
+    }
+    AppendUtf8(cp, out);
+  }
+  std::free(mapped);
+  if (recompose) {
+    // Canonical composition again, so that the result is a fixed point.
+    utf8proc_uint8_t* composed = nullptr;
+    utf8proc_ssize_t clen = utf8proc_map(
+        reinterpret_cast<const utf8proc_uint8_t*>(out->data()),
+        static_cast<utf8proc_ssize_t>(out->size()), &composed,
+        static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
+    if (clen >= 0) out->assign(reinterpret_cast<const char*>(composed), static_cast<size_t>(clen));
+    std::free(composed);
+  }
+}
+
+}  // namespace
+
+void NormalizeForMatchInto(std::string_view s, std::string* out) {
+  if (IsAscii(s)) {
+    NormalizeAscii(s, out);
+  } else {
+    NormalizeUnicode(s, out);
+  }
+}
+
+std::string NormalizeForMatch(std::string_view s) {
+  std::string out;
+  NormalizeForMatchInto(s, &out);
+  return out;
+}
+
+}  // namespace custody::text
