@@ -1,0 +1,335 @@
+#include "custody/ledger/custody_log.h"
+
+#include <algorithm>
+
+#include "custody/crypto/crypto.h"
+#include "custody/ledger/internal/wal.h"
+#include "custody/ledger/log_format.h"
+
+namespace custody::ledger {
+namespace {
+
+std::string DefaultSignerStatePath(Env* env, const std::string& log_dir) {
+  std::string keys = JoinPath(DirName(log_dir), "keys");
+  if (env->IsDirectory(keys)) return JoinPath(keys, "log-signer-state");
+  return JoinPath(log_dir, "signer-state");
+}
+
+// The body of a signed note without checking its signature (for readers that
+// have no key; `custody log verify` checks signatures).
+Result<ledger::Checkpoint> UncheckedCheckpoint(std::string_view note) {
+  const size_t split = note.rfind("\n\n");
+  if (split == std::string_view::npos) return InvalidArgumentError("checkpoint: not a signed note");
+  return ParseCheckpoint(note.substr(0, split + 1));
+}
+
+}  // namespace
+
+CustodyLog::~CustodyLog() = default;
+
+Result<std::unique_ptr<CustodyLog>> CustodyLog::Open(Env* env, const std::string& log_dir,
+                                                     const std::string& origin,
+                                                     Result<crypto::SecretBytes> signing_seed,
+                                                     LogOptions options) {
+  if (!signing_seed.ok()) return signing_seed.status();
+  return Open(env, log_dir, origin, std::optional<crypto::SecretBytes>(std::move(*signing_seed)),
+              std::move(options));
+}
+
+Result<std::unique_ptr<CustodyLog>> CustodyLog::Open(Env* env, const std::string& log_dir,
+                                                     const std::string& origin,
+                                                     std::optional<crypto::SecretBytes> signing_seed,
+                                                     LogOptions options) {
+  CUSTODY_RETURN_IF_ERROR(ValidateNoteName(origin).WithPrefix("log origin"));
+  std::unique_ptr<CustodyLog> log(new CustodyLog());
+  log->env_ = env;
+  log->dir_ = log_dir;
+  log->origin_ = origin;
+  log->options_ = std::move(options);
+  const bool writable = signing_seed.has_value();
+  if (writable) {
+    CUSTODY_ASSIGN_OR_RETURN(auto pair, crypto::Ed25519FromSeed(*signing_seed));
+    log->public_key_ = pair.public_key;
+    log->seed_ = std::move(signing_seed);
+    CUSTODY_RETURN_IF_ERROR(env->CreateDirs(log_dir));
+    CUSTODY_ASSIGN_OR_RETURN(log->lock_, env->LockFile(JoinPath(log_dir, kLockFile)));
+    if (log->options_.signer_state_path.empty()) {
+      log->options_.signer_state_path = DefaultSignerStatePath(env, log_dir);
+    }
+    CUSTODY_RETURN_IF_ERROR(log->LoadSignerState());
+  }
+
+  // The published checkpoint, if any and (for a writer) if it verifies.
+  const std::string cp_path = JoinPath(log_dir, kCheckpointFile);
+  if (env->FileExists(cp_path)) {
+    CUSTODY_ASSIGN_OR_RETURN(std::string note, env->ReadFileToString(cp_path));
+    Result<ledger::Checkpoint> cp =
+        writable ? OpenCheckpoint(note, NoteVerifierKey{origin, NoteKeyId(origin, log->public_key_),
+                                                        log->public_key_})
+                 : UncheckedCheckpoint(note);
+    if (cp.ok()) {
+      log->published_size_ = cp->size;
+      log->checkpoint_ = note;
+    } else if (writable) {
+      log->repair_note_ = "checkpoint did not verify (" + cp.status().message() + "); re-signed";
+    }
+  }
+
+  log->tail_start_ = log->published_size_ / kTileWidth * kTileWidth;
+  const std::string wal_path = JoinPath(log_dir, kWalFile);
+  CustodyLog* l = log.get();
+  CUSTODY_ASSIGN_OR_RETURN(
+      internal::WalScanResult scan,
+      internal::ScanWal(env, wal_path, [l](uint64_t index, uint64_t offset, std::string_view e) {
+        l->tree_.AppendLeafHash(HashLeaf(e));
+        l->entry_offsets_.push_back(offset);
+        l->entry_lengths_.push_back(static_cast<uint32_t>(e.size()));
+        if (index >= l->tail_start_) l->tail_entries_.emplace_back(e);
+      }));
+  const uint64_t n = log->tree_.size();
+  if (!scan.torn_tail.empty()) {
+    log->repaired_bytes_ = scan.file_size - scan.valid_size;
+    log->repair_note_ = std::string(writable ? "dropped " : "ignored ") +
+                        std::to_string(log->repaired_bytes_) + " bytes of a torn write (" +
+                        scan.torn_tail + ")";
+  }
+  if (log->published_size_ > n) {
+    return DataLossError(JoinPath(log_dir, kWalFile) + ": expected at least " +
+                         std::to_string(log->published_size_) +
+                         " entries (the published checkpoint), found " + std::to_string(n) +
+                         ": entries lost or the log rolled back");
+  }
+  if (!log->checkpoint_.empty()) {
+    auto cp = UncheckedCheckpoint(log->checkpoint_);
+    if (cp.ok() && *log->tree_.RootAt(cp->size) != cp->root) {
+      return DataLossError(cp_path + ": root: the checkpoint's root for size " +
+                           std::to_string(cp->size) +
+                           " does not match the entries of the write-ahead file");
+    }
+  }
+  if (log->signer_last_.has_value()) {
+    const auto& last = *log->signer_last_;
+    if (last.size > n || *log->tree_.RootAt(last.size) != last.root) {
+      return DataLossError(log->options_.signer_state_path + ": the log (" + std::to_string(n) +
+                           " entries) is not a consistent extension of the last signed "
+                           "checkpoint (size " + std::to_string(last.size) +
+                           "): rolled back or rewritten");
+    }
+  }
+  if (writable) {
+    CUSTODY_ASSIGN_OR_RETURN(log->wal_,
+                             internal::WalWriter::Open(env, wal_path, scan.valid_size));
+    // Rewrite the rightmost tiles (cheap; repairs tiles lost with a crash)
+    // and publish what the last checkpoint does not cover.
+    CUSTODY_RETURN_IF_ERROR(log->WriteTilesLocked(log->tail_start_, log->published_size_));
+    if (log->published_size_ != n || log->checkpoint_.empty()) {
+      CUSTODY_RETURN_IF_ERROR(log->PublishLocked());
+    }
+  }
+  return log;
+}
+
+Status CustodyLog::LoadSignerState() {
+  const std::string& path = options_.signer_state_path;
+  if (!env_->FileExists(path)) return OkStatus();
+  CUSTODY_ASSIGN_OR_RETURN(std::string note, env_->ReadFileToString(path));
+  auto cp = OpenCheckpoint(note, NoteVerifierKey{origin_, NoteKeyId(origin_, public_key_),
+                                                 public_key_});
+  if (!cp.ok()) return cp.status().WithPrefix(path);
+  signer_last_ = std::move(*cp);
+  return OkStatus();
+}
+
+Result<uint64_t> CustodyLog::Append(const Event& event) {
+  return AppendBatch(std::span<const Event>(&event, 1));
+}
+
+Result<uint64_t> CustodyLog::AppendBatch(std::span<const Event> events) {
+  std::vector<std::string> entries;
+  entries.reserve(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    CUSTODY_ASSIGN_OR_RETURN(std::string e, SerializeEvent(events[i]));
+    if (e.size() > kMaxEntrySize) {
+      return InvalidArgumentError("event " + std::to_string(i) + ": expected at most 65535 bytes "
+                                  "of canonical JSON, found " + std::to_string(e.size()));
+    }
+    entries.push_back(std::move(e));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  return AppendEntriesLocked(std::move(entries));
+}
+
+Result<uint64_t> CustodyLog::AppendEntriesLocked(std::vector<std::string> entries) {
+  if (!wal_) return FailedPreconditionError(dir_ + ": the log is open read-only");
+  const uint64_t first = tree_.size();
+  if (entries.empty()) return first;
+  std::vector<uint64_t> offsets;
+  CUSTODY_RETURN_IF_ERROR(wal_->AppendBatch(first, entries, &offsets));
+  // Durable: now visible.
+  for (size_t i = 0; i < entries.size(); ++i) {
+    tree_.AppendLeafHash(HashLeaf(entries[i]));
+    entry_offsets_.push_back(offsets[i]);
+    entry_lengths_.push_back(static_cast<uint32_t>(entries[i].size()));
+    tail_entries_.push_back(std::move(entries[i]));
+  }
+  if (options_.publish_on_append) {
+    // The entries are committed; a failed publish is retried by the next
+    // append or open, and shows in status().
+    Status s = PublishLocked();
+    if (!s.ok()) repair_note_ = "publish failed: " + s.message();
+  }
+  return first;
+}
+
+Status CustodyLog::Publish() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return PublishLocked();
+}
+
+Status CustodyLog::PublishLocked() {
+  if (!seed_) return FailedPreconditionError(dir_ + ": the log is open read-only");
+  const uint64_t n = tree_.size();
+  if (n == published_size_ && !checkpoint_.empty()) return OkStatus();
+  if (signer_last_.has_value()) {
+    const auto& last = *signer_last_;
+    if (last.size > n || *tree_.RootAt(last.size) != last.root) {
+      return DataLossError("refusing to sign: size " + std::to_string(n) +
+                           " is not a consistent extension of the last signed checkpoint (size " +
+                           std::to_string(last.size) + ")");
+    }
+  }
+  CUSTODY_RETURN_IF_ERROR(WriteTilesLocked(published_size_, n));
+  ledger::Checkpoint c{origin_, n, tree_.Root(), {}};
+  CUSTODY_ASSIGN_OR_RETURN(std::string note, SignNote(FormatCheckpoint(c), origin_, *seed_));
+  CUSTODY_RETURN_IF_ERROR(env_->WriteFileAtomically(options_.signer_state_path, note));
+  signer_last_ = c;
+  CUSTODY_RETURN_IF_ERROR(WritePublicFile(kCheckpointFile, note));
+  checkpoint_ = std::move(note);
+  published_size_ = n;
+  const uint64_t new_start = n / kTileWidth * kTileWidth;
+  tail_entries_.erase(tail_entries_.begin(),
+                      tail_entries_.begin() + static_cast<ptrdiff_t>(new_start - tail_start_));
+  tail_start_ = new_start;
+  return OkStatus();
+}
+
+Status CustodyLog::WriteTilesLocked(uint64_t from_size, uint64_t to_size) {
+  for (unsigned level = 0;; ++level) {
+    const unsigned height = level * kTileHeight;
+    if (height >= 64) break;
+    const uint64_t c_new = to_size >> height;
+    const uint64_t c_old = from_size >> height;
+    if (c_new == 0) break;
+    // Tiles from the one holding node c_old (rewritten if partial) on.
+    uint64_t t = c_old / kTileWidth;
+    if (c_old == c_new && c_new % kTileWidth == 0) continue;
+    for (; t * kTileWidth < c_new; ++t) {
+      const uint64_t begin = t * kTileWidth;
+      const uint64_t w = std::min(kTileWidth, c_new - begin);
+      std::string data;
+      data.reserve(w * crypto::kSha256Size);
+      for (uint64_t j = 0; j < w; ++j) {
+        const Hash& h = tree_.NodeHash(height, begin + j);
+        data.append(reinterpret_cast<const char*>(h.data()), h.size());
+      }
+      CUSTODY_RETURN_IF_ERROR(WritePublicFile(HashTilePath(level, t, w), data));
+      const uint64_t old_w = c_old > begin ? c_old - begin : 0;
+      const bool stale_partial = old_w > 0 && old_w < kTileWidth && old_w != w;
+      if (stale_partial) env_->RemoveFile(JoinPath(dir_, HashTilePath(level, t, old_w))).IgnoreError();
+      if (level == 0) {
+        std::string bundle;
+        for (uint64_t j = 0; j < w; ++j) {
+          CUSTODY_CHECK(begin + j >= tail_start_);
+          const std::string& e = tail_entries_[begin + j - tail_start_];
+          bundle.push_back(static_cast<char>(e.size() >> 8));
+          bundle.push_back(static_cast<char>(e.size() & 0xFF));
+          bundle += e;
+        }
+        CUSTODY_RETURN_IF_ERROR(WritePublicFile(EntryBundlePath(t, w), bundle));
+        if (stale_partial) env_->RemoveFile(JoinPath(dir_, EntryBundlePath(t, old_w))).IgnoreError();
+      }
+    }
+  }
+  return OkStatus();
+}
+
+Status CustodyLog::WritePublicFile(const std::string& rel_path, std::string_view data) {
+  const std::string path = JoinPath(dir_, rel_path);
+  const std::string parent = DirName(path);
+  if (!made_dirs_.count(parent)) {
+    CUSTODY_RETURN_IF_ERROR(env_->CreateDirs(parent));
+    made_dirs_.insert(parent);
+  }
+  // Derived from the write-ahead file, so no fsync: a crash can lose these
+  // only if it also loses nothing the WAL cannot regenerate.
+  const std::string tmp = path + ".tmp";
+  CUSTODY_ASSIGN_OR_RETURN(auto f, env_->NewWritableFile(tmp));
+  CUSTODY_RETURN_IF_ERROR(f->Append(data));
+  CUSTODY_RETURN_IF_ERROR(f->Close());
+  return env_->RenameFile(tmp, path);
+}
+
+uint64_t CustodyLog::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return tree_.size();
+}
+
+Hash CustodyLog::root() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return tree_.Root();
+}
+
+LogStatus CustodyLog::status() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  LogStatus s;
+  s.size = tree_.size();
+  s.root = tree_.Root();
+  s.checkpoint_size = published_size_;
+  s.checkpoint = checkpoint_;
+  s.repaired_bytes = repaired_bytes_;
+  s.repair_note = repair_note_;
+  s.read_only = !seed_.has_value();
+  return s;
+}
+
+Result<std::string> CustodyLog::ReadEntry(uint64_t index) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (index >= tree_.size()) {
+    return OutOfRangeError("entry " + std::to_string(index) + ": expected an index below " +
+                           std::to_string(tree_.size()));
+  }
+  const uint64_t off = entry_offsets_[index];
+  const uint32_t len = entry_lengths_[index];
+  auto* self = const_cast<CustodyLog*>(this);
+  if (!wal_reader_ || off + len > wal_reader_size_) {
+    CUSTODY_ASSIGN_OR_RETURN(self->wal_reader_, env_->NewRandomAccessFile(JoinPath(dir_, kWalFile)));
+    self->wal_reader_size_ = wal_reader_->Size();
+  }
+  std::string out(len, '\0');
+  CUSTODY_RETURN_IF_ERROR(wal_reader_->ReadAt(off, len, out.data()));
+  return out;
+}
+
+Result<Hash> CustodyLog::RootAt(uint64_t tree_size) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return tree_.RootAt(tree_size);
+}
+
+Result<std::vector<Hash>> CustodyLog::InclusionProof(uint64_t index, uint64_t tree_size) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return tree_.InclusionProof(index, tree_size);
+}
+
+Result<std::vector<Hash>> CustodyLog::ConsistencyProof(uint64_t old_size,
+                                                       uint64_t new_size) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return tree_.ConsistencyProof(old_size, new_size);
+}
+
+Result<std::string> CustodyLog::Checkpoint() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (checkpoint_.empty()) return NotFoundError(dir_ + ": no checkpoint published yet");
+  return checkpoint_;
+}
+
+}  // namespace custody::ledger

@@ -1,0 +1,140 @@
+// CustodyLog: custody's append-only, signed, tamper-evident event log.
+// Every state-changing operation appends one Event (canonical JSON) and is
+// committed only once Append returns OK, which happens after the entry is
+// durable (fsync of the write-ahead file). The log directory is laid out as
+// C2SP tlog-tiles (see log_format.h and docs/formats/log.md) so it can be
+// served as static files; checkpoints are C2SP signed notes (Ed25519).
+//
+// Typical use (a vault):
+//   CUSTODY_ASSIGN_OR_RETURN(auto log, ledger::CustodyLog::Open(
+//       env, vault.log_dir(), vault.config().log_origin, vault.LogSigningSeed()));
+//   CUSTODY_ASSIGN_OR_RETURN(uint64_t index, log->Append(event));
+//
+// Thread-safety: all methods may be called from several threads; appends are
+// serialized. One process at a time may open a log for writing (a lock file).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "custody/base/env.h"
+#include "custody/base/status.h"
+#include "custody/crypto/secret_bytes.h"
+#include "custody/ledger/checkpoint.h"
+#include "custody/ledger/event.h"
+#include "custody/ledger/merkle.h"
+
+namespace custody::ledger {
+
+namespace internal {
+class WalWriter;
+}
+
+struct LogOptions {
+  // Where the signer remembers the last checkpoint it signed (a signed note;
+  // it refuses to sign anything that is not a consistent extension of it).
+  // Empty: "<parent of log_dir>/keys/log-signer-state" if that keys directory
+  // exists (a vault), else "<log_dir>/signer-state".
+  std::string signer_state_path;
+  // Write tiles and a signed checkpoint after every append. If false, call
+  // Publish() yourself; entries are durable either way.
+  bool publish_on_append = true;
+};
+
+struct LogStatus {
+  uint64_t size = 0;              // durable entries
+  Hash root{};                    // root over all durable entries
+  uint64_t checkpoint_size = 0;   // size of the published checkpoint
+  std::string checkpoint;         // the published signed checkpoint ("" if none)
+  uint64_t repaired_bytes = 0;    // torn-tail bytes dropped (writer) or ignored (reader) at open
+  std::string repair_note;        // what was repaired, if anything
+  bool read_only = true;
+};
+
+class CustodyLog {
+ public:
+  ~CustodyLog();
+  CustodyLog(const CustodyLog&) = delete;
+  CustodyLog& operator=(const CustodyLog&) = delete;
+
+  // Opens (creating if missing) the log in `log_dir`. With `signing_seed` (an
+  // Ed25519 seed) the log is writable: a torn final write is repaired, and
+  // missing tiles and checkpoint are (re)published. Without it the log is
+  // read-only and a torn tail is ignored, not repaired.
+  // Errors: kInvalidArgument for a bad origin; kUnavailable if another
+  // process writes the log; kDataLoss if the write-ahead file is corrupt
+  // other than at its tail, or holds fewer entries than the last signed
+  // checkpoint (a rollback).
+  static Result<std::unique_ptr<CustodyLog>> Open(Env* env, const std::string& log_dir,
+                                                  const std::string& origin,
+                                                  std::optional<crypto::SecretBytes> signing_seed,
+                                                  LogOptions options = {});
+  // Convenience for callers holding a Result (e.g. Vault::LogSigningSeed()).
+  static Result<std::unique_ptr<CustodyLog>> Open(Env* env, const std::string& log_dir,
+                                                  const std::string& origin,
+                                                  Result<crypto::SecretBytes> signing_seed,
+                                                  LogOptions options = {});
+
+  // Appends `event` durably and returns its index. kInvalidArgument if the
+  // event does not serialize or exceeds 65535 bytes; kFailedPrecondition if
+  // read-only; any I/O error means the entry is not committed.
+  Result<uint64_t> Append(const Event& event);
+  // Appends `events` as one batch with one fsync; returns the first index.
+  Result<uint64_t> AppendBatch(std::span<const Event> events);
+  // Writes tiles and a signed checkpoint for the current size.
+  Status Publish();
+
+  uint64_t size() const;
+  Hash root() const;
+  LogStatus status() const;
+  const std::string& origin() const { return origin_; }
+  const std::string& dir() const { return dir_; }
+
+  // The bytes of entry `index`; kOutOfRange if index >= size().
+  Result<std::string> ReadEntry(uint64_t index) const;
+  Result<Hash> RootAt(uint64_t tree_size) const;
+  Result<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t tree_size) const;
+  Result<std::vector<Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size) const;
+  // The latest published signed checkpoint note; kNotFound if none yet.
+  Result<std::string> Checkpoint() const;
+
+ private:
+  CustodyLog() = default;
+  Result<uint64_t> AppendEntriesLocked(std::vector<std::string> entries);
+  Status PublishLocked();
+  Status WriteTilesLocked(uint64_t from_size, uint64_t to_size);
+  Status WritePublicFile(const std::string& rel_path, std::string_view data);
+  Status LoadSignerState();
+
+  mutable std::mutex mu_;
+  Env* env_ = nullptr;
+  std::string dir_;
+  std::string origin_;
+  LogOptions options_;
+  std::optional<crypto::SecretBytes> seed_;
+  std::string public_key_;
+  std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<internal::WalWriter> wal_;
+  std::unique_ptr<RandomAccessFile> wal_reader_;
+  uint64_t wal_reader_size_ = 0;
+  MerkleTree tree_;
+  std::vector<uint64_t> entry_offsets_;  // byte offset of each entry in the WAL
+  std::vector<uint32_t> entry_lengths_;
+  // Entries from tail_start_ on (the unpublished tile's worth), for bundles.
+  uint64_t tail_start_ = 0;
+  std::vector<std::string> tail_entries_;
+  uint64_t published_size_ = 0;
+  std::string checkpoint_;
+  std::optional<ledger::Checkpoint> signer_last_;
+  std::set<std::string> made_dirs_;
+  uint64_t repaired_bytes_ = 0;
+  std::string repair_note_;
+};
+
+}  // namespace custody::ledger

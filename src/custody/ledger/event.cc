@@ -1,0 +1,105 @@
+#include "custody/ledger/event.h"
+
+namespace custody::ledger {
+namespace {
+
+bool ValidType(std::string_view t) {
+  if (t.empty()) return false;
+  for (char c : t) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                    c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool ValidHex(std::string_view h) {
+  if (h.empty() || h.size() % 2 != 0) return false;
+  for (char c : h) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::string> SerializeEvent(const Event& event) {
+  if (!ValidType(event.type)) {
+    return InvalidArgumentError("event: type: expected lowercase [a-z0-9._-]+, found '" +
+                                event.type + "'");
+  }
+  if (event.actor.empty()) return InvalidArgumentError("event: actor: expected a name, found ''");
+  if (event.subject.empty()) {
+    return InvalidArgumentError("event: subject: expected a name, found ''");
+  }
+  if (!event.details.is_object()) {
+    return InvalidArgumentError("event: details: expected a JSON object, found " +
+                                std::string(event.details.type_name()));
+  }
+  nlohmann::json hashes = nlohmann::json::object();
+  for (const auto& [name, hex] : event.hashes) {
+    if (!ValidHex(hex)) {
+      return InvalidArgumentError("event: hashes." + name + ": expected lowercase hex, found '" +
+                                  hex + "'");
+    }
+    hashes[name] = hex;
+  }
+  nlohmann::json j = {{"v", kEventSchemaVersion}, {"type", event.type},
+                      {"time", event.time},       {"actor", event.actor},
+                      {"subject", event.subject}, {"details", event.details},
+                      {"hashes", hashes}};
+  try {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+  } catch (const nlohmann::json::exception& e) {
+    return InvalidArgumentError(std::string("event: expected valid UTF-8 text: ") + e.what());
+  }
+}
+
+Result<Event> ParseEvent(std::string_view entry) {
+  nlohmann::json j = nlohmann::json::parse(entry, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return InvalidArgumentError("event: expected a JSON object");
+  }
+  auto str = [&](const char* key, std::string* out) -> Status {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_string()) {
+      return InvalidArgumentError(std::string("event: ") + key + ": expected a string");
+    }
+    *out = it->get<std::string>();
+    return OkStatus();
+  };
+  Event e;
+  auto v = j.find("v");
+  if (v == j.end() || !v->is_number_integer() || v->get<int64_t>() != kEventSchemaVersion) {
+    return InvalidArgumentError("event: v: expected 1");
+  }
+  CUSTODY_RETURN_IF_ERROR(str("type", &e.type));
+  CUSTODY_RETURN_IF_ERROR(str("actor", &e.actor));
+  CUSTODY_RETURN_IF_ERROR(str("subject", &e.subject));
+  auto t = j.find("time");
+  if (t == j.end() || !t->is_number_integer()) {
+    return InvalidArgumentError("event: time: expected an integer");
+  }
+  e.time = t->get<int64_t>();
+  auto d = j.find("details");
+  if (d == j.end() || !d->is_object()) {
+    return InvalidArgumentError("event: details: expected an object");
+  }
+  e.details = *d;
+  auto h = j.find("hashes");
+  if (h == j.end() || !h->is_object()) {
+    return InvalidArgumentError("event: hashes: expected an object");
+  }
+  for (auto it = h->begin(); it != h->end(); ++it) {
+    if (!it->is_string()) {
+      return InvalidArgumentError("event: hashes." + it.key() + ": expected a hex string");
+    }
+    e.hashes[it.key()] = it->get<std::string>();
+  }
+  if (j.size() != 7) return InvalidArgumentError("event: expected exactly 7 fields");
+  CUSTODY_ASSIGN_OR_RETURN(std::string again, SerializeEvent(e));
+  if (again != entry) return InvalidArgumentError("event: not in canonical form");
+  return e;
+}
+
+}  // namespace custody::ledger

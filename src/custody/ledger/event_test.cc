@@ -1,0 +1,57 @@
+#include "custody/ledger/event.h"
+
+#include <gtest/gtest.h>
+
+namespace custody::ledger {
+namespace {
+
+Event Sample() {
+  Event e;
+  e.type = event_type::kIngest;
+  e.time = 1700000000123;
+  e.actor = "alice";
+  e.subject = "dataset:1@v1";
+  e.details = {{"records", 3}, {"name", "gsm8k"}, {"a", {{"z", 1}, {"b", true}}}};
+  e.hashes = {{"records_root", "00ff"}};
+  return e;
+}
+
+TEST(EventTest, CanonicalJsonHasSortedKeysAndNoSpaces) {
+  auto s = SerializeEvent(Sample());
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(*s,
+            R"({"actor":"alice","details":{"a":{"b":true,"z":1},"name":"gsm8k","records":3},)"
+            R"("hashes":{"records_root":"00ff"},"subject":"dataset:1@v1","time":1700000000123,)"
+            R"("type":"ingest","v":1})");
+  auto back = ParseEvent(*s);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, Sample());
+}
+
+TEST(EventTest, RejectsBadFields) {
+  Event e = Sample();
+  e.type = "Ingest";
+  EXPECT_EQ(SerializeEvent(e).status().code(), StatusCode::kInvalidArgument);
+  e = Sample();
+  e.hashes["x"] = "ABCD";
+  EXPECT_FALSE(SerializeEvent(e).ok());
+  e = Sample();
+  e.actor = "";
+  EXPECT_FALSE(SerializeEvent(e).ok());
+  e = Sample();
+  e.subject = std::string("bad\xff");
+  EXPECT_FALSE(SerializeEvent(e).ok());
+}
+
+TEST(EventTest, ParseRejectsNonCanonical) {
+  auto s = *SerializeEvent(Sample());
+  EXPECT_FALSE(ParseEvent(" " + s).ok());
+  std::string spaced = s;
+  spaced.insert(1, " ");
+  EXPECT_FALSE(ParseEvent(spaced).ok());
+  EXPECT_FALSE(ParseEvent("[]").ok());
+  EXPECT_FALSE(ParseEvent(R"({"v":1})").ok());
+}
+
+}  // namespace
+}  // namespace custody::ledger

@@ -1,0 +1,153 @@
+#include "custody/ledger/internal/wal.h"
+
+#include <cstring>
+
+#include "custody/base/encoding.h"
+#include "custody/crypto/crypto.h"
+#include "custody/ledger/log_format.h"
+
+namespace custody::ledger::internal {
+namespace {
+
+std::string Where(const std::string& path, uint64_t offset) {
+  return BaseName(path) + ":" + std::to_string(offset);
+}
+
+}  // namespace
+
+Result<WalScanResult> ScanWal(
+    Env* env, const std::string& path,
+    const std::function<void(uint64_t, uint64_t, std::string_view)>& on_entry) {
+  WalScanResult r;
+  if (!env->FileExists(path)) return r;
+  CUSTODY_ASSIGN_OR_RETURN(r.file_size, env->GetFileSize(path));
+  if (r.file_size == 0) return r;
+  CUSTODY_ASSIGN_OR_RETURN(auto mapped, env->MapFile(path));
+  const auto bytes = mapped->data();
+  std::string_view data(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  r.file_size = data.size();
+  if (data.size() < kWalMagic.size()) {
+    if (kWalMagic.substr(0, data.size()) == data) {
+      r.torn_tail = "incomplete header";
+      return r;
+    }
+    return DataLossError(Where(path, 0) + ": header: expected the custody log magic");
+  }
+  if (data.substr(0, kWalMagic.size()) != kWalMagic) {
+    return DataLossError(Where(path, 0) + ": header: expected the custody log magic");
+  }
+  uint64_t off = kWalMagic.size();
+  r.valid_size = off;
+  uint64_t next_index = 0;
+  while (off < data.size()) {
+    const uint64_t left = data.size() - off;
+    if (left < kWalBatchHeaderSize) {
+      r.torn_tail = "incomplete batch header at byte " + std::to_string(off);
+      break;
+    }
+    const char* p = data.data() + off;
+    const uint64_t body_len = DecodeFixed32(p);
+    const uint64_t first = DecodeFixed64(p + 4);
+    const uint64_t count = DecodeFixed32(p + 12);
+    const uint64_t total = kWalBatchHeaderSize + body_len + kWalBatchTrailerSize;
+    if (total > left) {
+      r.torn_tail = "batch at byte " + std::to_string(off) + " extends past the end of the file";
+      break;
+    }
+    crypto::Digest sum = crypto::Sha256(data.substr(off, kWalBatchHeaderSize + body_len));
+    if (std::memcmp(sum.data(), p + kWalBatchHeaderSize + body_len, sum.size()) != 0) {
+      if (total == left) {
+        r.torn_tail = "final batch at byte " + std::to_string(off) + " fails its checksum";
+        break;
+      }
+      return DataLossError(Where(path, off) + ": batch of entries from " + std::to_string(first) +
+                           ": checksum mismatch (expected SHA-256 of the batch)");
+    }
+    if (first != next_index) {
+      return DataLossError(Where(path, off) + ": batch: expected first entry " +
+                           std::to_string(next_index) + ", found " + std::to_string(first) +
+                           " (entries dropped or reordered)");
+    }
+    uint64_t pos = off + kWalBatchHeaderSize;
+    const uint64_t end = pos + body_len;
+    for (uint64_t i = 0; i < count; ++i) {
+      if (end - pos < 4) {
+        return DataLossError(Where(path, pos) + ": entry " + std::to_string(first + i) +
+                             ": expected a length, found the end of the batch");
+      }
+      const uint64_t len = DecodeFixed32(data.data() + pos);
+      if (len > end - pos - 4) {
+        return DataLossError(Where(path, pos) + ": entry " + std::to_string(first + i) +
+                             ": length " + std::to_string(len) + " exceeds the batch");
+      }
+      on_entry(first + i, pos + 4, data.substr(pos + 4, len));
+      pos += 4 + len;
+    }
+    if (pos != end) {
+      return DataLossError(Where(path, pos) + ": batch: expected " + std::to_string(count) +
+                           " entries to fill it, found trailing bytes");
+    }
+    next_index = first + count;
+    off += total;
+    r.valid_size = off;
+    r.entries = next_index;
+  }
+  return r;
+}
+
+Result<std::unique_ptr<WalWriter>> WalWriter::Open(Env* env, const std::string& path,
+                                                   uint64_t valid_size) {
+  std::unique_ptr<WalWriter> w(new WalWriter());
+  w->env_ = env;
+  w->path_ = path;
+  if (env->FileExists(path)) {
+    CUSTODY_ASSIGN_OR_RETURN(uint64_t size, env->GetFileSize(path));
+    if (size != valid_size) CUSTODY_RETURN_IF_ERROR(env->Truncate(path, valid_size));
+  }
+  CUSTODY_ASSIGN_OR_RETURN(w->file_, env->NewAppendableFile(path));
+  w->size_ = valid_size;
+  if (valid_size == 0) {
+    CUSTODY_RETURN_IF_ERROR(w->file_->Append(kWalMagic));
+    CUSTODY_RETURN_IF_ERROR(w->file_->Sync());
+    CUSTODY_RETURN_IF_ERROR(env->SyncDir(DirName(path)));
+    w->size_ = kWalMagic.size();
+  }
+  return w;
+}
+
+Status WalWriter::AppendBatch(uint64_t first_index, std::span<const std::string> entries,
+                              std::vector<uint64_t>* offsets) {
+  if (broken_) {
+    return FailedPreconditionError(BaseName(path_) +
+                                   ": an earlier write failed; reopen the log to recover");
+  }
+  std::string batch;
+  size_t body_len = 0;
+  for (const auto& e : entries) body_len += 4 + e.size();
+  if (body_len > kMaxWalBatchBody) {
+    return InvalidArgumentError("log batch: expected at most 2 GiB of entries");
+  }
+  batch.reserve(kWalBatchHeaderSize + body_len + kWalBatchTrailerSize);
+  PutFixed32(&batch, static_cast<uint32_t>(body_len));
+  PutFixed64(&batch, first_index);
+  PutFixed32(&batch, static_cast<uint32_t>(entries.size()));
+  offsets->clear();
+  for (const auto& e : entries) {
+    PutFixed32(&batch, static_cast<uint32_t>(e.size()));
+    offsets->push_back(size_ + batch.size());
+    batch += e;
+  }
+  batch += crypto::DigestBytes(crypto::Sha256(batch));
+  Status s = file_->Append(batch);
+  if (s.ok()) s = file_->Sync();
+  if (!s.ok()) {
+    broken_ = true;
+    env_->Truncate(path_, size_).IgnoreError();
+    return s.WithPrefix(BaseName(path_) + ": append of entries from " +
+                        std::to_string(first_index));
+  }
+  size_ += batch.size();
+  return OkStatus();
+}
+
+}  // namespace custody::ledger::internal
