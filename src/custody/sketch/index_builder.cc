@@ -1,0 +1,174 @@
+#include "custody/sketch/index_builder.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstring>
+#include <unordered_map>
+
+#include "custody/sketch/index_format.h"
+#include "custody/sketch/internal/key_table.h"
+
+namespace custody::sketch {
+namespace {
+
+void Put32(std::string* s, size_t off, uint32_t v) { std::memcpy(s->data() + off, &v, 4); }
+void Put64(std::string* s, size_t off, uint64_t v) { std::memcpy(s->data() + off, &v, 8); }
+void Pad8(std::string* s) { s->resize((s->size() + 7) & ~size_t{7}, '\0'); }
+
+}  // namespace
+
+std::string IndexFileName(uint64_t dataset_id, uint32_t version) {
+  return std::to_string(dataset_id) + "-v" + std::to_string(version) + ".idx";
+}
+
+uint32_t AnchorKey(uint64_t h) {
+  uint64_t x = h ^ 0x9E3779B97F4A7C15ull;
+  x ^= x >> 31;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 29;
+  uint32_t k = static_cast<uint32_t>(x >> 32);
+  return k == 0 ? 1 : k;  // 0 marks "no candidate"
+}
+
+IndexBuilder::~IndexBuilder() = default;
+
+Result<std::unique_ptr<IndexBuilder>> IndexBuilder::Create(const crypto::SecretBytes& index_key,
+                                                           IndexBuilderOptions options) {
+  CUSTODY_ASSIGN_OR_RETURN(auto sketcher,
+                           Sketcher::Create(index_key, options.params, options.verify));
+  std::unique_ptr<IndexBuilder> b(new IndexBuilder());
+  b->options_ = std::move(options);
+  b->sketcher_ = std::move(sketcher);
+  return b;
+}
+
+Status IndexBuilder::Add(uint64_t record_id, std::span<const std::string_view> text_fields,
+                         std::span<const std::string_view>) {
+  if (ids_.size() >= kMaxRecordsPerIndex) {
+    return OutOfRangeError("sketch index: more than " + std::to_string(kMaxRecordsPerIndex) +
+                           " records in one index file; split the dataset into shards");
+  }
+  const SketchParams& p = options_.params;
+  const uint32_t ord = static_cast<uint32_t>(ids_.size());
+  RecordSketch& s = scratch_;
+  sketcher_->Sketch(text_fields, &s);
+  text_bytes_ += s.joined.size();
+  ids_.push_back(record_id);
+  counts_.push_back(static_cast<uint16_t>(std::min<uint32_t>(s.shingle_count, 0xFFFF)));
+  sigs_.insert(sigs_.end(), s.sig.begin(), s.sig.end());
+  if (!s.joined.empty()) {
+    exact_.emplace_back(ExactKey(s.record_key), ord);
+    for (uint64_t fk : s.field_keys) exact_.emplace_back(ExactKey(fk), ord);
+  }
+  // Anchors: split the shingle sequence into `anchors` equal segments and
+  // keep the two smallest hashes of each as candidates.
+  const size_t n = s.shingles.size();
+  const size_t m = p.anchors;
+  size_t base = anchor_candidates_.size();
+  anchor_candidates_.resize(base + 2 * m, 0);
+  if (s.words >= options_.verify.min_words) {
+    for (size_t seg = 0; seg < m; ++seg) {
+      size_t lo = seg * n / m, hi = (seg + 1) * n / m;
+      uint64_t best = ~0ull, second = ~0ull;
+      for (size_t i = lo; i < hi; ++i) {
+        uint64_t h = s.shingles[i];
+        if (h < best) {
+          second = best;
+          best = h;
+        } else if (h < second && h != best) {
+          second = h;
+        }
+      }
+      if (lo < hi) anchor_candidates_[base + 2 * seg] = AnchorKey(best);
+      if (second != ~0ull) anchor_candidates_[base + 2 * seg + 1] = AnchorKey(second);
+    }
+  }
+  return OkStatus();
+}
+
+Result<std::string> IndexBuilder::Serialize() const {
+  const SketchParams& p = options_.params;
+  const uint64_t n = ids_.size();
+  const size_t m = p.anchors;
+
+  // Anchor choice: the first candidate unless it is corpus-frequent.
+  std::unordered_map<uint32_t, uint32_t> freq;
+  freq.reserve(anchor_candidates_.size() / 2);
+  for (size_t i = 0; i < anchor_candidates_.size(); i += 2) {
+    if (anchor_candidates_[i] != 0) ++freq[anchor_candidates_[i]];
+  }
+  std::vector<std::pair<uint32_t, uint32_t>> anchors;
+  anchors.reserve(n * m);
+  for (uint64_t r = 0; r < n; ++r) {
+    uint32_t prev[64];
+    size_t nprev = 0;
+    for (size_t seg = 0; seg < m; ++seg) {
+      uint32_t a = anchor_candidates_[(r * m + seg) * 2];
+      uint32_t b = anchor_candidates_[(r * m + seg) * 2 + 1];
+      if (a == 0) continue;
+      uint32_t pick = a;
+      if (freq[a] > options_.max_anchor_frequency && b != 0) {
+        auto it = freq.find(b);
+        if (it == freq.end() || it->second <= options_.max_anchor_frequency) pick = b;
+      }
+      if (std::find(prev, prev + nprev, pick) != prev + nprev) continue;
+      prev[nprev++] = pick;
+      anchors.emplace_back(pick, static_cast<uint32_t>(r));
+    }
+  }
+
+  bool contiguous = true;
+  for (uint64_t i = 1; i < n && contiguous; ++i) contiguous = ids_[i] == ids_[0] + i;
+
+  const uint8_t exact_bits = internal::KeyTableBits(exact_.size());
+  const uint8_t anchor_bits = internal::KeyTableBits(anchors.size());
+  std::string out(kIndexHeaderSize, '\0');
+  std::memcpy(out.data(), kIndexMagic, 8);
+  Put32(&out, kOffVersion, kIndexFormatVersion);
+  Put32(&out, kOffHeaderSize, kIndexHeaderSize);
+  out[kOffShingleWords] = static_cast<char>(p.shingle_words);
+  out[kOffBinsLog2] = static_cast<char>(p.bins_log2);
+  out[kOffSigBits] = static_cast<char>(p.sig_bits);
+  out[kOffAnchors] = static_cast<char>(p.anchors);
+  out[kOffExactBucketBits] = static_cast<char>(exact_bits);
+  out[kOffAnchorBucketBits] = static_cast<char>(anchor_bits);
+  Put64(&out, kOffRecordCount, n);
+  Put64(&out, kOffIdBase, n > 0 ? ids_[0] : 0);
+  Put64(&out, kOffFlags, contiguous ? 0 : kFlagExplicitIds);
+  Put64(&out, kOffKeyCheck, sketcher_->key_check());
+  Put64(&out, kOffExactEntries, exact_.size());
+  Put64(&out, kOffAnchorEntries, anchors.size());
+  Put32(&out, kOffLabelBytes, static_cast<uint32_t>(options_.label.size()));
+
+  out += options_.label;
+  Pad8(&out);
+  if (!contiguous) {
+    size_t at = out.size();
+    out.resize(at + n * 8);
+    std::memcpy(out.data() + at, ids_.data(), n * 8);
+  }
+  size_t at = out.size();
+  out.resize(at + n * 2);
+  std::memcpy(out.data() + at, counts_.data(), n * 2);
+  Pad8(&out);
+  out.append(reinterpret_cast<const char*>(sigs_.data()), sigs_.size());
+  Pad8(&out);
+  internal::BuildKeyTable(exact_, exact_bits, &out);
+  Pad8(&out);
+  internal::BuildKeyTable(anchors, anchor_bits, &out);
+  Pad8(&out);
+  uint64_t checksum = XXH3_64bits(out.data(), out.size());
+  size_t t = out.size();
+  out.resize(t + kIndexTrailerSize);
+  Put64(&out, t, checksum);
+  std::memcpy(out.data() + t + 8, kIndexTrailerMagic, 8);
+  return out;
+}
+
+Status IndexBuilder::Finish(Env* env, const std::string& path) const {
+  CUSTODY_ASSIGN_OR_RETURN(std::string bytes, Serialize());
+  return env->WriteFileAtomically(path, bytes, 0644);
+}
+
+}  // namespace custody::sketch

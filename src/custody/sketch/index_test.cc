@@ -1,0 +1,156 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "custody/base/env.h"
+#include "custody/sketch/index_builder.h"
+#include "custody/sketch/index_format.h"
+#include "custody/sketch/matcher.h"
+
+namespace custody::sketch {
+namespace {
+
+crypto::SecretBytes Key(char c) { return crypto::SecretBytes::FromBytes(std::string(32, c)); }
+
+// A small synthetic corpus of distinct two-field records.
+std::vector<std::pair<std::string, std::string>> Corpus(int n) {
+  std::vector<std::pair<std::string, std::string>> out;
+  uint64_t x = 12345;
+  auto word = [&]() {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    static const char* kWords[] = {"apple", "river", "stone", "cloud", "seven", "market",
+                                   "green", "table", "window", "yellow", "paper", "train",
+                                   "silver", "garden", "orange", "bridge", "candle", "forest"};
+    return std::string(kWords[(x >> 33) % 18]) + std::to_string((x >> 40) % 50);
+  };
+  for (int i = 0; i < n; ++i) {
+    std::string q, a;
+    for (int w = 0; w < 25; ++w) q += word() + " ";
+    for (int w = 0; w < 40; ++w) a += word() + " ";
+    out.emplace_back(q, a);
+  }
+  return out;
+}
+
+std::string BuildIndex(const std::vector<std::pair<std::string, std::string>>& corpus,
+                       uint64_t base_id, const crypto::SecretBytes& key) {
+  IndexBuilderOptions opt;
+  opt.label = "test@v1";
+  auto b = std::move(IndexBuilder::Create(key, opt)).value();
+  for (size_t i = 0; i < corpus.size(); ++i) {
+    std::string_view f[] = {corpus[i].first, corpus[i].second};
+    EXPECT_TRUE(b->Add(base_id + i, f).ok());
+  }
+  return std::move(b->Serialize()).value();
+}
+
+class IndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    corpus_ = Corpus(300);
+    bytes_ = BuildIndex(corpus_, 1000, Key('k'));
+    matcher_ = std::move(Matcher::FromBuffers({bytes_}, Key('k'))).value();
+  }
+  std::optional<MatchResult> Match(std::vector<std::string_view> f) { return matcher_->Match(f); }
+
+  std::vector<std::pair<std::string, std::string>> corpus_;
+  std::string bytes_;
+  std::unique_ptr<Matcher> matcher_;
+};
+
+TEST_F(IndexTest, ExactMatchIgnoresFormattingAndFieldOrder) {
+  auto r = Match({corpus_[7].first, corpus_[7].second});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->record_id, 1007u);
+  EXPECT_EQ(r->kind, MatchKind::kExact);
+  std::string upper = corpus_[8].first;
+  for (char& c : upper) c = static_cast<char>(std::toupper(c));
+  r = Match({upper + "\n\n" + corpus_[8].second});  // merged, upper-cased
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->record_id, 1008u);
+  EXPECT_EQ(r->kind, MatchKind::kExact);
+  r = Match({corpus_[9].second, corpus_[9].first});  // fields swapped
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->record_id, 1009u);
+  EXPECT_EQ(r->kind, MatchKind::kExact);
+  EXPECT_EQ(matcher_->label(0), "test@v1");
+  EXPECT_EQ(matcher_->record_count(), 300u);
+}
+
+TEST_F(IndexTest, NearAndFragmentMatches) {
+  std::string edited = corpus_[20].second;
+  edited.replace(0, 12, "completely new words ");
+  auto r = Match({corpus_[20].first, edited});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->record_id, 1020u);
+  EXPECT_EQ(r->kind, MatchKind::kNear);
+  // A single field alone is a fragment.
+  r = Match({corpus_[21].second});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->record_id, 1021u);
+  EXPECT_EQ(r->kind, MatchKind::kFragment);
+  // Truncated to about 60%.
+  std::string joined = corpus_[22].first + corpus_[22].second;
+  r = Match({std::string_view(joined).substr(0, joined.size() * 6 / 10)});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->record_id, 1022u);
+}
+
+TEST_F(IndexTest, UnrelatedTextDoesNotMatch) {
+  auto other = Corpus(320);  // same generator: the last 20 are new records
+  for (int i = 300; i < 320; ++i) {
+    EXPECT_FALSE(Match({other[i].first, other[i].second})) << i;
+  }
+  EXPECT_FALSE(Match({"apple1 river2"}));
+  EXPECT_FALSE(Match({""}));
+}
+
+TEST_F(IndexTest, WrongKeyIsUnauthenticated) {
+  auto r = Matcher::FromBuffers({bytes_}, Key('x'));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnauthenticated);
+}
+
+TEST_F(IndexTest, CorruptionIsDetected) {
+  for (size_t pos = 0; pos < bytes_.size(); pos += 97) {
+    std::string bad = bytes_;
+    bad[pos] ^= 0x10;
+    auto r = Matcher::FromBuffers({bad}, Key('k'));
+    EXPECT_FALSE(r.ok()) << pos;
+  }
+  for (size_t len = 0; len < bytes_.size(); len += 131) {
+    auto r = Matcher::FromBuffers({bytes_.substr(0, len)}, Key('k'));
+    ASSERT_FALSE(r.ok()) << len;
+    EXPECT_EQ(r.status().code(), StatusCode::kDataLoss);
+  }
+}
+
+TEST_F(IndexTest, WritesAndMapsFiles) {
+  std::string dir = std::string(CUSTODY_BINARY_DIR) + "/sketch_index_test";
+  Env* env = Env::Default();
+  ASSERT_TRUE(env->CreateDirs(dir).ok());
+  IndexBuilderOptions opt;
+  auto b = std::move(IndexBuilder::Create(Key('k'), opt)).value();
+  // Non-contiguous ids exercise the explicit id table.
+  for (size_t i = 0; i < 50; ++i) {
+    std::string_view f[] = {corpus_[i].first, corpus_[i].second};
+    ASSERT_TRUE(b->Add(5000 + 3 * i, f).ok());
+  }
+  std::string path = dir + "/" + IndexFileName(7, 2);
+  EXPECT_EQ(IndexFileName(7, 2), "7-v2.idx");
+  ASSERT_TRUE(b->Finish(env, path).ok());
+  auto m = Matcher::Open(env, {path}, Key('k'));
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  std::string_view f[] = {corpus_[10].first, corpus_[10].second};
+  auto r = (*m)->Match(f);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->record_id, 5030u);
+  EXPECT_EQ((*m)->Candidates(f, 5).size(), 1u);
+  auto missing = Matcher::Open(env, {dir + "/nope.idx"}, Key('k'));
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace custody::sketch

@@ -1,0 +1,35 @@
+#include "custody/sketch/internal/key_table.h"
+
+#include <bit>
+#include <cstring>
+
+namespace custody::sketch::internal {
+
+uint8_t KeyTableBits(uint64_t n) {
+  int bits = n <= 1 ? 0 : std::bit_width(n - 1);
+  bits -= 2;
+  if (bits < 4) bits = 4;
+  if (bits > 24) bits = 24;
+  return static_cast<uint8_t>(bits);
+}
+
+void BuildKeyTable(const std::vector<std::pair<uint32_t, uint32_t>>& items, uint8_t bits,
+                   std::string* out) {
+  const size_t nb = size_t{1} << bits;
+  std::vector<uint32_t> offsets(nb + 1, 0);
+  for (const auto& [key, ord] : items) ++offsets[(key >> (32 - bits)) + 1];
+  for (size_t i = 1; i <= nb; ++i) offsets[i] += offsets[i - 1];
+  std::vector<uint32_t> entries(items.size());
+  std::vector<uint32_t> pos(offsets.begin(), offsets.end() - 1);
+  for (const auto& [key, ord] : items) {
+    uint32_t b = key >> (32 - bits);
+    uint32_t check = (key >> (24 - bits)) & 0xFF;
+    entries[pos[b]++] = (check << 24) | (ord & 0xFFFFFF);
+  }
+  size_t start = out->size();
+  out->resize(start + offsets.size() * 4 + entries.size() * 4);
+  std::memcpy(out->data() + start, offsets.data(), offsets.size() * 4);
+  std::memcpy(out->data() + start + offsets.size() * 4, entries.data(), entries.size() * 4);
+}
+
+}  // namespace custody::sketch::internal

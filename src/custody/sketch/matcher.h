@@ -1,0 +1,78 @@
+// Matcher: answers "which indexed record does this dump record contain?"
+// over one or more memory-mapped index files (docs/matching.md). Candidates
+// come from exact fingerprints (whole record, each field) and from anchor
+// shingles; every candidate is verified with the stored b-bit MinHash
+// signature before it is reported.
+// Thread-safety: thread-compatible and safe for concurrent const use (Match
+// and Candidates keep their scratch per thread).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "custody/base/env.h"
+#include "custody/base/status.h"
+#include "custody/crypto/secret_bytes.h"
+#include "custody/sketch/sketch_params.h"
+
+namespace custody::sketch {
+
+enum class MatchKind : uint8_t {
+  kExact,     // same normalized text (or the same fields in another order)
+  kNear,      // estimated word-shingle Jaccard >= VerifyParams::min_jaccard
+  kFragment,  // the dump record is (mostly) contained in the vault record
+};
+// "exact", "near" or "fragment".
+std::string_view MatchKindName(MatchKind kind);
+
+struct MatchResult {
+  uint64_t record_id = 0;
+  MatchKind kind = MatchKind::kNear;
+  // 1 for exact; otherwise the estimated word-shingle Jaccard similarity.
+  double similarity = 0;
+  // Estimated share of the dump record's shingles found in the record.
+  double containment = 0;
+  // Which index file (position in the paths given to Open).
+  uint32_t index = 0;
+};
+
+class Matcher {
+ public:
+  // Maps and validates every file. kNotFound for a missing file, kDataLoss
+  // for a corrupt one (with its path), kUnauthenticated if a file was built
+  // with another index key, kInvalidArgument if files disagree on parameters.
+  static Result<std::unique_ptr<Matcher>> Open(Env* env, const std::vector<std::string>& paths,
+                                               const crypto::SecretBytes& index_key,
+                                               const VerifyParams& verify = {});
+  // As Open, over index file contents held in memory (tests, benchmarks).
+  static Result<std::unique_ptr<Matcher>> FromBuffers(std::vector<std::string> files,
+                                                      const crypto::SecretBytes& index_key,
+                                                      const VerifyParams& verify = {});
+  ~Matcher();
+
+  // The best verified match of a dump record given its raw text fields, or
+  // nullopt if none passes verification.
+  std::optional<MatchResult> Match(std::span<const std::string_view> fields) const;
+  // Up to `max` verified matches, best first (for attribution, which weighs
+  // near-duplicates).
+  std::vector<MatchResult> Candidates(std::span<const std::string_view> fields,
+                                      size_t max) const;
+
+  size_t index_count() const;
+  // The label stored in index file `i` (e.g. "gsm8k@v1").
+  std::string_view label(size_t i) const;
+  uint64_t record_count() const;
+  const SketchParams& params() const;
+
+ private:
+  struct Impl;
+  explicit Matcher(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace custody::sketch

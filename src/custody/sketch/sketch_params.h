@@ -1,0 +1,38 @@
+// Parameters of custody's record sketches (docs/matching.md explains the
+// choice). They are written into every index file; a Matcher requires all
+// its files to agree, and sketches dump records with the same values.
+#pragma once
+
+#include <cstdint>
+
+namespace custody::sketch {
+
+struct SketchParams {
+  // Words per shingle.
+  uint8_t shingle_words = 3;
+  // log2 of the number of one-permutation MinHash bins.
+  uint8_t bins_log2 = 6;
+  // Bits kept per bin in the stored (b-bit) signature: 1, 2, 4 or 8.
+  uint8_t sig_bits = 4;
+  // Anchor shingles indexed per record (one minimum per equal segment of
+  // the record, skipping corpus-frequent shingles).
+  uint8_t anchors = 6;
+
+  uint32_t bins() const { return 1u << bins_log2; }
+  uint32_t sig_bytes() const { return (bins() * sig_bits + 7) / 8; }
+  bool operator==(const SketchParams&) const = default;
+};
+
+// Decision thresholds of the verifier (see docs/matching.md).
+struct VerifyParams {
+  // Minimum estimated Jaccard for any near or fragment match.
+  double min_jaccard = 0.25;
+  // A candidate whose estimated containment of the dump record in it is at
+  // least this (and is larger than the dump record) is a fragment match.
+  double fragment_containment = 0.8;
+  // Fields shorter than this many words get no per-field exact fingerprint,
+  // and dump records shorter than this are only matched exactly.
+  uint32_t min_words = 4;
+};
+
+}  // namespace custody::sketch

@@ -1,0 +1,191 @@
+#include "custody/sketch/sketcher.h"
+
+#include <xxhash.h>
+
+#include <bit>
+#include <cstring>
+
+#include "custody/crypto/crypto.h"
+#include "custody/text/normalize.h"
+#include "custody/text/tokenize.h"
+
+namespace custody::sketch {
+namespace {
+
+constexpr size_t kSecretSize = 192;  // >= XXH3_SECRET_SIZE_MIN (136)
+
+inline uint64_t Fmix64(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
+}
+
+inline uint32_t Mix32(uint32_t v) {
+  v ^= v >> 16;
+  v *= 0x7feb352du;
+  v ^= v >> 15;
+  v *= 0x846ca68bu;
+  v ^= v >> 16;
+  return v;
+}
+
+constexpr uint32_t kEmptyBin = 0xFFFFFFFFu;
+
+}  // namespace
+
+Sketcher::~Sketcher() = default;
+
+Result<std::unique_ptr<Sketcher>> Sketcher::Create(const crypto::SecretBytes& index_key,
+                                                   const SketchParams& params,
+                                                   const VerifyParams& verify) {
+  if (index_key.size() < 16) {
+    return InvalidArgumentError("sketch: index key: expected at least 16 bytes, found " +
+                                std::to_string(index_key.size()));
+  }
+  if (params.shingle_words == 0 || params.bins_log2 < 3 || params.bins_log2 > 10 ||
+      (params.sig_bits != 1 && params.sig_bits != 2 && params.sig_bits != 4 &&
+       params.sig_bits != 8) ||
+      params.anchors == 0 || params.anchors > 64) {
+    return InvalidArgumentError("sketch: parameters out of range");
+  }
+  std::unique_ptr<Sketcher> s(new Sketcher());
+  s->params_ = params;
+  s->verify_ = verify;
+  s->secret_ = crypto::SecretBytes(kSecretSize);
+  for (size_t part = 0; part < kSecretSize / 64; ++part) {
+    crypto::SecretBytes k =
+        crypto::DeriveKey(index_key, "custody.sketch.xxh3." + std::to_string(part), 64);
+    std::memcpy(s->secret_.data() + part * 64, k.data(), 64);
+  }
+  crypto::SecretBytes check_key = crypto::DeriveKey(index_key, "custody.sketch.key-check", 32);
+  s->key_check_ = crypto::Prf64(check_key, "custody index key check v1");
+  return s;
+}
+
+uint64_t Sketcher::Hash(std::string_view s) const {
+  return XXH3_64bits_withSecret(s.data(), s.size(), secret_.data(), secret_.size());
+}
+
+void Sketcher::Sketch(std::span<const std::string_view> fields, RecordSketch* out) const {
+  const SketchParams& p = params_;
+  out->joined.clear();
+  out->field_keys.clear();
+  out->shingles.clear();
+  out->word_hashes.clear();
+
+  // Normalize fields and join them with one space; remember field ranges.
+  size_t nonempty = 0;
+  struct Range {
+    size_t begin, end;
+  };
+  Range ranges[16];
+  size_t nranges = 0;
+  for (std::string_view f : fields) {
+    text::NormalizeForMatchInto(f, &out->norm);
+    if (out->norm.empty()) continue;
+    if (!out->joined.empty()) out->joined.push_back(' ');
+    size_t begin = out->joined.size();
+    out->joined += out->norm;
+    if (nranges < std::size(ranges)) ranges[nranges++] = {begin, out->joined.size()};
+    ++nonempty;
+  }
+  out->record_key = Hash(out->joined);
+
+  // Words and their keyed hashes; count words per field.
+  uint32_t field_words[16] = {};
+  size_t cur = 0;
+  const char* base = out->joined.data();
+  text::ForEachWord(out->joined, [&](std::string_view w) {
+    out->word_hashes.push_back(Hash(w));
+    size_t pos = static_cast<size_t>(w.data() - base);
+    while (cur < nranges && pos >= ranges[cur].end) ++cur;
+    if (cur < nranges) ++field_words[cur];
+  });
+  out->words = static_cast<uint32_t>(out->word_hashes.size());
+  if (nonempty >= 2) {
+    for (size_t i = 0; i < nranges; ++i) {
+      if (field_words[i] < verify_.min_words) continue;
+      std::string_view f(out->joined.data() + ranges[i].begin, ranges[i].end - ranges[i].begin);
+      out->field_keys.push_back(FieldTag(Hash(f)));
+    }
+  }
+
+  // Shingles.
+  const size_t n = out->word_hashes.size();
+  const size_t k = std::min<size_t>(p.shingle_words, n);
+  if (n > 0) {
+    out->shingles.reserve(n - k + 1);
+    const uint64_t* wh = out->word_hashes.data();
+    for (size_t i = 0; i + k <= n; ++i) {
+      uint64_t h = wh[i];
+      for (size_t j = 1; j < k; ++j) h = std::rotl(h, 23) ^ wh[i + j];
+      out->shingles.push_back(Fmix64(h + k));
+    }
+  }
+  out->shingle_count = static_cast<uint32_t>(out->shingles.size());
+
+  // One-permutation MinHash.
+  const uint32_t nb = p.bins();
+  out->bins.assign(nb, kEmptyBin);
+  uint32_t* bins = out->bins.data();
+  const int shift = 64 - p.bins_log2;
+  for (uint64_t h : out->shingles) {
+    uint32_t b = static_cast<uint32_t>(h >> shift);
+    uint32_t v = static_cast<uint32_t>(h);
+    if (v < bins[b]) bins[b] = v;
+  }
+  // Rotation densification: an empty bin borrows the value of the next
+  // originally non-empty bin (circularly), mixed with the distance.
+  if (!out->shingles.empty()) {
+    uint32_t tmp[1024];
+    std::memcpy(tmp, bins, nb * sizeof(uint32_t));
+    for (uint32_t b = 0; b < nb; ++b) {
+      if (tmp[b] != kEmptyBin) continue;
+      uint32_t d = 1;
+      while (tmp[(b + d) & (nb - 1)] == kEmptyBin) ++d;
+      bins[b] = Mix32(tmp[(b + d) & (nb - 1)] + d * 0x9E3779B9u);
+    }
+  }
+
+  // Packed b-bit signature.
+  out->sig.assign(p.sig_bytes(), 0);
+  if (!out->shingles.empty()) {
+    const uint32_t bits = p.sig_bits;
+    for (uint32_t b = 0; b < nb; ++b) {
+      uint32_t v = (bins[b] * 0x9E3779B1u) >> (32 - bits);
+      uint32_t bitpos = b * bits;
+      out->sig[bitpos >> 3] |= static_cast<uint8_t>(v << (bitpos & 7));
+    }
+  }
+}
+
+uint32_t SignatureMatches(const uint8_t* a, const uint8_t* b, const SketchParams& p) {
+  const uint32_t bits = p.sig_bits;
+  const size_t nbytes = p.sig_bytes();
+  uint64_t lsb_mask = 0;
+  for (uint32_t i = 0; i < 64; i += bits) lsb_mask |= 1ull << i;
+  uint32_t differing = 0;
+  size_t i = 0;
+  for (; i < nbytes; i += 8) {
+    uint64_t x = 0, y = 0;
+    size_t len = std::min<size_t>(8, nbytes - i);
+    std::memcpy(&x, a + i, len);
+    std::memcpy(&y, b + i, len);
+    uint64_t t = x ^ y;
+    for (uint32_t s = 1; s < bits; s <<= 1) t |= t >> s;
+    differing += static_cast<uint32_t>(std::popcount(t & lsb_mask));
+  }
+  return p.bins() - differing;
+}
+
+double EstimateJaccard(uint32_t matches, const SketchParams& p) {
+  const double r = 1.0 / static_cast<double>(1u << p.sig_bits);
+  double frac = static_cast<double>(matches) / static_cast<double>(p.bins());
+  double j = (frac - r) / (1.0 - r);
+  return j < 0 ? 0 : (j > 1 ? 1 : j);
+}
+
+}  // namespace custody::sketch

@@ -1,0 +1,76 @@
+// Sketcher: turns a record (its text fields) into the keyed hashes that the
+// index stores and the matcher compares: exact fingerprints of the whole
+// record and of each field, word-shingle hashes, and a one-permutation
+// MinHash signature with rotation densification. All hashes are XXH3 keyed
+// with a secret derived from the index key, so index files reveal nothing
+// about the text to someone without the key (docs/formats/index.md).
+// Thread-safety: a Sketcher is immutable after Create and safe to share;
+// RecordSketch scratch objects are per thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "custody/base/status.h"
+#include "custody/crypto/secret_bytes.h"
+#include "custody/sketch/sketch_params.h"
+
+namespace custody::sketch {
+
+// The sketch of one record. Reused across calls to avoid allocations.
+struct RecordSketch {
+  std::string joined;                 // normalized fields joined by one space
+  uint64_t record_key = 0;            // exact fingerprint of `joined`
+  std::vector<uint64_t> field_keys;   // exact fingerprints of long enough fields
+  std::vector<uint64_t> shingles;     // shingle hashes, in text order
+  std::vector<uint32_t> bins;         // OPH MinHash, params.bins() values
+  std::vector<uint8_t> sig;           // packed b-bit signature, params.sig_bytes()
+  uint32_t words = 0;
+  uint32_t shingle_count = 0;         // distinct shingles (approximate: hash-distinct)
+  // Scratch.
+  std::string norm;
+  std::vector<uint64_t> word_hashes;
+};
+
+class Sketcher {
+ public:
+  // `index_key` must be at least 16 bytes (kInvalidArgument otherwise).
+  static Result<std::unique_ptr<Sketcher>> Create(const crypto::SecretBytes& index_key,
+                                                  const SketchParams& params,
+                                                  const VerifyParams& verify = {});
+  ~Sketcher();
+
+  const SketchParams& params() const { return params_; }
+  const VerifyParams& verify() const { return verify_; }
+  // A public value that identifies the key (for detecting a wrong key); it
+  // does not reveal the key.
+  uint64_t key_check() const { return key_check_; }
+
+  // Sketches a record given its raw (not yet normalized) text fields.
+  void Sketch(std::span<const std::string_view> fields, RecordSketch* out) const;
+
+  // The 64-bit fingerprint tagged for a field (distinct from record keys).
+  static uint64_t FieldTag(uint64_t h) { return h ^ 0x6a09e667f3bcc908ull; }
+
+ private:
+  Sketcher() = default;
+  uint64_t Hash(std::string_view s) const;
+
+  SketchParams params_;
+  VerifyParams verify_;
+  crypto::SecretBytes secret_;  // XXH3 secret (192 bytes)
+  uint64_t key_check_ = 0;
+};
+
+// Number of equal b-bit values between two packed signatures.
+uint32_t SignatureMatches(const uint8_t* a, const uint8_t* b, const SketchParams& p);
+
+// Estimated Jaccard similarity from `matches` equal b-bit values out of the
+// params' bins (corrected for chance collisions, clamped to [0, 1]).
+double EstimateJaccard(uint32_t matches, const SketchParams& p);
+
+}  // namespace custody::sketch
