@@ -29,15 +29,6 @@ CustodyLog::~CustodyLog() = default;
 
 Result<std::unique_ptr<CustodyLog>> CustodyLog::Open(Env* env, const std::string& log_dir,
                                                      const std::string& origin,
-                                                     Result<crypto::SecretBytes> signing_seed,
-                                                     LogOptions options) {
-  if (!signing_seed.ok()) return signing_seed.status();
-  return Open(env, log_dir, origin, std::optional<crypto::SecretBytes>(std::move(*signing_seed)),
-              std::move(options));
-}
-
-Result<std::unique_ptr<CustodyLog>> CustodyLog::Open(Env* env, const std::string& log_dir,
-                                                     const std::string& origin,
                                                      std::optional<crypto::SecretBytes> signing_seed,
                                                      LogOptions options) {
   CUSTODY_RETURN_IF_ERROR(ValidateNoteName(origin).WithPrefix("log origin"));

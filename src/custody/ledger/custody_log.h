@@ -6,8 +6,9 @@
 // served as static files; checkpoints are C2SP signed notes (Ed25519).
 //
 // Typical use (a vault):
+//   CUSTODY_ASSIGN_OR_RETURN(crypto::SecretBytes seed, vault.LogSigningSeed());
 //   CUSTODY_ASSIGN_OR_RETURN(auto log, ledger::CustodyLog::Open(
-//       env, vault.log_dir(), vault.config().log_origin, vault.LogSigningSeed()));
+//       vault.env(), vault.log_dir(), vault.config().log_origin, std::move(seed)));
 //   CUSTODY_ASSIGN_OR_RETURN(uint64_t index, log->Append(event));
 //
 // Thread-safety: all methods may be called from several threads; appends are
@@ -74,11 +75,6 @@ class CustodyLog {
   static Result<std::unique_ptr<CustodyLog>> Open(Env* env, const std::string& log_dir,
                                                   const std::string& origin,
                                                   std::optional<crypto::SecretBytes> signing_seed,
-                                                  LogOptions options = {});
-  // Convenience for callers holding a Result (e.g. Vault::LogSigningSeed()).
-  static Result<std::unique_ptr<CustodyLog>> Open(Env* env, const std::string& log_dir,
-                                                  const std::string& origin,
-                                                  Result<crypto::SecretBytes> signing_seed,
                                                   LogOptions options = {});
 
   // Appends `event` durably and returns its index. kInvalidArgument if the
