@@ -105,6 +105,7 @@ Result<AttributionReport> Attribute(std::span<const MemberEvidence> members,
   const double log10_m =
       members.empty() ? 0.0 : std::log10(static_cast<double>(members.size()));
   const double log10_alpha = std::log10(options.alpha);
+  report.members.reserve(members.size());
   for (const MemberEvidence& e : members) {
     MemberVerdict v;
     v.member_id = e.member_id;

@@ -4,6 +4,7 @@
 #include <roaring/roaring.h>
 
 #include <algorithm>
+#include <bit>
 #include <limits>
 #include <string>
 #include <utility>
@@ -56,6 +57,46 @@ roaring_bitmap_t* BuildBitmap(std::span<const uint64_t> rank,
   return b;
 }
 
+// |sets[a] ∩ sets[b]| for a < b, at [a * n + b]. Uses dense bit rows when
+// they fit in kDenseBudget bytes (sparse roaring containers intersect by
+// merging, which dominates for many small sets), else roaring.
+template <typename Bitmaps>
+std::vector<uint64_t> PairwiseOverlaps(const Bitmaps& sets,
+                                       const roaring_bitmap_t* all) {
+  constexpr uint64_t kDenseBudget = 64u << 20;
+  const size_t n = sets.size();
+  std::vector<uint64_t> out(n * n, 0);
+  const uint64_t universe =
+      roaring_bitmap_get_cardinality(all) == 0 ? 0 : roaring_bitmap_maximum(all) + 1;
+  const uint64_t words = (universe + 63) / 64;
+  if (words * 8 * n > kDenseBudget) {
+    for (size_t a = 0; a < n; ++a) {
+      for (size_t b = a + 1; b < n; ++b) {
+        out[a * n + b] = roaring_bitmap_and_cardinality(sets[a].get(), sets[b].get());
+      }
+    }
+    return out;
+  }
+  std::vector<uint64_t> rows(words * n, 0);
+  for (size_t a = 0; a < n; ++a) {
+    roaring_uint32_iterator_t* it = roaring_create_iterator(sets[a].get());
+    for (; it->has_value; roaring_advance_uint32_iterator(it)) {
+      rows[a * words + it->current_value / 64] |= uint64_t{1} << (it->current_value % 64);
+    }
+    roaring_free_uint32_iterator(it);
+  }
+  for (size_t a = 0; a < n; ++a) {
+    const uint64_t* ra = &rows[a * words];
+    for (size_t b = a + 1; b < n; ++b) {
+      const uint64_t* rb = &rows[b * words];
+      uint64_t c = 0;
+      for (uint64_t w = 0; w < words; ++w) c += std::popcount(ra[w] & rb[w]);
+      out[a * n + b] = c;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 void ExposureAnalysis::BitmapDeleter::operator()(roaring_bitmap_s* b) const {
@@ -101,10 +142,10 @@ Result<ExposureAnalysis> ExposureAnalysis::Create(
   }
   const uint64_t population = roaring_bitmap_get_cardinality(x.held_once_.get());
   x.population_ = population;
+  const std::vector<uint64_t> overlaps = PairwiseOverlaps(x.sets_, x.held_once_.get());
   for (size_t a = 0; a < n; ++a) {
     for (size_t b = a + 1; b < n; ++b) {
-      const uint64_t overlap =
-          roaring_bitmap_and_cardinality(x.sets_[a].get(), x.sets_[b].get());
+      const uint64_t overlap = overlaps[a * n + b];
       if (overlap == x.size_[a] && overlap == x.size_[b]) {
         if (x.twin_[a] < 0) x.twin_[a] = static_cast<int64_t>(b);
         if (x.twin_[b] < 0) x.twin_[b] = static_cast<int64_t>(a);
