@@ -300,12 +300,14 @@ std::vector<MatchResult> Matcher::Impl::Run(std::span<const std::string_view> fi
       r.kind = MatchKind::kExact;  // the same fields, in another order
       r.similarity = 1;
       r.containment = 1;
-    } else if ((c.info & kWholeIsField) && j >= 0.05) {
-      r.kind = MatchKind::kFragment;
+    } else if ((c.info & kWholeIsField) && j >= 0.1 && cont >= 0.5) {
+      r.kind = MatchKind::kFragment;  // the dump record is one whole field
       r.containment = 1;
     } else if (q.words >= verify.min_words && j >= verify.min_jaccard) {
-      r.kind = (cont >= verify.fragment_containment && nq < 0.8 * na) ? MatchKind::kFragment
-                                                                      : MatchKind::kNear;
+      r.kind = MatchKind::kNear;
+    } else if (q.words >= verify.min_words && j >= verify.fragment_min_jaccard &&
+               cont >= verify.fragment_containment && nq * 1.25 <= na) {
+      r.kind = MatchKind::kFragment;
     } else {
       continue;
     }

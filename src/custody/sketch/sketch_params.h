@@ -25,11 +25,13 @@ struct SketchParams {
 
 // Decision thresholds of the verifier (see docs/matching.md).
 struct VerifyParams {
-  // Minimum estimated Jaccard for any near or fragment match.
-  double min_jaccard = 0.25;
-  // A candidate whose estimated containment of the dump record in it is at
-  // least this (and is larger than the dump record) is a fragment match.
-  double fragment_containment = 0.8;
+  // Minimum estimated Jaccard for a near match.
+  double min_jaccard = 0.45;
+  // A candidate at least 1.25 times larger than the dump record, whose
+  // estimated containment of the dump record is at least this and whose
+  // estimated Jaccard is at least fragment_min_jaccard, is a fragment match.
+  double fragment_containment = 0.85;
+  double fragment_min_jaccard = 0.2;
   // Fields shorter than this many words get no per-field exact fingerprint,
   // and dump records shorter than this are only matched exactly.
   uint32_t min_words = 4;
