@@ -1,0 +1,87 @@
+// The slot lexicon: every pair of equivalent renderings the scanner knows,
+// and the word lists its guards use. Private to the mark module.
+// Entries are identified by a hash of their text (`key_hash`), never by their
+// position in the table, so reordering or extending the table does not change
+// the slot ids of existing releases (removing an entry erases its slots).
+// Thread-safety: the tables are built once (function-local statics) and
+// read-only afterwards.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "custody/mark/slot_kind.h"
+
+namespace custody::mark::internal {
+
+// Which guard applies to a two-word/contraction class.
+enum class Family : uint8_t {
+  kPlain,  // no guard beyond word boundaries
+  kNeg,    // "do not" / "don't"
+  kBe,     // "he is" / "he's": next unit must be a word or number, not "not"
+  kBeS,    // as kBe, and the contraction ends in 's: next word must not look
+           // like a past participle ("he's been" means "he has been")
+  kWill,   // "he will" / "he'll": as kBe
+};
+
+// How a site's rendering is written.
+enum class RenderMode : uint8_t {
+  kReplace,  // the site's bytes become forms[r], with the source's case
+  kSuffix,   // the bytes up to keep_end are kept, then forms[r] is appended
+};
+
+struct SlotClass {
+  SlotKind kind;
+  Family family;
+  RenderMode mode;
+  std::string_view forms[2];
+  uint64_t key_hash;  // stable identity: hash of kind and both forms
+};
+
+// Returns the class with index `id` (as stored in a Site).
+const SlotClass& ClassById(uint16_t id);
+
+// Single-word lookup: a word (lower case, ASCII apostrophe) that is one
+// rendering of a class (spelling pairs, synonyms, "cannot"/"can't", and the
+// contracted form of two-word classes). Returns the class id or -1; sets
+// *form to the rendering index the word is.
+int LookupWord(std::string_view lower, int* form);
+// The first word of `lower`'s rendering-free form: "he'll" -> "he",
+// "don't" -> "do"; any other word is returned unchanged. Guards that look at
+// a neighbouring word use this so that the neighbour's own rendering does not
+// decide whether a site exists.
+std::string_view CanonicalFirstWord(std::string_view lower);
+// Two-word lookup: "do" + "not" -> the class whose forms[0] is "do not".
+int LookupPhrase(std::string_view w1, std::string_view w2);
+
+// Introductory words and phrases ("so", "in total") that may take a comma at
+// the start of a sentence. Returns the class id or -1; sets *words to the
+// number of words of the phrase starting with `w1` (`w2`, `w3` may be empty).
+int LookupIntro(std::string_view w1, std::string_view w2, std::string_view w3, int* words);
+// True if the intro class only accepts a whitelisted next word.
+bool IntroNeedsWhitelist(int class_id);
+bool IntroNextWhitelisted(std::string_view next);
+bool IntroNextBlacklisted(std::string_view next);
+
+// Title abbreviations ("mr", "mrs", "ms"): class id or -1.
+int LookupTitle(std::string_view lower);
+// Rate classes: "day" -> class with forms {"a", "per"}; "hour" -> {"an", "per"}.
+int LookupRateUnit(std::string_view noun);
+bool RateNextBlacklisted(std::string_view next);
+// Time nouns after "each"/"every".
+bool IsTimeNoun(std::string_view noun);
+int EachEveryClass();
+int TimesClass();
+int PercentClass();
+int InTotalClass();
+int OxfordClass(std::string_view conj);  // "and" / "or", else -1
+// Words that cannot be part of a list item (pronouns, verbs, subordinators).
+bool OxfordItemBlacklisted(std::string_view w);
+// Words after "he's"/"it's" that suggest "has" ("been", "got", "-ed").
+bool LooksLikeParticiple(std::string_view w);
+
+// 64-bit hash used for slot ids and contexts (FNV-1a with a final mix).
+uint64_t Hash64(std::string_view s, uint64_t seed = 0);
+uint64_t Mix64(uint64_t x);
+
+}  // namespace custody::mark::internal

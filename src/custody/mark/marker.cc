@@ -1,0 +1,187 @@
+// Marker: writing and reading variant marks (see mark.h).
+#include "custody/mark/mark.h"
+
+#include <unordered_map>
+
+#include "custody/base/encoding.h"
+#include "custody/crypto/crypto.h"
+#include "custody/mark/internal/scanner.h"
+
+namespace custody::mark {
+namespace {
+
+// tag || little-endian a || b (|| c when `three`).
+std::string PrfInput(std::string_view tag, uint64_t a, uint64_t b, uint64_t c = 0,
+                     bool three = false) {
+  std::string in(tag);
+  in.reserve(tag.size() + 24);
+  auto put = [&](uint64_t v) {
+    for (int i = 0; i < 8; ++i) in.push_back(static_cast<char>(v >> (8 * i)));
+  };
+  put(a);
+  put(b);
+  if (three) put(c);
+  return in;
+}
+
+}  // namespace
+
+std::string_view SlotKindName(SlotKind kind) {
+  switch (kind) {
+    case SlotKind::kContraction: return "contraction";
+    case SlotKind::kIntroComma: return "intro_comma";
+    case SlotKind::kOxfordComma: return "oxford_comma";
+    case SlotKind::kSpelling: return "spelling";
+    case SlotKind::kSynonym: return "synonym";
+    case SlotKind::kTitlePeriod: return "title_period";
+    case SlotKind::kRate: return "rate";
+    case SlotKind::kTimesSign: return "times_sign";
+    case SlotKind::kPercent: return "percent";
+    case SlotKind::kInTotal: return "in_total";
+  }
+  return "unknown";
+}
+
+Result<Marker> Marker::Create(crypto::SecretBytes mark_key, MarkOptions options) {
+  if (mark_key.size() < 16 || mark_key.size() > 64) {
+    return InvalidArgumentError("mark key: expected 16..64 bytes, found " +
+                                std::to_string(mark_key.size()));
+  }
+  if (!(options.bias_cutoff > 0 && options.bias_cutoff < 0.5)) {
+    return InvalidArgumentError("MarkOptions.bias_cutoff: expected a value in (0, 0.5), found " +
+                                std::to_string(options.bias_cutoff));
+  }
+  return Marker(crypto::DeriveKey(mark_key, "mark/bias"), crypto::DeriveKey(mark_key, "mark/sym"),
+                crypto::DeriveKey(mark_key, "mark/fragile"), options);
+}
+
+Marker::Marker(crypto::SecretBytes bias_key, crypto::SecretBytes sym_key,
+               crypto::SecretBytes fragile_key, MarkOptions options)
+    : bias_key_(std::move(bias_key)),
+      sym_key_(std::move(sym_key)),
+      fragile_key_(std::move(fragile_key)),
+      options_(options) {}
+
+void Marker::SlotParams(uint64_t record_id, uint64_t slot_id, double* bias, int* flip) const {
+  std::string out = crypto::Prf(bias_key_, PrfInput("bias", record_id, slot_id), 16);
+  *bias = ArcsineBias(DecodeFixed64(out.data()), options_.bias_cutoff);
+  *flip = static_cast<int>(static_cast<unsigned char>(out[8]) & 1);
+}
+
+double Marker::Bias(uint64_t record_id, uint64_t slot_id) const {
+  double p;
+  int flip;
+  SlotParams(record_id, slot_id, &p, &flip);
+  return p;
+}
+
+bool Marker::MemberSymbol(uint64_t member_id, uint64_t record_id, uint64_t slot_id) const {
+  const double p = Bias(record_id, slot_id);
+  uint64_t u = crypto::Prf64(sym_key_, PrfInput("sym", member_id, record_id, slot_id, true));
+  return UnitInterval(u) < p;
+}
+
+int Marker::ObservedSymbol(uint64_t record_id, uint64_t slot_id, int rendering) const {
+  if (rendering < 0) return -1;
+  double p;
+  int flip;
+  SlotParams(record_id, slot_id, &p, &flip);
+  return rendering ^ flip;
+}
+
+std::string Marker::FragileBits(uint64_t member_id, uint64_t record_id) const {
+  return crypto::Prf(fragile_key_, PrfInput("fragile", member_id, record_id), 32);
+}
+
+MarkedRecord Marker::Mark(uint64_t record_id, uint64_t member_id,
+                          std::span<const TextField> fields) const {
+  MarkedRecord rec;
+  rec.values.reserve(fields.size());
+  std::vector<internal::Site> sites;
+  std::string fragile = options_.fragile ? FragileBits(member_id, record_id) : std::string();
+  uint32_t apostrophe_index = 0;
+  for (const TextField& f : fields) {
+    sites.clear();
+    internal::ScanField(f.value, &sites);
+    std::string out;
+    out.reserve(f.value.size() + 16);
+    size_t pos = 0;
+    for (const internal::Site& st : sites) {
+      out.append(f.value.substr(pos, st.begin - pos));
+      double p;
+      int flip;
+      SlotParams(record_id, st.slot_id, &p, &flip);
+      uint64_t u =
+          crypto::Prf64(sym_key_, PrfInput("sym", member_id, record_id, st.slot_id, true));
+      int x = UnitInterval(u) < p ? 1 : 0;
+      internal::RenderSite(st, x ^ flip, f.value, &out);
+      pos = st.end;
+    }
+    out.append(f.value.substr(pos));
+    rec.slots += static_cast<uint32_t>(sites.size());
+    if (options_.fragile) {
+      std::string styled;
+      styled.reserve(out.size() + 16);
+      size_t last = 0;
+      internal::ForEachWordApostrophe(out, [&](size_t at, size_t len) {
+        styled.append(out, last, at - last);
+        uint32_t bit_index = apostrophe_index++ % (fragile.size() * 8);
+        bool curly = (static_cast<unsigned char>(fragile[bit_index / 8]) >> (bit_index % 8)) & 1;
+        styled.append(curly ? "\xE2\x80\x99" : "'");
+        last = at + len;
+        ++rec.fragile_marks;
+      });
+      styled.append(out, last, std::string::npos);
+      out.swap(styled);
+    }
+    rec.values.push_back(std::move(out));
+  }
+  return rec;
+}
+
+std::vector<SlotObservation> Marker::ReadSlots(uint64_t record_id,
+                                               std::span<const std::string_view> fields) const {
+  std::vector<internal::Site> sites;
+  for (std::string_view f : fields) internal::ScanField(f, &sites);
+  std::vector<SlotObservation> obs;
+  obs.reserve(sites.size());
+  std::unordered_map<uint64_t, size_t> seen;
+  for (const internal::Site& st : sites) {
+    auto [it, inserted] = seen.emplace(st.slot_id, obs.size());
+    if (!inserted) {
+      SlotObservation& prev = obs[it->second];
+      if (prev.rendering != static_cast<int8_t>(st.rendering)) {
+        prev.rendering = -1;
+        prev.symbol = -1;
+      }
+      continue;
+    }
+    SlotObservation o;
+    o.slot_id = st.slot_id;
+    o.kind = st.kind;
+    o.rendering = static_cast<int8_t>(st.rendering);
+    int flip;
+    SlotParams(record_id, st.slot_id, &o.bias, &flip);
+    o.symbol = static_cast<int8_t>(st.rendering ^ flip);
+    obs.push_back(o);
+  }
+  return obs;
+}
+
+FragileAgreement Marker::ReadFragile(uint64_t member_id, uint64_t record_id,
+                                     std::span<const std::string_view> fields) const {
+  FragileAgreement a;
+  std::string bits = FragileBits(member_id, record_id);
+  uint32_t index = 0;
+  for (std::string_view f : fields) {
+    internal::ForEachWordApostrophe(f, [&](size_t, size_t len) {
+      uint32_t bit_index = index++ % (bits.size() * 8);
+      bool curly = (static_cast<unsigned char>(bits[bit_index / 8]) >> (bit_index % 8)) & 1;
+      a.agree += curly == (len == 3);
+      ++a.total;
+    });
+  }
+  return a;
+}
+
+}  // namespace custody::mark
