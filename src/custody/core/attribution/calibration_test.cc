@@ -17,10 +17,18 @@
 namespace custody::core::attribution {
 namespace {
 
+// A uniform random subset of {0..n-1} of size round(fraction n) (Floyd).
 std::vector<uint64_t> RandomSubset(uint64_t n, double fraction, std::mt19937_64& rng) {
+  const auto k = static_cast<uint64_t>(std::llround(fraction * static_cast<double>(n)));
   std::vector<uint64_t> v;
+  std::vector<bool> taken(n, false);
+  for (uint64_t j = n - k; j < n; ++j) {
+    const uint64_t t = rng() % (j + 1);
+    const uint64_t pick = taken[t] ? j : t;
+    taken[pick] = true;
+  }
   for (uint64_t r = 0; r < n; ++r) {
-    if (Uniform01(rng) < fraction) v.push_back(r);
+    if (taken[r]) v.push_back(r);
   }
   return v;
 }

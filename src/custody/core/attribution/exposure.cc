@@ -62,13 +62,16 @@ roaring_bitmap_t* BuildBitmap(std::span<const uint64_t> rank,
 // merging, which dominates for many small sets), else roaring.
 template <typename Bitmaps>
 std::vector<uint64_t> PairwiseOverlaps(const Bitmaps& sets,
-                                       const roaring_bitmap_t* all) {
+                                       const roaring_bitmap_t* all,
+                                       std::vector<uint64_t>* dense_rows,
+                                       uint64_t* dense_words) {
   constexpr uint64_t kDenseBudget = 64u << 20;
   const size_t n = sets.size();
   std::vector<uint64_t> out(n * n, 0);
   const uint64_t universe =
       roaring_bitmap_get_cardinality(all) == 0 ? 0 : roaring_bitmap_maximum(all) + 1;
   const uint64_t words = (universe + 63) / 64;
+  *dense_words = 0;
   if (words * 8 * n > kDenseBudget) {
     for (size_t a = 0; a < n; ++a) {
       for (size_t b = a + 1; b < n; ++b) {
@@ -94,6 +97,8 @@ std::vector<uint64_t> PairwiseOverlaps(const Bitmaps& sets,
       out[a * n + b] = c;
     }
   }
+  *dense_rows = std::move(rows);
+  *dense_words = words;
   return out;
 }
 
@@ -142,7 +147,7 @@ Result<ExposureAnalysis> ExposureAnalysis::Create(
   }
   const uint64_t population = roaring_bitmap_get_cardinality(x.held_once_.get());
   x.population_ = population;
-  const std::vector<uint64_t> overlaps = PairwiseOverlaps(x.sets_, x.held_once_.get());
+  const std::vector<uint64_t> overlaps = PairwiseOverlaps(x.sets_, x.held_once_.get(), &x.rows_, &x.words_);
   for (size_t a = 0; a < n; ++a) {
     for (size_t b = a + 1; b < n; ++b) {
       const uint64_t overlap = overlaps[a * n + b];
@@ -252,8 +257,25 @@ ExposureResult ExposureAnalysis::ForCandidate(
   const uint64_t size = roaring_bitmap_get_cardinality(rm.get());
   int64_t twin = -1;
   std::vector<uint32_t> linked;
+  // With dense rows, the candidate's overlaps are popcounts over its own row.
+  std::vector<uint64_t> row(words_, 0);
+  if (words_ > 0) {
+    roaring_uint32_iterator_t* it = roaring_create_iterator(rm.get());
+    for (; it->has_value; roaring_advance_uint32_iterator(it)) {
+      if (it->current_value / 64 < words_) {
+        row[it->current_value / 64] |= uint64_t{1} << (it->current_value % 64);
+      }
+    }
+    roaring_free_uint32_iterator(it);
+  }
   for (size_t j = 0; j < sets_.size(); ++j) {
-    const uint64_t overlap = roaring_bitmap_and_cardinality(rm.get(), sets_[j].get());
+    uint64_t overlap = 0;
+    if (words_ > 0) {
+      const uint64_t* rj = &rows_[j * words_];
+      for (uint64_t w = 0; w < words_; ++w) overlap += std::popcount(row[w] & rj[w]);
+    } else {
+      overlap = roaring_bitmap_and_cardinality(rm.get(), sets_[j].get());
+    }
     if (overlap == size && overlap == size_[j]) {
       if (twin < 0) twin = static_cast<int64_t>(j);
       continue;

@@ -103,6 +103,8 @@ class ExposureAnalysis {
   uint64_t population_ = 0;                    // records held by anyone
   double auto_link_log10_ = -6.0;
   std::vector<uint64_t> id_map_;               // rank map for ids >= 2^32
+  std::vector<uint64_t> rows_;                 // dense member rows, if small
+  uint64_t words_ = 0;                         // words per dense row (0: none)
 };
 
 }  // namespace custody::core::attribution
