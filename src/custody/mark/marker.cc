@@ -10,19 +10,25 @@
 namespace custody::mark {
 namespace {
 
-// tag || little-endian a || b (|| c when `three`).
-std::string PrfInput(std::string_view tag, uint64_t a, uint64_t b, uint64_t c = 0,
-                     bool three = false) {
-  std::string in(tag);
-  in.reserve(tag.size() + 24);
-  auto put = [&](uint64_t v) {
-    for (int i = 0; i < 8; ++i) in.push_back(static_cast<char>(v >> (8 * i)));
-  };
-  put(a);
-  put(b);
-  if (three) put(c);
-  return in;
-}
+// tag || little-endian a || b (|| c when `three`), in a caller buffer.
+class PrfInput {
+ public:
+  PrfInput(std::string_view tag, uint64_t a, uint64_t b, uint64_t c = 0, bool three = false) {
+    CUSTODY_CHECK(tag.size() <= 8);
+    for (char ch : tag) buf_[n_++] = ch;
+    Put(a);
+    Put(b);
+    if (three) Put(c);
+  }
+  operator std::string_view() const { return {buf_, n_}; }  // NOLINT: implicit by design
+
+ private:
+  void Put(uint64_t v) {
+    for (int i = 0; i < 8; ++i) buf_[n_++] = static_cast<char>(v >> (8 * i));
+  }
+  char buf_[32];
+  size_t n_ = 0;
+};
 
 }  // namespace
 

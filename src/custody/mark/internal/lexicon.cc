@@ -229,6 +229,7 @@ struct Tables {
   std::unordered_map<std::string_view, int> rates;
   std::unordered_set<std::string_view> intro_white, intro_black, rate_black, time_nouns,
       oxford_black, participles;
+  std::vector<std::pair<uint64_t, uint32_t>> flags;  // open addressing, power of 2
   int each_every = -1, times = -1, percent = -1, in_total = -1, ox_and = -1, ox_or = -1;
 
   int Add(SlotKind kind, Family family, RenderMode mode, std::string_view a,
@@ -295,6 +296,28 @@ struct Tables {
     for (const char* w : kTimeNouns) time_nouns.insert(w);
     for (const char* w : kOxfordBlacklist) oxford_black.insert(w);
     for (const char* w : kParticiples) participles.insert(w);
+    flags.assign(8192, {0, 0});
+    for (const auto& [w, v] : words) SetFlag(w, kFlagWordSite);
+    for (const auto& [p, id] : phrases) SetFlag(p.substr(0, p.find(' ')), kFlagPhraseFirst);
+    for (const auto& [p, v] : intros) SetFlag(p.substr(0, p.find(' ')), kFlagIntroFirst);
+    for (const auto& [t, id] : titles) SetFlag(t, kFlagTitle);
+    for (const char* w : {"each", "every", "a", "an", "per", "x", "in", "altogether"}) {
+      SetFlag(w, kFlagOther);
+    }
+    SetFlag("and", kFlagConj);
+    SetFlag("or", kFlagConj);
+  }
+
+  void SetFlag(std::string_view w, uint32_t flag) {
+    uint64_t h = Hash64(w, kWordSeed);
+    size_t mask = flags.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      if (flags[i].first == h || flags[i].first == 0) {
+        flags[i].first = h;
+        flags[i].second |= flag;
+        return;
+      }
+    }
   }
 };
 
@@ -321,6 +344,15 @@ uint64_t Hash64(std::string_view s, uint64_t seed) {
     h *= 0x100000001b3ULL;
   }
   return Mix64(h ^ s.size());
+}
+
+uint32_t WordFlags(uint64_t word_hash) {
+  const auto& f = T().flags;
+  size_t mask = f.size() - 1;
+  for (size_t i = word_hash & mask;; i = (i + 1) & mask) {
+    if (f[i].first == word_hash) return f[i].second;
+    if (f[i].first == 0) return 0;
+  }
 }
 
 const SlotClass& ClassById(uint16_t id) { return T().classes[id]; }

@@ -80,6 +80,21 @@ bool OxfordItemBlacklisted(std::string_view w);
 // Words after "he's"/"it's" that suggest "has" ("been", "got", "-ed").
 bool LooksLikeParticiple(std::string_view w);
 
+// Pre-filter flags of a word, looked up by the word's Hash64(lower, kWordSeed)
+// in one probe; a word with no flags cannot start a site (other than as an
+// intro, which has its own flag). Flags are a filter only: matchers still
+// check the exact word.
+enum WordFlag : uint32_t {
+  kFlagIntroFirst = 1u << 0,
+  kFlagTitle = 1u << 1,
+  kFlagPhraseFirst = 1u << 2,
+  kFlagWordSite = 1u << 3,
+  kFlagOther = 1u << 4,  // each/every, a/an/per, x, in, altogether
+  kFlagConj = 1u << 5,   // and/or
+};
+inline constexpr uint64_t kWordSeed = 2;
+uint32_t WordFlags(uint64_t word_hash);
+
 // 64-bit hash used for slot ids and contexts (FNV-1a with a final mix).
 uint64_t Hash64(std::string_view s, uint64_t seed = 0);
 uint64_t Mix64(uint64_t x);

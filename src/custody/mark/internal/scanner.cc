@@ -22,6 +22,8 @@ struct Unit {
   uint32_t begin, end;
   uint32_t lower_off;
   uint32_t lower_len;
+  uint64_t hash;   // words: Hash64(lower, kWordSeed); numbers: Hash64(digits, 1)
+  uint32_t flags;  // words: WordFlags(hash)
 };
 
 // A unit of the rendering-free sequence: a plain unit or a whole site.
@@ -105,7 +107,7 @@ void Lex(std::string_view s, Scratch* sc) {
   const size_t n = s.size();
   auto push = [&](UnitType t, size_t b, size_t e, char p) {
     sc->units.push_back(Unit{t, space, p, 0, static_cast<uint32_t>(b), static_cast<uint32_t>(e),
-                             0, 0});
+                             0, 0, 0, 0});
     space = false;
   };
   while (i < n) {
@@ -146,6 +148,8 @@ void Lex(std::string_view s, Scratch* sc) {
       u.lower_off = off;
       u.lower_len = static_cast<uint32_t>(sc->lower.size()) - off;
       u.case_pattern = (letters >= 2 && upper == letters) ? 2 : first_upper ? 1 : 0;
+      u.hash = Hash64(std::string_view(sc->lower).substr(off, u.lower_len), kWordSeed);
+      u.flags = WordFlags(u.hash);
       continue;
     }
     if (IsDigit(c)) {
@@ -164,6 +168,7 @@ void Lex(std::string_view s, Scratch* sc) {
       Unit& u = sc->units.back();
       u.lower_off = off;
       u.lower_len = static_cast<uint32_t>(sc->lower.size()) - off;
+      u.hash = Hash64(std::string_view(sc->lower).substr(off, u.lower_len), 1);
       continue;
     }
     if (c < 0x80) {
@@ -417,14 +422,15 @@ void FieldScanner::Run(std::vector<Site>* out) {
     int consumed = 0;
     size_t before = sc_->sites.size();
     if (u.type == UnitType::kWord) {
-      consumed = MatchIntro(k);
-      if (consumed == 0) consumed = MatchWordSites(k);
+      if (u.flags & kFlagIntroFirst) consumed = MatchIntro(k);
+      if (consumed == 0 && (u.flags & ~(kFlagIntroFirst | kFlagConj)) != 0) {
+        consumed = MatchWordSites(k);
+      }
     } else if (u.type == UnitType::kPunct && u.punct == '*') {
       consumed = MatchTimesStar(k);
     } else if (u.type == UnitType::kNumber) {
       // The number itself stays a plain unit; a percent site follows it.
-      uint64_t h = Hash64(Lower(k), 1);
-      sc_->canon.push_back(Canon{h, k, -1, u.end});
+      sc_->canon.push_back(Canon{u.hash, k, -1, u.end});
       if (MatchNumberSites(k) > 0) {
         const Site& st = sc_->sites.back();
         sc_->canon.push_back(Canon{ClassById(st.class_id).key_hash, k + 1,
@@ -444,7 +450,7 @@ void FieldScanner::Run(std::vector<Site>* out) {
     }
     uint64_t h = 0;
     switch (u.type) {
-      case UnitType::kWord: h = Hash64(Lower(k), 2); break;
+      case UnitType::kWord: h = u.hash; break;
       case UnitType::kProtected: h = 0x70726f74ULL; break;
       case UnitType::kOther: h = 0x6f746872ULL; break;
       default: h = 0; break;
@@ -481,7 +487,7 @@ void FieldScanner::OxfordPass() {
     return m >= 0 && c[m].site < 0 && c[m].hash == 0 && IsPunct(c[m].unit, ',');
   };
   for (int m = 1; m + 1 < m_count; ++m) {
-    if (!plain_word(m)) continue;
+    if (!plain_word(m) || !(u_[c[m].unit].flags & kFlagConj)) continue;
     int uk = c[m].unit;
     int id = OxfordClass(Lower(uk));
     if (id < 0 || !u_[uk].space_before || !RightOk(uk)) continue;
