@@ -98,7 +98,11 @@ size_t WordApostropheAt(std::string_view s, size_t i) {
   return 0;
 }
 
+constexpr uint64_t kFnvBasis = 0xcbf29ce484222325ULL;
+constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
+
 void Lex(std::string_view s, Scratch* sc) {
+  const uint64_t kWordSeedMix = Mix64(kWordSeed);
   sc->units.clear();
   sc->lower.clear();
   sc->lower.reserve(s.size());
@@ -129,18 +133,23 @@ void Lex(std::string_view s, Scratch* sc) {
       uint32_t off = static_cast<uint32_t>(sc->lower.size());
       int upper = 0, letters = 0;
       bool first_upper = c <= 'Z';
+      // Hash64(lower, kWordSeed), computed while lowering.
+      uint64_t h = kFnvBasis ^ kWordSeedMix;
       while (i < n) {
         unsigned char d = static_cast<unsigned char>(s[i]);
         if (IsAsciiAlpha(d)) {
           upper += d <= 'Z';
           ++letters;
-          sc->lower.push_back(static_cast<char>(d | 0x20));
+          char lc = static_cast<char>(d | 0x20);
+          sc->lower.push_back(lc);
+          h = (h ^ static_cast<unsigned char>(lc)) * kFnvPrime;
           ++i;
           continue;
         }
         size_t a = WordApostropheAt(s, i);
         if (a == 0) break;
         sc->lower.push_back('\'');
+        h = (h ^ static_cast<unsigned char>('\'')) * kFnvPrime;
         i += a;
       }
       push(UnitType::kWord, b, i, 0);
@@ -148,7 +157,7 @@ void Lex(std::string_view s, Scratch* sc) {
       u.lower_off = off;
       u.lower_len = static_cast<uint32_t>(sc->lower.size()) - off;
       u.case_pattern = (letters >= 2 && upper == letters) ? 2 : first_upper ? 1 : 0;
-      u.hash = Hash64(std::string_view(sc->lower).substr(off, u.lower_len), kWordSeed);
+      u.hash = Mix64(h ^ u.lower_len);
       u.flags = WordFlags(u.hash);
       continue;
     }
