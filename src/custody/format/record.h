@@ -1,0 +1,46 @@
+// The record model shared by every reader and writer: a record is one JSON
+// object, held in canonical form (docs/formats/inputs.md), plus its string
+// values flattened by path for text processing.
+// Thread-safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "custody/base/status.h"
+
+namespace custody::format {
+
+// One string value of a record. Nested values are named by their path joined
+// with '.', array elements by index: {"a":{"b":"x"},"list":["y"]} gives
+// "a.b" = "x" and "list.0" = "y".
+struct TextField {
+  std::string name;
+  std::string value;  // unescaped UTF-8
+};
+
+struct Record {
+  // Canonical JSON: keys sorted bytewise at every level, no insignificant
+  // whitespace, minimal string escapes, UTF-8 kept as is, numbers exactly as
+  // their source token.
+  std::string canonical;
+  // Every string value, in canonical (sorted key, then array index) order.
+  std::vector<TextField> text_fields;
+  std::string source;  // the file path as given to the reader
+  uint64_t line = 0;   // 1-based line where the record starts
+};
+
+// Returns the canonical form of `json`, which must be exactly one JSON object
+// (surrounding whitespace allowed). kInvalidArgument, with the byte offset
+// and what was expected, for malformed JSON, a non-object, a duplicate key,
+// invalid UTF-8 or trailing content. Uses a thread-local canonicalizer; for
+// loops prefer JsonCanonicalizer (canonical_json.h), which reuses buffers.
+Result<std::string> CanonicalizeJson(std::string_view json);
+
+// Fills `fields` (reusing its elements' storage) with the string values of
+// `canonical`, which must be canonical JSON as produced by this module.
+void ExtractTextFields(std::string_view canonical, std::vector<TextField>* fields);
+
+}  // namespace custody::format

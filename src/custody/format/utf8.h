@@ -1,0 +1,19 @@
+// UTF-8 validation helpers shared by the readers and by other modules that
+// must reject malformed text before hashing or matching it.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace custody::format {
+
+// Returns true if `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF).
+bool IsValidUtf8(std::string_view s);
+
+// Returns the byte offset of the first byte that starts an ill-formed
+// sequence in `s`, or `s.size()` if `s` is valid UTF-8.
+size_t FirstInvalidUtf8(std::string_view s);
+
+}  // namespace custody::format
