@@ -1,0 +1,243 @@
+// `custody log ...`: status, show, prove, verify, export, key. Read-only: the
+// vault is opened without its master key. Formats: docs/formats/log.md.
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "apps/cli/cli.h"
+#include "custody/base/clock.h"
+#include "custody/base/encoding.h"
+#include "custody/ledger/custody_log.h"
+#include "custody/ledger/log_export.h"
+#include "custody/ledger/verify.h"
+#include "custody/store/vault.h"
+
+namespace custody::cli {
+namespace {
+
+using ledger::CustodyLog;
+using ledger::Hash;
+
+std::string B64(const Hash& h) { return Base64Encode(crypto::DigestBytes(h)); }
+
+Result<std::unique_ptr<store::Vault>> OpenVaultReadOnly() {
+  store::OpenOptions o;
+  o.without_key = true;
+  return store::Vault::Open(VaultPath(), o);
+}
+
+Result<std::unique_ptr<CustodyLog>> OpenLog(const store::Vault& v) {
+  return CustodyLog::Open(v.env(), v.log_dir(), v.config().log_origin, std::nullopt);
+}
+
+nlohmann::json ProofJson(const std::vector<Hash>& proof) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& h : proof) a.push_back(B64(h));
+  return a;
+}
+
+void RegisterStatus(CLI::App* log) {
+  auto* sub = log->add_subcommand("status", "size, root and last checkpoint of the custody log");
+  SetAction(sub, []() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(auto v, OpenVaultReadOnly());
+    CUSTODY_ASSIGN_OR_RETURN(auto log, OpenLog(*v));
+    const auto s = log->status();
+    if (Globals().json) {
+      PrintJson({{"origin", log->origin()},
+                 {"size", s.size},
+                 {"root", B64(s.root)},
+                 {"checkpoint_size", s.checkpoint_size},
+                 {"checkpoint", s.checkpoint},
+                 {"note", s.repair_note}});
+    } else {
+      std::cout << "Origin:     " << log->origin() << "\n"
+                << "Entries:    " << s.size << "\n"
+                << "Root:       " << B64(s.root) << "\n"
+                << "Checkpoint: size " << s.checkpoint_size << "\n";
+      if (!s.repair_note.empty()) std::cout << "Note:       " << s.repair_note << "\n";
+      std::cout << "\n" << s.checkpoint;
+    }
+    return OkStatus();
+  });
+}
+
+void RegisterShow(CLI::App* log) {
+  auto* sub = log->add_subcommand("show", "print log entries (one JSON line each)");
+  auto from = std::make_shared<uint64_t>(0);
+  auto to = std::make_shared<int64_t>(-1);
+  sub->add_option("--from", *from, "first entry index (default 0)");
+  sub->add_option("--to", *to, "last entry index, inclusive (default: the last)");
+  SetAction(sub, [from, to]() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(auto v, OpenVaultReadOnly());
+    CUSTODY_ASSIGN_OR_RETURN(auto log, OpenLog(*v));
+    const uint64_t n = log->size();
+    const uint64_t last = *to < 0 ? n : std::min<uint64_t>(n, static_cast<uint64_t>(*to) + 1);
+    for (uint64_t i = *from; i < last; ++i) {
+      CUSTODY_ASSIGN_OR_RETURN(std::string entry, log->ReadEntry(i));
+      if (Globals().json) {
+        nlohmann::json e = nlohmann::json::parse(entry, nullptr, false);
+        PrintJson({{"index", i}, {"leaf_hash", B64(ledger::HashLeaf(entry))}, {"entry", e}});
+      } else {
+        auto ev = ledger::ParseEvent(entry);
+        if (ev.ok()) {
+          std::cout << i << "  " << FormatRfc3339(ev->time / 1000) << "  " << ev->type << "  "
+                    << ev->subject << "  by " << ev->actor << "  " << entry << "\n";
+        } else {
+          std::cout << i << "  " << entry << "\n";
+        }
+      }
+    }
+    return OkStatus();
+  });
+}
+
+void RegisterProve(CLI::App* log) {
+  auto* sub = log->add_subcommand(
+      "prove", "inclusion proof of an entry and/or consistency proof between sizes (JSON)");
+  auto entry = std::make_shared<int64_t>(-1);
+  auto size = std::make_shared<uint64_t>(0);
+  auto old_size = std::make_shared<uint64_t>(0);
+  sub->add_option("ENTRY", *entry, "entry index");
+  sub->add_option("--size", *size, "tree size (default: the last checkpoint's)");
+  sub->add_option("--old-size", *old_size, "also prove consistency from this earlier size");
+  SetAction(sub, [entry, size, old_size]() -> Status {
+    if (*entry < 0 && *old_size == 0) {
+      return InvalidArgumentError("log prove: expected ENTRY and/or --old-size, found neither");
+    }
+    CUSTODY_ASSIGN_OR_RETURN(auto v, OpenVaultReadOnly());
+    CUSTODY_ASSIGN_OR_RETURN(auto log, OpenLog(*v));
+    const auto s = log->status();
+    const uint64_t n = *size != 0 ? *size : s.checkpoint_size;
+    CUSTODY_ASSIGN_OR_RETURN(Hash root, log->RootAt(n));
+    nlohmann::json out = {{"origin", log->origin()}, {"tree_size", n}, {"root", B64(root)}};
+    if (n == s.checkpoint_size) out["checkpoint"] = s.checkpoint;
+    if (*entry >= 0) {
+      const auto idx = static_cast<uint64_t>(*entry);
+      CUSTODY_ASSIGN_OR_RETURN(auto proof, log->InclusionProof(idx, n));
+      CUSTODY_ASSIGN_OR_RETURN(std::string data, log->ReadEntry(idx));
+      out["inclusion"] = {{"index", idx},
+                          {"leaf_hash", B64(ledger::HashLeaf(data))},
+                          {"entry", data},
+                          {"proof", ProofJson(proof)}};
+    }
+    if (*old_size != 0) {
+      CUSTODY_ASSIGN_OR_RETURN(auto proof, log->ConsistencyProof(*old_size, n));
+      CUSTODY_ASSIGN_OR_RETURN(Hash old_root, log->RootAt(*old_size));
+      out["consistency"] = {{"size1", *old_size},
+                            {"size2", n},
+                            {"root1", B64(old_root)},
+                            {"root2", B64(root)},
+                            {"proof", ProofJson(proof)}};
+    }
+    std::cout << (Globals().json ? out.dump() : out.dump(2)) << "\n";
+    return OkStatus();
+  });
+}
+
+void RegisterVerify(CLI::App* log) {
+  auto* sub = log->add_subcommand(
+      "verify", "recompute every hash, check the checkpoint signature and consistency");
+  auto since = std::make_shared<std::vector<std::string>>();
+  sub->add_option("--since", *since, "an earlier signed checkpoint file the log must extend");
+  SetAction(sub, [since]() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(auto v, OpenVaultReadOnly());
+    ledger::VerifyOptions o;
+    for (const auto& f : *since) {
+      CUSTODY_ASSIGN_OR_RETURN(std::string note, v->env()->ReadFileToString(f));
+      o.earlier_checkpoints.emplace_back(f, std::move(note));
+    }
+    // The signer's own memory of what it last signed is another witness.
+    const std::string state = JoinPath(v->keys_dir(), "log-signer-state");
+    if (v->env()->FileExists(state)) {
+      CUSTODY_ASSIGN_OR_RETURN(std::string note, v->env()->ReadFileToString(state));
+      o.earlier_checkpoints.emplace_back("keys/log-signer-state", std::move(note));
+    }
+    ledger::NoteVerifierKey key{v->config().log_origin,
+                                ledger::NoteKeyId(v->config().log_origin, v->log_public_key()),
+                                v->log_public_key()};
+    CUSTODY_ASSIGN_OR_RETURN(auto report, ledger::VerifyLog(v->env(), v->log_dir(), key, o));
+    if (Globals().json) {
+      nlohmann::json problems = nlohmann::json::array();
+      for (const auto& p : report.problems) problems.push_back({{"where", p.where}, {"what", p.what}});
+      PrintJson({{"ok", report.ok()},
+                 {"size", report.checkpoint.size},
+                 {"root", B64(report.checkpoint.root)},
+                 {"entries_checked", report.entries_checked},
+                 {"problems", problems},
+                 {"notes", report.notes}});
+    } else {
+      for (const auto& p : report.problems) std::cout << "log/" << p.where << ": " << p.what << "\n";
+      for (const auto& n : report.notes) std::cout << "note: " << n << "\n";
+      if (report.ok()) {
+        std::cout << "OK: " << report.entries_checked << " entries, checkpoint size "
+                  << report.checkpoint.size << ", root " << B64(report.checkpoint.root)
+                  << ", signed by " << ledger::FormatVerifierKey(key.name, key.public_key) << "\n";
+      }
+    }
+    if (!report.ok()) {
+      return DataLossError("log verify: " + std::to_string(report.problems.size()) +
+                           " problem(s); first: log/" + report.problems[0].where + ": " +
+                           report.problems[0].what);
+    }
+    return OkStatus();
+  });
+}
+
+void RegisterExport(CLI::App* log) {
+  auto* sub = log->add_subcommand("export", "export the log for a SIEM (JSON lines)");
+  auto format = std::make_shared<std::string>("jsonl");
+  auto out = std::make_shared<std::string>();
+  sub->add_option("--format", *format, "jsonl or ocsf")->check(CLI::IsMember({"jsonl", "ocsf"}));
+  sub->add_option("--out", *out, "output file (default: stdout)");
+  SetAction(sub, [format, out]() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(auto v, OpenVaultReadOnly());
+    CUSTODY_ASSIGN_OR_RETURN(auto log, OpenLog(*v));
+    std::ofstream file;
+    if (!out->empty()) {
+      file.open(*out, std::ios::binary | std::ios::trunc);
+      if (!file) return InvalidArgumentError(*out + ": cannot open for writing");
+    }
+    std::ostream& os = out->empty() ? std::cout : file;
+    const uint64_t n = log->size();
+    for (uint64_t i = 0; i < n; ++i) {
+      CUSTODY_ASSIGN_OR_RETURN(std::string entry, log->ReadEntry(i));
+      CUSTODY_ASSIGN_OR_RETURN(nlohmann::json j,
+                               *format == "ocsf"
+                                   ? ledger::ExportOcsf(log->origin(), i, entry)
+                                   : ledger::ExportJsonl(log->origin(), i, entry));
+      os << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    }
+    os.flush();
+    if (!os) return InternalError((out->empty() ? "stdout" : *out) + ": write failed");
+    return OkStatus();
+  });
+}
+
+void RegisterKey(CLI::App* log) {
+  auto* sub = log->add_subcommand("key", "print the log's verifier key (C2SP signed-note format)");
+  SetAction(sub, []() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(auto v, OpenVaultReadOnly());
+    const std::string key = ledger::FormatVerifierKey(v->config().log_origin, v->log_public_key());
+    if (Globals().json) {
+      PrintJson({{"origin", v->config().log_origin}, {"verifier_key", key}});
+    } else {
+      std::cout << key << "\n";
+    }
+    return OkStatus();
+  });
+}
+
+void RegisterLogCommands(CLI::App& app) {
+  auto* log = app.add_subcommand("log", "the signed custody log");
+  log->require_subcommand(1);
+  RegisterStatus(log);
+  RegisterShow(log);
+  RegisterProve(log);
+  RegisterVerify(log);
+  RegisterExport(log);
+  RegisterKey(log);
+}
+
+}  // namespace
+CUSTODY_REGISTER_COMMANDS(RegisterLogCommands);
+}  // namespace custody::cli
