@@ -63,6 +63,7 @@ class IndexBuilder {
   std::vector<uint64_t> ids_;
   std::vector<uint16_t> counts_;
   std::vector<uint8_t> sigs_;
+  std::vector<uint8_t> filled_;
   // Per record, per segment, two anchor candidates (0 = none).
   std::vector<uint32_t> anchor_candidates_;
   std::vector<std::pair<uint32_t, uint32_t>> exact_;  // (key, ordinal)

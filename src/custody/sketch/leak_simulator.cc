@@ -146,18 +146,6 @@ std::string Joined(const SimRecord& r) {
   return s;
 }
 
-double KeptShare(std::string_view src_norm, std::string_view dump_norm) {
-  std::unordered_map<std::string_view, int> counts;
-  size_t total = 0;
-  text::ForEachWord(src_norm, [&](std::string_view w) { ++counts[w], ++total; });
-  size_t kept = 0;
-  text::ForEachWord(dump_norm, [&](std::string_view w) {
-    auto it = counts.find(w);
-    if (it != counts.end() && it->second > 0) --it->second, ++kept;
-  });
-  return total == 0 ? 0 : static_cast<double>(kept) / static_cast<double>(total);
-}
-
 std::string CsvCell(std::string_view v) {
   std::string out = "\"";
   for (char c : v) {
@@ -177,11 +165,12 @@ LeakResult SimulateLeak(const std::vector<SimRecord>& records,
     int64_t source;
     SimRecord rec;
     std::string edits;
+    double kept = 0;
   };
   std::vector<Item> items;
   for (size_t i = 0; i < records.size(); ++i) {
     if (o.subset < 1.0 && rng.Unit() >= o.subset) continue;
-    Item it{static_cast<int64_t>(i), records[i], ""};
+    Item it{static_cast<int64_t>(i), records[i], "", 1.0};
     auto add = [&](const char* e) {
       if (!it.edits.empty()) it.edits.push_back(',');
       it.edits += e;
@@ -213,6 +202,14 @@ LeakResult SimulateLeak(const std::vector<SimRecord>& records,
                      r.fields.end());
       add("truncate");
     }
+    {
+      // Share of the source's text kept by dropping and truncation (before
+      // word edits, which the Jaccard measures).
+      size_t before = 0, after = 0;
+      for (const auto& f : records[i].fields) before += f.second.size();
+      for (const auto& f : r.fields) after += f.second.size();
+      it.kept = before == 0 ? 0 : static_cast<double>(after) / static_cast<double>(before);
+    }
     for (auto& f : r.fields) {
       if (o.word_edits > 0) f.second = WordEdit(f.second, o.word_edits, rng);
       if (o.unicode_noise) f.second = UnicodeNoise(f.second, rng);
@@ -233,7 +230,7 @@ LeakResult SimulateLeak(const std::vector<SimRecord>& records,
   size_t ours = items.size();
   size_t extra = static_cast<size_t>(static_cast<double>(ours) * o.unrelated_ratio + 0.5);
   for (size_t k = 0; k < extra && !unrelated.empty(); ++k) {
-    items.push_back({-1, unrelated[(k * 7919 + rng.Below(7)) % unrelated.size()], "unrelated"});
+    items.push_back({-1, unrelated[(k * 7919 + rng.Below(7)) % unrelated.size()], "unrelated", 0});
   }
   if (o.shuffle || extra > 0) {
     for (size_t i = items.size(); i > 1; --i) std::swap(items[i - 1], items[rng.Below(i)]);
@@ -281,7 +278,7 @@ LeakResult SimulateLeak(const std::vector<SimRecord>& records,
       std::string a = text::NormalizeForMatch(Joined(records[static_cast<size_t>(it.source)]));
       std::string b = text::NormalizeForMatch(Joined(it.rec));
       t.jaccard = text::ShingleJaccard(a, b, o.shingle_words);
-      t.kept = KeptShare(a, b);
+      t.kept = it.kept;
     }
     for (char c : rec_line) line += c == '\n';
     res.dump += rec_line;

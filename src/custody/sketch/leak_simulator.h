@@ -48,7 +48,7 @@ struct TruthEntry {
   int64_t source = -1;            // index into `records`, or -1 for an unrelated record
   std::string edits;              // e.g. "lowercase,truncate"
   double jaccard = 0;             // word-shingle Jaccard of normalized source vs dump record
-  double kept = 0;                // share of the source's words kept (multiset)
+  double kept = 0;                // share of the source's text (bytes) kept by drop/truncate
 };
 
 struct LeakResult {

@@ -46,6 +46,7 @@ struct IndexFile {
   const uint64_t* ids = nullptr;  // null when contiguous
   const uint16_t* counts = nullptr;
   const uint8_t* sigs = nullptr;
+  const uint8_t* filled = nullptr;
   std::string_view label;
   internal::KeyTableView exact;
   internal::KeyTableView anchors;
@@ -105,7 +106,7 @@ Status ParseIndex(IndexFile* f, std::span<const std::byte> data, uint64_t key_ch
   p.sig_bits = static_cast<uint8_t>(base[kOffSigBits]);
   p.anchors = static_cast<uint8_t>(base[kOffAnchors]);
   if (p.shingle_words == 0 || p.bins_log2 < 3 || p.bins_log2 > 10 ||
-      (p.sig_bits != 1 && p.sig_bits != 2 && p.sig_bits != 4 && p.sig_bits != 8)) {
+      (p.sig_bits != 1 && p.sig_bits != 2 && p.sig_bits != 4)) {
     return Corrupt(name, "parameters out of range");
   }
   f->n = Get64(base + kOffRecordCount);
@@ -132,6 +133,9 @@ Status ParseIndex(IndexFile* f, std::span<const std::byte> data, uint64_t key_ch
   if (pos + f->n * p.sig_bytes() > body) return Corrupt(name, "signatures past the end");
   f->sigs = reinterpret_cast<const uint8_t*>(base + pos);
   pos = Align8(pos + f->n * p.sig_bytes());
+  if (pos + f->n * p.filled_bytes() > body) return Corrupt(name, "bin bitmaps past the end");
+  f->filled = reinterpret_cast<const uint8_t*>(base + pos);
+  pos = Align8(pos + f->n * p.filled_bytes());
   CUSTODY_RETURN_IF_ERROR(ParseTable(name, base, body, &pos,
                                      static_cast<uint8_t>(base[kOffExactBucketBits]),
                                      exact_entries, f->n, &f->exact));
@@ -280,7 +284,9 @@ std::vector<MatchResult> Matcher::Impl::Run(std::span<const std::string_view> fi
     const uint32_t ord = static_cast<uint32_t>(c.key);
     const uint8_t* sig = f.sigs + static_cast<size_t>(ord) * p.sig_bytes();
     const uint32_t matches = SignatureMatches(q.sig.data(), sig, p);
-    const double j = EstimateJaccard(matches, p);
+    const uint8_t* filled = f.filled + static_cast<size_t>(ord) * p.filled_bytes();
+    const double j = EstimateJaccardFilled(sig, filled, q, p);
+    const double kept = EstimateKept(sig, filled, q.code_masks, p);
     const double na = f.counts[ord];
     double cont = nq > 0 ? j * (nq + na) / ((1 + j) * nq) : 0;
     if (cont > 1) cont = 1;
@@ -303,7 +309,8 @@ std::vector<MatchResult> Matcher::Impl::Run(std::span<const std::string_view> fi
     } else if ((c.info & kWholeIsField) && j >= 0.1 && cont >= 0.5) {
       r.kind = MatchKind::kFragment;  // the dump record is one whole field
       r.containment = 1;
-    } else if (q.words >= verify.min_words && j >= verify.min_jaccard) {
+    } else if (q.words >= verify.min_words &&
+               (j >= verify.min_jaccard || (kept >= verify.min_kept && j >= 0.3))) {
       r.kind = MatchKind::kNear;
     } else if (q.words >= verify.min_words && j >= verify.fragment_min_jaccard &&
                cont >= verify.fragment_containment && nq * 1.25 <= na) {

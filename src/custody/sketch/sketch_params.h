@@ -11,8 +11,8 @@ struct SketchParams {
   // Words per shingle.
   uint8_t shingle_words = 3;
   // log2 of the number of one-permutation MinHash bins.
-  uint8_t bins_log2 = 6;
-  // Bits kept per bin in the stored (b-bit) signature: 1, 2, 4 or 8.
+  uint8_t bins_log2 = 7;
+  // Bits kept per bin in the stored (b-bit) signature: 1, 2 or 4.
   uint8_t sig_bits = 4;
   // Anchor shingles indexed per record (one minimum per equal segment of
   // the record, skipping corpus-frequent shingles).
@@ -20,13 +20,17 @@ struct SketchParams {
 
   uint32_t bins() const { return 1u << bins_log2; }
   uint32_t sig_bytes() const { return (bins() * sig_bits + 7) / 8; }
+  uint32_t filled_bytes() const { return (bins() + 7) / 8; }
   bool operator==(const SketchParams&) const = default;
 };
 
 // Decision thresholds of the verifier (see docs/matching.md).
 struct VerifyParams {
   // Minimum estimated Jaccard for a near match.
-  double min_jaccard = 0.45;
+  double min_jaccard = 0.5;
+  // Minimum estimated share of the record's shingles present in the dump
+  // record for a near match (whatever the Jaccard).
+  double min_kept = 0.75;
   // A candidate at least 1.25 times larger than the dump record, whose
   // estimated containment of the dump record is at least this and whose
   // estimated Jaccard is at least fragment_min_jaccard, is a fragment match.

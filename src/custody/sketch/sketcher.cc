@@ -46,8 +46,7 @@ Result<std::unique_ptr<Sketcher>> Sketcher::Create(const crypto::SecretBytes& in
                                 std::to_string(index_key.size()));
   }
   if (params.shingle_words == 0 || params.bins_log2 < 3 || params.bins_log2 > 10 ||
-      (params.sig_bits != 1 && params.sig_bits != 2 && params.sig_bits != 4 &&
-       params.sig_bits != 8) ||
+      (params.sig_bits != 1 && params.sig_bits != 2 && params.sig_bits != 4) ||
       params.anchors == 0 || params.anchors > 64) {
     return InvalidArgumentError("sketch: parameters out of range");
   }
@@ -130,12 +129,20 @@ void Sketcher::Sketch(std::span<const std::string_view> fields, RecordSketch* ou
   // One-permutation MinHash.
   const uint32_t nb = p.bins();
   out->bins.assign(nb, kEmptyBin);
+  out->code_masks.assign(nb, 0);
+  out->filled.assign((nb + 7) / 8, 0);
   uint32_t* bins = out->bins.data();
+  uint16_t* masks = out->code_masks.data();
   const int shift = 64 - p.bins_log2;
+  const int code_shift = 32 - p.sig_bits;
   for (uint64_t h : out->shingles) {
     uint32_t b = static_cast<uint32_t>(h >> shift);
     uint32_t v = static_cast<uint32_t>(h);
     if (v < bins[b]) bins[b] = v;
+    masks[b] |= static_cast<uint16_t>(1u << ((v * 0x9E3779B1u) >> code_shift));
+  }
+  for (uint32_t b = 0; b < nb; ++b) {
+    if (bins[b] != kEmptyBin) out->filled[b >> 3] |= static_cast<uint8_t>(1u << (b & 7));
   }
   // Rotation densification: an empty bin borrows the value of the next
   // originally non-empty bin (circularly), mixed with the distance.
@@ -179,6 +186,50 @@ uint32_t SignatureMatches(const uint8_t* a, const uint8_t* b, const SketchParams
     differing += static_cast<uint32_t>(std::popcount(t & lsb_mask));
   }
   return p.bins() - differing;
+}
+
+double EstimateKept(const uint8_t* record_sig, const uint8_t* record_filled,
+                    const std::vector<uint16_t>& query_masks, const SketchParams& p) {
+  const uint32_t bits = p.sig_bits;
+  const uint32_t nb = p.bins();
+  double hits = 0, chance = 0, bins = 0;
+  for (uint32_t b = 0; b < nb; ++b) {
+    if (!(record_filled[b >> 3] & (1u << (b & 7)))) continue;
+    uint32_t bitpos = b * bits;
+    uint32_t code = (record_sig[bitpos >> 3] >> (bitpos & 7)) & ((1u << bits) - 1);
+    uint16_t m = query_masks[b];
+    bins += 1;
+    hits += (m >> code) & 1;
+    chance += static_cast<double>(std::popcount(m)) / static_cast<double>(1u << bits);
+  }
+  if (bins == 0 || bins - chance <= 0) return 0;
+  double k = (hits - chance) / (bins - chance);
+  return k < 0 ? 0 : (k > 1 ? 1 : k);
+}
+
+double EstimateJaccardFilled(const uint8_t* record_sig, const uint8_t* record_filled,
+                             const RecordSketch& q, const SketchParams& p) {
+  const uint32_t bits = p.sig_bits;
+  const uint32_t nb = p.bins();
+  const uint32_t mask = (1u << bits) - 1;
+  uint32_t uni = 0, both = 0, equal = 0;
+  for (uint32_t b = 0; b < nb; ++b) {
+    bool fa = record_filled[b >> 3] & (1u << (b & 7));
+    bool fq = q.filled[b >> 3] & (1u << (b & 7));
+    if (!fa && !fq) continue;
+    ++uni;
+    if (!(fa && fq)) continue;
+    ++both;
+    uint32_t bitpos = b * bits;
+    uint32_t ca = (record_sig[bitpos >> 3] >> (bitpos & 7)) & mask;
+    uint32_t cq = (q.sig[bitpos >> 3] >> (bitpos & 7)) & mask;
+    equal += ca == cq;
+  }
+  if (uni == 0) return 0;
+  const double r = 1.0 / static_cast<double>(1u << bits);
+  double same = (static_cast<double>(equal) - r * both) / (1.0 - r);
+  double j = same / uni;
+  return j < 0 ? 0 : (j > 1 ? 1 : j);
 }
 
 double EstimateJaccard(uint32_t matches, const SketchParams& p) {

@@ -29,6 +29,8 @@ struct RecordSketch {
   std::vector<uint64_t> shingles;     // shingle hashes, in text order
   std::vector<uint32_t> bins;         // OPH MinHash, params.bins() values
   std::vector<uint8_t> sig;           // packed b-bit signature, params.sig_bytes()
+  std::vector<uint8_t> filled;        // bitmap: bins with a shingle of their own (not densified)
+  std::vector<uint16_t> code_masks;   // per bin: the b-bit codes of all its shingles
   uint32_t words = 0;
   uint32_t shingle_count = 0;         // distinct shingles (approximate: hash-distinct)
   // Scratch.
@@ -68,6 +70,19 @@ class Sketcher {
 
 // Number of equal b-bit values between two packed signatures.
 uint32_t SignatureMatches(const uint8_t* a, const uint8_t* b, const SketchParams& p);
+
+// Estimated share of a record's shingles present in a dump record: over the
+// record's own (non-densified) bins, how often the dump record has a shingle
+// with the same b-bit code in that bin, corrected for chance.
+double EstimateKept(const uint8_t* record_sig, const uint8_t* record_filled,
+                    const std::vector<uint16_t>& query_masks, const SketchParams& p);
+
+// Estimated Jaccard similarity of a record and a dump record over the bins
+// that hold a shingle of their own in at least one of them (the unbiased
+// one-permutation estimator: densified bins are not compared), with the
+// b-bit chance collisions removed.
+double EstimateJaccardFilled(const uint8_t* record_sig, const uint8_t* record_filled,
+                             const RecordSketch& query, const SketchParams& p);
 
 // Estimated Jaccard similarity from `matches` equal b-bit values out of the
 // params' bins (corrected for chance collisions, clamped to [0, 1]).
