@@ -113,7 +113,8 @@ Result<VerifyReport> VerifyLog(Env* env, const std::string& log_dir, const NoteV
   report.entries_checked = tree.size();
 
   // 4. The write-ahead file must hold the same entries (and may hold more,
-  // not yet published).
+  // not yet published). Where the two copies differ, the level-0 hash tile
+  // tells which one was changed.
   if (scan.ok()) {
     if (wal_entries.size() < size) {
       problem(kWalFile, "expected at least " + std::to_string(size) +
@@ -123,12 +124,30 @@ Result<VerifyReport> VerifyLog(Env* env, const std::string& log_dir, const NoteV
     }
     const uint64_t common = std::min<uint64_t>(size, wal_entries.size());
     int reported = 0;
+    std::string tile_data;
+    uint64_t tile_loaded = UINT64_MAX;
     for (uint64_t i = 0; i < common && reported < 10; ++i) {
-      if (wal_entries[i] != entries[i]) {
-        ++reported;
-        problem(kWalFile, "entry " + std::to_string(i) + " differs from " +
-                              EntryBundlePath(i / kTileWidth,
-                                              std::min(kTileWidth, size - i / kTileWidth * kTileWidth)));
+      if (wal_entries[i] == entries[i]) continue;
+      ++reported;
+      const uint64_t t = i / kTileWidth;
+      const uint64_t w = std::min(kTileWidth, size - t * kTileWidth);
+      if (tile_loaded != t) {
+        auto td = env->ReadFileToString(JoinPath(log_dir, HashTilePath(0, t, w)));
+        tile_data = td.ok() ? std::move(*td) : std::string();
+        tile_loaded = t;
+      }
+      const uint64_t off = (i - t * kTileWidth) * crypto::kSha256Size;
+      const Hash wal_hash = HashLeaf(wal_entries[i]);
+      const bool wal_matches_tile =
+          tile_data.size() >= off + 32 &&
+          std::string_view(tile_data).substr(off, 32) ==
+              std::string_view(reinterpret_cast<const char*>(wal_hash.data()), 32);
+      if (wal_matches_tile) {
+        problem(EntryBundlePath(t, w), "entry " + std::to_string(i) +
+                                           " differs from the write-ahead copy and from its "
+                                           "hash in " + HashTilePath(0, t, w));
+      } else {
+        problem(kWalFile, "entry " + std::to_string(i) + " differs from " + EntryBundlePath(t, w));
       }
     }
     if (wal_entries.size() > size) {
