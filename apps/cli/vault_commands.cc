@@ -1,0 +1,261 @@
+// Vault commands: init, ingest, datasets, show, export, dataset shred.
+// Output schemas (--json): docs/cli.md.
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "apps/cli/cli.h"
+#include "apps/cli/progress.h"
+#include "apps/cli/vault_open.h"
+#include "custody/base/clock.h"
+#include "custody/base/encoding.h"
+#include "custody/core/ingest/ingest.h"
+#include "custody/core/vault/records.h"
+#include "custody/ledger/custody_log.h"
+
+namespace custody::cli {
+namespace {
+
+std::string HumanBytes(int64_t b) {
+  if (b >= 1'000'000'000) return fmt::format("{:.2f} GB", b / 1e9);
+  if (b >= 1'000'000) return fmt::format("{:.1f} MB", b / 1e6);
+  if (b >= 1'000) return fmt::format("{:.1f} kB", b / 1e3);
+  return fmt::format("{} B", b);
+}
+
+void RegisterInit(CLI::App& app) {
+  auto* sub = app.add_subcommand("init", "create a new vault and its master key");
+  auto dir = std::make_shared<std::string>();
+  auto origin = std::make_shared<std::string>();
+  sub->add_option("DIR", *dir, "vault directory (must not exist or be empty)");
+  sub->add_option("--origin", *origin, "custody log origin line (default custody.local/<vault-id>)");
+  SetAction(sub, [dir, origin]() -> Status {
+    std::string path = dir->empty() ? VaultPath() : *dir;
+    store::InitOptions o;
+    CUSTODY_ASSIGN_OR_RETURN(o.keys, KeyOptionsFromFlags(true));
+    o.log_origin = *origin;
+    CUSTODY_ASSIGN_OR_RETURN(auto c, core::Custody::Init(path, o));
+    const auto& v = c->vault();
+    if (Globals().json) {
+      PrintJson({{"vault", path},
+                 {"vault_id", v.config().vault_id},
+                 {"key_file", v.key_file()},
+                 {"passphrase", o.keys.passphrase.has_value()},
+                 {"log_origin", v.config().log_origin}});
+    } else {
+      std::cout << "Created vault " << path << " (id " << v.config().vault_id << ")\n"
+                << "Master key: " << v.key_file()
+                << (o.keys.passphrase ? " (sealed with your passphrase)" : " (mode 0600)") << "\n"
+                << "Keep the master key file outside the vault and back it up: without it the\n"
+                << "vault's records cannot be read.\n"
+                << "Log origin: " << v.config().log_origin << "\n";
+    }
+    return OkStatus();
+  });
+}
+
+void RegisterIngest(CLI::App& app) {
+  auto* sub = app.add_subcommand("ingest", "add files as a new version of a dataset");
+  auto o = std::make_shared<core::IngestOptions>();
+  auto format = std::make_shared<std::string>("auto");
+  auto fields = std::make_shared<std::string>();
+  auto max_mb = std::make_shared<double>(16);
+  sub->add_option("--dataset", o->dataset, "dataset name")->required();
+  sub->add_option("FILE", o->files, "JSONL, CSV or text files (.gz/.zst too)")->required();
+  sub->add_option("--fields", *fields, "comma-separated text fields to fingerprint (default: all string fields)");
+  sub->add_option("--format", *format, "auto, jsonl, json, csv or text");
+  sub->add_flag("--record-per-file", o->record_per_file, "each file is one record");
+  sub->add_flag("--skip-bad", o->skip_bad, "skip and count bad records instead of failing");
+  sub->add_option("--max-record-mb", *max_mb, "size limit of one record in MiB (default 16)");
+  SetAction(sub, [o, format, fields, max_mb]() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(o->format, format::ParseInputFormat(*format));
+    o->fields.clear();
+    if (!fields->empty()) {
+      size_t start = 0;
+      while (start <= fields->size()) {
+        size_t comma = fields->find(',', start);
+        if (comma == std::string::npos) comma = fields->size();
+        std::string f = fields->substr(start, comma - start);
+        if (!f.empty()) o->fields.push_back(f);
+        start = comma + 1;
+      }
+    }
+    o->max_record_bytes = static_cast<size_t>(*max_mb * (1 << 20));
+    uint64_t total = 0;
+    for (const auto& f : o->files) {
+      auto s = Env::Default()->GetFileSize(f);
+      if (s.ok()) total += *s;
+    }
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
+    Progress progress("ingest");
+    o->progress = [&](uint64_t bytes, uint64_t n) { progress.Update(bytes, n, total); };
+    CUSTODY_ASSIGN_OR_RETURN(auto r, core::Ingest(*c, *o));
+    progress.Done();
+    nlohmann::json bad = nlohmann::json::array();
+    for (const auto& b : r.first_bad) bad.push_back({{"source", b.source}, {"line", b.line}, {"what", b.what}});
+    if (Globals().json) {
+      PrintJson({{"dataset", r.dataset},
+                 {"version", r.version},
+                 {"records", r.records},
+                 {"duplicates", r.duplicates},
+                 {"skipped", r.skipped},
+                 {"first_record_id", r.first_record_id},
+                 {"input_bytes", r.input_bytes},
+                 {"stored_bytes", r.stored_bytes},
+                 {"records_root", r.records_root},
+                 {"log_index", r.log_index},
+                 {"first_bad", bad}});
+    } else {
+      std::cout << fmt::format("Ingested {} v{}: {} records (ids {}..{}), {} duplicates, {} skipped\n",
+                               r.dataset, r.version, r.records, r.first_record_id,
+                               r.first_record_id + r.records - (r.records ? 1 : 0), r.duplicates,
+                               r.skipped)
+                << fmt::format("Stored {} encrypted ({} of records); log entry {}\n",
+                               HumanBytes(r.stored_bytes), HumanBytes(static_cast<int64_t>(r.input_bytes)),
+                               r.log_index);
+      for (const auto& b : r.first_bad) {
+        std::cout << "  skipped " << b.source << ":" << b.line << ": " << b.what << "\n";
+      }
+    }
+    return OkStatus();
+  });
+}
+
+void RegisterDatasets(CLI::App& app) {
+  auto* sub = app.add_subcommand("datasets", "list datasets and their versions");
+  SetAction(sub, []() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(false));
+    CUSTODY_ASSIGN_OR_RETURN(auto datasets, c->catalog().ListDatasets());
+    nlohmann::json out = nlohmann::json::array();
+    if (!Globals().json) {
+      std::cout << fmt::format("{:<24} {:>7} {:>12} {:>12} {:>10}  {}\n", "DATASET", "VERSION",
+                               "RECORDS", "DUPLICATES", "STORED", "CREATED");
+    }
+    for (const auto& d : datasets) {
+      CUSTODY_ASSIGN_OR_RETURN(auto versions, c->catalog().ListVersions(d.id, false));
+      // A dataset whose first ingest has not committed is not shown.
+      if (versions.empty() && !d.shredded_at) continue;
+      nlohmann::json vj = nlohmann::json::array();
+      for (const auto& v : versions) {
+        vj.push_back({{"version", v.version},
+                      {"records", v.records},
+                      {"duplicates", v.duplicates},
+                      {"skipped", v.skipped},
+                      {"first_record_id", v.first_record_id},
+                      {"input_bytes", v.input_bytes},
+                      {"stored_bytes", v.stored_bytes},
+                      {"records_root", v.merkle_root},
+                      {"created_at", FormatRfc3339(v.created_at)},
+                      {"log_index", v.log_index ? nlohmann::json(*v.log_index) : nlohmann::json()}});
+        if (!Globals().json) {
+          std::cout << fmt::format("{:<24} {:>7} {:>12} {:>12} {:>10}  {}{}\n", d.name, v.version,
+                                   v.records, v.duplicates, HumanBytes(v.stored_bytes),
+                                   FormatRfc3339(v.created_at), d.shredded_at ? "  SHREDDED" : "");
+        }
+      }
+      out.push_back({{"name", d.name},
+                     {"created_at", FormatRfc3339(d.created_at)},
+                     {"shredded_at", d.shredded_at ? nlohmann::json(FormatRfc3339(*d.shredded_at))
+                                                   : nlohmann::json()},
+                     {"versions", vj}});
+    }
+    if (Globals().json) PrintJson({{"datasets", out}});
+    return OkStatus();
+  });
+}
+
+void RegisterShow(CLI::App& app) {
+  auto* sub = app.add_subcommand("show", "decrypt and print one record");
+  auto id = std::make_shared<uint64_t>(0);
+  sub->add_option("RECORD_ID", *id, "record id")->required();
+  SetAction(sub, [id]() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
+    CUSTODY_ASSIGN_OR_RETURN(auto r, core::ReadRecord(*c, *id));
+    if (Globals().json) {
+      PrintJson({{"record_id", r.record_id},
+                 {"dataset", r.dataset},
+                 {"version", r.version},
+                 {"content_id", r.content_id},
+                 {"record", nlohmann::json::parse(r.canonical, nullptr, false)}});
+    } else {
+      std::cout << r.canonical << "\n";
+    }
+    return OkStatus();
+  });
+}
+
+void RegisterExport(CLI::App& app) {
+  auto* sub = app.add_subcommand("export", "write a dataset version as plaintext (for the lab's own use)");
+  auto dataset = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  auto version = std::make_shared<int>(0);
+  auto format = std::make_shared<std::string>("jsonl");
+  sub->add_option("--dataset", *dataset, "dataset name")->required();
+  sub->add_option("--out", *out, "output file")->required();
+  sub->add_option("--version", *version, "dataset version (default: latest)");
+  sub->add_option("--format", *format, "jsonl or csv");
+  SetAction(sub, [dataset, out, version, format]() -> Status {
+    format::OutputFormat f;
+    if (*format == "jsonl") {
+      f = format::OutputFormat::kJsonl;
+    } else if (*format == "csv") {
+      f = format::OutputFormat::kCsv;
+    } else {
+      return InvalidArgumentError("--format: expected jsonl or csv, found '" + *format + "'");
+    }
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
+    CUSTODY_ASSIGN_OR_RETURN(auto r, core::ExportDataset(*c, *dataset, *version, *out, f));
+    if (Globals().json) {
+      PrintJson({{"dataset", *dataset}, {"records", r.records}, {"out", *out}});
+    } else {
+      std::cout << "Exported " << r.records << " records of " << *dataset << " to " << *out
+                << " (plaintext: handle it as the lab's own copy)\n";
+    }
+    return OkStatus();
+  });
+}
+
+void RegisterDataset(CLI::App& app) {
+  auto* ds = app.add_subcommand("dataset", "dataset operations");
+  ds->require_subcommand(1);
+  auto* shred = ds->add_subcommand("shred", "destroy a dataset's key: its records become unrecoverable");
+  auto name = std::make_shared<std::string>();
+  auto yes = std::make_shared<bool>(false);
+  shred->add_option("NAME", *name, "dataset name")->required();
+  shred->add_flag("--yes", *yes, "confirm without prompting");
+  SetAction(shred, [name, yes]() -> Status {
+    if (!*yes) {
+      if (::isatty(0) != 1) {
+        return InvalidArgumentError("dataset shred is irreversible: pass --yes to confirm");
+      }
+      std::cerr << "Shred dataset '" << *name << "'? Its records become unrecoverable. Type its name: ";
+      std::string answer;
+      std::getline(std::cin, answer);
+      if (answer != *name) return AbortedError("not confirmed; nothing was changed");
+    }
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
+    CUSTODY_ASSIGN_OR_RETURN(auto r, core::ShredDataset(*c, *name));
+    if (Globals().json) {
+      PrintJson({{"dataset", r.dataset}, {"versions", r.versions}, {"records", r.records},
+                 {"unrecoverable", true}, {"log_index", r.log_index}});
+    } else {
+      std::cout << "Shredded " << r.dataset << ": the data key is destroyed, so its " << r.records
+                << " records (" << r.versions << " version" << (r.versions == 1 ? "" : "s")
+                << ") are unrecoverable. Log entry " << r.log_index << ".\n";
+    }
+    return OkStatus();
+  });
+}
+
+void RegisterVaultCommands(CLI::App& app) {
+  RegisterInit(app);
+  RegisterIngest(app);
+  RegisterDatasets(app);
+  RegisterShow(app);
+  RegisterExport(app);
+  RegisterDataset(app);
+}
+
+}  // namespace
+CUSTODY_REGISTER_COMMANDS(RegisterVaultCommands);
+}  // namespace custody::cli

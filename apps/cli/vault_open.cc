@@ -1,0 +1,63 @@
+#include "apps/cli/vault_open.h"
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "apps/cli/cli.h"
+
+namespace custody::cli {
+namespace {
+
+Result<std::string> PromptNoEcho(const char* prompt) {
+  if (::isatty(0) != 1) {
+    return UnauthenticatedError("--passphrase: set CUSTODY_PASSPHRASE or run on a terminal to be prompted");
+  }
+  std::cerr << prompt << std::flush;
+  termios old{};
+  ::tcgetattr(0, &old);
+  termios quiet = old;
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  ::tcsetattr(0, TCSANOW, &quiet);
+  std::string line;
+  std::getline(std::cin, line);
+  ::tcsetattr(0, TCSANOW, &old);
+  std::cerr << "\n";
+  return line;
+}
+
+}  // namespace
+
+Result<std::string> ReadPassphrase(bool confirm) {
+  if (const char* p = std::getenv("CUSTODY_PASSPHRASE"); p != nullptr && *p != '\0') return std::string(p);
+  CUSTODY_ASSIGN_OR_RETURN(std::string a, PromptNoEcho("custody passphrase: "));
+  if (a.empty()) return UnauthenticatedError("--passphrase: the passphrase is empty");
+  if (confirm) {
+    CUSTODY_ASSIGN_OR_RETURN(std::string b, PromptNoEcho("repeat passphrase: "));
+    if (a != b) return InvalidArgumentError("--passphrase: the two passphrases differ");
+  }
+  return a;
+}
+
+Result<store::KeyOptions> KeyOptionsFromFlags(bool confirm_passphrase) {
+  store::KeyOptions k;
+  k.key_file = Globals().key_file;
+  if (Globals().passphrase) {
+    CUSTODY_ASSIGN_OR_RETURN(std::string p, ReadPassphrase(confirm_passphrase));
+    k.passphrase = std::move(p);
+  }
+  return k;
+}
+
+Result<std::unique_ptr<core::Custody>> OpenVault(bool need_key) {
+  core::OpenOptions o;
+  o.without_key = !need_key;
+  if (need_key) {
+    CUSTODY_ASSIGN_OR_RETURN(o.keys, KeyOptionsFromFlags(false));
+  }
+  return core::Custody::Open(VaultPath(), o);
+}
+
+}  // namespace custody::cli

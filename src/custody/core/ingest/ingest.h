@@ -1,0 +1,56 @@
+// Ingest: streams source files (JSONL, CSV, text; plain, gzip or zstd) into a
+// new version of a dataset — encrypted segments, the sketch index, the
+// catalog rows — and commits it with one custody-log entry. All or nothing:
+// on any error (or a crash) nothing of the ingest remains visible.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "custody/base/status.h"
+#include "custody/core/vault/custody.h"
+#include "custody/format/formats.h"
+
+namespace custody::core {
+
+struct IngestOptions {
+  std::string dataset;
+  std::vector<std::string> files;
+  // Text fields to fingerprint and index; empty means every string field.
+  std::vector<std::string> fields;
+  format::InputFormat format = format::InputFormat::kAuto;
+  bool record_per_file = false;
+  bool skip_bad = false;
+  size_t max_record_bytes = 16u << 20;
+  // Called now and then with (input bytes consumed, records read).
+  std::function<void(uint64_t, uint64_t)> progress;
+};
+
+struct BadRecord {
+  std::string source;
+  uint64_t line = 0;
+  std::string what;
+};
+
+struct IngestResult {
+  std::string dataset;
+  int version = 0;
+  uint64_t records = 0;     // distinct records stored in this version
+  uint64_t duplicates = 0;  // exact duplicates (of this ingest or earlier versions)
+  uint64_t skipped = 0;     // bad records skipped with skip_bad
+  uint64_t first_record_id = 0;
+  uint64_t input_bytes = 0;
+  int64_t stored_bytes = 0;
+  std::string records_root;  // hex RFC 6962 root over content ids
+  uint64_t log_index = 0;
+  std::vector<BadRecord> first_bad;
+};
+
+Result<IngestResult> Ingest(Custody& custody, const IngestOptions& options);
+
+// The content id of a canonical record: BLAKE2b-256 of its bytes.
+std::string ContentId(std::string_view canonical);
+
+}  // namespace custody::core

@@ -1,0 +1,150 @@
+#include "custody/core/vault/records.h"
+
+#include <nlohmann/json.hpp>
+
+#include "custody/base/encoding.h"
+#include "custody/format/writer.h"
+#include "custody/ledger/event.h"
+#include "custody/store/segment.h"
+
+namespace custody::core {
+namespace {
+
+Result<crypto::SecretBytes> DataKey(Custody& c, const store::DatasetVersionInfo& v) {
+  if (v.shredded_at) {
+    return FailedPreconditionError("dataset '" + v.dataset + "' was shredded on " +
+                                   FormatRfc3339(*v.shredded_at) + "; its records are unrecoverable");
+  }
+  auto key = c.vault().GetWrappedKey("dataset:" + std::to_string(v.dataset_id));
+  if (!key.ok() && key.status().code() == StatusCode::kNotFound) {
+    return FailedPreconditionError("the data key of dataset '" + v.dataset +
+                                   "' was destroyed; its records are unrecoverable");
+  }
+  return key;
+}
+
+}  // namespace
+
+Result<store::DatasetVersionInfo> FindVersion(Custody& c, const std::string& dataset, int version) {
+  CUSTODY_ASSIGN_OR_RETURN(auto ds, c.catalog().FindDataset(dataset));
+  if (!ds) return NotFoundError("no dataset named '" + dataset + "'");
+  CUSTODY_ASSIGN_OR_RETURN(auto versions, c.catalog().ListVersions(ds->id, false));
+  if (versions.empty()) return NotFoundError("dataset '" + dataset + "' has no committed version");
+  if (version == 0) return versions.back();
+  for (auto& v : versions) {
+    if (v.version == version) return v;
+  }
+  return NotFoundError("dataset '" + dataset + "' has no version " + std::to_string(version) +
+                       " (latest is " + std::to_string(versions.back().version) + ")");
+}
+
+Result<StoredRecord> ReadRecord(Custody& c, uint64_t record_id) {
+  CUSTODY_ASSIGN_OR_RETURN(auto v, c.catalog().VersionOfRecord(record_id));
+  CUSTODY_ASSIGN_OR_RETURN(auto key, DataKey(c, v));
+  CUSTODY_ASSIGN_OR_RETURN(auto seg, c.catalog().SegmentOfRecord(record_id));
+  CUSTODY_ASSIGN_OR_RETURN(auto contents,
+                           store::ReadSegment(c.env(), c.VaultPath(seg.file), key,
+                                              store::VersionContext(v.dataset_id, v.version), seg.seq));
+  if (contents.first_record_id != seg.first_record_id || contents.records.size() != seg.count) {
+    return DataLossError(seg.file + ": segment does not match the catalog (expected records " +
+                         std::to_string(seg.first_record_id) + "+" + std::to_string(seg.count) + ")");
+  }
+  size_t i = record_id - seg.first_record_id;
+  StoredRecord r;
+  r.record_id = record_id;
+  r.dataset = v.dataset;
+  r.version = v.version;
+  r.canonical = std::move(contents.records[i]);
+  r.content_id = HexEncode(contents.content_ids[i]);
+  return r;
+}
+
+Status ForEachRecord(Custody& c, const std::string& dataset, int version,
+                     const std::function<Status(uint64_t, std::string_view)>& fn) {
+  CUSTODY_ASSIGN_OR_RETURN(auto v, FindVersion(c, dataset, version));
+  CUSTODY_ASSIGN_OR_RETURN(auto key, DataKey(c, v));
+  CUSTODY_ASSIGN_OR_RETURN(auto segs, c.catalog().SegmentsOf(v.id));
+  const std::string ctx = store::VersionContext(v.dataset_id, v.version);
+  for (const auto& s : segs) {
+    CUSTODY_ASSIGN_OR_RETURN(auto contents,
+                             store::ReadSegment(c.env(), c.VaultPath(s.file), key, ctx, s.seq));
+    if (contents.first_record_id != s.first_record_id || contents.records.size() != s.count) {
+      return DataLossError(s.file + ": segment does not match the catalog");
+    }
+    for (size_t i = 0; i < contents.records.size(); ++i) {
+      CUSTODY_RETURN_IF_ERROR(fn(s.first_record_id + i, contents.records[i]));
+    }
+  }
+  return OkStatus();
+}
+
+Result<ExportResult> ExportDataset(Custody& c, const std::string& dataset, int version,
+                                   const std::string& out, format::OutputFormat fmt) {
+  CUSTODY_ASSIGN_OR_RETURN(auto v, FindVersion(c, dataset, version));
+  std::vector<std::string> columns;
+  if (fmt == format::OutputFormat::kCsv) {
+    // Columns: the union of top-level keys, in first-seen order.
+    std::vector<std::string> seen;
+    CUSTODY_RETURN_IF_ERROR(ForEachRecord(c, dataset, v.version, [&](uint64_t, std::string_view rec) {
+      auto j = nlohmann::json::parse(rec, nullptr, false);
+      if (!j.is_object()) return DataLossError("stored record is not a JSON object");
+      for (auto& [k, _] : j.items()) {
+        if (std::find(seen.begin(), seen.end(), k) == seen.end()) seen.push_back(k);
+      }
+      return OkStatus();
+    }));
+    columns = seen;
+  }
+  CUSTODY_ASSIGN_OR_RETURN(auto writer, format::RecordWriter::Create(c.env(), out, fmt, columns));
+  ExportResult r;
+  CUSTODY_RETURN_IF_ERROR(ForEachRecord(c, dataset, v.version, [&](uint64_t, std::string_view rec) {
+    ++r.records;
+    r.bytes += rec.size() + 1;
+    return writer->Write(rec);
+  }));
+  CUSTODY_RETURN_IF_ERROR(writer->Finish());
+  return r;
+}
+
+Status FinishShred(Custody& c, int64_t dataset_id) {
+  Env* e = c.env();
+  std::string purpose = "dataset:" + std::to_string(dataset_id);
+  Status s = c.vault().DestroyWrappedKey(purpose);
+  if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+  CUSTODY_ASSIGN_OR_RETURN(auto versions, c.catalog().ListVersions(dataset_id, true));
+  for (const auto& v : versions) {
+    CUSTODY_RETURN_IF_ERROR(e->RemoveTree(c.VaultPath(v.dir)));
+    if (!v.index_file.empty() && e->FileExists(c.VaultPath(v.index_file))) {
+      CUSTODY_RETURN_IF_ERROR(e->RemoveFile(c.VaultPath(v.index_file)));
+    }
+  }
+  return c.catalog().MarkDatasetShredded(dataset_id, c.clock()->NowSeconds());
+}
+
+Result<ShredResult> ShredDataset(Custody& c, const std::string& dataset) {
+  CUSTODY_ASSIGN_OR_RETURN(auto ds, c.catalog().FindDataset(dataset));
+  if (!ds) return NotFoundError("no dataset named '" + dataset + "'");
+  if (ds->shredded_at) {
+    return FailedPreconditionError("dataset '" + dataset + "' was already shredded on " +
+                                   FormatRfc3339(*ds->shredded_at));
+  }
+  CUSTODY_ASSIGN_OR_RETURN(auto versions, c.catalog().ListVersions(ds->id, false));
+  ShredResult r;
+  r.dataset = dataset;
+  r.versions = static_cast<int>(versions.size());
+  nlohmann::json roots = nlohmann::json::array();
+  for (const auto& v : versions) {
+    r.records += static_cast<uint64_t>(v.records);
+    roots.push_back(v.merkle_root);
+  }
+  ledger::Event ev;
+  ev.type = ledger::event_type::kShred;
+  ev.subject = "dataset:" + dataset;
+  ev.details = {{"dataset", dataset}, {"dataset_id", ds->id}, {"versions", r.versions},
+                {"records", r.records}, {"records_roots", roots}};
+  CUSTODY_ASSIGN_OR_RETURN(r.log_index, c.Commit(ev));
+  CUSTODY_RETURN_IF_ERROR(FinishShred(c, ds->id));
+  return r;
+}
+
+}  // namespace custody::core

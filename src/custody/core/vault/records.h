@@ -1,0 +1,58 @@
+// Reading records back out of the vault: one record by id, or a whole dataset
+// version streamed segment by segment (decrypting and authenticating each),
+// and destroying a dataset (crypto-shredding its data key).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "custody/base/status.h"
+#include "custody/core/vault/custody.h"
+#include "custody/format/formats.h"
+
+namespace custody::core {
+
+struct StoredRecord {
+  uint64_t record_id = 0;
+  std::string dataset;
+  int version = 0;
+  std::string canonical;  // canonical JSON
+  std::string content_id;  // hex
+};
+
+// Decrypts one record. kNotFound if no committed version holds it;
+// kFailedPrecondition if its dataset was shredded; kDataLoss if tampered.
+Result<StoredRecord> ReadRecord(Custody& custody, uint64_t record_id);
+
+// Calls `fn(record_id, canonical)` for every record of a committed version, in
+// record-id order. version 0 means the latest.
+Status ForEachRecord(Custody& custody, const std::string& dataset, int version,
+                     const std::function<Status(uint64_t, std::string_view)>& fn);
+
+// The committed version `version` (0: latest) of `dataset`.
+Result<store::DatasetVersionInfo> FindVersion(Custody& custody, const std::string& dataset,
+                                              int version);
+
+struct ExportResult {
+  uint64_t records = 0;
+  uint64_t bytes = 0;
+};
+// Writes every record of the dataset version to `out` (plaintext, for the
+// lab's own use) as JSONL (canonical records) or CSV.
+Result<ExportResult> ExportDataset(Custody& custody, const std::string& dataset, int version,
+                                   const std::string& out, format::OutputFormat format);
+
+struct ShredResult {
+  std::string dataset;
+  uint64_t records = 0;  // records made unrecoverable
+  int versions = 0;
+  uint64_t log_index = 0;
+};
+// Logs the shred, then destroys the dataset's data key and removes its
+// segments and index files. Irreversible.
+Result<ShredResult> ShredDataset(Custody& custody, const std::string& dataset);
+// Completes a shred whose log entry is durable but whose key survived a crash.
+Status FinishShred(Custody& custody, int64_t dataset_id);
+
+}  // namespace custody::core
