@@ -104,7 +104,8 @@ std::string UnicodeNoise(std::string_view s, Rng& rng) {
       text::AppendUtf8(0x00A0, &out);
     } else {
       out.push_back(c);
-      if (r < 2) text::AppendUtf8(0x200B, &out);
+      // Zero-width spaces only after ASCII bytes, never inside a sequence.
+      if (r < 2 && static_cast<unsigned char>(c) < 0x80) text::AppendUtf8(0x200B, &out);
     }
   }
   return out;
