@@ -1,5 +1,5 @@
 // Custody log benchmarks. Sizes: LEDGER_BENCH_N entries (default 1000000),
-// LEDGER_BENCH_BATCH entries per durable batch (default 1000).
+// LEDGER_BENCH_BATCH entries per durable batch (default 4096).
 // Baselines measured in the same run: a raw write+fsync of the same bytes per
 // batch (appends), and one SHA-256 node hash (proofs).
 #include <benchmark/benchmark.h>
@@ -24,7 +24,7 @@ uint64_t EnvOr(const char* name, uint64_t def) {
 }
 
 const uint64_t kN = EnvOr("LEDGER_BENCH_N", 1000000);
-const uint64_t kBatch = EnvOr("LEDGER_BENCH_BATCH", 1000);
+const uint64_t kBatch = EnvOr("LEDGER_BENCH_BATCH", 4096);
 
 Event EventFor(uint64_t i) {
   Event e;
