@@ -16,48 +16,12 @@
 #include <nlohmann/json.hpp>
 
 #include "custody/base/env.h"
+#include "tests/integration/vault/cli_fixture.h"
 
 namespace {
 
-struct CmdResult {
-  int code = -1;
-  std::string out;
-};
-
-class VaultCliTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/custody_vault_cli.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
-    vault_ = root_ + "/vault";
-    key_ = root_ + "/master.key";
-  }
-  void TearDown() override { custody::Env::Default()->RemoveTree(root_).IgnoreError(); }
-
-  std::string Cmd(const std::string& args) const {
-    return std::string(CUSTODY_BIN) + " --vault " + vault_ + " --key-file " + key_ + " " + args;
-  }
-  CmdResult Exec(const std::string& args) const {
-    CmdResult r;
-    std::string cmd = Cmd(args) + " 2>" + root_ + "/stderr";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-    int st = ::pclose(p);
-    r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return r;
-  }
-  std::string Stderr() const { return *custody::Env::Default()->ReadFileToString(root_ + "/stderr"); }
-  nlohmann::json Json(const std::string& args) const {
-    CmdResult r = Exec("--json " + args);
-    EXPECT_EQ(r.code, 0) << args << ": " << Stderr();
-    return nlohmann::json::parse(r.out, nullptr, false);
-  }
-
-  std::string root_, vault_, key_;
-};
+using VaultCliTest = custody::testing::CliTest;
+using custody::testing::CmdResult;
 
 TEST_F(VaultCliTest, InitIngestListShowExport) {
   auto init = Json("init " + vault_);
@@ -93,29 +57,6 @@ TEST_F(VaultCliTest, BadInputExitsNonZeroAndNamesThePlace) {
   auto j = nlohmann::json::parse(skip.out);
   EXPECT_EQ(j["skipped"], 1);
   EXPECT_EQ(j["first_bad"][0]["line"], 2);
-}
-
-// No record text reaches the vault directory in plaintext.
-TEST_F(VaultCliTest, NoPlaintextInVaultDirectory) {
-  std::string gsm = std::string(CUSTODY_SOURCE_DIR) + "/../shared/data/gsm8k-train.jsonl";
-  if (!custody::Env::Default()->FileExists(gsm)) GTEST_SKIP() << "../shared/data/gsm8k-train.jsonl is absent";
-  ASSERT_EQ(Exec("init " + vault_).code, 0);
-  ASSERT_EQ(Exec("ingest --dataset gsm8k " + gsm).code, 0) << Stderr();
-  // Take every 50th question and grep the whole vault for it.
-  std::ifstream in(gsm);
-  std::string line;
-  int n = 0, checked = 0;
-  while (std::getline(in, line)) {
-    if (n++ % 50 != 0) continue;
-    auto j = nlohmann::json::parse(line);
-    std::string q = j["question"].get<std::string>().substr(0, 40);
-    std::string pat = root_ + "/pattern";
-    std::ofstream(pat) << q;
-    int rc = std::system(("grep -rqF -f " + pat + " " + vault_).c_str());
-    EXPECT_NE(WEXITSTATUS(rc), 0) << "found in the vault: " << q;
-    ++checked;
-  }
-  EXPECT_GT(checked, 100);
 }
 
 // kill -9 during a large ingest leaves a vault that opens, verifies and holds

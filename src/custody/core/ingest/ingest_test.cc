@@ -198,31 +198,5 @@ TEST_F(IngestTest, RecoveryCommitsLoggedAndDropsUnloggedPendingVersions) {
   EXPECT_EQ(ReadRecord(**c, r->first_record_id)->canonical, "{\"q\":\"alpha\"}");
 }
 
-// Round trip of the real gsm8k training set: every record comes back
-// byte-identical to its canonical form.
-TEST_F(IngestTest, Gsm8kRoundTrip) {
-  std::string path = std::string(CUSTODY_SOURCE_DIR) + "/../shared/data/gsm8k-train.jsonl";
-  if (!Env::Default()->FileExists(path)) GTEST_SKIP() << "../shared/data/gsm8k-train.jsonl is absent";
-  auto r = Run("gsm8k", {path});
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->records + r->duplicates, 7473u);
-  std::string out = root_ + "/export.jsonl";
-  auto ex = ExportDataset(*custody_, "gsm8k", 0, out, format::OutputFormat::kJsonl);
-  ASSERT_TRUE(ex.ok()) << ex.status().ToString();
-  auto src = *format::RecordReader::Open(Env::Default(), path);
-  auto back = *format::RecordReader::Open(Env::Default(), out);
-  format::Record a, b;
-  std::set<std::string> seen;
-  uint64_t n = 0;
-  while (*src->Next(&a)) {
-    if (!seen.insert(a.canonical).second) continue;  // exact duplicates are stored once
-    ASSERT_TRUE(*back->Next(&b));
-    ASSERT_EQ(a.canonical, b.canonical) << "record " << n;
-    ++n;
-  }
-  EXPECT_FALSE(*back->Next(&b));
-  EXPECT_EQ(n, r->records);
-}
-
 }  // namespace
 }  // namespace custody::core
