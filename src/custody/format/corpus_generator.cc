@@ -32,7 +32,7 @@ std::vector<std::string_view> Split(std::string_view s) {
 }
 
 // The vocabulary: common words, then a deterministic synthetic tail, with a
-// Zipf (s = 1) cumulative distribution over ranks.
+// Zipf (s = 1.15) cumulative distribution over ranks.
 struct Vocabulary {
   std::vector<std::string> words;
   std::vector<uint32_t> cdf;  // scaled to 2^32
@@ -70,7 +70,7 @@ struct Vocabulary {
     std::vector<double> weight(words.size());
     double total = 0;
     for (size_t r = 0; r < words.size(); ++r) {
-      weight[r] = 1.0 / (static_cast<double>(r) + 2.7);
+      weight[r] = std::pow(static_cast<double>(r) + 2.7, -1.15);
       total += weight[r];
     }
     cdf.resize(words.size());
