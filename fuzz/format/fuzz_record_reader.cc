@@ -3,6 +3,7 @@
 // record it returns is canonical.
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
