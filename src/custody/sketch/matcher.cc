@@ -269,7 +269,7 @@ std::vector<MatchResult> Matcher::Impl::Run(std::span<const std::string_view> fi
   }
   cands.resize(w);
   // Verify the strongest candidates: exact flags first, then by anchor hits.
-  constexpr size_t kMaxVerify = 48;
+  constexpr size_t kMaxVerify = 12;
   if (cands.size() > kMaxVerify) {
     std::partial_sort(cands.begin(), cands.begin() + kMaxVerify, cands.end(),
                       [](const Candidate& a, const Candidate& b) {
@@ -286,7 +286,9 @@ std::vector<MatchResult> Matcher::Impl::Run(std::span<const std::string_view> fi
     const uint32_t matches = SignatureMatches(q.sig.data(), sig, p);
     const uint8_t* filled = f.filled + static_cast<size_t>(ord) * p.filled_bytes();
     const double j = EstimateJaccardFilled(sig, filled, q, p);
-    const double kept = EstimateKept(sig, filled, q.code_masks, p);
+    const double kept = (j < verify.min_jaccard && j >= 0.3)
+                            ? EstimateKept(sig, filled, q.code_masks, p)
+                            : 0.0;
     const double na = f.counts[ord];
     double cont = nq > 0 ? j * (nq + na) / ((1 + j) * nq) : 0;
     if (cont > 1) cont = 1;
@@ -301,6 +303,10 @@ std::vector<MatchResult> Matcher::Impl::Run(std::span<const std::string_view> fi
       r.kind = MatchKind::kExact;
       r.similarity = 1;
       r.containment = 1;
+      if (max == 1) {  // nothing ranks above an exact match
+        results.assign(1, r);
+        return results;
+      }
     } else if (fields_hit >= 2 && fields_hit == q.field_keys.size() && same_size &&
                j >= 0.8) {
       r.kind = MatchKind::kExact;  // the same fields, in another order

@@ -179,11 +179,39 @@ void NormalizeUnicode(std::string_view s, std::string* out) {
 
 }  // namespace
 
+bool IsAsciiSpace(unsigned char c) { return kAscii.cls[c & 0x7F] == 1 && c < 0x80; }
+
 void NormalizeForMatchInto(std::string_view s, std::string* out) {
   if (IsAscii(s)) {
     NormalizeAscii(s, out);
-  } else {
-    NormalizeUnicode(s, out);
+    return;
+  }
+  // Mostly-ASCII text: only the runs between ASCII white space that contain
+  // a non-ASCII byte go through utf8proc. Composition and case mapping never
+  // cross ASCII white space, so the result equals normalizing the whole.
+  out->clear();
+  out->reserve(s.size());
+  std::string piece;
+  size_t i = 0;
+  const size_t n = s.size();
+  while (i < n) {
+    while (i < n && IsAsciiSpace(static_cast<unsigned char>(s[i]))) ++i;
+    size_t start = i;
+    bool ascii = true;
+    while (i < n && !IsAsciiSpace(static_cast<unsigned char>(s[i]))) {
+      ascii &= static_cast<unsigned char>(s[i]) < 0x80;
+      ++i;
+    }
+    if (start == i) break;
+    std::string_view run = s.substr(start, i - start);
+    if (ascii) {
+      NormalizeAscii(run, &piece);
+    } else {
+      NormalizeUnicode(run, &piece);
+    }
+    if (piece.empty()) continue;
+    if (!out->empty()) out->push_back(' ');
+    out->append(piece);
   }
 }
 
