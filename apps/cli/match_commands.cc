@@ -148,7 +148,7 @@ Status RunMatch(const MatchOptions& opt) {
   }
   for (const auto& b : bad) {
     std::cout << "  " << b["source"].get<std::string>();
-    if (!b["line"].is_null()) std::cout << ":" << b["line"].get<uint64_t>();
+    if (!b["line"].is_null() && b["line"].get<uint64_t>() > 0) std::cout << ":" << b["line"].get<uint64_t>();
     std::cout << ": " << b["error"].get<std::string>() << "\n";
   }
   for (const auto& e : empty) std::cout << e.get<std::string>() << ": empty dump (no records)\n";
