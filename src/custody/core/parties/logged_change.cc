@@ -1,0 +1,26 @@
+#include "custody/core/parties/logged_change.h"
+
+#include "custody/store/catalog.h"
+
+namespace custody::core {
+
+Result<uint64_t> LoggedChange(Custody& custody,
+                              const std::function<Status(ledger::Event* event)>& rows) {
+  if (!custody.vault().has_master_key()) {
+    return FailedPreconditionError("the vault is open read-only; nothing can be committed");
+  }
+  uint64_t index = 0;
+  CUSTODY_RETURN_IF_ERROR(store::InTransaction(custody.catalog().db(), [&]() -> Status {
+    ledger::Event event;
+    CUSTODY_RETURN_IF_ERROR(rows(&event));
+    auto committed = custody.Commit(std::move(event));
+    if (!committed.ok()) {
+      return committed.status().WithPrefix("not committed: custody log append failed");
+    }
+    index = *committed;
+    return OkStatus();
+  }));
+  return index;
+}
+
+}  // namespace custody::core

@@ -1,0 +1,23 @@
+// LoggedChange: the commit protocol of partner, member and grant changes.
+// The catalog rows are written inside one SQLite transaction; the custody log
+// event is appended (durably) before that transaction commits, and a failed
+// append rolls the rows back. A crash after the append but before the
+// catalog commit leaves a logged change without rows; `custody log show`
+// reveals it and repeating the command completes it (docs/releases.md).
+// Thread-safety: as Custody.
+#pragma once
+
+#include <functional>
+
+#include "custody/base/status.h"
+#include "custody/core/vault/custody.h"
+#include "custody/ledger/event.h"
+
+namespace custody::core {
+
+// Runs `rows` in a transaction; it writes the rows and fills `*event`.
+// Returns the event's log index.
+Result<uint64_t> LoggedChange(Custody& custody,
+                              const std::function<Status(ledger::Event* event)>& rows);
+
+}  // namespace custody::core

@@ -1,0 +1,100 @@
+// Partners (organisations) and members (people at a partner, each with an
+// X25519 public key): adding, listing, suspending, terminating, revoking.
+// Names are unique and are how every command and report refers to them.
+// Each change is one catalog transaction that commits only once its custody
+// log event is durable (partner, member or revoke events; docs/releases.md).
+// Thread-safety: as Custody (one thread at a time).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "custody/base/status.h"
+#include "custody/core/vault/custody.h"
+#include "custody/crypto/secret_bytes.h"
+
+namespace custody::core {
+
+struct Partner {
+  int64_t id = 0;
+  std::string name;
+  std::string contact;
+  std::string contract;
+  std::string notes;
+  std::string status;  // "active", "suspended" or "terminated"
+  int64_t created_at = 0;
+  int64_t changed_at = 0;
+};
+
+struct Member {
+  int64_t id = 0;  // the member id given to mark::Marker::Mark
+  int64_t partner_id = 0;
+  std::string partner;
+  std::string name;
+  std::string email;
+  std::string public_key;  // raw 32-byte X25519 key
+  std::string status;      // "active" or "revoked"
+  int64_t created_at = 0;
+  std::optional<int64_t> revoked_at;
+};
+
+struct PartnerSpec {
+  std::string name;
+  std::string contact;
+  std::string contract;
+  std::string notes;
+};
+
+struct MemberSpec {
+  std::string partner;
+  std::string name;
+  std::string email;
+  std::string public_key;  // raw 32 bytes
+};
+
+// kInvalidArgument unless `name` is 1..128 of [A-Za-z0-9._@-].
+Status ValidateName(std::string_view what, std::string_view name);
+
+Result<Partner> AddPartner(Custody& custody, const PartnerSpec& spec);
+Result<std::vector<Partner>> ListPartners(Custody& custody);
+// kNotFound naming the partner if there is none.
+Result<Partner> FindPartner(Custody& custody, const std::string& name);
+Result<Partner> GetPartner(Custody& custody, int64_t id);
+// active -> suspended; kFailedPrecondition from any other state.
+Result<Partner> SuspendPartner(Custody& custody, const std::string& name, const std::string& reason);
+// suspended -> active.
+Result<Partner> ResumePartner(Custody& custody, const std::string& name);
+
+struct TerminateResult {
+  Partner partner;
+  std::vector<int64_t> revoked_members;
+  std::vector<int64_t> revoked_grants;
+  uint64_t log_index = 0;
+};
+// Terminates the partner and revokes all its active members and grants, in
+// one transaction and one log event. Irreversible.
+Result<TerminateResult> TerminatePartner(Custody& custody, const std::string& name,
+                                         const std::string& reason);
+
+// Adds a member to an active partner.
+Result<Member> AddMember(Custody& custody, const MemberSpec& spec);
+Result<std::vector<Member>> ListMembers(Custody& custody, const std::string& partner = "");
+Result<Member> FindMember(Custody& custody, const std::string& name);
+Result<Member> GetMember(Custody& custody, int64_t id);
+// Revokes an active member (their grants release nothing more).
+Result<Member> RevokeMember(Custody& custody, const std::string& name, const std::string& reason);
+
+// Parses a member public key given as base64 text (32 bytes decoded), or the
+// path of a file holding such text. kInvalidArgument naming what was found.
+Result<std::string> ParsePublicKey(Env* env, const std::string& text_or_file);
+// Generates a key pair, writes the secret key (base64 line) to `path` with
+// mode 0600 (kAlreadyExists if the file exists; kInvalidArgument if `path`
+// is inside `vault_dir`) and returns the public key. custody keeps no copy.
+Result<std::string> GenerateMemberKeyFile(Env* env, const std::string& path,
+                                          const std::string& vault_dir);
+// Reads a member secret key file (base64 of 32 bytes).
+Result<crypto::SecretBytes> ReadMemberSecretKey(Env* env, const std::string& path);
+
+}  // namespace custody::core

@@ -1,0 +1,46 @@
+// Canary records in the catalog (table canaries): each row names its owner
+// member and release and its source record; the canary itself (record,
+// text fields, substitutions, content id) is sealed with XChaCha20-Poly1305
+// under the vault's wrapped key "canary", bound to (release, member, source)
+// as associated data. Never stored in plaintext. Format:
+// docs/formats/release.md ("Canaries").
+// Thread-safety: as Custody.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "custody/base/status.h"
+#include "custody/core/vault/custody.h"
+#include "custody/crypto/secret_bytes.h"
+#include "custody/mark/canary.h"
+
+namespace custody::core {
+
+struct StoredCanary {
+  int64_t id = 0;  // catalog canaries.id
+  int64_t release_id = 0;
+  int64_t member_id = 0;    // owner
+  uint64_t source_record_id = 0;  // the real record it was made from
+  uint64_t canary_index = 0;      // argument given to CanaryMaker::Make
+  std::string record;       // canonical JSON as released, before marks
+  std::string content_id;   // hex BLAKE2b-256 of `record`
+  // The substituted text fields (name, value), before marks.
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::vector<mark::Substitution> substitutions;
+  double false_match_probability = 1.0;
+};
+
+// The sealed payload of `c` (canonical JSON inside XChaCha20-Poly1305).
+Result<std::string> SealCanary(const crypto::SecretBytes& canary_key, const StoredCanary& c);
+// Opens a sealed payload; kDataLoss if it does not authenticate for these ids.
+Result<StoredCanary> OpenCanary(const crypto::SecretBytes& canary_key, int64_t release_id,
+                                int64_t member_id, uint64_t source_record_id,
+                                std::string_view sealed);
+
+// Every canary in the vault (unsealed), in id order. Needs the master key.
+Result<std::vector<StoredCanary>> LoadCanaries(Custody& custody);
+
+}  // namespace custody::core

@@ -1,0 +1,44 @@
+// RecordMarker: applies a member's variant marks to a canonical JSON record,
+// on the text fields the dataset version indexes for matching (the version's
+// text_fields; all string fields when empty), so the slots a trace reads from
+// a dump are the slots written here. Everything outside those slots — other
+// fields, numbers, <<...>> annotations — is copied byte for byte.
+// Thread-safety: one instance per thread (it reuses scratch buffers).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "custody/format/record.h"
+#include "custody/mark/mark.h"
+
+namespace custody::core {
+
+class RecordMarker {
+ public:
+  // `marker` must outlive this object. `index_fields` as in
+  // DatasetVersionInfo::text_fields (empty: every string field).
+  RecordMarker(const mark::Marker* marker, std::vector<std::string> index_fields)
+      : marker_(marker), index_fields_(std::move(index_fields)) {}
+
+  // Replaces `*out` with member `member_id`'s copy of `canonical`, marked as
+  // record `record_id`; returns the number of slots written.
+  uint32_t Apply(uint64_t record_id, uint64_t member_id, std::string_view canonical,
+                 std::string* out);
+
+  // The marked text fields of `canonical`: their ordinal among the record's
+  // string values and their values.
+  void MarkedFields(std::string_view canonical, std::vector<size_t>* indices,
+                    std::vector<mark::TextField>* fields);
+
+ private:
+  const mark::Marker* marker_;
+  std::vector<std::string> index_fields_;
+  std::vector<format::TextField> all_;
+  std::vector<size_t> indices_;
+  std::vector<mark::TextField> fields_;
+};
+
+}  // namespace custody::core

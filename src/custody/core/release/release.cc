@@ -1,0 +1,325 @@
+#include "custody/core/release/release.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <queue>
+#include <unordered_set>
+
+#include <nlohmann/json.hpp>
+
+#include "custody/base/encoding.h"
+#include "custody/core/ingest/ingest.h"
+#include "custody/core/parties/logged_change.h"
+#include "custody/core/release/canary_store.h"
+#include "custody/core/release/holdings.h"
+#include "custody/core/release/json_fields.h"
+#include "custody/core/release/marking.h"
+#include "custody/core/release/release_file.h"
+#include "custody/core/release/shuffle.h"
+#include "custody/core/vault/records.h"
+#include "custody/crypto/crypto.h"
+#include "custody/ledger/event.h"
+#include "custody/mark/mark.h"
+#include "custody/store/catalog.h"
+#include "custody/store/segment.h"
+
+namespace custody::core {
+namespace {
+
+struct Item {
+  uint64_t record_id = 0;
+  std::string canonical;  // projected, unmarked
+};
+
+struct Candidate {
+  uint64_t rank = 0;
+  uint64_t record_id = 0;
+  std::string canonical;  // projected
+  bool operator<(const Candidate& o) const { return rank < o.rank; }
+};
+
+std::string RateText(double rate) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.6g", rate);
+  return buf;
+}
+
+std::string Le64(uint64_t v) {
+  std::string s;
+  PutFixed64(&s, v);
+  return s;
+}
+
+void AddColumns(std::string_view canonical, std::vector<std::string>* columns) {
+  for (auto& k : TopLevelKeys(canonical)) {
+    if (std::find(columns->begin(), columns->end(), k) == columns->end()) columns->push_back(k);
+  }
+}
+
+// Raw content ids of every record of every committed version of the dataset.
+Result<std::unordered_set<std::string>> DatasetContentIds(Custody& c, int64_t dataset_id) {
+  std::unordered_set<std::string> out;
+  CUSTODY_ASSIGN_OR_RETURN(auto key, c.vault().GetWrappedKey("dataset:" + std::to_string(dataset_id)));
+  CUSTODY_ASSIGN_OR_RETURN(auto versions, c.catalog().ListVersions(dataset_id, false));
+  for (const auto& v : versions) {
+    CUSTODY_ASSIGN_OR_RETURN(auto cids, store::ReadContentIds(c.env(), c.VaultPath(v.dir), key,
+                                                              store::VersionContext(dataset_id, v.version)));
+    for (auto& cid : cids) out.insert(std::move(cid));
+  }
+  return out;
+}
+
+}  // namespace
+
+Status CheckReleasable(const Grant& g, const Member& m, const Partner& p, int64_t now) {
+  const std::string grant = "grant " + std::to_string(g.id);
+  if (g.status == "revoked") {
+    return FailedPreconditionError(grant + " was revoked on " + FormatRfc3339(g.revoked_at.value_or(0)) +
+                                   "; it releases nothing");
+  }
+  if (now >= g.expires_at) {
+    return FailedPreconditionError(grant + " expired on " + FormatRfc3339(g.expires_at) +
+                                   "; it releases nothing");
+  }
+  if (p.status != "active") {
+    return FailedPreconditionError("partner '" + p.name + "' is " + p.status + "; nothing is released to it");
+  }
+  if (m.status != "active") {
+    return FailedPreconditionError("member '" + m.name + "' was revoked on " +
+                                   FormatRfc3339(m.revoked_at.value_or(0)) + "; nothing is released to them");
+  }
+  if (m.partner_id != g.partner_id) {
+    return FailedPreconditionError("member '" + m.name + "' belongs to partner '" + m.partner + "', not to " +
+                                   grant + "'s partner '" + g.partner + "'");
+  }
+  if (g.member_id && *g.member_id != m.id) {
+    return FailedPreconditionError(grant + " is for member '" + g.member + "' only, not '" + m.name + "'");
+  }
+  return OkStatus();
+}
+
+Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
+  if (o.out.empty()) return InvalidArgumentError("--out: expected a file path");
+  if (!(o.canary_rate >= 0.0 && o.canary_rate <= 0.5)) {
+    return InvalidArgumentError("--canary-rate: expected a share in [0, 0.5], found " + RateText(o.canary_rate));
+  }
+  if (!c.vault().has_master_key()) {
+    return FailedPreconditionError("the vault is open read-only; nothing can be released");
+  }
+  CUSTODY_ASSIGN_OR_RETURN(Grant grant, GetGrant(c, o.grant_id));
+  CUSTODY_ASSIGN_OR_RETURN(Member member, FindMember(c, o.member));
+  CUSTODY_ASSIGN_OR_RETURN(Partner partner, GetPartner(c, grant.partner_id));
+  const int64_t now = c.clock()->NowSeconds();
+  CUSTODY_RETURN_IF_ERROR(CheckReleasable(grant, member, partner, now));
+  CUSTODY_ASSIGN_OR_RETURN(auto version, c.catalog().GetVersion(grant.version_id));
+  if (version.shredded_at) {
+    return FailedPreconditionError("dataset '" + grant.dataset + "' was shredded; nothing can be released");
+  }
+  std::vector<std::string> index_fields;
+  auto tf = nlohmann::json::parse(version.text_fields, nullptr, false);
+  if (tf.is_array()) {
+    for (const auto& f : tf) index_fields.push_back(f.get<std::string>());
+  }
+
+  CUSTODY_ASSIGN_OR_RETURN(auto mark_key, c.vault().GetOrCreateWrappedKey("mark"));
+  CUSTODY_ASSIGN_OR_RETURN(auto canary_key, c.vault().GetOrCreateWrappedKey("canary"));
+  CUSTODY_ASSIGN_OR_RETURN(auto selection_key, c.vault().GetOrCreateWrappedKey("selection"));
+  CUSTODY_ASSIGN_OR_RETURN(auto release_key, c.vault().GetOrCreateWrappedKey("release"));
+  CUSTODY_ASSIGN_OR_RETURN(auto selector, Selector::Create(selection_key, grant.selection));
+  CUSTODY_ASSIGN_OR_RETURN(auto marker, mark::Marker::Create(mark_key.Clone()));
+  CUSTODY_ASSIGN_OR_RETURN(auto canary_maker, mark::CanaryMaker::Create(mark_key));
+
+  // Records this member already holds cannot be canary sources.
+  HoldingsQuery hq;
+  hq.member_id = member.id;
+  CUSTODY_ASSIGN_OR_RETURN(auto held, LoadHoldings(c, hq));
+  RecordSet given;
+  for (const auto& h : held) given.UnionWith(h.ids);
+
+  // One pass over the version: the granted records, and canary source
+  // candidates (records this member never received), the lowest keyed ranks
+  // first. The candidate pool is bounded by an estimate of the release size.
+  const uint64_t expected = std::max<uint64_t>(1, static_cast<uint64_t>(version.records));
+  const size_t pool = o.canary_rate > 0 ? 16 * mark::CanaryCount(expected, o.canary_rate) + 64 : 0;
+  crypto::SecretBytes rank_key = crypto::DeriveKey(release_key, "canary-source|member:" + std::to_string(member.id));
+  std::vector<Item> items;
+  std::priority_queue<Candidate> candidates;  // max-heap on rank: the worst on top
+  std::vector<std::string> columns;
+  RecordSet ids;
+  std::string projected;
+  CUSTODY_RETURN_IF_ERROR(ForEachRecord(c, grant.dataset, grant.version, [&](uint64_t id, std::string_view rec) -> Status {
+    projected.clear();
+    ProjectFields(rec, grant.fields, &projected);
+    if (selector.Contains(id)) {
+      CUSTODY_RETURN_IF_ERROR(ids.Add(id));
+      if (o.format == format::OutputFormat::kCsv) AddColumns(projected, &columns);
+      items.push_back({id, projected});
+    } else if (pool > 0 && !given.Contains(id)) {
+      uint64_t rank = crypto::Prf64(rank_key, Le64(id));
+      if (candidates.size() < pool) {
+        candidates.push({rank, id, projected});
+      } else if (rank < candidates.top().rank) {
+        candidates.pop();
+        candidates.push({rank, id, projected});
+      }
+    }
+    return OkStatus();
+  }));
+  if (items.empty()) {
+    return FailedPreconditionError("grant " + std::to_string(grant.id) + " selects no records of " +
+                                   grant.dataset + " v" + std::to_string(grant.version));
+  }
+  std::vector<Candidate> sources;
+  while (!candidates.empty()) {
+    sources.push_back(std::move(const_cast<Candidate&>(candidates.top())));
+    candidates.pop();
+  }
+  std::reverse(sources.begin(), sources.end());  // lowest rank first
+  const size_t want = mark::CanaryCount(items.size(), o.canary_rate);
+
+  // A canary must differ from every record and every existing canary.
+  std::unordered_set<std::string> taken;
+  if (want > 0) {
+    CUSTODY_ASSIGN_OR_RETURN(taken, DatasetContentIds(c, grant.dataset_id));
+    CUSTODY_ASSIGN_OR_RETURN(auto existing, LoadCanaries(c));
+    for (const auto& e : existing) {
+      auto raw = HexDecode(e.content_id);
+      if (raw.ok()) taken.insert(*raw);
+    }
+  }
+
+  ReleaseResult r;
+  r.grant_id = grant.id;
+  r.member_id = member.id;
+  r.member = member.name;
+  r.partner = partner.name;
+  r.dataset = grant.dataset;
+  r.version = grant.version;
+  r.records = items.size();
+  r.format = o.format == format::OutputFormat::kCsv ? "csv" : "jsonl";
+  r.encrypted = o.encrypt;
+  r.out = o.out;
+  r.created_at = now;
+  const std::string bitmap = ids.Serialize();
+  r.bitmap_hash = crypto::DigestHex(crypto::Sha256(bitmap));
+  const std::string mark_key_id = HexEncode(crypto::Prf(mark_key, "custody mark key id", 16));
+
+  std::vector<StoredCanary> made;
+  RecordMarker record_marker(&marker, index_fields);
+  auto& db = c.catalog().db();
+  CUSTODY_ASSIGN_OR_RETURN(r.log_index, LoggedChange(c, [&](ledger::Event* ev) -> Status {
+    made.clear();
+    CUSTODY_ASSIGN_OR_RETURN(auto ins, db.Prepare(
+        "INSERT INTO releases(grant_id, member_id, created_at, format, encrypted, records, canaries, "
+        "record_bitmap, bitmap_hash, params_hash, file_hash, out_path) "
+        "VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, '', '', ?)"));
+    CUSTODY_RETURN_IF_ERROR(ins.Bind(1, grant.id).Bind(2, member.id).Bind(3, now).Bind(4, r.format)
+                                .Bind(5, int64_t{o.encrypt}).Bind(6, static_cast<int64_t>(items.size()))
+                                .BindBlob(7, bitmap).Bind(8, r.bitmap_hash).Bind(9, o.out).Run());
+    r.release_id = db.LastInsertId();
+    // Canaries: keyed substitutions of candidate sources, lowest rank first.
+    std::vector<size_t> indices;
+    std::vector<mark::TextField> fields;
+    crypto::Sha256Hasher canary_hash;
+    for (size_t k = 0; k < sources.size() && made.size() < want; ++k) {
+      const Candidate& src = sources[k];
+      record_marker.MarkedFields(src.canonical, &indices, &fields);
+      if (fields.empty()) continue;
+      const uint64_t index = (static_cast<uint64_t>(r.release_id) << 20) | k;
+      auto canary = canary_maker.Make(fields, static_cast<uint64_t>(member.id), index);
+      if (!canary) continue;
+      StoredCanary sc;
+      ReplaceStringValues(src.canonical, indices, canary->values, &sc.record);
+      const std::string cid = ContentId(sc.record);
+      if (!taken.insert(cid).second) continue;
+      sc.release_id = r.release_id;
+      sc.member_id = member.id;
+      sc.source_record_id = src.record_id;
+      sc.canary_index = index;
+      sc.content_id = HexEncode(cid);
+      for (size_t i = 0; i < fields.size(); ++i) {
+        sc.fields.emplace_back(std::string(fields[i].name), canary->values[i]);
+      }
+      sc.substitutions = canary->substitutions;
+      sc.false_match_probability = canary->false_match_probability;
+      CUSTODY_ASSIGN_OR_RETURN(std::string sealed, SealCanary(canary_key, sc));
+      CUSTODY_ASSIGN_OR_RETURN(auto st, db.Prepare(
+          "INSERT INTO canaries(release_id, member_id, source_record_id, sealed) VALUES (?, ?, ?, ?)"));
+      CUSTODY_RETURN_IF_ERROR(st.Bind(1, r.release_id).Bind(2, member.id)
+                                  .Bind(3, static_cast<int64_t>(src.record_id)).BindBlob(4, sealed).Run());
+      sc.id = db.LastInsertId();
+      canary_hash.Update(cid);
+      made.push_back(std::move(sc));
+    }
+    r.canaries = made.size();
+    const nlohmann::json params = {
+        {"v", 1},
+        {"mark_key_id", mark_key_id},
+        {"bias_cutoff", RateText(marker.options().bias_cutoff)},
+        {"member_id", member.id},
+        {"release_id", r.release_id},
+        {"grant_id", grant.id},
+        {"canary_rate", RateText(o.canary_rate)},
+        {"canaries", r.canaries},
+        {"shuffle", "prf(release key, release_id)"},
+        {"selection", SelectionToJson(grant.selection, false)},
+        {"marked_fields", index_fields},
+        {"fields", grant.fields}};
+    r.params_hash = crypto::DigestHex(crypto::Sha256(params.dump()));
+    CUSTODY_ASSIGN_OR_RETURN(auto upd, db.Prepare("UPDATE releases SET canaries = ?, params_hash = ? WHERE id = ?"));
+    CUSTODY_RETURN_IF_ERROR(upd.Bind(1, static_cast<int64_t>(r.canaries)).Bind(2, r.params_hash)
+                                .Bind(3, r.release_id).Run());
+    ev->type = ledger::event_type::kRelease;
+    ev->subject = "release:" + std::to_string(r.release_id);
+    ev->details = {{"release_id", r.release_id},
+                   {"grant_id", grant.id},
+                   {"member", member.name},
+                   {"member_id", member.id},
+                   {"partner", partner.name},
+                   {"dataset", grant.dataset},
+                   {"version", grant.version},
+                   {"records", r.records},
+                   {"canaries", r.canaries},
+                   {"format", r.format},
+                   {"encrypted", o.encrypt},
+                   {"fingerprint", params}};
+    ev->hashes["fingerprint_params"] = r.params_hash;
+    ev->hashes["record_bitmap"] = r.bitmap_hash;
+    ev->hashes["canaries"] = crypto::DigestHex(canary_hash.Finish());
+    return OkStatus();
+  }));
+  {
+    CUSTODY_ASSIGN_OR_RETURN(auto st, db.Prepare("UPDATE releases SET log_index = ? WHERE id = ?"));
+    CUSTODY_RETURN_IF_ERROR(st.Bind(1, static_cast<int64_t>(r.log_index)).Bind(2, r.release_id).Run());
+  }
+
+  // The file: marked records and canaries in keyed order.
+  for (const auto& sc : made) {
+    if (o.format == format::OutputFormat::kCsv) AddColumns(sc.record, &columns);
+  }
+  const size_t total = items.size() + made.size();
+  std::vector<uint32_t> order = KeyedPermutation(
+      crypto::Prf(release_key, "shuffle|release:" + std::to_string(r.release_id), 32), total);
+  std::optional<std::string> pk;
+  if (o.encrypt) pk = member.public_key;
+  auto file = ReleaseFile::Create(c.env(), o.out, o.format, columns, pk);
+  if (!file.ok()) return file.status().WithPrefix("release " + std::to_string(r.release_id) + " logged, file not written");
+  std::string marked;
+  for (uint32_t i : order) {
+    const bool is_canary = i >= items.size();
+    const std::string& rec = is_canary ? made[i - items.size()].record : items[i].canonical;
+    const uint64_t rid = is_canary ? made[i - items.size()].source_record_id : items[i].record_id;
+    r.slots += record_marker.Apply(rid, static_cast<uint64_t>(member.id), rec, &marked);
+    Status s = (*file)->Write(marked);
+    if (!s.ok()) return s.WithPrefix("release " + std::to_string(r.release_id) + " logged, file not written");
+  }
+  Status fin = (*file)->Finish();
+  if (!fin.ok()) return fin.WithPrefix("release " + std::to_string(r.release_id) + " logged, file not written");
+  r.file_hash = (*file)->file_hash();
+  r.bytes = (*file)->bytes_written();
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db.Prepare("UPDATE releases SET file_hash = ? WHERE id = ?"));
+  CUSTODY_RETURN_IF_ERROR(st.Bind(1, r.file_hash).Bind(2, r.release_id).Run());
+  return r;
+}
+
+}  // namespace custody::core

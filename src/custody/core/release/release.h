@@ -1,0 +1,68 @@
+// Release: writes one member's fingerprinted copy of a grant — the granted
+// records with the member's variant marks, plus canary records (a share of
+// the release, unique to the member), in an order shuffled by a key of the
+// release — as JSONL or CSV, optionally encrypted to the member's key.
+//
+// Order of effects (docs/releases.md, "What a crash leaves"):
+//   1. checks: grant active and unexpired, partner active, member active and
+//      of the grant's partner (and the grant's member, if it names one);
+//      any failure returns kFailedPrecondition and changes nothing;
+//   2. one catalog transaction inserts the release row (record bitmap,
+//      bitmap hash, fingerprint-parameter hash) and its sealed canaries, and
+//      appends the release event to the custody log before committing;
+//   3. the file is written to a temporary sibling, fsynced and renamed;
+//   4. the row gets the file's SHA-256.
+// Thread-safety: as Custody.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "custody/base/status.h"
+#include "custody/core/parties/grants.h"
+#include "custody/core/parties/parties.h"
+#include "custody/core/vault/custody.h"
+#include "custody/format/formats.h"
+#include "custody/mark/canary.h"
+
+namespace custody::core {
+
+struct ReleaseOptions {
+  int64_t grant_id = 0;
+  std::string member;  // member name
+  std::string out;     // output file
+  format::OutputFormat format = format::OutputFormat::kJsonl;
+  bool encrypt = false;
+  double canary_rate = mark::kDefaultCanaryRate;  // share of the release, in [0, 0.5]
+};
+
+struct ReleaseResult {
+  int64_t release_id = 0;
+  int64_t grant_id = 0;
+  int64_t member_id = 0;
+  std::string member;
+  std::string partner;
+  std::string dataset;
+  int version = 0;
+  uint64_t records = 0;    // real records released
+  uint64_t canaries = 0;   // canary records added
+  uint64_t slots = 0;      // variant-mark slots written (records and canaries)
+  std::string format;      // "jsonl" or "csv"
+  bool encrypted = false;
+  std::string out;
+  uint64_t bytes = 0;      // bytes of the file
+  std::string bitmap_hash;  // SHA-256 of the portable record bitmap
+  std::string params_hash;  // SHA-256 of the fingerprint parameters
+  std::string file_hash;    // SHA-256 of the file
+  uint64_t log_index = 0;
+  int64_t created_at = 0;
+};
+
+// Refusals are kFailedPrecondition with a message naming the reason
+// ("grant 3 expired on ...", "partner 'acme' is suspended", ...).
+Status CheckReleasable(const Grant& grant, const Member& member, const Partner& partner,
+                       int64_t now);
+
+Result<ReleaseResult> Release(Custody& custody, const ReleaseOptions& options);
+
+}  // namespace custody::core

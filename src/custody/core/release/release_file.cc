@@ -1,0 +1,194 @@
+#include "custody/core/release/release_file.h"
+
+#include "custody/base/encoding.h"
+#include "custody/core/release/json_fields.h"
+
+namespace custody::core {
+namespace {
+
+constexpr size_t kChunk = 256 * 1024;
+
+std::string TempSibling(const std::string& path) {
+  return JoinPath(DirName(path), "." + BaseName(path) + ".tmp-" + HexEncode(crypto::RandomString(6)));
+}
+
+}  // namespace
+
+void AppendCsvCell(std::string_view cell, std::string* out) {
+  bool quote = !cell.empty() && (cell.front() == ' ' || cell.back() == ' ');
+  for (char c : cell) {
+    if (c == ',' || c == '"' || c == '\n' || c == '\r') {
+      quote = true;
+      break;
+    }
+  }
+  if (!quote) {
+    out->append(cell);
+    return;
+  }
+  out->push_back('"');
+  for (char c : cell) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+Result<std::unique_ptr<ReleaseFile>> ReleaseFile::Create(Env* env, const std::string& path,
+                                                         format::OutputFormat format,
+                                                         std::vector<std::string> csv_columns,
+                                                         std::optional<std::string> public_key) {
+  if (path.empty()) return InvalidArgumentError("--out: expected a file path");
+  std::unique_ptr<ReleaseFile> f(new ReleaseFile());
+  f->env_ = env;
+  f->path_ = path;
+  f->tmp_ = TempSibling(path);
+  f->format_ = format;
+  f->columns_ = std::move(csv_columns);
+  CUSTODY_ASSIGN_OR_RETURN(f->file_, env->NewWritableFile(f->tmp_, 0600));
+  if (public_key) {
+    std::string header;
+    CUSTODY_ASSIGN_OR_RETURN(auto sealer, crypto::StreamSealer::Create(*public_key, &header));
+    f->sealer_.emplace(std::move(sealer));
+    CUSTODY_RETURN_IF_ERROR(f->Emit(header));
+  }
+  if (format == format::OutputFormat::kCsv) {
+    f->line_.clear();
+    for (size_t i = 0; i < f->columns_.size(); ++i) {
+      if (i) f->line_.push_back(',');
+      AppendCsvCell(f->columns_[i], &f->line_);
+    }
+    f->line_.append("\r\n");
+    f->buf_.append(f->line_);
+  }
+  return f;
+}
+
+ReleaseFile::~ReleaseFile() {
+  if (!done_ && env_) {
+    if (file_) file_->Close().IgnoreError();
+    env_->RemoveFile(tmp_).IgnoreError();
+  }
+}
+
+Status ReleaseFile::Emit(std::string_view bytes) {
+  hasher_.Update(bytes);
+  bytes_ += bytes.size();
+  return file_->Append(bytes);
+}
+
+Status ReleaseFile::Flush(bool final) {
+  plain_bytes_ += buf_.size();
+  if (!sealer_) {
+    CUSTODY_RETURN_IF_ERROR(Emit(buf_));
+    buf_.clear();
+    return OkStatus();
+  }
+  sealed_.clear();
+  CUSTODY_RETURN_IF_ERROR(sealer_->Push(buf_, final, &sealed_));
+  buf_.clear();
+  return Emit(sealed_);
+}
+
+Status ReleaseFile::Write(std::string_view canonical) {
+  if (format_ == format::OutputFormat::kJsonl) {
+    buf_.append(canonical);
+    buf_.push_back('\n');
+  } else {
+    cells_.assign(columns_.size(), std::string());
+    for (auto& [key, value] : TopLevelMembers(canonical)) {
+      for (size_t i = 0; i < columns_.size(); ++i) {
+        if (columns_[i] != key) continue;
+        if (!value.empty() && value.front() == '"') {
+          UnescapeCanonical(value.substr(1, value.size() - 2), &cells_[i]);
+        } else {
+          cells_[i].assign(value);
+        }
+      }
+    }
+    for (size_t i = 0; i < cells_.size(); ++i) {
+      if (i) buf_.push_back(',');
+      AppendCsvCell(cells_[i], &buf_);
+    }
+    buf_.append("\r\n");
+  }
+  if (buf_.size() >= kChunk) return Flush(false);
+  return OkStatus();
+}
+
+Status ReleaseFile::Finish() {
+  CUSTODY_RETURN_IF_ERROR(Flush(true));
+  CUSTODY_RETURN_IF_ERROR(file_->Sync());
+  CUSTODY_RETURN_IF_ERROR(file_->Close());
+  CUSTODY_RETURN_IF_ERROR(env_->RenameFile(tmp_, path_));
+  done_ = true;
+  CUSTODY_RETURN_IF_ERROR(env_->SyncDir(DirName(path_)));
+  file_hash_ = crypto::DigestHex(hasher_.Finish());
+  return OkStatus();
+}
+
+Result<OpenResult> OpenEncryptedRelease(Env* env, const std::string& in,
+                                        const crypto::SecretBytes& secret_key,
+                                        const std::string& out) {
+  crypto::X25519KeyPair kp;
+  kp.secret_key = secret_key.Clone();
+  CUSTODY_ASSIGN_OR_RETURN(kp.public_key, crypto::X25519PublicFromSecret(kp.secret_key));
+  CUSTODY_ASSIGN_OR_RETURN(auto src, env->NewSequentialFile(in));
+  std::string scratch;
+  auto read_exact = [&](size_t n, std::string* dst) -> Result<bool> {
+    dst->resize(n);
+    size_t got = 0;
+    while (got < n) {
+      CUSTODY_ASSIGN_OR_RETURN(size_t r, src->Read(n - got, dst->data() + got));
+      if (r == 0) break;
+      got += r;
+    }
+    if (got == 0) return false;
+    if (got < n) return DataLossError(in + ": truncated at byte " + std::to_string(got) + " of a " +
+                                      std::to_string(n) + "-byte block");
+    return true;
+  };
+  std::string header;
+  CUSTODY_ASSIGN_OR_RETURN(bool have, read_exact(crypto::kStreamHeaderSize, &header));
+  if (!have) return DataLossError(in + ": empty file, expected an encrypted release");
+  auto opener = crypto::StreamOpener::Create(kp, header);
+  if (!opener.ok()) return opener.status().WithPrefix(in);
+  const std::string tmp = TempSibling(out);
+  CUSTODY_ASSIGN_OR_RETURN(auto dst, env->NewWritableFile(tmp, 0600));
+  auto fail = [&](Status s) {
+    dst->Close().IgnoreError();
+    env->RemoveFile(tmp).IgnoreError();
+    return s;
+  };
+  OpenResult r;
+  std::string frame, plain;
+  while (true) {
+    auto more = read_exact(crypto::kStreamFrameLengthSize, &frame);
+    if (!more.ok()) return fail(more.status());
+    if (!*more) break;
+    uint32_t n = DecodeFixed32(frame.data());
+    if (n > crypto::kStreamMaxChunk + crypto::kStreamChunkOverhead) {
+      return fail(DataLossError(in + ": chunk length " + std::to_string(n) + " out of range"));
+    }
+    auto body = read_exact(n, &frame);
+    if (!body.ok()) return fail(body.status());
+    if (!*body) return fail(DataLossError(in + ": truncated after a chunk length"));
+    plain.clear();
+    bool final = false;
+    Status s = opener->Pull(frame, &plain, &final);
+    if (!s.ok()) return fail(s.WithPrefix(in));
+    s = dst->Append(plain);
+    if (!s.ok()) return fail(s);
+    r.bytes += plain.size();
+  }
+  if (!opener->finished()) {
+    return fail(DataLossError(in + ": truncated (the final chunk is missing)"));
+  }
+  Status s = dst->Sync();
+  if (s.ok()) s = dst->Close();
+  if (s.ok()) s = env->RenameFile(tmp, out);
+  if (!s.ok()) return fail(s);
+  return r;
+}
+
+}  // namespace custody::core

@@ -1,0 +1,64 @@
+#include "custody/core/release/shuffle.h"
+
+#include <sodium.h>
+
+#include <cstring>
+#include <numeric>
+#include <string>
+
+#include "custody/base/check.h"
+
+namespace custody::core {
+namespace {
+
+// Draws 64-bit words from ChaCha20(seed, nonce 0) in blocks.
+class KeyStream {
+ public:
+  explicit KeyStream(std::string_view seed) {
+    CUSTODY_CHECK(seed.size() == crypto_stream_chacha20_KEYBYTES);
+    std::memcpy(key_, seed.data(), sizeof(key_));
+  }
+  ~KeyStream() { sodium_memzero(key_, sizeof(key_)); }
+  uint64_t Next() {
+    if (pos_ == kWords) Refill();
+    return buf_[pos_++];
+  }
+  // Uniform in [0, bound) by rejection.
+  uint64_t Below(uint64_t bound) {
+    const uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
+    uint64_t v;
+    do {
+      v = Next();
+    } while (v >= limit);
+    return v % bound;
+  }
+
+ private:
+  static constexpr size_t kWords = 64;
+  void Refill() {
+    unsigned char nonce[crypto_stream_chacha20_NONCEBYTES] = {};
+    std::memcpy(nonce, &block_, sizeof(block_) < sizeof(nonce) ? sizeof(block_) : sizeof(nonce));
+    crypto_stream_chacha20(reinterpret_cast<unsigned char*>(buf_), sizeof(buf_), nonce, key_);
+    ++block_;
+    pos_ = 0;
+  }
+  unsigned char key_[crypto_stream_chacha20_KEYBYTES];
+  uint64_t buf_[kWords];
+  size_t pos_ = kWords;
+  uint64_t block_ = 0;
+};
+
+}  // namespace
+
+std::vector<uint32_t> KeyedPermutation(std::string_view seed, size_t n) {
+  std::vector<uint32_t> p(n);
+  std::iota(p.begin(), p.end(), 0u);
+  KeyStream ks(seed);
+  for (size_t i = n; i > 1; --i) {
+    size_t j = static_cast<size_t>(ks.Below(i));
+    std::swap(p[i - 1], p[j]);
+  }
+  return p;
+}
+
+}  // namespace custody::core
