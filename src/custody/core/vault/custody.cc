@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 
+#include "custody/core/trace/incident.h"
 #include "custody/core/vault/records.h"
 #include "custody/ledger/custody_log.h"
 
@@ -117,6 +118,7 @@ Status Custody::Recover() {
     CUSTODY_ASSIGN_OR_RETURN(auto ds, catalog().FindDataset(ev.details.value("dataset", "")));
     if (ds && ds->id == id && !ds->shredded_at) CUSTODY_RETURN_IF_ERROR(FinishShred(*this, id));
   }
+  CUSTODY_RETURN_IF_ERROR(RecoverIncidents(*this));
   // Datasets with no version left (an ingest that never committed) vanish.
   CUSTODY_RETURN_IF_ERROR(catalog().db().Exec(
       "DELETE FROM datasets WHERE shredded_at IS NULL AND id NOT IN "

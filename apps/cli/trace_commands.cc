@@ -1,0 +1,186 @@
+// `custody trace` and `custody incident open|show|list`. Output schemas:
+// docs/trace.md.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <iostream>
+
+#include "apps/cli/cli.h"
+#include "apps/cli/progress.h"
+#include "apps/cli/vault_open.h"
+#include "custody/base/clock.h"
+#include "custody/core/trace/incident.h"
+#include "custody/core/trace/report_html.h"
+#include "custody/core/trace/trace.h"
+
+namespace custody::cli {
+namespace {
+
+std::string PText(double log10_p) {
+  if (log10_p > -4) return fmt::format("{:.3g}", std::pow(10.0, log10_p));
+  double e = std::floor(log10_p);
+  return fmt::format("{:.2g}e{}", std::pow(10.0, log10_p - e), static_cast<int>(e));
+}
+
+// The human summary of a trace report.
+void PrintTraceSummary(const nlohmann::json& r, std::ostream& out) {
+  out << fmt::format("Dump: {} records read, {} matched our vault, {} unrelated",
+                     r["dump_records"].get<uint64_t>(), r["matched"].get<uint64_t>(),
+                     r["unmatched"].get<uint64_t>());
+  if (r["skipped"].get<uint64_t>() > 0) out << fmt::format(", {} unreadable skipped", r["skipped"].get<uint64_t>());
+  out << "\n";
+  out << fmt::format("Compromised: {} of our records", r["compromised_count"].get<uint64_t>());
+  if (!r["by_dataset"].empty()) {
+    out << " (";
+    bool first = true;
+    for (auto& [k, v] : r["by_dataset"].items()) {
+      out << (first ? "" : ", ") << k << ": " << v.get<uint64_t>();
+      first = false;
+    }
+    out << ")";
+  }
+  out << "\n";
+  for (const auto& rel : r["releases"]) {
+    out << fmt::format("  release {} to {} ({}): {} of its {} records leaked\n", rel["release"].get<uint64_t>(),
+                       rel.value("member", "?"), rel.value("partner", "?"), rel["records"].get<uint64_t>(),
+                       rel.value("released_records", 0));
+  }
+  for (const auto& c : r["canaries_found"]) {
+    out << fmt::format("  canary {} found (owner {} at {}) at {}\n", c["canary"].get<uint64_t>(),
+                       c["member"].get<std::string>(), c["partner"].get<std::string>(),
+                       c["source"].get<std::string>());
+  }
+  out << fmt::format("Members tested: {}; readable mark slots: {} ({} erased)\n",
+                     r["members_tested"].get<uint64_t>(), r["slots"]["readable"].get<uint64_t>(),
+                     r["slots"]["erased"].get<uint64_t>());
+  for (const auto& m : r["members"]) {
+    const auto& ev = m["evidence"];
+    std::string detail;
+    if (ev.contains("exposure") && ev["exposure"].value("informative", false)) {
+      detail += fmt::format(" exposure p={}", PText(ev["exposure"]["log10_p"].get<double>()));
+    }
+    if (ev["marks"].value("informative", false)) {
+      detail += fmt::format(" marks {} slots p={}", ev["marks"]["slots"].get<uint64_t>(),
+                            PText(ev["marks"]["log10_p"].get<double>()));
+    }
+    if (ev["canaries"]["found"].get<uint64_t>() > 0) {
+      detail += fmt::format(" canaries {}/{}", ev["canaries"]["found"].get<uint64_t>(),
+                            ev["canaries"]["deployed"].get<uint64_t>());
+    }
+    out << fmt::format("  {:<8} {:<20} {:<16} p={:<10}{}\n", m["accused"].get<bool>() ? "ACCUSED" : "cleared",
+                       m["member"].get<std::string>(), m["partner"].get<std::string>(),
+                       PText(m["log10_p_value"].get<double>()), detail);
+  }
+  out << r["statement"].get<std::string>() << "\n";
+}
+
+void RegisterTrace(CLI::App& app) {
+  auto* sub = app.add_subcommand("trace", "account for every compromised record in a dump and name who leaked it");
+  auto o = std::make_shared<core::TraceOptions>();
+  auto report = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  sub->add_option("DUMP", o->dumps, "dump files (JSONL, JSON, CSV or text; .gz/.zst)")->required();
+  sub->add_option("--alpha", o->alpha, "false-accusation bound after correction (default 1e-6)");
+  sub->add_option("--report", *report, "also write a self-contained HTML report here");
+  sub->add_option("--out", *out, "also write the JSON report here");
+  SetAction(sub, [o, report, out]() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
+    Progress progress("trace");
+    o->progress = [&](const std::string&, uint64_t bytes, uint64_t n) { progress.Update(bytes, n); };
+    CUSTODY_ASSIGN_OR_RETURN(auto r, core::Trace(*c, *o));
+    progress.Done();
+    if (!out->empty()) {
+      CUSTODY_RETURN_IF_ERROR(Env::Default()->WriteFileAtomically(*out, r.json.dump(2) + "\n"));
+    }
+    if (!report->empty()) {
+      CUSTODY_RETURN_IF_ERROR(Env::Default()->WriteFileAtomically(*report, core::RenderTraceHtml(r.json)));
+    }
+    if (Globals().json) {
+      PrintJson(r.json);
+    } else {
+      PrintTraceSummary(r.json, std::cout);
+      if (!out->empty()) std::cout << "JSON report: " << *out << "\n";
+      if (!report->empty()) std::cout << "HTML report: " << *report << "\n";
+    }
+    return OkStatus();
+  });
+}
+
+nlohmann::json IncidentJson(const core::Incident& i, bool with_trace) {
+  nlohmann::json j = {{"incident", i.id},
+                      {"created_at", FormatRfc3339(i.created_at)},
+                      {"title", i.title},
+                      {"records_hash", i.records_hash},
+                      {"verdict", i.verdict},
+                      {"log_index", i.log_index ? nlohmann::json(*i.log_index) : nlohmann::json()}};
+  if (with_trace) j["trace"] = i.trace;
+  return j;
+}
+
+void RegisterIncident(CLI::App& app) {
+  auto* inc = app.add_subcommand("incident", "freeze a trace result as an incident");
+  inc->require_subcommand(1);
+  auto* open = inc->add_subcommand("open", "open an incident from a trace report (custody trace --json)");
+  auto from = std::make_shared<std::string>();
+  auto title = std::make_shared<std::string>();
+  open->add_option("--from-trace", *from, "trace report JSON file")->required();
+  open->add_option("--title", *title, "incident title");
+  SetAction(open, [from, title]() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(std::string text, Env::Default()->ReadFileToString(*from));
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded()) return InvalidArgumentError(*from + ": expected a JSON trace report");
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
+    auto i = core::OpenIncident(*c, j, *title);
+    if (!i.ok()) return i.status().WithPrefix(*from);
+    if (Globals().json) {
+      PrintJson(IncidentJson(*i, false));
+    } else {
+      std::cout << fmt::format("Opened incident {}: {} ({} compromised records, accused: {}). Log entry {}.\n",
+                               i->id, i->title, i->verdict["compromised"].get<uint64_t>(),
+                               i->verdict["accused"].empty() ? std::string("nobody") : i->verdict["accused"].dump(),
+                               *i->log_index);
+    }
+    return OkStatus();
+  });
+  auto* show = inc->add_subcommand("show", "show an incident");
+  auto id = std::make_shared<int64_t>(0);
+  show->add_option("ID", *id, "incident id")->required();
+  SetAction(show, [id]() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(false));
+    CUSTODY_ASSIGN_OR_RETURN(auto i, core::GetIncident(*c, *id));
+    if (Globals().json) {
+      PrintJson(IncidentJson(i, true));
+    } else {
+      std::cout << fmt::format("Incident {}: {}\nOpened {}; log entry {}; compromised list SHA-256 {}\n", i.id,
+                               i.title, FormatRfc3339(i.created_at), i.log_index.value_or(-1), i.records_hash);
+      PrintTraceSummary(i.trace, std::cout);
+    }
+    return OkStatus();
+  });
+  auto* list = inc->add_subcommand("list", "list incidents");
+  SetAction(list, []() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(false));
+    CUSTODY_ASSIGN_OR_RETURN(auto all, core::ListIncidents(*c));
+    if (Globals().json) {
+      nlohmann::json arr = nlohmann::json::array();
+      for (const auto& i : all) arr.push_back(IncidentJson(i, false));
+      PrintJson({{"incidents", arr}});
+      return OkStatus();
+    }
+    for (const auto& i : all) {
+      std::cout << fmt::format("{:>4}  {}  {}  compromised {}  accused {}\n", i.id, FormatRfc3339(i.created_at),
+                               i.title, i.verdict["compromised"].get<uint64_t>(), i.verdict["accused"].dump());
+    }
+    if (all.empty()) std::cout << "no incidents\n";
+    return OkStatus();
+  });
+}
+
+void RegisterTraceCommands(CLI::App& app) {
+  RegisterTrace(app);
+  RegisterIncident(app);
+}
+
+}  // namespace
+CUSTODY_REGISTER_COMMANDS(RegisterTraceCommands);
+}  // namespace custody::cli

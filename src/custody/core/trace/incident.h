@@ -1,0 +1,44 @@
+// Incidents: a frozen trace result. Opening an incident stores the trace
+// report, the list of compromised record ids and the verdict in the catalog
+// and commits them to the custody log (the entry holds the SHA-256 of the
+// sorted record-id list and of the report), so the finding can later be shown
+// unchanged to an auditor or a court.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "custody/base/status.h"
+#include "custody/core/vault/custody.h"
+
+namespace custody::core {
+
+struct Incident {
+  int64_t id = 0;
+  int64_t created_at = 0;
+  std::string title;
+  std::string records_hash;  // SHA-256 hex of the sorted compromised ids, one per line
+  nlohmann::json verdict;    // accused, decided, alpha, statement
+  nlohmann::json trace;      // the frozen trace report
+  std::optional<int64_t> log_index;
+};
+
+// The hash of a compromised-record list: SHA-256 over "id\n" for each id in
+// ascending order (the same value Trace reports as compromised_sha256).
+std::string CompromisedHash(std::vector<uint64_t> ids);
+
+// Validates `trace` (a `custody trace --json` object), checks that its
+// compromised list matches its own compromised_sha256 (an edited report is
+// refused), stores the incident and logs it. kInvalidArgument names the
+// field that is missing or wrong.
+Result<Incident> OpenIncident(Custody& custody, const nlohmann::json& trace, const std::string& title);
+Result<std::vector<Incident>> ListIncidents(Custody& custody);
+Result<Incident> GetIncident(Custody& custody, int64_t id);
+// Finishes or removes an incident whose log append a crash interrupted.
+Status RecoverIncidents(Custody& custody);
+
+}  // namespace custody::core

@@ -1,0 +1,173 @@
+#include "custody/core/trace/report_html.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace custody::core {
+namespace {
+
+std::string Esc(const std::string& s) {
+  std::string o;
+  o.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': o += "&amp;"; break;
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '"': o += "&quot;"; break;
+      default: o += c;
+    }
+  }
+  return o;
+}
+
+std::string Str(const nlohmann::json& j) {
+  if (j.is_string()) return j.get<std::string>();
+  if (j.is_null()) return "";
+  return j.dump();
+}
+
+std::string PFmt(const nlohmann::json& m) {
+  double lp = m.value("log10_p_value", 0.0);
+  if (lp > -4) {
+    char b[32];
+    std::snprintf(b, sizeof(b), "%.3g", std::pow(10.0, lp));
+    return b;
+  }
+  char b[48];
+  double e = std::floor(lp);
+  std::snprintf(b, sizeof(b), "%.2g&times;10<sup>%d</sup>", std::pow(10.0, lp - e), static_cast<int>(e));
+  return b;
+}
+
+// A horizontal bar per member: -log10(p) after correction, with the alpha line.
+std::string Chart(const nlohmann::json& r) {
+  const auto& members = r["members"];
+  if (members.empty()) return "";
+  double alpha_x = -std::log10(r.value("alpha", 1e-6));
+  double max_x = alpha_x * 1.5;
+  for (const auto& m : members) max_x = std::max(max_x, -m.value("log10_p_value", 0.0));
+  max_x = std::min(max_x, 400.0);
+  const int left = 170, width = 520, row = 20;
+  const int height = static_cast<int>(members.size()) * row + 40;
+  std::string s = "<svg xmlns='http://www.w3.org/2000/svg' width='" + std::to_string(left + width + 60) +
+                  "' height='" + std::to_string(height) + "' role='img' aria-label='evidence per member'>";
+  int y = 10;
+  for (const auto& m : members) {
+    double v = std::min(-m.value("log10_p_value", 0.0), max_x);
+    int w = static_cast<int>(width * v / max_x);
+    bool accused = m.value("accused", false);
+    s += "<text x='" + std::to_string(left - 6) + "' y='" + std::to_string(y + 13) +
+         "' text-anchor='end' font-size='12'>" + Esc(Str(m["member"])) + "</text>";
+    s += "<rect x='" + std::to_string(left) + "' y='" + std::to_string(y + 2) + "' width='" +
+         std::to_string(std::max(w, 1)) + "' height='" + std::to_string(row - 6) + "' fill='" +
+         (accused ? "#c0392b" : "#7f8c8d") + "'/>";
+    y += row;
+  }
+  int ax = left + static_cast<int>(width * alpha_x / max_x);
+  s += "<line x1='" + std::to_string(ax) + "' y1='5' x2='" + std::to_string(ax) + "' y2='" +
+       std::to_string(y) + "' stroke='#2c3e50' stroke-dasharray='4 3'/>";
+  s += "<text x='" + std::to_string(ax + 4) + "' y='" + std::to_string(y + 16) +
+       "' font-size='11'>alpha (accusation threshold)</text>";
+  s += "<text x='" + std::to_string(left) + "' y='" + std::to_string(y + 30) +
+       "' font-size='11'>bar length: -log10 of the corrected p-value (longer = stronger evidence)</text>";
+  s += "</svg>";
+  return s;
+}
+
+}  // namespace
+
+std::string RenderTraceHtml(const nlohmann::json& r) {
+  std::string h =
+      "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>custody trace report</title>"
+      "<style>body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;color:#222}"
+      "table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}"
+      "th{background:#f4f4f4}.accused{color:#c0392b;font-weight:bold}.cleared{color:#2e7d32}"
+      ".statement{font-size:1.15em;padding:1em;background:#f8f8f8;border-left:4px solid #2c3e50}"
+      "code{font-size:12px}</style></head><body>";
+  h += "<h1>Trace report</h1>";
+  h += "<p class='statement'>" + Esc(r.value("statement", "")) + "</p>";
+  h += "<table><tr><th>dump records</th><th>matched</th><th>compromised vault records</th>"
+       "<th>canaries found</th><th>members tested</th><th>alpha</th><th>custody log entry</th></tr><tr>";
+  h += "<td>" + Str(r["dump_records"]) + "</td><td>" + Str(r["matched"]) + "</td><td>" +
+       Str(r["compromised_count"]) + "</td><td>" + std::to_string(r["canaries_found"].size()) +
+       "</td><td>" + Str(r["members_tested"]) + "</td><td>" + Str(r["alpha"]) + "</td><td>" +
+       Str(r.value("log_index", nlohmann::json())) + "</td></tr></table>";
+  h += "<p>Dumps: ";
+  for (const auto& d : r["dumps"]) h += "<code>" + Esc(Str(d)) + "</code> ";
+  h += "(SHA-256 <code>" + Esc(Str(r["dump_sha256"])) + "</code>)</p>";
+
+  h += "<h2>Who leaked it</h2>" + Chart(r);
+  h += "<table><tr><th>member</th><th>partner</th><th>verdict</th><th>p-value (corrected)</th>"
+       "<th>exposure</th><th>marks</th><th>canaries</th></tr>";
+  for (const auto& m : r["members"]) {
+    bool acc = m.value("accused", false);
+    const auto& ev = m["evidence"];
+    std::string expo = "&mdash;", marks = "&mdash;", can = "&mdash;";
+    if (ev.contains("exposure")) {
+      const auto& e = ev["exposure"];
+      expo = Str(e["leaked_held"]) + " of the leaked records held";
+      if (e.value("informative", false)) {
+        expo += "; p " + PFmt({{"log10_p_value", e.value("log10_p", 0.0)}});
+      } else if (e.contains("silent_because")) {
+        expo += "; silent: " + Esc(Str(e["silent_because"]));
+      }
+    }
+    if (ev.contains("marks")) {
+      const auto& k = ev["marks"];
+      if (k.value("informative", false)) {
+        char b[64];
+        std::snprintf(b, sizeof(b), "%s slots, score %.1f; p ", Str(k["slots"]).c_str(), k.value("score", 0.0));
+        marks = std::string(b) + PFmt({{"log10_p_value", k.value("log10_p", 0.0)}});
+      } else {
+        marks = "no readable slot";
+      }
+    }
+    if (ev.contains("canaries")) {
+      const auto& c = ev["canaries"];
+      can = Str(c["found"]) + " of " + Str(c["deployed"]) + " found";
+    }
+    h += std::string("<tr><td>") + Esc(Str(m["member"])) + "</td><td>" + Esc(Str(m["partner"])) + "</td><td class='" +
+         (acc ? "accused'>ACCUSED" : "cleared'>cleared") + "</td><td>" + PFmt(m) + "</td><td>" + expo +
+         "</td><td>" + marks + "</td><td>" + can + "</td></tr>";
+  }
+  h += "</table>";
+  if (!r["canaries_found"].empty()) {
+    h += "<h2>Canary records found</h2><table><tr><th>canary</th><th>owner</th><th>partner</th><th>release</th><th>where in the dump</th></tr>";
+    for (const auto& c : r["canaries_found"]) {
+      h += "<tr><td>" + Str(c["canary"]) + "</td><td>" + Esc(Str(c["member"])) + "</td><td>" + Esc(Str(c["partner"])) +
+           "</td><td>" + Str(c["release"]) + "</td><td><code>" + Esc(Str(c["source"])) + "</code></td></tr>";
+    }
+    h += "</table>";
+  }
+  h += "<h2>What leaked</h2><table><tr><th>dataset</th><th>compromised records</th></tr>";
+  for (auto& [k, v] : r["by_dataset"].items()) h += "<tr><td>" + Esc(k) + "</td><td>" + Str(v) + "</td></tr>";
+  h += "</table><table><tr><th>release</th><th>member</th><th>partner</th><th>dataset</th><th>released</th><th>of which leaked</th></tr>";
+  for (const auto& rel : r["releases"]) {
+    h += "<tr><td>" + Str(rel["release"]) + "</td><td>" + Esc(Str(rel.value("member", nlohmann::json()))) + "</td><td>" +
+         Esc(Str(rel.value("partner", nlohmann::json()))) + "</td><td>" + Esc(Str(rel.value("dataset", nlohmann::json()))) +
+         "</td><td>" + Str(rel.value("released_records", nlohmann::json())) + "</td><td>" + Str(rel["records"]) + "</td></tr>";
+  }
+  h += "</table><h3>Compromised records</h3><table><tr><th>record</th><th>dataset</th><th>match</th><th>similarity</th><th>first seen at</th><th>held by</th></tr>";
+  size_t shown = 0;
+  for (const auto& c : r["compromised"]) {
+    if (++shown > 500) break;
+    std::string held;
+    for (const auto& m : c["held_by"]) held += (held.empty() ? "" : ", ") + Esc(Str(m));
+    char sim[16];
+    std::snprintf(sim, sizeof(sim), "%.3f", c.value("similarity", 0.0));
+    h += "<tr><td>" + Str(c["record_id"]) + "</td><td>" + Esc(Str(c["dataset"])) + "</td><td>" + Str(c["kind"]) +
+         "</td><td>" + sim + "</td><td><code>" + Esc(Str(c["source"])) + "</code></td><td>" + held + "</td></tr>";
+  }
+  h += "</table>";
+  if (r["compromised"].size() > 500) {
+    h += "<p>" + std::to_string(r["compromised"].size() - 500) + " more records in the JSON report.</p>";
+  }
+  h += "<p>How to read this report: docs/trace.md. Each p-value bounds the chance that a member who did not "
+       "leak would show evidence this strong; it is corrected for the number of members tested.</p>";
+  h += "</body></html>\n";
+  return h;
+}
+
+}  // namespace custody::core

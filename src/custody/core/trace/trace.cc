@@ -1,0 +1,399 @@
+#include "custody/core/trace/trace.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "custody/base/encoding.h"
+#include "custody/core/attribution/exposure.h"
+#include "custody/core/attribution/tardos.h"
+#include "custody/core/trace/incident.h"
+#include "custody/crypto/crypto.h"
+#include "custody/ledger/event.h"
+#include "custody/mark/tardos.h"
+
+namespace custody::core {
+namespace {
+
+bool Holds(const std::vector<uint64_t>& sorted, uint64_t id) {
+  return std::binary_search(sorted.begin(), sorted.end(), id);
+}
+
+std::string fmt_alpha(double a) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", a);
+  return buf;
+}
+
+double PValue(double log10_p) { return log10_p < -320 ? 0.0 : std::pow(10.0, log10_p); }
+
+std::string SilenceName(attribution::ExposureSilence s) {
+  switch (s) {
+    case attribution::ExposureSilence::kNone: return "";
+    case attribution::ExposureSilence::kNothingInScope: return "no leaked record is held by this member and another";
+    case attribution::ExposureSilence::kIdenticalSet: return "another member received exactly the same records";
+    case attribution::ExposureSilence::kDegenerate: return "every member holds every leaked record";
+  }
+  return "";
+}
+
+Result<std::string> HashFiles(Env* env, const std::vector<std::string>& files) {
+  crypto::Sha256Hasher h;
+  std::string buf(1 << 16, '\0');
+  for (const auto& f : files) {
+    CUSTODY_ASSIGN_OR_RETURN(auto in, env->NewSequentialFile(f));
+    while (true) {
+      CUSTODY_ASSIGN_OR_RETURN(size_t n, in->Read(buf.size(), buf.data()));
+      if (n == 0) break;
+      h.Update(std::string_view(buf.data(), n));
+    }
+  }
+  return crypto::DigestHex(h.Finish());
+}
+
+}  // namespace
+
+Result<Scoring> ScoreMembers(const TraceInputs& inputs, const std::vector<uint64_t>& leaked,
+                             std::vector<SlotRead> slots, const std::set<uint64_t>& canary_found,
+                             const mark::Marker& marker, double alpha) {
+  Scoring out;
+  const size_t n = inputs.holders.size();
+  // Exposure. Members who share a grant are not independent samples.
+  std::vector<std::vector<uint64_t>> held;
+  held.reserve(n);
+  std::map<uint64_t, std::vector<uint32_t>> by_grant;
+  for (size_t i = 0; i < n; ++i) {
+    held.push_back(inputs.holders[i].held);
+    for (const auto& r : inputs.holders[i].releases) by_grant[r.grant_id].push_back(static_cast<uint32_t>(i));
+  }
+  attribution::ExposureOptions eo;
+  for (auto& [g, ms] : by_grant) {
+    std::sort(ms.begin(), ms.end());
+    ms.erase(std::unique(ms.begin(), ms.end()), ms.end());
+    for (size_t a = 0; a < ms.size(); ++a) {
+      for (size_t b = a + 1; b < ms.size(); ++b) eo.links.emplace_back(ms[a], ms[b]);
+    }
+  }
+  CUSTODY_ASSIGN_OR_RETURN(auto exposure, attribution::ExposureAnalysis::Create(held, leaked, eo));
+
+  // Marks: a slot kind whose rendering is the same across the dump is erased.
+  std::vector<mark::SlotObservation> obs;
+  obs.reserve(slots.size());
+  for (const auto& s : slots) obs.push_back(s.obs);
+  mark::EraseUniformKinds(&obs);
+  for (size_t i = 0; i < slots.size(); ++i) slots[i].obs = obs[i];
+  for (const auto& s : slots) (s.obs.symbol < 0 ? out.erased_slots : out.readable_slots)++;
+
+  // Canaries per member.
+  std::map<uint64_t, std::pair<uint64_t, uint64_t>> canaries;  // member -> (deployed, found)
+  std::map<uint64_t, double> canary_fmp;
+  for (const auto& c : inputs.canaries) {
+    auto& dc = canaries[c.member_id];
+    ++dc.first;
+    if (canary_found.count(c.canary_id)) ++dc.second;
+    canary_fmp[c.member_id] = std::max(canary_fmp[c.member_id], c.false_match_probability);
+  }
+
+  std::vector<attribution::MemberEvidence> evidence;
+  out.members.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const Holder& h = inputs.holders[i];
+    MemberScore& ms = out.members[i];
+    ms.holder = &h;
+    attribution::MemberEvidence e;
+    e.member_id = h.member_id;
+    e.partner_id = h.partner_id;
+    e.exposure = exposure.ForMember(i);
+    // Marks: only slots of records this member received carry its code.
+    std::vector<attribution::SlotObservation> mine;
+    std::vector<uint8_t> symbols;
+    for (const auto& s : slots) {
+      if (s.obs.symbol < 0 || !Holds(h.held, s.record_id)) continue;
+      attribution::SlotObservation a;
+      a.bias = s.obs.bias;
+      a.observed = s.obs.symbol ? attribution::SlotSymbol::k1 : attribution::SlotSymbol::k0;
+      a.kind = static_cast<uint32_t>(s.obs.kind);
+      mine.push_back(a);
+      symbols.push_back(marker.MemberSymbol(h.member_id, s.record_id, s.obs.slot_id) ? 1 : 0);
+    }
+    ms.slots_scored = mine.size();
+    if (!mine.empty()) {
+      CUSTODY_ASSIGN_OR_RETURN(auto t, attribution::TardosScore(mine, symbols));
+      e.marks = t;
+    }
+    auto dc = canaries.find(h.member_id);
+    if (dc != canaries.end()) {
+      ms.canaries_deployed = dc->second.first;
+      ms.canaries_found = dc->second.second;
+      attribution::CanaryEvidence ce{dc->second.first, dc->second.second, canary_fmp[h.member_id]};
+      CUSTODY_ASSIGN_OR_RETURN(auto cr, attribution::EvaluateCanaries(ce));
+      e.canaries = cr;
+    }
+    evidence.push_back(std::move(e));
+  }
+  attribution::AttributionOptions ao;
+  ao.alpha = alpha;
+  CUSTODY_ASSIGN_OR_RETURN(out.report, attribution::Attribute(evidence, ao));
+  for (size_t i = 0; i < n; ++i) out.members[i].verdict = out.report.members[i];
+  return out;
+}
+
+Result<TraceResult> Trace(Custody& custody, const TraceOptions& options) {
+  if (options.dumps.empty()) return InvalidArgumentError("trace: expected at least one DUMP");
+  if (!(options.alpha > 0 && options.alpha < 1)) {
+    return InvalidArgumentError("--alpha: expected a number in (0, 1)");
+  }
+  CUSTODY_ASSIGN_OR_RETURN(TraceInputs inputs, LoadTraceInputs(custody));
+  CUSTODY_ASSIGN_OR_RETURN(auto vm, VaultMatcher::Open(custody));
+  CUSTODY_ASSIGN_OR_RETURN(auto mark_key, custody.vault().GetOrCreateWrappedKey("mark"));
+  CUSTODY_ASSIGN_OR_RETURN(auto marker, mark::Marker::Create(std::move(mark_key)));
+
+  std::multimap<uint64_t, size_t> canaries_by_source;
+  for (size_t i = 0; i < inputs.canaries.size(); ++i) {
+    canaries_by_source.emplace(inputs.canaries[i].source_record_id, i);
+  }
+  std::map<uint64_t, size_t> holder_of_member;
+  for (size_t i = 0; i < inputs.holders.size(); ++i) holder_of_member[inputs.holders[i].member_id] = i;
+
+  std::map<uint64_t, CompromisedRecord> compromised;
+  std::vector<CanaryHit> hits;
+  std::set<uint64_t> canary_found;
+  std::vector<SlotRead> slots;
+  uint64_t matched = 0;
+  nlohmann::json unmatched = nlohmann::json::array();
+  uint64_t unmatched_count = 0;
+  DumpScanStats stats;
+  const sketch::Matcher& matcher = vm->matcher();
+
+  CUSTODY_RETURN_IF_ERROR(ScanDumps(
+      custody.env(), options.dumps,
+      [&](const format::Record& rec, std::span<const std::string_view> fields) -> Status {
+        const std::string where = rec.source + ":" + std::to_string(rec.line);
+        std::vector<sketch::MatchResult> cands = matcher.Candidates(fields, 4);
+        if (cands.empty()) {
+          ++unmatched_count;
+          if (unmatched.size() < 1000) unmatched.push_back(where);
+          return OkStatus();
+        }
+        ++matched;
+        // A canary looks like its source record: test the canaries of every candidate.
+        for (const auto& c : cands) {
+          auto range = canaries_by_source.equal_range(c.record_id);
+          for (auto it = range.first; it != range.second; ++it) {
+            const CanaryRecord& cr = inputs.canaries[it->second];
+            if (!mark::CanaryEvidence(cr.substitutions, fields).is_match) continue;
+            if (canary_found.insert(cr.canary_id).second) {
+              CanaryHit hit;
+              hit.canary_id = cr.canary_id;
+              hit.release_id = cr.release_id;
+              hit.source = where;
+              auto h = holder_of_member.find(cr.member_id);
+              if (h != holder_of_member.end()) {
+                hit.member = inputs.holders[h->second].member;
+                hit.partner = inputs.holders[h->second].partner;
+              }
+              hits.push_back(hit);
+            }
+            return OkStatus();
+          }
+        }
+        const sketch::MatchResult& best = cands.front();
+        auto [it, fresh] = compromised.try_emplace(best.record_id);
+        CompromisedRecord& cr = it->second;
+        if (fresh) {
+          const IndexedVersion& v = vm->version(best.index);
+          cr.record_id = best.record_id;
+          cr.dataset = v.dataset;
+          cr.version = v.version;
+          cr.kind = std::string(sketch::MatchKindName(best.kind));
+          cr.similarity = best.similarity;
+          cr.source = where;
+        } else if (best.similarity > cr.similarity) {
+          cr.kind = std::string(sketch::MatchKindName(best.kind));
+          cr.similarity = best.similarity;
+        }
+        ++cr.occurrences;
+        for (auto& o : marker.ReadSlots(best.record_id, fields)) slots.push_back({best.record_id, o});
+        return OkStatus();
+      },
+      &stats, options.progress));
+
+  std::vector<uint64_t> leaked;
+  leaked.reserve(compromised.size());
+  for (auto& [id, cr] : compromised) {
+    leaked.push_back(id);
+    for (const auto& h : inputs.holders) {
+      if (!Holds(h.held, id)) continue;
+      cr.held_by.push_back(h.member);
+      for (const auto& r : h.releases) {
+        if (Holds(r.ids, id)) cr.releases.push_back(r.release_id);
+      }
+    }
+    std::sort(cr.releases.begin(), cr.releases.end());
+  }
+  CUSTODY_ASSIGN_OR_RETURN(Scoring scoring,
+                           ScoreMembers(inputs, leaked, slots, canary_found, marker, options.alpha));
+
+  // ---- The report ----------------------------------------------------------
+  nlohmann::json comp = nlohmann::json::array();
+  std::map<std::string, uint64_t> by_dataset, by_partner, by_member;
+  std::map<uint64_t, nlohmann::json> by_release;
+  for (const auto& [id, cr] : compromised) {
+    comp.push_back({{"record_id", id},
+                    {"dataset", cr.dataset},
+                    {"version", cr.version},
+                    {"kind", cr.kind},
+                    {"similarity", cr.similarity},
+                    {"source", cr.source},
+                    {"occurrences", cr.occurrences},
+                    {"releases", cr.releases},
+                    {"held_by", cr.held_by}});
+    ++by_dataset[cr.dataset];
+    std::set<std::string> partners;
+    for (const auto& m : cr.held_by) ++by_member[m];
+    for (const auto& h : inputs.holders) {
+      if (Holds(h.held, id)) partners.insert(h.partner);
+    }
+    for (const auto& p : partners) ++by_partner[p];
+    for (uint64_t r : cr.releases) {
+      auto& j = by_release[r];
+      j["release"] = r;
+      j["records"] = j.value("records", 0) + 1;
+    }
+  }
+  for (const auto& h : inputs.holders) {
+    for (const auto& r : h.releases) {
+      auto it = by_release.find(r.release_id);
+      if (it == by_release.end()) continue;
+      it->second["member"] = h.member;
+      it->second["partner"] = h.partner;
+      it->second["dataset"] = r.dataset;
+      it->second["released_records"] = r.records;
+      it->second["created_at"] = FormatRfc3339(r.created_at);
+    }
+  }
+  nlohmann::json releases = nlohmann::json::array();
+  for (auto& [id, j] : by_release) releases.push_back(j);
+
+  nlohmann::json members = nlohmann::json::array();
+  std::vector<std::string> accused;
+  nlohmann::json accused_detail = nlohmann::json::array();
+  for (const auto& ms : scoring.members) {
+    const auto& v = ms.verdict;
+    nlohmann::json ev = nlohmann::json::object();
+    const auto& e = v.evidence;
+    if (e.exposure) {
+      ev["exposure"] = {{"informative", e.exposure->informative},
+                        {"leaked_held", e.exposure->leaked_held},
+                        {"leaked_exclusive", e.exposure->leaked_exclusive},
+                        {"held", ms.holder->held.size()},
+                        {"log10_p", e.exposure->log10_p},
+                        {"p_value", PValue(e.exposure->log10_p)}};
+      if (!e.exposure->informative) ev["exposure"]["silent_because"] = SilenceName(e.exposure->silence);
+    }
+    if (e.marks) {
+      ev["marks"] = {{"informative", e.marks->n_slots > 0},
+                     {"slots", e.marks->n_slots},
+                     {"score", e.marks->score},
+                     {"log10_p", e.marks->log10_p},
+                     {"p_value", PValue(e.marks->log10_p)}};
+    } else {
+      ev["marks"] = {{"informative", false}, {"slots", 0}, {"silent_because", "no readable slot in the leaked records this member held"}};
+    }
+    ev["canaries"] = {{"deployed", ms.canaries_deployed}, {"found", ms.canaries_found}};
+    if (e.canaries && e.canaries->informative) {
+      ev["canaries"]["log10_p"] = e.canaries->log10_p;
+      ev["canaries"]["p_value"] = PValue(e.canaries->log10_p);
+    }
+    members.push_back({{"member", ms.holder->member},
+                       {"member_id", ms.holder->member_id},
+                       {"partner", ms.holder->partner},
+                       {"records_held", ms.holder->held.size()},
+                       {"leaked_held", e.exposure ? e.exposure->leaked_held : 0},
+                       {"kinds_used", v.kinds_used},
+                       {"log10_p_combined", v.log10_combined},
+                       {"log10_p_value", v.log10_corrected},
+                       {"p_value", PValue(v.log10_corrected)},
+                       {"accused", v.accused},
+                       {"evidence", ev}});
+    if (v.accused) {
+      accused.push_back(ms.holder->member);
+      accused_detail.push_back({{"member", ms.holder->member}, {"partner", ms.holder->partner},
+                                {"p_value", PValue(v.log10_corrected)}, {"log10_p_value", v.log10_corrected}});
+    }
+  }
+  nlohmann::json canary_hits = nlohmann::json::array();
+  for (const auto& h : hits) {
+    canary_hits.push_back({{"canary", h.canary_id}, {"member", h.member}, {"partner", h.partner},
+                           {"release", h.release_id}, {"source", h.source}});
+  }
+  std::string statement;
+  if (compromised.empty() && hits.empty()) {
+    statement = "No record of the vault was found in the dump: nothing was compromised, nobody is accused.";
+  } else if (!accused.empty()) {
+    statement = "Accused at a false-accusation bound of " + fmt_alpha(options.alpha) + ": ";
+    for (size_t i = 0; i < accused.size(); ++i) statement += (i ? ", " : "") + accused[i];
+    statement += "; every other member is cleared at this bound.";
+  } else if (!scoring.report.has_information) {
+    statement = "The evidence cannot decide: " + (scoring.report.undecidable_reason.empty()
+                    ? std::string("no evidence kind is informative") : scoring.report.undecidable_reason) + ".";
+  } else {
+    statement = "The evidence cannot decide: no member's combined bound is below " + fmt_alpha(options.alpha) +
+                ", so nobody is accused.";
+  }
+  nlohmann::json problems = nlohmann::json::array();
+  for (const auto& p : stats.problems) {
+    problems.push_back({{"source", p.source}, {"line", p.line ? nlohmann::json(p.line) : nlohmann::json()},
+                        {"error", p.error}});
+  }
+  CUSTODY_ASSIGN_OR_RETURN(std::string dump_hash, HashFiles(custody.env(), options.dumps));
+  const std::string compromised_hash = CompromisedHash(leaked);
+
+  TraceResult result;
+  result.accused = accused;
+  result.decided = scoring.report.decided;
+  result.json = {{"dumps", options.dumps},
+                 {"dump_sha256", dump_hash},
+                 {"dump_records", stats.dump_records},
+                 {"matched", matched},
+                 {"unmatched", unmatched_count},
+                 {"unmatched_sources", unmatched},
+                 {"skipped", stats.skipped},
+                 {"problems", problems},
+                 {"empty_dumps", stats.empty_dumps},
+                 {"compromised_count", compromised.size()},
+                 {"compromised", comp},
+                 {"compromised_sha256", compromised_hash},
+                 {"by_dataset", by_dataset},
+                 {"by_partner", by_partner},
+                 {"by_member", by_member},
+                 {"releases", releases},
+                 {"canaries_found", canary_hits},
+                 {"slots", {{"readable", scoring.readable_slots}, {"erased", scoring.erased_slots}}},
+                 {"members_tested", scoring.report.members_tested},
+                 {"members", members},
+                 {"accused", accused},
+                 {"accused_detail", accused_detail},
+                 {"alpha", options.alpha},
+                 {"decided", scoring.report.decided},
+                 {"statement", statement}};
+  if (!scoring.report.decided) result.json["undecidable_reason"] = scoring.report.undecidable_reason;
+
+  ledger::Event ev;
+  ev.type = ledger::event_type::kTrace;
+  ev.subject = "dump:" + dump_hash.substr(0, 16);
+  ev.details = {{"dump_records", stats.dump_records},
+                {"compromised", compromised.size()},
+                {"canaries_found", hits.size()},
+                {"accused", accused},
+                {"alpha_log10", static_cast<int>(std::lround(std::log10(options.alpha)))}};
+  ev.hashes["dump"] = dump_hash;
+  ev.hashes["compromised"] = compromised_hash;
+  CUSTODY_ASSIGN_OR_RETURN(uint64_t log_index, custody.Commit(ev));
+  result.json["log_index"] = log_index;
+  return result;
+}
+
+}  // namespace custody::core

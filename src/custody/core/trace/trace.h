@@ -1,0 +1,130 @@
+// Trace: accounts for every compromised record in a dump and names who leaked
+// it. The dump is matched against the vault (dump_scan.h); every member who
+// ever received data is scored on three independent kinds of evidence —
+// exposure (which records leaked vs which they held), canaries found, and the
+// symmetric Tardos score of the variant marks read from the matched records —
+// and the evidence is combined and corrected (core/attribution). A member is
+// accused only when the corrected bound is below alpha. docs/trace.md.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "custody/base/status.h"
+#include "custody/core/attribution/attribution.h"
+#include "custody/core/match/dump_scan.h"
+#include "custody/core/vault/custody.h"
+#include "custody/mark/canary.h"
+#include "custody/mark/mark.h"
+
+namespace custody::core {
+
+// What one member holds, as trace needs it.
+struct HolderRelease {
+  uint64_t release_id = 0;
+  uint64_t grant_id = 0;
+  int64_t created_at = 0;
+  std::string dataset;
+  uint64_t records = 0;
+  bool sampled = false;        // the grant was a keyed random sample
+  std::vector<uint64_t> ids;   // sorted record ids of this release
+};
+
+struct Holder {
+  uint64_t member_id = 0;
+  std::string member;
+  uint64_t partner_id = 0;
+  std::string partner;
+  std::vector<uint64_t> held;  // sorted, unique record ids ever released to the member
+  std::vector<HolderRelease> releases;
+};
+
+struct CanaryRecord {
+  uint64_t canary_id = 0;
+  uint64_t member_id = 0;
+  uint64_t release_id = 0;
+  uint64_t source_record_id = 0;
+  std::vector<mark::Substitution> substitutions;
+  double false_match_probability = 1.0;
+};
+
+struct TraceInputs {
+  std::vector<Holder> holders;
+  std::vector<CanaryRecord> canaries;
+};
+
+// Loads every member who ever received a release, with their holdings and
+// canaries (canaries unsealed with the vault's canary key).
+Result<TraceInputs> LoadTraceInputs(Custody& custody);
+
+struct TraceOptions {
+  std::vector<std::string> dumps;
+  double alpha = 1e-6;
+  std::function<void(const std::string&, uint64_t, uint64_t)> progress;
+};
+
+struct CompromisedRecord {
+  uint64_t record_id = 0;
+  std::string dataset;
+  int version = 0;
+  std::string kind;         // exact, near, fragment
+  double similarity = 0;
+  std::string source;       // first dump place, FILE:LINE
+  uint64_t occurrences = 0; // dump records that matched it
+  std::vector<uint64_t> releases;     // releases that carried it
+  std::vector<std::string> held_by;   // members who received it
+};
+
+struct CanaryHit {
+  uint64_t canary_id = 0;
+  std::string member;
+  std::string partner;
+  uint64_t release_id = 0;
+  std::string source;  // FILE:LINE in the dump
+};
+
+struct TraceResult {
+  nlohmann::json json;  // the full report (schema in docs/trace.md)
+  std::vector<std::string> accused;
+  bool decided = false;
+};
+
+// Runs the trace. Appends a `trace` event to the custody log committing to
+// the dump's hash and to the list of compromised record ids.
+Result<TraceResult> Trace(Custody& custody, const TraceOptions& options);
+
+// The marks read from one matched dump record.
+struct SlotRead {
+  uint64_t record_id = 0;
+  mark::SlotObservation obs;
+};
+
+struct MemberScore {
+  const Holder* holder = nullptr;
+  attribution::MemberVerdict verdict;
+  uint64_t canaries_found = 0;
+  uint64_t canaries_deployed = 0;
+  uint64_t slots_scored = 0;
+};
+
+struct Scoring {
+  std::vector<MemberScore> members;  // one per holder, in input order
+  attribution::AttributionReport report;
+  uint64_t readable_slots = 0;       // after erasing uniform kinds
+  uint64_t erased_slots = 0;
+};
+
+// Scores every holder on exposure (`leaked`: compromised record ids), marks
+// (`slots`) and canaries (`canary_found`: canary ids found in the dump), and
+// decides at `alpha`.
+Result<Scoring> ScoreMembers(const TraceInputs& inputs, const std::vector<uint64_t>& leaked,
+                             std::vector<SlotRead> slots, const std::set<uint64_t>& canary_found,
+                             const mark::Marker& marker, double alpha);
+
+}  // namespace custody::core
