@@ -11,6 +11,7 @@
 #include "custody/base/encoding.h"
 #include "custody/core/parties/grants.h"
 #include "custody/core/parties/parties.h"
+#include "custody/core/vault/records.h"
 
 namespace custody::cli {
 namespace {
