@@ -1,8 +1,10 @@
 // Matcher: answers "which indexed record does this dump record contain?"
 // over one or more memory-mapped index files (docs/matching.md). Candidates
 // come from exact fingerprints (whole record, each field) and from anchor
-// shingles; every candidate is verified with the stored b-bit MinHash
-// signature before it is reported.
+// shingles; every candidate is verified before it is reported: with the
+// stored b-bit MinHash signature, and, when a CandidateTexts is given and the
+// signature cannot settle it (ambiguous similarity, competing template
+// siblings), against the record's real text (exact_compare.h).
 // Thread-safety: thread-compatible and safe for concurrent const use (Match
 // and Candidates keep their scratch per thread).
 #pragma once
@@ -18,6 +20,7 @@
 #include "custody/base/env.h"
 #include "custody/base/status.h"
 #include "custody/crypto/secret_bytes.h"
+#include "custody/sketch/candidate_texts.h"
 #include "custody/sketch/sketch_params.h"
 
 namespace custody::sketch {
@@ -33,9 +36,11 @@ std::string_view MatchKindName(MatchKind kind);
 struct MatchResult {
   uint64_t record_id = 0;
   MatchKind kind = MatchKind::kNear;
-  // 1 for exact; otherwise the estimated word-shingle Jaccard similarity.
+  // 1 for exact; otherwise the word-shingle Jaccard similarity (exact when
+  // the candidate was compared with its text, else estimated).
   double similarity = 0;
-  // Estimated share of the dump record's shingles found in the record.
+  // Share of the dump record's shingles found in the record (exact or
+  // estimated, as similarity).
   double containment = 0;
   // Which index file (position in the paths given to Open).
   uint32_t index = 0;
@@ -56,12 +61,18 @@ class Matcher {
   ~Matcher();
 
   // The best verified match of a dump record given its raw text fields, or
-  // nullopt if none passes verification.
-  std::optional<MatchResult> Match(std::span<const std::string_view> fields) const;
+  // nullopt if none passes verification. `texts` (else the one given to
+  // set_texts, if any) serves the real text of candidates the signature
+  // cannot settle; without one, decisions rest on the signature alone.
+  std::optional<MatchResult> Match(std::span<const std::string_view> fields,
+                                   CandidateTexts* texts = nullptr) const;
   // Up to `max` verified matches, best first (for attribution, which weighs
   // near-duplicates).
-  std::vector<MatchResult> Candidates(std::span<const std::string_view> fields,
-                                      size_t max) const;
+  std::vector<MatchResult> Candidates(std::span<const std::string_view> fields, size_t max,
+                                      CandidateTexts* texts = nullptr) const;
+  // The default source of candidate texts for Match and Candidates (not
+  // owned; must outlive its use; nullptr for none).
+  void set_texts(CandidateTexts* texts);
 
   size_t index_count() const;
   // The label stored in index file `i` (e.g. "gsm8k@v1").

@@ -39,6 +39,28 @@ struct VerifyParams {
   // Fields shorter than this many words get no per-field exact fingerprint,
   // and dump records shorter than this are only matched exactly.
   uint32_t min_words = 4;
+
+  // With candidate texts (CandidateTexts): a candidate whose estimated
+  // Jaccard is at least confident_jaccard, with every other candidate at
+  // least confident_margin below, is accepted on its signature; otherwise
+  // plausible candidates (estimate near or fragment, or estimated Jaccard
+  // >= text_min_jaccard, or estimated containment >= text_min_containment)
+  // are compared with their text.
+  double confident_jaccard = 0.8;
+  double confident_margin = 0.3;
+  double text_min_jaccard = 0.1;
+  double text_min_containment = 0.4;
+  // Exact decisions: near if the shingle Jaccard is at least min_jaccard or
+  // the longest common word subsequence keeps at least min_aligned of the
+  // longer text's words; fragment if the dump record has at least
+  // fragment_min_words words and at most fragment_max_share of the record's,
+  // at least fragment_aligned of them appear in order in the record and at
+  // least fragment_text_containment of its shingles do.
+  double min_aligned = 0.8;
+  uint32_t fragment_min_words = 8;
+  double fragment_max_share = 0.8;
+  double fragment_aligned = 0.85;
+  double fragment_text_containment = 0.5;
 };
 
 }  // namespace custody::sketch

@@ -104,6 +104,14 @@ void Sketcher::Sketch(std::span<const std::string_view> fields, RecordSketch* ou
     if (cur < nranges) ++field_words[cur];
   });
   out->words = static_cast<uint32_t>(out->word_hashes.size());
+  out->field_ends.clear();
+  {
+    uint32_t end = 0;
+    for (size_t i = 0; i < nranges; ++i) out->field_ends.push_back(end += field_words[i]);
+    if (out->field_ends.empty() || out->field_ends.back() != out->words) {
+      out->field_ends.push_back(out->words);  // fields past the 16th count as one
+    }
+  }
   if (nonempty >= 2) {
     for (size_t i = 0; i < nranges; ++i) {
       if (field_words[i] < verify_.min_words) continue;

@@ -31,6 +31,7 @@ struct RecordSketch {
   std::vector<uint8_t> sig;           // packed b-bit signature, params.sig_bytes()
   std::vector<uint8_t> filled;        // bitmap: bins with a shingle of their own (not densified)
   std::vector<uint16_t> code_masks;   // per bin: the b-bit codes of all its shingles
+  std::vector<uint32_t> field_ends;  // per non-empty field, its end in word_hashes
   uint32_t words = 0;
   uint32_t shingle_count = 0;         // distinct shingles (approximate: hash-distinct)
   // Scratch.

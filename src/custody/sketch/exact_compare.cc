@@ -1,0 +1,132 @@
+#include "custody/sketch/exact_compare.h"
+
+#include <algorithm>
+#include <bit>
+
+namespace custody::sketch {
+namespace {
+
+// Sorted, de-duplicated copy of `in` into `out`.
+void SortedSet(const std::vector<uint64_t>& in, std::vector<uint64_t>* out) {
+  out->assign(in.begin(), in.end());
+  std::sort(out->begin(), out->end());
+  out->erase(std::unique(out->begin(), out->end()), out->end());
+}
+
+size_t Intersection(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
+  size_t i = 0, j = 0, n = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] < b[j]) {
+      ++i;
+    } else if (b[j] < a[i]) {
+      ++j;
+    } else {
+      ++n, ++i, ++j;
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+double ExactSimilarity::aligned() const {
+  uint32_t m = std::max(dump_words, record_words);
+  return m == 0 ? 0 : static_cast<double>(lcs) / m;
+}
+
+double ExactSimilarity::aligned_dump() const {
+  return dump_words == 0 ? 0 : static_cast<double>(lcs) / dump_words;
+}
+
+uint32_t WordLcs(std::span<const uint64_t> a, std::span<const uint64_t> b,
+                 CompareScratch* s) {
+  if (a.empty() || b.empty()) return 0;
+  // Bit-parallel LCS (Hyyro): b is the pattern, one bit per position; for
+  // each word of a, V = (V + (V & M[w])) | (V & ~M[w]); the LCS is the
+  // number of zero bits among the first |b| bits of V.
+  const size_t m = b.size();
+  const size_t words = (m + 63) / 64;
+  size_t cap = 16;
+  while (cap < 2 * m) cap <<= 1;
+  s->keys.assign(cap, 0);
+  s->slots.assign(cap, UINT32_MAX);
+  s->masks.clear();
+  auto find = [&](uint64_t h, bool insert) -> uint32_t {
+    size_t i = (h * 0x9E3779B97F4A7C15ull) >> 40 & (cap - 1);
+    while (s->slots[i] != UINT32_MAX) {
+      if (s->keys[i] == h) return s->slots[i];
+      i = (i + 1) & (cap - 1);
+    }
+    if (!insert) return UINT32_MAX;
+    s->keys[i] = h;
+    s->slots[i] = static_cast<uint32_t>(s->masks.size() / words);
+    s->masks.resize(s->masks.size() + words, 0);
+    return s->slots[i];
+  };
+  for (size_t j = 0; j < m; ++j) {
+    uint32_t d = find(b[j], true);
+    s->masks[d * words + j / 64] |= 1ull << (j % 64);
+  }
+  s->v.assign(words, ~0ull);
+  uint64_t* v = s->v.data();
+  for (uint64_t w : a) {
+    uint32_t d = find(w, false);
+    if (d == UINT32_MAX) continue;
+    const uint64_t* pm = s->masks.data() + static_cast<size_t>(d) * words;
+    uint64_t carry = 0;
+    for (size_t k = 0; k < words; ++k) {
+      uint64_t u = v[k] & pm[k];
+      uint64_t sum = v[k] + u;
+      uint64_t c1 = sum < v[k];
+      uint64_t sum2 = sum + carry;
+      uint64_t c2 = sum2 < sum;
+      v[k] = sum2 | (v[k] & ~pm[k]);
+      carry = c1 | c2;
+    }
+  }
+  uint32_t ones = 0;
+  for (size_t k = 0; k < words; ++k) {
+    uint64_t x = v[k];
+    if (k == words - 1 && m % 64 != 0) x &= (1ull << (m % 64)) - 1;
+    ones += static_cast<uint32_t>(std::popcount(x));
+  }
+  return static_cast<uint32_t>(m) - ones;
+}
+
+ExactSimilarity CompareExact(const RecordSketch& dump, const RecordSketch& record,
+                             CompareScratch* s) {
+  ExactSimilarity r;
+  SortedSet(dump.shingles, &s->a);
+  SortedSet(record.shingles, &s->b);
+  const size_t inter = Intersection(s->a, s->b);
+  const size_t uni = s->a.size() + s->b.size() - inter;
+  r.jaccard = uni == 0 ? 0 : static_cast<double>(inter) / static_cast<double>(uni);
+  r.containment = s->a.empty() ? 0 : static_cast<double>(inter) / static_cast<double>(s->a.size());
+  r.kept = s->b.empty() ? 0 : static_cast<double>(inter) / static_cast<double>(s->b.size());
+  r.dump_words = static_cast<uint32_t>(dump.word_hashes.size());
+  r.record_words = static_cast<uint32_t>(record.word_hashes.size());
+  // Fields may come in another order (a dump's JSON keys sorted, CSV
+  // columns moved, fields merged): align the record's words with the dump's
+  // fields in each order (up to 3 fields; more keep their order), or, for a
+  // one-field dump, the dump's words with the record's fields in each order.
+  const bool permute_dump = dump.field_ends.size() > 1;
+  const RecordSketch& parts = permute_dump ? dump : record;
+  const RecordSketch& whole = permute_dump ? record : dump;
+  const size_t k = parts.field_ends.size();
+  uint32_t order[3] = {0, 1, 2};
+  uint32_t best = 0;
+  do {
+    s->seq.clear();
+    for (size_t i = 0; i < k; ++i) {
+      uint32_t f = k <= 3 ? order[i] : static_cast<uint32_t>(i);
+      uint32_t begin = f == 0 ? 0 : parts.field_ends[f - 1];
+      s->seq.insert(s->seq.end(), parts.word_hashes.begin() + begin,
+                    parts.word_hashes.begin() + parts.field_ends[f]);
+    }
+    best = std::max(best, WordLcs(whole.word_hashes, s->seq, s));
+  } while (k > 1 && k <= 3 && std::next_permutation(order, order + k));
+  r.lcs = best;
+  return r;
+}
+
+}  // namespace custody::sketch

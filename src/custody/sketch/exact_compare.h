@@ -1,0 +1,48 @@
+// Exact comparison of a dump record and a candidate record from their real
+// texts (both sketched by the same Sketcher): word-shingle Jaccard and
+// containment over the shingle hash sets, and the longest common word
+// subsequence, which separates an edited copy (few words changed, in
+// place) from a template sibling (the same problem with other names and
+// numbers throughout). Used by the matcher's verification stage.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "custody/sketch/sketcher.h"
+
+namespace custody::sketch {
+
+struct ExactSimilarity {
+  double jaccard = 0;       // word-shingle Jaccard of the two texts
+  double containment = 0;   // share of the dump record's shingles in the record
+  double kept = 0;          // share of the record's shingles in the dump record
+  uint32_t lcs = 0;         // words of the longest common word subsequence
+  uint32_t dump_words = 0;
+  uint32_t record_words = 0;
+  // lcs / max(dump_words, record_words): the share of words kept in place.
+  double aligned() const;
+  // lcs / dump_words: the share of the dump record's words found, in order,
+  // in the record (a fragment or a truncated copy scores high).
+  double aligned_dump() const;
+};
+
+// Compares `dump` and `record` (sketches holding word hashes and shingles).
+// `scratch` is reused across calls.
+struct CompareScratch {
+  std::vector<uint64_t> a, b, seq;
+  std::vector<uint64_t> masks;
+  std::vector<uint64_t> v;
+  std::vector<uint64_t> keys;
+  std::vector<uint32_t> slots;
+};
+ExactSimilarity CompareExact(const RecordSketch& dump, const RecordSketch& record,
+                             CompareScratch* scratch);
+
+// Length of the longest common subsequence of two word-hash sequences
+// (bit-parallel, O(|a| * |b| / 64)).
+uint32_t WordLcs(std::span<const uint64_t> a, std::span<const uint64_t> b,
+                 CompareScratch* scratch);
+
+}  // namespace custody::sketch

@@ -1,0 +1,86 @@
+#include "custody/sketch/exact_compare.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace custody::sketch {
+namespace {
+
+RecordSketch SketchOf(const Sketcher& s, std::vector<std::string_view> fields) {
+  RecordSketch r;
+  s.Sketch(fields, &r);
+  return r;
+}
+
+std::unique_ptr<Sketcher> MakeSketcher() {
+  return std::move(Sketcher::Create(crypto::SecretBytes::FromBytes(std::string(32, 'e')), {}))
+      .value();
+}
+
+TEST(WordLcsTest, KnownValues) {
+  CompareScratch s;
+  std::vector<uint64_t> a = {1, 2, 3, 4, 5}, b = {1, 3, 5, 7};
+  EXPECT_EQ(WordLcs(a, b, &s), 3u);
+  EXPECT_EQ(WordLcs(b, a, &s), 3u);
+  EXPECT_EQ(WordLcs(a, {}, &s), 0u);
+  std::vector<uint64_t> c = {9, 9, 9};
+  EXPECT_EQ(WordLcs(a, c, &s), 0u);
+}
+
+TEST(WordLcsTest, MatchesDynamicProgrammingAcrossWordBoundaries) {
+  // Sequences longer than 64 words exercise the carry between words.
+  uint64_t state = 12345;
+  auto next = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return (state >> 33) % 7;
+  };
+  CompareScratch s;
+  for (int trial = 0; trial < 20; ++trial) {
+    std::vector<uint64_t> a(50 + trial * 7), b(60 + trial * 9);
+    for (auto& x : a) x = next();
+    for (auto& x : b) x = next();
+    std::vector<std::vector<uint32_t>> dp(a.size() + 1, std::vector<uint32_t>(b.size() + 1, 0));
+    for (size_t i = 1; i <= a.size(); ++i) {
+      for (size_t j = 1; j <= b.size(); ++j) {
+        dp[i][j] = a[i - 1] == b[j - 1] ? dp[i - 1][j - 1] + 1
+                                         : std::max(dp[i - 1][j], dp[i][j - 1]);
+      }
+    }
+    EXPECT_EQ(WordLcs(a, b, &s), dp[a.size()][b.size()]) << trial;
+  }
+}
+
+TEST(CompareExactTest, ReorderedFieldsAlignFully) {
+  auto sk = MakeSketcher();
+  auto rec = SketchOf(*sk, {"natalia sold clips to 48 of her friends in april",
+                            "natalia sold 48/2 = 24 clips in may"});
+  auto dump = SketchOf(*sk, {"natalia sold 48/2 = 24 clips in may",
+                             "natalia sold clips to 48 of her friends in april"});
+  CompareScratch s;
+  ExactSimilarity e = CompareExact(dump, rec, &s);
+  EXPECT_EQ(e.lcs, e.record_words);
+  EXPECT_DOUBLE_EQ(e.aligned(), 1.0);
+}
+
+TEST(CompareExactTest, EditedCopyAlignsBetterThanSibling) {
+  auto sk = MakeSketcher();
+  auto rec = SketchOf(*sk, {"tom has 12 apples and gives 5 of them to his sister mary. how many "
+                            "apples does tom have left at the end of the day?"});
+  auto edited = SketchOf(*sk, {"tom has 12 apples and quickly gives 5 of them to his sister. how "
+                               "many apples does tom have left at the end of day?"});
+  auto sibling = SketchOf(*sk, {"ann has 30 pears and gives 7 of them to her brother joe. how many "
+                                "pears does ann have left at the end of the week?"});
+  CompareScratch s;
+  ExactSimilarity a = CompareExact(edited, rec, &s);
+  ExactSimilarity b = CompareExact(sibling, rec, &s);
+  EXPECT_GT(a.aligned(), 0.85);
+  EXPECT_LT(b.aligned(), 0.75);
+  EXPECT_GT(a.jaccard, b.jaccard);
+  EXPECT_GE(a.containment, 0.0);
+  EXPECT_LE(a.containment, 1.0);
+}
+
+}  // namespace
+}  // namespace custody::sketch

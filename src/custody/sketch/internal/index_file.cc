@@ -1,0 +1,119 @@
+#include "custody/sketch/internal/index_file.h"
+
+#include <xxhash.h>
+
+#include <cstring>
+
+#include "custody/sketch/index_format.h"
+
+namespace custody::sketch::internal {
+namespace {
+
+
+uint32_t Get32(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+uint64_t Get64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+size_t Align8(size_t x) { return (x + 7) & ~size_t{7}; }
+
+Status Corrupt(const std::string& name, const std::string& what) {
+  return DataLossError(name + ": corrupt sketch index: " + what);
+}
+
+Status ParseTable(const std::string& name, const char* base, size_t size, size_t* pos,
+                  uint8_t bits, uint64_t entries, uint64_t n, KeyTableView* out) {
+  if (bits < 1 || bits > 24) return Corrupt(name, "bucket bits out of range");
+  size_t nb = size_t{1} << bits;
+  size_t bytes = (nb + 1) * 4 + entries * 4;
+  if (*pos + bytes > size) return Corrupt(name, "table extends past the end of the file");
+  const uint32_t* offsets = reinterpret_cast<const uint32_t*>(base + *pos);
+  const uint32_t* ents = offsets + nb + 1;
+  if (offsets[0] != 0 || offsets[nb] != entries) return Corrupt(name, "table offsets");
+  for (size_t i = 0; i < nb; ++i) {
+    if (offsets[i] > offsets[i + 1]) return Corrupt(name, "table offsets not sorted");
+  }
+  for (uint64_t i = 0; i < entries; ++i) {
+    if ((ents[i] & 0xFFFFFF) >= n) return Corrupt(name, "table entry ordinal out of range");
+  }
+  *out = KeyTableView(offsets, ents, bits);
+  *pos = Align8(*pos + bytes);
+  return OkStatus();
+}
+
+}  // namespace
+
+Status ParseIndex(IndexFile* f, std::span<const std::byte> data, uint64_t key_check) {
+  const std::string& name = f->name;
+  const char* base = reinterpret_cast<const char*>(data.data());
+  const size_t size = data.size();
+  if (size < kIndexHeaderSize + kIndexTrailerSize) {
+    return Corrupt(name, "expected at least " +
+                             std::to_string(kIndexHeaderSize + kIndexTrailerSize) +
+                             " bytes, found " + std::to_string(size));
+  }
+  if (std::memcmp(base, kIndexMagic, 8) != 0) return Corrupt(name, "bad magic");
+  if (std::memcmp(base + size - 8, kIndexTrailerMagic, 8) != 0) {
+    return Corrupt(name, "bad trailer (truncated file?)");
+  }
+  if (Get32(base + kOffVersion) != kIndexFormatVersion) {
+    return Corrupt(name, "version: expected " + std::to_string(kIndexFormatVersion) +
+                             ", found " + std::to_string(Get32(base + kOffVersion)));
+  }
+  const size_t body = size - kIndexTrailerSize;
+  if (XXH3_64bits(base, body) != Get64(base + body)) return Corrupt(name, "checksum mismatch");
+  if (Get64(base + kOffKeyCheck) != key_check) {
+    return UnauthenticatedError(name + ": sketch index was built with a different index key");
+  }
+  SketchParams& p = f->params;
+  p.shingle_words = static_cast<uint8_t>(base[kOffShingleWords]);
+  p.bins_log2 = static_cast<uint8_t>(base[kOffBinsLog2]);
+  p.sig_bits = static_cast<uint8_t>(base[kOffSigBits]);
+  p.anchors = static_cast<uint8_t>(base[kOffAnchors]);
+  if (p.shingle_words == 0 || p.bins_log2 < 3 || p.bins_log2 > 10 ||
+      (p.sig_bits != 1 && p.sig_bits != 2 && p.sig_bits != 4)) {
+    return Corrupt(name, "parameters out of range");
+  }
+  f->n = Get64(base + kOffRecordCount);
+  if (f->n > kMaxRecordsPerIndex) return Corrupt(name, "record count too large");
+  f->id_base = Get64(base + kOffIdBase);
+  const uint64_t flags = Get64(base + kOffFlags);
+  const uint64_t exact_entries = Get64(base + kOffExactEntries);
+  const uint64_t anchor_entries = Get64(base + kOffAnchorEntries);
+  const uint32_t label_bytes = Get32(base + kOffLabelBytes);
+  if (exact_entries > body / 4 || anchor_entries > body / 4 || label_bytes > body) {
+    return Corrupt(name, "section sizes exceed the file");
+  }
+  size_t pos = kIndexHeaderSize;
+  f->label = std::string_view(base + pos, label_bytes);
+  pos = Align8(pos + label_bytes);
+  if (flags & kFlagExplicitIds) {
+    if (pos + f->n * 8 > body) return Corrupt(name, "id table past the end");
+    f->ids = reinterpret_cast<const uint64_t*>(base + pos);
+    pos += f->n * 8;
+  }
+  if (pos + f->n * 2 > body) return Corrupt(name, "counts past the end");
+  f->counts = reinterpret_cast<const uint16_t*>(base + pos);
+  pos = Align8(pos + f->n * 2);
+  if (pos + f->n * p.sig_bytes() > body) return Corrupt(name, "signatures past the end");
+  f->sigs = reinterpret_cast<const uint8_t*>(base + pos);
+  pos = Align8(pos + f->n * p.sig_bytes());
+  if (pos + f->n * p.filled_bytes() > body) return Corrupt(name, "bin bitmaps past the end");
+  f->filled = reinterpret_cast<const uint8_t*>(base + pos);
+  pos = Align8(pos + f->n * p.filled_bytes());
+  CUSTODY_RETURN_IF_ERROR(ParseTable(name, base, body, &pos,
+                                     static_cast<uint8_t>(base[kOffExactBucketBits]),
+                                     exact_entries, f->n, &f->exact));
+  CUSTODY_RETURN_IF_ERROR(ParseTable(name, base, body, &pos,
+                                     static_cast<uint8_t>(base[kOffAnchorBucketBits]),
+                                     anchor_entries, f->n, &f->anchors));
+  if (pos != body) return Corrupt(name, "unexpected bytes before the trailer");
+  return OkStatus();
+}
+
+}  // namespace custody::sketch::internal
