@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 
 #include "custody/base/clock.h"
 #include "custody/base/env.h"
@@ -68,9 +69,12 @@ void Narrate(const nlohmann::json& r, std::ostream& out) {
     out << fmt::format("    release {} to {} ({}) carried {} of them\n", rel["release"].get<uint64_t>(),
                        rel.value("member", "?"), rel.value("partner", "?"), rel["records"].get<uint64_t>());
   }
+  std::map<std::string, int> canaries;
   for (const auto& c : r["canaries_found"]) {
-    out << fmt::format("  canary found: it belongs to {} ({})\n", c["member"].get<std::string>(),
-                       c["partner"].get<std::string>());
+    ++canaries[c["member"].get<std::string>() + " (" + c["partner"].get<std::string>() + ")"];
+  }
+  for (const auto& [owner, n] : canaries) {
+    out << fmt::format("  {} canary record{} found; owner: {}\n", n, n == 1 ? "" : "s", owner);
   }
   for (const auto& m : r["members"]) {
     out << fmt::format("  {:<8} {:<7} of {:<18} p = {}\n", m["accused"].get<bool>() ? "ACCUSED" : "cleared",
