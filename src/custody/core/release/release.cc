@@ -150,12 +150,18 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
   CUSTODY_RETURN_IF_ERROR(ForEachRecord(c, grant.dataset, grant.version, [&](uint64_t id, std::string_view rec) -> Status {
     projected.clear();
     ProjectFields(rec, grant.fields, &projected);
-    if (selector.Contains(id)) {
+    const bool selected = selector.Contains(id);
+    if (selected) {
       CUSTODY_RETURN_IF_ERROR(ids.Add(id));
       if (o.format == format::OutputFormat::kCsv) AddColumns(projected, &columns);
       items.push_back({id, projected});
-    } else if (pool > 0 && !given.Contains(id)) {
-      uint64_t rank = crypto::Prf64(rank_key, Le64(id));
+    }
+    if (pool > 0) {
+      // Records the member never received come first (top bit clear); only
+      // when too few exist (a grant of nearly everything) are records of
+      // this or an earlier release of theirs used.
+      uint64_t rank = crypto::Prf64(rank_key, Le64(id)) >> 1;
+      if (selected || given.Contains(id)) rank |= uint64_t{1} << 63;
       if (candidates.size() < pool) {
         candidates.push({rank, id, projected});
       } else if (rank < candidates.top().rank) {

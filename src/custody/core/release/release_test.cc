@@ -1,0 +1,382 @@
+// Releases through the library: content and counts, refusals that change
+// nothing, encryption, canaries, and determinism of the keyed shuffle.
+#include "custody/core/release/release.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "custody/core/exposure/exposure.h"
+#include "custody/core/release/canary_store.h"
+#include "custody/core/release/holdings.h"
+#include "custody/core/release/release_fixture.h"
+#include "custody/core/release/release_file.h"
+#include "custody/core/release/shuffle.h"
+#include "custody/core/vault/records.h"
+#include "custody/format/reader.h"
+#include "custody/mark/canary.h"
+
+namespace custody::core::testing {
+namespace {
+
+std::vector<std::string> Lines(const std::string& path) {
+  auto text = Env::Default()->ReadFileToString(path);
+  std::vector<std::string> out;
+  if (!text.ok()) return out;
+  size_t pos = 0;
+  while (pos < text->size()) {
+    size_t nl = text->find('\n', pos);
+    if (nl == std::string::npos) nl = text->size();
+    out.push_back(text->substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return out;
+}
+
+int64_t CountRows(Custody& c, const char* table) {
+  auto st = c.catalog().db().Prepare(std::string("SELECT COUNT(*) FROM ") + table);
+  EXPECT_TRUE(st.ok());
+  EXPECT_TRUE(*st->Step());
+  return st->Int(0);
+}
+
+TEST_F(ReleaseTest, ReleaseWritesMarkedRecordsAndCanariesAndLogsOnce) {
+  IngestGenerated(500);
+  Member m = AddPartnerAndMember("acme", "alice");
+  int64_t g = AddGrantFor("acme");
+  const uint64_t before = LogSize();
+  auto r = DoRelease(g, "alice", "a.jsonl");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(LogSize(), before + 1);
+  EXPECT_EQ(r->records, 500u);
+  EXPECT_EQ(r->canaries, 5u);
+  EXPECT_GT(r->slots, 500u);
+  auto lines = Lines(root_ + "/a.jsonl");
+  ASSERT_EQ(lines.size(), 505u);
+  for (const auto& l : lines) {
+    auto j = nlohmann::json::parse(l, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << l;
+    EXPECT_TRUE(j.contains("question") && j.contains("answer") && j.contains("n"));
+  }
+  // The log entry commits the exact record bitmap and the parameters.
+  auto ev = ReadLogEvent(custody_->log(), r->log_index);
+  ASSERT_TRUE(ev.ok());
+  EXPECT_EQ(ev->type, "release");
+  EXPECT_EQ(ev->hashes["record_bitmap"], r->bitmap_hash);
+  EXPECT_EQ(ev->hashes["fingerprint_params"], r->params_hash);
+  auto rel = ListReleases(*custody_);
+  ASSERT_TRUE(rel.ok());
+  ASSERT_EQ(rel->size(), 1u);
+  EXPECT_EQ((*rel)[0].ids.Cardinality(), 500u);
+  EXPECT_EQ((*rel)[0].ids.HashHex(), r->bitmap_hash);
+  EXPECT_EQ((*rel)[0].file_hash, crypto::DigestHex(crypto::Sha256(*Env::Default()->ReadFileToString(root_ + "/a.jsonl"))));
+  EXPECT_FALSE((*rel)[0].random_sample);
+  // Canaries: owned by alice, unsealed, absent from the vault, present in the file.
+  auto canaries = LoadCanaries(*custody_);
+  ASSERT_TRUE(canaries.ok()) << canaries.status().ToString();
+  ASSERT_EQ(canaries->size(), 5u);
+  for (const auto& c : *canaries) {
+    EXPECT_EQ(c.member_id, m.id);
+    EXPECT_EQ(c.release_id, r->release_id);
+    EXPECT_FALSE(c.substitutions.empty());
+    auto src = ReadRecord(*custody_, c.source_record_id);
+    ASSERT_TRUE(src.ok());
+    EXPECT_NE(src->canonical, c.record);
+    int found = 0;
+    for (const auto& l : lines) {
+      auto j = nlohmann::json::parse(l);
+      std::string q = j["question"], a = j["answer"];
+      std::vector<std::string_view> f = {q, a};
+      if (mark::CanaryEvidence(c.substitutions, f).is_match) ++found;
+    }
+    EXPECT_GE(found, 1);
+  }
+  // The catalog holds canaries sealed only.
+  auto st = custody_->catalog().db().Prepare("SELECT sealed FROM canaries");
+  ASSERT_TRUE(st.ok());
+  while (*st->Step()) EXPECT_EQ(st->Blob(0).find("question"), std::string::npos);
+}
+
+TEST_F(ReleaseTest, ShuffleIsKeyedPerReleaseAndAPermutation) {
+  auto a = KeyedPermutation(std::string(32, 'a'), 1000);
+  auto b = KeyedPermutation(std::string(32, 'a'), 1000);
+  auto c = KeyedPermutation(std::string(32, 'b'), 1000);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+  std::vector<uint32_t> sorted = a;
+  std::sort(sorted.begin(), sorted.end());
+  for (uint32_t i = 0; i < 1000; ++i) ASSERT_EQ(sorted[i], i);
+}
+
+TEST_F(ReleaseTest, TwoMembersGetDifferentMarksOfTheSameRecords) {
+  IngestGenerated(300);
+  AddPartnerAndMember("acme", "alice");
+  AddPartnerAndMember("acme", "bob");
+  int64_t g = AddGrantFor("acme");
+  ASSERT_TRUE(DoRelease(g, "alice", "a.jsonl").ok());
+  ASSERT_TRUE(DoRelease(g, "bob", "b.jsonl").ok());
+  std::map<int64_t, std::string> qa, qb;
+  for (const auto& l : Lines(root_ + "/a.jsonl")) {
+    auto j = nlohmann::json::parse(l);
+    qa[j["n"].get<int64_t>()] += j["question"].get<std::string>() + j["answer"].get<std::string>();
+  }
+  for (const auto& l : Lines(root_ + "/b.jsonl")) {
+    auto j = nlohmann::json::parse(l);
+    qb[j["n"].get<int64_t>()] += j["question"].get<std::string>() + j["answer"].get<std::string>();
+  }
+  int differ = 0;
+  for (const auto& [n, text] : qa) differ += qb[n] != text;
+  EXPECT_GT(differ, 100) << "records rendered differently for the two members";
+}
+
+TEST_F(ReleaseTest, RefusalsLogNothingAndWriteNothing) {
+  IngestGenerated(100);
+  AddPartnerAndMember("acme", "alice");
+  AddPartnerAndMember("acme", "ann");
+  AddPartnerAndMember("beta", "bob");
+  AddPartnerAndMember("gamma", "gus");
+  int64_t expiring = AddGrantFor("acme", {}, "", 1);
+  int64_t revoked = AddGrantFor("acme");
+  int64_t only_ann = AddGrantFor("acme", {}, "ann");
+  int64_t beta = AddGrantFor("beta");
+  int64_t gamma = AddGrantFor("gamma");
+  int64_t ok_grant = AddGrantFor("acme");
+  ASSERT_TRUE(RevokeGrant(*custody_, revoked, "test").ok());
+  ASSERT_TRUE(SuspendPartner(*custody_, "beta", "audit").ok());
+  ASSERT_TRUE(TerminatePartner(*custody_, "gamma", "contract ended").ok());
+  clock_.Advance(2 * 86400);
+  struct Case {
+    int64_t grant;
+    std::string member, want;
+  } cases[] = {{expiring, "alice", "expired"},   {revoked, "alice", "revoked"},
+               {only_ann, "alice", "for member 'ann' only"}, {beta, "bob", "suspended"},
+               {gamma, "gus", "revoked"},        {ok_grant, "bob", "belongs to partner 'beta'"}};
+  for (const auto& c : cases) {
+    const uint64_t log = LogSize();
+    auto r = DoRelease(c.grant, c.member, "refused.jsonl");
+    ASSERT_FALSE(r.ok()) << c.want;
+    EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition) << r.status().ToString();
+    EXPECT_NE(r.status().message().find(c.want), std::string::npos) << r.status().ToString();
+    EXPECT_EQ(LogSize(), log);
+    EXPECT_FALSE(Env::Default()->FileExists(root_ + "/refused.jsonl"));
+    EXPECT_EQ(CountRows(*custody_, "releases"), 0);
+    EXPECT_EQ(CountRows(*custody_, "canaries"), 0);
+  }
+  // A revoked member, and a terminated partner's member via an active-looking grant.
+  ASSERT_TRUE(RevokeMember(*custody_, "alice", "left").ok());
+  auto r = DoRelease(ok_grant, "alice", "refused.jsonl");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("revoked"), std::string::npos);
+  EXPECT_TRUE(DoRelease(ok_grant, "ann", "fine.jsonl").ok());
+}
+
+TEST_F(ReleaseTest, TerminateRevokesMembersAndGrantsInOneEntry) {
+  IngestGenerated(20);
+  AddPartnerAndMember("acme", "alice");
+  AddPartnerAndMember("acme", "ann");
+  AddGrantFor("acme");
+  AddGrantFor("acme");
+  const uint64_t log = LogSize();
+  auto t = TerminatePartner(*custody_, "acme", "breach");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(LogSize(), log + 1);
+  EXPECT_EQ(t->revoked_members.size(), 2u);
+  EXPECT_EQ(t->revoked_grants.size(), 2u);
+  EXPECT_EQ(FindMember(*custody_, "ann")->status, "revoked");
+  EXPECT_EQ(GetGrant(*custody_, t->revoked_grants[0])->status, "revoked");
+  EXPECT_EQ(TerminatePartner(*custody_, "acme", "").status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(AddMember(*custody_, {"acme", "zed", "z@a", std::string(32, 'k')}).status().code(),
+            StatusCode::kFailedPrecondition);
+}
+
+TEST_F(ReleaseTest, EncryptedReleaseOpensOnlyWithTheMemberKey) {
+  IngestGenerated(200);
+  AddPartnerAndMember("acme", "alice");
+  AddPartnerAndMember("acme", "bob");
+  int64_t g = AddGrantFor("acme");
+  auto r = DoRelease(g, "alice", "a.enc", true);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const std::string enc = root_ + "/a.enc";
+  auto sealed = *Env::Default()->ReadFileToString(enc);
+  EXPECT_EQ(sealed.find("question"), std::string::npos);
+  auto ok = OpenEncryptedRelease(Env::Default(), enc, keys_["alice"], root_ + "/a.jsonl");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(Lines(root_ + "/a.jsonl").size(), r->records + r->canaries);
+  // Wrong key, flipped bit, truncation: kDataLoss and no output file.
+  auto wrong = OpenEncryptedRelease(Env::Default(), enc, keys_["bob"], root_ + "/w.jsonl");
+  EXPECT_EQ(wrong.status().code(), StatusCode::kDataLoss);
+  EXPECT_FALSE(Env::Default()->FileExists(root_ + "/w.jsonl"));
+  for (size_t at : {size_t{3}, size_t{50}, size_t{200}, sealed.size() / 2, sealed.size() - 1}) {
+    std::string t = sealed;
+    t[at] ^= 0x10;
+    ASSERT_TRUE(Env::Default()->WriteFileAtomically(root_ + "/t.enc", t).ok());
+    auto f = OpenEncryptedRelease(Env::Default(), root_ + "/t.enc", keys_["alice"], root_ + "/t.jsonl");
+    EXPECT_EQ(f.status().code(), StatusCode::kDataLoss) << at;
+    EXPECT_FALSE(Env::Default()->FileExists(root_ + "/t.jsonl"));
+  }
+  for (size_t n : {size_t{0}, size_t{100}, sealed.size() - 17, sealed.size() - 1}) {
+    ASSERT_TRUE(Env::Default()->WriteFileAtomically(root_ + "/t.enc", sealed.substr(0, n)).ok());
+    auto f = OpenEncryptedRelease(Env::Default(), root_ + "/t.enc", keys_["alice"], root_ + "/t.jsonl");
+    EXPECT_EQ(f.status().code(), StatusCode::kDataLoss) << n;
+    EXPECT_FALSE(Env::Default()->FileExists(root_ + "/t.jsonl"));
+  }
+}
+
+TEST_F(ReleaseTest, CsvReleaseParsesWithTheSameCounts) {
+  IngestGenerated(150);
+  AddPartnerAndMember("acme", "alice");
+  int64_t g = AddGrantFor("acme");
+  auto r = DoRelease(g, "alice", "a.csv", false, format::OutputFormat::kCsv);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  format::ReadOptions ro;
+  ro.format = format::InputFormat::kCsv;
+  auto reader = format::RecordReader::Open(Env::Default(), root_ + "/a.csv", ro);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  format::Record rec;
+  uint64_t n = 0;
+  while (true) {
+    auto more = (*reader)->Next(&rec);
+    ASSERT_TRUE(more.ok()) << more.status().ToString();
+    if (!*more) break;
+    ++n;
+  }
+  EXPECT_EQ(n, r->records + r->canaries);
+}
+
+TEST_F(ReleaseTest, SelectionsAreDeterministicAndKeyed) {
+  IngestGenerated(400);
+  AddPartnerAndMember("acme", "alice");
+  auto sample = [&](uint64_t seed) {
+    auto s = SampleSelection("0.3", seed);
+    EXPECT_TRUE(s.ok());
+    return AddGrantFor("acme", std::move(*s));
+  };
+  int64_t g1 = sample(1), g1b = sample(1), g2 = sample(2);
+  auto ids = [&](int64_t g) {
+    auto r = DoRelease(g, "alice", "s" + std::to_string(g) + ".jsonl");
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    HoldingsQuery q;
+    q.release_id = r->release_id;
+    return (*ListReleases(*custody_, q))[0];
+  };
+  auto a = ids(g1), b = ids(g1b), c = ids(g2);
+  EXPECT_TRUE(a.ids == b.ids);
+  EXPECT_FALSE(a.ids == c.ids);
+  EXPECT_TRUE(a.random_sample);
+  EXPECT_DOUBLE_EQ(a.sample_fraction, 0.3);
+  // 400 draws at 0.3: 120 expected; [80, 160] holds with overwhelming probability.
+  EXPECT_GE(a.ids.Cardinality(), 80u);
+  EXPECT_LE(a.ids.Cardinality(), 160u);
+  // Shards 1..4 of 4 partition the version.
+  RecordSet all;
+  uint64_t total = 0;
+  for (int k = 1; k <= 4; ++k) {
+    auto s = ShardSelection(std::to_string(k) + "/4");
+    ASSERT_TRUE(s.ok());
+    auto h = ids(AddGrantFor("acme", std::move(*s)));
+    total += h.ids.Cardinality();
+    all.UnionWith(h.ids);
+  }
+  EXPECT_EQ(total, 400u);
+  EXPECT_EQ(all.Cardinality(), 400u);
+  EXPECT_FALSE(ShardSelection("5/4").ok());
+  EXPECT_FALSE(SampleSelection("1.5", 1).ok());
+  EXPECT_FALSE(SampleSelection("0", 1).ok());
+}
+
+TEST_F(ReleaseTest, IdsFileErrorsNameFileAndLine) {
+  IngestGenerated(10);
+  const std::string p = root_ + "/ids.txt";
+  std::ofstream(p) << first_id_ << "\n# comment\n\n" << first_id_ + 3 << "\n" << first_id_ + 99 << "\n";
+  auto s = IdsSelection(Env::Default(), p, "math v1", first_id_, 10);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find(p + ":5: record id"), std::string::npos) << s.status().ToString();
+  std::ofstream(p) << first_id_ << "\n" << first_id_ + 3 << "\n";
+  auto ok = IdsSelection(Env::Default(), p, "math v1", first_id_, 10);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->ids.ToVector(), (std::vector<uint64_t>{first_id_, first_id_ + 3}));
+  AddPartnerAndMember("acme", "alice");
+  int64_t g = AddGrantFor("acme", std::move(*ok));
+  auto r = DoRelease(g, "alice", "ids.jsonl");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->records, 2u);
+}
+
+TEST_F(ReleaseTest, FieldsRestrictWhatGoesOut) {
+  IngestGenerated(50);
+  AddPartnerAndMember("acme", "alice");
+  GrantSpec g;
+  g.partner = "acme";
+  g.dataset = "math";
+  g.fields = {"question", "n"};
+  g.expires_at = clock_.NowSeconds() + 86400;
+  g.purpose = "qa only";
+  auto gr = AddGrant(*custody_, g);
+  ASSERT_TRUE(gr.ok());
+  ASSERT_TRUE(DoRelease(gr->id, "alice", "f.jsonl").ok());
+  for (const auto& l : Lines(root_ + "/f.jsonl")) {
+    auto j = nlohmann::json::parse(l);
+    EXPECT_TRUE(j.contains("question"));
+    EXPECT_FALSE(j.contains("answer"));
+  }
+}
+
+TEST_F(ReleaseTest, ExposureAnswersForAnyPastTime) {
+  IngestGenerated(100);
+  AddPartnerAndMember("acme", "alice");
+  AddPartnerAndMember("beta", "bob");
+  auto half = ShardSelection("1/2");
+  int64_t ga = AddGrantFor("acme", std::move(*half));
+  int64_t gb = AddGrantFor("beta");
+  const int64_t t0 = clock_.NowSeconds();
+  clock_.Advance(3600);
+  auto ra = DoRelease(ga, "alice", "a.jsonl");
+  ASSERT_TRUE(ra.ok());
+  clock_.Advance(3600);
+  auto rb = DoRelease(gb, "bob", "b.jsonl");
+  ASSERT_TRUE(rb.ok());
+  auto ea = ExposureOfMember(*custody_, "alice", std::nullopt);
+  ASSERT_TRUE(ea.ok());
+  EXPECT_EQ(ea->records, ra->records);
+  ASSERT_EQ(ea->datasets.size(), 1u);
+  EXPECT_EQ(ea->datasets[0].records, ra->records);
+  auto before = ExposureOfMember(*custody_, "alice", t0);
+  EXPECT_EQ(before->records, 0u);
+  auto mid = ExposureOfPartner(*custody_, "beta", t0 + 3600);
+  EXPECT_EQ(mid->records, 0u);
+  auto now = ExposureOfPartner(*custody_, "beta", std::nullopt);
+  EXPECT_EQ(now->records, 100u);
+  auto rec = ExposureOfRecord(*custody_, first_id_, std::nullopt);
+  ASSERT_TRUE(rec.ok());
+  const bool alice_has = ea->datasets[0].ids.Contains(first_id_);
+  EXPECT_EQ(rec->recipients.size(), alice_has ? 2u : 1u);
+  auto rec_mid = ExposureOfRecord(*custody_, first_id_, t0 + 3600);
+  EXPECT_EQ(rec_mid->recipients.size(), alice_has ? 1u : 0u);
+  auto holdings = LoadHoldings(*custody_);
+  ASSERT_TRUE(holdings.ok());
+  ASSERT_EQ(holdings->size(), 2u);
+  EXPECT_EQ((*holdings)[0].member, "alice");
+  EXPECT_EQ((*holdings)[0].partner, "acme");
+  EXPECT_EQ((*holdings)[1].ids.Cardinality(), 100u);
+  EXPECT_EQ(ExposureOfRecord(*custody_, first_id_ + 1000, std::nullopt).status().code(), StatusCode::kNotFound);
+}
+
+TEST(RecordSetTest, RoundTripAndCorruption) {
+  RecordSet s;
+  for (uint64_t i = 1; i < 100000; i += 3) ASSERT_TRUE(s.Add(i).ok());
+  ASSERT_TRUE(s.Add(4000000000u).ok());
+  EXPECT_EQ(s.Add(uint64_t{1} << 33).code(), StatusCode::kOutOfRange);
+  std::string bytes = s.Serialize();
+  auto back = RecordSet::Deserialize(bytes);
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(*back == s);
+  EXPECT_EQ(back->HashHex(), s.HashHex());
+  EXPECT_EQ(back->Cardinality(), s.Cardinality());
+  for (size_t n = 0; n < bytes.size(); n += 7) {
+    EXPECT_FALSE(RecordSet::Deserialize(bytes.substr(0, n)).ok()) << n;
+  }
+  EXPECT_FALSE(RecordSet::Deserialize(bytes + "x").ok());
+}
+
+}  // namespace
+}  // namespace custody::core::testing
