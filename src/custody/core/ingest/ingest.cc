@@ -3,7 +3,8 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <unordered_set>
+#include <cstring>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -18,12 +19,47 @@
 namespace custody::core {
 namespace {
 
-struct CidHash {
-  size_t operator()(const std::string& s) const {
-    uint64_t v;
-    std::memcpy(&v, s.data(), sizeof(v));
-    return static_cast<size_t>(v);
+// The set of content ids seen in a dataset, keyed by their first 128 bits
+// (a collision needs ~2^64 records). Open addressing with linear probing over
+// one flat array: no allocation per record.
+class ContentIdSet {
+ public:
+  // Returns true if `cid` (32 bytes) was not in the set, and inserts it.
+  bool Insert(std::string_view cid) {
+    Key k;
+    std::memcpy(&k.a, cid.data(), 8);
+    std::memcpy(&k.b, cid.data() + 8, 8);
+    if (k.a == 0 && k.b == 0) k.b = 1;  // (0, 0) marks an empty slot
+    if ((size_ + 1) * 2 > slots_.size()) Grow();
+    return Place(k);
   }
+
+ private:
+  struct Key {
+    uint64_t a = 0, b = 0;
+  };
+  bool Place(const Key& k) {
+    size_t mask = slots_.size() - 1;
+    for (size_t i = k.a & mask;; i = (i + 1) & mask) {
+      Key& s = slots_[i];
+      if (s.a == 0 && s.b == 0) {
+        s = k;
+        ++size_;
+        return true;
+      }
+      if (s.a == k.a && s.b == k.b) return false;
+    }
+  }
+  void Grow() {
+    std::vector<Key> old = std::move(slots_);
+    slots_.assign(old.empty() ? 1024 : old.size() * 2, Key{});
+    size_ = 0;
+    for (const Key& k : old) {
+      if (k.a != 0 || k.b != 0) Place(k);
+    }
+  }
+  std::vector<Key> slots_;
+  size_t size_ = 0;
 };
 
 // Removes a staging directory when the ingest does not reach the catalog.
@@ -88,12 +124,12 @@ Result<IngestResult> Ingest(Custody& custody, const IngestOptions& options) {
   const std::string context = store::VersionContext(ds.id, version);
 
   // Exact duplicates of earlier versions are counted, not stored again.
-  std::unordered_set<std::string, CidHash> seen;
+  ContentIdSet seen;
   CUSTODY_ASSIGN_OR_RETURN(auto earlier, catalog.ListVersions(ds.id, false));
   for (const auto& v : earlier) {
     CUSTODY_ASSIGN_OR_RETURN(auto cids, store::ReadContentIds(env, custody.VaultPath(v.dir),
                                                               data_key, store::VersionContext(ds.id, v.version)));
-    for (auto& c : cids) seen.insert(std::move(c));
+    for (const auto& c : cids) seen.Insert(c);
   }
 
   const std::string rel_dir = "records/" + std::to_string(ds.id) + "/v" + std::to_string(version);
@@ -140,7 +176,7 @@ Result<IngestResult> Ingest(Custody& custody, const IngestOptions& options) {
       if (!more) break;
       ++records_read;
       std::string cid = ContentId(rec.canonical);
-      if (!seen.insert(cid).second) {
+      if (!seen.Insert(cid)) {
         ++result.duplicates;
         continue;
       }
