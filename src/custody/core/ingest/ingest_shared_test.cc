@@ -5,36 +5,21 @@
 #include <set>
 
 #include "custody/core/ingest/ingest.h"
+#include "custody/core/vault/temp_vault.h"
 #include "custody/core/vault/records.h"
 #include "custody/format/reader.h"
 
 namespace custody::core {
 namespace {
 
-class IngestSharedTest : public ::testing::Test {
+class IngestSharedTest : public testing::TempVaultTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/custody_ingest_shared.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
-    store::InitOptions o;
-    o.keys.key_file = root_ + "/master.key";
-    auto c = Custody::Init(root_ + "/vault", o, "test");
-    ASSERT_TRUE(c.ok()) << c.status().ToString();
-    custody_ = std::move(*c);
-  }
-  void TearDown() override {
-    custody_.reset();
-    Env::Default()->RemoveTree(root_).IgnoreError();
-  }
   Result<IngestResult> Run(const std::string& dataset, std::vector<std::string> files) {
     IngestOptions o;
     o.dataset = dataset;
     o.files = std::move(files);
     return Ingest(*custody_, o);
   }
-  std::string root_;
-  std::unique_ptr<Custody> custody_;
 };
 
 // Round trip of the real gsm8k training set: every record comes back

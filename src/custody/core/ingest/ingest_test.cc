@@ -1,4 +1,5 @@
 #include "custody/core/ingest/ingest.h"
+#include "custody/core/vault/temp_vault.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -13,22 +14,8 @@
 namespace custody::core {
 namespace {
 
-class IngestTest : public ::testing::Test {
+class IngestTest : public testing::TempVaultTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/custody_ingest_test.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
-    store::InitOptions o;
-    o.keys.key_file = root_ + "/master.key";
-    auto c = Custody::Init(root_ + "/vault", o, "test");
-    ASSERT_TRUE(c.ok()) << c.status().ToString();
-    custody_ = std::move(*c);
-  }
-  void TearDown() override {
-    custody_.reset();
-    Env::Default()->RemoveTree(root_).IgnoreError();
-  }
   std::string Write(const std::string& name, const std::string& text) {
     std::string p = root_ + "/" + name;
     std::ofstream(p, std::ios::binary) << text;
@@ -45,8 +32,6 @@ class IngestTest : public ::testing::Test {
   int64_t VersionCount() {
     return custody_->catalog().ListVersions(0, true)->size();
   }
-  std::string root_;
-  std::unique_ptr<Custody> custody_;
 };
 
 TEST_F(IngestTest, JsonlCsvAndTextWithDuplicates) {
@@ -112,6 +97,23 @@ TEST_F(IngestTest, BadInputCommitsNothing) {
   EXPECT_TRUE(kids.empty());
   // Nothing was logged for the failed ingests.
   EXPECT_EQ(custody_->log().size(), 0u);
+}
+
+TEST_F(IngestTest, RecordOverTheSizeLimitIsRejected) {
+  auto f = Write("big.jsonl", "{\"a\":\"short\"}\n{\"a\":\"" + std::string(5000, 'x') + "\"}\n");
+  IngestOptions o;
+  o.dataset = "limits";
+  o.files = {f};
+  o.max_record_bytes = 1000;
+  auto r = Ingest(*custody_, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("big.jsonl:2"), std::string::npos) << r.status().message();
+  EXPECT_EQ(VersionCount(), 0);
+  o.skip_bad = true;
+  auto s = Ingest(*custody_, o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->records, 1u);
+  EXPECT_EQ(s->skipped, 1u);
 }
 
 TEST_F(IngestTest, SkipBadCountsAndReports) {
