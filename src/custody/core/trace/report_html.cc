@@ -50,7 +50,7 @@ std::string Chart(const nlohmann::json& r) {
   for (const auto& m : members) max_x = std::max(max_x, -m.value("log10_p_value", 0.0));
   max_x = std::min(max_x, 400.0);
   const int left = 170, width = 520, row = 20;
-  const int height = static_cast<int>(members.size()) * row + 40;
+  const int height = static_cast<int>(members.size()) * row + 60;
   std::string s = "<svg xmlns='http://www.w3.org/2000/svg' width='" + std::to_string(left + width + 60) +
                   "' height='" + std::to_string(height) + "' role='img' aria-label='evidence per member'>";
   int y = 10;
