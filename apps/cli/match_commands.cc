@@ -5,6 +5,7 @@
 // near or fragment), totals per dataset, unmatched records and unreadable
 // input. Output schema: docs/matching.md ("custody match").
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,7 +13,7 @@
 #include "apps/cli/cli.h"
 #include "apps/cli/progress.h"
 #include "apps/cli/vault_open.h"
-#include "custody/format/reader.h"
+#include "custody/core/match/dump_scan.h"
 #include "custody/sketch/matcher.h"
 
 namespace custody::cli {
@@ -23,98 +24,72 @@ struct MatchOptions {
   size_t show_unmatched = 20;
 };
 
-// One searchable index: the file and the dataset version it covers.
-struct IndexEntry {
-  std::string path;
-  std::string dataset;
-  int version = 0;
-};
-
-// Lists the sketch index of every committed, not shredded dataset version.
-// (Kept apart so that it can move to the catalog API as one call.)
-Result<std::vector<IndexEntry>> ListIndexes(core::Custody& custody) {
-  std::vector<IndexEntry> out;
-  CUSTODY_ASSIGN_OR_RETURN(auto datasets, custody.catalog().ListDatasets());
-  for (const auto& ds : datasets) {
-    if (ds.shredded_at) continue;
-    CUSTODY_ASSIGN_OR_RETURN(auto versions, custody.catalog().ListVersions(ds.id, false));
-    for (const auto& v : versions) {
-      if (v.index_file.empty() || v.shredded_at) continue;
-      out.push_back({custody.VaultPath(v.index_file), ds.name, v.version});
-    }
-  }
-  return out;
-}
-
 Status RunMatch(const MatchOptions& opt) {
   CUSTODY_ASSIGN_OR_RETURN(auto custody, OpenVault(true));
-  CUSTODY_ASSIGN_OR_RETURN(auto indexes, ListIndexes(*custody));
-  if (indexes.empty()) {
-    return FailedPreconditionError("the vault has no indexed dataset; run `custody ingest` first");
-  }
-  CUSTODY_ASSIGN_OR_RETURN(auto index_key, custody->vault().GetWrappedKey("index"));
-  std::vector<std::string> paths;
-  for (const auto& e : indexes) paths.push_back(e.path);
-  Env* env = custody->vault().env();
-  CUSTODY_ASSIGN_OR_RETURN(auto matcher, sketch::Matcher::Open(env, paths, index_key));
+  // Candidates the index cannot settle are verified against the decrypted
+  // record text (core::VaultRecordTexts, installed by VaultMatcher).
+  CUSTODY_ASSIGN_OR_RETURN(auto vm, core::VaultMatcher::Open(*custody));
+  const sketch::Matcher& matcher = vm->matcher();
 
   nlohmann::json results = nlohmann::json::array();
   std::map<std::string, uint64_t> by_dataset;
   std::map<std::string, uint64_t> by_kind;
   std::map<uint64_t, bool> distinct;
   std::vector<std::string> unmatched;
-  nlohmann::json bad = nlohmann::json::array();
-  nlohmann::json empty = nlohmann::json::array();
-  uint64_t dump_records = 0, matched = 0, skipped = 0;
+  uint64_t matched = 0;
   const bool json = Globals().json;
+  core::DumpScanStats stats;
+  std::unique_ptr<Progress> progress;
+  std::string progress_dump;
 
-  for (const std::string& dump : opt.dumps) {
-    format::ReadOptions ro;
-    ro.skip_bad = true;
-    ro.max_reported_bad = 20;
-    CUSTODY_ASSIGN_OR_RETURN(auto reader, format::RecordReader::Open(env, dump, ro));
-    Progress progress("match " + dump);
-    format::Record rec;
-    std::vector<std::string_view> fields;
-    uint64_t in_file = 0;
-    while (true) {
-      Result<bool> more = reader->Next(&rec);
-      if (!more.ok()) {
-        // A corrupt stream or an input without records ends this dump.
-        bad.push_back({{"source", dump}, {"line", nullptr}, {"error", more.status().message()}});
-        break;
-      }
-      if (!*more) break;
-      ++dump_records, ++in_file;
-      fields.clear();
-      for (const auto& f : rec.text_fields) fields.push_back(f.value);
-      std::optional<sketch::MatchResult> m = matcher->Match(fields);
-      std::string where = rec.source + ":" + std::to_string(rec.line);
-      nlohmann::json r = {{"source", where}, {"match", nullptr}};
-      if (m) {
-        ++matched;
-        const IndexEntry& e = indexes[m->index];
-        ++by_dataset[e.dataset];
-        ++by_kind[std::string(sketch::MatchKindName(m->kind))];
-        distinct[m->record_id] = true;
-        r["match"] = {{"record_id", m->record_id},
-                      {"dataset", e.dataset},
-                      {"version", e.version},
-                      {"kind", sketch::MatchKindName(m->kind)},
-                      {"similarity", m->similarity},
-                      {"containment", m->containment}};
-      } else {
-        unmatched.push_back(where);
-      }
-      if (json) results.push_back(std::move(r));
-      if ((in_file & 1023) == 0) progress.Update(reader->bytes_read(), in_file);
-    }
-    progress.Done();
-    skipped += reader->skipped();
-    for (const auto& b : reader->bad_records()) {
-      bad.push_back({{"source", b.source}, {"line", b.line}, {"error", b.what}});
-    }
-    if (in_file == 0) empty.push_back(dump);
+  CUSTODY_RETURN_IF_ERROR(core::ScanDumps(
+      custody->env(), opt.dumps,
+      [&](const format::Record& rec, std::span<const std::string_view> fields) -> Status {
+        std::optional<sketch::MatchResult> m = matcher.Match(fields);
+        std::string where = rec.source + ":" + std::to_string(rec.line);
+        nlohmann::json r = {{"source", where}, {"match", nullptr}};
+        if (m) {
+          ++matched;
+          const core::IndexedVersion& e = vm->version(m->index);
+          ++by_dataset[e.dataset];
+          ++by_kind[std::string(sketch::MatchKindName(m->kind))];
+          distinct[m->record_id] = true;
+          r["match"] = {{"record_id", m->record_id},
+                        {"dataset", e.dataset},
+                        {"version", e.version},
+                        {"kind", sketch::MatchKindName(m->kind)},
+                        {"similarity", m->similarity},
+                        {"containment", m->containment}};
+        } else {
+          unmatched.push_back(where);
+        }
+        if (json) results.push_back(std::move(r));
+        return OkStatus();
+      },
+      &stats,
+      [&](const std::string& dump, uint64_t bytes, uint64_t records) {
+        if (!progress || progress_dump != dump) {
+          if (progress) progress->Done();
+          progress = std::make_unique<Progress>("match " + dump);
+          progress_dump = dump;
+        }
+        progress->Update(bytes, records);
+      }));
+  if (progress) progress->Done();
+
+  const uint64_t dump_records = stats.dump_records;
+  const uint64_t skipped = stats.skipped;
+  nlohmann::json bad = nlohmann::json::array();
+  for (const auto& b : stats.problems) {
+    bad.push_back({{"source", b.source},
+                   {"line", b.line == 0 ? nlohmann::json(nullptr) : nlohmann::json(b.line)},
+                   {"error", b.error}});
+  }
+  nlohmann::json empty = stats.empty_dumps;
+  if (!vm->texts().first_error().ok()) {
+    // Verification fell back to the index estimate for some candidates.
+    std::cerr << "warning: exact verification unavailable for some candidates: "
+              << vm->texts().first_error().message() << "\n";
   }
 
   if (json) {

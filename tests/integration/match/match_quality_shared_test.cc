@@ -117,6 +117,7 @@ TEST(MatchQualityTest, Gsm8kEditsPrecisionRecall) {
   bo.label = "gsm8k@v1";
   if (const char* b = std::getenv("MATCH_BINS_LOG2")) bo.params.bins_log2 = static_cast<uint8_t>(std::atoi(b));
   if (const char* b = std::getenv("MATCH_SIG_BITS")) bo.params.sig_bits = static_cast<uint8_t>(std::atoi(b));
+  if (const char* b = std::getenv("MATCH_ANCHORS")) bo.params.anchors = static_cast<uint8_t>(std::atoi(b));
   auto builder = std::move(IndexBuilder::Create(key, bo)).value();
   const uint64_t kBase = 100;
   for (size_t i = 0; i < ours.size(); ++i) {

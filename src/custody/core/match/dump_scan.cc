@@ -12,7 +12,7 @@ Result<std::unique_ptr<VaultMatcher>> VaultMatcher::Open(Custody& custody) {
     if (ds.shredded_at) continue;
     CUSTODY_ASSIGN_OR_RETURN(auto versions, custody.catalog().ListVersions(ds.id, false));
     for (const auto& v : versions) {
-      if (v.index_file.empty()) continue;
+      if (v.index_file.empty() || v.shredded_at) continue;
       vm->versions_.push_back({custody.VaultPath(v.index_file), ds.name, v.version, v.id});
       paths.push_back(vm->versions_.back().path);
     }
@@ -22,6 +22,8 @@ Result<std::unique_ptr<VaultMatcher>> VaultMatcher::Open(Custody& custody) {
   }
   CUSTODY_ASSIGN_OR_RETURN(auto index_key, custody.vault().GetWrappedKey("index"));
   CUSTODY_ASSIGN_OR_RETURN(vm->matcher_, sketch::Matcher::Open(custody.env(), paths, index_key));
+  vm->texts_ = std::make_unique<VaultRecordTexts>(custody);
+  vm->matcher_->set_texts(vm->texts_.get());
   return vm;
 }
 

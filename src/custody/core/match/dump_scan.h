@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "custody/base/status.h"
+#include "custody/core/match/record_texts.h"
 #include "custody/core/vault/custody.h"
 #include "custody/format/record.h"
 #include "custody/sketch/matcher.h"
@@ -27,12 +28,17 @@ struct IndexedVersion {
   int64_t version_id = 0;
 };
 
+// The matcher verifies candidates its index cannot settle against the
+// decrypted record text (VaultRecordTexts): `custody` must outlive it.
 class VaultMatcher {
  public:
   // kFailedPrecondition if the vault has no indexed dataset.
   static Result<std::unique_ptr<VaultMatcher>> Open(Custody& custody);
 
   const sketch::Matcher& matcher() const { return *matcher_; }
+  // The source of record texts for exact verification (also installed as
+  // the matcher's default).
+  VaultRecordTexts& texts() { return *texts_; }
   // The dataset version of a match's `index`.
   const IndexedVersion& version(uint32_t index) const { return versions_.at(index); }
 
@@ -40,6 +46,7 @@ class VaultMatcher {
   VaultMatcher() = default;
   std::vector<IndexedVersion> versions_;
   std::unique_ptr<sketch::Matcher> matcher_;
+  std::unique_ptr<VaultRecordTexts> texts_;
 };
 
 struct DumpProblem {
