@@ -233,6 +233,14 @@ void Matcher::Impl::VerifyWithTexts(const RecordSketch& q, CandidateTexts* texts
     s->text_verified = true;
     s->r.similarity = e.jaccard;
     s->r.containment = e.containment;
+    if (e.lcs == e.dump_words && e.dump_words == e.record_words && e.lcs > 0) {
+      s->decision = Decision::kExact;  // the same words (fields perhaps reordered)
+      s->r.kind = MatchKind::kExact;
+      s->r.similarity = 1;
+      s->r.containment = 1;
+      s->rank = 10;
+      continue;
+    }
     if (e.jaccard >= verify.min_jaccard || e.aligned() >= verify.min_aligned) {
       s->decision = Decision::kNear;
     } else if (e.dump_words >= verify.fragment_min_words &&

@@ -11,12 +11,12 @@ struct SketchParams {
   // Words per shingle.
   uint8_t shingle_words = 3;
   // log2 of the number of one-permutation MinHash bins.
-  uint8_t bins_log2 = 7;
+  uint8_t bins_log2 = 6;
   // Bits kept per bin in the stored (b-bit) signature: 1, 2 or 4.
-  uint8_t sig_bits = 4;
+  uint8_t sig_bits = 2;
   // Anchor shingles indexed per record (one minimum per equal segment of
   // the record, skipping corpus-frequent shingles).
-  uint8_t anchors = 6;
+  uint8_t anchors = 5;
 
   uint32_t bins() const { return 1u << bins_log2; }
   uint32_t sig_bytes() const { return (bins() * sig_bits + 7) / 8; }
@@ -48,8 +48,8 @@ struct VerifyParams {
   // are compared with their text.
   double confident_jaccard = 0.8;
   double confident_margin = 0.3;
-  double text_min_jaccard = 0.1;
-  double text_min_containment = 0.4;
+  double text_min_jaccard = 0.2;
+  double text_min_containment = 0.5;
   // Exact decisions: near if the shingle Jaccard is at least min_jaccard or
   // the longest common word subsequence keeps at least min_aligned of the
   // longer text's words; fragment if the dump record has at least

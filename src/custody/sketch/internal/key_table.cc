@@ -7,7 +7,7 @@ namespace custody::sketch::internal {
 
 uint8_t KeyTableBits(uint64_t n) {
   int bits = n <= 1 ? 0 : std::bit_width(n - 1);
-  bits -= 2;
+  bits -= 4;
   if (bits < 4) bits = 4;
   if (bits > 24) bits = 24;
   return static_cast<uint8_t>(bits);

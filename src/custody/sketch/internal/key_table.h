@@ -12,7 +12,7 @@
 
 namespace custody::sketch::internal {
 
-// Bucket bits for `n` entries: about four entries per bucket.
+// Bucket bits for `n` entries: about eight to sixteen entries per bucket.
 uint8_t KeyTableBits(uint64_t n);
 
 // Appends the table for (key, ordinal) pairs to `out`: offsets then entries.
