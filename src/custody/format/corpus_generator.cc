@@ -244,6 +244,11 @@ void CorpusGenerator::MakeMath(std::string* p, std::string* r) {
          std::to_string(total) + ">>" + std::to_string(total) + " dollars.\n#### " +
          std::to_string(total);
   }
+  // A line of story in front of the question, so that two problems built on
+  // the same template are no more alike than two real ones.
+  std::string story;
+  AppendSentence(&story, 8, 12);
+  *p = story + " " + *p;
   if (Chance(300)) {
     r->append("\n\n");
     AppendSentence(r, 6, 10);
