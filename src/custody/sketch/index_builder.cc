@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <unordered_map>
 
 #include "custody/sketch/index_format.h"
 #include "custody/sketch/internal/key_table.h"
@@ -15,6 +14,35 @@ namespace {
 void Put32(std::string* s, size_t off, uint32_t v) { std::memcpy(s->data() + off, &v, 4); }
 void Put64(std::string* s, size_t off, uint64_t v) { std::memcpy(s->data() + off, &v, 8); }
 void Pad8(std::string* s) { s->resize((s->size() + 7) & ~size_t{7}, '\0'); }
+
+// How many records chose each anchor key first: an open-addressing table
+// (keys are already well mixed; 0 is never a key).
+class AnchorCounts {
+ public:
+  explicit AnchorCounts(size_t n) {
+    size_t cap = 16;
+    while (cap < 2 * n) cap <<= 1;
+    keys_.assign(cap, 0);
+    counts_.assign(cap, 0);
+    mask_ = cap - 1;
+  }
+  void Add(uint32_t key) {
+    if (key == 0) return;
+    size_t i = Slot(key);
+    keys_[i] = key;
+    ++counts_[i];
+  }
+  uint32_t Count(uint32_t key) const { return key == 0 ? 0 : counts_[Slot(key)]; }
+
+ private:
+  size_t Slot(uint32_t key) const {
+    size_t i = (key * 0x9E3779B1u) & mask_;
+    while (keys_[i] != 0 && keys_[i] != key) i = (i + 1) & mask_;
+    return i;
+  }
+  std::vector<uint32_t> keys_, counts_;
+  size_t mask_ = 0;
+};
 
 }  // namespace
 
@@ -94,11 +122,8 @@ Result<std::string> IndexBuilder::Serialize() const {
   const size_t m = p.anchors;
 
   // Anchor choice: the first candidate unless it is corpus-frequent.
-  std::unordered_map<uint32_t, uint32_t> freq;
-  freq.reserve(anchor_candidates_.size() / 2);
-  for (size_t i = 0; i < anchor_candidates_.size(); i += 2) {
-    if (anchor_candidates_[i] != 0) ++freq[anchor_candidates_[i]];
-  }
+  AnchorCounts freq(anchor_candidates_.size() / 2);
+  for (size_t i = 0; i < anchor_candidates_.size(); i += 2) freq.Add(anchor_candidates_[i]);
   std::vector<std::pair<uint32_t, uint32_t>> anchors;
   anchors.reserve(n * m);
   for (uint64_t r = 0; r < n; ++r) {
@@ -109,9 +134,9 @@ Result<std::string> IndexBuilder::Serialize() const {
       uint32_t b = anchor_candidates_[(r * m + seg) * 2 + 1];
       if (a == 0) continue;
       uint32_t pick = a;
-      if (freq[a] > options_.max_anchor_frequency && b != 0) {
-        auto it = freq.find(b);
-        if (it == freq.end() || it->second <= options_.max_anchor_frequency) pick = b;
+      if (freq.Count(a) > options_.max_anchor_frequency && b != 0 &&
+          freq.Count(b) <= options_.max_anchor_frequency) {
+        pick = b;
       }
       if (std::find(prev, prev + nprev, pick) != prev + nprev) continue;
       prev[nprev++] = pick;

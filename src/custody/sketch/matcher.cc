@@ -52,6 +52,8 @@ struct Scored {
 // their real text, per dump record.
 constexpr size_t kMaxScored = 12;
 constexpr size_t kMaxTextVerified = 4;
+// Records one anchor may nominate before it is ignored.
+constexpr size_t kMaxPerAnchor = 64;
 
 }  // namespace
 
@@ -141,7 +143,11 @@ void Matcher::Impl::CollectCandidates(const RecordSketch& q,
     }
     if (q.words >= verify.min_words) {
       for (uint64_t h : q.shingles) {
+        // An anchor shared by many records (a stock phrase the builder could
+        // not avoid) says little: skip it rather than flood the candidates.
+        const size_t before = cands->size();
         f.anchors.Lookup(AnchorKey(h), [&](uint32_t o) { cands->push_back({hi | o, 1}); });
+        if (cands->size() - before > kMaxPerAnchor) cands->resize(before);
       }
     }
   }

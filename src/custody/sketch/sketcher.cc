@@ -1,5 +1,8 @@
 #include "custody/sketch/sketcher.h"
 
+// Inlined: the sketcher hashes every word, and short keys are cheap only
+// without a call into the shared library.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <bit>

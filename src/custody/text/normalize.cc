@@ -3,6 +3,9 @@
 #include <utf8proc.h>
 
 #include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <unordered_map>
 
 #include "custody/text/utf8.h"
 
@@ -181,38 +184,88 @@ void NormalizeUnicode(std::string_view s, std::string* out) {
 
 bool IsAsciiSpace(unsigned char c) { return kAscii.cls[c & 0x7F] == 1 && c < 0x80; }
 
+namespace {
+
+// Normalized forms of recently seen non-ASCII runs: words repeat (Zipf), and
+// utf8proc costs far more than a lookup. Bounded; cleared when full.
+class RunCache {
+ public:
+  const std::string& Get(std::string_view run) {
+    auto it = map_.find(run);
+    if (it != map_.end()) return it->second;
+    if (map_.size() >= kMaxEntries) map_.clear();
+    std::string norm;
+    NormalizeUnicode(run, &norm);
+    return map_.emplace(std::string(run), std::move(norm)).first->second;
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 1 << 14;
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view v) const { return std::hash<std::string_view>{}(v); }
+  };
+  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> map_;
+};
+
+}  // namespace
+
 void NormalizeForMatchInto(std::string_view s, std::string* out) {
-  if (IsAscii(s)) {
-    NormalizeAscii(s, out);
-    return;
-  }
-  // Mostly-ASCII text: only the runs between ASCII white space that contain
-  // a non-ASCII byte go through utf8proc. Composition and case mapping never
-  // cross ASCII white space, so the result equals normalizing the whole.
-  out->clear();
-  out->reserve(s.size());
-  std::string piece;
+  // One pass over the bytes with the ASCII rules. A run between ASCII white
+  // space that holds a non-ASCII byte is undone and normalized as a whole
+  // through utf8proc (memoized): composition and case mapping never cross
+  // ASCII white space, so the result equals normalizing the whole text.
+  thread_local RunCache cache;
+  const size_t len = s.size();
+  out->resize(len + 16);
+  char* o = out->data();
+  size_t n = 0;
+  bool pending = false;
+  size_t run_out = 0;        // output size when the current run started
+  bool run_pending = false;  // `pending` when the current run started
   size_t i = 0;
-  const size_t n = s.size();
-  while (i < n) {
-    while (i < n && IsAsciiSpace(static_cast<unsigned char>(s[i]))) ++i;
-    size_t start = i;
-    bool ascii = true;
-    while (i < n && !IsAsciiSpace(static_cast<unsigned char>(s[i]))) {
-      ascii &= static_cast<unsigned char>(s[i]) < 0x80;
-      ++i;
+  while (i < len) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      size_t b = i, e = i;
+      while (b > 0 && !IsAsciiSpace(static_cast<unsigned char>(s[b - 1]))) --b;
+      while (e < len && !IsAsciiSpace(static_cast<unsigned char>(s[e]))) ++e;
+      n = run_out;
+      pending = run_pending;
+      const std::string& piece = cache.Get(s.substr(b, e - b));
+      if (!piece.empty()) {
+        const size_t need = n + 1 + piece.size() + (len - e) + 16;
+        if (need > out->size()) {
+          out->resize(need);
+          o = out->data();
+        }
+        if (pending) o[n++] = ' ', pending = false;
+        std::memcpy(o + n, piece.data(), piece.size());
+        n += piece.size();
+      }
+      i = e;
+      continue;
     }
-    if (start == i) break;
-    std::string_view run = s.substr(start, i - start);
-    if (ascii) {
-      NormalizeAscii(run, &piece);
-    } else {
-      NormalizeUnicode(run, &piece);
+    switch (kAscii.cls[c]) {
+      case 0:
+        break;
+      case 1:
+        pending = n > 0;
+        run_out = n;
+        run_pending = pending;
+        break;
+      case 2:
+        if (pending) o[n++] = ' ', pending = false;
+        o[n++] = static_cast<char>(c);
+        break;
+      default:
+        if (pending) o[n++] = ' ', pending = false;
+        o[n++] = static_cast<char>(c | 0x20);
+        break;
     }
-    if (piece.empty()) continue;
-    if (!out->empty()) out->push_back(' ');
-    out->append(piece);
+    ++i;
   }
+  out->resize(n);
 }
 
 std::string NormalizeForMatch(std::string_view s) {
