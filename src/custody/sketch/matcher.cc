@@ -202,7 +202,8 @@ void Matcher::Impl::VerifyWithTexts(const RecordSketch& q, CandidateTexts* texts
                                     std::vector<Scored>* scored) const {
   // Which candidates the estimate cannot settle: any plausible one, unless a
   // single candidate stands far above the rest (no sibling competes).
-  std::vector<Scored*> order;
+  thread_local std::vector<Scored*> order;
+  order.clear();
   for (Scored& s : *scored) {
     if (s.decision == Decision::kExact) return;  // exact fingerprint: settled
     if (s.c.info & kWholeIsField) continue;       // one whole field: settled
@@ -234,7 +235,7 @@ void Matcher::Impl::VerifyWithTexts(const RecordSketch& q, CandidateTexts* texts
     if (!t.ok()) continue;  // fall back to the estimate
     ++verified;
     std::vector<std::string_view> views(t->begin(), t->end());
-    sketcher->Sketch(views, &rec);
+    sketcher->SketchWords(views, &rec);
     const ExactSimilarity e = CompareExact(q, rec, &scratch);
     s->text_verified = true;
     s->r.similarity = e.jaccard;
@@ -319,7 +320,8 @@ std::vector<MatchResult> Matcher::Impl::Run(std::span<const std::string_view> fi
     scored.push_back(s);
   }
   if (texts != nullptr) VerifyWithTexts(q, texts, &scored);
-  std::vector<const Scored*> accepted;
+  thread_local std::vector<const Scored*> accepted;
+  accepted.clear();
   for (Scored& s : scored) {
     if (s.decision == Decision::kReject) continue;
     if (s.decision == Decision::kNear) s.r.kind = MatchKind::kNear;

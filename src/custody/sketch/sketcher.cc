@@ -71,7 +71,7 @@ uint64_t Sketcher::Hash(std::string_view s) const {
   return XXH3_64bits_withSecret(s.data(), s.size(), secret_.data(), secret_.size());
 }
 
-void Sketcher::Sketch(std::span<const std::string_view> fields, RecordSketch* out) const {
+void Sketcher::SketchWords(std::span<const std::string_view> fields, RecordSketch* out) const {
   const SketchParams& p = params_;
   out->joined.clear();
   out->field_keys.clear();
@@ -136,6 +136,11 @@ void Sketcher::Sketch(std::span<const std::string_view> fields, RecordSketch* ou
     }
   }
   out->shingle_count = static_cast<uint32_t>(out->shingles.size());
+}
+
+void Sketcher::Sketch(std::span<const std::string_view> fields, RecordSketch* out) const {
+  SketchWords(fields, out);
+  const SketchParams& p = params_;
 
   // One-permutation MinHash.
   const uint32_t nb = p.bins();

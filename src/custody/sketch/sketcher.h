@@ -55,6 +55,10 @@ class Sketcher {
 
   // Sketches a record given its raw (not yet normalized) text fields.
   void Sketch(std::span<const std::string_view> fields, RecordSketch* out) const;
+  // As Sketch, up to the words and shingles only (joined, record_key,
+  // field_keys, shingles, word_hashes, field_ends, words, shingle_count);
+  // the MinHash members are left as they were. For exact comparison.
+  void SketchWords(std::span<const std::string_view> fields, RecordSketch* out) const;
 
   // The 64-bit fingerprint tagged for a field (distinct from record keys).
   static uint64_t FieldTag(uint64_t h) { return h ^ 0x6a09e667f3bcc908ull; }
