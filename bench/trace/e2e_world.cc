@@ -155,9 +155,11 @@ Result<World> MakeWorld(const Corpus& corpus, const WorldOptions& o, uint64_t se
       h.releases.push_back(std::move(rel));
       // Canaries from records this member does not hold.
       const size_t want = o.canary_rate > 0 ? mark::CanaryCount(h.held.size(), o.canary_rate) : 0;
+      // Their own generator, so the grants are the same with or without canaries.
+      std::mt19937_64 crng(seed ^ (h.member_id * 0x9e3779b97f4a7c15ULL));
       std::set<uint64_t> used;
       for (uint64_t k = 0, made = 0; made < want && k < 16 * want + 64; ++k) {
-        const uint64_t src = 1 + rng() % n;
+        const uint64_t src = 1 + crng() % n;
         if (Holds(h.held, src) || !used.insert(src).second) continue;
         const CorpusRecord& r = corpus.record(src);
         auto c = corpus.canary_maker().Make(MarkFields(r, r.values), h.member_id, (h.member_id << 20) | k);
@@ -314,6 +316,7 @@ Result<TraceOutcome> TraceDump(const Corpus& corpus, const World& world, const s
                                               marker, alpha));
   out.readable_slots = scoring.readable_slots;
   for (const auto& ms : scoring.members) {
+    out.log10_p[ms.holder->member_id] = ms.verdict.log10_corrected;
     if (ms.verdict.accused) out.accused.push_back(ms.holder->member_id);
   }
   return out;

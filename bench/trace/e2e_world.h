@@ -117,6 +117,7 @@ struct TraceOutcome {
   uint64_t canaries_found = 0;
   uint64_t readable_slots = 0;
   std::vector<uint64_t> accused;  // member ids
+  std::map<uint64_t, double> log10_p;  // member id -> corrected log10 p-value
 };
 
 // Traces `dump_path` as `custody trace` does, against the in-memory world.

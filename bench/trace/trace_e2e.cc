@@ -12,7 +12,8 @@
 // (default 7473), TRACE_E2E_GRANTS (partner: members of a partner share its
 // grant, the default; member: independent grants), TRACE_E2E_CANARIES (both,
 // off, on; default both), TRACE_E2E_ROWS (all, or a comma-separated list of
-// attack names; default all).
+// attack names; default all), TRACE_E2E_DEBUG (1: describe every missed
+// trial on stderr).
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -138,6 +139,7 @@ int main(int argc, char** argv) {
   const std::string grants = EnvStr("TRACE_E2E_GRANTS", "partner");
   const std::string canary_mode = EnvStr("TRACE_E2E_CANARIES", "both");
   const std::string rows = EnvStr("TRACE_E2E_ROWS", "all");
+  const bool debug = EnvOr("TRACE_E2E_DEBUG", 0) != 0;
   const std::map<std::string, std::string> sim = LoadSimulation(argc > 1 ? argv[1] : nullptr);
 
   const auto start = std::chrono::steady_clock::now();
@@ -168,7 +170,8 @@ int main(int argc, char** argv) {
   std::printf("Corpus: %llu generated records (prompt, response), %.2f robust slots per record; "
               "%s grants of %.0f%%; %llu trials per point; alpha %g.\n\n",
               static_cast<unsigned long long>(records), c.mean_slots(),
-              grants == "member" ? "per-member" : "per-partner (shared by its 2 members)", 20.0,
+              grants == "member" ? "per-member" : "per-partner (shared by its 2 members)",
+              100 * WorldOptions{}.grant_fraction,
               static_cast<unsigned long long>(trials), kAlpha);
   std::printf("| attack | coalition | canaries | smallest leak with >= 99%% detection | vs baseline | "
               "simulation | detection there | readable slots per leaked record | canaries found per trial | "
@@ -196,8 +199,11 @@ int main(int argc, char** argv) {
         uint64_t found = 0, found_rate = 0, innocents = 0, run = 0;
         double slots_per_record = 0, canaries_per_trial = 0;
         for (uint64_t n : sizes) {
-          uint64_t detected = 0, slots = 0, in_dump = 0, canaries = 0;
-          for (uint64_t t = 0; t < trials; ++t) {
+          uint64_t detected = 0, slots = 0, in_dump = 0, canaries = 0, ran = 0;
+          // Once more trials missed than 99% allows, this size cannot pass:
+          // go on to the next (the smallest passing size is unchanged).
+          const uint64_t allowed_misses = trials - (99 * trials + 99) / 100;
+          for (uint64_t t = 0; t < trials && ran - detected <= allowed_misses; ++t) {
             auto w = worlds.find(t);
             if (w == worlds.end()) {
               auto made = MakeWorld(c, wo, seed0 * 1000003 + t * 7919);
@@ -239,6 +245,19 @@ int main(int argc, char** argv) {
               }
             }
             detected += hit;
+            ++ran;
+            if (!hit && debug) {
+              std::fprintf(stderr, "missed: %s %s canaries %g n=%llu trial %llu: dump %llu records, %llu compromised, "
+                           "%llu canaries found, %llu readable slots; colluders",
+                           attack.name.c_str(), co.name, rate, static_cast<unsigned long long>(n),
+                           static_cast<unsigned long long>(t), static_cast<unsigned long long>(r->dump_records),
+                           static_cast<unsigned long long>(r->compromised),
+                           static_cast<unsigned long long>(r->canaries_found),
+                           static_cast<unsigned long long>(r->readable_slots));
+              for (uint64_t m : plan.colluders) std::fprintf(stderr, " m%llu (log10 p %.2f)",
+                                                             static_cast<unsigned long long>(m), r->log10_p[m]);
+              std::fprintf(stderr, "\n");
+            }
             slots += r->readable_slots;
             in_dump += dump->leaked_in_dump;
             canaries += r->canaries_found;
@@ -248,7 +267,7 @@ int main(int argc, char** argv) {
             ++run;
           }
           slots_per_record = in_dump ? static_cast<double>(slots) / static_cast<double>(in_dump) : 0;
-          canaries_per_trial = static_cast<double>(canaries) / static_cast<double>(trials);
+          canaries_per_trial = static_cast<double>(canaries) / static_cast<double>(ran);
           if (100 * detected >= 99 * trials) {
             found = n;
             found_rate = detected;
