@@ -154,6 +154,7 @@ int main() {
     if (m) ++matched;
   }
   double match_s = Seconds(t0);
+  std::printf("match_dump_records %zu\n", dump_records.size());
   std::printf("match_records_per_s %.0f rec/s\n", dump_records.size() / match_s);
   std::printf("match_text_verifications %.3f per dump record\n",
               static_cast<double>(texts.calls) / static_cast<double>(dump_records.size()));

@@ -134,8 +134,10 @@ Result<std::string> IndexBuilder::Serialize() const {
       uint32_t b = anchor_candidates_[(r * m + seg) * 2 + 1];
       if (a == 0) continue;
       uint32_t pick = a;
-      if (freq.Count(a) > options_.max_anchor_frequency && b != 0 &&
-          freq.Count(b) <= options_.max_anchor_frequency) {
+      if (freq.Count(a) > options_.max_anchor_frequency) {
+        // A stock phrase: the second candidate, or no anchor for this
+        // segment (the matcher ignores anchors naming that many records).
+        if (b == 0 || freq.Count(b) > options_.max_anchor_frequency) continue;
         pick = b;
       }
       if (std::find(prev, prev + nprev, pick) != prev + nprev) continue;

@@ -27,7 +27,8 @@ struct IndexBuilderOptions {
   // A label stored in the file and reported by the matcher, e.g. "gsm8k@v1".
   std::string label;
   // An anchor shingle chosen by more than this many records is skipped in
-  // favour of the record's next candidate (corpus-frequent phrases).
+  // favour of the record's next candidate, or dropped if that is frequent
+  // too (corpus-frequent phrases).
   uint32_t max_anchor_frequency = 64;
 };
 

@@ -142,33 +142,54 @@ void Matcher::Impl::CollectCandidates(const RecordSketch& q,
       f.exact.Lookup(ExactKey(fk), [&](uint32_t o) { cands->push_back({hi | o, 1u << kFieldShift}); });
     }
     if (q.words >= verify.min_words) {
-      for (uint64_t h : q.shingles) {
-        // An anchor shared by many records (a stock phrase the builder could
-        // not avoid) says little: skip it rather than flood the candidates.
-        const size_t before = cands->size();
-        f.anchors.Lookup(AnchorKey(h), [&](uint32_t o) { cands->push_back({hi | o, 1}); });
-        if (cands->size() - before > kMaxPerAnchor) cands->resize(before);
-      }
+      thread_local std::vector<uint32_t> keys, ranges;
+      keys.clear();
+      for (uint64_t h : q.shingles) keys.push_back(AnchorKey(h));
+      // An anchor shared by many records (a stock phrase the builder could
+      // not avoid) says little: skip it rather than flood the candidates.
+      size_t current = SIZE_MAX, start = 0;
+      auto close = [&] {
+        if (current != SIZE_MAX && cands->size() - start > kMaxPerAnchor) cands->resize(start);
+      };
+      f.anchors.LookupMany(keys, &ranges, [&](size_t i, uint32_t o) {
+        if (i != current) {
+          close();
+          current = i;
+          start = cands->size();
+        }
+        cands->push_back({hi | o, 1});
+      });
+      close();
     }
   }
   if (cands->empty()) return;
-  std::sort(cands->begin(), cands->end(),
-            [](const Candidate& a, const Candidate& b) { return a.key < b.key; });
-  // Merge per record.
+  // Merge per record in an open-addressing table (linear in the entries).
   std::vector<Candidate>& cs = *cands;
-  size_t w = 0;
-  for (size_t i = 0; i < cs.size();) {
-    Candidate c = cs[i++];
-    uint32_t hits = c.info & kHitMask, fields_hit = (c.info >> kFieldShift) & 0x3FF;
-    uint32_t flags = c.info & (kRecordKeyHit | kWholeIsField);
-    while (i < cs.size() && cs[i].key == c.key) {
-      hits += cs[i].info & kHitMask;
-      fields_hit += (cs[i].info >> kFieldShift) & 0x3FF;
-      flags |= cs[i].info & (kRecordKeyHit | kWholeIsField);
-      ++i;
+  thread_local std::vector<Candidate> table;
+  size_t cap = 64;
+  while (cap < 2 * cs.size()) cap <<= 1;
+  if (table.size() < cap) table.resize(cap);
+  constexpr uint64_t kEmpty = ~uint64_t{0};
+  for (size_t i = 0; i < cap; ++i) table[i].key = kEmpty;
+  const size_t mask = cap - 1;
+  for (const Candidate& c : cs) {
+    size_t i = static_cast<size_t>((c.key * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+    while (table[i].key != kEmpty && table[i].key != c.key) i = (i + 1) & mask;
+    Candidate& t = table[i];
+    if (t.key == kEmpty) {
+      t = c;
+      continue;
     }
-    cs[w++] = {c.key, flags | (std::min<uint32_t>(fields_hit, 0x3FF) << kFieldShift) |
-                          std::min<uint32_t>(hits, kHitMask)};
+    const uint32_t hits = std::min<uint32_t>((t.info & kHitMask) + (c.info & kHitMask), kHitMask);
+    const uint32_t fields_hit =
+        std::min<uint32_t>(((t.info >> kFieldShift) & 0x3FF) + ((c.info >> kFieldShift) & 0x3FF),
+                           0x3FF);
+    const uint32_t flags = (t.info | c.info) & (kRecordKeyHit | kWholeIsField);
+    t.info = flags | (fields_hit << kFieldShift) | hits;
+  }
+  size_t w = 0;
+  for (size_t i = 0; i < cap; ++i) {
+    if (table[i].key != kEmpty) cs[w++] = table[i];
   }
   cs.resize(w);
   // The strongest candidates: exact flags first, then by anchor hits.

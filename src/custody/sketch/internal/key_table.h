@@ -38,6 +38,30 @@ class KeyTableView {
   }
   const uint32_t* bucket_ptr(uint32_t key) const { return offsets_ + (key >> (32 - bits_)); }
 
+  // Batched lookups for large tables: LookupMany(keys, fn) calls fn(i,
+  // ordinal) for every entry that may equal keys[i], prefetching buckets
+  // and entries ahead so cache misses overlap. `ranges` is scratch.
+  template <typename Fn>
+  void LookupMany(std::span<const uint32_t> keys, std::vector<uint32_t>* ranges, Fn&& fn) const {
+    const int shift = 32 - bits_;
+    for (uint32_t k : keys) __builtin_prefetch(offsets_ + (k >> shift));
+    ranges->resize(2 * keys.size());
+    uint32_t* r = ranges->data();
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const uint32_t b = keys[i] >> shift;
+      r[2 * i] = offsets_[b];
+      r[2 * i + 1] = offsets_[b + 1];
+      __builtin_prefetch(entries_ + r[2 * i]);
+    }
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const uint32_t check = (keys[i] >> (24 - bits_)) & 0xFF;
+      for (uint32_t j = r[2 * i], e = r[2 * i + 1]; j < e; ++j) {
+        const uint32_t v = entries_[j];
+        if ((v >> 24) == check) fn(i, v & 0xFFFFFF);
+      }
+    }
+  }
+
  private:
   const uint32_t* offsets_ = nullptr;
   const uint32_t* entries_ = nullptr;
