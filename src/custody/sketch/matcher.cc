@@ -139,6 +139,8 @@ void Matcher::Impl::CollectCandidates(const RecordSketch& q,
     f.exact.Lookup(record_key, [&](uint32_t o) { cands->push_back({hi | o, kRecordKeyHit}); });
     f.exact.Lookup(whole_as_field, [&](uint32_t o) { cands->push_back({hi | o, kWholeIsField}); });
     for (uint64_t fk : q.field_keys) {
+      // A field shared by many records (a stock prompt) cannot single one out.
+      if (f.exact.Count(ExactKey(fk)) > kMaxPerAnchor) continue;
       f.exact.Lookup(ExactKey(fk), [&](uint32_t o) { cands->push_back({hi | o, 1u << kFieldShift}); });
     }
     if (q.words >= verify.min_words) {
@@ -147,19 +149,8 @@ void Matcher::Impl::CollectCandidates(const RecordSketch& q,
       for (uint64_t h : q.shingles) keys.push_back(AnchorKey(h));
       // An anchor shared by many records (a stock phrase the builder could
       // not avoid) says little: skip it rather than flood the candidates.
-      size_t current = SIZE_MAX, start = 0;
-      auto close = [&] {
-        if (current != SIZE_MAX && cands->size() - start > kMaxPerAnchor) cands->resize(start);
-      };
-      f.anchors.LookupMany(keys, &ranges, [&](size_t i, uint32_t o) {
-        if (i != current) {
-          close();
-          current = i;
-          start = cands->size();
-        }
-        cands->push_back({hi | o, 1});
-      });
-      close();
+      f.anchors.LookupMany(keys, kMaxPerAnchor, &ranges,
+                           [&](size_t, uint32_t o) { cands->push_back({hi | o, 1}); });
     }
   }
   if (cands->empty()) return;

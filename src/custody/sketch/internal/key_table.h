@@ -38,11 +38,22 @@ class KeyTableView {
   }
   const uint32_t* bucket_ptr(uint32_t key) const { return offsets_ + (key >> (32 - bits_)); }
 
-  // Batched lookups for large tables: LookupMany(keys, fn) calls fn(i,
-  // ordinal) for every entry that may equal keys[i], prefetching buckets
-  // and entries ahead so cache misses overlap. `ranges` is scratch.
+  // The number of entries whose key may equal `key`.
+  uint32_t Count(uint32_t key) const {
+    uint32_t b = key >> (32 - bits_);
+    uint32_t check = (key >> (24 - bits_)) & 0xFF;
+    uint32_t n = 0;
+    for (uint32_t i = offsets_[b], e = offsets_[b + 1]; i < e; ++i) n += (entries_[i] >> 24) == check;
+    return n;
+  }
+
+  // Batched lookups for large tables: LookupMany(keys, limit, fn) calls
+  // fn(i, ordinal) for every entry that may equal keys[i], skipping keys
+  // with more than `limit` entries, prefetching buckets and entries ahead
+  // so cache misses overlap. `ranges` is scratch.
   template <typename Fn>
-  void LookupMany(std::span<const uint32_t> keys, std::vector<uint32_t>* ranges, Fn&& fn) const {
+  void LookupMany(std::span<const uint32_t> keys, uint32_t limit, std::vector<uint32_t>* ranges,
+                  Fn&& fn) const {
     const int shift = 32 - bits_;
     for (uint32_t k : keys) __builtin_prefetch(offsets_ + (k >> shift));
     ranges->resize(2 * keys.size());
@@ -55,6 +66,11 @@ class KeyTableView {
     }
     for (size_t i = 0; i < keys.size(); ++i) {
       const uint32_t check = (keys[i] >> (24 - bits_)) & 0xFF;
+      if (r[2 * i + 1] - r[2 * i] > limit) {
+        uint32_t n = 0;
+        for (uint32_t j = r[2 * i], e = r[2 * i + 1]; j < e; ++j) n += (entries_[j] >> 24) == check;
+        if (n > limit) continue;
+      }
       for (uint32_t j = r[2 * i], e = r[2 * i + 1]; j < e; ++j) {
         const uint32_t v = entries_[j];
         if ((v >> 24) == check) fn(i, v & 0xFFFFFF);
