@@ -22,7 +22,7 @@ constexpr std::string_view kTextFields[] = {"prompt", "response"};
 // Virtual member ids used to render a per-slot merge (never real members).
 constexpr uint64_t kVirtualBase = uint64_t{1} << 48;
 // Records with more slots than this fall back to one colluder's copy.
-constexpr size_t kMaxMergeSlots = 20;
+constexpr size_t kMaxMergeSlots = 16;
 
 crypto::SecretBytes KeyFrom(std::mt19937_64& rng) {
   std::string k(32, '\0');
@@ -264,6 +264,17 @@ Result<Dump> MakeDump(const Corpus& corpus, const World& world, const LeakPlan& 
       }
     }
     mark::MarkedRecord m = marker.Mark(rid, writer, MarkFields(r, text));
+    if (writer >= kVirtualBase) {
+      // The merge must read back as the colluders' chosen symbols.
+      for (const auto& o : marker.ReadSlots(rid, Views(m.values))) {
+        const int want = marker.MemberSymbol(writer, rid, o.slot_id) ? 1 : 0;
+        if (o.symbol >= 0 && o.symbol != want) {
+          return InternalError("merge of record " + std::to_string(rid) + ": slot " +
+                               std::to_string(o.slot_id) + ": expected symbol " + std::to_string(want) +
+                               ", found " + std::to_string(o.symbol));
+        }
+      }
+    }
     sketch::SimRecord sr;
     for (size_t i = 0; i < m.values.size(); ++i) sr.fields.emplace_back(r.names[i], std::move(m.values[i]));
     copies.push_back(std::move(sr));
