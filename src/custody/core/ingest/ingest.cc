@@ -76,7 +76,9 @@ class StagingGuard {
   std::string dir_;
 };
 
-bool FieldSelected(const std::vector<std::string>& fields, const std::string& name) {
+}  // namespace
+
+bool TextFieldSelected(const std::vector<std::string>& fields, const std::string& name) {
   if (fields.empty()) return true;
   for (const auto& f : fields) {
     if (name == f || (name.size() > f.size() && name.compare(0, f.size(), f) == 0 &&
@@ -86,8 +88,6 @@ bool FieldSelected(const std::vector<std::string>& fields, const std::string& na
   }
   return false;
 }
-
-}  // namespace
 
 std::string ContentId(std::string_view canonical) {
   crypto::EnsureSodium();
@@ -188,7 +188,7 @@ Result<IngestResult> Ingest(Custody& custody, const IngestOptions& options) {
       names.clear();
       values.clear();
       for (const auto& f : rec.text_fields) {
-        if (!FieldSelected(options.fields, f.name)) continue;
+        if (!TextFieldSelected(options.fields, f.name)) continue;
         names.push_back(f.name);
         values.push_back(f.value);
       }

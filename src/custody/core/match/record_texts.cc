@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "custody/core/ingest/ingest.h"
 #include "custody/format/record.h"
 
 namespace custody::core {
@@ -16,21 +17,6 @@ struct VaultRecordTexts::Version {
   std::vector<std::string> fields;  // selected field names; empty: all
 };
 
-namespace {
-
-// The ingest's field selection: a name or a prefix followed by '.'.
-bool Selected(const std::vector<std::string>& fields, const std::string& name) {
-  if (fields.empty()) return true;
-  for (const auto& f : fields) {
-    if (name == f || (name.size() > f.size() && name.compare(0, f.size(), f) == 0 &&
-                      name[f.size()] == '.')) {
-      return true;
-    }
-  }
-  return false;
-}
-
-}  // namespace
 
 VaultRecordTexts::VaultRecordTexts(Custody& custody, size_t max_segments)
     : custody_(custody), max_segments_(std::max<size_t>(1, max_segments)) {}
@@ -107,7 +93,7 @@ Result<std::vector<std::string>> VaultRecordTexts::Lookup(uint64_t id) {
   format::ExtractTextFields(seg->records[id - seg->first_record_id], &tf);
   std::vector<std::string> out;
   for (auto& f : tf) {
-    if (Selected(v->fields, f.name)) out.push_back(std::move(f.value));
+    if (TextFieldSelected(v->fields, f.name)) out.push_back(std::move(f.value));
   }
   return out;
 }
