@@ -28,8 +28,11 @@ void BuildKeyTable(const std::vector<std::pair<uint32_t, uint32_t>>& items, uint
   }
   size_t start = out->size();
   out->resize(start + offsets.size() * 4 + entries.size() * 4);
-  std::memcpy(out->data() + start, offsets.data(), offsets.size() * 4);
-  std::memcpy(out->data() + start + offsets.size() * 4, entries.data(), entries.size() * 4);
+  // memcpy with a null source is undefined even for zero bytes.
+  if (!offsets.empty()) std::memcpy(out->data() + start, offsets.data(), offsets.size() * 4);
+  if (!entries.empty()) {
+    std::memcpy(out->data() + start + offsets.size() * 4, entries.data(), entries.size() * 4);
+  }
 }
 
 }  // namespace custody::sketch::internal
