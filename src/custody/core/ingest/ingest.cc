@@ -78,13 +78,15 @@ class StagingGuard {
 
 }  // namespace
 
+bool FieldUnder(std::string_view name, std::string_view f) {
+  return name == f ||
+         (name.size() > f.size() && name.compare(0, f.size(), f) == 0 && name[f.size()] == '.');
+}
+
 bool TextFieldSelected(const std::vector<std::string>& fields, const std::string& name) {
   if (fields.empty()) return true;
   for (const auto& f : fields) {
-    if (name == f || (name.size() > f.size() && name.compare(0, f.size(), f) == 0 &&
-                      name[f.size()] == '.')) {
-      return true;
-    }
+    if (FieldUnder(name, f)) return true;
   }
   return false;
 }

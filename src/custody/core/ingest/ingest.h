@@ -50,6 +50,9 @@ struct IngestResult {
 
 Result<IngestResult> Ingest(Custody& custody, const IngestOptions& options);
 
+// True if field path `name` ("a.b.0") is `f` or lies under `f`.
+bool FieldUnder(std::string_view name, std::string_view f);
+
 // True if text field `name` is selected by `fields` (the ingest's --fields):
 // every field when `fields` is empty, else a listed name or a path under one
 // ("meta" selects "meta.title").

@@ -24,11 +24,7 @@ void ProjectFields(std::string_view canonical, const std::vector<std::string>& k
 void ReplaceStringValues(std::string_view canonical, const std::vector<size_t>& indices,
                          const std::vector<std::string>& values, std::string* out);
 
-// Appends `s` as the body of a canonical JSON string (no quotes).
-void AppendCanonicalEscaped(std::string_view s, std::string* out);
 
-// Appends the decoded body of a canonical JSON string (no quotes).
-void UnescapeCanonical(std::string_view body, std::string* out);
 
 // Top-level keys of a canonical object, unescaped, in order.
 std::vector<std::string> TopLevelKeys(std::string_view canonical);
@@ -36,7 +32,5 @@ std::vector<std::string> TopLevelKeys(std::string_view canonical);
 // Splits a canonical object into (unescaped key, raw value text) pairs.
 std::vector<std::pair<std::string, std::string_view>> TopLevelMembers(std::string_view canonical);
 
-// True if field path `name` ("a.b.0") is `f` or lies under `f`.
-bool FieldUnder(std::string_view name, std::string_view f);
 
 }  // namespace custody::core

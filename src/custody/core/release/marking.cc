@@ -1,5 +1,6 @@
 #include "custody/core/release/marking.h"
 
+#include "custody/core/ingest/ingest.h"
 #include "custody/core/release/json_fields.h"
 
 namespace custody::core {

@@ -2,6 +2,7 @@
 
 #include "custody/base/encoding.h"
 #include "custody/core/release/json_fields.h"
+#include "custody/format/json_escape.h"
 
 namespace custody::core {
 namespace {
@@ -100,7 +101,7 @@ Status ReleaseFile::Write(std::string_view canonical) {
       for (size_t i = 0; i < columns_.size(); ++i) {
         if (columns_[i] != key) continue;
         if (!value.empty() && value.front() == '"') {
-          UnescapeCanonical(value.substr(1, value.size() - 2), &cells_[i]);
+          format::AppendJsonUnescaped(value.substr(1, value.size() - 2), &cells_[i]);
         } else {
           cells_[i].assign(value);
         }
