@@ -71,8 +71,10 @@ struct JsonCanonicalizer::Impl {
   std::vector<std::unique_ptr<Level>> levels;
   std::string_view input;
   od::document doc;
+  bool doc_ready = false;  // `doc` may be asked for its location only after iterate succeeded
 
   size_t Offset() {
+    if (!doc_ready) return 0;
     const char* loc = nullptr;
     if (doc.current_location().get(loc) != simdjson::SUCCESS || loc == nullptr) return input.size();
     return static_cast<size_t>(loc - input.data());
@@ -85,6 +87,9 @@ struct JsonCanonicalizer::Impl {
     if (e == simdjson::DEPTH_ERROR) {
       return InvalidArgumentError("JSON nested deeper than " +
                                   std::to_string(parser.max_depth()) + " levels");
+    }
+    if (!doc_ready) {
+      return InvalidArgumentError(std::string("malformed JSON: ") + simdjson::error_message(e));
     }
     return InvalidArgumentError("malformed JSON near byte " + std::to_string(Offset()) + ": " +
                                 simdjson::error_message(e));
@@ -189,6 +194,7 @@ struct JsonCanonicalizer::Impl {
 
   Status Run(std::string_view json, std::string* out) {
     input = json;
+    doc_ready = false;
     out->clear();
     size_t i = 0;
     if (json.size() >= 3 && std::memcmp(json.data(), "\xEF\xBB\xBF", 3) == 0) i = 3;
@@ -204,6 +210,7 @@ struct JsonCanonicalizer::Impl {
     simdjson::padded_string_view view(json.data(), json.size(),
                                       json.size() + simdjson::SIMDJSON_PADDING);
     if (auto e = parser.iterate(view).get(doc)) return Fail(e);
+    doc_ready = true;
     od::object obj;
     if (auto e = doc.get_object().get(obj)) return Fail(e);
     CUSTODY_RETURN_IF_ERROR(EmitObject(obj, 0, out));

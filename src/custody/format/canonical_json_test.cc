@@ -134,3 +134,24 @@ TEST(TextFieldsTest, UnescapesEverythingTheCanonicalFormEscapes) {
 
 }  // namespace
 }  // namespace custody::format
+
+namespace custody::format {
+namespace {
+
+// Regression: an error found before parsing starts (an unclosed string is
+// caught by simdjson's first stage) used to crash when its position was asked.
+TEST(CanonicalJsonTest, UnclosedStringIsAnErrorNotACrash) {
+  for (const char* bad : {"{\"prompt\": \"broken", "{\"a\":\"x", "{\"a\":\"x\\\"}"}) {
+    auto r = CanonicalizeJson(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find("malformed JSON"), std::string::npos) << r.status().message();
+  }
+  JsonCanonicalizer c;
+  std::string out;
+  std::string padded = std::string("{\"prompt\": \"broken") + std::string(64, '\0');
+  EXPECT_FALSE(c.CanonicalizePadded(std::string_view(padded.data(), 18), &out).ok());
+}
+
+}  // namespace
+}  // namespace custody::format
