@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "custody/base/env.h"
+#include "custody/sketch/candidate_texts.h"
 #include "custody/sketch/index_builder.h"
 #include "custody/sketch/index_format.h"
 #include "custody/sketch/matcher.h"
@@ -105,6 +106,49 @@ TEST_F(IndexTest, UnrelatedTextDoesNotMatch) {
   }
   EXPECT_FALSE(Match({"apple1 river2"}));
   EXPECT_FALSE(Match({""}));
+}
+
+// The index keeps 32-bit exact keys with an 8-bit check, so with one tiny
+// table about one query in two thousand hits a field's key by chance. Such a
+// "whole field" hint must be confirmed against the record's real text: a
+// dump record that only shares half its words with a field is no match.
+TEST(IndexWholeFieldTest, ChanceKeyHitsAreConfirmedAgainstTheText) {
+  auto corpus = Corpus(1);
+  const std::string bytes = BuildIndex(corpus, 7, Key('w'));
+  struct Texts : CandidateTexts {
+    std::vector<std::string> fields;
+    Result<std::vector<std::string>> TextFields(uint64_t id) override {
+      if (id != 7) return NotFoundError("no such record");
+      return fields;
+    }
+  } texts;
+  texts.fields = {corpus[0].first, corpus[0].second};
+  auto m = std::move(Matcher::FromBuffers({bytes}, Key('w'))).value();
+  // Three quarters of the answer field, then ten words of its own.
+  std::string half;
+  int words = 0;
+  for (size_t i = 0; i < corpus[0].second.size() && words < 30; ++i) {
+    half += corpus[0].second[i];
+    words += corpus[0].second[i] == ' ';
+  }
+  int reported = 0;
+  for (int trial = 0; trial < 20000; ++trial) {
+    std::string q = half;
+    for (int w = 0; w < 10; ++w) q += "other" + std::to_string(trial * 10 + w) + " ";
+    std::string_view f[] = {q};
+    auto r = m->Match(f, &texts);
+    if (r) {
+      ++reported;
+      ADD_FAILURE() << "trial " << trial << ": " << MatchKindName(r->kind) << " " << r->similarity;
+      if (reported > 3) break;
+    }
+  }
+  EXPECT_EQ(reported, 0);
+  // The whole field itself is still a fragment of the record.
+  std::string_view whole[] = {corpus[0].second};
+  auto r = m->Match(whole, &texts);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, MatchKind::kFragment);
 }
 
 TEST_F(IndexTest, WrongKeyIsUnauthenticated) {

@@ -215,10 +215,35 @@ void Matcher::Impl::VerifyWithTexts(const RecordSketch& q, CandidateTexts* texts
   // Which candidates the estimate cannot settle: any plausible one, unless a
   // single candidate stands far above the rest (no sibling competes).
   thread_local std::vector<Scored*> order;
+  thread_local RecordSketch rec;
+  thread_local CompareScratch scratch;
   order.clear();
   for (Scored& s : *scored) {
     if (s.decision == Decision::kExact) return;  // exact fingerprint: settled
-    if (s.c.info & kWholeIsField) continue;       // one whole field: settled
+  }
+  const uint64_t whole_as_field = Sketcher::FieldTag(q.record_key);
+  for (Scored& s : *scored) {
+    if (s.c.info & kWholeIsField) {
+      // The index keeps 32-bit keys with an 8-bit check, so a whole-field hit
+      // is only a hint: confirm it against the record's 64-bit field
+      // fingerprints, else judge the candidate like any other.
+      Result<std::vector<std::string>> t = texts->TextFields(s.r.record_id);
+      if (t.ok()) {
+        std::vector<std::string_view> views(t->begin(), t->end());
+        sketcher->SketchWords(views, &rec);
+        const bool confirmed = std::find(rec.field_keys.begin(), rec.field_keys.end(),
+                                         whole_as_field) != rec.field_keys.end();
+        if (confirmed) {
+          s.text_verified = true;
+          continue;  // one whole field: settled
+        }
+        s.c.info &= ~kWholeIsField;
+        s.decision = EstimateDecision(s, q);
+        s.rank = std::max(s.j, s.decision == Decision::kFragment ? s.cont * 0.5 : 0.0);
+      } else {
+        continue;  // no text to compare: keep the estimate
+      }
+    }
     order.push_back(&s);
   }
   std::sort(order.begin(), order.end(), [](const Scored* a, const Scored* b) {
@@ -231,8 +256,6 @@ void Matcher::Impl::VerifyWithTexts(const RecordSketch& q, CandidateTexts* texts
       second <= order[0]->j - verify.confident_margin) {
     return;
   }
-  thread_local RecordSketch rec;
-  thread_local CompareScratch scratch;
   size_t verified = 0;
   for (Scored* s : order) {
     if (verified == kMaxTextVerified) {

@@ -156,7 +156,7 @@ TEST_F(TraceSharedTest, UnrelatedTextIsNotCompromise) {
   to.dumps = {path};
   auto r = Trace(*custody_, to);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->json["compromised_count"].get<uint64_t>(), 0u);
+  EXPECT_EQ(r->json["compromised_count"].get<uint64_t>(), 0u) << r->json["compromised"].dump(1);
   EXPECT_TRUE(r->json["accused"].empty());
 }
 
