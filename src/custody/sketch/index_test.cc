@@ -151,6 +151,32 @@ TEST(IndexWholeFieldTest, ChanceKeyHitsAreConfirmedAgainstTheText) {
   EXPECT_EQ(r->kind, MatchKind::kFragment);
 }
 
+// A dump record that repeats a phrase many times must not let the records
+// anchored on that phrase crowd its real source out of the scored
+// candidates: each distinct shingle votes once.
+TEST(IndexAnchorVoteTest, RepeatedPhrasesDoNotOutvoteTheSource) {
+  std::vector<std::pair<std::string, std::string>> corpus;
+  std::string target;
+  for (int w = 0; w < 200; ++w) target += "word" + std::to_string(w) + " ";
+  // Twenty short records of one repeated three-word phrase each; their few
+  // anchors are those phrases.
+  for (int i = 0; i < 20; ++i) {
+    std::string r;
+    for (int k = 0; k < 4; ++k) r += "x" + std::to_string(i) + " y" + std::to_string(i) + " z" + std::to_string(i) + " ";
+    corpus.emplace_back(r, "");
+  }
+  corpus.emplace_back(target.substr(0, target.size() / 2), target.substr(target.size() / 2));
+  const std::string bytes = BuildIndex(corpus, 0, Key('v'));
+  auto m = std::move(Matcher::FromBuffers({bytes}, Key('v'))).value();
+  std::string q = target;
+  for (int i = 0; i < 20; ++i) q += corpus[i].first;
+  std::string_view f[] = {q};
+  auto r = m->Match(f);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->record_id, 20u);
+  EXPECT_EQ(r->kind, MatchKind::kNear);
+}
+
 TEST_F(IndexTest, WrongKeyIsUnauthenticated) {
   auto r = Matcher::FromBuffers({bytes_}, Key('x'));
   ASSERT_FALSE(r.ok());

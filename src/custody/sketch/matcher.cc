@@ -147,6 +147,10 @@ void Matcher::Impl::CollectCandidates(const RecordSketch& q,
       thread_local std::vector<uint32_t> keys, ranges;
       keys.clear();
       for (uint64_t h : q.shingles) keys.push_back(AnchorKey(h));
+      // Each distinct shingle votes once: a phrase the dump record repeats
+      // ("inches per hour" five times) must not outvote the record's anchors.
+      std::sort(keys.begin(), keys.end());
+      keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
       // An anchor shared by many records (a stock phrase the builder could
       // not avoid) says little: skip it rather than flood the candidates.
       f.anchors.LookupMany(keys, kMaxPerAnchor, &ranges,
