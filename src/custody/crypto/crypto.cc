@@ -1,5 +1,12 @@
 #include "custody/crypto/crypto.h"
 
+// SHA-256 comes from OpenSSL's libcrypto: it uses the CPU's SHA extensions
+// where present (several times libsodium's portable code, which dominated
+// the custody log's appends). The low-level SHA256_* calls are deprecated in
+// OpenSSL 3 in favour of EVP, whose per-call set-up costs more than hashing
+// a 65-byte Merkle node; they remain supported through OpenSSL 3.x.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 #include <sodium.h>
 
 #include <cstring>
@@ -8,12 +15,14 @@
 
 namespace custody::crypto {
 
-static_assert(sizeof(crypto_hash_sha256_state) <= 128, "sha256 state buffer too small");
+static_assert(sizeof(SHA256_CTX) <= 128, "sha256 state buffer too small");
 
 Digest Sha256(std::string_view data) {
-  EnsureSodium();
   Digest d;
-  crypto_hash_sha256(d.data(), reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  SHA256_CTX c;
+  SHA256_Init(&c);
+  SHA256_Update(&c, data.data(), data.size());
+  SHA256_Final(d.data(), &c);
   return d;
 }
 
@@ -33,17 +42,13 @@ Result<Digest> DigestFromBytes(std::string_view bytes) {
   return d;
 }
 
-Sha256Hasher::Sha256Hasher() {
-  EnsureSodium();
-  crypto_hash_sha256_init(reinterpret_cast<crypto_hash_sha256_state*>(state_));
-}
+Sha256Hasher::Sha256Hasher() { SHA256_Init(reinterpret_cast<SHA256_CTX*>(state_)); }
 void Sha256Hasher::Update(std::string_view data) {
-  crypto_hash_sha256_update(reinterpret_cast<crypto_hash_sha256_state*>(state_),
-                            reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  SHA256_Update(reinterpret_cast<SHA256_CTX*>(state_), data.data(), data.size());
 }
 Digest Sha256Hasher::Finish() {
   Digest d;
-  crypto_hash_sha256_final(reinterpret_cast<crypto_hash_sha256_state*>(state_), d.data());
+  SHA256_Final(d.data(), reinterpret_cast<SHA256_CTX*>(state_));
   return d;
 }
 

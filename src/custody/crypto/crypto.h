@@ -1,9 +1,10 @@
-// custody's cryptographic primitives, all from libsodium:
+// custody's cryptographic primitives, from libsodium (SHA-256 from OpenSSL):
 //   AEAD        XChaCha20-Poly1305 (IETF), 24-byte random nonce, 16-byte tag
 //   signatures  Ed25519 (deterministic, RFC 8032)
 //   KDF         Argon2id (crypto_pwhash) for passphrases
 //   PRF         keyed BLAKE2b (crypto_generichash with a key)
-//   hash        SHA-256 (one-shot and incremental)
+//   hash        SHA-256 (one-shot and incremental; OpenSSL libcrypto, which
+//               uses the CPU's SHA extensions)
 //   sealed box  X25519 + XSalsa20-Poly1305 (crypto_box_seal) to a member's key
 // Nothing here logs or prints secrets. Functions are thread-safe.
 #pragma once

@@ -28,6 +28,32 @@ TEST(EventTest, CanonicalJsonHasSortedKeysAndNoSpaces) {
   EXPECT_EQ(*back, Sample());
 }
 
+TEST(EventTest, BytesEqualTheSortedJsonTreeDump) {
+  // The serializer writes the fields directly; its bytes must equal the
+  // canonical dump of the whole event as one nlohmann::json tree.
+  Event e = Sample();
+  e.actor = "J\u00f6rg \"quoted\" \\ tab\there\x01\x7f \u2014 \U0001F600";
+  e.subject = "partner:a/b\n";
+  e.time = -42;
+  e.hashes = {{"z_root", "ab"}, {"a\"b", "0123456789abcdef"}, {"m", "ff"}};
+  e.details = {{"list", {1, "two", nullptr, false}}, {"text", "line\r\n\u00e9"}};
+  for (const Event& ev : {Sample(), e}) {
+    nlohmann::json hashes = nlohmann::json::object();
+    for (const auto& [k, v] : ev.hashes) hashes[k] = v;
+    nlohmann::json tree = {{"v", kEventSchemaVersion}, {"type", ev.type},       {"time", ev.time},
+                           {"actor", ev.actor},         {"subject", ev.subject}, {"details", ev.details},
+                           {"hashes", hashes}};
+    auto s = SerializeEvent(ev);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    EXPECT_EQ(*s, tree.dump());
+    auto back = ParseEvent(*s);
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(*back, ev);
+  }
+  e.subject = "bad \xff utf-8";
+  EXPECT_EQ(SerializeEvent(e).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(EventTest, RejectsBadFields) {
   Event e = Sample();
   e.type = "Ingest";
