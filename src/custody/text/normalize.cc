@@ -1,11 +1,13 @@
 #include "custody/text/normalize.h"
 
 #include <utf8proc.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <unordered_map>
+#include <vector>
 
 #include "custody/text/utf8.h"
 
@@ -187,25 +189,26 @@ bool IsAsciiSpace(unsigned char c) { return kAscii.cls[c & 0x7F] == 1 && c < 0x8
 namespace {
 
 // Normalized forms of recently seen non-ASCII runs: words repeat (Zipf), and
-// utf8proc costs far more than a lookup. Bounded; cleared when full.
+// utf8proc costs far more than a lookup. Direct-mapped by a hash of the run
+// (one probe, no chains); a colliding run replaces the slot.
 class RunCache {
  public:
   const std::string& Get(std::string_view run) {
-    auto it = map_.find(run);
-    if (it != map_.end()) return it->second;
-    if (map_.size() >= kMaxEntries) map_.clear();
-    std::string norm;
-    NormalizeUnicode(run, &norm);
-    return map_.emplace(std::string(run), std::move(norm)).first->second;
+    Slot& slot = slots_[XXH3_64bits(run.data(), run.size()) & (kSlots - 1)];
+    if (slot.used && slot.run == run) return slot.norm;
+    slot.used = true;
+    slot.run.assign(run);
+    NormalizeUnicode(run, &slot.norm);
+    return slot.norm;
   }
 
  private:
-  static constexpr size_t kMaxEntries = 1 << 14;
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view v) const { return std::hash<std::string_view>{}(v); }
+  static constexpr size_t kSlots = 1 << 12;
+  struct Slot {
+    bool used = false;
+    std::string run, norm;
   };
-  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> map_;
+  std::vector<Slot> slots_ = std::vector<Slot>(kSlots);
 };
 
 }  // namespace
@@ -224,7 +227,38 @@ void NormalizeForMatchInto(std::string_view s, std::string* out) {
   size_t run_out = 0;        // output size when the current run started
   bool run_pending = false;  // `pending` when the current run started
   size_t i = 0;
+  size_t scalar_until = 0;  // after a block that needs the byte rules
   while (i < len) {
+    if (i >= scalar_until && i + 8 <= len) {
+      // Eight bytes at once when they are printable ASCII with single
+      // spaces: the output is then the bytes lower-cased (same rules).
+      uint64_t x;
+      std::memcpy(&x, s.data() + i, 8);
+      constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+      const bool plain = (((x - 0x20 * kOnes) & ~x) | x | (x + kOnes)) & kHigh;  // < 0x20, >= 0x7F
+      const uint64_t y = x ^ (0x20 * kOnes);
+      const uint64_t sp = ~(((y & ~kHigh) + ~kHigh) | y | ~kHigh);  // 0x80 in each space byte
+      const bool first_space = (x & 0xFF) == ' ';
+      if (!plain && (sp & (sp << 8)) == 0 && !(first_space && (pending || n == 0))) {
+        const uint64_t upper = ((x + 0x3F * kOnes) & ~(x + 0x25 * kOnes)) & kHigh;  // 'A'..'Z'
+        x |= upper >> 2;
+        if (pending) o[n++] = ' ', pending = false;
+        const size_t start = n;
+        std::memcpy(o + n, &x, 8);
+        n += 8;
+        if (sp != 0) {
+          run_out = start + static_cast<size_t>(63 - __builtin_clzll(sp)) / 8;
+          run_pending = run_out > 0;
+        }
+        if (sp >> 63) {  // a trailing space waits for the next word
+          --n;
+          pending = true;
+        }
+        i += 8;
+        continue;
+      }
+      scalar_until = i + 8;
+    }
     const unsigned char c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
       size_t b = i, e = i;

@@ -53,6 +53,39 @@ TEST(NormalizeTest, DropsInvalidBytes) {
   EXPECT_EQ(NormalizeForMatch("Ab\xFF" "c \xC3\xA9"), "abc \xC3\xA9");
 }
 
+TEST(NormalizeTest, BlockFastPathEqualsTheByteRules) {
+  // The byte rules written plainly: drop controls, collapse and trim white
+  // space, lower-case A-Z. Random ASCII stresses the eight-byte path at
+  // every alignment (single and double spaces, block-final spaces, tabs).
+  auto reference = [](std::string_view s) {
+    std::string out;
+    bool pending = false;
+    for (unsigned char c : s) {
+      if (c == ' ' || (c >= '\t' && c <= '\r')) {
+        pending = !out.empty();
+      } else if (c < 0x20 || c == 0x7F) {
+        continue;
+      } else {
+        if (pending) out.push_back(' '), pending = false;
+        out.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c));
+      }
+    }
+    return out;
+  };
+  std::mt19937_64 rng(7);
+  const char pool[] = "aZqM09 .,'\"@[`{~ \t\n\x01\x7F  xyz";
+  for (int iter = 0; iter < 20000; ++iter) {
+    std::string s;
+    const int len = static_cast<int>(rng() % 40);
+    for (int i = 0; i < len; ++i) s.push_back(pool[rng() % (sizeof(pool) - 1)]);
+    ASSERT_EQ(NormalizeForMatch(s), reference(s)) << "input: '" << s << "'";
+  }
+  // A non-ASCII word right after a block: the run bookkeeping must hold.
+  EXPECT_EQ(NormalizeForMatch("Hello wo \xC3\x89t\xC3\xA9 x"), "hello wo \xC3\xA9t\xC3\xA9 x");
+  EXPECT_EQ(NormalizeForMatch("abcdefg \xC3\x89"), "abcdefg \xC3\xA9");
+  EXPECT_EQ(NormalizeForMatch("abcdefgh\xC3\x89 Z"), "abcdefgh\xC3\xA9 z");
+}
+
 TEST(NormalizeTest, AsciiPathAgreesWithUnicodePath) {
   // Appending a non-ASCII letter forces the Unicode path; the ASCII prefix
   // must normalize identically either way.

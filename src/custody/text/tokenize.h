@@ -24,34 +24,52 @@ inline constexpr bool IsAsciiWordByte(unsigned char c) {
 bool IsWordCodePoint(int32_t cp);
 }  // namespace internal
 
+namespace internal {
+// Byte classes for ForEachWord: 1 ASCII word byte, 2 a non-ASCII lead or
+// continuation byte (decoded), 0 a separator.
+struct WordByteTable {
+  unsigned char cls[256];
+  constexpr WordByteTable() : cls() {
+    for (int c = 0; c < 256; ++c) cls[c] = c >= 0x80 ? 2 : IsAsciiWordByte(static_cast<unsigned char>(c)) ? 1 : 0;
+  }
+};
+inline constexpr WordByteTable kWordBytes;
+}  // namespace internal
+
 // Calls `fn(std::string_view word)` for each word of `s`, in order.
 template <typename Fn>
 void ForEachWord(std::string_view s, Fn&& fn) {
   const size_t n = s.size();
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data());
+  const unsigned char* cls = internal::kWordBytes.cls;
+  // Is the (non-ASCII) code point at `i` a word character? Advances `i`.
+  auto word_cp = [&](size_t* i) {
+    int32_t cp = DecodeUtf8(s, i);
+    return cp >= 0 && internal::IsWordCodePoint(cp);
+  };
   size_t i = 0;
-  size_t start = 0;
-  bool in_word = false;
   while (i < n) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    bool word;
-    size_t next;
-    if (c < 0x80) {
-      word = internal::IsAsciiWordByte(c);
-      next = i + 1;
-    } else {
-      next = i;
-      int32_t cp = DecodeUtf8(s, &next);
-      word = cp >= 0 && internal::IsWordCodePoint(cp);
+    // Separators.
+    size_t start;
+    for (;;) {
+      while (i < n && cls[p[i]] == 0) ++i;
+      if (i == n) return;
+      if (cls[p[i]] == 1) break;
+      size_t next = i;
+      if (word_cp(&next)) break;
+      i = next;
     }
-    if (word) {
-      if (!in_word) start = i, in_word = true;
-    } else if (in_word) {
-      fn(s.substr(start, i - start));
-      in_word = false;
+    start = i;
+    // Word bytes: ASCII in a tight loop, code points when met.
+    for (;;) {
+      while (i < n && cls[p[i]] == 1) ++i;
+      if (i == n || cls[p[i]] == 0) break;
+      size_t next = i;
+      if (!word_cp(&next)) break;
+      i = next;
     }
-    i = next;
+    fn(s.substr(start, i - start));
   }
-  if (in_word) fn(s.substr(start, n - start));
 }
 
 // The words of `s` (views into `s`).

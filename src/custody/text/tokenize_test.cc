@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "custody/text/normalize.h"
 
 namespace custody::text {
@@ -17,6 +19,44 @@ TEST(TokenizeTest, SplitsOnNonWordCharacters) {
   EXPECT_TRUE(Words(" ,.;!").empty());
   EXPECT_THAT(Words("caf\xC3\xA9 na\xC3\xAFve \xE2\x80\x94 x"),
               ElementsAre("caf\xC3\xA9", "na\xC3\xAFve", "x"));
+}
+
+TEST(TokenizeTest, WordsMatchAPlainCodePointScan) {
+  // Reference: decode every code point, a word is a maximal run of word
+  // characters. Random mixes of ASCII, letters, marks, symbols and invalid
+  // bytes must split the same way as the table-driven scan.
+  auto reference = [](std::string_view s) {
+    std::vector<std::string_view> out;
+    size_t i = 0, start = 0;
+    bool in = false;
+    while (i < s.size()) {
+      size_t at = i;
+      const unsigned char c = static_cast<unsigned char>(s[i]);
+      bool word;
+      if (c < 0x80) {
+        word = internal::IsAsciiWordByte(c);
+        ++i;
+      } else {
+        int32_t cp = DecodeUtf8(s, &i);
+        word = cp >= 0 && internal::IsWordCodePoint(cp);
+      }
+      if (word && !in) start = at, in = true;
+      if (!word && in) out.push_back(s.substr(start, at - start)), in = false;
+    }
+    if (in) out.push_back(s.substr(start));
+    return out;
+  };
+  std::mt19937_64 rng(11);
+  const char* pool[] = {"a", "Z", "7", " ", "-", "'", "\n", "\xC3\xA9", "\xCC\x81", "\xE2\x80\x94",
+                        "\xE4\xB8\xAD", "\xF0\x9F\x98\x80", "\xFF", "\xC3", "\xE2\x82\xAC", "\xD9\xA3"};
+  for (int iter = 0; iter < 20000; ++iter) {
+    std::string s;
+    const int len = static_cast<int>(rng() % 24);
+    for (int i = 0; i < len; ++i) s += pool[rng() % std::size(pool)];
+    std::vector<std::string_view> got;
+    ForEachWord(s, [&](std::string_view w) { got.push_back(w); });
+    ASSERT_EQ(got, reference(s)) << "input: '" << s << "'";
+  }
 }
 
 TEST(TokenizeTest, Shingles) {
