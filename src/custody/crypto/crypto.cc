@@ -194,6 +194,18 @@ uint64_t Prf64(const SecretBytes& key, std::string_view data) {
   return DecodeFixed64(out.data());
 }
 
+ShortPrfOut ShortPrf(const SecretBytes& key, std::string_view data) {
+  EnsureSodium();
+  CUSTODY_CHECK(key.size() == crypto_shorthash_siphashx24_KEYBYTES);
+  unsigned char out[crypto_shorthash_siphashx24_BYTES];
+  crypto_shorthash_siphashx24(out, reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                              key.data());
+  ShortPrfOut r;
+  r.lo = DecodeFixed64(reinterpret_cast<const char*>(out));
+  r.hi = DecodeFixed64(reinterpret_cast<const char*>(out) + 8);
+  return r;
+}
+
 SecretBytes DeriveKey(const SecretBytes& key, std::string_view purpose, size_t size) {
   std::string label = "custody-kdf-v1:";
   label += purpose;

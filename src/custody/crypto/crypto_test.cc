@@ -1,11 +1,27 @@
 #include "custody/crypto/crypto.h"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 
 #include "custody/base/encoding.h"
 
 namespace custody::crypto {
 namespace {
+
+TEST(CryptoTest, ShortPrfIsSipHashX24LittleEndian) {
+  auto key = SecretBytes::FromBytes(std::string("0123456789abcdef"));
+  unsigned char ref[crypto_shorthash_siphashx24_BYTES];
+  const std::string msg = "sym and some record bytes";
+  crypto_shorthash_siphashx24(ref, reinterpret_cast<const unsigned char*>(msg.data()), msg.size(),
+                              key.data());
+  ShortPrfOut o = ShortPrf(key, msg);
+  uint64_t lo = 0, hi = 0;
+  for (int i = 7; i >= 0; --i) lo = (lo << 8) | ref[i], hi = (hi << 8) | ref[8 + i];
+  EXPECT_EQ(o.lo, lo);
+  EXPECT_EQ(o.hi, hi);
+  EXPECT_NE(ShortPrf(key, msg + "x").lo, o.lo);
+  EXPECT_NE(ShortPrf(SecretBytes::FromBytes(std::string("0123456789abcdeF")), msg).lo, o.lo);
+}
 
 TEST(CryptoTest, Sha256KnownAnswers) {
   EXPECT_EQ(DigestHex(Sha256("abc")),

@@ -57,7 +57,8 @@ Result<Marker> Marker::Create(crypto::SecretBytes mark_key, MarkOptions options)
     return InvalidArgumentError("MarkOptions.bias_cutoff: expected a value in (0, 0.5), found " +
                                 std::to_string(options.bias_cutoff));
   }
-  return Marker(crypto::DeriveKey(mark_key, "mark/bias"), crypto::DeriveKey(mark_key, "mark/sym"),
+  return Marker(crypto::DeriveKey(mark_key, "mark/bias-sip", crypto::kShortPrfKeySize),
+                crypto::DeriveKey(mark_key, "mark/sym-sip", crypto::kShortPrfKeySize),
                 crypto::DeriveKey(mark_key, "mark/fragile"), options);
 }
 
@@ -69,9 +70,9 @@ Marker::Marker(crypto::SecretBytes bias_key, crypto::SecretBytes sym_key,
       options_(options) {}
 
 void Marker::SlotParams(uint64_t record_id, uint64_t slot_id, double* bias, int* flip) const {
-  std::string out = crypto::Prf(bias_key_, PrfInput("bias", record_id, slot_id), 16);
-  *bias = ArcsineBias(DecodeFixed64(out.data()), options_.bias_cutoff);
-  *flip = static_cast<int>(static_cast<unsigned char>(out[8]) & 1);
+  const crypto::ShortPrfOut out = crypto::ShortPrf(bias_key_, PrfInput("bias", record_id, slot_id));
+  *bias = ArcsineBias(out.lo, options_.bias_cutoff);
+  *flip = static_cast<int>(out.hi & 1);
 }
 
 double Marker::Bias(uint64_t record_id, uint64_t slot_id) const {
@@ -83,7 +84,7 @@ double Marker::Bias(uint64_t record_id, uint64_t slot_id) const {
 
 bool Marker::MemberSymbol(uint64_t member_id, uint64_t record_id, uint64_t slot_id) const {
   const double p = Bias(record_id, slot_id);
-  uint64_t u = crypto::Prf64(sym_key_, PrfInput("sym", member_id, record_id, slot_id, true));
+  uint64_t u = crypto::ShortPrf(sym_key_, PrfInput("sym", member_id, record_id, slot_id, true)).lo;
   return UnitInterval(u) < p;
 }
 
@@ -118,7 +119,7 @@ MarkedRecord Marker::Mark(uint64_t record_id, uint64_t member_id,
       int flip;
       SlotParams(record_id, st.slot_id, &p, &flip);
       uint64_t u =
-          crypto::Prf64(sym_key_, PrfInput("sym", member_id, record_id, st.slot_id, true));
+          crypto::ShortPrf(sym_key_, PrfInput("sym", member_id, record_id, st.slot_id, true)).lo;
       int x = UnitInterval(u) < p ? 1 : 0;
       internal::RenderSite(st, x ^ flip, f.value, &out);
       pos = st.end;
