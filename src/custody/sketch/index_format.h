@@ -11,7 +11,7 @@ namespace custody::sketch {
 
 inline constexpr char kIndexMagic[8] = {'C', 'U', 'S', 'K', 'I', 'D', 'X', '1'};
 inline constexpr char kIndexTrailerMagic[8] = {'C', 'U', 'S', 'K', 'E', 'N', 'D', '1'};
-inline constexpr uint32_t kIndexFormatVersion = 1;
+inline constexpr uint32_t kIndexFormatVersion = 2;
 inline constexpr size_t kIndexHeaderSize = 128;
 inline constexpr size_t kIndexTrailerSize = 16;  // u64 checksum + magic
 // Records per index file (ordinals are 24 bits in table entries).

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -8,6 +10,7 @@
 #include "custody/sketch/candidate_texts.h"
 #include "custody/sketch/index_builder.h"
 #include "custody/sketch/index_format.h"
+#include "custody/sketch/internal/key_table.h"
 #include "custody/sketch/matcher.h"
 
 namespace custody::sketch {
@@ -220,6 +223,47 @@ TEST_F(IndexTest, WritesAndMapsFiles) {
   EXPECT_EQ((*m)->Candidates(f, 5).size(), 1u);
   auto missing = Matcher::Open(env, {dir + "/nope.idx"}, Key('k'));
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+}
+
+
+// The table's binary-searched lookups against a brute-force scan, with
+// crowded buckets (few bucket bits), repeated keys, and checks 0 and 255.
+TEST(KeyTableTest, LookupsEqualABruteForceScan) {
+  std::mt19937_64 rng(3);
+  const uint8_t bits = 4;
+  std::vector<std::pair<uint32_t, uint32_t>> items;
+  std::vector<uint32_t> keys;
+  for (int i = 0; i < 300; ++i) keys.push_back(static_cast<uint32_t>(rng()));
+  keys.push_back(0x0F000000u);  // check byte 0
+  keys.push_back(0x0FFFFFFFu);  // check byte 255
+  for (uint32_t o = 0; o < 5000; ++o) items.emplace_back(keys[rng() % keys.size()], o);
+  std::string bytes;
+  internal::BuildKeyTable(items, bits, &bytes);
+  const uint32_t* offsets = reinterpret_cast<const uint32_t*>(bytes.data());
+  internal::KeyTableView view(offsets, offsets + (1u << bits) + 1, bits);
+  auto brute = [&](uint32_t key) {
+    std::vector<uint32_t> out;
+    for (const auto& [k, o] : items) {
+      if ((k >> (24 - bits)) == (key >> (24 - bits))) out.push_back(o);  // bucket and check
+    }
+    return out;
+  };
+  std::vector<uint32_t> probe = keys;
+  for (int i = 0; i < 200; ++i) probe.push_back(static_cast<uint32_t>(rng()));
+  std::vector<uint32_t> ranges;
+  for (uint32_t key : probe) {
+    const std::vector<uint32_t> want = brute(key);
+    std::vector<uint32_t> got;
+    view.Lookup(key, [&](uint32_t o) { got.push_back(o); });
+    EXPECT_EQ(got, want) << key;
+    EXPECT_EQ(view.Count(key), want.size()) << key;
+    for (uint32_t limit : {0u, 5u, 1000u}) {
+      std::vector<uint32_t> many;
+      const uint32_t one[] = {key};
+      view.LookupMany(one, limit, &ranges, [&](size_t, uint32_t o) { many.push_back(o); });
+      EXPECT_EQ(many, want.size() > limit ? std::vector<uint32_t>{} : want) << key << " " << limit;
+    }
+  }
 }
 
 }  // namespace

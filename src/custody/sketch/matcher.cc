@@ -315,6 +315,13 @@ std::vector<MatchResult> Matcher::Impl::Run(std::span<const std::string_view> fi
   const SketchParams& p = sketcher->params();
   const double nq = q.shingle_count;
   scored.clear();
+  for (const Candidate& c : cands) {  // their signatures are cache misses: overlap them
+    const IndexFile& f = files[c.key >> 32];
+    const uint32_t ord = static_cast<uint32_t>(c.key);
+    __builtin_prefetch(f.sigs + static_cast<size_t>(ord) * p.sig_bytes());
+    __builtin_prefetch(f.filled + static_cast<size_t>(ord) * p.filled_bytes());
+    __builtin_prefetch(f.counts + ord);
+  }
   for (const Candidate& c : cands) {
     const IndexFile& f = files[c.key >> 32];
     const uint32_t ord = static_cast<uint32_t>(c.key);

@@ -223,23 +223,58 @@ double EstimateKept(const uint8_t* record_sig, const uint8_t* record_filled,
   return k < 0 ? 0 : (k > 1 ? 1 : k);
 }
 
+namespace {
+
+// Moves bit i of the low 64/bits bits of `f` to bit i*bits (the low bit of
+// the i-th b-bit code in a packed signature word).
+inline uint64_t SpreadBits(uint64_t f, uint32_t bits) {
+  if (bits == 1) return f;
+  if (bits == 2) {
+    f &= 0xFFFFFFFFull;
+    f = (f | f << 16) & 0x0000FFFF0000FFFFull;
+    f = (f | f << 8) & 0x00FF00FF00FF00FFull;
+    f = (f | f << 4) & 0x0F0F0F0F0F0F0F0Full;
+    f = (f | f << 2) & 0x3333333333333333ull;
+    return (f | f << 1) & 0x5555555555555555ull;
+  }
+  f &= 0xFFFFull;  // bits == 4
+  f = (f | f << 24) & 0x000000FF000000FFull;
+  f = (f | f << 12) & 0x000F000F000F000Full;
+  f = (f | f << 6) & 0x0303030303030303ull;
+  return (f | f << 3) & 0x1111111111111111ull;
+}
+
+inline uint64_t LoadUpTo8(const uint8_t* p, size_t n) {
+  uint64_t v = 0;
+  std::memcpy(&v, p, n < 8 ? n : 8);
+  return v;
+}
+
+}  // namespace
+
 double EstimateJaccardFilled(const uint8_t* record_sig, const uint8_t* record_filled,
                              const RecordSketch& q, const SketchParams& p) {
+  // Bit-parallel over one 64-bit signature word (64/bits bins) at a time:
+  // the filled bitmaps give the union and the bins filled in both; the
+  // XOR of the codes, folded to one bit per bin, the bins that differ.
   const uint32_t bits = p.sig_bits;
   const uint32_t nb = p.bins();
-  const uint32_t mask = (1u << bits) - 1;
+  const uint32_t per_word = 64 / bits;
+  const size_t sig_bytes = p.sig_bytes(), filled_bytes = p.filled_bytes();
   uint32_t uni = 0, both = 0, equal = 0;
-  for (uint32_t b = 0; b < nb; ++b) {
-    bool fa = record_filled[b >> 3] & (1u << (b & 7));
-    bool fq = q.filled[b >> 3] & (1u << (b & 7));
-    if (!fa && !fq) continue;
-    ++uni;
-    if (!(fa && fq)) continue;
-    ++both;
-    uint32_t bitpos = b * bits;
-    uint32_t ca = (record_sig[bitpos >> 3] >> (bitpos & 7)) & mask;
-    uint32_t cq = (q.sig[bitpos >> 3] >> (bitpos & 7)) & mask;
-    equal += ca == cq;
+  for (uint32_t first = 0; first < nb; first += per_word) {
+    const uint32_t count = std::min(per_word, nb - first);
+    const uint64_t keep = count == 64 ? ~0ull : (1ull << count) - 1;
+    const size_t fb = first / 8, sb = static_cast<size_t>(first) * bits / 8;
+    const uint64_t fa = LoadUpTo8(record_filled + fb, filled_bytes - fb) & keep;
+    const uint64_t fq = LoadUpTo8(q.filled.data() + fb, filled_bytes - fb) & keep;
+    const uint64_t in_both = fa & fq;
+    uint64_t t = LoadUpTo8(record_sig + sb, sig_bytes - sb) ^ LoadUpTo8(q.sig.data() + sb, sig_bytes - sb);
+    for (uint32_t s = 1; s < bits; s <<= 1) t |= t >> s;
+    const uint32_t n_both = static_cast<uint32_t>(std::popcount(in_both));
+    uni += static_cast<uint32_t>(std::popcount(fa | fq));
+    both += n_both;
+    equal += n_both - static_cast<uint32_t>(std::popcount(SpreadBits(in_both, bits) & t));
   }
   if (uni == 0) return 0;
   const double r = 1.0 / static_cast<double>(1u << bits);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,63 @@ TEST(SketcherTest, EmptyRecordHasNoShingles) {
   auto a = SketchOf(*s, {"", "  \t"});
   EXPECT_TRUE(a.joined.empty());
   EXPECT_EQ(a.shingle_count, 0u);
+}
+
+
+// The estimator as the plain per-bin loop: the bit-parallel version must
+// give the same value for every parameter choice.
+double JaccardFilledReference(const uint8_t* sig, const uint8_t* filled, const RecordSketch& q,
+                              const SketchParams& p) {
+  const uint32_t bits = p.sig_bits, mask = (1u << bits) - 1;
+  uint32_t uni = 0, both = 0, equal = 0;
+  for (uint32_t b = 0; b < p.bins(); ++b) {
+    bool fa = filled[b >> 3] & (1u << (b & 7));
+    bool fq = q.filled[b >> 3] & (1u << (b & 7));
+    if (!fa && !fq) continue;
+    ++uni;
+    if (!(fa && fq)) continue;
+    ++both;
+    uint32_t pos = b * bits;
+    equal += ((sig[pos >> 3] >> (pos & 7)) & mask) == ((q.sig[pos >> 3] >> (pos & 7)) & mask);
+  }
+  if (uni == 0) return 0;
+  const double r = 1.0 / static_cast<double>(1u << bits);
+  double j = (static_cast<double>(equal) - r * both) / (1.0 - r) / uni;
+  return j < 0 ? 0 : (j > 1 ? 1 : j);
+}
+
+TEST(SketcherTest, BitParallelJaccardEqualsThePerBinLoop) {
+  std::mt19937_64 rng(11);
+  for (uint8_t bits : {1, 2, 4}) {
+    for (uint8_t log2 = 3; log2 <= 10; ++log2) {
+      SketchParams p;
+      p.sig_bits = bits;
+      p.bins_log2 = log2;
+      for (int trial = 0; trial < 200; ++trial) {
+        RecordSketch q;
+        std::vector<uint8_t> sig(p.sig_bytes()), filled(p.filled_bytes());
+        q.sig.resize(p.sig_bytes());
+        q.filled.resize(p.filled_bytes());
+        // Correlated signatures, so that equal codes are common.
+        for (size_t i = 0; i < sig.size(); ++i) {
+          sig[i] = static_cast<uint8_t>(rng());
+          q.sig[i] = (rng() % 3 == 0) ? static_cast<uint8_t>(rng()) : sig[i];
+        }
+        const int density = trial % 4;  // empty, sparse, half, full bitmaps
+        for (size_t i = 0; i < filled.size(); ++i) {
+          auto draw = [&] {
+            uint8_t v = static_cast<uint8_t>(rng());
+            return density == 0 ? uint8_t{0} : density == 1 ? uint8_t(v & rng()) : density == 2 ? v : uint8_t{0xFF};
+          };
+          filled[i] = draw();
+          q.filled[i] = draw();
+        }
+        ASSERT_EQ(EstimateJaccardFilled(sig.data(), filled.data(), q, p),
+                  JaccardFilledReference(sig.data(), filled.data(), q, p))
+            << "bits " << int(bits) << " bins_log2 " << int(log2) << " trial " << trial;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -38,8 +38,13 @@ Status ParseTable(const std::string& name, const char* base, size_t size, size_t
   for (size_t i = 0; i < nb; ++i) {
     if (offsets[i] > offsets[i + 1]) return Corrupt(name, "table offsets not sorted");
   }
-  for (uint64_t i = 0; i < entries; ++i) {
-    if ((ents[i] & 0xFFFFFF) >= n) return Corrupt(name, "table entry ordinal out of range");
+  for (size_t b = 0; b < nb; ++b) {
+    for (uint32_t i = offsets[b]; i < offsets[b + 1]; ++i) {
+      if ((ents[i] & 0xFFFFFF) >= n) return Corrupt(name, "table entry ordinal out of range");
+      if (i > offsets[b] && ents[i - 1] > ents[i]) {
+        return Corrupt(name, "table bucket " + std::to_string(b) + " not sorted");
+      }
+    }
   }
   *out = KeyTableView(offsets, ents, bits);
   *pos = Align8(*pos + bytes);

@@ -1,5 +1,7 @@
 #include "custody/sketch/internal/key_table.h"
 
+#include <algorithm>
+
 #include <bit>
 #include <cstring>
 
@@ -25,6 +27,11 @@ void BuildKeyTable(const std::vector<std::pair<uint32_t, uint32_t>>& items, uint
     uint32_t b = key >> (32 - bits);
     uint32_t check = (key >> (24 - bits)) & 0xFF;
     entries[pos[b]++] = (check << 24) | (ord & 0xFFFFFF);
+  }
+  // Sorted within each bucket (by check byte, then ordinal), so a lookup
+  // binary-searches its check instead of reading the whole bucket.
+  for (size_t b = 0; b < nb; ++b) {
+    std::sort(entries.begin() + offsets[b], entries.begin() + offsets[b + 1]);
   }
   size_t start = out->size();
   out->resize(start + offsets.size() * 4 + entries.size() * 4);

@@ -1,9 +1,11 @@
 // KeyTable: the on-disk hash table used for exact fingerprints and anchors.
 // 2^bits buckets addressed by the top bits of a 32-bit key; each entry is a
-// u32 holding a 24-bit record ordinal and 8 more key bits as a check.
+// u32 holding a 24-bit record ordinal and 8 more key bits as a check,
+// sorted within the bucket (check in the top byte, so by check then ordinal).
 // Layout: u32 offsets[2^bits + 1], then u32 entries (docs/formats/index.md).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -26,25 +28,26 @@ class KeyTableView {
   KeyTableView(const uint32_t* offsets, const uint32_t* entries, uint8_t bits)
       : offsets_(offsets), entries_(entries), bits_(bits) {}
 
-  // Calls fn(ordinal) for every entry whose key may equal `key`.
+  // Calls fn(ordinal) for every entry whose key may equal `key`, in
+  // ordinal order.
   template <typename Fn>
   void Lookup(uint32_t key, Fn&& fn) const {
-    uint32_t b = key >> (32 - bits_);
-    uint32_t check = (key >> (24 - bits_)) & 0xFF;
-    for (uint32_t i = offsets_[b], e = offsets_[b + 1]; i < e; ++i) {
-      uint32_t v = entries_[i];
-      if ((v >> 24) == check) fn(v & 0xFFFFFF);
+    const uint32_t* b = offsets_ + (key >> (32 - bits_));
+    const uint32_t check = (key >> (24 - bits_)) & 0xFF;
+    for (const uint32_t* e = First(b[0], b[1], check), *end = entries_ + b[1];
+         e != end && (*e >> 24) == check; ++e) {
+      fn(*e & 0xFFFFFF);
     }
   }
   const uint32_t* bucket_ptr(uint32_t key) const { return offsets_ + (key >> (32 - bits_)); }
 
   // The number of entries whose key may equal `key`.
   uint32_t Count(uint32_t key) const {
-    uint32_t b = key >> (32 - bits_);
-    uint32_t check = (key >> (24 - bits_)) & 0xFF;
-    uint32_t n = 0;
-    for (uint32_t i = offsets_[b], e = offsets_[b + 1]; i < e; ++i) n += (entries_[i] >> 24) == check;
-    return n;
+    const uint32_t* b = offsets_ + (key >> (32 - bits_));
+    const uint32_t check = (key >> (24 - bits_)) & 0xFF;
+    const uint32_t* first = First(b[0], b[1], check);
+    const uint32_t* last = std::lower_bound(first, entries_ + b[1], uint64_t{check + 1} << 24);
+    return static_cast<uint32_t>(last - first);
   }
 
   // Batched lookups for large tables: LookupMany(keys, limit, fn) calls
@@ -62,23 +65,25 @@ class KeyTableView {
       const uint32_t b = keys[i] >> shift;
       r[2 * i] = offsets_[b];
       r[2 * i + 1] = offsets_[b + 1];
-      __builtin_prefetch(entries_ + r[2 * i]);
+      __builtin_prefetch(entries_ + (r[2 * i] + r[2 * i + 1]) / 2);  // the first probe
     }
     for (size_t i = 0; i < keys.size(); ++i) {
       const uint32_t check = (keys[i] >> (24 - bits_)) & 0xFF;
-      if (r[2 * i + 1] - r[2 * i] > limit) {
-        uint32_t n = 0;
-        for (uint32_t j = r[2 * i], e = r[2 * i + 1]; j < e; ++j) n += (entries_[j] >> 24) == check;
-        if (n > limit) continue;
-      }
-      for (uint32_t j = r[2 * i], e = r[2 * i + 1]; j < e; ++j) {
-        const uint32_t v = entries_[j];
-        if ((v >> 24) == check) fn(i, v & 0xFFFFFF);
-      }
+      const uint32_t* end = entries_ + r[2 * i + 1];
+      const uint32_t* first = First(r[2 * i], r[2 * i + 1], check);
+      const uint32_t* last = first;
+      while (last != end && (*last >> 24) == check) ++last;
+      if (static_cast<size_t>(last - first) > limit) continue;
+      for (const uint32_t* e = first; e != last; ++e) fn(i, *e & 0xFFFFFF);
     }
   }
 
  private:
+  // The first entry of [begin, end) whose check is at least `check`.
+  const uint32_t* First(uint32_t begin, uint32_t end, uint32_t check) const {
+    return std::lower_bound(entries_ + begin, entries_ + end, check << 24);
+  }
+
   const uint32_t* offsets_ = nullptr;
   const uint32_t* entries_ = nullptr;
   uint8_t bits_ = 1;
