@@ -67,7 +67,14 @@ Result<std::unique_ptr<Sketcher>> Sketcher::Create(const crypto::SecretBytes& in
   return s;
 }
 
-uint64_t Sketcher::Hash(std::string_view s) const {
+// Always inlined: it runs once per word, and a call costs as much as the hash.
+[[gnu::always_inline]] inline uint64_t Sketcher::Hash(std::string_view s) const {
+  // Words are short: XXH3's own 0-16 byte path, inlined (the same value as
+  // XXH3_64bits_withSecret, without its call and length dispatch).
+  if (s.size() <= 16) {
+    return XXH3_len_0to16_64b(reinterpret_cast<const xxh_u8*>(s.data()), s.size(),
+                              reinterpret_cast<const xxh_u8*>(secret_.data()), 0);
+  }
   return XXH3_64bits_withSecret(s.data(), s.size(), secret_.data(), secret_.size());
 }
 
@@ -154,33 +161,53 @@ void Sketcher::Sketch(std::span<const std::string_view> fields, RecordSketch* ou
   for (uint64_t h : out->shingles) {
     uint32_t b = static_cast<uint32_t>(h >> shift);
     uint32_t v = static_cast<uint32_t>(h);
-    if (v < bins[b]) bins[b] = v;
+    bins[b] = std::min(bins[b], v);  // branch-free: which shingle wins is random
     masks[b] |= static_cast<uint16_t>(1u << ((v * 0x9E3779B1u) >> code_shift));
   }
-  for (uint32_t b = 0; b < nb; ++b) {
-    if (bins[b] != kEmptyBin) out->filled[b >> 3] |= static_cast<uint8_t>(1u << (b & 7));
-  }
+  // Filled bins as 64-bit words (bin b is bit b % 64 of word b / 64).
+  uint64_t words[16] = {};
+  for (uint32_t b = 0; b < nb; ++b) words[b >> 6] |= uint64_t{bins[b] != kEmptyBin} << (b & 63);
+  std::memcpy(out->filled.data(), words, out->filled.size());  // little-endian bit order
   // Rotation densification: an empty bin borrows the value of the next
   // originally non-empty bin (circularly), mixed with the distance.
   if (!out->shingles.empty()) {
     uint32_t tmp[1024];
     std::memcpy(tmp, bins, nb * sizeof(uint32_t));
+    const uint32_t span = std::min<uint32_t>(nb, 64);  // bins per word
     for (uint32_t b = 0; b < nb; ++b) {
       if (tmp[b] != kEmptyBin) continue;
-      uint32_t d = 1;
-      while (tmp[(b + d) & (nb - 1)] == kEmptyBin) ++d;
-      bins[b] = Mix32(tmp[(b + d) & (nb - 1)] + d * 0x9E3779B9u);
+      // The first filled bin after b: j counts bins without wrapping.
+      uint32_t j = b + 1;
+      for (;;) {
+        const uint32_t at = j & (nb - 1), off = at & 63;
+        const uint64_t rest = words[at >> 6] >> off;
+        if (rest != 0) {
+          j += static_cast<uint32_t>(std::countr_zero(rest));
+          break;
+        }
+        j += span - off;
+      }
+      bins[b] = Mix32(tmp[j & (nb - 1)] + (j - b) * 0x9E3779B9u);
     }
   }
 
-  // Packed b-bit signature.
+  // Packed b-bit signature, built a 64-bit word at a time.
   out->sig.assign(p.sig_bytes(), 0);
   if (!out->shingles.empty()) {
     const uint32_t bits = p.sig_bits;
+    uint64_t acc = 0;
+    uint32_t filled_bits = 0;
+    size_t at = 0;
     for (uint32_t b = 0; b < nb; ++b) {
-      uint32_t v = (bins[b] * 0x9E3779B1u) >> (32 - bits);
-      uint32_t bitpos = b * bits;
-      out->sig[bitpos >> 3] |= static_cast<uint8_t>(v << (bitpos & 7));
+      acc |= uint64_t{(bins[b] * 0x9E3779B1u) >> (32 - bits)} << filled_bits;
+      filled_bits += bits;
+      if (filled_bits == 64 || b + 1 == nb) {
+        const size_t len = std::min<size_t>(8, out->sig.size() - at);
+        std::memcpy(out->sig.data() + at, &acc, len);
+        at += len;
+        acc = 0;
+        filled_bits = 0;
+      }
     }
   }
 }

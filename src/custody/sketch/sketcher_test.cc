@@ -129,5 +129,62 @@ TEST(SketcherTest, BitParallelJaccardEqualsThePerBinLoop) {
   }
 }
 
+
+// The MinHash part of Sketch written plainly from its definition
+// (docs/formats/index.md): bins, filled bitmap, rotation densification and
+// b-bit packing must come out the same as the word-at-a-time code.
+TEST(SketcherTest, SignatureEqualsThePlainDefinition) {
+  std::mt19937_64 rng(5);
+  auto mix32 = [](uint32_t v) {
+    v ^= v >> 16;
+    v *= 0x7feb352du;
+    v ^= v >> 15;
+    v *= 0x846ca68bu;
+    v ^= v >> 16;
+    return v;
+  };
+  for (uint8_t bits : {1, 2, 4}) {
+    for (uint8_t log2 = 3; log2 <= 10; ++log2) {
+      SketchParams p;
+      p.sig_bits = bits;
+      p.bins_log2 = log2;
+      auto s = std::move(Sketcher::Create(Key('m'), p)).value();
+      for (int trial = 0; trial < 20; ++trial) {
+        std::string text;
+        const int words = static_cast<int>(rng() % 300);
+        for (int w = 0; w < words; ++w) text += "w" + std::to_string(rng() % 500) + " ";
+        RecordSketch r = SketchOf(*s, {text});
+        const uint32_t nb = p.bins();
+        std::vector<uint32_t> bins(nb, 0xFFFFFFFFu);
+        for (uint64_t h : r.shingles) {
+          uint32_t b = static_cast<uint32_t>(h >> (64 - log2));
+          bins[b] = std::min(bins[b], static_cast<uint32_t>(h));
+        }
+        std::vector<uint8_t> filled(p.filled_bytes(), 0);
+        for (uint32_t b = 0; b < nb; ++b) {
+          if (bins[b] != 0xFFFFFFFFu) filled[b / 8] |= static_cast<uint8_t>(1u << (b % 8));
+        }
+        std::vector<uint32_t> dense = bins;
+        std::vector<uint8_t> sig(p.sig_bytes(), 0);
+        if (!r.shingles.empty()) {
+          for (uint32_t b = 0; b < nb; ++b) {
+            if (bins[b] != 0xFFFFFFFFu) continue;
+            uint32_t d = 1;
+            while (bins[(b + d) % nb] == 0xFFFFFFFFu) ++d;
+            dense[b] = mix32(bins[(b + d) % nb] + d * 0x9E3779B9u);
+          }
+          for (uint32_t b = 0; b < nb; ++b) {
+            uint32_t code = (dense[b] * 0x9E3779B1u) >> (32 - bits);
+            sig[b * bits / 8] |= static_cast<uint8_t>(code << (b * bits % 8));
+          }
+        }
+        ASSERT_EQ(r.filled, filled) << int(bits) << " " << int(log2) << " " << words;
+        ASSERT_EQ(r.sig, sig) << int(bits) << " " << int(log2) << " " << words;
+        ASSERT_EQ(r.bins, dense) << int(bits) << " " << int(log2) << " " << words;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace custody::sketch

@@ -124,8 +124,12 @@ bool IsDropped(int32_t cp) {
   return cat == UTF8PROC_CATEGORY_CC || cat == UTF8PROC_CATEGORY_CF;
 }
 
-void NormalizeUnicode(std::string_view s, std::string* out) {
+// `lead_space` / `trail_space` (optional): whether white space came before
+// the first / after the last character kept (it was trimmed from `out`).
+void NormalizeUnicode(std::string_view s, std::string* out, bool* lead_space = nullptr,
+                      bool* trail_space = nullptr) {
   out->clear();
+  bool lead = false;
   std::string clean;
   if (!IsValidUtf8(s)) {
     clean = DropInvalidUtf8(s);
@@ -142,6 +146,8 @@ void NormalizeUnicode(std::string_view s, std::string* out) {
     // the unmapped text so the function stays total.
     std::free(mapped);
     NormalizeAscii(s, out);
+    if (lead_space != nullptr) *lead_space = false;
+    if (trail_space != nullptr) *trail_space = false;
     return;
   }
   std::string_view m(reinterpret_cast<const char*>(mapped), static_cast<size_t>(len));
@@ -154,6 +160,7 @@ void NormalizeUnicode(std::string_view s, std::string* out) {
     if (cp < 0) continue;
     if (IsSpace(cp)) {
       pending_space = !out->empty();
+      lead |= out->empty();
       continue;
     }
     if (IsDropped(cp)) {
@@ -180,6 +187,8 @@ void NormalizeUnicode(std::string_view s, std::string* out) {
     if (clen >= 0) out->assign(reinterpret_cast<const char*>(composed), static_cast<size_t>(clen));
     std::free(composed);
   }
+  if (lead_space != nullptr) *lead_space = lead;
+  if (trail_space != nullptr) *trail_space = pending_space;
 }
 
 }  // namespace
@@ -193,23 +202,40 @@ namespace {
 // (one probe, no chains); a colliding run replaces the slot.
 class RunCache {
  public:
-  const std::string& Get(std::string_view run) {
+  struct Slot {
+    bool used = false;
+    bool lead_space = false, trail_space = false;  // see NormalizeUnicode
+    std::string run, norm;
+  };
+
+  const Slot& Get(std::string_view run) {
     Slot& slot = slots_[XXH3_64bits(run.data(), run.size()) & (kSlots - 1)];
-    if (slot.used && slot.run == run) return slot.norm;
+    if (slot.used && slot.run == run) return slot;
     slot.used = true;
     slot.run.assign(run);
-    NormalizeUnicode(run, &slot.norm);
-    return slot.norm;
+    NormalizeUnicode(run, &slot.norm, &slot.lead_space, &slot.trail_space);
+    return slot;
   }
 
  private:
   static constexpr size_t kSlots = 1 << 12;
-  struct Slot {
-    bool used = false;
-    std::string run, norm;
-  };
   std::vector<Slot> slots_ = std::vector<Slot>(kSlots);
 };
+
+// The ASCII form of the typographic quote or dash encoded at s[i] (U+2013,
+// U+2014, U+2018, U+2019, U+201C, U+201D), or 0 if there is none there.
+inline char DirectPunct(std::string_view s, size_t i) {
+  if (static_cast<unsigned char>(s[i]) != 0xE2 || i + 2 >= s.size() ||
+      static_cast<unsigned char>(s[i + 1]) != 0x80) {
+    return 0;
+  }
+  switch (static_cast<unsigned char>(s[i + 2])) {
+    case 0x93: case 0x94: return '-';
+    case 0x98: case 0x99: return '\'';
+    case 0x9C: case 0x9D: return '"';
+    default: return 0;
+  }
+}
 
 }  // namespace
 
@@ -218,12 +244,17 @@ void NormalizeForMatchInto(std::string_view s, std::string* out) {
   // space that holds a non-ASCII byte is undone and normalized as a whole
   // through utf8proc (memoized): composition and case mapping never cross
   // ASCII white space, so the result equals normalizing the whole text.
+  // Typographic quotes and dashes (DirectPunct) are mapped in place and
+  // also bound runs: they are starters that compose with nothing and have
+  // no decomposition, so splitting there changes nothing either, and a word
+  // in quotes stays on the ASCII path.
   thread_local RunCache cache;
   const size_t len = s.size();
   out->resize(len + 16);
   char* o = out->data();
   size_t n = 0;
   bool pending = false;
+  size_t run_in = 0;         // input position where the current run started
   size_t run_out = 0;        // output size when the current run started
   bool run_pending = false;  // `pending` when the current run started
   size_t i = 0;
@@ -247,8 +278,10 @@ void NormalizeForMatchInto(std::string_view s, std::string* out) {
         std::memcpy(o + n, &x, 8);
         n += 8;
         if (sp != 0) {
-          run_out = start + static_cast<size_t>(63 - __builtin_clzll(sp)) / 8;
+          const size_t last_space = static_cast<size_t>(63 - __builtin_clzll(sp)) / 8;
+          run_out = start + last_space;
           run_pending = run_out > 0;
+          run_in = i + last_space + 1;
         }
         if (sp >> 63) {  // a trailing space waits for the next word
           --n;
@@ -261,12 +294,25 @@ void NormalizeForMatchInto(std::string_view s, std::string* out) {
     }
     const unsigned char c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      size_t b = i, e = i;
-      while (b > 0 && !IsAsciiSpace(static_cast<unsigned char>(s[b - 1]))) --b;
-      while (e < len && !IsAsciiSpace(static_cast<unsigned char>(s[e]))) ++e;
+      if (const char ascii = DirectPunct(s, i)) {
+        if (pending) o[n++] = ' ', pending = false;
+        o[n++] = ascii;
+        i += 3;
+        run_in = i;
+        run_out = n;
+        run_pending = false;
+        continue;
+      }
+      const size_t b = run_in;
+      size_t e = i;
+      while (e < len && !IsAsciiSpace(static_cast<unsigned char>(s[e])) && !DirectPunct(s, e)) ++e;
       n = run_out;
       pending = run_pending;
-      const std::string& piece = cache.Get(s.substr(b, e - b));
+      const RunCache::Slot& slot = cache.Get(s.substr(b, e - b));
+      const std::string& piece = slot.norm;
+      // White space inside the run that was trimmed at its ends still
+      // separates it from a neighbouring quote or dash.
+      if (slot.lead_space) pending = n > 0;
       if (!piece.empty()) {
         const size_t need = n + 1 + piece.size() + (len - e) + 16;
         if (need > out->size()) {
@@ -277,6 +323,7 @@ void NormalizeForMatchInto(std::string_view s, std::string* out) {
         std::memcpy(o + n, piece.data(), piece.size());
         n += piece.size();
       }
+      if (slot.trail_space) pending = n > 0;
       i = e;
       continue;
     }
@@ -287,6 +334,7 @@ void NormalizeForMatchInto(std::string_view s, std::string* out) {
         pending = n > 0;
         run_out = n;
         run_pending = pending;
+        run_in = i + 1;
         break;
       case 2:
         if (pending) o[n++] = ' ', pending = false;
@@ -301,6 +349,14 @@ void NormalizeForMatchInto(std::string_view s, std::string* out) {
   }
   out->resize(n);
 }
+
+namespace internal {
+std::string NormalizeReference(std::string_view s) {
+  std::string out;
+  NormalizeUnicode(s, &out);
+  return out;
+}
+}  // namespace internal
 
 std::string NormalizeForMatch(std::string_view s) {
   std::string out;

@@ -28,4 +28,11 @@ std::string NormalizeForMatch(std::string_view s);
 // reuse its buffer in a loop.
 void NormalizeForMatchInto(std::string_view s, std::string* out);
 
+namespace internal {
+// The same rules applied to the whole text at once through utf8proc, with
+// no fast path, run splitting or cache: the definition NormalizeForMatch
+// must agree with (tests compare the two on random text).
+std::string NormalizeReference(std::string_view s);
+}  // namespace internal
+
 }  // namespace custody::text

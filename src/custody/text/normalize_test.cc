@@ -86,6 +86,32 @@ TEST(NormalizeTest, BlockFastPathEqualsTheByteRules) {
   EXPECT_EQ(NormalizeForMatch("abcdefgh\xC3\x89 Z"), "abcdefgh\xC3\xA9 z");
 }
 
+TEST(NormalizeTest, FastPathsEqualTheWholeTextRules) {
+  // Random text mixing ASCII, typographic quotes and dashes (mapped in
+  // place), accents and combining marks next to them, look-alikes, format
+  // characters, compatibility forms and invalid bytes: the one-pass
+  // normalizer must equal utf8proc applied to the whole text.
+  std::mt19937_64 rng(99);
+  const int32_t cps[] = {'a', 'E', 's', ' ', ' ', '\n', '.', '\'', '"', 0x2018, 0x2019, 0x201C,
+                         0x201D, 0x2013, 0x2014, 0x2026, 0x0301, 0x0308, 0xE9, 0xC9, 0x0430,
+                         0x200B, 0x00AD, 0xFB01, 0x00A0, 0x3000, 0x03A3, 0x00DF, 0x1E9E, 0x2212};
+  const char* raw[] = {"\xE2", "\xE2\x80", "\x80", "\xC3", "\xF0\x9F", "\xE2\x80\x9F"};
+  for (int iter = 0; iter < 20000; ++iter) {
+    std::string s;
+    const int len = static_cast<int>(rng() % 24);
+    for (int i = 0; i < len; ++i) {
+      if (rng() % 12 == 0) {
+        s += raw[rng() % std::size(raw)];
+      } else {
+        AppendUtf8(cps[rng() % std::size(cps)], &s);
+      }
+    }
+    ASSERT_EQ(NormalizeForMatch(s), internal::NormalizeReference(s)) << "input: '" << s << "'";
+  }
+  EXPECT_EQ(NormalizeForMatch("\xE2\x80\x9CQuoted\xE2\x80\x9D \xE2\x80\x94 it\xE2\x80\x99s"),
+            "\"quoted\" - it's");
+}
+
 TEST(NormalizeTest, AsciiPathAgreesWithUnicodePath) {
   // Appending a non-ASCII letter forces the Unicode path; the ASCII prefix
   // must normalize identically either way.

@@ -64,6 +64,7 @@ void ForEachWord(std::string_view s, Fn&& fn) {
     // Word bytes: eight ASCII bytes at a time, then byte by byte, code
     // points when met.
     for (;;) {
+      bool ended = false;  // the word ends at an ASCII separator found below
       while (i + 8 <= n) {
         uint64_t x;
         std::memcpy(&x, p + i, 8);
@@ -75,10 +76,12 @@ void ForEachWord(std::string_view s, Fn&& fn) {
         const uint64_t other = ~(alpha | digit) & kHigh;
         if (other != 0) {
           i += static_cast<size_t>(__builtin_ctzll(other)) >> 3;
+          ended = true;
           break;
         }
         i += 8;
       }
+      if (ended) break;
       while (i < n && cls[p[i]] == 1) ++i;
       if (i == n || cls[p[i]] == 0) break;
       size_t next = i;
