@@ -298,7 +298,10 @@ struct Tables {
     for (const char* w : kParticiples) participles.insert(w);
     flags.assign(8192, {0, 0});
     for (const auto& [w, v] : words) SetFlag(w, kFlagWordSite);
-    for (const auto& [p, id] : phrases) SetFlag(p.substr(0, p.find(' ')), kFlagPhraseFirst);
+    for (const auto& [p, id] : phrases) {
+      SetFlag(p.substr(0, p.find(' ')), kFlagPhraseFirst);
+      SetFlag(p.substr(p.find(' ') + 1), kFlagPhraseSecond);
+    }
     for (const auto& [p, v] : intros) SetFlag(p.substr(0, p.find(' ')), kFlagIntroFirst);
     for (const auto& [t, id] : titles) SetFlag(t, kFlagTitle);
     for (const char* w : {"each", "every", "a", "an", "per", "x", "in", "altogether"}) {

@@ -83,7 +83,9 @@ bool LooksLikeParticiple(std::string_view w);
 // Pre-filter flags of a word, looked up by the word's Hash64(lower, kWordSeed)
 // in one probe; a word with no flags cannot start a site (other than as an
 // intro, which has its own flag). Flags are a filter only: matchers still
-// check the exact word.
+// check the exact word, and a word that a lookup would find always has the
+// lookup's flag (kFlagTitle: LookupTitle, kFlagWordSite: LookupWord,
+// kFlagPhraseFirst/kFlagPhraseSecond: LookupPhrase's two words).
 enum WordFlag : uint32_t {
   kFlagIntroFirst = 1u << 0,
   kFlagTitle = 1u << 1,
@@ -91,6 +93,7 @@ enum WordFlag : uint32_t {
   kFlagWordSite = 1u << 3,
   kFlagOther = 1u << 4,  // each/every, a/an/per, x, in, altogether
   kFlagConj = 1u << 5,   // and/or
+  kFlagPhraseSecond = 1u << 6,  // second word of a two-word phrase ("not", "is")
 };
 inline constexpr uint64_t kWordSeed = 2;
 uint32_t WordFlags(uint64_t word_hash);

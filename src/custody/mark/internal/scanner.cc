@@ -104,15 +104,29 @@ constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
 void Lex(std::string_view s, Scratch* sc) {
   const uint64_t kWordSeedMix = Mix64(kWordSeed);
   sc->units.clear();
-  sc->lower.clear();
-  sc->lower.reserve(s.size());
+  // Every lower-case byte comes from at least one input byte, so `lower`
+  // never needs to grow while lexing. Units are written in place: building
+  // one on the stack and copying it stalls on store forwarding.
+  if (sc->lower.size() < s.size()) sc->lower.resize(s.size());
+  char* const lower = sc->lower.data();
+  uint32_t lower_n = 0;
   bool space = true;
   size_t i = 0;
   const size_t n = s.size();
-  auto push = [&](UnitType t, size_t b, size_t e, char p) {
-    sc->units.push_back(Unit{t, space, p, 0, static_cast<uint32_t>(b), static_cast<uint32_t>(e),
-                             0, 0, 0, 0});
+  auto push = [&](UnitType t, size_t b, size_t e, char p) -> Unit& {
+    Unit& u = sc->units.emplace_back();
+    u.type = t;
+    u.space_before = space;
+    u.punct = p;
+    u.case_pattern = 0;
+    u.begin = static_cast<uint32_t>(b);
+    u.end = static_cast<uint32_t>(e);
+    u.lower_off = 0;
+    u.lower_len = 0;
+    u.hash = 0;
+    u.flags = 0;
     space = false;
+    return u;
   };
   while (i < n) {
     unsigned char c = static_cast<unsigned char>(s[i]);
@@ -130,7 +144,7 @@ void Lex(std::string_view s, Scratch* sc) {
     }
     if (IsAsciiAlpha(c)) {
       size_t b = i;
-      uint32_t off = static_cast<uint32_t>(sc->lower.size());
+      const uint32_t off = lower_n;
       int upper = 0, letters = 0;
       bool first_upper = c <= 'Z';
       // Hash64(lower, kWordSeed), computed while lowering.
@@ -140,22 +154,21 @@ void Lex(std::string_view s, Scratch* sc) {
         if (IsAsciiAlpha(d)) {
           upper += d <= 'Z';
           ++letters;
-          char lc = static_cast<char>(d | 0x20);
-          sc->lower.push_back(lc);
-          h = (h ^ static_cast<unsigned char>(lc)) * kFnvPrime;
+          const unsigned char lc = d | 0x20;
+          lower[lower_n++] = static_cast<char>(lc);
+          h = (h ^ lc) * kFnvPrime;
           ++i;
           continue;
         }
         size_t a = WordApostropheAt(s, i);
         if (a == 0) break;
-        sc->lower.push_back('\'');
+        lower[lower_n++] = '\'';
         h = (h ^ static_cast<unsigned char>('\'')) * kFnvPrime;
         i += a;
       }
-      push(UnitType::kWord, b, i, 0);
-      Unit& u = sc->units.back();
+      Unit& u = push(UnitType::kWord, b, i, 0);
       u.lower_off = off;
-      u.lower_len = static_cast<uint32_t>(sc->lower.size()) - off;
+      u.lower_len = lower_n - off;
       u.case_pattern = (letters >= 2 && upper == letters) ? 2 : first_upper ? 1 : 0;
       u.hash = Mix64(h ^ u.lower_len);
       u.flags = WordFlags(u.hash);
@@ -163,21 +176,20 @@ void Lex(std::string_view s, Scratch* sc) {
     }
     if (IsDigit(c)) {
       size_t b = i;
-      uint32_t off = static_cast<uint32_t>(sc->lower.size());
+      const uint32_t off = lower_n;
       while (i < n) {
         unsigned char d = static_cast<unsigned char>(s[i]);
         if (IsDigit(d) || ((d == '.' || d == ',') && i + 1 < n && IsDigit(s[i + 1]))) {
-          sc->lower.push_back(static_cast<char>(d));
+          lower[lower_n++] = static_cast<char>(d);
           ++i;
         } else {
           break;
         }
       }
-      push(UnitType::kNumber, b, i, 0);
-      Unit& u = sc->units.back();
+      Unit& u = push(UnitType::kNumber, b, i, 0);
       u.lower_off = off;
-      u.lower_len = static_cast<uint32_t>(sc->lower.size()) - off;
-      u.hash = Hash64(std::string_view(sc->lower).substr(off, u.lower_len), 1);
+      u.lower_len = lower_n - off;
+      u.hash = Hash64(std::string_view(lower + off, u.lower_len), 1);
       continue;
     }
     if (c < 0x80) {
@@ -242,7 +254,7 @@ class FieldScanner {
     const Unit& p = u_[k - 1];
     if (p.type != UnitType::kPunct || std::strchr(".!?", p.punct) == nullptr) return false;
     if (p.punct == '.' && IsWord(k - 2) && !u_[k - 1].space_before &&
-        LookupTitle(Lower(k - 2)) >= 0) {
+        (u_[k - 2].flags & kFlagTitle) && LookupTitle(Lower(k - 2)) >= 0) {
       return false;
     }
     return true;
@@ -313,7 +325,9 @@ int FieldScanner::MatchIntro(int k) {
     r = 1;
     ++next;
   }
-  std::string_view nw = CanonicalFirstWord(SpacedLower(next));
+  std::string_view nw = SpacedWord(next) && (u_[next].flags & kFlagWordSite)
+                            ? CanonicalFirstWord(Lower(next))
+                            : SpacedLower(next);
   if (nw.empty() && !(IsNumber(next) && u_[next].space_before)) return 0;
   if (!nw.empty()) {
     if (IntroNeedsWhitelist(id) ? !IntroNextWhitelisted(nw) : IntroNextBlacklisted(nw)) {
@@ -332,7 +346,8 @@ int FieldScanner::MatchWordSites(int k) {
   if (!LeftOk(k)) return 0;
   std::string_view w = Lower(k);
   // Title abbreviation with or without its period.
-  int id = LookupTitle(w);
+  const uint32_t flags = u_[k].flags;
+  int id = (flags & kFlagTitle) ? LookupTitle(w) : -1;
   if (id >= 0) {
     if (IsPunct(k + 1, '.') && !u_[k + 1].space_before && SpacedWord(k + 2)) {
       AddSite(id, u_[k].begin, u_[k + 1].end, u_[k].end, 1, 0);
@@ -358,7 +373,8 @@ int FieldScanner::MatchWordSites(int k) {
     return 2;
   }
   // Two-word phrase with a contracted twin.
-  if (SpacedWord(k + 1) && RightOk(k + 1)) {
+  if ((flags & kFlagPhraseFirst) && SpacedWord(k + 1) && (u_[k + 1].flags & kFlagPhraseSecond) &&
+      RightOk(k + 1)) {
     id = LookupPhrase(w, Lower(k + 1));
     if (id >= 0 && FamilyGuard(ClassById(id).family, k + 2)) {
       AddSite(id, u_[k].begin, u_[k + 1].end, u_[k + 1].end, 0, u_[k].case_pattern);
@@ -367,7 +383,7 @@ int FieldScanner::MatchWordSites(int k) {
   }
   if (!RightOk(k)) return 0;
   int form = 0;
-  id = LookupWord(w, &form);
+  id = (flags & kFlagWordSite) ? LookupWord(w, &form) : -1;
   if (id >= 0) {
     if (!FamilyGuard(ClassById(id).family, k + 1)) return 0;
     AddSite(id, u_[k].begin, u_[k].end, u_[k].end, form, u_[k].case_pattern);
@@ -432,7 +448,7 @@ void FieldScanner::Run(std::vector<Site>* out) {
     size_t before = sc_->sites.size();
     if (u.type == UnitType::kWord) {
       if (u.flags & kFlagIntroFirst) consumed = MatchIntro(k);
-      if (consumed == 0 && (u.flags & ~(kFlagIntroFirst | kFlagConj)) != 0) {
+      if (consumed == 0 && (u.flags & ~(kFlagIntroFirst | kFlagConj | kFlagPhraseSecond)) != 0) {
         consumed = MatchWordSites(k);
       }
     } else if (u.type == UnitType::kPunct && u.punct == '*') {
