@@ -77,6 +77,10 @@ class Marker {
   // stays valid. Deterministic for fixed key, ids and input.
   MarkedRecord Mark(uint64_t record_id, uint64_t member_id,
                     std::span<const TextField> fields) const;
+  // The same into `*out`, reusing its strings' storage (for loops over many
+  // records). `fields` must not point into `*out`.
+  void Mark(uint64_t record_id, uint64_t member_id, std::span<const TextField> fields,
+            MarkedRecord* out) const;
 
   // Reads the slots of a dump record that matched vault record `record_id`;
   // `fields` may be raw or normalized (NormalizeForMatch). A slot seen twice

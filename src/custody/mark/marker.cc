@@ -103,14 +103,25 @@ std::string Marker::FragileBits(uint64_t member_id, uint64_t record_id) const {
 MarkedRecord Marker::Mark(uint64_t record_id, uint64_t member_id,
                           std::span<const TextField> fields) const {
   MarkedRecord rec;
-  rec.values.reserve(fields.size());
-  std::vector<internal::Site> sites;
+  Mark(record_id, member_id, fields, &rec);
+  return rec;
+}
+
+void Marker::Mark(uint64_t record_id, uint64_t member_id, std::span<const TextField> fields,
+                  MarkedRecord* marked) const {
+  MarkedRecord& rec = *marked;
+  rec.values.resize(fields.size());
+  rec.slots = 0;
+  rec.fragile_marks = 0;
+  thread_local std::vector<internal::Site> sites;
   std::string fragile = options_.fragile ? FragileBits(member_id, record_id) : std::string();
   uint32_t apostrophe_index = 0;
-  for (const TextField& f : fields) {
+  for (size_t fi = 0; fi < fields.size(); ++fi) {
+    const TextField& f = fields[fi];
     sites.clear();
     internal::ScanField(f.value, &sites);
-    std::string out;
+    std::string& out = rec.values[fi];
+    out.clear();
     out.reserve(f.value.size() + 16);
     size_t pos = 0;
     for (const internal::Site& st : sites) {
@@ -141,9 +152,7 @@ MarkedRecord Marker::Mark(uint64_t record_id, uint64_t member_id,
       styled.append(out, last, std::string::npos);
       out.swap(styled);
     }
-    rec.values.push_back(std::move(out));
   }
-  return rec;
 }
 
 std::vector<SlotObservation> Marker::ReadSlots(uint64_t record_id,

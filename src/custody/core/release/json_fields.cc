@@ -1,6 +1,7 @@
 #include "custody/core/release/json_fields.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "custody/format/json_escape.h"
 
@@ -48,7 +49,101 @@ size_t SkipValue(std::string_view s, size_t i) {
   return i;
 }
 
+// Index of the closing quote of the string whose opening quote is at s[i].
+size_t ClosingQuote(std::string_view s, size_t i) {
+  size_t j = i + 1;
+  while (j < s.size()) {
+    const char* p = static_cast<const char*>(std::memchr(s.data() + j, '"', s.size() - j));
+    if (p == nullptr) return s.size();
+    const size_t q = static_cast<size_t>(p - s.data());
+    size_t backslashes = 0;
+    while (q - backslashes > i + 1 && s[q - backslashes - 1] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) return q;
+    j = q + 1;
+  }
+  return s.size();
+}
+
+// The walk of format::ExtractTextFields (the same paths, in the same order),
+// recording where each string value's body is instead of decoding it.
+class SpanCollector {
+ public:
+  SpanCollector(std::string_view s, std::string* paths, std::vector<StringValueSpan>* spans)
+      : s_(s), paths_(paths), spans_(spans) {}
+
+  void Run() {
+    paths_->clear();
+    spans_->clear();
+    path_.clear();
+    if (!s_.empty()) Value(0);
+  }
+
+ private:
+  size_t Value(size_t i) {
+    if (i >= s_.size()) return i;
+    const char c = s_[i];
+    if (c == '{') {
+      ++i;
+      if (i < s_.size() && s_[i] == '}') return i + 1;
+      while (i < s_.size()) {
+        const size_t end = ClosingQuote(s_, i);
+        const size_t saved = path_.size();
+        if (!path_.empty()) path_.push_back('.');
+        format::AppendJsonUnescaped(s_.substr(i + 1, end - i - 1), &path_);
+        i = Value(end + 2);  // skip '":'
+        path_.resize(saved);
+        if (i < s_.size() && s_[i] == ',') {
+          ++i;
+          continue;
+        }
+        return i + 1;  // '}'
+      }
+      return i;
+    }
+    if (c == '[') {
+      ++i;
+      if (i < s_.size() && s_[i] == ']') return i + 1;
+      size_t index = 0;
+      while (i < s_.size()) {
+        const size_t saved = path_.size();
+        if (!path_.empty()) path_.push_back('.');
+        path_.append(std::to_string(index++));
+        i = Value(i);
+        path_.resize(saved);
+        if (i < s_.size() && s_[i] == ',') {
+          ++i;
+          continue;
+        }
+        return i + 1;  // ']'
+      }
+      return i;
+    }
+    if (c == '"') {
+      const size_t end = ClosingQuote(s_, i);
+      StringValueSpan v;
+      v.path_begin = static_cast<uint32_t>(paths_->size());
+      v.path_len = static_cast<uint32_t>(path_.size());
+      v.begin = i + 1;
+      v.end = end;
+      paths_->append(path_);
+      spans_->push_back(v);
+      return end + 1;
+    }
+    return SkipValue(s_, i);
+  }
+
+  std::string_view s_;
+  std::string* paths_;
+  std::vector<StringValueSpan>* spans_;
+  std::string path_;
+};
+
 }  // namespace
+
+void StringValueSpans(std::string_view canonical, std::string* paths,
+                      std::vector<StringValueSpan>* spans) {
+  SpanCollector(canonical, paths, spans).Run();
+}
 
 std::vector<std::pair<std::string, std::string_view>> TopLevelMembers(std::string_view s) {
   std::vector<std::pair<std::string, std::string_view>> out;

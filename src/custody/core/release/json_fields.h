@@ -6,6 +6,8 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,8 +26,22 @@ void ProjectFields(std::string_view canonical, const std::vector<std::string>& k
 void ReplaceStringValues(std::string_view canonical, const std::vector<size_t>& indices,
                          const std::vector<std::string>& values, std::string* out);
 
+// One string value of a canonical record: its path, as format::TextField's
+// name, at [path_begin, path_begin + path_len) of the caller's path buffer,
+// and its escaped body (the bytes between the quotes) at [begin, end) of the
+// record.
+struct StringValueSpan {
+  uint32_t path_begin = 0;
+  uint32_t path_len = 0;
+  size_t begin = 0;
+  size_t end = 0;
+};
 
-
+// Replaces `*spans` with every string value of the canonical object
+// `canonical`, in the order of format::ExtractTextFields, and `*paths` with
+// their paths. Both buffers are reused across calls.
+void StringValueSpans(std::string_view canonical, std::string* paths,
+                      std::vector<StringValueSpan>* spans);
 // Top-level keys of a canonical object, unescaped, in order.
 std::vector<std::string> TopLevelKeys(std::string_view canonical);
 

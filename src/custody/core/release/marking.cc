@@ -2,6 +2,7 @@
 
 #include "custody/core/ingest/ingest.h"
 #include "custody/core/release/json_fields.h"
+#include "custody/format/json_escape.h"
 
 namespace custody::core {
 
@@ -26,6 +27,59 @@ void RecordMarker::MarkedFields(std::string_view canonical, std::vector<size_t>*
 
 uint32_t RecordMarker::Apply(uint64_t record_id, uint64_t member_id, std::string_view canonical,
                              std::string* out) {
+  StringValueSpans(canonical, &paths_, &spans_);
+  selected_.clear();
+  for (const StringValueSpan& v : spans_) {
+    const std::string_view name(paths_.data() + v.path_begin, v.path_len);
+    bool selected = index_fields_.empty();
+    for (const auto& f : index_fields_) {
+      if (FieldUnder(name, f)) {
+        selected = true;
+        break;
+      }
+    }
+    if (selected) selected_.push_back(&v);
+  }
+  out->clear();
+  if (selected_.empty()) {
+    out->append(canonical);
+    return 0;
+  }
+  // A body without a backslash is its own value; the others are decoded
+  // (all of them first: the views below must not move).
+  size_t decoded = 0;
+  for (const StringValueSpan* v : selected_) {
+    const std::string_view body = canonical.substr(v->begin, v->end - v->begin);
+    if (body.find('\\') == std::string_view::npos) continue;
+    if (decoded == decoded_.size()) decoded_.emplace_back();
+    decoded_[decoded].clear();
+    format::AppendJsonUnescaped(body, &decoded_[decoded]);
+    ++decoded;
+  }
+  fields_.clear();
+  decoded = 0;
+  for (const StringValueSpan* v : selected_) {
+    const std::string_view name(paths_.data() + v->path_begin, v->path_len);
+    const std::string_view body = canonical.substr(v->begin, v->end - v->begin);
+    if (body.find('\\') == std::string_view::npos) {
+      fields_.push_back({name, body});
+    } else {
+      fields_.push_back({name, decoded_[decoded++]});
+    }
+  }
+  marker_->Mark(record_id, member_id, fields_, &marked_);
+  size_t copied = 0;
+  for (size_t i = 0; i < selected_.size(); ++i) {
+    out->append(canonical.substr(copied, selected_[i]->begin - copied));
+    format::AppendJsonEscaped(marked_.values[i], out);
+    copied = selected_[i]->end;
+  }
+  out->append(canonical.substr(copied));
+  return marked_.slots;
+}
+
+uint32_t RecordMarker::ApplyReference(uint64_t record_id, uint64_t member_id,
+                                      std::string_view canonical, std::string* out) {
   MarkedFields(canonical, &indices_, &fields_);
   out->clear();
   if (indices_.empty()) {

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "custody/core/release/json_fields.h"
 #include "custody/format/record.h"
 #include "custody/mark/mark.h"
 
@@ -24,9 +25,16 @@ class RecordMarker {
       : marker_(marker), index_fields_(std::move(index_fields)) {}
 
   // Replaces `*out` with member `member_id`'s copy of `canonical`, marked as
-  // record `record_id`; returns the number of slots written.
+  // record `record_id`; returns the number of slots written. Walks the record
+  // once: values without escapes are marked where they lie, and only the
+  // marked fields are decoded and re-escaped.
   uint32_t Apply(uint64_t record_id, uint64_t member_id, std::string_view canonical,
                  std::string* out);
+
+  // The same, the plain way: MarkedFields, Marker::Mark, ReplaceStringValues.
+  // The reference Apply is tested against.
+  uint32_t ApplyReference(uint64_t record_id, uint64_t member_id, std::string_view canonical,
+                          std::string* out);
 
   // The marked text fields of `canonical`: their ordinal among the record's
   // string values and their values.
@@ -39,6 +47,12 @@ class RecordMarker {
   std::vector<format::TextField> all_;
   std::vector<size_t> indices_;
   std::vector<mark::TextField> fields_;
+  // Apply's scratch, reused across records.
+  std::string paths_;
+  std::vector<StringValueSpan> spans_;
+  std::vector<const StringValueSpan*> selected_;
+  std::vector<std::string> decoded_;
+  mark::MarkedRecord marked_;
 };
 
 }  // namespace custody::core

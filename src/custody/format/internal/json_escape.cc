@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 namespace custody::format::internal {
 namespace {
@@ -22,6 +23,20 @@ int HexValue(char c) {
   return 0;
 }
 
+// True if one of the eight bytes of `w` needs escaping: below 0x20, '"' or
+// '\\'. Exact (the classic "has a byte less than n" and "has a zero byte"
+// tests have no false positives as a whole-word answer).
+bool AnyNeedsEscape(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  const uint64_t quote = w ^ (kOnes * '"');
+  const uint64_t backslash = w ^ (kOnes * '\\');
+  const uint64_t below = (w - kOnes * 0x20) & ~w;
+  const uint64_t q = (quote - kOnes) & ~quote;
+  const uint64_t b = (backslash - kOnes) & ~backslash;
+  return ((below | q | b) & kHigh) != 0;
+}
+
 }  // namespace
 
 void AppendJsonEscaped(std::string_view s, std::string* out) {
@@ -29,6 +44,14 @@ void AppendJsonEscaped(std::string_view s, std::string* out) {
   const char* end = p + s.size();
   const char* run = p;
   while (p < end) {
+    // Eight bytes at a time while none needs escaping.
+    while (end - p >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      if (AnyNeedsEscape(w)) break;
+      p += 8;
+    }
+    if (p == end) break;
     const auto c = static_cast<uint8_t>(*p);
     if (!kNeedsEscape[c]) {
       ++p;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <span>
 
 #include "custody/mark/internal/lexicon.h"
 
@@ -35,7 +36,11 @@ struct Canon {
 };
 
 struct Scratch {
+  // The units of the field are units[0, unit_count). `units` only grows, so
+  // a unit is written straight into its slot: building one on the stack and
+  // copying it in (push_back, emplace_back) stalls on store forwarding.
   std::vector<Unit> units;
+  size_t unit_count = 0;
   std::string lower;
   std::vector<Canon> canon;
   std::vector<Site> sites;
@@ -103,10 +108,9 @@ constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
 
 void Lex(std::string_view s, Scratch* sc) {
   const uint64_t kWordSeedMix = Mix64(kWordSeed);
-  sc->units.clear();
+  sc->unit_count = 0;
   // Every lower-case byte comes from at least one input byte, so `lower`
-  // never needs to grow while lexing. Units are written in place: building
-  // one on the stack and copying it stalls on store forwarding.
+  // never needs to grow while lexing.
   if (sc->lower.size() < s.size()) sc->lower.resize(s.size());
   char* const lower = sc->lower.data();
   uint32_t lower_n = 0;
@@ -114,7 +118,10 @@ void Lex(std::string_view s, Scratch* sc) {
   size_t i = 0;
   const size_t n = s.size();
   auto push = [&](UnitType t, size_t b, size_t e, char p) -> Unit& {
-    Unit& u = sc->units.emplace_back();
+    if (sc->unit_count == sc->units.size()) {
+      sc->units.resize(std::max<size_t>(64, 2 * sc->units.size()));
+    }
+    Unit& u = sc->units[sc->unit_count++];
     u.type = t;
     u.space_before = space;
     u.punct = p;
@@ -214,7 +221,7 @@ void Lex(std::string_view s, Scratch* sc) {
 
 class FieldScanner {
  public:
-  FieldScanner(std::string_view text, Scratch* sc) : s_(text), sc_(sc), u_(sc->units) {}
+  FieldScanner(std::string_view text, Scratch* sc) : s_(text), sc_(sc), u_(sc->units.data(), sc->unit_count) {}
 
   void Run(std::vector<Site>* out);
 
@@ -296,7 +303,7 @@ class FieldScanner {
 
   std::string_view s_;
   Scratch* sc_;
-  const std::vector<Unit>& u_;
+  std::span<const Unit> u_;
 };
 
 void FieldScanner::AddSite(int class_id, uint32_t begin, uint32_t end, uint32_t keep_end,
