@@ -47,10 +47,13 @@ struct Rec {
 class CorpusTexts : public custody::sketch::CandidateTexts {
  public:
   explicit CorpusTexts(const std::vector<Rec>* corpus) : corpus_(corpus) {}
-  custody::Result<std::vector<std::string>> TextFields(uint64_t id) override {
+  custody::Status TextFields(uint64_t id, std::vector<std::string>* fields) override {
     ++calls;
     if (id >= corpus_->size()) return custody::NotFoundError("no such record");
-    return std::vector<std::string>{(*corpus_)[id].prompt, (*corpus_)[id].response};
+    fields->resize(2);
+    (*fields)[0].assign((*corpus_)[id].prompt);
+    (*fields)[1].assign((*corpus_)[id].response);
+    return custody::OkStatus();
   }
   uint64_t calls = 0;
 

@@ -58,11 +58,12 @@ bool Holds(const std::vector<uint64_t>& sorted, uint64_t id) {
 class Corpus::Texts : public sketch::CandidateTexts {
  public:
   explicit Texts(const std::vector<CorpusRecord>* records) : records_(records) {}
-  Result<std::vector<std::string>> TextFields(uint64_t record_id) override {
+  Status TextFields(uint64_t record_id, std::vector<std::string>* fields) override {
     if (record_id == 0 || record_id > records_->size()) {
       return NotFoundError("record " + std::to_string(record_id) + ": not in the corpus");
     }
-    return (*records_)[record_id - 1].values;
+    *fields = (*records_)[record_id - 1].values;
+    return OkStatus();
   }
 
  private:

@@ -17,10 +17,12 @@ namespace custody::sketch {
 class CandidateTexts {
  public:
   virtual ~CandidateTexts() = default;
-  // Returns the raw (not normalized) text field values of `record_id`, in
-  // the order they were indexed. An error (kNotFound, kDataLoss, ...) makes
-  // the matcher fall back to the index estimate for that candidate.
-  virtual Result<std::vector<std::string>> TextFields(uint64_t record_id) = 0;
+  // Sets `*fields` to the raw (not normalized) text field values of
+  // `record_id`, in the order they were indexed (the matcher passes the same
+  // vector each time, so implementations can reuse its strings' memory). An
+  // error (kNotFound, kDataLoss, ...) makes the matcher fall back to the
+  // index estimate for that candidate.
+  virtual Status TextFields(uint64_t record_id, std::vector<std::string>* fields) = 0;
 };
 
 }  // namespace custody::sketch

@@ -120,9 +120,10 @@ TEST(IndexWholeFieldTest, ChanceKeyHitsAreConfirmedAgainstTheText) {
   const std::string bytes = BuildIndex(corpus, 7, Key('w'));
   struct Texts : CandidateTexts {
     std::vector<std::string> fields;
-    Result<std::vector<std::string>> TextFields(uint64_t id) override {
+    Status TextFields(uint64_t id, std::vector<std::string>* out) override {
       if (id != 7) return NotFoundError("no such record");
-      return fields;
+      *out = fields;
+      return OkStatus();
     }
   } texts;
   texts.fields = {corpus[0].first, corpus[0].second};

@@ -64,8 +64,9 @@ struct Matcher::Impl {
   uint64_t records = 0;
   CandidateTexts* texts = nullptr;
 
-  std::vector<MatchResult> Run(std::span<const std::string_view> fields, size_t max,
-                               CandidateTexts* texts) const;
+  // Sets `*results` to up to `max` verified matches, best first.
+  void Run(std::span<const std::string_view> fields, size_t max, CandidateTexts* texts,
+           std::vector<MatchResult>* results) const;
   void CollectCandidates(const RecordSketch& q, std::vector<Candidate>* cands) const;
   Decision EstimateDecision(const Scored& s, const RecordSketch& q) const;
   void VerifyWithTexts(const RecordSketch& q, CandidateTexts* texts,
@@ -221,6 +222,8 @@ void Matcher::Impl::VerifyWithTexts(const RecordSketch& q, CandidateTexts* texts
   thread_local std::vector<Scored*> order;
   thread_local RecordSketch rec;
   thread_local CompareScratch scratch;
+  thread_local std::vector<std::string> fields;
+  thread_local std::vector<std::string_view> views;
   order.clear();
   for (Scored& s : *scored) {
     if (s.decision == Decision::kExact) return;  // exact fingerprint: settled
@@ -231,9 +234,8 @@ void Matcher::Impl::VerifyWithTexts(const RecordSketch& q, CandidateTexts* texts
       // The index keeps 32-bit keys with an 8-bit check, so a whole-field hit
       // is only a hint: confirm it against the record's 64-bit field
       // fingerprints, else judge the candidate like any other.
-      Result<std::vector<std::string>> t = texts->TextFields(s.r.record_id);
-      if (t.ok()) {
-        std::vector<std::string_view> views(t->begin(), t->end());
+      if (texts->TextFields(s.r.record_id, &fields).ok()) {
+        views.assign(fields.begin(), fields.end());
         sketcher->SketchWords(views, &rec);
         const bool confirmed = std::find(rec.field_keys.begin(), rec.field_keys.end(),
                                          whole_as_field) != rec.field_keys.end();
@@ -270,10 +272,9 @@ void Matcher::Impl::VerifyWithTexts(const RecordSketch& q, CandidateTexts* texts
     const bool plausible = s->decision != Decision::kReject || s->j >= verify.text_min_jaccard ||
                            s->cont >= verify.text_min_containment;
     if (!plausible) continue;
-    Result<std::vector<std::string>> t = texts->TextFields(s->r.record_id);
-    if (!t.ok()) continue;  // fall back to the estimate
+    if (!texts->TextFields(s->r.record_id, &fields).ok()) continue;  // fall back to the estimate
     ++verified;
-    std::vector<std::string_view> views(t->begin(), t->end());
+    views.assign(fields.begin(), fields.end());
     sketcher->SketchWords(views, &rec);
     const ExactSimilarity e = CompareExact(q, rec, &scratch);
     s->text_verified = true;
@@ -301,16 +302,17 @@ void Matcher::Impl::VerifyWithTexts(const RecordSketch& q, CandidateTexts* texts
   }
 }
 
-std::vector<MatchResult> Matcher::Impl::Run(std::span<const std::string_view> fields,
-                                            size_t max, CandidateTexts* texts) const {
+void Matcher::Impl::Run(std::span<const std::string_view> fields, size_t max,
+                        CandidateTexts* texts, std::vector<MatchResult>* out) const {
   thread_local RecordSketch q;
   thread_local std::vector<Candidate> cands;
   thread_local std::vector<Scored> scored;
-  std::vector<MatchResult> results;
+  std::vector<MatchResult>& results = *out;
+  results.clear();
   sketcher->Sketch(fields, &q);
-  if (q.joined.empty() || files.empty()) return results;
+  if (q.joined.empty() || files.empty()) return;
   CollectCandidates(q, &cands);
-  if (cands.empty()) return results;
+  if (cands.empty()) return;
 
   const SketchParams& p = sketcher->params();
   const double nq = q.shingle_count;
@@ -356,7 +358,7 @@ std::vector<MatchResult> Matcher::Impl::Run(std::span<const std::string_view> fi
       s.rank = 10;
       if (max == 1) {  // nothing ranks above an exact match
         results.assign(1, s.r);
-        return results;
+        return;
       }
     } else if (s.decision == Decision::kFragment && (c.info & kWholeIsField)) {
       s.rank = 5;  // the dump record is one whole field of this record
@@ -380,21 +382,23 @@ std::vector<MatchResult> Matcher::Impl::Run(std::span<const std::string_view> fi
     return a->r.record_id < b->r.record_id;
   });
   for (size_t i = 0; i < accepted.size() && i < max; ++i) results.push_back(accepted[i]->r);
-  return results;
 }
 
 void Matcher::set_texts(CandidateTexts* texts) { impl_->texts = texts; }
 
 std::optional<MatchResult> Matcher::Match(std::span<const std::string_view> fields,
                                           CandidateTexts* texts) const {
-  auto r = impl_->Run(fields, 1, texts != nullptr ? texts : impl_->texts);
+  thread_local std::vector<MatchResult> r;
+  impl_->Run(fields, 1, texts != nullptr ? texts : impl_->texts, &r);
   if (r.empty()) return std::nullopt;
   return r[0];
 }
 
 std::vector<MatchResult> Matcher::Candidates(std::span<const std::string_view> fields,
                                              size_t max, CandidateTexts* texts) const {
-  return impl_->Run(fields, max, texts != nullptr ? texts : impl_->texts);
+  std::vector<MatchResult> r;
+  impl_->Run(fields, max, texts != nullptr ? texts : impl_->texts, &r);
+  return r;
 }
 
 size_t Matcher::index_count() const { return impl_->files.size(); }

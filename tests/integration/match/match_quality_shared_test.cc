@@ -34,12 +34,12 @@ class MemoryTexts : public CandidateTexts {
  public:
   MemoryTexts(const std::vector<SimRecord>* records, uint64_t base)
       : records_(records), base_(base) {}
-  Result<std::vector<std::string>> TextFields(uint64_t id) override {
+  Status TextFields(uint64_t id, std::vector<std::string>* out) override {
     if (id < base_ || id - base_ >= records_->size()) return NotFoundError("no such record");
     ++calls_;
-    std::vector<std::string> out;
-    for (const auto& [n, v] : (*records_)[id - base_].fields) out.push_back(v);
-    return out;
+    out->clear();
+    for (const auto& [n, v] : (*records_)[id - base_].fields) out->push_back(v);
+    return OkStatus();
   }
   uint64_t calls() const { return calls_; }
 

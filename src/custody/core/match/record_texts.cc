@@ -86,23 +86,22 @@ Result<const store::SegmentContents*> VaultRecordTexts::Segment(const Version& v
   return &cache_.front().contents;
 }
 
-Result<std::vector<std::string>> VaultRecordTexts::Lookup(uint64_t id) {
+Status VaultRecordTexts::Lookup(uint64_t id, std::vector<std::string>* fields) {
   CUSTODY_ASSIGN_OR_RETURN(const Version* v, VersionFor(id));
   CUSTODY_ASSIGN_OR_RETURN(const store::SegmentContents* seg, Segment(*v, id));
-  std::vector<format::TextField> tf;
-  format::ExtractTextFields(seg->records[id - seg->first_record_id], &tf);
-  std::vector<std::string> out;
-  for (auto& f : tf) {
-    if (TextFieldSelected(v->fields, f.name)) out.push_back(std::move(f.value));
+  format::ExtractTextFields(seg->records[id - seg->first_record_id], &extracted_);
+  fields->clear();
+  for (auto& f : extracted_) {
+    if (TextFieldSelected(v->fields, f.name)) fields->push_back(std::move(f.value));
   }
-  return out;
+  return OkStatus();
 }
 
-Result<std::vector<std::string>> VaultRecordTexts::TextFields(uint64_t id) {
+Status VaultRecordTexts::TextFields(uint64_t id, std::vector<std::string>* fields) {
   ++lookups_;
-  Result<std::vector<std::string>> r = Lookup(id);
-  if (!r.ok() && first_error_.ok()) first_error_ = r.status();
-  return r;
+  Status s = Lookup(id, fields);
+  if (!s.ok() && first_error_.ok()) first_error_ = s;
+  return s;
 }
 
 }  // namespace custody::core

@@ -17,6 +17,7 @@
 #include "custody/base/status.h"
 #include "custody/core/vault/custody.h"
 #include "custody/crypto/secret_bytes.h"
+#include "custody/format/record.h"
 #include "custody/sketch/candidate_texts.h"
 #include "custody/store/catalog.h"
 #include "custody/store/segment.h"
@@ -32,7 +33,7 @@ class VaultRecordTexts : public sketch::CandidateTexts {
   // The text fields of `record_id` as indexed at ingest. kNotFound if no
   // committed version holds it; kFailedPrecondition if its dataset was
   // shredded; kDataLoss if its segment was tampered with.
-  Result<std::vector<std::string>> TextFields(uint64_t record_id) override;
+  Status TextFields(uint64_t record_id, std::vector<std::string>* fields) override;
 
   uint64_t lookups() const { return lookups_; }
   uint64_t segment_reads() const { return segment_reads_; }
@@ -48,12 +49,13 @@ class VaultRecordTexts : public sketch::CandidateTexts {
   };
   Result<const Version*> VersionFor(uint64_t record_id);
   Result<const store::SegmentContents*> Segment(const Version& v, uint64_t record_id);
-  Result<std::vector<std::string>> Lookup(uint64_t record_id);
+  Status Lookup(uint64_t record_id, std::vector<std::string>* fields);
 
   Custody& custody_;
   size_t max_segments_;
   std::vector<std::unique_ptr<Version>> versions_;
   std::list<CachedSegment> cache_;  // most recently used first
+  std::vector<format::TextField> extracted_;  // scratch for Lookup
   uint64_t lookups_ = 0;
   uint64_t segment_reads_ = 0;
   Status first_error_;
