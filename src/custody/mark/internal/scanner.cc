@@ -42,7 +42,10 @@ struct Scratch {
   std::vector<Unit> units;
   size_t unit_count = 0;
   std::string lower;
+  // The rendering-free sequence is canon[0, canon_count); grown only, and
+  // written in place, as `units`.
   std::vector<Canon> canon;
+  size_t canon_count = 0;
   std::vector<Site> sites;
   std::vector<std::pair<uint64_t, uint32_t>> occurrences;
 };
@@ -298,6 +301,16 @@ class FieldScanner {
   int MatchTimesStar(int k);
   void AddSite(int class_id, uint32_t begin, uint32_t end, uint32_t keep_end, int r,
                uint8_t case_pattern);
+  void PushCanon(uint64_t hash, int32_t unit, int32_t site, uint32_t end_byte) {
+    if (sc_->canon_count == sc_->canon.size()) {
+      sc_->canon.resize(std::max<size_t>(64, 2 * sc_->canon.size()));
+    }
+    Canon& c = sc_->canon[sc_->canon_count++];
+    c.hash = hash;
+    c.unit = unit;
+    c.site = site;
+    c.end_byte = end_byte;
+  }
   void OxfordPass();
   void AssignIds();
 
@@ -447,7 +460,7 @@ int FieldScanner::MatchNumberSites(int k) {
 
 void FieldScanner::Run(std::vector<Site>* out) {
   sc_->sites.clear();
-  sc_->canon.clear();
+  sc_->canon_count = 0;
   int k = 0;
   while (k < N()) {
     const Unit& u = u_[k];
@@ -462,11 +475,11 @@ void FieldScanner::Run(std::vector<Site>* out) {
       consumed = MatchTimesStar(k);
     } else if (u.type == UnitType::kNumber) {
       // The number itself stays a plain unit; a percent site follows it.
-      sc_->canon.push_back(Canon{u.hash, k, -1, u.end});
+      PushCanon(u.hash, k, -1, u.end);
       if (MatchNumberSites(k) > 0) {
         const Site& st = sc_->sites.back();
-        sc_->canon.push_back(Canon{ClassById(st.class_id).key_hash, k + 1,
-                                   static_cast<int32_t>(sc_->sites.size() - 1), st.end});
+        PushCanon(ClassById(st.class_id).key_hash, k + 1,
+                  static_cast<int32_t>(sc_->sites.size() - 1), st.end);
         k += 2;
         continue;
       }
@@ -475,8 +488,8 @@ void FieldScanner::Run(std::vector<Site>* out) {
     }
     if (consumed > 0 && sc_->sites.size() > before) {
       const Site& st = sc_->sites.back();
-      sc_->canon.push_back(Canon{ClassById(st.class_id).key_hash, k,
-                                 static_cast<int32_t>(sc_->sites.size() - 1), st.end});
+      PushCanon(ClassById(st.class_id).key_hash, k,
+                static_cast<int32_t>(sc_->sites.size() - 1), st.end);
       k += consumed;
       continue;
     }
@@ -487,7 +500,7 @@ void FieldScanner::Run(std::vector<Site>* out) {
       case UnitType::kOther: h = 0x6f746872ULL; break;
       default: h = 0; break;
     }
-    sc_->canon.push_back(Canon{h, k, -1, u.end});
+    PushCanon(h, k, -1, u.end);
     ++k;
   }
   OxfordPass();
@@ -498,7 +511,7 @@ void FieldScanner::Run(std::vector<Site>* out) {
 }
 
 void FieldScanner::OxfordPass() {
-  std::vector<Canon>& c = sc_->canon;
+  const std::span<Canon> c(sc_->canon.data(), sc_->canon_count);
   const int m_count = static_cast<int>(c.size());
   auto plain_word = [&](int m) {
     return m >= 0 && m < m_count && c[m].site < 0 && c[m].unit >= 0 &&
@@ -545,7 +558,7 @@ void FieldScanner::OxfordPass() {
 }
 
 void FieldScanner::AssignIds() {
-  const std::vector<Canon>& c = sc_->canon;
+  const std::span<const Canon> c(sc_->canon.data(), sc_->canon_count);
   const int m_count = static_cast<int>(c.size());
   sc_->occurrences.clear();
   for (int m = 0; m < m_count; ++m) {
