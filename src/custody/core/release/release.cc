@@ -28,13 +28,38 @@ namespace {
 
 struct Item {
   uint64_t record_id = 0;
-  std::string canonical;  // projected, unmarked
+  std::string_view canonical;  // projected, unmarked; in a TextArena
+};
+
+// Holds the projected text of every released record, back to back in large
+// blocks: one allocation per block instead of one per record, and neighbours
+// in record order stay neighbours in memory.
+class TextArena {
+ public:
+  // Returns a copy of `text` that lives as long as the arena.
+  std::string_view Add(std::string_view text) {
+    if (blocks_.empty() || blocks_.back().capacity() - blocks_.back().size() < text.size()) {
+      blocks_.emplace_back();
+      blocks_.back().reserve(std::max(kBlock, text.size()));
+    }
+    std::string& b = blocks_.back();
+    const size_t start = b.size();
+    b.append(text);  // within capacity: earlier views stay valid
+    return std::string_view(b).substr(start);
+  }
+
+ private:
+  static constexpr size_t kBlock = size_t{4} << 20;
+  std::vector<std::string> blocks_;
 };
 
 struct Candidate {
   uint64_t rank = 0;
   uint64_t record_id = 0;
-  std::string canonical;  // projected
+  bool released = false;   // the record is released here: its text is an item's
+  std::string_view item;   // released: the item's projected text
+  std::string owned;       // otherwise: a copy of the projected text
+  std::string_view canonical() const { return released ? item : std::string_view(owned); }
   bool operator<(const Candidate& o) const { return rank < o.rank; }
 };
 
@@ -142,18 +167,35 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
   const uint64_t expected = std::max<uint64_t>(1, static_cast<uint64_t>(version.records));
   const size_t pool = o.canary_rate > 0 ? 16 * mark::CanaryCount(expected, o.canary_rate) + 64 : 0;
   crypto::SecretBytes rank_key = crypto::DeriveKey(release_key, "canary-source|member:" + std::to_string(member.id));
+  TextArena texts;
   std::vector<Item> items;
+  items.reserve(static_cast<size_t>(version.records));
   std::priority_queue<Candidate> candidates;  // max-heap on rank: the worst on top
   std::vector<std::string> columns;
   RecordSet ids;
-  std::string projected;
+  // A candidate's text: the released item's, or its own copy.
+  auto candidate = [](uint64_t rank, uint64_t id, std::string_view projected, bool selected) {
+    Candidate cand;
+    cand.rank = rank;
+    cand.record_id = id;
+    cand.released = selected;
+    if (selected) {
+      cand.item = projected;
+    } else {
+      cand.owned.assign(projected);
+    }
+    return cand;
+  };
+  std::string projected_buf;
   CUSTODY_RETURN_IF_ERROR(ForEachRecord(c, grant.dataset, grant.version, [&](uint64_t id, std::string_view rec) -> Status {
-    projected.clear();
-    ProjectFields(rec, grant.fields, &projected);
+    projected_buf.clear();
+    ProjectFields(rec, grant.fields, &projected_buf);
+    std::string_view projected = projected_buf;
     const bool selected = selector.Contains(id);
     if (selected) {
       CUSTODY_RETURN_IF_ERROR(ids.Add(id));
       if (o.format == format::OutputFormat::kCsv) AddColumns(projected, &columns);
+      projected = texts.Add(projected);
       items.push_back({id, projected});
     }
     if (pool > 0) {
@@ -163,10 +205,10 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
       uint64_t rank = crypto::Prf64(rank_key, Le64(id)) >> 1;
       if (selected || given.Contains(id)) rank |= uint64_t{1} << 63;
       if (candidates.size() < pool) {
-        candidates.push({rank, id, projected});
+        candidates.push(candidate(rank, id, projected, selected));
       } else if (rank < candidates.top().rank) {
         candidates.pop();
-        candidates.push({rank, id, projected});
+        candidates.push(candidate(rank, id, projected, selected));
       }
     }
     return OkStatus();
@@ -227,15 +269,17 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
     std::vector<size_t> indices;
     std::vector<mark::TextField> fields;
     crypto::Sha256Hasher canary_hash;
+    CUSTODY_ASSIGN_OR_RETURN(auto insert_canary, db.Prepare(
+        "INSERT INTO canaries(release_id, member_id, source_record_id, sealed) VALUES (?, ?, ?, ?)"));
     for (size_t k = 0; k < sources.size() && made.size() < want; ++k) {
       const Candidate& src = sources[k];
-      record_marker.MarkedFields(src.canonical, &indices, &fields);
+      record_marker.MarkedFields(src.canonical(), &indices, &fields);
       if (fields.empty()) continue;
       const uint64_t index = (static_cast<uint64_t>(r.release_id) << 20) | k;
       auto canary = canary_maker.Make(fields, static_cast<uint64_t>(member.id), index);
       if (!canary) continue;
       StoredCanary sc;
-      ReplaceStringValues(src.canonical, indices, canary->values, &sc.record);
+      ReplaceStringValues(src.canonical(), indices, canary->values, &sc.record);
       const std::string cid = ContentId(sc.record);
       if (!taken.insert(cid).second) continue;
       sc.release_id = r.release_id;
@@ -249,9 +293,7 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
       sc.substitutions = canary->substitutions;
       sc.false_match_probability = canary->false_match_probability;
       CUSTODY_ASSIGN_OR_RETURN(std::string sealed, SealCanary(canary_key, sc));
-      CUSTODY_ASSIGN_OR_RETURN(auto st, db.Prepare(
-          "INSERT INTO canaries(release_id, member_id, source_record_id, sealed) VALUES (?, ?, ?, ?)"));
-      CUSTODY_RETURN_IF_ERROR(st.Bind(1, r.release_id).Bind(2, member.id)
+      CUSTODY_RETURN_IF_ERROR(insert_canary.Bind(1, r.release_id).Bind(2, member.id)
                                   .Bind(3, static_cast<int64_t>(src.record_id)).BindBlob(4, sealed).Run());
       sc.id = db.LastInsertId();
       canary_hash.Update(cid);
@@ -311,9 +353,24 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
   auto file = ReleaseFile::Create(c.env(), o.out, o.format, columns, pk);
   if (!file.ok()) return file.status().WithPrefix("release " + std::to_string(r.release_id) + " logged, file not written");
   std::string marked;
-  for (uint32_t i : order) {
+  // The order is a keyed shuffle, so every record would start with cache
+  // misses: fetch the item a few records ahead, and its text when it is next
+  // but a few.
+  auto text_of = [&](uint32_t i) -> std::string_view {
+    return i >= items.size() ? std::string_view(made[i - items.size()].record) : items[i].canonical;
+  };
+  constexpr size_t kItemAhead = 8, kTextAhead = 4;
+  for (size_t j = 0; j < order.size(); ++j) {
+    if (j + kItemAhead < order.size() && order[j + kItemAhead] < items.size()) {
+      __builtin_prefetch(&items[order[j + kItemAhead]]);
+    }
+    if (j + kTextAhead < order.size()) {
+      const std::string_view ahead = text_of(order[j + kTextAhead]);
+      for (size_t off = 0; off < ahead.size(); off += 64) __builtin_prefetch(ahead.data() + off);
+    }
+    const uint32_t i = order[j];
     const bool is_canary = i >= items.size();
-    const std::string& rec = is_canary ? made[i - items.size()].record : items[i].canonical;
+    const std::string_view rec = text_of(i);
     const uint64_t rid = is_canary ? made[i - items.size()].source_record_id : items[i].record_id;
     r.slots += record_marker.Apply(rid, static_cast<uint64_t>(member.id), rec, &marked);
     Status s = (*file)->Write(marked);
