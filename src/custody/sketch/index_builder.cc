@@ -121,29 +121,43 @@ Result<std::string> IndexBuilder::Serialize() const {
   const uint64_t n = ids_.size();
   const size_t m = p.anchors;
 
-  // Anchor choice: the first candidate unless it is corpus-frequent.
-  AnchorCounts freq(anchor_candidates_.size() / 2);
-  for (size_t i = 0; i < anchor_candidates_.size(); i += 2) freq.Add(anchor_candidates_[i]);
+  // Anchor choice: the first candidate unless it is corpus-frequent (the
+  // counts table is freed before the next one is built).
   std::vector<std::pair<uint32_t, uint32_t>> anchors;
   anchors.reserve(n * m);
-  for (uint64_t r = 0; r < n; ++r) {
-    uint32_t prev[64];
-    size_t nprev = 0;
-    for (size_t seg = 0; seg < m; ++seg) {
-      uint32_t a = anchor_candidates_[(r * m + seg) * 2];
-      uint32_t b = anchor_candidates_[(r * m + seg) * 2 + 1];
-      if (a == 0) continue;
-      uint32_t pick = a;
-      if (freq.Count(a) > options_.max_anchor_frequency) {
-        // A stock phrase: the second candidate, or no anchor for this
-        // segment (the matcher ignores anchors naming that many records).
-        if (b == 0 || freq.Count(b) > options_.max_anchor_frequency) continue;
-        pick = b;
+  {
+    AnchorCounts freq(anchor_candidates_.size() / 2);
+    for (size_t i = 0; i < anchor_candidates_.size(); i += 2) freq.Add(anchor_candidates_[i]);
+    for (uint64_t r = 0; r < n; ++r) {
+      uint32_t prev[64];
+      size_t nprev = 0;
+      for (size_t seg = 0; seg < m; ++seg) {
+        uint32_t a = anchor_candidates_[(r * m + seg) * 2];
+        uint32_t b = anchor_candidates_[(r * m + seg) * 2 + 1];
+        if (a == 0) continue;
+        uint32_t pick = a;
+        if (freq.Count(a) > options_.max_anchor_frequency) {
+          // A stock phrase: the second candidate, or no anchor for this
+          // segment (the matcher ignores anchors naming that many records).
+          if (b == 0 || freq.Count(b) > options_.max_anchor_frequency) continue;
+          pick = b;
+        }
+        if (std::find(prev, prev + nprev, pick) != prev + nprev) continue;
+        prev[nprev++] = pick;
+        anchors.emplace_back(pick, static_cast<uint32_t>(r));
       }
-      if (std::find(prev, prev + nprev, pick) != prev + nprev) continue;
-      prev[nprev++] = pick;
-      anchors.emplace_back(pick, static_cast<uint32_t>(r));
     }
+  }
+
+  // A key picked by more records than the matcher will look at (a phrase
+  // that was often a second candidate) can never nominate anyone: drop its
+  // entries rather than store them.
+  {
+    AnchorCounts picked(anchors.size());
+    for (const auto& a : anchors) picked.Add(a.first);
+    std::erase_if(anchors, [&](const std::pair<uint32_t, uint32_t>& a) {
+      return picked.Count(a.first) > options_.max_anchor_frequency;
+    });
   }
 
   bool contiguous = true;

@@ -71,10 +71,10 @@ class KeyTableView {
       const uint32_t check = (keys[i] >> (24 - bits_)) & 0xFF;
       const uint32_t* end = entries_ + r[2 * i + 1];
       const uint32_t* first = First(r[2 * i], r[2 * i + 1], check);
-      const uint32_t* last = first;
-      while (last != end && (*last >> 24) == check) ++last;
-      if (static_cast<size_t>(last - first) > limit) continue;
-      for (const uint32_t* e = first; e != last; ++e) fn(i, *e & 0xFFFFFF);
+      // Sorted: more than `limit` entries iff the one `limit` places on
+      // still has the check (a stock phrase's key can hold thousands).
+      if (static_cast<size_t>(end - first) > limit && (first[limit] >> 24) == check) continue;
+      for (const uint32_t* e = first; e != end && (*e >> 24) == check; ++e) fn(i, *e & 0xFFFFFF);
     }
   }
 
