@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <queue>
-#include <unordered_set>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
@@ -81,17 +81,61 @@ void AddColumns(std::string_view canonical, std::vector<std::string>* columns) {
   }
 }
 
-// Raw content ids of every record of every committed version of the dataset.
-Result<std::unordered_set<std::string>> DatasetContentIds(Custody& c, int64_t dataset_id) {
-  std::unordered_set<std::string> out;
+// A set of raw content ids (hash outputs, so their first bytes are already
+// a good hash): open addressing over indices into one vector of the ids,
+// instead of a node allocation per id.
+class ContentIdSet {
+ public:
+  // Adds `cid`; false if it was already there.
+  bool Insert(std::string cid) {
+    if (2 * (ids_.size() + 1) > slots_.size()) Grow();
+    uint32_t* slot = Find(cid);
+    if (*slot != 0) return false;
+    ids_.push_back(std::move(cid));
+    *slot = static_cast<uint32_t>(ids_.size());
+    return true;
+  }
+
+ private:
+  static uint64_t HashOf(std::string_view id) {
+    uint64_t h = 0;
+    if (id.size() >= 8) {
+      std::memcpy(&h, id.data(), 8);
+      return h;
+    }
+    return std::hash<std::string_view>()(id);
+  }
+  // The slot holding `id` (1 + its index), or the empty slot where it goes.
+  uint32_t* Find(std::string_view id) {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = HashOf(id) & mask;; i = (i + 1) & mask) {
+      if (slots_[i] == 0 || ids_[slots_[i] - 1] == id) return &slots_[i];
+    }
+  }
+  void Grow() {
+    std::vector<uint32_t> old;
+    old.swap(slots_);
+    slots_.assign(std::max<size_t>(1024, 2 * old.size()), 0);
+    for (uint32_t v : old) {
+      if (v != 0) *Find(ids_[v - 1]) = v;
+    }
+  }
+
+  std::vector<std::string> ids_;
+  std::vector<uint32_t> slots_;
+};
+
+// Adds the raw content ids of every record of every committed version of the
+// dataset to `out`.
+Status AddDatasetContentIds(Custody& c, int64_t dataset_id, ContentIdSet* out) {
   CUSTODY_ASSIGN_OR_RETURN(auto key, c.vault().GetWrappedKey("dataset:" + std::to_string(dataset_id)));
   CUSTODY_ASSIGN_OR_RETURN(auto versions, c.catalog().ListVersions(dataset_id, false));
   for (const auto& v : versions) {
     CUSTODY_ASSIGN_OR_RETURN(auto cids, store::ReadContentIds(c.env(), c.VaultPath(v.dir), key,
                                                               store::VersionContext(dataset_id, v.version)));
-    for (auto& cid : cids) out.insert(std::move(cid));
+    for (auto& cid : cids) out->Insert(std::move(cid));
   }
-  return out;
+  return OkStatus();
 }
 
 }  // namespace
@@ -226,13 +270,13 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
   const size_t want = mark::CanaryCount(items.size(), o.canary_rate);
 
   // A canary must differ from every record and every existing canary.
-  std::unordered_set<std::string> taken;
+  ContentIdSet taken;
   if (want > 0) {
-    CUSTODY_ASSIGN_OR_RETURN(taken, DatasetContentIds(c, grant.dataset_id));
+    CUSTODY_RETURN_IF_ERROR(AddDatasetContentIds(c, grant.dataset_id, &taken));
     CUSTODY_ASSIGN_OR_RETURN(auto existing, LoadCanaries(c));
     for (const auto& e : existing) {
       auto raw = HexDecode(e.content_id);
-      if (raw.ok()) taken.insert(*raw);
+      if (raw.ok()) taken.Insert(std::move(*raw));
     }
   }
 
@@ -281,7 +325,7 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
       StoredCanary sc;
       ReplaceStringValues(src.canonical(), indices, canary->values, &sc.record);
       const std::string cid = ContentId(sc.record);
-      if (!taken.insert(cid).second) continue;
+      if (!taken.Insert(cid)) continue;
       sc.release_id = r.release_id;
       sc.member_id = member.id;
       sc.source_record_id = src.record_id;

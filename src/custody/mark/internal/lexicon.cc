@@ -296,7 +296,11 @@ struct Tables {
     for (const char* w : kTimeNouns) time_nouns.insert(w);
     for (const char* w : kOxfordBlacklist) oxford_black.insert(w);
     for (const char* w : kParticiples) participles.insert(w);
-    flags.assign(8192, {0, 0});
+    // Open addressing at most a quarter full, small enough to stay in L1.
+    size_t flagged = words.size() + 2 * phrases.size() + intros.size() + titles.size() + 10;
+    size_t slots = 256;
+    while (slots < 4 * flagged) slots *= 2;
+    flags.assign(slots, {0, 0});
     for (const auto& [w, v] : words) SetFlag(w, kFlagWordSite);
     for (const auto& [p, id] : phrases) {
       SetFlag(p.substr(0, p.find(' ')), kFlagPhraseFirst);
@@ -330,24 +334,6 @@ const Tables& T() {
 }
 
 }  // namespace
-
-uint64_t Mix64(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
-
-uint64_t Hash64(std::string_view s, uint64_t seed) {
-  uint64_t h = 0xcbf29ce484222325ULL ^ Mix64(seed);
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return Mix64(h ^ s.size());
-}
 
 uint32_t WordFlags(uint64_t word_hash) {
   const auto& f = T().flags;
