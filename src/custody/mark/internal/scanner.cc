@@ -46,6 +46,10 @@ struct Scratch {
   // written in place, as `units`.
   std::vector<Canon> canon;
   size_t canon_count = 0;
+  // Indices into canon of the sites and of the plain words "and"/"or" (the
+  // only entries AssignIds and OxfordPass act on), so neither walks it all.
+  std::vector<int32_t> site_entries;
+  std::vector<int32_t> conj_entries;
   std::vector<Site> sites;
   std::vector<std::pair<uint64_t, uint32_t>> occurrences;
 };
@@ -310,6 +314,7 @@ class FieldScanner {
     c.unit = unit;
     c.site = site;
     c.end_byte = end_byte;
+    if (site >= 0) sc_->site_entries.push_back(static_cast<int32_t>(sc_->canon_count - 1));
   }
   void OxfordPass();
   void AssignIds();
@@ -461,6 +466,8 @@ int FieldScanner::MatchNumberSites(int k) {
 void FieldScanner::Run(std::vector<Site>* out) {
   sc_->sites.clear();
   sc_->canon_count = 0;
+  sc_->site_entries.clear();
+  sc_->conj_entries.clear();
   int k = 0;
   while (k < N()) {
     const Unit& u = u_[k];
@@ -501,6 +508,9 @@ void FieldScanner::Run(std::vector<Site>* out) {
       default: h = 0; break;
     }
     PushCanon(h, k, -1, u.end);
+    if (u.type == UnitType::kWord && (u.flags & kFlagConj)) {
+      sc_->conj_entries.push_back(static_cast<int32_t>(sc_->canon_count - 1));
+    }
     ++k;
   }
   OxfordPass();
@@ -531,7 +541,10 @@ void FieldScanner::OxfordPass() {
   auto plain_comma = [&](int m) {
     return m >= 0 && c[m].site < 0 && c[m].hash == 0 && IsPunct(c[m].unit, ',');
   };
-  for (int m = 1; m + 1 < m_count; ++m) {
+  // Every plain word flagged as a conjunction, in order (the entries this
+  // pass changes are the conjunction itself and the comma before it).
+  for (const int32_t m : sc_->conj_entries) {
+    if (m < 1 || m + 1 >= m_count) continue;
     if (!plain_word(m) || !(u_[c[m].unit].flags & kFlagConj)) continue;
     int uk = c[m].unit;
     int id = OxfordClass(Lower(uk));
@@ -553,6 +566,7 @@ void FieldScanner::OxfordPass() {
     int site_index = static_cast<int>(sc_->sites.size()) - 1;
     c[m].site = site_index;
     c[m].hash = ClassById(static_cast<uint16_t>(id)).key_hash;
+    sc_->site_entries.push_back(m);
     if (r == 1) c[m - 1].unit = -1;  // the comma belongs to the site now
   }
 }
@@ -561,8 +575,10 @@ void FieldScanner::AssignIds() {
   const std::span<const Canon> c(sc_->canon.data(), sc_->canon_count);
   const int m_count = static_cast<int>(c.size());
   sc_->occurrences.clear();
-  for (int m = 0; m < m_count; ++m) {
-    if (c[m].site < 0) continue;
+  // In sequence order, as occurrence counts depend on it (OxfordPass added
+  // its sites after the others).
+  std::sort(sc_->site_entries.begin(), sc_->site_entries.end());
+  for (const int32_t m : sc_->site_entries) {
     uint64_t ctx[4] = {0, 0, 0, 0};
     int got = 0;
     for (int j = m - 1; j >= 0 && got < 2; --j) {
