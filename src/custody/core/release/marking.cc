@@ -48,23 +48,26 @@ uint32_t RecordMarker::Apply(uint64_t record_id, uint64_t member_id, std::string
   // A body without a backslash is its own value; the others are decoded
   // (all of them first: the views below must not move).
   size_t decoded = 0;
+  decoded_at_.clear();
   for (const StringValueSpan* v : selected_) {
     const std::string_view body = canonical.substr(v->begin, v->end - v->begin);
-    if (body.find('\\') == std::string_view::npos) continue;
+    if (body.find('\\') == std::string_view::npos) {
+      decoded_at_.push_back(-1);
+      continue;
+    }
     if (decoded == decoded_.size()) decoded_.emplace_back();
     decoded_[decoded].clear();
     format::AppendJsonUnescaped(body, &decoded_[decoded]);
-    ++decoded;
+    decoded_at_.push_back(static_cast<int32_t>(decoded++));
   }
   fields_.clear();
-  decoded = 0;
-  for (const StringValueSpan* v : selected_) {
+  for (size_t i = 0; i < selected_.size(); ++i) {
+    const StringValueSpan* v = selected_[i];
     const std::string_view name(paths_.data() + v->path_begin, v->path_len);
-    const std::string_view body = canonical.substr(v->begin, v->end - v->begin);
-    if (body.find('\\') == std::string_view::npos) {
-      fields_.push_back({name, body});
+    if (decoded_at_[i] < 0) {
+      fields_.push_back({name, canonical.substr(v->begin, v->end - v->begin)});
     } else {
-      fields_.push_back({name, decoded_[decoded++]});
+      fields_.push_back({name, decoded_[decoded_at_[i]]});
     }
   }
   marker_->Mark(record_id, member_id, fields_, &marked_);

@@ -52,6 +52,7 @@ class RecordMarker {
   std::vector<StringValueSpan> spans_;
   std::vector<const StringValueSpan*> selected_;
   std::vector<std::string> decoded_;
+  std::vector<int32_t> decoded_at_;  // per selected value: index in decoded_, or -1
   mark::MarkedRecord marked_;
 };
 

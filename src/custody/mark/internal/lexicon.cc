@@ -335,14 +335,12 @@ const Tables& T() {
 
 }  // namespace
 
-uint32_t WordFlags(uint64_t word_hash) {
-  const auto& f = T().flags;
-  size_t mask = f.size() - 1;
-  for (size_t i = word_hash & mask;; i = (i + 1) & mask) {
-    if (f[i].first == word_hash) return f[i].second;
-    if (f[i].first == 0) return 0;
-  }
+const WordFlagTable& WordFlagsTable() {
+  static const WordFlagTable table{T().flags.data(), T().flags.size() - 1};
+  return table;
 }
+
+uint32_t WordFlags(uint64_t word_hash) { return WordFlagsIn(WordFlagsTable(), word_hash); }
 
 const SlotClass& ClassById(uint16_t id) { return T().classes[id]; }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <string_view>
 
 #include "custody/mark/slot_kind.h"
@@ -97,6 +98,20 @@ enum WordFlag : uint32_t {
 };
 inline constexpr uint64_t kWordSeed = 2;
 uint32_t WordFlags(uint64_t word_hash);
+
+// The table WordFlags probes, for callers that look up many words: fetch it
+// once and probe it inline (WordFlagsIn gives WordFlags' answer).
+struct WordFlagTable {
+  const std::pair<uint64_t, uint32_t>* slots;  // open addressing, 0 = empty
+  size_t mask;                                 // slot count - 1 (a power of 2)
+};
+const WordFlagTable& WordFlagsTable();
+inline uint32_t WordFlagsIn(const WordFlagTable& t, uint64_t word_hash) {
+  for (size_t i = word_hash & t.mask;; i = (i + 1) & t.mask) {
+    if (t.slots[i].first == word_hash) return t.slots[i].second;
+    if (t.slots[i].first == 0) return 0;
+  }
+}
 
 // 64-bit hash used for slot ids and contexts (FNV-1a with a final mix).
 // Inline: the lexer hashes every word and number.

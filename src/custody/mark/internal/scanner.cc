@@ -116,6 +116,7 @@ constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
 void Lex(std::string_view s, Scratch* sc) {
   const uint64_t kWordSeedMix = Mix64(kWordSeed);
   sc->unit_count = 0;
+  const WordFlagTable& flag_table = WordFlagsTable();
   // Every lower-case byte comes from at least one input byte, so `lower`
   // never needs to grow while lexing.
   if (sc->lower.size() < s.size()) sc->lower.resize(s.size());
@@ -185,7 +186,7 @@ void Lex(std::string_view s, Scratch* sc) {
       u.lower_len = lower_n - off;
       u.case_pattern = (letters >= 2 && upper == letters) ? 2 : first_upper ? 1 : 0;
       u.hash = Mix64(h ^ u.lower_len);
-      u.flags = WordFlags(u.hash);
+      u.flags = WordFlagsIn(flag_table, u.hash);
       continue;
     }
     if (IsDigit(c)) {
