@@ -145,13 +145,22 @@ void Matcher::Impl::CollectCandidates(const RecordSketch& q,
       f.exact.Lookup(ExactKey(fk), [&](uint32_t o) { cands->push_back({hi | o, 1u << kFieldShift}); });
     }
     if (q.words >= verify.min_words) {
-      thread_local std::vector<uint32_t> keys, ranges;
-      keys.clear();
-      for (uint64_t h : q.shingles) keys.push_back(AnchorKey(h));
+      thread_local std::vector<uint32_t> keys, ranges, seen;
       // Each distinct shingle votes once: a phrase the dump record repeats
       // ("inches per hour" five times) must not outvote the record's anchors.
-      std::sort(keys.begin(), keys.end());
-      keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+      // Keys are never 0, so a zeroed open-addressing set dedups them.
+      size_t cap = 64;
+      while (cap < 2 * q.shingles.size()) cap <<= 1;
+      seen.assign(cap, 0);
+      keys.clear();
+      for (uint64_t h : q.shingles) {
+        const uint32_t k = AnchorKey(h);
+        size_t i = (k * 0x9E3779B1u) & (cap - 1);
+        while (seen[i] != 0 && seen[i] != k) i = (i + 1) & (cap - 1);
+        if (seen[i] == k) continue;
+        seen[i] = k;
+        keys.push_back(k);
+      }
       // An anchor shared by many records (a stock phrase the builder could
       // not avoid) says little: skip it rather than flood the candidates.
       f.anchors.LookupMany(keys, kMaxPerAnchor, &ranges,

@@ -65,7 +65,8 @@ class KeyTableView {
       const uint32_t b = keys[i] >> shift;
       r[2 * i] = offsets_[b];
       r[2 * i + 1] = offsets_[b + 1];
-      __builtin_prefetch(entries_ + (r[2 * i] + r[2 * i + 1]) / 2);  // the first probe
+      __builtin_prefetch(entries_ + r[2 * i]);  // the lines a binary search of a
+      __builtin_prefetch(entries_ + r[2 * i + 1] - 1);  // typical bucket reads
     }
     for (size_t i = 0; i < keys.size(); ++i) {
       const uint32_t check = (keys[i] >> (24 - bits_)) & 0xFF;
