@@ -13,7 +13,14 @@ double UnitInterval(uint64_t uniform_bits) {
 }
 
 double ArcsineBias(uint64_t uniform_bits, double cutoff) {
-  const double lo = std::asin(std::sqrt(cutoff));
+  // A release calls this for every slot with one cutoff: keep its asin.
+  thread_local double last_cutoff = -1.0;
+  thread_local double last_lo = 0.0;
+  if (cutoff != last_cutoff) {
+    last_lo = std::asin(std::sqrt(cutoff));
+    last_cutoff = cutoff;
+  }
+  const double lo = last_lo;
   const double hi = M_PI / 2 - lo;
   const double r = lo + UnitInterval(uniform_bits) * (hi - lo);
   const double s = std::sin(r);
