@@ -232,9 +232,12 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
   };
   std::string projected_buf;
   CUSTODY_RETURN_IF_ERROR(ForEachRecord(c, grant.dataset, grant.version, [&](uint64_t id, std::string_view rec) -> Status {
-    projected_buf.clear();
-    ProjectFields(rec, grant.fields, &projected_buf);
-    std::string_view projected = projected_buf;
+    std::string_view projected = rec;  // no field list: the whole record
+    if (!grant.fields.empty()) {
+      projected_buf.clear();
+      ProjectFields(rec, grant.fields, &projected_buf);
+      projected = projected_buf;
+    }
     const bool selected = selector.Contains(id);
     if (selected) {
       CUSTODY_RETURN_IF_ERROR(ids.Add(id));
@@ -403,7 +406,7 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
   auto text_of = [&](uint32_t i) -> std::string_view {
     return i >= items.size() ? std::string_view(made[i - items.size()].record) : items[i].canonical;
   };
-  constexpr size_t kItemAhead = 8, kTextAhead = 4;
+  constexpr size_t kItemAhead = 16, kTextAhead = 8;
   for (size_t j = 0; j < order.size(); ++j) {
     if (j + kItemAhead < order.size() && order[j + kItemAhead] < items.size()) {
       __builtin_prefetch(&items[order[j + kItemAhead]]);
