@@ -126,11 +126,11 @@ TEST(TextFieldsTest, FlattensStringValuesByPathInCanonicalOrder) {
   EXPECT_EQ(fields[5].value, "last");
 }
 
-TEST(JsonEscapeTest, EightByteFastPathEqualsTheByteRules) {
+TEST(JsonEscapeTest, WideFastPathsEqualTheByteRules) {
   // The escaping rule written plainly, one byte at a time. Random strings mix
-  // bytes to escape with long runs of plain ASCII and UTF-8, so the
-  // eight-byte skip is exercised at every alignment and at every distance
-  // from the end.
+  // bytes to escape with long runs of plain ASCII and UTF-8, so the sixteen-
+  // and eight-byte skips are exercised at every alignment and at every
+  // distance from the end.
   auto reference = [](std::string_view s) {
     std::string out;
     for (unsigned char c : s) {
