@@ -31,7 +31,7 @@ struct ExactSimilarity {
 // Compares `dump` and `record` (sketches holding word hashes and shingles).
 // `scratch` is reused across calls.
 struct CompareScratch {
-  std::vector<uint64_t> a, b, seq;
+  std::vector<uint64_t> seq;
   std::vector<uint64_t> masks;
   std::vector<uint64_t> v;
   std::vector<uint64_t> keys;

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
+
+#include "custody/text/tokenize.h"
 
 namespace custody::sketch {
 namespace {
@@ -80,6 +83,31 @@ TEST(CompareExactTest, EditedCopyAlignsBetterThanSibling) {
   EXPECT_GT(a.jaccard, b.jaccard);
   EXPECT_GE(a.containment, 0.0);
   EXPECT_LE(a.containment, 1.0);
+}
+
+
+TEST(CompareExactTest, SetFiguresEqualShingleSetsOfTheText) {
+  // Jaccard, containment and kept against string shingle sets of the same
+  // texts, with repeated words and phrases (a small vocabulary).
+  auto sk = MakeSketcher();
+  std::mt19937_64 rng(17);
+  const char* vocab[] = {"a", "b", "c", "d", "e", "f", "g"};
+  CompareScratch s;
+  for (int iter = 0; iter < 300; ++iter) {
+    std::string x, y;
+    const int nx = static_cast<int>(rng() % 40), ny = static_cast<int>(rng() % 40);
+    for (int i = 0; i < nx; ++i) x += std::string(vocab[rng() % 7]) + " ";
+    for (int i = 0; i < ny; ++i) y += std::string(vocab[rng() % 7]) + " ";
+    if (iter % 2 == 0) y += x;  // overlapping pairs too
+    auto dump = SketchOf(*sk, {y});
+    auto rec = SketchOf(*sk, {x});
+    ExactSimilarity e = CompareExact(dump, rec, &s);
+    if (!x.empty() && !y.empty()) {
+      EXPECT_DOUBLE_EQ(e.jaccard, text::ShingleJaccard(y, x, 3)) << y << " | " << x;
+    }
+    EXPECT_DOUBLE_EQ(e.containment, text::ShingleContainment(y, x, 3)) << y << " | " << x;
+    EXPECT_DOUBLE_EQ(e.kept, text::ShingleContainment(x, y, 3)) << y << " | " << x;
+  }
 }
 
 }  // namespace
