@@ -101,13 +101,12 @@ Status IndexBuilder::Add(uint64_t record_id, std::span<const std::string_view> t
       size_t lo = seg * n / m, hi = (seg + 1) * n / m;
       uint64_t best = ~0ull, second = ~0ull;
       for (size_t i = lo; i < hi; ++i) {
-        uint64_t h = s.shingles[i];
-        if (h < best) {
-          second = best;
-          best = h;
-        } else if (h < second && h != best) {
-          second = h;
-        }
+        // Branch-free (which shingle is smaller is a coin toss): the two
+        // smallest distinct values; best <= second throughout.
+        const uint64_t h = s.shingles[i];
+        const uint64_t larger = std::max(best, h);
+        second = h != best ? std::min(second, larger) : second;
+        best = std::min(best, h);
       }
       if (lo < hi) anchor_candidates_[base + 2 * seg] = AnchorKey(best);
       if (second != ~0ull) anchor_candidates_[base + 2 * seg + 1] = AnchorKey(second);

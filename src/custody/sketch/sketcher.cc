@@ -93,11 +93,14 @@ void Sketcher::SketchWords(std::span<const std::string_view> fields, RecordSketc
   Range ranges[16];
   size_t nranges = 0;
   for (std::string_view f : fields) {
-    text::NormalizeForMatchInto(f, &out->norm);
-    if (out->norm.empty()) continue;
-    if (!out->joined.empty()) out->joined.push_back(' ');
-    size_t begin = out->joined.size();
-    out->joined += out->norm;
+    const size_t before = out->joined.size();
+    if (before != 0) out->joined.push_back(' ');
+    const size_t begin = out->joined.size();
+    text::NormalizeForMatchAppend(f, &out->joined);
+    if (out->joined.size() == begin) {  // nothing left of this field
+      out->joined.resize(before);
+      continue;
+    }
     if (nranges < std::size(ranges)) ranges[nranges++] = {begin, out->joined.size()};
     ++nonempty;
   }

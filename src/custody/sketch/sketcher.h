@@ -34,9 +34,7 @@ struct RecordSketch {
   std::vector<uint32_t> field_ends;  // per non-empty field, its end in word_hashes
   uint32_t words = 0;
   uint32_t shingle_count = 0;         // distinct shingles (approximate: hash-distinct)
-  // Scratch.
-  std::string norm;
-  std::vector<uint64_t> word_hashes;
+  std::vector<uint64_t> word_hashes;  // keyed hash of each word, in text order
 };
 
 class Sketcher {

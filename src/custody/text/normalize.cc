@@ -240,6 +240,11 @@ inline char DirectPunct(std::string_view s, size_t i) {
 }  // namespace
 
 void NormalizeForMatchInto(std::string_view s, std::string* out) {
+  out->clear();
+  NormalizeForMatchAppend(s, out);
+}
+
+void NormalizeForMatchAppend(std::string_view s, std::string* out) {
   // One pass over the bytes with the ASCII rules. A run between ASCII white
   // space that holds a non-ASCII byte is undone and normalized as a whole
   // through utf8proc (memoized): composition and case mapping never cross
@@ -250,8 +255,9 @@ void NormalizeForMatchInto(std::string_view s, std::string* out) {
   // in quotes stays on the ASCII path.
   thread_local RunCache cache;
   const size_t len = s.size();
-  out->resize(len + 16);
-  char* o = out->data();
+  const size_t base = out->size();
+  out->resize(base + len + 16);
+  char* o = out->data() + base;
   size_t n = 0;
   bool pending = false;
   size_t run_in = 0;         // input position where the current run started
@@ -315,9 +321,9 @@ void NormalizeForMatchInto(std::string_view s, std::string* out) {
       if (slot.lead_space) pending = n > 0;
       if (!piece.empty()) {
         const size_t need = n + 1 + piece.size() + (len - e) + 16;
-        if (need > out->size()) {
-          out->resize(need);
-          o = out->data();
+        if (base + need > out->size()) {
+          out->resize(base + need);
+          o = out->data() + base;
         }
         if (pending) o[n++] = ' ', pending = false;
         std::memcpy(o + n, piece.data(), piece.size());
@@ -347,7 +353,7 @@ void NormalizeForMatchInto(std::string_view s, std::string* out) {
     }
     ++i;
   }
-  out->resize(n);
+  out->resize(base + n);
 }
 
 namespace internal {

@@ -28,6 +28,10 @@ std::string NormalizeForMatch(std::string_view s);
 // reuse its buffer in a loop.
 void NormalizeForMatchInto(std::string_view s, std::string* out);
 
+// Appends the normalized form of `s` to `*out` (which is left as it was
+// before that point).
+void NormalizeForMatchAppend(std::string_view s, std::string* out);
+
 namespace internal {
 // The same rules applied to the whole text at once through utf8proc, with
 // no fast path, run splitting or cache: the definition NormalizeForMatch

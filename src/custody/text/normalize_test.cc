@@ -112,6 +112,20 @@ TEST(NormalizeTest, FastPathsEqualTheWholeTextRules) {
             "\"quoted\" - it's");
 }
 
+TEST(NormalizeTest, AppendKeepsWhatCameBefore) {
+  // Growth past the first estimate (a short run that normalizes long: the
+  // ligature and the full-width letters expand) with text already there.
+  const char* inputs[] = {"", "Plain ASCII", "\xEF\xAC\x81 \xEF\xAC\x81\xEF\xAC\x81 Caf\xC3\xA9",
+                          "\xE2\x80\x9Cq\xE2\x80\x9D \xE3\x80\x80 x"};
+  for (const char* prefix : {"", "already here "}) {
+    for (const char* in : inputs) {
+      std::string out = prefix;
+      NormalizeForMatchAppend(in, &out);
+      EXPECT_EQ(out, std::string(prefix) + NormalizeForMatch(in)) << in;
+    }
+  }
+}
+
 TEST(NormalizeTest, AsciiPathAgreesWithUnicodePath) {
   // Appending a non-ASCII letter forces the Unicode path; the ASCII prefix
   // must normalize identically either way.
