@@ -16,31 +16,34 @@ void Put64(std::string* s, size_t off, uint64_t v) { std::memcpy(s->data() + off
 void Pad8(std::string* s) { s->resize((s->size() + 7) & ~size_t{7}, '\0'); }
 
 // How many records chose each anchor key first: an open-addressing table
-// (keys are already well mixed; 0 is never a key).
+// (keys are already well mixed; 0 is never a key). Key and count share a
+// slot, so each operation is one cache miss in a table larger than cache.
 class AnchorCounts {
  public:
   explicit AnchorCounts(size_t n) {
     size_t cap = 16;
     while (cap < 2 * n) cap <<= 1;
-    keys_.assign(cap, 0);
-    counts_.assign(cap, 0);
+    slots_.assign(cap, Slot{});
     mask_ = cap - 1;
   }
   void Add(uint32_t key) {
     if (key == 0) return;
-    size_t i = Slot(key);
-    keys_[i] = key;
-    ++counts_[i];
+    Slot& s = slots_[Find(key)];
+    s.key = key;
+    ++s.count;
   }
-  uint32_t Count(uint32_t key) const { return key == 0 ? 0 : counts_[Slot(key)]; }
+  uint32_t Count(uint32_t key) const { return key == 0 ? 0 : slots_[Find(key)].count; }
 
  private:
-  size_t Slot(uint32_t key) const {
+  struct Slot {
+    uint32_t key = 0, count = 0;
+  };
+  size_t Find(uint32_t key) const {
     size_t i = (key * 0x9E3779B1u) & mask_;
-    while (keys_[i] != 0 && keys_[i] != key) i = (i + 1) & mask_;
+    while (slots_[i].key != 0 && slots_[i].key != key) i = (i + 1) & mask_;
     return i;
   }
-  std::vector<uint32_t> keys_, counts_;
+  std::vector<Slot> slots_;
   size_t mask_ = 0;
 };
 
