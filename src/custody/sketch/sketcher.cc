@@ -106,16 +106,20 @@ void Sketcher::SketchWords(std::span<const std::string_view> fields, RecordSketc
   }
   out->record_key = Hash(out->joined);
 
-  // Words and their keyed hashes; count words per field.
+  // Words and their keyed hashes, field by field (the joining space is a
+  // separator, so no word spans two fields); fields past the 16th as one.
   uint32_t field_words[16] = {};
-  size_t cur = 0;
-  const char* base = out->joined.data();
-  text::ForEachWord(out->joined, [&](std::string_view w) {
-    out->word_hashes.push_back(Hash(w));
-    size_t pos = static_cast<size_t>(w.data() - base);
-    while (cur < nranges && pos >= ranges[cur].end) ++cur;
-    if (cur < nranges) ++field_words[cur];
-  });
+  const std::string_view joined = out->joined;
+  auto add_words = [&](size_t begin, size_t end) {
+    const size_t before = out->word_hashes.size();
+    text::ForEachWord(joined.substr(begin, end - begin),
+                      [&](std::string_view w) { out->word_hashes.push_back(Hash(w)); });
+    return static_cast<uint32_t>(out->word_hashes.size() - before);
+  };
+  for (size_t i = 0; i < nranges; ++i) field_words[i] = add_words(ranges[i].begin, ranges[i].end);
+  if (nranges > 0 && ranges[nranges - 1].end < joined.size()) {
+    add_words(ranges[nranges - 1].end, joined.size());
+  }
   out->words = static_cast<uint32_t>(out->word_hashes.size());
   out->field_ends.clear();
   {
