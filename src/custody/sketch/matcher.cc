@@ -355,9 +355,9 @@ void Matcher::Impl::Run(std::span<const std::string_view> fields, size_t max,
     } else if (fields_hit >= 2 && fields_hit == q.field_keys.size() && same_size && s.j >= 0.8) {
       s.decision = Decision::kExact;  // the same fields, in another order
     } else {
-      s.kept = (s.j < verify.min_jaccard && s.j >= 0.3)
-                   ? EstimateKept(sig, filled, q.code_masks, p)
-                   : 0.0;
+      const bool need_kept = s.j < verify.min_jaccard && s.j >= 0.3;
+      if (need_kept && q.code_masks.empty()) sketcher->FillCodeMasks(&q);  // once, when needed
+      s.kept = need_kept ? EstimateKept(sig, filled, q.code_masks, p) : 0.0;
       s.decision = EstimateDecision(s, q);
     }
     if (s.decision == Decision::kExact) {

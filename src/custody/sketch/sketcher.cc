@@ -159,17 +159,14 @@ void Sketcher::Sketch(std::span<const std::string_view> fields, RecordSketch* ou
   // One-permutation MinHash.
   const uint32_t nb = p.bins();
   out->bins.assign(nb, kEmptyBin);
-  out->code_masks.assign(nb, 0);
+  out->code_masks.clear();
   out->filled.assign((nb + 7) / 8, 0);
   uint32_t* bins = out->bins.data();
-  uint16_t* masks = out->code_masks.data();
   const int shift = 64 - p.bins_log2;
-  const int code_shift = 32 - p.sig_bits;
   for (uint64_t h : out->shingles) {
     uint32_t b = static_cast<uint32_t>(h >> shift);
     uint32_t v = static_cast<uint32_t>(h);
     bins[b] = std::min(bins[b], v);  // branch-free: which shingle wins is random
-    masks[b] |= static_cast<uint16_t>(1u << ((v * 0x9E3779B1u) >> code_shift));
   }
   // Filled bins as 64-bit words (bin b is bit b % 64 of word b / 64).
   uint64_t words[16] = {};
@@ -216,6 +213,17 @@ void Sketcher::Sketch(std::span<const std::string_view> fields, RecordSketch* ou
         filled_bits = 0;
       }
     }
+  }
+}
+
+void Sketcher::FillCodeMasks(RecordSketch* r) const {
+  const SketchParams& p = params_;
+  r->code_masks.assign(p.bins(), 0);
+  const int shift = 64 - p.bins_log2;
+  const int code_shift = 32 - p.sig_bits;
+  for (uint64_t h : r->shingles) {
+    const uint32_t v = static_cast<uint32_t>(h);
+    r->code_masks[h >> shift] |= static_cast<uint16_t>(1u << ((v * 0x9E3779B1u) >> code_shift));
   }
 }
 

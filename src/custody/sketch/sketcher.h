@@ -31,6 +31,7 @@ struct RecordSketch {
   std::vector<uint8_t> sig;           // packed b-bit signature, params.sig_bytes()
   std::vector<uint8_t> filled;        // bitmap: bins with a shingle of their own (not densified)
   std::vector<uint16_t> code_masks;   // per bin: the b-bit codes of all its shingles
+                                      // (only after Sketcher::FillCodeMasks)
   std::vector<uint32_t> field_ends;  // per non-empty field, its end in word_hashes
   uint32_t words = 0;
   uint32_t shingle_count = 0;         // distinct shingles (approximate: hash-distinct)
@@ -57,6 +58,10 @@ class Sketcher {
   // field_keys, shingles, word_hashes, field_ends, words, shingle_count);
   // the MinHash members are left as they were. For exact comparison.
   void SketchWords(std::span<const std::string_view> fields, RecordSketch* out) const;
+
+  // Fills `r->code_masks` from its shingles (after Sketch), for EstimateKept;
+  // Sketch leaves it empty, as the index never needs it.
+  void FillCodeMasks(RecordSketch* r) const;
 
   // The 64-bit fingerprint tagged for a field (distinct from record keys).
   static uint64_t FieldTag(uint64_t h) { return h ^ 0x6a09e667f3bcc908ull; }
