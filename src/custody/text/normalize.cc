@@ -268,6 +268,23 @@ void NormalizeForMatchAppend(std::string_view s, std::string* out) {
   bool run_pending = false;  // `pending` when the current run started
   size_t i = 0;
   size_t scalar_until = 0;  // after a block that needs the byte rules
+  // After a block of `width` input bytes was copied to o + n lower-cased
+  // (no double space, none leading after a space): `last_space` is the
+  // position of its last space, or -1.
+  auto took_block = [&](size_t width, int last_space) {
+    const size_t start = n;
+    n += width;
+    if (last_space >= 0) {
+      run_out = start + static_cast<size_t>(last_space);
+      run_pending = run_out > 0;
+      run_in = i + static_cast<size_t>(last_space) + 1;
+      if (static_cast<size_t>(last_space) == width - 1) {  // it waits for the next word
+        --n;
+        pending = true;
+      }
+    }
+    i += width;
+  };
   while (i < len) {
 #if defined(__SSE2__)
     if (i >= scalar_until && i + 16 <= len) {
@@ -282,20 +299,8 @@ void NormalizeForMatchAppend(std::string_view s, std::string* out) {
                                             _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
         x = _mm_or_si128(x, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
         if (pending) o[n++] = ' ', pending = false;
-        const size_t start = n;
         _mm_storeu_si128(reinterpret_cast<__m128i*>(o + n), x);
-        n += 16;
-        if (sp != 0) {
-          const size_t last_space = static_cast<size_t>(31 - __builtin_clz(sp));
-          run_out = start + last_space;
-          run_pending = run_out > 0;
-          run_in = i + last_space + 1;
-        }
-        if (sp >> 15) {  // a trailing space waits for the next word
-          --n;
-          pending = true;
-        }
-        i += 16;
+        took_block(16, sp == 0 ? -1 : 31 - __builtin_clz(sp));
         continue;
       }
     }
@@ -314,20 +319,8 @@ void NormalizeForMatchAppend(std::string_view s, std::string* out) {
         const uint64_t upper = ((x + 0x3F * kOnes) & ~(x + 0x25 * kOnes)) & kHigh;  // 'A'..'Z'
         x |= upper >> 2;
         if (pending) o[n++] = ' ', pending = false;
-        const size_t start = n;
         std::memcpy(o + n, &x, 8);
-        n += 8;
-        if (sp != 0) {
-          const size_t last_space = static_cast<size_t>(63 - __builtin_clzll(sp)) / 8;
-          run_out = start + last_space;
-          run_pending = run_out > 0;
-          run_in = i + last_space + 1;
-        }
-        if (sp >> 63) {  // a trailing space waits for the next word
-          --n;
-          pending = true;
-        }
-        i += 8;
+        took_block(8, sp == 0 ? -1 : (63 - __builtin_clzll(sp)) / 8);
         continue;
       }
       scalar_until = i + 8;
