@@ -16,16 +16,16 @@ SetCounts CountSets(const std::vector<uint64_t>& a, const std::vector<uint64_t>&
                     CompareScratch* s) {
   size_t cap = 64;
   while (cap < 2 * (a.size() + b.size())) cap <<= 1;
-  s->keys.assign(cap, 0);
-  s->slots.assign(cap, 0);  // 0 = empty, else the side bits
+  s->set_keys.assign(cap, 0);
+  s->set_sides.assign(cap, 0);  // 0 = empty, else the side bits
   SetCounts c;
-  auto add = [&](uint64_t h, uint32_t side) {
+  auto add = [&](uint64_t h, uint8_t side) {
     size_t i = (h * 0x9E3779B97F4A7C15ull) >> 40 & (cap - 1);
-    while (s->slots[i] != 0 && s->keys[i] != h) i = (i + 1) & (cap - 1);
-    const uint32_t had = s->slots[i];
+    while (s->set_sides[i] != 0 && s->set_keys[i] != h) i = (i + 1) & (cap - 1);
+    const uint8_t had = s->set_sides[i];
     if (had & side) return;  // a repeat on this side
-    s->keys[i] = h;
-    s->slots[i] = had | side;
+    s->set_keys[i] = h;
+    s->set_sides[i] = had | side;
     (side == 1 ? c.a : c.b) += 1;
     c.both += had != 0;  // seen on the other side first
   };
@@ -45,12 +45,14 @@ double ExactSimilarity::aligned_dump() const {
   return dump_words == 0 ? 0 : static_cast<double>(lcs) / dump_words;
 }
 
-uint32_t WordLcs(std::span<const uint64_t> a, std::span<const uint64_t> b,
-                 CompareScratch* s) {
-  if (a.empty() || b.empty()) return 0;
-  // Bit-parallel LCS (Hyyro): b is the pattern, one bit per position; for
-  // each word of a, V = (V + (V & M[w])) | (V & ~M[w]); the LCS is the
-  // number of zero bits among the first |b| bits of V.
+namespace {
+
+// Bit-parallel LCS (Hyyro) in two steps, so that one pattern serves several
+// texts: BuildPattern gives each distinct word of `b` its position mask
+// (one bit per position of b) in `s`; RunText feeds the words of `a`
+// through V = (V + (V & M[w])) | (V & ~M[w]); the LCS is the number of zero
+// bits among the first |b| bits of V.
+void BuildPattern(std::span<const uint64_t> b, CompareScratch* s) {
   const size_t m = b.size();
   const size_t words = (m + 63) / 64;
   size_t cap = 16;
@@ -58,28 +60,29 @@ uint32_t WordLcs(std::span<const uint64_t> a, std::span<const uint64_t> b,
   s->keys.assign(cap, 0);
   s->slots.assign(cap, UINT32_MAX);
   s->masks.clear();
-  auto find = [&](uint64_t h, bool insert) -> uint32_t {
-    size_t i = (h * 0x9E3779B97F4A7C15ull) >> 40 & (cap - 1);
-    while (s->slots[i] != UINT32_MAX) {
-      if (s->keys[i] == h) return s->slots[i];
-      i = (i + 1) & (cap - 1);
-    }
-    if (!insert) return UINT32_MAX;
-    s->keys[i] = h;
-    s->slots[i] = static_cast<uint32_t>(s->masks.size() / words);
-    s->masks.resize(s->masks.size() + words, 0);
-    return s->slots[i];
-  };
   for (size_t j = 0; j < m; ++j) {
-    uint32_t d = find(b[j], true);
-    s->masks[d * words + j / 64] |= 1ull << (j % 64);
+    const uint64_t h = b[j];
+    size_t i = (h * 0x9E3779B97F4A7C15ull) >> 40 & (cap - 1);
+    while (s->slots[i] != UINT32_MAX && s->keys[i] != h) i = (i + 1) & (cap - 1);
+    if (s->slots[i] == UINT32_MAX) {
+      s->keys[i] = h;
+      s->slots[i] = static_cast<uint32_t>(s->masks.size() / words);
+      s->masks.resize(s->masks.size() + words, 0);
+    }
+    s->masks[s->slots[i] * words + j / 64] |= 1ull << (j % 64);
   }
+}
+
+uint32_t RunText(std::span<const uint64_t> a, size_t m, CompareScratch* s) {
+  const size_t words = (m + 63) / 64;
+  const size_t cap = s->keys.size();
   s->v.assign(words, ~0ull);
   uint64_t* v = s->v.data();
   for (uint64_t w : a) {
-    uint32_t d = find(w, false);
-    if (d == UINT32_MAX) continue;
-    const uint64_t* pm = s->masks.data() + static_cast<size_t>(d) * words;
+    size_t i = (w * 0x9E3779B97F4A7C15ull) >> 40 & (cap - 1);
+    while (s->slots[i] != UINT32_MAX && s->keys[i] != w) i = (i + 1) & (cap - 1);
+    if (s->slots[i] == UINT32_MAX) continue;  // not in the pattern
+    const uint64_t* pm = s->masks.data() + static_cast<size_t>(s->slots[i]) * words;
     uint64_t carry = 0;
     for (size_t k = 0; k < words; ++k) {
       uint64_t u = v[k] & pm[k];
@@ -98,6 +101,15 @@ uint32_t WordLcs(std::span<const uint64_t> a, std::span<const uint64_t> b,
     ones += static_cast<uint32_t>(std::popcount(x));
   }
   return static_cast<uint32_t>(m) - ones;
+}
+
+}  // namespace
+
+uint32_t WordLcs(std::span<const uint64_t> a, std::span<const uint64_t> b,
+                 CompareScratch* s) {
+  if (a.empty() || b.empty()) return 0;
+  BuildPattern(b, s);
+  return RunText(a, b.size(), s);
 }
 
 ExactSimilarity CompareExact(const RecordSketch& dump, const RecordSketch& record,
@@ -121,6 +133,9 @@ ExactSimilarity CompareExact(const RecordSketch& dump, const RecordSketch& recor
   const size_t k = parts.field_ends.size();
   uint32_t order[3] = {0, 1, 2};
   uint32_t best = 0;
+  // LCS is symmetric: the fixed side is the pattern, built once for every
+  // order of the other side's fields.
+  if (!whole.word_hashes.empty()) BuildPattern(whole.word_hashes, s);
   do {
     s->seq.clear();
     for (size_t i = 0; i < k; ++i) {
@@ -129,7 +144,9 @@ ExactSimilarity CompareExact(const RecordSketch& dump, const RecordSketch& recor
       s->seq.insert(s->seq.end(), parts.word_hashes.begin() + begin,
                     parts.word_hashes.begin() + parts.field_ends[f]);
     }
-    best = std::max(best, WordLcs(whole.word_hashes, s->seq, s));
+    if (!whole.word_hashes.empty() && !s->seq.empty()) {
+      best = std::max(best, RunText(s->seq, whole.word_hashes.size(), s));
+    }
   } while (k > 1 && k <= 3 && std::next_permutation(order, order + k));
   r.lcs = best;
   return r;

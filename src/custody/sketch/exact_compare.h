@@ -34,8 +34,10 @@ struct CompareScratch {
   std::vector<uint64_t> seq;
   std::vector<uint64_t> masks;
   std::vector<uint64_t> v;
-  std::vector<uint64_t> keys;
+  std::vector<uint64_t> keys;  // LCS pattern: word hash -> mask slot
   std::vector<uint32_t> slots;
+  std::vector<uint64_t> set_keys;  // shingle set counts: hash -> sides seen
+  std::vector<uint8_t> set_sides;
 };
 ExactSimilarity CompareExact(const RecordSketch& dump, const RecordSketch& record,
                              CompareScratch* scratch);
