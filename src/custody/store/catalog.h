@@ -17,7 +17,7 @@
 
 namespace custody::store {
 
-inline constexpr int kCatalogSchemaVersion = 2;
+inline constexpr int kCatalogSchemaVersion = 3;
 
 struct DatasetInfo {
   int64_t id = 0;

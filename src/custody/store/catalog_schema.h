@@ -119,6 +119,14 @@ CREATE TABLE incidents (
   log_index INTEGER
 );
 )sql",
+    // v3: a keyed tag of each canary's content id, so a release checks a new
+    // canary against the earlier ones with an index lookup instead of
+    // opening every sealed canary (NULL for canaries made before v3; the
+    // next release fills them in).
+    R"sql(
+ALTER TABLE canaries ADD COLUMN content_tag BLOB;
+CREATE INDEX canaries_content_tag ON canaries(content_tag);
+)sql",
 };
 
 }  // namespace custody::store

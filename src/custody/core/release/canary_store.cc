@@ -2,8 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "custody/base/encoding.h"
 #include "custody/crypto/crypto.h"
 #include "custody/store/catalog.h"
+#include "custody/store/sqlite.h"
 
 namespace custody::core {
 namespace {
@@ -71,6 +73,32 @@ Result<std::vector<StoredCanary>> LoadCanaries(Custody& custody) {
     out.push_back(std::move(*c));
   }
   return out;
+}
+
+std::string CanaryContentTag(const crypto::SecretBytes& canary_key, std::string_view raw_content_id) {
+  return crypto::Prf(canary_key, "custody canary content tag v1|" + std::string(raw_content_id), 16);
+}
+
+Status BackfillCanaryTags(Custody& custody, const crypto::SecretBytes& canary_key) {
+  auto& db = custody.catalog().db();
+  return store::InTransaction(db, [&]() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(auto st, db.Prepare(
+        "SELECT id, release_id, member_id, source_record_id, sealed FROM canaries "
+        "WHERE content_tag IS NULL ORDER BY id"));
+    std::vector<std::pair<int64_t, std::string>> tags;
+    while (true) {
+      CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      auto c = OpenCanary(canary_key, st.Int(1), st.Int(2), static_cast<uint64_t>(st.Int(3)),
+                          st.Blob(4));
+      if (!c.ok()) return c.status().WithPrefix("catalog canaries row " + std::to_string(st.Int(0)));
+      CUSTODY_ASSIGN_OR_RETURN(std::string raw, HexDecode(c->content_id));
+      tags.emplace_back(st.Int(0), CanaryContentTag(canary_key, raw));
+    }
+    CUSTODY_ASSIGN_OR_RETURN(auto up, db.Prepare("UPDATE canaries SET content_tag = ? WHERE id = ?"));
+    for (const auto& [id, tag] : tags) CUSTODY_RETURN_IF_ERROR(up.BindBlob(1, tag).Bind(2, id).Run());
+    return OkStatus();
+  });
 }
 
 }  // namespace custody::core

@@ -43,4 +43,12 @@ Result<StoredCanary> OpenCanary(const crypto::SecretBytes& canary_key, int64_t r
 // Every canary in the vault (unsealed), in id order. Needs the master key.
 Result<std::vector<StoredCanary>> LoadCanaries(Custody& custody);
 
+// The catalog's content_tag of a canary: a keyed 16-byte tag of its raw
+// content id (the id itself stays sealed).
+std::string CanaryContentTag(const crypto::SecretBytes& canary_key, std::string_view raw_content_id);
+
+// Fills content_tag for canaries made before catalog schema v3 (opening
+// each once); a no-op when every row has one. Runs in its own transaction.
+Status BackfillCanaryTags(Custody& custody, const crypto::SecretBytes& canary_key);
+
 }  // namespace custody::core

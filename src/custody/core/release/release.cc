@@ -272,15 +272,12 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
   std::reverse(sources.begin(), sources.end());  // lowest rank first
   const size_t want = mark::CanaryCount(items.size(), o.canary_rate);
 
-  // A canary must differ from every record and every existing canary.
+  // A canary must differ from every record (this set) and every existing
+  // canary (their content tags in the catalog, looked up per new canary).
   ContentIdSet taken;
   if (want > 0) {
     CUSTODY_RETURN_IF_ERROR(AddDatasetContentIds(c, grant.dataset_id, &taken));
-    CUSTODY_ASSIGN_OR_RETURN(auto existing, LoadCanaries(c));
-    for (const auto& e : existing) {
-      auto raw = HexDecode(e.content_id);
-      if (raw.ok()) taken.Insert(std::move(*raw));
-    }
+    CUSTODY_RETURN_IF_ERROR(BackfillCanaryTags(c, canary_key));
   }
 
   ReleaseResult r;
@@ -317,7 +314,10 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
     std::vector<mark::TextField> fields;
     crypto::Sha256Hasher canary_hash;
     CUSTODY_ASSIGN_OR_RETURN(auto insert_canary, db.Prepare(
-        "INSERT INTO canaries(release_id, member_id, source_record_id, sealed) VALUES (?, ?, ?, ?)"));
+        "INSERT INTO canaries(release_id, member_id, source_record_id, sealed, content_tag) "
+        "VALUES (?, ?, ?, ?, ?)"));
+    CUSTODY_ASSIGN_OR_RETURN(auto tag_taken, db.Prepare(
+        "SELECT 1 FROM canaries WHERE content_tag = ? LIMIT 1"));
     for (size_t k = 0; k < sources.size() && made.size() < want; ++k) {
       const Candidate& src = sources[k];
       record_marker.MarkedFields(src.canonical(), &indices, &fields);
@@ -328,7 +328,11 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
       StoredCanary sc;
       ReplaceStringValues(src.canonical(), indices, canary->values, &sc.record);
       const std::string cid = ContentId(sc.record);
-      if (!taken.Insert(cid)) continue;
+      if (!taken.Insert(cid)) continue;  // a record, or a canary of this release
+      const std::string tag = CanaryContentTag(canary_key, cid);
+      tag_taken.Reset();
+      CUSTODY_ASSIGN_OR_RETURN(bool earlier, tag_taken.BindBlob(1, tag).Step());
+      if (earlier) continue;  // an earlier release's canary
       sc.release_id = r.release_id;
       sc.member_id = member.id;
       sc.source_record_id = src.record_id;
@@ -341,7 +345,8 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
       sc.false_match_probability = canary->false_match_probability;
       CUSTODY_ASSIGN_OR_RETURN(std::string sealed, SealCanary(canary_key, sc));
       CUSTODY_RETURN_IF_ERROR(insert_canary.Bind(1, r.release_id).Bind(2, member.id)
-                                  .Bind(3, static_cast<int64_t>(src.record_id)).BindBlob(4, sealed).Run());
+                                  .Bind(3, static_cast<int64_t>(src.record_id)).BindBlob(4, sealed)
+                                  .BindBlob(5, tag).Run());
       sc.id = db.LastInsertId();
       canary_hash.Update(cid);
       made.push_back(std::move(sc));

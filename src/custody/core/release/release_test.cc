@@ -4,8 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
+#include "custody/base/encoding.h"
 #include "custody/core/exposure/exposure.h"
 #include "custody/core/release/canary_store.h"
 #include "custody/core/release/holdings.h"
@@ -95,6 +98,46 @@ TEST_F(ReleaseTest, ReleaseWritesMarkedRecordsAndCanariesAndLogsOnce) {
   auto st = custody_->catalog().db().Prepare("SELECT sealed FROM canaries");
   ASSERT_TRUE(st.ok());
   while (*st->Step()) EXPECT_EQ(st->Blob(0).find("question"), std::string::npos);
+}
+
+TEST_F(ReleaseTest, CanariesAreCheckedByTagAndOldRowsGetTheirTags) {
+  // Every canary row carries its keyed content tag; rows made before the
+  // tag existed (NULL) are filled by the next release; no canary repeats an
+  // earlier one.
+  IngestGenerated(300);
+  AddPartnerAndMember("acme", "alice");
+  AddPartnerAndMember("acme", "bob");
+  int64_t g = AddGrantFor("acme");
+  ASSERT_TRUE(DoRelease(g, "alice", "a.jsonl").ok());
+  auto& db = custody_->catalog().db();
+  auto count = [&](const char* sql) {
+    auto st = db.Prepare(sql);
+    EXPECT_TRUE(st.ok());
+    EXPECT_TRUE(*st->Step());
+    return st->Int(0);
+  };
+  EXPECT_GT(count("SELECT COUNT(*) FROM canaries"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM canaries WHERE content_tag IS NULL"), 0);
+  ASSERT_TRUE(db.Exec("UPDATE canaries SET content_tag = NULL").ok());  // as before schema v3
+  ASSERT_TRUE(DoRelease(g, "bob", "b.jsonl").ok());
+  ASSERT_TRUE(DoRelease(g, "alice", "a2.jsonl").ok());
+  EXPECT_EQ(count("SELECT COUNT(*) FROM canaries WHERE content_tag IS NULL"), 0);
+  EXPECT_EQ(count("SELECT COUNT(DISTINCT content_tag) FROM canaries"),
+            count("SELECT COUNT(*) FROM canaries"));
+  // The tags are those of the sealed content ids.
+  auto canaries = LoadCanaries(*custody_);
+  ASSERT_TRUE(canaries.ok());
+  auto key = custody_->vault().GetWrappedKey("canary");
+  ASSERT_TRUE(key.ok());
+  std::set<std::string> content;
+  for (const auto& c : *canaries) {
+    EXPECT_TRUE(content.insert(c.content_id).second) << "a canary repeats an earlier one";
+    auto st = db.Prepare("SELECT content_tag FROM canaries WHERE id = ?");
+    ASSERT_TRUE(st.ok());
+    st->Bind(1, c.id);
+    ASSERT_TRUE(*st->Step());
+    EXPECT_EQ(st->Blob(0), CanaryContentTag(*key, *HexDecode(c.content_id)));
+  }
 }
 
 TEST_F(ReleaseTest, ShuffleIsKeyedPerReleaseAndAPermutation) {
