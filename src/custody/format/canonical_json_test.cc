@@ -106,6 +106,24 @@ TEST(CanonicalJsonTest, ReusedCanonicalizerGivesSameAnswers) {
   }
 }
 
+TEST(TextFieldsTest, SpansLocateTheSameValuesAsExtractTextFields) {
+  const std::string c = Canon(
+      R"({"z":"la\"st","a":{"b":"x\ny","n":3},"list":["p",{"q\u00e9":"r"},["s"]],"e":"","t":true})");
+  std::vector<TextField> fields;
+  ExtractTextFields(c, &fields);
+  std::string paths;
+  std::vector<StringValueSpan> spans;
+  StringValueSpans(c, &paths, &spans);
+  ASSERT_EQ(spans.size(), fields.size());
+  for (size_t i = 0; i < spans.size(); ++i) {
+    EXPECT_EQ(paths.substr(spans[i].path_begin, spans[i].path_len), fields[i].name);
+    std::string value;
+    AppendJsonUnescaped(std::string_view(c).substr(spans[i].begin, spans[i].end - spans[i].begin),
+                        &value);
+    EXPECT_EQ(value, fields[i].value);
+  }
+}
+
 TEST(TextFieldsTest, FlattensStringValuesByPathInCanonicalOrder) {
   const std::string c = Canon(
       R"({"z":"last","a":{"b":"x\ny","n":3},"list":["p",{"q":"r"},["s"]],"e":"","t":true})");

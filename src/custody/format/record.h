@@ -43,4 +43,21 @@ Result<std::string> CanonicalizeJson(std::string_view json);
 // `canonical`, which must be canonical JSON as produced by this module.
 void ExtractTextFields(std::string_view canonical, std::vector<TextField>* fields);
 
+// One string value of a canonical record: its path, as TextField's name, at
+// [path_begin, path_begin + path_len) of the caller's path buffer, and its
+// escaped body (the bytes between the quotes) at [begin, end) of the record.
+struct StringValueSpan {
+  uint32_t path_begin = 0;
+  uint32_t path_len = 0;
+  size_t begin = 0;
+  size_t end = 0;
+};
+
+// Replaces `*spans` with every string value of the canonical object
+// `canonical`, in the order of ExtractTextFields (the same walk), and
+// `*paths` with their paths; where each value lies instead of its decoded
+// text. Both buffers are reused across calls.
+void StringValueSpans(std::string_view canonical, std::string* paths,
+                      std::vector<StringValueSpan>* spans);
+
 }  // namespace custody::format

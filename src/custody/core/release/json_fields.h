@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "custody/format/record.h"
+
 namespace custody::core {
 
 // Appends to `out` the canonical object `canonical` keeping only the
@@ -26,22 +28,9 @@ void ProjectFields(std::string_view canonical, const std::vector<std::string>& k
 void ReplaceStringValues(std::string_view canonical, const std::vector<size_t>& indices,
                          const std::vector<std::string>& values, std::string* out);
 
-// One string value of a canonical record: its path, as format::TextField's
-// name, at [path_begin, path_begin + path_len) of the caller's path buffer,
-// and its escaped body (the bytes between the quotes) at [begin, end) of the
-// record.
-struct StringValueSpan {
-  uint32_t path_begin = 0;
-  uint32_t path_len = 0;
-  size_t begin = 0;
-  size_t end = 0;
-};
-
-// Replaces `*spans` with every string value of the canonical object
-// `canonical`, in the order of format::ExtractTextFields, and `*paths` with
-// their paths. Both buffers are reused across calls.
-void StringValueSpans(std::string_view canonical, std::string* paths,
-                      std::vector<StringValueSpan>* spans);
+// Where the string values of a canonical record lie (format::StringValueSpans).
+using format::StringValueSpan;
+using format::StringValueSpans;
 // Top-level keys of a canonical object, unescaped, in order.
 std::vector<std::string> TopLevelKeys(std::string_view canonical);
 

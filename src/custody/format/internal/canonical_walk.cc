@@ -25,13 +25,17 @@ size_t StringEnd(std::string_view s, size_t i) {
   return s.size();
 }
 
-class TextFieldCollector {
+// The walk behind ExtractTextFields and StringValueSpans: every string
+// value of a canonical text in document order, with its dotted path (object
+// keys unescaped, array indices as numbers). Calls on_string(path, i, end)
+// with the value's opening and closing quote positions.
+template <typename OnString>
+class StringWalker {
  public:
-  TextFieldCollector(std::string_view s, std::vector<TextField>* fields) : s_(s), fields_(fields) {}
+  StringWalker(std::string_view s, OnString on_string) : s_(s), on_string_(on_string) {}
 
   void Run() {
     if (!s_.empty()) Value(0);
-    fields_->resize(count_);
   }
 
  private:
@@ -76,20 +80,15 @@ class TextFieldCollector {
     }
     if (c == '"') {
       const size_t end = StringEnd(s_, i);
-      if (count_ == fields_->size()) fields_->emplace_back();
-      TextField& f = (*fields_)[count_++];
-      f.name.assign(path_);
-      f.value.clear();
-      AppendJsonUnescaped(s_.substr(i + 1, end - i - 1), &f.value);
+      on_string_(std::string_view(path_), i, end);
       return end + 1;
     }
     return SkipCanonicalValue(s_, i);
   }
 
   std::string_view s_;
-  std::vector<TextField>* fields_;
+  OnString on_string_;
   std::string path_;
-  size_t count_ = 0;
 };
 
 }  // namespace
@@ -138,7 +137,32 @@ void SplitCanonicalObject(std::string_view s, std::vector<CanonicalMember>* memb
 namespace custody::format {
 
 void ExtractTextFields(std::string_view canonical, std::vector<TextField>* fields) {
-  internal::TextFieldCollector(canonical, fields).Run();
+  size_t count = 0;
+  auto on_string = [&](std::string_view path, size_t i, size_t end) {
+    if (count == fields->size()) fields->emplace_back();
+    TextField& f = (*fields)[count++];
+    f.name.assign(path);
+    f.value.clear();
+    internal::AppendJsonUnescaped(canonical.substr(i + 1, end - i - 1), &f.value);
+  };
+  internal::StringWalker<decltype(on_string)&>(canonical, on_string).Run();
+  fields->resize(count);
+}
+
+void StringValueSpans(std::string_view canonical, std::string* paths,
+                      std::vector<StringValueSpan>* spans) {
+  paths->clear();
+  spans->clear();
+  auto on_string = [&](std::string_view path, size_t i, size_t end) {
+    StringValueSpan v;
+    v.path_begin = static_cast<uint32_t>(paths->size());
+    v.path_len = static_cast<uint32_t>(path.size());
+    v.begin = i + 1;
+    v.end = end;
+    paths->append(path);
+    spans->push_back(v);
+  };
+  internal::StringWalker<decltype(on_string)&>(canonical, on_string).Run();
 }
 
 }  // namespace custody::format
