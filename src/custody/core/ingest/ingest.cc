@@ -83,7 +83,7 @@ bool FieldUnder(std::string_view name, std::string_view f) {
          (name.size() > f.size() && name.compare(0, f.size(), f) == 0 && name[f.size()] == '.');
 }
 
-bool TextFieldSelected(const std::vector<std::string>& fields, const std::string& name) {
+bool TextFieldSelected(const std::vector<std::string>& fields, std::string_view name) {
   if (fields.empty()) return true;
   for (const auto& f : fields) {
     if (FieldUnder(name, f)) return true;

@@ -56,7 +56,7 @@ bool FieldUnder(std::string_view name, std::string_view f);
 // True if text field `name` is selected by `fields` (the ingest's --fields):
 // every field when `fields` is empty, else a listed name or a path under one
 // ("meta" selects "meta.title").
-bool TextFieldSelected(const std::vector<std::string>& fields, const std::string& name);
+bool TextFieldSelected(const std::vector<std::string>& fields, std::string_view name);
 
 // The content id of a canonical record: BLAKE2b-256 of its bytes.
 std::string ContentId(std::string_view canonical);

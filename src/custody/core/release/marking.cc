@@ -12,14 +12,7 @@ void RecordMarker::MarkedFields(std::string_view canonical, std::vector<size_t>*
   indices->clear();
   fields->clear();
   for (size_t i = 0; i < all_.size(); ++i) {
-    bool selected = index_fields_.empty();
-    for (const auto& f : index_fields_) {
-      if (FieldUnder(all_[i].name, f)) {
-        selected = true;
-        break;
-      }
-    }
-    if (!selected) continue;
+    if (!TextFieldSelected(index_fields_, all_[i].name)) continue;
     indices->push_back(i);
     fields->push_back({all_[i].name, all_[i].value});
   }
@@ -31,14 +24,7 @@ uint32_t RecordMarker::Apply(uint64_t record_id, uint64_t member_id, std::string
   selected_.clear();
   for (const StringValueSpan& v : spans_) {
     const std::string_view name(paths_.data() + v.path_begin, v.path_len);
-    bool selected = index_fields_.empty();
-    for (const auto& f : index_fields_) {
-      if (FieldUnder(name, f)) {
-        selected = true;
-        break;
-      }
-    }
-    if (selected) selected_.push_back(&v);
+    if (TextFieldSelected(index_fields_, name)) selected_.push_back(&v);
   }
   out->clear();
   if (selected_.empty()) {

@@ -39,7 +39,6 @@ class KeyTableView {
       fn(*e & 0xFFFFFF);
     }
   }
-  const uint32_t* bucket_ptr(uint32_t key) const { return offsets_ + (key >> (32 - bits_)); }
 
   // The number of entries whose key may equal `key`.
   uint32_t Count(uint32_t key) const {
