@@ -1,143 +1,183 @@
 // `custody match DUMP...`: which vault records does a leaked dump contain?
-// Reads each dump (JSONL, JSON array, CSV or text, gzip/zstd; detected from
-// content), matches every record against the sketch indexes of all committed
-// dataset versions, and reports per dump record the matched record (exact,
-// near or fragment), totals per dataset, unmatched records and unreadable
-// input. Output schema: docs/matching.md ("custody match").
-#include <map>
+// A thin shell over core::MatchDumps (the scan, matching, verification and
+// totals live in the library): flags in, the summary out, per record results
+// streamed (--json, --list). Output schema: docs/matching.md ("custody match").
+#include <cstdio>
+#include <iostream>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "apps/cli/cli.h"
 #include "apps/cli/progress.h"
 #include "apps/cli/vault_open.h"
-#include "custody/core/match/dump_scan.h"
+#include "custody/core/match/match_dumps.h"
 #include "custody/sketch/matcher.h"
 
 namespace custody::cli {
 namespace {
 
-struct MatchOptions {
+struct MatchFlags {
   std::vector<std::string> dumps;
   size_t show_unmatched = 20;
+  size_t top = 20;
+  bool list = false;
+  size_t threads = 0;
 };
 
-Status RunMatch(const MatchOptions& opt) {
+nlohmann::json ResultJson(const core::DumpRecordMatch& r) {
+  nlohmann::json j = {{"source", r.source + ":" + std::to_string(r.line)}, {"match", nullptr}};
+  if (r.match) {
+    j["match"] = {{"record_id", r.match->record_id},
+                  {"dataset", r.version->dataset},
+                  {"version", r.version->version},
+                  {"kind", sketch::MatchKindName(r.match->kind)},
+                  {"similarity", r.match->similarity},
+                  {"containment", r.match->containment},
+                  {"verified", !r.unverified}};
+  }
+  return j;
+}
+
+std::string Similarity(double s) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%.3f", s);
+  return buf;
+}
+
+Status RunMatch(const MatchFlags& flags) {
   CUSTODY_ASSIGN_OR_RETURN(auto custody, OpenVault(true));
-  // Candidates the index cannot settle are verified against the decrypted
-  // record text (core::VaultRecordTexts, installed by VaultMatcher).
-  CUSTODY_ASSIGN_OR_RETURN(auto vm, core::VaultMatcher::Open(*custody));
-  const sketch::Matcher& matcher = vm->matcher();
-
-  nlohmann::json results = nlohmann::json::array();
-  std::map<std::string, uint64_t> by_dataset;
-  std::map<std::string, uint64_t> by_kind;
-  std::map<uint64_t, bool> distinct;
-  std::vector<std::string> unmatched;
-  uint64_t matched = 0;
   const bool json = Globals().json;
-  core::DumpScanStats stats;
+  core::MatchOptions options;
+  options.dumps = flags.dumps;
+  options.scan.threads = flags.threads;
+  options.top = flags.top;
+  options.unmatched_sample = flags.show_unmatched;
+  // --json: the per-record results go to an unlinked temporary file while the
+  // scan runs (bounded memory), and into the one JSON object at the end; on
+  // an error, only the error is printed.
+  std::unique_ptr<FILE, int (*)(FILE*)> results(json ? std::tmpfile() : nullptr, &std::fclose);
+  if (json && !results) return InternalError("match: cannot create a temporary file for results");
+  bool first = true;
+  if (json) {
+    options.on_record = [&](const core::DumpRecordMatch& r) -> Status {
+      std::string line = ResultJson(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      if (!first) std::fputc(',', results.get());
+      first = false;
+      if (std::fwrite(line.data(), 1, line.size(), results.get()) != line.size()) {
+        return InternalError("match: writing the temporary results file failed");
+      }
+      return OkStatus();
+    };
+  } else if (flags.list) {
+    options.on_record = [](const core::DumpRecordMatch& r) -> Status {
+      if (!r.match) return OkStatus();
+      std::cout << "  " << r.source << ":" << r.line << "  record " << r.match->record_id << "  "
+                << r.version->dataset << "@v" << r.version->version << "  "
+                << sketch::MatchKindName(r.match->kind) << "  " << Similarity(r.match->similarity)
+                << (r.unverified ? "  unverified (dataset shredded)" : "") << "\n";
+      return OkStatus();
+    };
+  }
   std::unique_ptr<Progress> progress;
-  std::string progress_dump;
-
-  CUSTODY_RETURN_IF_ERROR(core::ScanDumps(
-      custody->env(), opt.dumps,
-      [&](const format::Record& rec, std::span<const std::string_view> fields) -> Status {
-        std::optional<sketch::MatchResult> m = matcher.Match(fields);
-        std::string where = rec.source + ":" + std::to_string(rec.line);
-        nlohmann::json r = {{"source", where}, {"match", nullptr}};
-        if (m) {
-          ++matched;
-          const core::IndexedVersion& e = vm->version(m->index);
-          ++by_dataset[e.dataset];
-          ++by_kind[std::string(sketch::MatchKindName(m->kind))];
-          distinct[m->record_id] = true;
-          r["match"] = {{"record_id", m->record_id},
-                        {"dataset", e.dataset},
-                        {"version", e.version},
-                        {"kind", sketch::MatchKindName(m->kind)},
-                        {"similarity", m->similarity},
-                        {"containment", m->containment}};
-        } else {
-          unmatched.push_back(where);
-        }
-        if (json) results.push_back(std::move(r));
-        return OkStatus();
-      },
-      &stats,
-      [&](const std::string& dump, uint64_t bytes, uint64_t records) {
-        if (!progress || progress_dump != dump) {
-          if (progress) progress->Done();
-          progress = std::make_unique<Progress>("match " + dump);
-          progress_dump = dump;
-        }
-        progress->Update(bytes, records);
-      }));
+  if (ShowProgress()) {
+    progress = std::make_unique<Progress>("match");
+    options.scan.progress = [&](const core::ScanProgress& p) {
+      progress->Update(p.bytes, p.records, p.total_bytes);
+    };
+  }
+  CUSTODY_ASSIGN_OR_RETURN(core::MatchSummary s, core::MatchDumps(*custody, options));
   if (progress) progress->Done();
 
-  const uint64_t dump_records = stats.dump_records;
-  const uint64_t skipped = stats.skipped;
   nlohmann::json bad = nlohmann::json::array();
-  for (const auto& b : stats.problems) {
+  for (const auto& b : s.scan.problems) {
     bad.push_back({{"source", b.source},
                    {"line", b.line == 0 ? nlohmann::json(nullptr) : nlohmann::json(b.line)},
                    {"error", b.error}});
   }
-  nlohmann::json empty = stats.empty_dumps;
-  if (!vm->texts().first_error().ok()) {
-    // Verification fell back to the index estimate for some candidates.
+  if (!s.verification_error.ok()) {
+    // Some candidates were decided on their sketch alone.
     std::cerr << "warning: exact verification unavailable for some candidates: "
-              << vm->texts().first_error().message() << "\n";
+              << s.verification_error.message() << "\n";
   }
-
   if (json) {
-    nlohmann::json out = {{"dump_records", dump_records},
-                          {"matched", matched},
-                          {"unmatched", dump_records - matched},
-                          {"distinct_records", distinct.size()},
-                          {"results", std::move(results)},
-                          {"by_dataset", by_dataset},
-                          {"by_kind", by_kind},
-                          {"skipped", skipped},
+    nlohmann::json best = nlohmann::json::array();
+    for (const auto& b : s.best) {
+      best.push_back({{"source", b.where}, {"record_id", b.record_id}, {"dataset", b.dataset},
+                      {"version", b.version}, {"kind", sketch::MatchKindName(b.kind)},
+                      {"similarity", b.similarity}, {"verified", !b.unverified}});
+    }
+    nlohmann::json out = {{"dump_records", s.scan.dump_records},
+                          {"matched", s.matched},
+                          {"unmatched", s.unmatched()},
+                          {"unverified", s.unverified},
+                          {"distinct_records", s.distinct_records},
+                          {"by_dataset", s.by_dataset},
+                          {"by_kind", s.by_kind},
+                          {"top", best},
+                          {"skipped", s.scan.skipped},
                           {"bad_records", bad},
-                          {"empty_dumps", empty}};
-    PrintJson(out);
+                          {"empty_dumps", s.scan.empty_dumps},
+                          {"threads", s.threads}};
+    // The object without its closing brace, then the streamed results.
+    std::string head = out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    head.pop_back();
+    std::cout << head << ",\"results\":[";
+    std::rewind(results.get());
+    char buf[1 << 16];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof(buf), results.get())) > 0) std::cout.write(buf, n);
+    std::cout << "]}" << std::endl;
     return OkStatus();
   }
-  std::cout << dump_records << " dump records, " << matched << " matched ("
-            << distinct.size() << " distinct vault records), " << dump_records - matched
+  std::cout << s.scan.dump_records << " dump records, " << s.matched << " matched ("
+            << s.distinct_records << " distinct vault records), " << s.unmatched()
             << " unmatched\n";
-  for (const auto& [name, n] : by_dataset) std::cout << "  " << name << ": " << n << "\n";
-  for (const auto& [kind, n] : by_kind) std::cout << "  kind " << kind << ": " << n << "\n";
-  for (size_t i = 0; i < unmatched.size() && i < opt.show_unmatched; ++i) {
-    std::cout << "  unmatched " << unmatched[i] << "\n";
+  for (const auto& [name, n] : s.by_dataset) std::cout << "  " << name << ": " << n << "\n";
+  for (const auto& [kind, n] : s.by_kind) std::cout << "  kind " << kind << ": " << n << "\n";
+  if (s.unverified > 0) {
+    std::cout << "  " << s.unverified
+              << " unverified sketch matches (their dataset was shredded: similarity estimated)\n";
   }
-  if (unmatched.size() > opt.show_unmatched) {
-    std::cout << "  ... and " << unmatched.size() - opt.show_unmatched
+  if (!flags.list && !s.best.empty()) {
+    std::cout << "best matches (" << s.best.size() << " of " << s.matched
+              << (s.best.size() < s.matched ? "; --list shows all, --top N more" : "") << "):\n";
+    for (const auto& b : s.best) {
+      std::cout << "  " << b.where << "  record " << b.record_id << "  " << b.dataset << "@v"
+                << b.version << "  " << sketch::MatchKindName(b.kind) << "  "
+                << Similarity(b.similarity) << (b.unverified ? "  unverified (dataset shredded)" : "")
+                << "\n";
+    }
+  }
+  for (const auto& u : s.unmatched_sample) std::cout << "  unmatched " << u << "\n";
+  if (s.unmatched() > s.unmatched_sample.size()) {
+    std::cout << "  ... and " << s.unmatched() - s.unmatched_sample.size()
               << " more unmatched (see --json)\n";
   }
-  if (skipped > 0) {
-    std::cout << skipped << " unreadable records skipped (invalid UTF-8, binary or malformed):\n";
+  if (s.scan.skipped > 0) {
+    std::cout << s.scan.skipped << " unreadable records skipped (invalid UTF-8, binary or malformed):\n";
   }
-  for (const auto& b : bad) {
-    std::cout << "  " << b["source"].get<std::string>();
-    if (!b["line"].is_null() && b["line"].get<uint64_t>() > 0) std::cout << ":" << b["line"].get<uint64_t>();
-    std::cout << ": " << b["error"].get<std::string>() << "\n";
+  for (const auto& b : s.scan.problems) {
+    std::cout << "  " << b.source;
+    if (b.line > 0) std::cout << ":" << b.line;
+    std::cout << ": " << b.error << "\n";
   }
-  for (const auto& e : empty) std::cout << e.get<std::string>() << ": empty dump (no records)\n";
+  for (const auto& e : s.scan.empty_dumps) std::cout << e << ": empty dump (no records)\n";
   return OkStatus();
 }
 
 void RegisterMatchCommands(CLI::App& app) {
-  auto opt = std::make_shared<MatchOptions>();
+  auto flags = std::make_shared<MatchFlags>();
   auto* sub = app.add_subcommand("match", "find which vault records a leaked dump contains");
-  sub->add_option("dumps", opt->dumps, "dump files (JSONL, JSON, CSV or text; .gz/.zst)")
+  sub->add_option("dumps", flags->dumps, "dump files (JSONL, JSON, CSV or text; .gz/.zst)")
       ->required();
-  sub->add_option("--show-unmatched", opt->show_unmatched,
+  sub->add_option("--show-unmatched", flags->show_unmatched,
                   "unmatched dump records listed in the summary");
-  SetAction(sub, [opt] { return RunMatch(*opt); });
+  sub->add_option("--top", flags->top, "best matches listed in the summary")->default_val(20);
+  sub->add_flag("--list", flags->list, "list every matched dump record, in dump order");
+  sub->add_option("--threads", flags->threads, "worker threads (default: one per core)")
+      ->default_val(0);
+  SetAction(sub, [flags] { return RunMatch(*flags); });
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 #include "apps/cli/progress.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <string>
 
 #include "apps/cli/cli.h"
 
@@ -20,9 +23,20 @@ void Progress::Update(uint64_t bytes, uint64_t count, uint64_t total) {
   double secs = std::chrono::duration<double>(now - start_).count();
   double mb = static_cast<double>(bytes) / 1e6;
   if (total > 0) {
-    std::fprintf(stderr, "\r%s: %.1f%% (%.1f MB, %llu records, %.1f MB/s)   ", what_.c_str(),
-                 100.0 * static_cast<double>(bytes) / static_cast<double>(total), mb,
-                 static_cast<unsigned long long>(count), secs > 0 ? mb / secs : 0.0);
+    const double share = std::min(1.0, static_cast<double>(bytes) / static_cast<double>(total));
+    // Time left at the average rate so far (unknown until something is done).
+    char eta[32] = "--:--";
+    if (share > 0 && secs >= 1) {
+      const long left = std::lround(secs * (1 - share) / share);
+      std::snprintf(eta, sizeof(eta), "%ld:%02ld", left / 60, left % 60);
+    }
+    const int width = 24;
+    const int filled = static_cast<int>(share * width);
+    std::string bar(static_cast<size_t>(filled), '#');
+    bar.resize(width, '.');
+    std::fprintf(stderr, "\r%s [%s] %.1f%%  %llu records  %.1f MB/s  ETA %s   ", what_.c_str(),
+                 bar.c_str(), 100.0 * share, static_cast<unsigned long long>(count),
+                 secs > 0 ? mb / secs : 0.0, eta);
   } else {
     std::fprintf(stderr, "\r%s: %.1f MB, %llu records   ", what_.c_str(), mb,
                  static_cast<unsigned long long>(count));

@@ -12,7 +12,8 @@ class Progress {
  public:
   explicit Progress(std::string what);
   ~Progress();
-  // Shows "what: <bytes> MB, <count> records" (total_bytes > 0 adds a percentage).
+  // Shows "what: <bytes> MB, <count> records"; with total_bytes > 0, a bar,
+  // the percentage done and the estimated time left.
   void Update(uint64_t bytes, uint64_t count, uint64_t total_bytes = 0);
   void Done();
 

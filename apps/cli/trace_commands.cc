@@ -83,10 +83,11 @@ void RegisterTrace(CLI::App& app) {
   sub->add_option("--alpha", o->alpha, "false-accusation bound after correction (default 1e-6)");
   sub->add_option("--report", *report, "also write a self-contained HTML report here");
   sub->add_option("--out", *out, "also write the JSON report here");
+  sub->add_option("--threads", o->threads, "worker threads (default: one per core)")->default_val(0);
   SetAction(sub, [o, report, out]() -> Status {
     CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
     Progress progress("trace");
-    o->progress = [&](const std::string&, uint64_t bytes, uint64_t n) { progress.Update(bytes, n); };
+    o->progress = [&](const core::ScanProgress& p) { progress.Update(p.bytes, p.records, p.total_bytes); };
     CUSTODY_ASSIGN_OR_RETURN(auto r, core::Trace(*c, *o));
     progress.Done();
     if (!out->empty()) {

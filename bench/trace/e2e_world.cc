@@ -122,7 +122,8 @@ Result<std::unique_ptr<Corpus>> Corpus::Create(uint64_t records, uint64_t unrela
   CUSTODY_ASSIGN_OR_RETURN(std::string index, builder->Serialize());
   CUSTODY_ASSIGN_OR_RETURN(c->matcher_, sketch::Matcher::FromBuffers({std::move(index)}, index_key));
   c->texts_ = std::make_unique<Texts>(&c->records_);
-  c->matcher_->set_texts(c->texts_.get());
+  c->words_ = c->matcher_->WordsFromTexts(c->texts_.get());
+  c->matcher_->set_words(c->words_.get());
   return c;
 }
 
@@ -298,9 +299,10 @@ Result<TraceOutcome> TraceDump(const Corpus& corpus, const World& world, const s
   std::set<uint64_t> canary_found;
   std::vector<core::SlotRead> slots;
   core::DumpScanStats stats;
-  CUSTODY_RETURN_IF_ERROR(core::ScanDumps(
+  CUSTODY_RETURN_IF_ERROR(core::ForEachDumpRecord(
       Env::Default(), {dump_path},
-      [&](const format::Record&, std::span<const std::string_view> fields) -> Status {
+      [&](const core::DumpBatch& batch, size_t i) -> Status {
+        std::span<const std::string_view> fields = batch.fields(i);
         std::vector<sketch::MatchResult> cands = matcher.Candidates(fields, 4);
         if (cands.empty()) return OkStatus();
         ++out.matched;

@@ -58,6 +58,7 @@ class Corpus {
   std::unique_ptr<mark::Marker> marker_;
   std::unique_ptr<mark::CanaryMaker> canary_maker_;
   std::unique_ptr<Texts> texts_;
+  std::unique_ptr<sketch::CandidateWords> words_;
   std::unique_ptr<sketch::Matcher> matcher_;
   double mean_slots_ = 0;
 };

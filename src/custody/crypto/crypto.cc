@@ -102,6 +102,16 @@ Result<std::string> AeadOpen(const SecretBytes& key, std::string_view sealed,
   return out;
 }
 
+Status AeadOpenTo(const SecretBytes& key, std::string_view sealed, std::string_view ad,
+                  std::string* out) {
+  if (sealed.size() < kAeadNonceSize + kAeadTagSize) {
+    return DataLossError("sealed data too short (" + std::to_string(sealed.size()) + " bytes)");
+  }
+  out->resize(sealed.size() - kAeadNonceSize - kAeadTagSize);
+  out->reserve(out->size() + 1);
+  return OpenInto(key, sealed, ad, reinterpret_cast<unsigned char*>(out->data()));
+}
+
 Result<SecretBytes> AeadOpenSecret(const SecretBytes& key, std::string_view sealed,
                                    std::string_view ad) {
   if (sealed.size() < kAeadNonceSize + kAeadTagSize) {

@@ -52,6 +52,10 @@ Result<std::string> AeadSeal(const SecretBytes& key, std::string_view plaintext,
 // wrong associated data, or tampering).
 Result<std::string> AeadOpen(const SecretBytes& key, std::string_view sealed,
                              std::string_view associated_data);
+// As AeadOpen, into `*out` (resized; its memory is reused across calls, for
+// hot paths that open many small blocks). On error `*out` is unspecified.
+Status AeadOpenTo(const SecretBytes& key, std::string_view sealed,
+                  std::string_view associated_data, std::string* out);
 // Same as AeadOpen but into a SecretBytes (for wrapped keys).
 Result<SecretBytes> AeadOpenSecret(const SecretBytes& key, std::string_view sealed,
                                    std::string_view associated_data);

@@ -63,6 +63,12 @@ TEST(CryptoTest, AeadRoundTripAndTamper) {
   EXPECT_EQ(AeadOpen(SecretBytes::Random(32), *sealed, "segment-1").status().code(),
             StatusCode::kDataLoss);
   EXPECT_EQ(AeadOpen(key, sealed->substr(0, 10), "").status().code(), StatusCode::kDataLoss);
+  // AeadOpenTo: the same result into a reused buffer, the same refusals.
+  std::string reused = "longer leftover contents";
+  ASSERT_TRUE(AeadOpenTo(key, *sealed, "segment-1", &reused).ok());
+  EXPECT_EQ(reused, "record text");
+  EXPECT_EQ(AeadOpenTo(key, *sealed, "segment-2", &reused).code(), StatusCode::kDataLoss);
+  EXPECT_EQ(AeadOpenTo(key, sealed->substr(0, 10), "", &reused).code(), StatusCode::kDataLoss);
   EXPECT_EQ(AeadSeal(SecretBytes::Random(16), "x", "").status().code(),
             StatusCode::kInvalidArgument);
 }

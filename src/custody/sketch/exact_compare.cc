@@ -112,44 +112,76 @@ uint32_t WordLcs(std::span<const uint64_t> a, std::span<const uint64_t> b,
   return RunText(a, b.size(), s);
 }
 
-ExactSimilarity CompareExact(const RecordSketch& dump, const RecordSketch& record,
-                             CompareScratch* s) {
+void TokenShingles(const std::vector<uint32_t>& tokens, size_t k, std::vector<uint64_t>* out) {
+  out->clear();
+  const size_t n = tokens.size();
+  k = std::min(k, n);
+  if (n == 0 || k == 0) return;
+  out->reserve(n - k + 1);
+  for (size_t i = 0; i + k <= n; ++i) {
+    uint64_t h = tokens[i];
+    for (size_t j = 1; j < k; ++j) h = std::rotl(h, 23) ^ tokens[i + j];
+    // The murmur3 finalizer, as the sketcher's shingles.
+    h += k;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb3f99e3779b9ull;
+    h ^= h >> 33;
+    out->push_back(h);
+  }
+}
+
+ExactSimilarity CompareWords(const RecordWords& dump, const RecordWords& record,
+                             size_t shingle_words, CompareScratch* s) {
   ExactSimilarity r;
-  const SetCounts sets = CountSets(dump.shingles, record.shingles, s);
+  TokenShingles(dump.tokens, shingle_words, &s->dump_shingles);
+  TokenShingles(record.tokens, shingle_words, &s->record_shingles);
+  const SetCounts sets = CountSets(s->dump_shingles, s->record_shingles, s);
   const size_t inter = sets.both;
   const size_t uni = sets.a + sets.b - inter;
   r.jaccard = uni == 0 ? 0 : static_cast<double>(inter) / static_cast<double>(uni);
   r.containment = sets.a == 0 ? 0 : static_cast<double>(inter) / static_cast<double>(sets.a);
   r.kept = sets.b == 0 ? 0 : static_cast<double>(inter) / static_cast<double>(sets.b);
-  r.dump_words = static_cast<uint32_t>(dump.word_hashes.size());
-  r.record_words = static_cast<uint32_t>(record.word_hashes.size());
+  r.dump_words = static_cast<uint32_t>(dump.tokens.size());
+  r.record_words = static_cast<uint32_t>(record.tokens.size());
+  s->dump_words.assign(dump.tokens.begin(), dump.tokens.end());
+  s->record_words.assign(record.tokens.begin(), record.tokens.end());
   // Fields may come in another order (a dump's JSON keys sorted, CSV
   // columns moved, fields merged): align the record's words with the dump's
   // fields in each order (up to 3 fields; more keep their order), or, for a
   // one-field dump, the dump's words with the record's fields in each order.
   const bool permute_dump = dump.field_ends.size() > 1;
-  const RecordSketch& parts = permute_dump ? dump : record;
-  const RecordSketch& whole = permute_dump ? record : dump;
-  const size_t k = parts.field_ends.size();
+  const std::vector<uint32_t>& part_ends = permute_dump ? dump.field_ends : record.field_ends;
+  const std::vector<uint64_t>& parts = permute_dump ? s->dump_words : s->record_words;
+  const std::vector<uint64_t>& whole = permute_dump ? s->record_words : s->dump_words;
+  const size_t k = part_ends.size();
   uint32_t order[3] = {0, 1, 2};
   uint32_t best = 0;
   // LCS is symmetric: the fixed side is the pattern, built once for every
   // order of the other side's fields.
-  if (!whole.word_hashes.empty()) BuildPattern(whole.word_hashes, s);
+  if (!whole.empty()) BuildPattern(whole, s);
   do {
     s->seq.clear();
     for (size_t i = 0; i < k; ++i) {
       uint32_t f = k <= 3 ? order[i] : static_cast<uint32_t>(i);
-      uint32_t begin = f == 0 ? 0 : parts.field_ends[f - 1];
-      s->seq.insert(s->seq.end(), parts.word_hashes.begin() + begin,
-                    parts.word_hashes.begin() + parts.field_ends[f]);
+      uint32_t begin = f == 0 ? 0 : part_ends[f - 1];
+      s->seq.insert(s->seq.end(), parts.begin() + begin, parts.begin() + part_ends[f]);
     }
-    if (!whole.word_hashes.empty() && !s->seq.empty()) {
-      best = std::max(best, RunText(s->seq, whole.word_hashes.size(), s));
+    if (!whole.empty() && !s->seq.empty()) {
+      best = std::max(best, RunText(s->seq, whole.size(), s));
     }
   } while (k > 1 && k <= 3 && std::next_permutation(order, order + k));
   r.lcs = best;
   return r;
+}
+
+ExactSimilarity CompareExact(const RecordSketch& dump, const RecordSketch& record,
+                             CompareScratch* s, size_t shingle_words) {
+  RecordWords a, b;
+  WordsFromSketch(dump, &a);
+  WordsFromSketch(record, &b);
+  return CompareWords(a, b, shingle_words, s);
 }
 
 }  // namespace custody::sketch

@@ -1,7 +1,7 @@
-// Exact comparison of a dump record and a candidate record from their real
-// texts (both sketched by the same Sketcher): word-shingle Jaccard and
-// containment over the shingle hash sets, and the longest common word
-// subsequence, which separates an edited copy (few words changed, in
+// Exact comparison of a dump record and a candidate record from their words
+// (record_words.h: one keyed token per word, from the same Sketcher):
+// word-shingle Jaccard and containment over the shingle sets, and the
+// longest common word subsequence, which separates an edited copy (few words changed, in
 // place) from a template sibling (the same problem with other names and
 // numbers throughout). Used by the matcher's verification stage.
 // Thread-safety: pure functions.
@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <span>
 
+#include "custody/sketch/record_words.h"
 #include "custody/sketch/sketcher.h"
 
 namespace custody::sketch {
@@ -28,9 +29,10 @@ struct ExactSimilarity {
   double aligned_dump() const;
 };
 
-// Compares `dump` and `record` (sketches holding word hashes and shingles).
-// `scratch` is reused across calls.
+// Scratch memory reused across comparisons (one per thread).
 struct CompareScratch {
+  std::vector<uint64_t> dump_words, record_words;  // tokens widened for the LCS
+  std::vector<uint64_t> dump_shingles, record_shingles;
   std::vector<uint64_t> seq;
   std::vector<uint64_t> masks;
   std::vector<uint64_t> v;
@@ -39,8 +41,17 @@ struct CompareScratch {
   std::vector<uint64_t> set_keys;  // shingle set counts: hash -> sides seen
   std::vector<uint8_t> set_sides;
 };
+// Compares `dump` and `record`; shingles of `shingle_words` tokens (the
+// index's SketchParams::shingle_words). The matcher's only exact comparison.
+ExactSimilarity CompareWords(const RecordWords& dump, const RecordWords& record,
+                             size_t shingle_words, CompareScratch* scratch);
+// CompareWords of two sketched texts (tests and tools).
 ExactSimilarity CompareExact(const RecordSketch& dump, const RecordSketch& record,
-                             CompareScratch* scratch);
+                             CompareScratch* scratch, size_t shingle_words = 3);
+
+// The shingle hashes of `tokens` (k consecutive tokens each, text order) into
+// `*out`, as CompareWords counts them.
+void TokenShingles(const std::vector<uint32_t>& tokens, size_t k, std::vector<uint64_t>* out);
 
 // Length of the longest common subsequence of two word-hash sequences
 // (bit-parallel, O(|a| * |b| / 64)).

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "custody/base/encoding.h"
+#include "custody/sketch/record_words.h"
 #include "custody/text/tokenize.h"
 
 namespace custody::sketch {
@@ -108,6 +110,65 @@ TEST(CompareExactTest, SetFiguresEqualShingleSetsOfTheText) {
     EXPECT_DOUBLE_EQ(e.containment, text::ShingleContainment(y, x, 3)) << y << " | " << x;
     EXPECT_DOUBLE_EQ(e.kept, text::ShingleContainment(x, y, 3)) << y << " | " << x;
   }
+}
+
+}  // namespace
+}  // namespace custody::sketch
+
+namespace custody::sketch {
+namespace {
+
+TEST(RecordWordsTest, RoundTripsAndRejectsEveryTruncation) {
+  RecordWords w;
+  w.tokens = {7, 0xFFFFFFFFu, 3, 3, 42};
+  w.field_ends = {2, 5};
+  w.field_keys = {0x0123456789ABCDEFull};
+  std::string enc;
+  AppendRecordWords(w, &enc);
+  RecordWords back;
+  ASSERT_TRUE(ParseRecordWords(enc, &back));
+  EXPECT_EQ(back.tokens, w.tokens);
+  EXPECT_EQ(back.field_ends, w.field_ends);
+  EXPECT_EQ(back.field_keys, w.field_keys);
+  for (size_t n = 0; n < enc.size(); ++n) {
+    EXPECT_FALSE(ParseRecordWords(std::string_view(enc).substr(0, n), &back)) << n;
+  }
+  EXPECT_FALSE(ParseRecordWords(enc + "x", &back));
+  // Field ends out of order or past the tokens are refused.
+  std::string bad;
+  PutVarint64(&bad, 2);
+  PutVarint64(&bad, 2);
+  PutVarint64(&bad, 0);
+  PutVarint64(&bad, 2);
+  PutVarint64(&bad, 1);
+  PutFixed32(&bad, 1);
+  PutFixed32(&bad, 2);
+  EXPECT_FALSE(ParseRecordWords(bad, &back));
+  RecordWords empty;
+  enc.clear();
+  AppendRecordWords(empty, &enc);
+  EXPECT_TRUE(ParseRecordWords(enc, &back));
+  EXPECT_TRUE(back.tokens.empty());
+}
+
+TEST(RecordWordsTest, WordsOfASketchCompareAsTheSketch) {
+  auto sk = std::move(Sketcher::Create(crypto::SecretBytes::FromBytes(std::string(32, 'k')),
+                                       SketchParams{})).value();
+  RecordSketch a, b;
+  std::string_view fa[] = {"Tom has twelve apples and gives five to Mary", "How many are left"};
+  std::string_view fb[] = {"How many are left today", "Tom has twelve apples and gives five to Mary"};
+  sk->SketchWords(fa, &a);
+  sk->SketchWords(fb, &b);
+  RecordWords wa, wb;
+  WordsFromSketch(a, &wa);
+  WordsFromSketch(b, &wb);
+  EXPECT_EQ(wa.tokens.size(), a.word_hashes.size());
+  EXPECT_EQ(wa.field_ends, a.field_ends);
+  CompareScratch s;
+  ExactSimilarity e = CompareWords(wb, wa, 3, &s);
+  EXPECT_EQ(e.lcs, 13u);  // every record word, in order, once the fields are swapped
+  EXPECT_EQ(e.record_words, 13u);
+  EXPECT_EQ(e.dump_words, 14u);
 }
 
 }  // namespace

@@ -46,6 +46,9 @@ class IndexBuilder {
              std::span<const std::string_view> field_names = {});
 
   uint64_t record_count() const { return ids_.size(); }
+  // The sketch of the record last given to Add (valid until the next Add);
+  // ingest stores its words (record_words.h) beside the record.
+  const RecordSketch& last_sketch() const { return scratch_; }
   // Bytes of normalized text sketched so far.
   uint64_t text_bytes() const { return text_bytes_; }
 

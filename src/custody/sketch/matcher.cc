@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "custody/sketch/exact_compare.h"
+#include "custody/sketch/record_words.h"
 #include "custody/sketch/index_builder.h"
 #include "custody/sketch/index_format.h"
 #include "custody/sketch/internal/index_file.h"
@@ -62,15 +63,25 @@ struct Matcher::Impl {
   std::unique_ptr<Sketcher> sketcher;
   VerifyParams verify;
   uint64_t records = 0;
-  CandidateTexts* texts = nullptr;
+  CandidateWords* words = nullptr;
 
-  // Sets `*results` to up to `max` verified matches, best first.
-  void Run(std::span<const std::string_view> fields, size_t max, CandidateTexts* texts,
-           std::vector<MatchResult>* results) const;
+  // One dump record in flight: its sketch and its scored candidates.
+  struct Query {
+    RecordSketch q;
+    RecordWords words;  // q's words, filled when a candidate is compared
+    std::vector<Scored> scored;
+    bool settled = false;  // an exact match ends the search (max == 1)
+  };
+  // Sketches the query, collects and scores its candidates from the index.
+  void Prepare(std::span<const std::string_view> fields, size_t max, Query* query) const;
+  // Appends the records whose words Finish may read for `query` (a superset).
+  void WantedWords(const Query& query, std::vector<uint64_t>* ids) const;
+  // Verifies with words where needed and sets `*results` (best first).
+  void Finish(Query* query, size_t max, CandidateWords* words,
+              std::vector<MatchResult>* results) const;
   void CollectCandidates(const RecordSketch& q, std::vector<Candidate>* cands) const;
   Decision EstimateDecision(const Scored& s, const RecordSketch& q) const;
-  void VerifyWithTexts(const RecordSketch& q, CandidateTexts* texts,
-                       std::vector<Scored>* scored) const;
+  void VerifyWithWords(Query* query, CandidateWords* words) const;
   static Status FinishOpen(Impl* impl, const crypto::SecretBytes& key, const VerifyParams& verify);
 };
 
@@ -224,15 +235,57 @@ Decision Matcher::Impl::EstimateDecision(const Scored& s, const RecordSketch& q)
   return Decision::kReject;
 }
 
-void Matcher::Impl::VerifyWithTexts(const RecordSketch& q, CandidateTexts* texts,
-                                    std::vector<Scored>* scored) const {
+bool Plausible(const Scored& s, const VerifyParams& verify) {
+  return s.decision != Decision::kReject || s.j >= verify.text_min_jaccard ||
+         s.cont >= verify.text_min_containment;
+}
+
+void Matcher::Impl::WantedWords(const Query& query, std::vector<uint64_t>* ids) const {
+  if (query.settled) return;
+  // Mirrors VerifyWithWords: nothing when an exact fingerprint settled the
+  // query or one candidate stands clear; else every whole-field hint and the
+  // most similar plausible candidates (enough to cover those the hints may
+  // displace, and those whose words turn out to be missing are not re-asked).
+  size_t whole = 0;
+  thread_local std::vector<const Scored*> order;
+  order.clear();
+  for (const Scored& s : query.scored) {
+    if (s.decision == Decision::kExact) return;
+    if (s.c.info & kWholeIsField) {
+      ++whole;
+      ids->push_back(s.r.record_id);
+    } else {
+      order.push_back(&s);
+    }
+  }
+  std::sort(order.begin(), order.end(), [](const Scored* a, const Scored* b) {
+    if (a->j != b->j) return a->j > b->j;
+    return a->c.key < b->c.key;
+  });
+  if (whole == 0 && !order.empty()) {
+    const double second = order.size() > 1 ? order[1]->j : 0.0;
+    if (order[0]->decision == Decision::kNear && order[0]->j >= verify.confident_jaccard &&
+        second <= order[0]->j - verify.confident_margin) {
+      return;
+    }
+  }
+  size_t wanted = 0;
+  for (const Scored* s : order) {
+    if (wanted == kMaxTextVerified + whole) break;
+    if (!Plausible(*s, verify)) continue;
+    ids->push_back(s->r.record_id);
+    ++wanted;
+  }
+}
+
+void Matcher::Impl::VerifyWithWords(Query* query, CandidateWords* words) const {
   // Which candidates the estimate cannot settle: any plausible one, unless a
   // single candidate stands far above the rest (no sibling competes).
   thread_local std::vector<Scored*> order;
-  thread_local RecordSketch rec;
+  thread_local RecordWords rec;
   thread_local CompareScratch scratch;
-  thread_local std::vector<std::string> fields;
-  thread_local std::vector<std::string_view> views;
+  const RecordSketch& q = query->q;
+  std::vector<Scored>* scored = &query->scored;
   order.clear();
   for (Scored& s : *scored) {
     if (s.decision == Decision::kExact) return;  // exact fingerprint: settled
@@ -243,9 +296,7 @@ void Matcher::Impl::VerifyWithTexts(const RecordSketch& q, CandidateTexts* texts
       // The index keeps 32-bit keys with an 8-bit check, so a whole-field hit
       // is only a hint: confirm it against the record's 64-bit field
       // fingerprints, else judge the candidate like any other.
-      if (texts->TextFields(s.r.record_id, &fields).ok()) {
-        views.assign(fields.begin(), fields.end());
-        sketcher->SketchWords(views, &rec);
+      if (words->Words(s.r.record_id, &rec).ok()) {
         const bool confirmed = std::find(rec.field_keys.begin(), rec.field_keys.end(),
                                          whole_as_field) != rec.field_keys.end();
         if (confirmed) {
@@ -256,7 +307,7 @@ void Matcher::Impl::VerifyWithTexts(const RecordSketch& q, CandidateTexts* texts
         s.decision = EstimateDecision(s, q);
         s.rank = std::max(s.j, s.decision == Decision::kFragment ? s.cont * 0.5 : 0.0);
       } else {
-        continue;  // no text to compare: keep the estimate
+        continue;  // no words to compare: keep the estimate
       }
     }
     order.push_back(&s);
@@ -271,6 +322,7 @@ void Matcher::Impl::VerifyWithTexts(const RecordSketch& q, CandidateTexts* texts
       second <= order[0]->j - verify.confident_margin) {
     return;
   }
+  bool have_query_words = false;
   size_t verified = 0;
   for (Scored* s : order) {
     if (verified == kMaxTextVerified) {
@@ -278,14 +330,15 @@ void Matcher::Impl::VerifyWithTexts(const RecordSketch& q, CandidateTexts* texts
       if (s->j < verify.confident_jaccard) s->decision = Decision::kReject;
       continue;
     }
-    const bool plausible = s->decision != Decision::kReject || s->j >= verify.text_min_jaccard ||
-                           s->cont >= verify.text_min_containment;
-    if (!plausible) continue;
-    if (!texts->TextFields(s->r.record_id, &fields).ok()) continue;  // fall back to the estimate
+    if (!Plausible(*s, verify)) continue;
+    if (!words->Words(s->r.record_id, &rec).ok()) continue;  // fall back to the estimate
     ++verified;
-    views.assign(fields.begin(), fields.end());
-    sketcher->SketchWords(views, &rec);
-    const ExactSimilarity e = CompareExact(q, rec, &scratch);
+    if (!have_query_words) {
+      WordsFromSketch(q, &query->words);
+      have_query_words = true;
+    }
+    const ExactSimilarity e =
+        CompareWords(query->words, rec, sketcher->params().shingle_words, &scratch);
     s->text_verified = true;
     s->r.similarity = e.jaccard;
     s->r.containment = e.containment;
@@ -311,13 +364,13 @@ void Matcher::Impl::VerifyWithTexts(const RecordSketch& q, CandidateTexts* texts
   }
 }
 
-void Matcher::Impl::Run(std::span<const std::string_view> fields, size_t max,
-                        CandidateTexts* texts, std::vector<MatchResult>* out) const {
-  thread_local RecordSketch q;
+void Matcher::Impl::Prepare(std::span<const std::string_view> fields, size_t max,
+                            Query* query) const {
   thread_local std::vector<Candidate> cands;
-  thread_local std::vector<Scored> scored;
-  std::vector<MatchResult>& results = *out;
-  results.clear();
+  RecordSketch& q = query->q;
+  std::vector<Scored>& scored = query->scored;
+  scored.clear();
+  query->settled = false;
   sketcher->Sketch(fields, &q);
   if (q.joined.empty() || files.empty()) return;
   CollectCandidates(q, &cands);
@@ -325,7 +378,6 @@ void Matcher::Impl::Run(std::span<const std::string_view> fields, size_t max,
 
   const SketchParams& p = sketcher->params();
   const double nq = q.shingle_count;
-  scored.clear();
   for (const Candidate& c : cands) {  // their signatures are cache misses: overlap them
     const IndexFile& f = files[c.key >> 32];
     const uint32_t ord = static_cast<uint32_t>(c.key);
@@ -366,7 +418,8 @@ void Matcher::Impl::Run(std::span<const std::string_view> fields, size_t max,
       s.r.containment = 1;
       s.rank = 10;
       if (max == 1) {  // nothing ranks above an exact match
-        results.assign(1, s.r);
+        scored.assign(1, s);
+        query->settled = true;
         return;
       }
     } else if (s.decision == Decision::kFragment && (c.info & kWholeIsField)) {
@@ -376,7 +429,14 @@ void Matcher::Impl::Run(std::span<const std::string_view> fields, size_t max,
     }
     scored.push_back(s);
   }
-  if (texts != nullptr) VerifyWithTexts(q, texts, &scored);
+}
+
+void Matcher::Impl::Finish(Query* query, size_t max, CandidateWords* words,
+                           std::vector<MatchResult>* out) const {
+  std::vector<MatchResult>& results = *out;
+  results.clear();
+  std::vector<Scored>& scored = query->scored;
+  if (words != nullptr && !query->settled) VerifyWithWords(query, words);
   thread_local std::vector<const Scored*> accepted;
   accepted.clear();
   for (Scored& s : scored) {
@@ -393,21 +453,83 @@ void Matcher::Impl::Run(std::span<const std::string_view> fields, size_t max,
   for (size_t i = 0; i < accepted.size() && i < max; ++i) results.push_back(accepted[i]->r);
 }
 
-void Matcher::set_texts(CandidateTexts* texts) { impl_->texts = texts; }
+namespace {
 
-std::optional<MatchResult> Matcher::Match(std::span<const std::string_view> fields,
-                                          CandidateTexts* texts) const {
-  thread_local std::vector<MatchResult> r;
-  impl_->Run(fields, 1, texts != nullptr ? texts : impl_->texts, &r);
+// Serves words by sketching texts held in memory (Matcher::WordsFromTexts).
+class TextWords : public CandidateWords {
+ public:
+  TextWords(CandidateTexts* texts, const Sketcher* sketcher) : texts_(texts), sketcher_(sketcher) {}
+  Status Words(uint64_t record_id, RecordWords* out) override {
+    CUSTODY_RETURN_IF_ERROR(texts_->TextFields(record_id, &fields_));
+    views_.assign(fields_.begin(), fields_.end());
+    sketcher_->SketchWords(views_, &sketch_);
+    WordsFromSketch(sketch_, out);
+    return OkStatus();
+  }
+
+ private:
+  CandidateTexts* texts_;
+  const Sketcher* sketcher_;
+  std::vector<std::string> fields_;
+  std::vector<std::string_view> views_;
+  RecordSketch sketch_;
+};
+
+}  // namespace
+
+std::unique_ptr<CandidateWords> Matcher::WordsFromTexts(CandidateTexts* texts) const {
+  return std::make_unique<TextWords>(texts, impl_->sketcher.get());
+}
+
+void Matcher::set_words(CandidateWords* words) { impl_->words = words; }
+
+void Matcher::MatchBatch(std::span<const Fields> queries, size_t max, CandidateWords* words,
+                         std::vector<std::vector<MatchResult>>* results) const {
+  thread_local std::vector<Impl::Query> states;
+  thread_local std::vector<uint64_t> wanted;
+  if (words == nullptr) words = impl_->words;
+  if (states.size() < queries.size()) states.resize(queries.size());
+  results->resize(queries.size());
+  wanted.clear();
+  for (size_t i = 0; i < queries.size(); ++i) {
+    impl_->Prepare(queries[i], max, &states[i]);
+    if (words != nullptr) impl_->WantedWords(states[i], &wanted);
+  }
+  if (words != nullptr && !wanted.empty()) {
+    std::sort(wanted.begin(), wanted.end());
+    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+    words->Prefetch(wanted);
+  }
+  for (size_t i = 0; i < queries.size(); ++i) {
+    impl_->Finish(&states[i], max, words, &(*results)[i]);
+  }
+}
+
+std::vector<MatchResult> Matcher::Candidates(Fields fields, size_t max,
+                                             CandidateWords* words) const {
+  thread_local Impl::Query state;
+  std::vector<MatchResult> r;
+  if (words == nullptr) words = impl_->words;
+  impl_->Prepare(fields, max, &state);
+  impl_->Finish(&state, max, words, &r);
+  return r;
+}
+
+std::vector<MatchResult> Matcher::Candidates(Fields fields, size_t max,
+                                             CandidateTexts* texts) const {
+  TextWords words(texts, impl_->sketcher.get());
+  return Candidates(fields, max, &words);
+}
+
+std::optional<MatchResult> Matcher::Match(Fields fields, CandidateWords* words) const {
+  std::vector<MatchResult> r = Candidates(fields, 1, words);
   if (r.empty()) return std::nullopt;
   return r[0];
 }
 
-std::vector<MatchResult> Matcher::Candidates(std::span<const std::string_view> fields,
-                                             size_t max, CandidateTexts* texts) const {
-  std::vector<MatchResult> r;
-  impl_->Run(fields, max, texts != nullptr ? texts : impl_->texts, &r);
-  return r;
+std::optional<MatchResult> Matcher::Match(Fields fields, CandidateTexts* texts) const {
+  TextWords words(texts, impl_->sketcher.get());
+  return Match(fields, &words);
 }
 
 size_t Matcher::index_count() const { return impl_->files.size(); }

@@ -2,9 +2,9 @@
 // over one or more memory-mapped index files (docs/matching.md). Candidates
 // come from exact fingerprints (whole record, each field) and from anchor
 // shingles; every candidate is verified before it is reported: with the
-// stored b-bit MinHash signature, and, when a CandidateTexts is given and the
+// stored b-bit MinHash signature, and, when candidate words are given and the
 // signature cannot settle it (ambiguous similarity, competing template
-// siblings), against the record's real text (exact_compare.h).
+// siblings), against the record's words (record_words.h, exact_compare.h).
 // Thread-safety: thread-compatible and safe for concurrent const use (Match
 // and Candidates keep their scratch per thread).
 #pragma once
@@ -21,6 +21,7 @@
 #include "custody/base/status.h"
 #include "custody/crypto/secret_bytes.h"
 #include "custody/sketch/candidate_texts.h"
+#include "custody/sketch/candidate_words.h"
 #include "custody/sketch/sketch_params.h"
 
 namespace custody::sketch {
@@ -60,19 +61,33 @@ class Matcher {
                                                       const VerifyParams& verify = {});
   ~Matcher();
 
-  // The best verified match of a dump record given its raw text fields, or
-  // nullopt if none passes verification. `texts` (else the one given to
-  // set_texts, if any) serves the real text of candidates the signature
-  // cannot settle; without one, decisions rest on the signature alone.
-  std::optional<MatchResult> Match(std::span<const std::string_view> fields,
-                                   CandidateTexts* texts = nullptr) const;
+  // A dump record's raw (not normalized) text fields.
+  using Fields = std::span<const std::string_view>;
+
+  // The best verified match of a dump record, or nullopt if none passes
+  // verification. `words` (else the one given to set_words, if any) serves
+  // the words of candidates the signature cannot settle; without one,
+  // decisions rest on the signature alone.
+  std::optional<MatchResult> Match(Fields fields, CandidateWords* words = nullptr) const;
+  // As Match, with candidate words sketched from texts held in memory.
+  std::optional<MatchResult> Match(Fields fields, CandidateTexts* texts) const;
   // Up to `max` verified matches, best first (for attribution, which weighs
   // near-duplicates).
-  std::vector<MatchResult> Candidates(std::span<const std::string_view> fields, size_t max,
-                                      CandidateTexts* texts = nullptr) const;
-  // The default source of candidate texts for Match and Candidates (not
-  // owned; must outlive its use; nullptr for none).
-  void set_texts(CandidateTexts* texts);
+  std::vector<MatchResult> Candidates(Fields fields, size_t max,
+                                      CandidateWords* words = nullptr) const;
+  std::vector<MatchResult> Candidates(Fields fields, size_t max, CandidateTexts* texts) const;
+  // Matches a batch: `(*results)[i]` is what Candidates(queries[i], max,
+  // words) returns, but the words of every candidate the batch may need are
+  // announced to `words` in one Prefetch first, so a store can read them
+  // grouped by where they live.
+  void MatchBatch(std::span<const Fields> queries, size_t max, CandidateWords* words,
+                  std::vector<std::vector<MatchResult>>* results) const;
+  // The default source of candidate words (not owned; must outlive its use;
+  // nullptr for none).
+  void set_words(CandidateWords* words);
+  // Candidate words sketched from `texts` (not owned) with this matcher's
+  // keys; for tests and benchmarks that hold texts in memory.
+  std::unique_ptr<CandidateWords> WordsFromTexts(CandidateTexts* texts) const;
 
   size_t index_count() const;
   // The label stored in index file `i` (e.g. "gsm8k@v1").

@@ -8,6 +8,7 @@
 #include "custody/base/encoding.h"
 #include "custody/crypto/crypto.h"
 #include "custody/store/segment_format.h"
+#include "custody/store/word_file.h"
 
 namespace custody::store {
 namespace {
@@ -34,7 +35,7 @@ std::string VersionContext(int64_t dataset_id, int version) {
 
 SegmentWriter::SegmentWriter(Env* env, std::string dir, std::string rel_dir,
                              const crypto::SecretBytes& key, std::string context,
-                             uint64_t first_record_id)
+                             uint64_t first_record_id, uint32_t max_records)
     : env_(env),
       dir_(std::move(dir)),
       rel_dir_(std::move(rel_dir)),
@@ -42,17 +43,21 @@ SegmentWriter::SegmentWriter(Env* env, std::string dir, std::string rel_dir,
       context_(std::move(context)),
       first_id_(first_record_id),
       next_id_(first_record_id),
-      seg_first_id_(first_record_id) {}
+      seg_first_id_(first_record_id),
+      max_records_(max_records == 0 ? kSegmentMaxRecords : max_records) {}
 
-Status SegmentWriter::Add(std::string_view record, std::string_view content_id) {
+Status SegmentWriter::Add(std::string_view record, std::string_view content_id,
+                          std::string_view words) {
   CUSTODY_CHECK(content_id.size() == kContentIdSize);
+  words_.append(words);
+  word_lengths_.push_back(static_cast<uint32_t>(words.size()));
   PutVarint64(&lengths_, record.size());
   cids_.append(content_id);
   all_cids_.append(content_id);
   bodies_.append(record);
   ++seg_count_;
   ++next_id_;
-  if (bodies_.size() >= kSegmentTargetBytes || seg_count_ >= kSegmentMaxRecords) return Flush();
+  if (bodies_.size() >= kSegmentTargetBytes || seg_count_ >= max_records_) return Flush();
   return OkStatus();
 }
 
@@ -84,6 +89,12 @@ Status SegmentWriter::Flush() {
     CUSTODY_RETURN_IF_ERROR(f->Sync());
     CUSTODY_RETURN_IF_ERROR(f->Close());
   }
+  CUSTODY_ASSIGN_OR_RETURN(int64_t word_bytes,
+                           WriteWordFile(env_, JoinPath(dir_, WordFileName(seq)), key_, context_,
+                                         seq, seg_first_id_, words_, word_lengths_));
+  stored_bytes_ += word_bytes;
+  words_.clear();
+  word_lengths_.clear();
   SegmentInfo info;
   info.seq = seq;
   info.first_record_id = seg_first_id_;

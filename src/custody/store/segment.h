@@ -1,6 +1,7 @@
 // Encrypted, zstd-compressed record segments (format: segment_format.h and
 // docs/formats/segments.md). A SegmentWriter streams the records of one dataset
-// version into a directory; ReadSegment decrypts one segment file.
+// version into a directory, each segment with its word file beside it
+// (word_file.h); ReadSegment decrypts one segment file.
 // Thread-safety: a writer belongs to one thread; ReadSegment is thread-safe.
 #pragma once
 
@@ -25,11 +26,15 @@ class SegmentWriter {
  public:
   // Writes segments into `dir` (which must exist). File names in the returned
   // SegmentInfo are `rel_dir`/seg-NNNNNN.cseg.
+  // A segment closes at kSegmentTargetBytes of records or
+  // `max_records` records (0: kSegmentMaxRecords).
   SegmentWriter(Env* env, std::string dir, std::string rel_dir, const crypto::SecretBytes& key,
-                std::string context, uint64_t first_record_id);
+                std::string context, uint64_t first_record_id, uint32_t max_records = 0);
 
   // Appends one record; its id is first_record_id + (records added so far).
-  Status Add(std::string_view record, std::string_view content_id);
+  // `words` is the record's entry for the segment's word file (word_file.h):
+  // opaque here, written by the sketch module.
+  Status Add(std::string_view record, std::string_view content_id, std::string_view words);
   // Flushes the last segment, writes the sealed content-id list, fsyncs all.
   Status Finish();
 
@@ -46,8 +51,11 @@ class SegmentWriter {
   std::string context_;
   uint64_t first_id_, next_id_, seg_first_id_;
   std::string lengths_, cids_, bodies_;
+  std::string words_;
+  std::vector<uint32_t> word_lengths_;
   std::string all_cids_;
   uint32_t seg_count_ = 0;
+  uint32_t max_records_;
   std::vector<SegmentInfo> segments_;
   int64_t stored_bytes_ = 0;
   std::string compressed_;

@@ -26,7 +26,7 @@ TEST_F(SegmentTest, RoundTripAndTamperDetection) {
   std::vector<std::string> recs;
   for (int i = 0; i < 1000; ++i) {
     recs.push_back("{\"question\":\"secret question number " + std::to_string(i) + "\"}");
-    ASSERT_TRUE(w.Add(recs.back(), crypto::DigestBytes(crypto::Sha256(recs.back()))).ok());
+    ASSERT_TRUE(w.Add(recs.back(), crypto::DigestBytes(crypto::Sha256(recs.back())), "w").ok());
   }
   ASSERT_TRUE(w.Finish().ok());
   ASSERT_EQ(w.segments().size(), 1u);

@@ -14,6 +14,7 @@
 #include "custody/ledger/custody_log.h"
 #include "custody/ledger/merkle.h"
 #include "custody/sketch/index_builder.h"
+#include "custody/sketch/record_words.h"
 #include "custody/store/segment.h"
 
 namespace custody::core {
@@ -141,7 +142,8 @@ Result<IngestResult> Ingest(Custody& custody, const IngestOptions& options) {
   StagingGuard guard(env, staging);
 
   CUSTODY_ASSIGN_OR_RETURN(uint64_t first_id, catalog.PeekNextRecordId());
-  store::SegmentWriter segments(env, staging, rel_dir, data_key, context, first_id);
+  store::SegmentWriter segments(env, staging, rel_dir, data_key, context, first_id,
+                                options.records_per_segment);
   sketch::IndexBuilderOptions index_options;
   index_options.label = options.dataset + "@v" + std::to_string(version);
   CUSTODY_ASSIGN_OR_RETURN(auto index, sketch::IndexBuilder::Create(index_key, index_options));
@@ -160,6 +162,8 @@ Result<IngestResult> Ingest(Custody& custody, const IngestOptions& options) {
 
   format::Record rec;
   std::vector<std::string_view> names, values;
+  sketch::RecordWords record_words;
+  std::string words_entry;
   uint64_t bytes_before = 0;
   uint64_t records_read = 0;
   for (const auto& file : options.files) {
@@ -183,10 +187,6 @@ Result<IngestResult> Ingest(Custody& custody, const IngestOptions& options) {
         continue;
       }
       uint64_t id = first_id + result.records;
-      CUSTODY_RETURN_IF_ERROR(segments.Add(rec.canonical, cid));
-      crypto::Digest d;
-      std::memcpy(d.data(), cid.data(), d.size());
-      content_ids.push_back(d);
       names.clear();
       values.clear();
       for (const auto& f : rec.text_fields) {
@@ -195,6 +195,14 @@ Result<IngestResult> Ingest(Custody& custody, const IngestOptions& options) {
         values.push_back(f.value);
       }
       CUSTODY_RETURN_IF_ERROR(index->Add(id, values, names));
+      // The record's words go beside it, sealed, for exact verification.
+      sketch::WordsFromSketch(index->last_sketch(), &record_words);
+      words_entry.clear();
+      sketch::AppendRecordWords(record_words, &words_entry);
+      CUSTODY_RETURN_IF_ERROR(segments.Add(rec.canonical, cid, words_entry));
+      crypto::Digest d;
+      std::memcpy(d.data(), cid.data(), d.size());
+      content_ids.push_back(d);
       ++result.records;
       result.input_bytes += rec.canonical.size();
       if (options.progress && (records_read & 4095) == 0) {

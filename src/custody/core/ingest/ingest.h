@@ -24,6 +24,9 @@ struct IngestOptions {
   bool record_per_file = false;
   bool skip_bad = false;
   size_t max_record_bytes = 16u << 20;
+  // Most records per segment (0: the format's default, segment_format.h);
+  // tests use small segments to exercise many of them.
+  uint32_t records_per_segment = 0;
   // Called now and then with (input bytes consumed, records read).
   std::function<void(uint64_t, uint64_t)> progress;
 };

@@ -1,20 +1,30 @@
 #include "custody/core/match/dump_scan.h"
 
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
 #include "custody/format/reader.h"
 
 namespace custody::core {
+
+// ---- VaultMatcher ------------------------------------------------------------
 
 Result<std::unique_ptr<VaultMatcher>> VaultMatcher::Open(Custody& custody) {
   auto vm = std::unique_ptr<VaultMatcher>(new VaultMatcher());
   CUSTODY_ASSIGN_OR_RETURN(auto datasets, custody.catalog().ListDatasets());
   std::vector<std::string> paths;
   for (const auto& ds : datasets) {
-    if (ds.shredded_at) continue;
     CUSTODY_ASSIGN_OR_RETURN(auto versions, custody.catalog().ListVersions(ds.id, false));
     for (const auto& v : versions) {
-      if (v.index_file.empty() || v.shredded_at) continue;
-      vm->versions_.push_back({custody.VaultPath(v.index_file), ds.name, v.version, v.id});
-      paths.push_back(vm->versions_.back().path);
+      if (v.index_file.empty()) continue;
+      const std::string path = custody.VaultPath(v.index_file);
+      // A dataset shredded before its index was kept has none left.
+      if (ds.shredded_at && !custody.env()->FileExists(path)) continue;
+      vm->versions_.push_back({path, ds.name, v.version, v.id, ds.shredded_at.has_value()});
+      paths.push_back(path);
     }
   }
   if (paths.empty()) {
@@ -22,44 +32,274 @@ Result<std::unique_ptr<VaultMatcher>> VaultMatcher::Open(Custody& custody) {
   }
   CUSTODY_ASSIGN_OR_RETURN(auto index_key, custody.vault().GetWrappedKey("index"));
   CUSTODY_ASSIGN_OR_RETURN(vm->matcher_, sketch::Matcher::Open(custody.env(), paths, index_key));
-  vm->texts_ = std::make_unique<VaultRecordTexts>(custody);
-  vm->matcher_->set_texts(vm->texts_.get());
+  CUSTODY_ASSIGN_OR_RETURN(vm->store_, VaultWordStore::Open(custody));
   return vm;
 }
 
-Status ScanDumps(Env* env, const std::vector<std::string>& dumps,
-                 const std::function<Status(const format::Record&,
-                                            std::span<const std::string_view>)>& fn,
-                 DumpScanStats* stats,
-                 const std::function<void(const std::string&, uint64_t, uint64_t)>& progress) {
-  format::Record rec;
-  std::vector<std::string_view> fields;
-  for (const std::string& dump : dumps) {
-    format::ReadOptions ro;
-    ro.skip_bad = true;
-    ro.max_reported_bad = 20;
-    CUSTODY_ASSIGN_OR_RETURN(auto reader, format::RecordReader::Open(env, dump, ro));
-    uint64_t in_file = 0;
-    while (true) {
-      Result<bool> more = reader->Next(&rec);
+std::unique_ptr<VaultRecordWords> VaultMatcher::NewWords() const {
+  return std::make_unique<VaultRecordWords>(*store_);
+}
+
+// ---- DumpBatch -----------------------------------------------------------------
+
+std::string DumpBatch::Where(size_t i) const { return source(i) + ":" + std::to_string(line(i)); }
+
+std::span<const std::string_view> DumpBatch::fields(size_t i) const { return spans_[i]; }
+
+void DumpBatch::Clear() {
+  records_.clear();
+  arena_.clear();
+  value_ends_.clear();
+  views_.clear();
+  spans_.clear();
+}
+
+void DumpBatch::Add(uint32_t dump, const format::Record& rec) {
+  Rec r{dump, rec.line, static_cast<uint32_t>(value_ends_.size()), 0};
+  for (const auto& f : rec.text_fields) {
+    arena_ += f.value;
+    value_ends_.push_back(static_cast<uint32_t>(arena_.size()));
+  }
+  r.field_end = static_cast<uint32_t>(value_ends_.size());
+  records_.push_back(r);
+}
+
+void DumpBatch::Seal() {
+  views_.resize(value_ends_.size());
+  for (size_t i = 0; i < value_ends_.size(); ++i) {
+    const uint32_t begin = i == 0 ? 0 : value_ends_[i - 1];
+    views_[i] = std::string_view(arena_).substr(begin, value_ends_[i] - begin);
+  }
+  spans_.resize(records_.size());
+  for (size_t i = 0; i < records_.size(); ++i) {
+    spans_[i] = std::span<const std::string_view>(views_.data() + records_[i].field_begin,
+                                                  records_[i].field_end - records_[i].field_begin);
+  }
+}
+
+// Reads the dumps one after another into batches.
+class DumpBatchFiller {
+ public:
+  DumpBatchFiller(Env* env, const std::vector<std::string>& dumps, const ScanOptions& options,
+                  DumpScanStats* stats)
+      : env_(env), dumps_(dumps), options_(options), stats_(stats) {
+    for (const auto& d : dumps_) {
+      auto size = env_->GetFileSize(d);
+      if (size.ok()) progress_.total_bytes += *size;
+    }
+  }
+
+  // Fills `batch` with up to batch_records records; false when every dump is read.
+  Result<bool> Fill(DumpBatch* batch) {
+    batch->Clear();
+    batch->dumps_ = &dumps_;
+    batch->first_ordinal_ = stats_->dump_records;
+    while (batch->size() < options_.batch_records) {
+      if (!reader_) {
+        if (next_dump_ == dumps_.size()) break;
+        format::ReadOptions ro;
+        ro.skip_bad = true;
+        ro.max_reported_bad = 20;
+        CUSTODY_ASSIGN_OR_RETURN(reader_, format::RecordReader::Open(env_, dumps_[next_dump_], ro));
+        current_ = next_dump_++;
+        in_file_ = 0;
+      }
+      Result<bool> more = reader_->Next(&rec_);
       if (!more.ok()) {
         // A corrupt stream or an input without records ends this dump.
-        stats->problems.push_back({dump, 0, more.status().message()});
-        break;
+        stats_->problems.push_back({dumps_[current_], 0, more.status().message()});
+        EndDump();
+        continue;
       }
-      if (!*more) break;
-      ++stats->dump_records;
-      ++in_file;
-      fields.clear();
-      for (const auto& f : rec.text_fields) fields.push_back(f.value);
-      CUSTODY_RETURN_IF_ERROR(fn(rec, fields));
-      if (progress && (in_file & 1023) == 0) progress(dump, reader->bytes_read(), in_file);
+      if (!*more) {
+        EndDump();
+        continue;
+      }
+      ++stats_->dump_records;
+      ++in_file_;
+      batch->Add(static_cast<uint32_t>(current_), rec_);
     }
-    stats->skipped += reader->skipped();
-    for (const auto& b : reader->bad_records()) stats->problems.push_back({b.source, b.line, b.what});
-    if (in_file == 0) stats->empty_dumps.push_back(dump);
+    batch->Seal();
+    if (options_.progress) {
+      if (reader_) progress_.bytes = done_bytes_ + reader_->bytes_read();
+      progress_.records = stats_->dump_records;
+      options_.progress(progress_);
+    }
+    if (batch->size() > 0) ++stats_->batches;
+    return batch->size() > 0;
   }
-  return OkStatus();
+
+ private:
+  void EndDump() {
+    stats_->skipped += reader_->skipped();
+    for (const auto& b : reader_->bad_records()) stats_->problems.push_back({b.source, b.line, b.what});
+    if (in_file_ == 0) stats_->empty_dumps.push_back(dumps_[current_]);
+    progress_.bytes = done_bytes_ += reader_->bytes_read();
+    reader_.reset();
+  }
+
+  Env* env_;
+  const std::vector<std::string>& dumps_;
+  const ScanOptions& options_;
+  DumpScanStats* stats_;
+  std::unique_ptr<format::RecordReader> reader_;
+  size_t next_dump_ = 0, current_ = 0;
+  uint64_t in_file_ = 0, done_bytes_ = 0;
+  format::Record rec_;
+  ScanProgress progress_;
+};
+
+// ---- ScanDumpBatches -----------------------------------------------------------
+
+size_t ScanThreads(const ScanOptions& options) {
+  if (options.threads > 0) return options.threads;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+size_t ScanSlots(size_t threads) { return threads <= 1 ? 1 : 2 * threads + 1; }
+
+namespace {
+
+// Runs Process on worker threads; the caller fills and folds slots in order.
+class WorkerPool {
+ public:
+  WorkerPool(size_t threads, BatchWork* work, std::vector<DumpBatch>* batches)
+      : work_(work), batches_(batches), done_(batches->size(), false),
+        status_(batches->size()) {
+    for (size_t t = 0; t < threads; ++t) threads_.emplace_back([this, t] { Run(t); });
+  }
+  ~WorkerPool() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    ready_cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  void Submit(size_t slot) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_[slot] = false;
+      queue_.push_back(slot);
+    }
+    ready_cv_.notify_one();
+  }
+  // Waits for `slot` to be processed; its Process status.
+  Status Wait(size_t slot) {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_cv_.wait(lock, [&] { return static_cast<bool>(done_[slot]); });
+    return status_[slot];
+  }
+
+ private:
+  void Run(size_t worker) {
+    while (true) {
+      size_t slot;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        ready_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        slot = queue_.front();
+        queue_.pop_front();
+      }
+      Status s = work_->Process(worker, slot, (*batches_)[slot]);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        status_[slot] = std::move(s);
+        done_[slot] = true;
+      }
+      done_cv_.notify_all();
+    }
+  }
+
+  BatchWork* work_;
+  std::vector<DumpBatch>* batches_;
+  std::mutex mu_;
+  std::condition_variable ready_cv_, done_cv_;
+  std::deque<size_t> queue_;
+  std::vector<char> done_;
+  std::vector<Status> status_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace
+
+Status ScanDumpBatches(Env* env, const std::vector<std::string>& dumps,
+                       const ScanOptions& options, BatchWork* work, DumpScanStats* stats) {
+  const size_t threads = ScanThreads(options);
+  std::vector<DumpBatch> batches(ScanSlots(threads));
+  DumpBatchFiller filler(env, dumps, options, stats);
+  if (threads == 1) {
+    while (true) {
+      CUSTODY_ASSIGN_OR_RETURN(bool more, filler.Fill(&batches[0]));
+      if (!more) return OkStatus();
+      CUSTODY_RETURN_IF_ERROR(work->Process(0, 0, batches[0]));
+      CUSTODY_RETURN_IF_ERROR(work->Fold(0, batches[0]));
+    }
+  }
+  WorkerPool pool(threads, work, &batches);
+  std::deque<size_t> in_flight;  // slots in dump order
+  std::vector<size_t> free_slots;
+  for (size_t s = batches.size(); s-- > 0;) free_slots.push_back(s);
+  auto fold_oldest = [&]() -> Status {
+    const size_t slot = in_flight.front();
+    in_flight.pop_front();
+    CUSTODY_RETURN_IF_ERROR(pool.Wait(slot));
+    CUSTODY_RETURN_IF_ERROR(work->Fold(slot, batches[slot]));
+    free_slots.push_back(slot);
+    return OkStatus();
+  };
+  Status status;
+  while (status.ok()) {
+    if (free_slots.empty()) {
+      status = fold_oldest();
+      continue;
+    }
+    const size_t slot = free_slots.back();
+    Result<bool> more = filler.Fill(&batches[slot]);
+    if (!more.ok()) {
+      status = more.status();
+      break;
+    }
+    if (!*more) break;
+    free_slots.pop_back();
+    in_flight.push_back(slot);
+    pool.Submit(slot);
+  }
+  while (status.ok() && !in_flight.empty()) status = fold_oldest();
+  // On error, the pool's destructor waits for the batches still in flight.
+  while (!in_flight.empty()) {
+    pool.Wait(in_flight.front()).IgnoreError();
+    in_flight.pop_front();
+  }
+  return status;
+}
+
+namespace {
+
+class SequentialWork : public BatchWork {
+ public:
+  explicit SequentialWork(const std::function<Status(const DumpBatch&, size_t)>& fn) : fn_(fn) {}
+  Status Process(size_t, size_t, const DumpBatch&) override { return OkStatus(); }
+  Status Fold(size_t, const DumpBatch& batch) override {
+    for (size_t i = 0; i < batch.size(); ++i) CUSTODY_RETURN_IF_ERROR(fn_(batch, i));
+    return OkStatus();
+  }
+
+ private:
+  const std::function<Status(const DumpBatch&, size_t)>& fn_;
+};
+
+}  // namespace
+
+Status ForEachDumpRecord(Env* env, const std::vector<std::string>& dumps,
+                         const std::function<Status(const DumpBatch&, size_t)>& fn,
+                         DumpScanStats* stats) {
+  ScanOptions options;
+  options.threads = 1;
+  SequentialWork work(fn);
+  return ScanDumpBatches(env, dumps, options, &work, stats);
 }
 
 }  // namespace custody::core

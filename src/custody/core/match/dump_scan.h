@@ -1,8 +1,10 @@
-// Matching dumps against the vault: the matcher over every committed, not
-// shredded dataset version's sketch index, and a scan over dump files that
-// hands each readable dump record to a callback. Used by `custody match` and
-// `custody trace`.
-// Thread-safety: one thread at a time.
+// Matching dumps against the vault: the matcher over every committed dataset
+// version's sketch index (shredded ones too: their index reveals no text and
+// their released copies are still out), and scans over dump files that hand
+// readable dump records, in batches, to worker threads and fold the results
+// back in dump order. Used by `custody match` and `custody trace`.
+// Thread-safety: VaultMatcher is safe for concurrent use after Open (each
+// thread verifies through its own NewWords()); the scans are functions.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +16,7 @@
 #include <vector>
 
 #include "custody/base/status.h"
-#include "custody/core/match/record_texts.h"
+#include "custody/core/match/record_words.h"
 #include "custody/core/vault/custody.h"
 #include "custody/format/record.h"
 #include "custody/sketch/matcher.h"
@@ -26,19 +28,21 @@ struct IndexedVersion {
   std::string dataset;
   int version = 0;
   int64_t version_id = 0;
+  // The dataset was shredded: its records cannot be read, so its matches
+  // rest on the sketch alone (unverified).
+  bool shredded = false;
 };
 
-// The matcher verifies candidates its index cannot settle against the
-// decrypted record text (VaultRecordTexts): `custody` must outlive it.
 class VaultMatcher {
  public:
-  // kFailedPrecondition if the vault has no indexed dataset.
+  // kFailedPrecondition if the vault has no indexed dataset version.
+  // `custody` is read during Open only.
   static Result<std::unique_ptr<VaultMatcher>> Open(Custody& custody);
 
   const sketch::Matcher& matcher() const { return *matcher_; }
-  // The source of record texts for exact verification (also installed as
-  // the matcher's default).
-  VaultRecordTexts& texts() { return *texts_; }
+  // A reader of candidate words for one thread (verification).
+  std::unique_ptr<VaultRecordWords> NewWords() const;
+  const VaultWordStore& store() const { return *store_; }
   // The dataset version of a match's `index`.
   const IndexedVersion& version(uint32_t index) const { return versions_.at(index); }
 
@@ -46,7 +50,7 @@ class VaultMatcher {
   VaultMatcher() = default;
   std::vector<IndexedVersion> versions_;
   std::unique_ptr<sketch::Matcher> matcher_;
-  std::unique_ptr<VaultRecordTexts> texts_;
+  std::unique_ptr<VaultWordStore> store_;
 };
 
 struct DumpProblem {
@@ -60,15 +64,85 @@ struct DumpScanStats {
   uint64_t skipped = 0;  // unreadable records (invalid UTF-8, binary, malformed)
   std::vector<DumpProblem> problems;  // the first few, per dump
   std::vector<std::string> empty_dumps;
+  uint64_t batches = 0;
 };
 
+// Consecutive readable records of the dumps: their places and text fields.
+class DumpBatch {
+ public:
+  size_t size() const { return records_.size(); }
+  // Position of record `i` in the whole scan (0-based over every dump).
+  uint64_t ordinal(size_t i) const { return first_ordinal_ + i; }
+  const std::string& source(size_t i) const { return (*dumps_)[records_[i].dump]; }
+  uint64_t line(size_t i) const { return records_[i].line; }
+  // "FILE:LINE" of record `i`.
+  std::string Where(size_t i) const;
+  // The text field values of record `i` (valid while the batch is).
+  std::span<const std::string_view> fields(size_t i) const;
+  // Every record's fields, for Matcher::MatchBatch.
+  std::span<const sketch::Matcher::Fields> all_fields() const { return spans_; }
+
+ private:
+  friend class DumpBatchFiller;
+  struct Rec {
+    uint32_t dump;
+    uint64_t line;
+    uint32_t field_begin, field_end;  // into views_
+  };
+  void Clear();
+  void Add(uint32_t dump, const format::Record& rec);
+  void Seal();  // builds views_ and spans_ once the arena stops growing
+
+  const std::vector<std::string>* dumps_ = nullptr;
+  uint64_t first_ordinal_ = 0;
+  std::vector<Rec> records_;
+  std::string arena_;
+  std::vector<uint32_t> value_ends_;  // per field value, its end in arena_
+  std::vector<std::string_view> views_;
+  std::vector<sketch::Matcher::Fields> spans_;
+};
+
+// Where a scan is: dump bytes read (compressed) out of the total, records.
+struct ScanProgress {
+  uint64_t bytes = 0;
+  uint64_t total_bytes = 0;
+  uint64_t records = 0;
+};
+
+struct ScanOptions {
+  // Worker threads; 0 = one per core. Results never depend on it.
+  size_t threads = 0;
+  size_t batch_records = 512;
+  std::function<void(const ScanProgress&)> progress;
+};
+
+// The work a scan does on each batch. Process runs on a worker thread, at
+// most one call per slot at a time; Fold runs on the scanning thread, once
+// per batch, in dump order, after that batch's Process. `slot` < slots()
+// names the storage a batch's results live in until folded.
+class BatchWork {
+ public:
+  virtual ~BatchWork() = default;
+  virtual Status Process(size_t worker, size_t slot, const DumpBatch& batch) = 0;
+  virtual Status Fold(size_t slot, const DumpBatch& batch) = 0;
+};
+
+// The slots a scan with `threads` workers uses (for sizing per-slot storage).
+size_t ScanSlots(size_t threads);
+// The worker count `options.threads` resolves to.
+size_t ScanThreads(const ScanOptions& options);
+
 // Reads every dump (format and compression detected from content), skipping
-// and reporting unreadable records, and calls `fn(record, text field values)`
-// for each readable one. `progress(bytes, records)` is called now and then.
-Status ScanDumps(Env* env, const std::vector<std::string>& dumps,
-                 const std::function<Status(const format::Record&,
-                                            std::span<const std::string_view>)>& fn,
-                 DumpScanStats* stats,
-                 const std::function<void(const std::string&, uint64_t, uint64_t)>& progress = {});
+// and reporting unreadable records, in batches of readable records given to
+// `work`. Memory is bounded by the batches in flight, whatever the dump size.
+// Returns the first error of Process or Fold, or of opening a dump.
+Status ScanDumpBatches(Env* env, const std::vector<std::string>& dumps,
+                       const ScanOptions& options, BatchWork* work, DumpScanStats* stats);
+
+// ScanDumpBatches on the calling thread alone: `fn(batch, i)` for every
+// readable record, in dump order.
+Status ForEachDumpRecord(Env* env, const std::vector<std::string>& dumps,
+                         const std::function<Status(const DumpBatch&, size_t)>& fn,
+                         DumpScanStats* stats);
 
 }  // namespace custody::core

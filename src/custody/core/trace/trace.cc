@@ -13,6 +13,7 @@
 #include "custody/crypto/crypto.h"
 #include "custody/ledger/event.h"
 #include "custody/mark/tardos.h"
+#include "custody/sketch/matcher.h"
 
 namespace custody::core {
 namespace {
@@ -140,6 +141,163 @@ Result<Scoring> ScoreMembers(const TraceInputs& inputs, const std::vector<uint64
   return out;
 }
 
+namespace {
+
+// What one dump record tells trace: its candidates (best first), the canary
+// it is (if any), and the marks read from it against its best candidate.
+struct RecordObservation {
+  std::vector<sketch::MatchResult> cands;
+  int64_t canary = -1;  // index into TraceInputs::canaries
+  std::vector<mark::SlotObservation> slots;
+};
+
+// Matches and reads each batch on worker threads; folds in dump order, so
+// the result does not depend on the thread count.
+class TraceWork : public BatchWork {
+ public:
+  TraceWork(const VaultMatcher& vm, const TraceInputs& inputs, const mark::Marker& marker,
+            size_t threads)
+      : vm_(vm), inputs_(inputs), marker_(marker), cands_(ScanSlots(threads)),
+        obs_(ScanSlots(threads)) {
+    for (size_t t = 0; t < threads; ++t) words_.push_back(vm.NewWords());
+    for (size_t i = 0; i < inputs.canaries.size(); ++i) {
+      canaries_by_source_.emplace(inputs.canaries[i].source_record_id, i);
+    }
+    for (size_t i = 0; i < inputs.holders.size(); ++i) {
+      holder_of_member_[inputs.holders[i].member_id] = i;
+    }
+  }
+
+  Status Process(size_t worker, size_t slot, const DumpBatch& batch) override {
+    std::vector<std::vector<sketch::MatchResult>>& cands = cands_[slot];
+    vm_.matcher().MatchBatch(batch.all_fields(), 4, words_[worker].get(), &cands);
+    std::vector<RecordObservation>& obs = obs_[slot];
+    obs.resize(batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      RecordObservation& o = obs[i];
+      o.cands.swap(cands[i]);
+      o.canary = -1;
+      o.slots.clear();
+      if (o.cands.empty()) continue;
+      o.canary = FindCanary(o.cands, batch.fields(i));
+      if (o.canary < 0) o.slots = marker_.ReadSlots(o.cands.front().record_id, batch.fields(i));
+    }
+    return OkStatus();
+  }
+
+  Status Fold(size_t slot, const DumpBatch& batch) override {
+    const std::vector<RecordObservation>& obs = obs_[slot];
+    for (size_t i = 0; i < batch.size(); ++i) Fold(obs[i], batch, i);
+    return OkStatus();
+  }
+
+  std::map<uint64_t, CompromisedRecord> compromised;
+  std::vector<CanaryHit> hits;
+  std::set<uint64_t> canary_found;
+  std::vector<SlotRead> slots;
+  uint64_t matched = 0;
+  uint64_t unmatched_count = 0;
+  nlohmann::json unmatched = nlohmann::json::array();
+
+ private:
+  // A canary looks like its source record: the canaries of every candidate
+  // are tested against the dump record's text.
+  int64_t FindCanary(const std::vector<sketch::MatchResult>& cands,
+                     std::span<const std::string_view> fields) const {
+    for (const auto& c : cands) {
+      auto range = canaries_by_source_.equal_range(c.record_id);
+      for (auto it = range.first; it != range.second; ++it) {
+        const CanaryRecord& cr = inputs_.canaries[it->second];
+        if (mark::CanaryEvidence(cr.substitutions, fields).is_match) {
+          return static_cast<int64_t>(it->second);
+        }
+      }
+    }
+    return -1;
+  }
+
+  void Fold(const RecordObservation& o, const DumpBatch& batch, size_t i) {
+    if (o.cands.empty()) {
+      ++unmatched_count;
+      if (unmatched.size() < 1000) unmatched.push_back(batch.Where(i));
+      return;
+    }
+    ++matched;
+    if (o.canary >= 0) {
+      const CanaryRecord& cr = inputs_.canaries[static_cast<size_t>(o.canary)];
+      if (canary_found.insert(cr.canary_id).second) {
+        CanaryHit hit;
+        hit.canary_id = cr.canary_id;
+        hit.release_id = cr.release_id;
+        hit.source = batch.Where(i);
+        auto h = holder_of_member_.find(cr.member_id);
+        if (h != holder_of_member_.end()) {
+          hit.member = inputs_.holders[h->second].member;
+          hit.partner = inputs_.holders[h->second].partner;
+        }
+        hits.push_back(hit);
+      }
+      return;
+    }
+    const sketch::MatchResult& best = o.cands.front();
+    auto [it, fresh] = compromised.try_emplace(best.record_id);
+    CompromisedRecord& cr = it->second;
+    if (fresh) {
+      const IndexedVersion& v = vm_.version(best.index);
+      cr.record_id = best.record_id;
+      cr.dataset = v.dataset;
+      cr.version = v.version;
+      cr.kind = std::string(sketch::MatchKindName(best.kind));
+      cr.similarity = best.similarity;
+      cr.source = batch.Where(i);
+      cr.unverified = v.shredded;
+    } else if (best.similarity > cr.similarity) {
+      cr.kind = std::string(sketch::MatchKindName(best.kind));
+      cr.similarity = best.similarity;
+    }
+    ++cr.occurrences;
+    for (const auto& s : o.slots) slots.push_back({best.record_id, s});
+  }
+
+  const VaultMatcher& vm_;
+  const TraceInputs& inputs_;
+  const mark::Marker& marker_;
+  std::vector<std::unique_ptr<VaultRecordWords>> words_;
+  std::vector<std::vector<std::vector<sketch::MatchResult>>> cands_;  // per slot
+  std::vector<std::vector<RecordObservation>> obs_;                   // per slot
+  std::multimap<uint64_t, size_t> canaries_by_source_;
+  std::map<uint64_t, size_t> holder_of_member_;
+};
+
+// Fills each compromised record's holders, their partners and the releases
+// that carried it: one merge of each holding with the sorted leaked ids.
+void AttachHolders(const TraceInputs& inputs, std::map<uint64_t, CompromisedRecord>* compromised) {
+  for (const auto& h : inputs.holders) {
+    auto it = compromised->begin();
+    for (uint64_t id : h.held) {
+      while (it != compromised->end() && it->first < id) ++it;
+      if (it == compromised->end()) break;
+      if (it->first != id) continue;
+      it->second.held_by.push_back(h.member);
+      auto& partners = it->second.partners;
+      if (std::find(partners.begin(), partners.end(), h.partner) == partners.end()) {
+        partners.push_back(h.partner);
+      }
+    }
+    for (const auto& r : h.releases) {
+      auto jt = compromised->begin();
+      for (uint64_t id : r.ids) {
+        while (jt != compromised->end() && jt->first < id) ++jt;
+        if (jt == compromised->end()) break;
+        if (jt->first == id) jt->second.releases.push_back(r.release_id);
+      }
+    }
+  }
+  for (auto& [id, cr] : *compromised) std::sort(cr.releases.begin(), cr.releases.end());
+}
+
+}  // namespace
+
 Result<TraceResult> Trace(Custody& custody, const TraceOptions& options) {
   if (options.dumps.empty()) return InvalidArgumentError("trace: expected at least one DUMP");
   if (!(options.alpha > 0 && options.alpha < 1)) {
@@ -150,89 +308,24 @@ Result<TraceResult> Trace(Custody& custody, const TraceOptions& options) {
   CUSTODY_ASSIGN_OR_RETURN(auto mark_key, custody.vault().GetOrCreateWrappedKey("mark"));
   CUSTODY_ASSIGN_OR_RETURN(auto marker, mark::Marker::Create(std::move(mark_key)));
 
-  std::multimap<uint64_t, size_t> canaries_by_source;
-  for (size_t i = 0; i < inputs.canaries.size(); ++i) {
-    canaries_by_source.emplace(inputs.canaries[i].source_record_id, i);
-  }
-  std::map<uint64_t, size_t> holder_of_member;
-  for (size_t i = 0; i < inputs.holders.size(); ++i) holder_of_member[inputs.holders[i].member_id] = i;
-
-  std::map<uint64_t, CompromisedRecord> compromised;
-  std::vector<CanaryHit> hits;
-  std::set<uint64_t> canary_found;
-  std::vector<SlotRead> slots;
-  uint64_t matched = 0;
-  nlohmann::json unmatched = nlohmann::json::array();
-  uint64_t unmatched_count = 0;
   DumpScanStats stats;
-  const sketch::Matcher& matcher = vm->matcher();
+  ScanOptions scan;
+  scan.threads = options.threads;
+  scan.progress = options.progress;
+  TraceWork work(*vm, inputs, marker, ScanThreads(scan));
+  CUSTODY_RETURN_IF_ERROR(ScanDumpBatches(custody.env(), options.dumps, scan, &work, &stats));
+  std::map<uint64_t, CompromisedRecord>& compromised = work.compromised;
+  std::vector<CanaryHit>& hits = work.hits;
+  const std::set<uint64_t>& canary_found = work.canary_found;
+  std::vector<SlotRead>& slots = work.slots;
+  const uint64_t matched = work.matched;
+  const uint64_t unmatched_count = work.unmatched_count;
+  nlohmann::json& unmatched = work.unmatched;
 
-  CUSTODY_RETURN_IF_ERROR(ScanDumps(
-      custody.env(), options.dumps,
-      [&](const format::Record& rec, std::span<const std::string_view> fields) -> Status {
-        const std::string where = rec.source + ":" + std::to_string(rec.line);
-        std::vector<sketch::MatchResult> cands = matcher.Candidates(fields, 4);
-        if (cands.empty()) {
-          ++unmatched_count;
-          if (unmatched.size() < 1000) unmatched.push_back(where);
-          return OkStatus();
-        }
-        ++matched;
-        // A canary looks like its source record: test the canaries of every candidate.
-        for (const auto& c : cands) {
-          auto range = canaries_by_source.equal_range(c.record_id);
-          for (auto it = range.first; it != range.second; ++it) {
-            const CanaryRecord& cr = inputs.canaries[it->second];
-            if (!mark::CanaryEvidence(cr.substitutions, fields).is_match) continue;
-            if (canary_found.insert(cr.canary_id).second) {
-              CanaryHit hit;
-              hit.canary_id = cr.canary_id;
-              hit.release_id = cr.release_id;
-              hit.source = where;
-              auto h = holder_of_member.find(cr.member_id);
-              if (h != holder_of_member.end()) {
-                hit.member = inputs.holders[h->second].member;
-                hit.partner = inputs.holders[h->second].partner;
-              }
-              hits.push_back(hit);
-            }
-            return OkStatus();
-          }
-        }
-        const sketch::MatchResult& best = cands.front();
-        auto [it, fresh] = compromised.try_emplace(best.record_id);
-        CompromisedRecord& cr = it->second;
-        if (fresh) {
-          const IndexedVersion& v = vm->version(best.index);
-          cr.record_id = best.record_id;
-          cr.dataset = v.dataset;
-          cr.version = v.version;
-          cr.kind = std::string(sketch::MatchKindName(best.kind));
-          cr.similarity = best.similarity;
-          cr.source = where;
-        } else if (best.similarity > cr.similarity) {
-          cr.kind = std::string(sketch::MatchKindName(best.kind));
-          cr.similarity = best.similarity;
-        }
-        ++cr.occurrences;
-        for (auto& o : marker.ReadSlots(best.record_id, fields)) slots.push_back({best.record_id, o});
-        return OkStatus();
-      },
-      &stats, options.progress));
-
+  AttachHolders(inputs, &compromised);
   std::vector<uint64_t> leaked;
   leaked.reserve(compromised.size());
-  for (auto& [id, cr] : compromised) {
-    leaked.push_back(id);
-    for (const auto& h : inputs.holders) {
-      if (!Holds(h.held, id)) continue;
-      cr.held_by.push_back(h.member);
-      for (const auto& r : h.releases) {
-        if (Holds(r.ids, id)) cr.releases.push_back(r.release_id);
-      }
-    }
-    std::sort(cr.releases.begin(), cr.releases.end());
-  }
+  for (const auto& [id, cr] : compromised) leaked.push_back(id);
   CUSTODY_ASSIGN_OR_RETURN(Scoring scoring,
                            ScoreMembers(inputs, leaked, slots, canary_found, marker, options.alpha));
 
@@ -246,17 +339,14 @@ Result<TraceResult> Trace(Custody& custody, const TraceOptions& options) {
                     {"version", cr.version},
                     {"kind", cr.kind},
                     {"similarity", cr.similarity},
+                    {"verified", !cr.unverified},
                     {"source", cr.source},
                     {"occurrences", cr.occurrences},
                     {"releases", cr.releases},
                     {"held_by", cr.held_by}});
     ++by_dataset[cr.dataset];
-    std::set<std::string> partners;
     for (const auto& m : cr.held_by) ++by_member[m];
-    for (const auto& h : inputs.holders) {
-      if (Holds(h.held, id)) partners.insert(h.partner);
-    }
-    for (const auto& p : partners) ++by_partner[p];
+    for (const auto& p : cr.partners) ++by_partner[p];
     for (uint64_t r : cr.releases) {
       auto& j = by_release[r];
       j["release"] = r;

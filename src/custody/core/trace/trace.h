@@ -66,7 +66,10 @@ Result<TraceInputs> LoadTraceInputs(Custody& custody);
 struct TraceOptions {
   std::vector<std::string> dumps;
   double alpha = 1e-6;
-  std::function<void(const std::string&, uint64_t, uint64_t)> progress;
+  // Worker threads for the scan (0: one per core); the result does not
+  // depend on it.
+  size_t threads = 0;
+  std::function<void(const ScanProgress&)> progress;
 };
 
 struct CompromisedRecord {
@@ -77,8 +80,10 @@ struct CompromisedRecord {
   double similarity = 0;
   std::string source;       // first dump place, FILE:LINE
   uint64_t occurrences = 0; // dump records that matched it
+  bool unverified = false;  // its dataset was shredded: a sketch match only
   std::vector<uint64_t> releases;     // releases that carried it
   std::vector<std::string> held_by;   // members who received it
+  std::vector<std::string> partners;  // their partners, each once
 };
 
 struct CanaryHit {

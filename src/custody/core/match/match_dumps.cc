@@ -1,0 +1,128 @@
+#include "custody/core/match/match_dumps.h"
+
+#include <roaring/roaring64map.hh>
+
+#include <algorithm>
+
+namespace custody::core {
+namespace {
+
+int KindRank(sketch::MatchKind k) {
+  switch (k) {
+    case sketch::MatchKind::kExact: return 2;
+    case sketch::MatchKind::kNear: return 1;
+    case sketch::MatchKind::kFragment: return 0;
+  }
+  return 0;
+}
+
+struct Ranked {
+  MatchSummary::TopEntry entry;
+  uint64_t ordinal = 0;
+};
+// True if `a` ranks above `b`: exact before near before fragment, then by
+// similarity, then the earlier dump record.
+bool Above(const Ranked& a, const Ranked& b) {
+  const int ka = KindRank(a.entry.kind), kb = KindRank(b.entry.kind);
+  if (ka != kb) return ka > kb;
+  if (a.entry.similarity != b.entry.similarity) return a.entry.similarity > b.entry.similarity;
+  return a.ordinal < b.ordinal;
+}
+
+class MatchWork : public BatchWork {
+ public:
+  MatchWork(const VaultMatcher& vm, const MatchOptions& options, size_t threads,
+            MatchSummary* summary)
+      : vm_(vm), options_(options), summary_(summary), results_(ScanSlots(threads)) {
+    for (size_t t = 0; t < threads; ++t) words_.push_back(vm.NewWords());
+  }
+
+  Status Process(size_t worker, size_t slot, const DumpBatch& batch) override {
+    vm_.matcher().MatchBatch(batch.all_fields(), 1, words_[worker].get(), &results_[slot]);
+    return OkStatus();
+  }
+
+  Status Fold(size_t slot, const DumpBatch& batch) override {
+    const auto& results = results_[slot];
+    DumpRecordMatch r;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      r.source = batch.source(i);
+      r.line = batch.line(i);
+      r.match.reset();
+      r.version = nullptr;
+      r.unverified = false;
+      if (!results[i].empty()) {
+        const sketch::MatchResult& m = results[i][0];
+        r.match = m;
+        r.version = &vm_.version(m.index);
+        r.unverified = r.version->shredded;
+        Count(r, batch.ordinal(i));
+      } else if (summary_->unmatched_sample.size() < options_.unmatched_sample) {
+        summary_->unmatched_sample.push_back(batch.Where(i));
+      }
+      if (options_.on_record) CUSTODY_RETURN_IF_ERROR(options_.on_record(r));
+    }
+    return OkStatus();
+  }
+
+  void Finish() {
+    std::sort(best_.begin(), best_.end(), Above);
+    for (auto& b : best_) summary_->best.push_back(std::move(b.entry));
+    summary_->distinct_records = distinct_.cardinality();
+    for (const auto& w : words_) {
+      summary_->verification.lookups += w->lookups();
+      summary_->verification.prefetched += w->prefetched();
+      summary_->verification.block_reads += w->block_reads();
+      summary_->verification.segment_reads += w->segment_reads();
+      if (summary_->verification_error.ok()) summary_->verification_error = w->first_error();
+    }
+  }
+
+ private:
+  void Count(const DumpRecordMatch& r, uint64_t ordinal) {
+    const sketch::MatchResult& m = *r.match;
+    ++summary_->matched;
+    summary_->unverified += r.unverified;
+    ++summary_->by_dataset[r.version->dataset];
+    ++summary_->by_kind[std::string(sketch::MatchKindName(m.kind))];
+    distinct_.add(m.record_id);
+    if (options_.top == 0) return;
+    Ranked x;
+    x.ordinal = ordinal;
+    x.entry = {r.source + ":" + std::to_string(r.line), m.record_id, r.version->dataset,
+               r.version->version, m.kind, m.similarity, r.unverified};
+    // best_ is a heap whose front is the lowest-ranked kept entry.
+    if (best_.size() < options_.top) {
+      best_.push_back(std::move(x));
+      std::push_heap(best_.begin(), best_.end(), Above);
+    } else if (Above(x, best_.front())) {
+      std::pop_heap(best_.begin(), best_.end(), Above);
+      best_.back() = std::move(x);
+      std::push_heap(best_.begin(), best_.end(), Above);
+    }
+  }
+
+  const VaultMatcher& vm_;
+  const MatchOptions& options_;
+  MatchSummary* summary_;
+  std::vector<std::unique_ptr<VaultRecordWords>> words_;
+  std::vector<std::vector<std::vector<sketch::MatchResult>>> results_;  // per slot
+  std::vector<Ranked> best_;
+  Roaring64Map distinct_;
+};
+
+}  // namespace
+
+Result<MatchSummary> MatchDumps(Custody& custody, const MatchOptions& options) {
+  if (options.dumps.empty()) return InvalidArgumentError("match: expected at least one dump");
+  CUSTODY_ASSIGN_OR_RETURN(auto vm, VaultMatcher::Open(custody));
+  MatchSummary summary;
+  summary.threads = ScanThreads(options.scan);
+  MatchWork work(*vm, options, summary.threads, &summary);
+  CUSTODY_RETURN_IF_ERROR(
+      ScanDumpBatches(custody.env(), options.dumps, options.scan, &work, &summary.scan));
+  work.Finish();
+  return summary;
+}
+
+}  // namespace custody::core

@@ -1,0 +1,84 @@
+// MatchDumps: `custody match` as a library call. Scans the dumps in batches
+// over worker threads (dump_scan.h), matches every readable dump record
+// against every indexed dataset version, verifies candidates against their
+// words (record_words.h), and returns the totals; each dump record's result
+// is handed to a callback in dump order, so nothing per record is held and
+// memory stays bounded whatever the dump size (docs/matching.md).
+// Thread-safety: a function; `custody` is used from the calling thread only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "custody/base/status.h"
+#include "custody/core/match/dump_scan.h"
+#include "custody/core/vault/custody.h"
+#include "custody/sketch/matcher.h"
+
+namespace custody::core {
+
+// One dump record's outcome.
+struct DumpRecordMatch {
+  std::string source;  // dump file
+  uint64_t line = 0;
+  std::optional<sketch::MatchResult> match;
+  // The matched record's dataset version (when matched).
+  const IndexedVersion* version = nullptr;
+  // The match rests on the index alone: its dataset was shredded, so its
+  // words could not be read (the similarity is the sketch's estimate).
+  bool unverified = false;
+};
+
+struct MatchOptions {
+  std::vector<std::string> dumps;
+  ScanOptions scan;
+  // How many of the best matches the summary keeps (by kind, then
+  // similarity, then dump order), and how many unmatched places.
+  size_t top = 20;
+  size_t unmatched_sample = 20;
+  // Called for every readable dump record, in dump order (optional).
+  std::function<Status(const DumpRecordMatch&)> on_record;
+};
+
+struct VerificationCounts {
+  uint64_t lookups = 0;       // candidate words asked for
+  uint64_t prefetched = 0;    // read ahead, grouped by storage
+  uint64_t block_reads = 0;   // word-file blocks opened
+  uint64_t segment_reads = 0; // segments decoded (versions without word files)
+};
+
+struct MatchSummary {
+  DumpScanStats scan;
+  uint64_t matched = 0;
+  uint64_t unverified = 0;         // matches of shredded datasets (sketch only)
+  uint64_t distinct_records = 0;   // vault records matched at least once
+  std::map<std::string, uint64_t> by_dataset;
+  std::map<std::string, uint64_t> by_kind;
+  struct TopEntry {
+    std::string where;  // FILE:LINE
+    uint64_t record_id = 0;
+    std::string dataset;
+    int version = 0;
+    sketch::MatchKind kind = sketch::MatchKind::kNear;
+    double similarity = 0;
+    bool unverified = false;
+  };
+  std::vector<TopEntry> best;        // up to MatchOptions::top, best first
+  std::vector<std::string> unmatched_sample;  // FILE:LINE, dump order
+  size_t threads = 1;
+  VerificationCounts verification;
+  // The first error met while reading candidate words (OK if none): such
+  // candidates were decided on their sketch.
+  Status verification_error;
+  uint64_t unmatched() const { return scan.dump_records - matched; }
+};
+
+// kFailedPrecondition if the vault has no indexed dataset; errors of
+// reading a dump or of `on_record` end the scan.
+Result<MatchSummary> MatchDumps(Custody& custody, const MatchOptions& options);
+
+}  // namespace custody::core

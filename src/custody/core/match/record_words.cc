@@ -1,0 +1,234 @@
+#include "custody/core/match/record_words.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+#include "custody/base/env.h"
+#include "custody/core/ingest/ingest.h"
+#include "custody/format/record.h"
+#include "custody/sketch/record_words.h"
+
+namespace custody::core {
+
+// ---- VaultWordStore ----------------------------------------------------------
+
+Result<std::unique_ptr<VaultWordStore>> VaultWordStore::Open(Custody& custody,
+                                                            size_t max_open_files) {
+  auto s = std::unique_ptr<VaultWordStore>(new VaultWordStore());
+  s->env_ = custody.env();
+  s->root_ = custody.VaultPath("");
+  s->max_open_files_ = std::max<size_t>(1, max_open_files);
+  CUSTODY_ASSIGN_OR_RETURN(auto index_key, custody.vault().GetWrappedKey("index"));
+  CUSTODY_ASSIGN_OR_RETURN(s->sketcher_, sketch::Sketcher::Create(index_key, sketch::SketchParams{}));
+  CUSTODY_ASSIGN_OR_RETURN(auto datasets, custody.catalog().ListDatasets());
+  for (const auto& ds : datasets) {
+    CUSTODY_ASSIGN_OR_RETURN(auto versions, custody.catalog().ListVersions(ds.id, false));
+    for (auto& info : versions) {
+      auto v = std::make_unique<Version>();
+      v->shredded = ds.shredded_at.has_value() || info.shredded_at.has_value();
+      if (!v->shredded) {
+        CUSTODY_ASSIGN_OR_RETURN(v->segments, custody.catalog().SegmentsOf(info.id));
+        std::sort(v->segments.begin(), v->segments.end(),
+                  [](const auto& a, const auto& b) { return a.first_record_id < b.first_record_id; });
+        CUSTODY_ASSIGN_OR_RETURN(
+            v->key, custody.vault().GetWrappedKey("dataset:" + std::to_string(info.dataset_id)));
+      }
+      v->context = store::VersionContext(info.dataset_id, info.version);
+      if (!info.text_fields.empty()) {
+        auto j = nlohmann::json::parse(info.text_fields, nullptr, false);
+        if (!j.is_array()) {
+          return DataLossError("catalog: version " + std::to_string(info.id) +
+                               ": text_fields: expected a JSON array, found " + info.text_fields);
+        }
+        for (const auto& f : j) {
+          if (f.is_string()) v->fields.push_back(f.get<std::string>());
+        }
+      }
+      v->info = std::move(info);
+      s->versions_.push_back(std::move(v));
+    }
+  }
+  std::sort(s->versions_.begin(), s->versions_.end(), [](const auto& a, const auto& b) {
+    return a->info.first_record_id < b->info.first_record_id;
+  });
+  return s;
+}
+
+const VaultWordStore::Version* VaultWordStore::VersionFor(uint64_t id) const {
+  auto it = std::upper_bound(versions_.begin(), versions_.end(), id,
+                             [](uint64_t x, const auto& v) { return x < v->info.first_record_id; });
+  if (it == versions_.begin()) return nullptr;
+  const Version* v = (it - 1)->get();
+  if (id - v->info.first_record_id >= static_cast<uint64_t>(v->info.records)) return nullptr;
+  return v;
+}
+
+const store::SegmentInfo* VaultWordStore::SegmentFor(const Version& v, uint64_t id) const {
+  auto it = std::upper_bound(v.segments.begin(), v.segments.end(), id,
+                             [](uint64_t x, const store::SegmentInfo& s) {
+                               return x < s.first_record_id;
+                             });
+  if (it == v.segments.begin()) return nullptr;
+  const store::SegmentInfo& seg = *(it - 1);
+  if (id - seg.first_record_id >= seg.count) return nullptr;
+  return &seg;
+}
+
+std::string VaultWordStore::Path(const std::string& rel) const { return JoinPath(root_, rel); }
+
+Result<std::shared_ptr<const store::WordFileReader>> VaultWordStore::WordFile(
+    const Version& v, const store::SegmentInfo& seg) {
+  const std::string path = Path(JoinPath(v.info.dir, store::WordFileName(seg.seq)));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = files_.find(path);
+    if (it != files_.end()) {
+      lru_.splice(lru_.begin(), lru_, it->second.lru);
+      return it->second.reader;
+    }
+  }
+  if (!env_->FileExists(path)) {
+    return NotFoundError(path + ": no word file (segment written before word files)");
+  }
+  CUSTODY_ASSIGN_OR_RETURN(auto reader,
+                           store::WordFileReader::Open(env_, path, v.key, v.context, seg.seq));
+  if (reader->first_record_id() != seg.first_record_id || reader->count() != seg.count) {
+    return DataLossError(path + ": word file does not match the catalog (expected records " +
+                         std::to_string(seg.first_record_id) + "+" + std::to_string(seg.count) + ")");
+  }
+  file_opens_.fetch_add(1);
+  std::shared_ptr<const store::WordFileReader> shared(std::move(reader));
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = files_.find(path);
+  if (it != files_.end()) return it->second.reader;  // another thread opened it meanwhile
+  lru_.push_front(path);
+  files_[path] = {shared, lru_.begin()};
+  while (files_.size() > max_open_files_) {
+    files_.erase(lru_.back());
+    lru_.pop_back();
+  }
+  return shared;
+}
+
+// ---- VaultRecordWords --------------------------------------------------------
+
+VaultRecordWords::VaultRecordWords(VaultWordStore& store, size_t max_segments)
+    : store_(store), max_segments_(std::max<size_t>(1, max_segments)) {}
+
+VaultRecordWords::~VaultRecordWords() = default;
+
+void VaultRecordWords::Note(const Status& s) {
+  if (!s.ok() && first_error_.ok()) first_error_ = s;
+}
+
+Status VaultRecordWords::ReadFromWordFile(const VaultWordStore::Version& v,
+                                          const store::SegmentInfo& seg, uint64_t id,
+                                          std::string* entry) {
+  CUSTODY_ASSIGN_OR_RETURN(auto file, store_.WordFile(v, seg));
+  const uint32_t index = static_cast<uint32_t>(id - seg.first_record_id);
+  const size_t b = file->BlockOf(index);
+  if (block_file_ != file.get() || block_index_ != b) {
+    block_file_ = nullptr;
+    CUSTODY_RETURN_IF_ERROR(file->ReadBlock(b, &block_));
+    ++block_reads_;
+    block_owner_ = file;
+    block_file_ = file.get();
+    block_index_ = b;
+  }
+  entry->append(block_.Entry(index));
+  return OkStatus();
+}
+
+Status VaultRecordWords::ReadFromSegment(const VaultWordStore::Version& v,
+                                         const store::SegmentInfo& seg, uint64_t id,
+                                         std::string* entry) {
+  auto c = segments_.begin();
+  for (; c != segments_.end(); ++c) {
+    if (c->version == &v && c->seq == seg.seq) break;
+  }
+  if (c != segments_.end()) {
+    segments_.splice(segments_.begin(), segments_, c);
+  } else {
+    CUSTODY_ASSIGN_OR_RETURN(auto contents,
+                             store::ReadSegment(store_.env(), store_.Path(seg.file), v.key,
+                                                v.context, seg.seq));
+    ++segment_reads_;
+    if (contents.first_record_id != seg.first_record_id || contents.records.size() != seg.count) {
+      return DataLossError(seg.file + ": segment does not match the catalog (expected records " +
+                           std::to_string(seg.first_record_id) + "+" +
+                           std::to_string(seg.count) + ")");
+    }
+    if (segments_.size() >= max_segments_) segments_.pop_back();
+    segments_.push_front({&v, seg.seq, std::move(contents)});
+  }
+  const store::SegmentContents& contents = segments_.front().contents;
+  format::ExtractTextFields(contents.records[id - contents.first_record_id], &extracted_);
+  views_.clear();
+  for (const auto& f : extracted_) {
+    if (TextFieldSelected(v.fields, f.name)) views_.push_back(f.value);
+  }
+  store_.sketcher().SketchWords(views_, &sketch_);
+  sketch::WordsFromSketch(sketch_, &words_);
+  sketch::AppendRecordWords(words_, entry);
+  return OkStatus();
+}
+
+Status VaultRecordWords::ReadEntry(uint64_t id, std::string* entry) {
+  const VaultWordStore::Version* v = store_.VersionFor(id);
+  if (v == nullptr) return NotFoundError("record " + std::to_string(id) + ": no committed version holds it");
+  if (v->shredded) {
+    return FailedPreconditionError("record " + std::to_string(id) + ": dataset '" +
+                                   v->info.dataset + "' was shredded");
+  }
+  const store::SegmentInfo* seg = store_.SegmentFor(*v, id);
+  if (seg == nullptr) return NotFoundError("record " + std::to_string(id) + ": no segment");
+  Status s = ReadFromWordFile(*v, *seg, id, entry);
+  if (s.code() == StatusCode::kNotFound) return ReadFromSegment(*v, *seg, id, entry);
+  return s;
+}
+
+void VaultRecordWords::Prefetch(std::span<const uint64_t> ids) {
+  batch_ids_.clear();
+  batch_ends_.clear();
+  batch_arena_.clear();
+  // `ids` ascending (the matcher sorts them): records of one block or
+  // segment are adjacent, so each is opened once.
+  for (uint64_t id : ids) {
+    Status s = ReadEntry(id, &batch_arena_);
+    if (!s.ok()) {
+      Note(s);
+      continue;  // Words will report it again
+    }
+    batch_ids_.push_back(id);
+    batch_ends_.push_back(static_cast<uint32_t>(batch_arena_.size()));
+    ++prefetched_;
+  }
+}
+
+Status VaultRecordWords::Words(uint64_t id, sketch::RecordWords* out) {
+  ++lookups_;
+  std::string_view entry;
+  auto it = std::lower_bound(batch_ids_.begin(), batch_ids_.end(), id);
+  if (it != batch_ids_.end() && *it == id) {
+    const size_t i = static_cast<size_t>(it - batch_ids_.begin());
+    const uint32_t begin = i == 0 ? 0 : batch_ends_[i - 1];
+    entry = std::string_view(batch_arena_).substr(begin, batch_ends_[i] - begin);
+  } else {
+    entry_.clear();
+    Status s = ReadEntry(id, &entry_);
+    if (!s.ok()) {
+      Note(s);
+      return s;
+    }
+    entry = entry_;
+  }
+  if (!sketch::ParseRecordWords(entry, out)) {
+    Status s = DataLossError("record " + std::to_string(id) + ": malformed words entry");
+    Note(s);
+    return s;
+  }
+  return OkStatus();
+}
+
+}  // namespace custody::core

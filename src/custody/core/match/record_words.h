@@ -1,0 +1,147 @@
+// The vault side of the matcher's exact verification (sketch::CandidateWords):
+// a candidate record's words (sketch/record_words.h) read from the sealed word
+// file beside its segment (docs/formats/words.md), one ~1 KiB block per point
+// read, and, for a batch, read in storage order with each block opened once
+// (Prefetch). Vault versions written before word files existed are served
+// from their segments (decrypted, parsed and sketched), each segment decoded
+// at most once per batch. Plaintext stays in memory only.
+//
+// VaultWordStore holds what every thread shares (committed versions, their
+// segments and data keys, open word files); VaultRecordWords is one thread's
+// reader over it, with that thread's buffers and counters.
+// Thread-safety: VaultWordStore is safe for concurrent use once opened;
+// a VaultRecordWords belongs to one thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "custody/base/status.h"
+#include "custody/core/vault/custody.h"
+#include "custody/crypto/secret_bytes.h"
+#include "custody/format/record.h"
+#include "custody/sketch/candidate_words.h"
+#include "custody/sketch/sketcher.h"
+#include "custody/store/catalog.h"
+#include "custody/store/segment.h"
+#include "custody/store/word_file.h"
+
+namespace custody::core {
+
+class VaultWordStore {
+ public:
+  struct Version {
+    store::DatasetVersionInfo info;
+    std::vector<store::SegmentInfo> segments;  // by first_record_id
+    crypto::SecretBytes key;                   // empty once the dataset is shredded
+    std::string context;
+    std::vector<std::string> fields;  // indexed field names; empty: all
+    bool shredded = false;
+  };
+
+  // Loads every committed dataset version (shredded ones too, without a key).
+  // Reads the catalog once; `custody` is not used after Open, but its Env
+  // must outlive the store. `max_open_files` bounds the word files kept open.
+  static Result<std::unique_ptr<VaultWordStore>> Open(Custody& custody,
+                                                      size_t max_open_files = 256);
+
+  // The version holding `record_id`, or nullptr.
+  const Version* VersionFor(uint64_t record_id) const;
+  // The segment of `v` holding `record_id`, or nullptr.
+  const store::SegmentInfo* SegmentFor(const Version& v, uint64_t record_id) const;
+  // The word file beside segment `seg` of `v`, opened once and kept (up to
+  // max_open_files, least recently used closed first). kNotFound if the
+  // segment has none (written before word files), kDataLoss if it is corrupt.
+  Result<std::shared_ptr<const store::WordFileReader>> WordFile(const Version& v,
+                                                               const store::SegmentInfo& seg);
+  // Absolute path of a vault-relative path.
+  std::string Path(const std::string& rel) const;
+  Env* env() const { return env_; }
+  const sketch::Sketcher& sketcher() const { return *sketcher_; }
+  uint64_t file_opens() const { return file_opens_.load(); }
+
+ private:
+  VaultWordStore() = default;
+
+  Env* env_ = nullptr;
+  std::string root_;
+  std::vector<std::unique_ptr<Version>> versions_;  // by first_record_id
+  std::unique_ptr<sketch::Sketcher> sketcher_;
+  size_t max_open_files_ = 256;
+  std::mutex mu_;  // guards files_ and lru_
+  struct OpenFile {
+    std::shared_ptr<const store::WordFileReader> reader;  // shared with readers mid-use
+    std::list<std::string>::iterator lru;
+  };
+  std::map<std::string, OpenFile> files_;
+  std::list<std::string> lru_;  // most recently used first
+  std::atomic<uint64_t> file_opens_{0};
+};
+
+class VaultRecordWords : public sketch::CandidateWords {
+ public:
+  // `store` must outlive this object. `max_segments` bounds the decoded
+  // segments kept for versions without word files (each up to 4 MiB).
+  explicit VaultRecordWords(VaultWordStore& store, size_t max_segments = 8);
+  ~VaultRecordWords() override;
+
+  // The words of `record_id` as indexed at ingest. kNotFound if no committed
+  // version holds it; kFailedPrecondition if its dataset was shredded;
+  // kDataLoss if its word file or segment was tampered with.
+  Status Words(uint64_t record_id, sketch::RecordWords* out) override;
+  // Reads the words of `record_ids` grouped by word-file block (or segment),
+  // opening each at most once, and keeps them until the next Prefetch.
+  void Prefetch(std::span<const uint64_t> record_ids) override;
+
+  uint64_t lookups() const { return lookups_; }
+  uint64_t prefetched() const { return prefetched_; }
+  // Word-file blocks opened (each ~1 KiB) and segments decoded (legacy path).
+  uint64_t block_reads() const { return block_reads_; }
+  uint64_t segment_reads() const { return segment_reads_; }
+  // The first error met (OK if none), for reports.
+  const Status& first_error() const { return first_error_; }
+
+ private:
+  struct CachedSegment {
+    const VaultWordStore::Version* version;
+    int seq;
+    store::SegmentContents contents;
+  };
+  // Appends the words entry of `id` to `*entry`.
+  Status ReadEntry(uint64_t id, std::string* entry);
+  Status ReadFromWordFile(const VaultWordStore::Version& v, const store::SegmentInfo& seg,
+                          uint64_t id, std::string* entry);
+  Status ReadFromSegment(const VaultWordStore::Version& v, const store::SegmentInfo& seg,
+                         uint64_t id, std::string* entry);
+  void Note(const Status& s);
+
+  VaultWordStore& store_;
+  size_t max_segments_;
+  // The block last opened, kept while reads stay in it.
+  const store::WordFileReader* block_file_ = nullptr;
+  std::shared_ptr<const store::WordFileReader> block_owner_;
+  size_t block_index_ = 0;
+  store::WordBlock block_;
+  std::list<CachedSegment> segments_;  // legacy path; most recently used first
+  // The current batch's prefetched entries: ids ascending, entry ends in arena.
+  std::vector<uint64_t> batch_ids_;
+  std::vector<uint32_t> batch_ends_;
+  std::string batch_arena_;
+  std::string entry_;
+  // Legacy path scratch.
+  std::vector<format::TextField> extracted_;
+  std::vector<std::string_view> views_;
+  sketch::RecordSketch sketch_;
+  sketch::RecordWords words_;
+  uint64_t lookups_ = 0, prefetched_ = 0, block_reads_ = 0, segment_reads_ = 0;
+  Status first_error_;
+};
+
+}  // namespace custody::core
