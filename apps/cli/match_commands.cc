@@ -2,7 +2,10 @@
 // A thin shell over core::MatchDumps (the scan, matching, verification and
 // totals live in the library): flags in, the summary out, per record results
 // streamed (--json, --list). Output schema: docs/matching.md ("custody match").
+#include <fmt/format.h>
+
 #include <cstdio>
+#include <iterator>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -25,19 +28,42 @@ struct MatchFlags {
   size_t threads = 0;
 };
 
-nlohmann::json ResultJson(const core::DumpRecordMatch& r) {
-  nlohmann::json j = {{"source", r.source + ":" + std::to_string(r.line)}, {"match", nullptr}};
-  if (r.match) {
-    j["match"] = {{"record_id", r.match->record_id},
-                  {"dataset", r.version->dataset},
-                  {"version", r.version->version},
-                  {"kind", sketch::MatchKindName(r.match->kind)},
-                  {"similarity", r.match->similarity},
-                  {"containment", r.match->containment},
-                  {"verified", !r.unverified}};
+// One result as compact JSON, written by hand: this runs once per dump
+// record, and a JSON tree per record cost more than the matching of exact
+// copies. The dump's name is escaped once per dump.
+class ResultWriter {
+ public:
+  void Append(const core::DumpRecordMatch& r, std::string* out) {
+    if (r.source != source_) {
+      source_ = r.source;
+      // "FILE: as a JSON string without its closing quote.
+      escaped_ = nlohmann::json(source_ + ":").dump(-1, ' ', false,
+                                                      nlohmann::json::error_handler_t::replace);
+      escaped_.pop_back();
+    }
+    fmt::format_to(std::back_inserter(*out), "{{\"source\":{}{}\",\"match\":", escaped_, r.line);
+    if (!r.match) {
+      out->append("null}");
+      return;
+    }
+    if (r.version->dataset != dataset_) {
+      dataset_ = r.version->dataset;
+      dataset_json_ = nlohmann::json(dataset_).dump(-1, ' ', false,
+                                                    nlohmann::json::error_handler_t::replace);
+    }
+    // Doubles as nlohmann prints them (shortest round trip).
+    fmt::format_to(std::back_inserter(*out),
+                   "{{\"containment\":{},\"dataset\":{},\"kind\":\"{}\",\"record_id\":{},"
+                   "\"similarity\":{},\"verified\":{},\"version\":{}}}}}",
+                   nlohmann::json(r.match->containment).dump(), dataset_json_,
+                   sketch::MatchKindName(r.match->kind), r.match->record_id,
+                   nlohmann::json(r.match->similarity).dump(), r.unverified ? "false" : "true",
+                   r.version->version);
   }
-  return j;
-}
+
+ private:
+  std::string source_, escaped_, dataset_, dataset_json_;
+};
 
 std::string Similarity(double s) {
   char buf[16];
@@ -59,11 +85,14 @@ Status RunMatch(const MatchFlags& flags) {
   std::unique_ptr<FILE, int (*)(FILE*)> results(json ? std::tmpfile() : nullptr, &std::fclose);
   if (json && !results) return InternalError("match: cannot create a temporary file for results");
   bool first = true;
+  ResultWriter writer;
+  std::string line;
   if (json) {
     options.on_record = [&](const core::DumpRecordMatch& r) -> Status {
-      std::string line = ResultJson(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      if (!first) std::fputc(',', results.get());
+      line.clear();
+      if (!first) line.push_back(',');
       first = false;
+      writer.Append(r, &line);
       if (std::fwrite(line.data(), 1, line.size(), results.get()) != line.size()) {
         return InternalError("match: writing the temporary results file failed");
       }

@@ -79,6 +79,10 @@ struct Matcher::Impl {
   // Verifies with words where needed and sets `*results` (best first).
   void Finish(Query* query, size_t max, CandidateWords* words,
               std::vector<MatchResult>* results) const;
+  // An exact copy (the same normalized text, fingerprint and signature) is
+  // settled from the exact table alone, before any anchor lookup; true if
+  // `query` was settled so (the lowest such record).
+  bool SettleExact(Query* query) const;
   void CollectCandidates(const RecordSketch& q, std::vector<Candidate>* cands) const;
   Decision EstimateDecision(const Scored& s, const RecordSketch& q) const;
   void VerifyWithWords(Query* query, CandidateWords* words) const;
@@ -138,6 +142,40 @@ Status Matcher::Impl::FinishOpen(Impl* impl, const crypto::SecretBytes& key,
   CUSTODY_ASSIGN_OR_RETURN(impl->sketcher, Sketcher::Create(key, params, verify));
   impl->verify = verify;
   return OkStatus();
+}
+
+bool Matcher::Impl::SettleExact(Query* query) const {
+  const RecordSketch& q = query->q;
+  const SketchParams& p = sketcher->params();
+  const uint32_t record_key = ExactKey(q.record_key);
+  for (uint32_t fi = 0; fi < files.size(); ++fi) {
+    const IndexFile& f = files[fi];
+    bool found = false;
+    uint32_t ord = 0;
+    f.exact.Lookup(record_key, [&](uint32_t o) {
+      if (found) return;
+      const uint8_t* sig = f.sigs + static_cast<size_t>(o) * p.sig_bytes();
+      if (f.counts[o] == q.shingle_count && SignatureMatches(q.sig.data(), sig, p) == p.bins()) {
+        found = true;
+        ord = o;
+      }
+    });
+    if (!found) continue;
+    Scored s;
+    s.c = {uint64_t{fi} << 32 | ord, kRecordKeyHit};
+    s.decision = Decision::kExact;
+    s.rank = 10;
+    s.j = 1;
+    s.r.record_id = f.RecordId(ord);
+    s.r.index = fi;
+    s.r.kind = MatchKind::kExact;
+    s.r.similarity = 1;
+    s.r.containment = 1;
+    query->scored.assign(1, s);
+    query->settled = true;
+    return true;
+  }
+  return false;
 }
 
 void Matcher::Impl::CollectCandidates(const RecordSketch& q,
@@ -373,6 +411,7 @@ void Matcher::Impl::Prepare(std::span<const std::string_view> fields, size_t max
   query->settled = false;
   sketcher->Sketch(fields, &q);
   if (q.joined.empty() || files.empty()) return;
+  if (max == 1 && SettleExact(query)) return;
   CollectCandidates(q, &cands);
   if (cands.empty()) return;
 
