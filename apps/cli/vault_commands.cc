@@ -224,24 +224,43 @@ void RegisterDataset(CLI::App& app) {
   shred->add_option("NAME", *name, "dataset name")->required();
   shred->add_flag("--yes", *yes, "confirm without prompting");
   SetAction(shred, [name, yes]() -> Status {
+    if (!*yes && ::isatty(0) != 1) {
+      return InvalidArgumentError("dataset shred is irreversible: pass --yes to confirm");
+    }
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
     if (!*yes) {
-      if (::isatty(0) != 1) {
-        return InvalidArgumentError("dataset shred is irreversible: pass --yes to confirm");
+      CUSTODY_ASSIGN_OR_RETURN(auto out, core::ReleasedCopies(*c, *name));
+      std::cerr << "Shred dataset '" << *name << "'? Its records become unrecoverable in this vault.\n";
+      if (out.releases > 0) {
+        std::cerr << out.releases << " released cop" << (out.releases == 1 ? "y" : "ies") << " ("
+                  << out.records << " records, " << out.members << " member"
+                  << (out.members == 1 ? "" : "s")
+                  << ") are still out: a shred does not recall them; leaks of them stay traceable.\n";
+      } else {
+        std::cerr << "No released copy of it is out.\n";
       }
-      std::cerr << "Shred dataset '" << *name << "'? Its records become unrecoverable. Type its name: ";
+      std::cerr << "Type its name to confirm: ";
       std::string answer;
       std::getline(std::cin, answer);
       if (answer != *name) return AbortedError("not confirmed; nothing was changed");
     }
-    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
     CUSTODY_ASSIGN_OR_RETURN(auto r, core::ShredDataset(*c, *name));
     if (Globals().json) {
       PrintJson({{"dataset", r.dataset}, {"versions", r.versions}, {"records", r.records},
-                 {"unrecoverable", true}, {"log_index", r.log_index}});
+                 {"unrecoverable", true}, {"log_index", r.log_index},
+                 {"released_copies_out", {{"releases", r.released.releases},
+                                          {"records", r.released.records},
+                                          {"members", r.released.members}}}});
     } else {
       std::cout << "Shredded " << r.dataset << ": the data key is destroyed, so its " << r.records
                 << " records (" << r.versions << " version" << (r.versions == 1 ? "" : "s")
                 << ") are unrecoverable. Log entry " << r.log_index << ".\n";
+      if (r.released.releases > 0) {
+        std::cout << r.released.releases << " released cop"
+                  << (r.released.releases == 1 ? "y is" : "ies are")
+                  << " still out; its sketch index is kept, so leaks of them can still be matched "
+                     "and traced.\n";
+      }
     }
     return OkStatus();
   });

@@ -216,6 +216,21 @@ Result<std::vector<SegmentInfo>> Catalog::SegmentsOf(int64_t version_id) {
   return out;
 }
 
+Result<Catalog::ReleasedCopies> Catalog::ReleasedCopiesOf(int64_t dataset_id) {
+  CUSTODY_ASSIGN_OR_RETURN(
+      auto st, db_->Prepare("SELECT COUNT(*), COALESCE(SUM(r.records), 0), COUNT(DISTINCT r.member_id) "
+                            "FROM releases r JOIN grants g ON g.id = r.grant_id "
+                            "WHERE g.dataset_id = ?"));
+  st.Bind(1, dataset_id);
+  CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
+  ReleasedCopies out;
+  if (!row) return out;
+  out.releases = static_cast<uint64_t>(st.Int(0));
+  out.records = static_cast<uint64_t>(st.Int(1));
+  out.members = static_cast<uint64_t>(st.Int(2));
+  return out;
+}
+
 Result<int> Catalog::NextVersionNumber(int64_t dataset_id) {
   CUSTODY_ASSIGN_OR_RETURN(
       auto st, db_->Prepare("SELECT COALESCE(MAX(version), 0) FROM dataset_versions WHERE dataset_id = ?"));

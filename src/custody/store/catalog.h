@@ -75,6 +75,14 @@ class Catalog {
   Result<DatasetInfo> GetOrCreateDataset(const std::string& name, int64_t now);
   Result<std::vector<DatasetInfo>> ListDatasets();
   Status MarkDatasetShredded(int64_t dataset_id, int64_t now);
+  // Released copies of a dataset that are out in the world (every release
+  // ever made of it: a shred does not recall them).
+  struct ReleasedCopies {
+    uint64_t releases = 0;
+    uint64_t records = 0;  // records delivered, summed over the releases
+    uint64_t members = 0;  // distinct recipients
+  };
+  Result<ReleasedCopies> ReleasedCopiesOf(int64_t dataset_id);
 
   // Versions of one dataset (or all if dataset_id is 0), oldest first.
   Result<std::vector<DatasetVersionInfo>> ListVersions(int64_t dataset_id, bool include_pending);

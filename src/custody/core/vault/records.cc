@@ -112,13 +112,16 @@ Status FinishShred(Custody& c, int64_t dataset_id) {
   Status s = c.vault().DestroyWrappedKey(purpose);
   if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
   CUSTODY_ASSIGN_OR_RETURN(auto versions, c.catalog().ListVersions(dataset_id, true));
-  for (const auto& v : versions) {
-    CUSTODY_RETURN_IF_ERROR(e->RemoveTree(c.VaultPath(v.dir)));
-    if (!v.index_file.empty() && e->FileExists(c.VaultPath(v.index_file))) {
-      CUSTODY_RETURN_IF_ERROR(e->RemoveFile(c.VaultPath(v.index_file)));
-    }
-  }
+  // The version directories hold the segments and word files (text); the
+  // sketch index stays, for matching and tracing released copies.
+  for (const auto& v : versions) CUSTODY_RETURN_IF_ERROR(e->RemoveTree(c.VaultPath(v.dir)));
   return c.catalog().MarkDatasetShredded(dataset_id, c.clock()->NowSeconds());
+}
+
+Result<store::Catalog::ReleasedCopies> ReleasedCopies(Custody& c, const std::string& dataset) {
+  CUSTODY_ASSIGN_OR_RETURN(auto ds, c.catalog().FindDataset(dataset));
+  if (!ds) return NotFoundError("no dataset named '" + dataset + "'");
+  return c.catalog().ReleasedCopiesOf(ds->id);
 }
 
 Result<ShredResult> ShredDataset(Custody& c, const std::string& dataset) {
@@ -131,6 +134,7 @@ Result<ShredResult> ShredDataset(Custody& c, const std::string& dataset) {
   CUSTODY_ASSIGN_OR_RETURN(auto versions, c.catalog().ListVersions(ds->id, false));
   ShredResult r;
   r.dataset = dataset;
+  CUSTODY_ASSIGN_OR_RETURN(r.released, c.catalog().ReleasedCopiesOf(ds->id));
   r.versions = static_cast<int>(versions.size());
   nlohmann::json roots = nlohmann::json::array();
   for (const auto& v : versions) {
@@ -141,7 +145,8 @@ Result<ShredResult> ShredDataset(Custody& c, const std::string& dataset) {
   ev.type = ledger::event_type::kShred;
   ev.subject = "dataset:" + dataset;
   ev.details = {{"dataset", dataset}, {"dataset_id", ds->id}, {"versions", r.versions},
-                {"records", r.records}, {"records_roots", roots}};
+                {"records", r.records}, {"records_roots", roots},
+                {"released_copies_out", r.released.releases}};
   CUSTODY_ASSIGN_OR_RETURN(r.log_index, c.Commit(ev));
   CUSTODY_RETURN_IF_ERROR(FinishShred(c, ds->id));
   return r;

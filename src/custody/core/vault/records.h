@@ -48,9 +48,14 @@ struct ShredResult {
   uint64_t records = 0;  // records made unrecoverable
   int versions = 0;
   uint64_t log_index = 0;
+  store::Catalog::ReleasedCopies released;  // copies still out (not recalled)
 };
+// Released copies of `dataset` still out; kNotFound for an unknown name.
+Result<store::Catalog::ReleasedCopies> ReleasedCopies(Custody& custody, const std::string& dataset);
 // Logs the shred, then destroys the dataset's data key and removes its
-// segments and index files. Irreversible.
+// segments and word files. Its sketch index, marks and canary metadata are
+// kept (they reveal no text), so leaks of its released copies can still be
+// matched (as unverified sketch matches) and traced. Irreversible.
 Result<ShredResult> ShredDataset(Custody& custody, const std::string& dataset);
 // Completes a shred whose log entry is durable but whose key survived a crash.
 Status FinishShred(Custody& custody, int64_t dataset_id);

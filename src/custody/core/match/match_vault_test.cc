@@ -1,0 +1,231 @@
+// Matching and tracing through the vault on generated data (no ../shared):
+// verification reads grouped by storage, results independent of threads,
+// and a shredded dataset's released copy still matched and attributed.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include "custody/core/match/dump_scan.h"
+#include "custody/core/match/match_dumps.h"
+#include "custody/core/match/record_words.h"
+#include "custody/core/release/release_fixture.h"
+#include "custody/core/trace/trace.h"
+#include "custody/core/vault/records.h"
+#include "custody/store/word_file.h"
+
+namespace custody::core {
+namespace {
+
+using testing::ReleaseTest;
+
+class MatchVaultTest : public ReleaseTest {
+ protected:
+  // Ingests `n` generated records in segments of 20 records.
+  void IngestSmallSegments(size_t n) {
+    std::string p = root_ + "/math.jsonl";
+    std::ofstream(p, std::ios::binary) << testing::GeneratedRecords(n);
+    IngestOptions o;
+    o.dataset = "math";
+    o.files = {p};
+    o.fields = {"question", "answer"};
+    o.records_per_segment = 20;
+    auto r = Ingest(*custody_, o);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    first_id_ = r->first_record_id;
+  }
+  // Removes every word file (a vault written before they existed).
+  void RemoveWordFiles() {
+    auto versions = custody_->catalog().ListVersions(0, false);
+    ASSERT_TRUE(versions.ok());
+    for (const auto& v : *versions) {
+      auto segs = custody_->catalog().SegmentsOf(v.id);
+      ASSERT_TRUE(segs.ok());
+      for (const auto& s : *segs) {
+        ASSERT_TRUE(Env::Default()
+                        ->RemoveFile(custody_->VaultPath(JoinPath(v.dir, store::WordFileName(s.seq))))
+                        .ok());
+      }
+    }
+  }
+  // A dump of edited copies of every `step`-th record, in shuffled order.
+  std::string EditedDump(size_t n, size_t step) {
+    std::vector<std::string> lines;
+    std::istringstream in(testing::GeneratedRecords(n));
+    std::string line;
+    for (size_t i = 0; std::getline(in, line); ++i) {
+      if (i % step != 0) continue;
+      auto j = nlohmann::json::parse(line);
+      std::string q = j["question"];
+      q.replace(q.find(" on Monday"), 10, " last Monday");  // a word edit
+      lines.push_back(nlohmann::json({{"prompt", q}, {"completion", j["answer"]}}).dump());
+    }
+    std::shuffle(lines.begin(), lines.end(), std::mt19937_64(7));
+    std::string path = root_ + "/dump.jsonl";
+    std::ofstream out(path, std::ios::binary);
+    for (const auto& l : lines) out << l << "\n";
+    return path;
+  }
+};
+
+TEST_F(MatchVaultTest, PrefetchOpensEachBlockOnceWhateverTheCache) {
+  IngestSmallSegments(600);  // 30 segments
+  auto store = VaultWordStore::Open(*custody_, /*max_open_files=*/2);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  VaultRecordWords words(**store, /*max_segments=*/2);
+  std::vector<uint64_t> ids;
+  for (uint64_t i = 0; i < 600; i += 3) ids.push_back(first_id_ + i);
+  words.Prefetch(ids);
+  ASSERT_TRUE(words.first_error().ok()) << words.first_error().ToString();
+  EXPECT_EQ(words.prefetched(), ids.size());
+  // Each word-file block opened once: never more reads than ids, and far
+  // fewer than one segment decode per id.
+  EXPECT_LE(words.block_reads(), ids.size());
+  EXPECT_GE(words.block_reads(), 30u);  // at least one per segment touched
+  EXPECT_EQ(words.segment_reads(), 0u);
+  const uint64_t reads = words.block_reads();
+  sketch::RecordWords w;
+  for (uint64_t id : ids) ASSERT_TRUE(words.Words(id, &w).ok());
+  EXPECT_EQ(words.block_reads(), reads);  // served from the batch
+  EXPECT_FALSE(w.tokens.empty());
+  EXPECT_LE((*store)->file_opens(), 30u * 2);
+
+  // Without word files (an older vault): each segment decoded once per
+  // batch even though the cache holds two of thirty.
+  RemoveWordFiles();
+  auto store2 = VaultWordStore::Open(*custody_, 2);
+  ASSERT_TRUE(store2.ok());
+  VaultRecordWords legacy(**store2, 2);
+  legacy.Prefetch(ids);
+  EXPECT_EQ(legacy.segment_reads(), 30u);
+  sketch::RecordWords w2;
+  for (uint64_t id : ids) ASSERT_TRUE(legacy.Words(id, &w2).ok());
+  EXPECT_EQ(legacy.segment_reads(), 30u);
+  ASSERT_TRUE(legacy.Words(ids.back(), &w2).ok());
+  EXPECT_EQ(w2.tokens, w.tokens);  // the same words from the segment
+  EXPECT_EQ(w2.field_keys, w.field_keys);
+}
+
+TEST_F(MatchVaultTest, DumpOverEverySegmentNeedsBoundedReadsPerBatch) {
+  IngestSmallSegments(600);
+  const std::string dump = EditedDump(600, 2);  // 300 copies over all 30 segments
+  for (bool legacy : {false, true}) {
+    if (legacy) RemoveWordFiles();
+    MatchOptions o;
+    o.dumps = {dump};
+    o.scan.threads = 1;
+    o.scan.batch_records = 100;
+    auto s = MatchDumps(*custody_, o);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    EXPECT_EQ(s->scan.dump_records, 300u);
+    EXPECT_GE(s->matched, 290u) << legacy;
+    EXPECT_EQ(s->scan.batches, 3u);
+    if (legacy) {
+      // At most every segment once per batch, though the cache holds 8.
+      EXPECT_LE(s->verification.segment_reads, 3u * 30u);
+      EXPECT_EQ(s->verification.block_reads, 0u);
+    } else {
+      EXPECT_LE(s->verification.block_reads, s->verification.prefetched);
+      EXPECT_EQ(s->verification.segment_reads, 0u);
+    }
+  }
+}
+
+TEST_F(MatchVaultTest, ResultsDoNotDependOnThreads) {
+  IngestGenerated(400);
+  const std::string dump = EditedDump(400, 1);
+  std::vector<std::string> runs;
+  for (size_t threads : {1, 2, 3}) {
+    std::string out;
+    MatchOptions o;
+    o.dumps = {dump};
+    o.scan.threads = threads;
+    o.scan.batch_records = 37;  // many batches in flight
+    o.on_record = [&](const DumpRecordMatch& r) -> Status {
+      out += r.source + ":" + std::to_string(r.line) + " ";
+      if (r.match) {
+        out += std::to_string(r.match->record_id) + " " +
+               std::string(sketch::MatchKindName(r.match->kind)) + " " +
+               std::to_string(r.match->similarity);
+      }
+      out += "\n";
+      return OkStatus();
+    };
+    auto s = MatchDumps(*custody_, o);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    EXPECT_EQ(s->threads, threads);
+    EXPECT_GE(s->matched, 390u);
+    runs.push_back(out);
+  }
+  EXPECT_EQ(runs[0], runs[1]);
+  EXPECT_EQ(runs[0], runs[2]);
+}
+
+TEST_F(MatchVaultTest, ShreddedDatasetLeakIsStillMatchedAndAttributed) {
+  IngestGenerated(600);
+  AddPartnerAndMember("acme", "alice");
+  AddPartnerAndMember("acme", "bob");
+  Selection half;
+  half.kind = Selection::Kind::kSample;
+  half.fraction = "0.5";
+  half.seed = 1;
+  int64_t ga = AddGrantFor("acme", half, "alice");
+  half.seed = 2;
+  int64_t gb = AddGrantFor("acme", half, "bob");
+  ASSERT_TRUE(DoRelease(ga, "alice", "alice.jsonl").ok());
+  ASSERT_TRUE(DoRelease(gb, "bob", "bob.jsonl").ok());
+  auto out = ReleasedCopies(*custody_, "math");
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->releases, 2u);
+  EXPECT_EQ(out->members, 2u);
+
+  auto shred = ShredDataset(*custody_, "math");
+  ASSERT_TRUE(shred.ok()) << shred.status().ToString();
+  EXPECT_EQ(shred->released.releases, 2u);
+
+  MatchOptions mo;
+  mo.dumps = {root_ + "/alice.jsonl"};
+  auto m = MatchDumps(*custody_, mo);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_GT(m->matched, 250u);
+  EXPECT_EQ(m->unverified, m->matched);  // every match rests on the sketch
+
+  TraceOptions to;
+  to.dumps = {root_ + "/alice.jsonl"};
+  to.threads = 2;
+  auto t = Trace(*custody_, to);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->accused, std::vector<std::string>{"alice"});
+  EXPECT_GT(t->json["compromised_count"].get<uint64_t>(), 250u);
+  for (const auto& c : t->json["compromised"]) EXPECT_FALSE(c["verified"].get<bool>());
+}
+
+TEST_F(MatchVaultTest, TraceIsTheSameWithOneOrTwoThreads) {
+  IngestGenerated(500);
+  AddPartnerAndMember("acme", "alice");
+  AddPartnerAndMember("acme", "bob");
+  Selection half;
+  half.kind = Selection::Kind::kSample;
+  half.fraction = "0.6";
+  half.seed = 3;
+  int64_t ga = AddGrantFor("acme", half, "alice");
+  ASSERT_TRUE(DoRelease(ga, "alice", "alice.jsonl").ok());
+  std::vector<nlohmann::json> reports;
+  for (size_t threads : {1, 2}) {
+    TraceOptions to;
+    to.dumps = {root_ + "/alice.jsonl"};
+    to.threads = threads;
+    auto t = Trace(*custody_, to);
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    nlohmann::json j = t->json;
+    j.erase("log_index");
+    reports.push_back(j);
+  }
+  EXPECT_EQ(reports[0], reports[1]);
+  EXPECT_EQ(reports[0]["accused"], nlohmann::json::array({"alice"}));
+}
+
+}  // namespace
+}  // namespace custody::core
