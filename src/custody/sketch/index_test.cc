@@ -269,3 +269,76 @@ TEST(KeyTableTest, LookupsEqualABruteForceScan) {
 
 }  // namespace
 }  // namespace custody::sketch
+
+namespace custody::sketch {
+namespace {
+
+// MatchBatch is Candidates per record, with one Prefetch of (at least)
+// every record stage 2 reads: a prefetch that misses one would show up as a
+// Words call for an id not announced.
+TEST(MatchBatchTest, SameAsCandidatesAndAnnouncesEveryRead) {
+  auto corpus = Corpus(300);
+  const std::string bytes = BuildIndex(corpus, 0, Key('b'));
+  auto m = std::move(Matcher::FromBuffers({bytes}, Key('b'))).value();
+  struct Texts : CandidateTexts {
+    const std::vector<std::pair<std::string, std::string>>* corpus;
+    Status TextFields(uint64_t id, std::vector<std::string>* out) override {
+      if (id >= corpus->size()) return NotFoundError("no such record");
+      *out = {(*corpus)[id].first, (*corpus)[id].second};
+      return OkStatus();
+    }
+  } texts;
+  texts.corpus = &corpus;
+  struct Announced : CandidateWords {
+    std::unique_ptr<CandidateWords> inner;
+    std::vector<uint64_t> announced;
+    uint64_t unannounced = 0, prefetches = 0, calls = 0;
+    Status Words(uint64_t id, RecordWords* out) override {
+      ++calls;
+      if (!std::binary_search(announced.begin(), announced.end(), id)) ++unannounced;
+      return inner->Words(id, out);
+    }
+    void Prefetch(std::span<const uint64_t> ids) override {
+      ++prefetches;
+      announced.assign(ids.begin(), ids.end());
+      EXPECT_TRUE(std::is_sorted(announced.begin(), announced.end()));
+    }
+  } words;
+  words.inner = m->WordsFromTexts(&texts);
+  // Edited copies (two words swapped for others), exact copies, unrelated.
+  std::vector<std::vector<std::string>> dump;
+  auto other = Corpus(340);
+  for (int i = 0; i < 300; i += 3) {
+    std::string q = corpus[i].first, a = corpus[i].second;
+    const size_t sp = a.find(' ', a.size() / 2);
+    if (sp != std::string::npos) a.insert(sp, " indeed quite");
+    dump.push_back({q, a});
+    dump.push_back({corpus[i + 1].second, corpus[i + 1].first});  // fields swapped
+    dump.push_back({corpus[i + 2].first});                         // one field
+  }
+  for (int i = 300; i < 340; ++i) dump.push_back({other[i].first, other[i].second});
+  std::vector<std::vector<std::string_view>> views;
+  for (const auto& d : dump) views.emplace_back(d.begin(), d.end());
+  std::vector<Matcher::Fields> queries(views.begin(), views.end());
+  std::vector<std::vector<MatchResult>> batch;
+  m->MatchBatch(queries, 4, &words, &batch);
+  EXPECT_EQ(words.prefetches, 1u);
+  EXPECT_EQ(words.unannounced, 0u);
+  EXPECT_GT(words.calls, 20u);  // stage 2 did read words
+  ASSERT_EQ(batch.size(), queries.size());
+  size_t matched = 0;
+  for (size_t i = 0; i < queries.size(); ++i) {
+    auto one = m->Candidates(queries[i], 4, &texts);
+    ASSERT_EQ(one.size(), batch[i].size()) << i;
+    for (size_t k = 0; k < one.size(); ++k) {
+      EXPECT_EQ(one[k].record_id, batch[i][k].record_id) << i;
+      EXPECT_EQ(one[k].kind, batch[i][k].kind) << i;
+      EXPECT_DOUBLE_EQ(one[k].similarity, batch[i][k].similarity) << i;
+    }
+    matched += !one.empty();
+  }
+  EXPECT_GE(matched, 290u);
+}
+
+}  // namespace
+}  // namespace custody::sketch
