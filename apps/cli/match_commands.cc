@@ -2,10 +2,8 @@
 // A thin shell over core::MatchDumps (the scan, matching, verification and
 // totals live in the library): flags in, the summary out, per record results
 // streamed (--json, --list). Output schema: docs/matching.md ("custody match").
-#include <fmt/format.h>
-
+#include <charconv>
 #include <cstdio>
-#include <iterator>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -28,6 +26,22 @@ struct MatchFlags {
   size_t threads = 0;
 };
 
+void AppendInt(uint64_t v, std::string* out) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  out->append(buf, end);
+}
+
+// The shortest text that reads back as `v`, with ".0" on whole numbers as
+// nlohmann-json writes them.
+void AppendDouble(double v, std::string* out) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  const std::string_view text(buf, static_cast<size_t>(end - buf));
+  out->append(text);
+  if (text.find_first_of(".e") == std::string_view::npos) out->append(".0");
+}
+
 // One result as compact JSON, written by hand: this runs once per dump
 // record, and a JSON tree per record cost more than the matching of exact
 // copies. The dump's name is escaped once per dump.
@@ -41,7 +55,10 @@ class ResultWriter {
                                                       nlohmann::json::error_handler_t::replace);
       escaped_.pop_back();
     }
-    fmt::format_to(std::back_inserter(*out), "{{\"source\":{}{}\",\"match\":", escaped_, r.line);
+    out->append("{\"source\":");
+    out->append(escaped_);
+    AppendInt(r.line, out);
+    out->append("\",\"match\":");
     if (!r.match) {
       out->append("null}");
       return;
@@ -51,14 +68,19 @@ class ResultWriter {
       dataset_json_ = nlohmann::json(dataset_).dump(-1, ' ', false,
                                                     nlohmann::json::error_handler_t::replace);
     }
-    // Doubles as nlohmann prints them (shortest round trip).
-    fmt::format_to(std::back_inserter(*out),
-                   "{{\"containment\":{},\"dataset\":{},\"kind\":\"{}\",\"record_id\":{},"
-                   "\"similarity\":{},\"verified\":{},\"version\":{}}}}}",
-                   nlohmann::json(r.match->containment).dump(), dataset_json_,
-                   sketch::MatchKindName(r.match->kind), r.match->record_id,
-                   nlohmann::json(r.match->similarity).dump(), r.unverified ? "false" : "true",
-                   r.version->version);
+    out->append("{\"containment\":");
+    AppendDouble(r.match->containment, out);
+    out->append(",\"dataset\":");
+    out->append(dataset_json_);
+    out->append(",\"kind\":\"");
+    out->append(sketch::MatchKindName(r.match->kind));
+    out->append("\",\"record_id\":");
+    AppendInt(r.match->record_id, out);
+    out->append(",\"similarity\":");
+    AppendDouble(r.match->similarity, out);
+    out->append(r.unverified ? ",\"verified\":false,\"version\":" : ",\"verified\":true,\"version\":");
+    AppendInt(static_cast<uint64_t>(r.version->version), out);
+    out->append("}}");
   }
 
  private:
@@ -82,8 +104,11 @@ Status RunMatch(const MatchFlags& flags) {
   // --json: the per-record results go to an unlinked temporary file while the
   // scan runs (bounded memory), and into the one JSON object at the end; on
   // an error, only the error is printed.
+  // The stdio buffer outlives the FILE (declared first, destroyed last).
+  std::vector<char> results_buffer(json ? 1 << 20 : 0);
   std::unique_ptr<FILE, int (*)(FILE*)> results(json ? std::tmpfile() : nullptr, &std::fclose);
   if (json && !results) return InternalError("match: cannot create a temporary file for results");
+  if (json) std::setvbuf(results.get(), results_buffer.data(), _IOFBF, results_buffer.size());
   bool first = true;
   ResultWriter writer;
   std::string line;

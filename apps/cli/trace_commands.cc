@@ -91,7 +91,9 @@ void RegisterTrace(CLI::App& app) {
     CUSTODY_ASSIGN_OR_RETURN(auto r, core::Trace(*c, *o));
     progress.Done();
     if (!out->empty()) {
-      CUSTODY_RETURN_IF_ERROR(Env::Default()->WriteFileAtomically(*out, r.json.dump(2) + "\n"));
+      // Compact: a report of every compromised record can run to many MB.
+      CUSTODY_RETURN_IF_ERROR(Env::Default()->WriteFileAtomically(
+          *out, r.json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"));
     }
     if (!report->empty()) {
       CUSTODY_RETURN_IF_ERROR(Env::Default()->WriteFileAtomically(*report, core::RenderTraceHtml(r.json)));

@@ -68,12 +68,17 @@ struct Matcher::Impl {
   // One dump record in flight: its sketch and its scored candidates.
   struct Query {
     RecordSketch q;
+    size_t fields = 0;
+    std::vector<uint32_t> anchor_keys;  // distinct anchor keys of q's shingles
     RecordWords words;  // q's words, filled when a candidate is compared
     std::vector<Scored> scored;
     bool settled = false;  // an exact match ends the search (max == 1)
   };
-  // Sketches the query, collects and scores its candidates from the index.
-  void Prepare(std::span<const std::string_view> fields, size_t max, Query* query) const;
+  // Sketches the query and starts loading the table buckets it will probe
+  // (MatchBatch sketches the next record while they arrive).
+  void SketchQuery(std::span<const std::string_view> fields, Query* query) const;
+  // Collects and scores the sketched query's candidates from the index.
+  void Prepare(size_t max, Query* query) const;
   // Appends the records whose words Finish may read for `query` (a superset).
   void WantedWords(const Query& query, std::vector<uint64_t>* ids) const;
   // Verifies with words where needed and sets `*results` (best first).
@@ -83,7 +88,7 @@ struct Matcher::Impl {
   // settled from the exact table alone, before any anchor lookup; true if
   // `query` was settled so (the lowest such record).
   bool SettleExact(Query* query) const;
-  void CollectCandidates(const RecordSketch& q, std::vector<Candidate>* cands) const;
+  void CollectCandidates(const Query& query, std::vector<Candidate>* cands) const;
   Decision EstimateDecision(const Scored& s, const RecordSketch& q) const;
   void VerifyWithWords(Query* query, CandidateWords* words) const;
   static Status FinishOpen(Impl* impl, const crypto::SecretBytes& key, const VerifyParams& verify);
@@ -101,8 +106,12 @@ Result<std::unique_ptr<Matcher>> Matcher::Open(Env* env, const std::vector<std::
     IndexFile f;
     f.name = path;
     if (!env->FileExists(path)) return NotFoundError(path + ": no such index file");
-    CUSTODY_ASSIGN_OR_RETURN(f.mapping, env->MapFile(path));
-    CUSTODY_RETURN_IF_ERROR(internal::ParseIndex(&f, f.mapping->data(), sketcher->key_check()));
+    {
+      // Copied into huge pages: the lookups are random (see HugePageBuffer).
+      CUSTODY_ASSIGN_OR_RETURN(auto mapping, env->MapFile(path));
+      CUSTODY_ASSIGN_OR_RETURN(f.copy, internal::HugePageBuffer::Copy(mapping->data()));
+    }
+    CUSTODY_RETURN_IF_ERROR(internal::ParseIndex(&f, f.copy->data(), sketcher->key_check()));
     impl->files.push_back(std::move(f));
   }
   CUSTODY_RETURN_IF_ERROR(Impl::FinishOpen(impl.get(), index_key, verify));
@@ -178,8 +187,41 @@ bool Matcher::Impl::SettleExact(Query* query) const {
   return false;
 }
 
-void Matcher::Impl::CollectCandidates(const RecordSketch& q,
-                                      std::vector<Candidate>* cands) const {
+void Matcher::Impl::SketchQuery(std::span<const std::string_view> fields, Query* query) const {
+  RecordSketch& q = query->q;
+  query->fields = fields.size();
+  query->scored.clear();
+  query->settled = false;
+  query->anchor_keys.clear();
+  sketcher->Sketch(fields, &q);
+  if (q.joined.empty() || files.empty()) return;
+  if (q.words >= verify.min_words) {
+    thread_local std::vector<uint32_t> seen;
+    // Each distinct shingle votes once: a phrase the dump record repeats
+    // ("inches per hour" five times) must not outvote the record's anchors.
+    // Keys are never 0, so a zeroed open-addressing set dedups them.
+    size_t cap = 64;
+    while (cap < 2 * q.shingles.size()) cap <<= 1;
+    seen.assign(cap, 0);
+    for (uint64_t h : q.shingles) {
+      const uint32_t k = AnchorKey(h);
+      size_t i = (k * 0x9E3779B1u) & (cap - 1);
+      while (seen[i] != 0 && seen[i] != k) i = (i + 1) & (cap - 1);
+      if (seen[i] == k) continue;
+      seen[i] = k;
+      query->anchor_keys.push_back(k);
+    }
+  }
+  for (const IndexFile& f : files) {
+    f.exact.PrefetchBucket(ExactKey(q.record_key));
+    f.exact.PrefetchBucket(ExactKey(Sketcher::FieldTag(q.record_key)));
+    for (uint64_t fk : q.field_keys) f.exact.PrefetchBucket(ExactKey(fk));
+    for (uint32_t k : query->anchor_keys) f.anchors.PrefetchBucket(k);
+  }
+}
+
+void Matcher::Impl::CollectCandidates(const Query& query, std::vector<Candidate>* cands) const {
+  const RecordSketch& q = query.q;
   cands->clear();
   const uint32_t record_key = ExactKey(q.record_key);
   const uint32_t whole_as_field = ExactKey(Sketcher::FieldTag(q.record_key));
@@ -193,26 +235,11 @@ void Matcher::Impl::CollectCandidates(const RecordSketch& q,
       if (f.exact.Count(ExactKey(fk)) > kMaxPerAnchor) continue;
       f.exact.Lookup(ExactKey(fk), [&](uint32_t o) { cands->push_back({hi | o, 1u << kFieldShift}); });
     }
-    if (q.words >= verify.min_words) {
-      thread_local std::vector<uint32_t> keys, ranges, seen;
-      // Each distinct shingle votes once: a phrase the dump record repeats
-      // ("inches per hour" five times) must not outvote the record's anchors.
-      // Keys are never 0, so a zeroed open-addressing set dedups them.
-      size_t cap = 64;
-      while (cap < 2 * q.shingles.size()) cap <<= 1;
-      seen.assign(cap, 0);
-      keys.clear();
-      for (uint64_t h : q.shingles) {
-        const uint32_t k = AnchorKey(h);
-        size_t i = (k * 0x9E3779B1u) & (cap - 1);
-        while (seen[i] != 0 && seen[i] != k) i = (i + 1) & (cap - 1);
-        if (seen[i] == k) continue;
-        seen[i] = k;
-        keys.push_back(k);
-      }
+    if (!query.anchor_keys.empty()) {
+      thread_local std::vector<uint32_t> ranges;
       // An anchor shared by many records (a stock phrase the builder could
       // not avoid) says little: skip it rather than flood the candidates.
-      f.anchors.LookupMany(keys, kMaxPerAnchor, &ranges,
+      f.anchors.LookupMany(query.anchor_keys, kMaxPerAnchor, &ranges,
                            [&](size_t, uint32_t o) { cands->push_back({hi | o, 1}); });
     }
   }
@@ -402,17 +429,13 @@ void Matcher::Impl::VerifyWithWords(Query* query, CandidateWords* words) const {
   }
 }
 
-void Matcher::Impl::Prepare(std::span<const std::string_view> fields, size_t max,
-                            Query* query) const {
+void Matcher::Impl::Prepare(size_t max, Query* query) const {
   thread_local std::vector<Candidate> cands;
   RecordSketch& q = query->q;
   std::vector<Scored>& scored = query->scored;
-  scored.clear();
-  query->settled = false;
-  sketcher->Sketch(fields, &q);
   if (q.joined.empty() || files.empty()) return;
   if (max == 1 && SettleExact(query)) return;
-  CollectCandidates(q, &cands);
+  CollectCandidates(*query, &cands);
   if (cands.empty()) return;
 
   const SketchParams& p = sketcher->params();
@@ -439,7 +462,7 @@ void Matcher::Impl::Prepare(std::span<const std::string_view> fields, size_t max
     s.r.containment = s.cont;
     s.r.similarity = s.j;
     const uint32_t fields_hit = (c.info >> kFieldShift) & 0x3FF;
-    const bool same_size = std::abs(nq - s.na) <= p.shingle_words * fields.size();
+    const bool same_size = std::abs(nq - s.na) <= p.shingle_words * query->fields;
     if ((c.info & kRecordKeyHit) && SignatureMatches(q.sig.data(), sig, p) == p.bins() &&
         nq == s.na) {
       s.decision = Decision::kExact;
@@ -530,9 +553,13 @@ void Matcher::MatchBatch(std::span<const Fields> queries, size_t max, CandidateW
   if (states.size() < queries.size()) states.resize(queries.size());
   results->resize(queries.size());
   wanted.clear();
-  for (size_t i = 0; i < queries.size(); ++i) {
-    impl_->Prepare(queries[i], max, &states[i]);
-    if (words != nullptr) impl_->WantedWords(states[i], &wanted);
+  // Sketching record i overlaps the loads of the buckets record i - 1
+  // probes, which its SketchQuery started.
+  for (size_t i = 0; i <= queries.size(); ++i) {
+    if (i < queries.size()) impl_->SketchQuery(queries[i], &states[i]);
+    if (i == 0) continue;
+    impl_->Prepare(max, &states[i - 1]);
+    if (words != nullptr) impl_->WantedWords(states[i - 1], &wanted);
   }
   if (words != nullptr && !wanted.empty()) {
     std::sort(wanted.begin(), wanted.end());
@@ -549,7 +576,8 @@ std::vector<MatchResult> Matcher::Candidates(Fields fields, size_t max,
   thread_local Impl::Query state;
   std::vector<MatchResult> r;
   if (words == nullptr) words = impl_->words;
-  impl_->Prepare(fields, max, &state);
+  impl_->SketchQuery(fields, &state);
+  impl_->Prepare(max, &state);
   impl_->Finish(&state, max, words, &r);
   return r;
 }

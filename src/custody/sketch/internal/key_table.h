@@ -40,6 +40,12 @@ class KeyTableView {
     }
   }
 
+  // Starts loading the bucket `key` falls in (its offsets and first entries).
+  void PrefetchBucket(uint32_t key) const {
+    const uint32_t* b = offsets_ + (key >> (32 - bits_));
+    __builtin_prefetch(b);
+  }
+
   // The number of entries whose key may equal `key`.
   uint32_t Count(uint32_t key) const {
     const uint32_t* b = offsets_ + (key >> (32 - bits_));
