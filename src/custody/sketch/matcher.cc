@@ -70,6 +70,9 @@ struct Matcher::Impl {
     RecordSketch q;
     size_t fields = 0;
     std::vector<uint32_t> anchor_keys;  // distinct anchor keys of q's shingles
+    // Per index file, the anchor buckets' entry ranges (after LoadRanges).
+    std::vector<std::vector<uint32_t>> ranges;
+    bool ranges_loaded = false;
     RecordWords words;  // q's words, filled when a candidate is compared
     std::vector<Scored> scored;
     bool settled = false;  // an exact match ends the search (max == 1)
@@ -77,6 +80,9 @@ struct Matcher::Impl {
   // Sketches the query and starts loading the table buckets it will probe
   // (MatchBatch sketches the next record while they arrive).
   void SketchQuery(std::span<const std::string_view> fields, Query* query) const;
+  // Reads the sketched query's anchor buckets and starts loading their
+  // entries (MatchBatch does it one record ahead of Prepare).
+  void LoadRanges(Query* query) const;
   // Collects and scores the sketched query's candidates from the index.
   void Prepare(size_t max, Query* query) const;
   // Appends the records whose words Finish may read for `query` (a superset).
@@ -192,6 +198,7 @@ void Matcher::Impl::SketchQuery(std::span<const std::string_view> fields, Query*
   query->fields = fields.size();
   query->scored.clear();
   query->settled = false;
+  query->ranges_loaded = false;
   query->anchor_keys.clear();
   sketcher->Sketch(fields, &q);
   if (q.joined.empty() || files.empty()) return;
@@ -220,6 +227,14 @@ void Matcher::Impl::SketchQuery(std::span<const std::string_view> fields, Query*
   }
 }
 
+void Matcher::Impl::LoadRanges(Query* query) const {
+  query->ranges.resize(files.size());
+  for (size_t fi = 0; fi < files.size(); ++fi) {
+    files[fi].anchors.Ranges(query->anchor_keys, &query->ranges[fi]);
+  }
+  query->ranges_loaded = true;
+}
+
 void Matcher::Impl::CollectCandidates(const Query& query, std::vector<Candidate>* cands) const {
   const RecordSketch& q = query.q;
   cands->clear();
@@ -236,11 +251,15 @@ void Matcher::Impl::CollectCandidates(const Query& query, std::vector<Candidate>
       f.exact.Lookup(ExactKey(fk), [&](uint32_t o) { cands->push_back({hi | o, 1u << kFieldShift}); });
     }
     if (!query.anchor_keys.empty()) {
-      thread_local std::vector<uint32_t> ranges;
       // An anchor shared by many records (a stock phrase the builder could
       // not avoid) says little: skip it rather than flood the candidates.
-      f.anchors.LookupMany(query.anchor_keys, kMaxPerAnchor, &ranges,
-                           [&](size_t, uint32_t o) { cands->push_back({hi | o, 1}); });
+      auto add = [&](size_t, uint32_t o) { cands->push_back({hi | o, 1}); };
+      if (query.ranges_loaded) {
+        f.anchors.LookupRanges(query.anchor_keys, query.ranges[fi], kMaxPerAnchor, add);
+      } else {
+        thread_local std::vector<uint32_t> ranges;
+        f.anchors.LookupMany(query.anchor_keys, kMaxPerAnchor, &ranges, add);
+      }
     }
   }
   if (cands->empty()) return;
@@ -553,13 +572,17 @@ void Matcher::MatchBatch(std::span<const Fields> queries, size_t max, CandidateW
   if (states.size() < queries.size()) states.resize(queries.size());
   results->resize(queries.size());
   wanted.clear();
-  // Sketching record i overlaps the loads of the buckets record i - 1
-  // probes, which its SketchQuery started.
-  for (size_t i = 0; i <= queries.size(); ++i) {
-    if (i < queries.size()) impl_->SketchQuery(queries[i], &states[i]);
-    if (i == 0) continue;
-    impl_->Prepare(max, &states[i - 1]);
-    if (words != nullptr) impl_->WantedWords(states[i - 1], &wanted);
+  // A three-stage pipeline over the batch, so the table loads of one record
+  // overlap the work on the others: sketch record i (and start loading its
+  // buckets), read record i-1's buckets (and start loading their entries),
+  // then look up and score record i-2, whose entries have arrived.
+  const size_t n = queries.size();
+  for (size_t i = 0; i < n + 2; ++i) {
+    if (i < n) impl_->SketchQuery(queries[i], &states[i]);
+    if (i >= 1 && i - 1 < n) impl_->LoadRanges(&states[i - 1]);
+    if (i < 2) continue;
+    impl_->Prepare(max, &states[i - 2]);
+    if (words != nullptr) impl_->WantedWords(states[i - 2], &wanted);
   }
   if (words != nullptr && !wanted.empty()) {
     std::sort(wanted.begin(), wanted.end());

@@ -55,6 +55,35 @@ class KeyTableView {
     return static_cast<uint32_t>(last - first);
   }
 
+  // Two-step batched lookups, for pipelining across queries: Ranges reads
+  // the buckets of `keys` (start them with PrefetchBucket) into `ranges` and
+  // starts loading their entries; LookupRanges later visits them, as
+  // LookupMany does.
+  void Ranges(std::span<const uint32_t> keys, std::vector<uint32_t>* ranges) const {
+    const int shift = 32 - bits_;
+    ranges->resize(2 * keys.size());
+    uint32_t* r = ranges->data();
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const uint32_t b = keys[i] >> shift;
+      r[2 * i] = offsets_[b];
+      r[2 * i + 1] = offsets_[b + 1];
+      __builtin_prefetch(entries_ + r[2 * i]);
+      __builtin_prefetch(entries_ + r[2 * i + 1] - 1);
+    }
+  }
+  template <typename Fn>
+  void LookupRanges(std::span<const uint32_t> keys, const std::vector<uint32_t>& ranges,
+                    uint32_t limit, Fn&& fn) const {
+    const uint32_t* r = ranges.data();
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const uint32_t check = (keys[i] >> (24 - bits_)) & 0xFF;
+      const uint32_t* end = entries_ + r[2 * i + 1];
+      const uint32_t* first = First(r[2 * i], r[2 * i + 1], check);
+      if (static_cast<size_t>(end - first) > limit && (first[limit] >> 24) == check) continue;
+      for (const uint32_t* e = first; e != end && (*e >> 24) == check; ++e) fn(i, *e & 0xFFFFFF);
+    }
+  }
+
   // Batched lookups for large tables: LookupMany(keys, limit, fn) calls
   // fn(i, ordinal) for every entry that may equal keys[i], skipping keys
   // with more than `limit` entries, prefetching buckets and entries ahead
