@@ -112,12 +112,8 @@ Result<std::unique_ptr<Matcher>> Matcher::Open(Env* env, const std::vector<std::
     IndexFile f;
     f.name = path;
     if (!env->FileExists(path)) return NotFoundError(path + ": no such index file");
-    {
-      // Copied into huge pages: the lookups are random (see HugePageBuffer).
-      CUSTODY_ASSIGN_OR_RETURN(auto mapping, env->MapFile(path));
-      CUSTODY_ASSIGN_OR_RETURN(f.copy, internal::HugePageBuffer::Copy(mapping->data()));
-    }
-    CUSTODY_RETURN_IF_ERROR(internal::ParseIndex(&f, f.copy->data(), sketcher->key_check()));
+    CUSTODY_ASSIGN_OR_RETURN(f.mapping, env->MapFile(path));
+    CUSTODY_RETURN_IF_ERROR(internal::ParseIndex(&f, f.mapping->data(), sketcher->key_check()));
     impl->files.push_back(std::move(f));
   }
   CUSTODY_RETURN_IF_ERROR(Impl::FinishOpen(impl.get(), index_key, verify));

@@ -1,10 +1,5 @@
 #include "custody/sketch/internal/index_file.h"
 
-#include <sys/mman.h>
-
-#include <algorithm>
-#include <cstring>
-
 #include <xxhash.h>
 
 #include <cstring>
@@ -13,25 +8,6 @@
 
 namespace custody::sketch::internal {
 
-Result<std::unique_ptr<HugePageBuffer>> HugePageBuffer::Copy(std::span<const std::byte> data) {
-  constexpr size_t kHuge = size_t{2} << 20;
-  auto b = std::unique_ptr<HugePageBuffer>(new HugePageBuffer());
-  b->size_ = data.size();
-  b->mapped_ = std::max(kHuge, (data.size() + kHuge - 1) / kHuge * kHuge);
-  void* p = ::mmap(nullptr, b->mapped_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) {
-    return ResourceExhaustedError("index: cannot map " + std::to_string(b->mapped_) + " bytes");
-  }
-  b->base_ = static_cast<std::byte*>(p);
-  ::madvise(p, b->mapped_, MADV_HUGEPAGE);  // advice only: 4 KiB pages work too
-  std::memcpy(p, data.data(), data.size());
-  ::mprotect(p, b->mapped_, PROT_READ);
-  return b;
-}
-
-HugePageBuffer::~HugePageBuffer() {
-  if (base_ != nullptr) ::munmap(base_, mapped_);
-}
 
 namespace {
 

@@ -17,26 +17,9 @@
 
 namespace custody::sketch::internal {
 
-// Anonymous memory for an index's contents, asking the kernel for huge
-// pages (MADV_HUGEPAGE): the matcher's lookups land at random offsets, and
-// 4 KiB pages made most of them TLB misses.
-class HugePageBuffer {
- public:
-  // kResourceExhausted if the memory cannot be mapped.
-  static Result<std::unique_ptr<HugePageBuffer>> Copy(std::span<const std::byte> data);
-  ~HugePageBuffer();
-  std::span<const std::byte> data() const { return {base_, size_}; }
-
- private:
-  HugePageBuffer() = default;
-  std::byte* base_ = nullptr;
-  size_t size_ = 0, mapped_ = 0;
-};
-
 struct IndexFile {
   std::string name;
   std::unique_ptr<MappedFile> mapping;  // or
-  std::unique_ptr<HugePageBuffer> copy;  // or
   std::string owned;                    // in-memory contents
   SketchParams params;
   uint64_t n = 0;
