@@ -89,6 +89,7 @@ Status IndexBuilder::Add(uint64_t record_id, std::span<const std::string_view> t
   counts_.push_back(static_cast<uint16_t>(std::min<uint32_t>(s.shingle_count, 0xFFFF)));
   sigs_.insert(sigs_.end(), s.sig.begin(), s.sig.end());
   filled_.insert(filled_.end(), s.filled.begin(), s.filled.end());
+  key_lo_.push_back(static_cast<uint32_t>(s.record_key));
   if (!s.joined.empty()) {
     exact_.emplace_back(ExactKey(s.record_key), ord);
     for (uint64_t fk : s.field_keys) exact_.emplace_back(ExactKey(fk), ord);
@@ -199,6 +200,8 @@ Result<std::string> IndexBuilder::Serialize() const {
   out.append(reinterpret_cast<const char*>(sigs_.data()), sigs_.size());
   Pad8(&out);
   out.append(reinterpret_cast<const char*>(filled_.data()), filled_.size());
+  Pad8(&out);
+  out.append(reinterpret_cast<const char*>(key_lo_.data()), key_lo_.size() * 4);
   Pad8(&out);
   internal::BuildKeyTable(exact_, exact_bits, &out);
   Pad8(&out);

@@ -68,6 +68,7 @@ class IndexBuilder {
   std::vector<uint16_t> counts_;
   std::vector<uint8_t> sigs_;
   std::vector<uint8_t> filled_;
+  std::vector<uint32_t> key_lo_;  // low half of each record's exact fingerprint
   // Per record, per segment, two anchor candidates (0 = none).
   std::vector<uint32_t> anchor_candidates_;
   std::vector<std::pair<uint32_t, uint32_t>> exact_;  // (key, ordinal)

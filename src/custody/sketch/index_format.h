@@ -11,7 +11,11 @@ namespace custody::sketch {
 
 inline constexpr char kIndexMagic[8] = {'C', 'U', 'S', 'K', 'I', 'D', 'X', '1'};
 inline constexpr char kIndexTrailerMagic[8] = {'C', 'U', 'S', 'K', 'E', 'N', 'D', '1'};
-inline constexpr uint32_t kIndexFormatVersion = 2;
+// Version 3 adds the low halves of the records' exact fingerprints (an exact
+// copy is then settled by its 64-bit fingerprint alone); version 2 files
+// are still read.
+inline constexpr uint32_t kIndexFormatVersion = 3;
+inline constexpr uint32_t kIndexFormatVersionMin = 2;
 inline constexpr size_t kIndexHeaderSize = 128;
 inline constexpr size_t kIndexTrailerSize = 16;  // u64 checksum + magic
 // Records per index file (ordinals are 24 bits in table entries).

@@ -314,6 +314,7 @@ TEST(MatchBatchTest, SameAsCandidatesAndAnnouncesEveryRead) {
     if (sp != std::string::npos) a.insert(sp, " indeed quite");
     dump.push_back({q, a});
     dump.push_back({corpus[i + 1].second, corpus[i + 1].first});  // fields swapped
+    dump.push_back({corpus[i + 1].first, corpus[i + 1].second});  // exact copy
     dump.push_back({corpus[i + 2].first});                         // one field
   }
   for (int i = 300; i < 340; ++i) dump.push_back({other[i].first, other[i].second});
@@ -336,6 +337,14 @@ TEST(MatchBatchTest, SameAsCandidatesAndAnnouncesEveryRead) {
       EXPECT_DOUBLE_EQ(one[k].similarity, batch[i][k].similarity) << i;
     }
     matched += !one.empty();
+    // Match (one result: exact copies settled by their 64-bit fingerprint
+    // before their words are hashed) agrees with the best candidate.
+    auto best = m->Match(queries[i], &texts);
+    ASSERT_EQ(best.has_value(), !one.empty()) << i;
+    if (best) {
+      EXPECT_EQ(best->record_id, one[0].record_id) << i;
+      EXPECT_EQ(best->kind, one[0].kind) << i;
+    }
   }
   EXPECT_GE(matched, 290u);
 }

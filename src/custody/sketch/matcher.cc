@@ -64,6 +64,7 @@ struct Matcher::Impl {
   VerifyParams verify;
   uint64_t records = 0;
   CandidateWords* words = nullptr;
+  bool keyed = false;  // every file stores its records' key halves (format 3)
 
   // One dump record in flight: its sketch and its scored candidates.
   struct Query {
@@ -79,7 +80,11 @@ struct Matcher::Impl {
   };
   // Sketches the query and starts loading the table buckets it will probe
   // (MatchBatch sketches the next record while they arrive).
-  void SketchQuery(std::span<const std::string_view> fields, Query* query) const;
+  void SketchQuery(std::span<const std::string_view> fields, size_t max, Query* query) const;
+  // With every file of format 3: an exact copy settled by its 64-bit
+  // fingerprint (table key and stored low half) right after normalization,
+  // before its words are hashed; true if settled (max == 1 only).
+  bool SettleByKey(Query* query) const;
   // Reads the sketched query's anchor buckets and starts loading their
   // entries (MatchBatch does it one record ahead of Prepare).
   void LoadRanges(Query* query) const;
@@ -150,6 +155,8 @@ Status Matcher::Impl::FinishOpen(Impl* impl, const crypto::SecretBytes& key,
     }
     impl->records += f.n;
   }
+  impl->keyed = !impl->files.empty();
+  for (const IndexFile& f : impl->files) impl->keyed = impl->keyed && f.key_lo != nullptr;
   CUSTODY_ASSIGN_OR_RETURN(impl->sketcher, Sketcher::Create(key, params, verify));
   impl->verify = verify;
   return OkStatus();
@@ -189,15 +196,49 @@ bool Matcher::Impl::SettleExact(Query* query) const {
   return false;
 }
 
-void Matcher::Impl::SketchQuery(std::span<const std::string_view> fields, Query* query) const {
+bool Matcher::Impl::SettleByKey(Query* query) const {
+  const RecordSketch& q = query->q;
+  const uint32_t high = ExactKey(q.record_key), low = static_cast<uint32_t>(q.record_key);
+  for (uint32_t fi = 0; fi < files.size(); ++fi) {
+    const IndexFile& f = files[fi];
+    bool found = false;
+    uint32_t ord = 0;
+    f.exact.Lookup(high, [&](uint32_t o) {
+      if (!found && f.key_lo[o] == low) {
+        found = true;
+        ord = o;
+      }
+    });
+    if (!found) continue;
+    Scored s;
+    s.c = {uint64_t{fi} << 32 | ord, kRecordKeyHit};
+    s.decision = Decision::kExact;
+    s.rank = 10;
+    s.j = 1;
+    s.r.record_id = f.RecordId(ord);
+    s.r.index = fi;
+    s.r.kind = MatchKind::kExact;
+    s.r.similarity = 1;
+    s.r.containment = 1;
+    query->scored.assign(1, s);
+    query->settled = true;
+    return true;
+  }
+  return false;
+}
+
+void Matcher::Impl::SketchQuery(std::span<const std::string_view> fields, size_t max,
+                                Query* query) const {
   RecordSketch& q = query->q;
   query->fields = fields.size();
   query->scored.clear();
   query->settled = false;
   query->ranges_loaded = false;
   query->anchor_keys.clear();
-  sketcher->Sketch(fields, &q);
+  sketcher->NormalizeFields(fields, &q);
   if (q.joined.empty() || files.empty()) return;
+  if (max == 1 && keyed && SettleByKey(query)) return;
+  sketcher->SketchJoined(&q);
   if (q.words >= verify.min_words) {
     thread_local std::vector<uint32_t> seen;
     // Each distinct shingle votes once: a phrase the dump record repeats
@@ -448,7 +489,7 @@ void Matcher::Impl::Prepare(size_t max, Query* query) const {
   thread_local std::vector<Candidate> cands;
   RecordSketch& q = query->q;
   std::vector<Scored>& scored = query->scored;
-  if (q.joined.empty() || files.empty()) return;
+  if (query->settled || q.joined.empty() || files.empty()) return;
   if (max == 1 && SettleExact(query)) return;
   CollectCandidates(*query, &cands);
   if (cands.empty()) return;
@@ -574,7 +615,7 @@ void Matcher::MatchBatch(std::span<const Fields> queries, size_t max, CandidateW
   // then look up and score record i-2, whose entries have arrived.
   const size_t n = queries.size();
   for (size_t i = 0; i < n + 2; ++i) {
-    if (i < n) impl_->SketchQuery(queries[i], &states[i]);
+    if (i < n) impl_->SketchQuery(queries[i], max, &states[i]);
     if (i >= 1 && i - 1 < n) impl_->LoadRanges(&states[i - 1]);
     if (i < 2) continue;
     impl_->Prepare(max, &states[i - 2]);
@@ -595,7 +636,7 @@ std::vector<MatchResult> Matcher::Candidates(Fields fields, size_t max,
   thread_local Impl::Query state;
   std::vector<MatchResult> r;
   if (words == nullptr) words = impl_->words;
-  impl_->SketchQuery(fields, &state);
+  impl_->SketchQuery(fields, max, &state);
   impl_->Prepare(max, &state);
   impl_->Finish(&state, max, words, &r);
   return r;

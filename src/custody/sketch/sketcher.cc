@@ -78,20 +78,11 @@ Result<std::unique_ptr<Sketcher>> Sketcher::Create(const crypto::SecretBytes& in
   return XXH3_64bits_withSecret(s.data(), s.size(), secret_.data(), secret_.size());
 }
 
-void Sketcher::SketchWords(std::span<const std::string_view> fields, RecordSketch* out) const {
-  const SketchParams& p = params_;
+void Sketcher::NormalizeFields(std::span<const std::string_view> fields, RecordSketch* out) const {
   out->joined.clear();
-  out->field_keys.clear();
-  out->shingles.clear();
-  out->word_hashes.clear();
-
   // Normalize fields and join them with one space; remember field ranges.
   size_t nonempty = 0;
-  struct Range {
-    size_t begin, end;
-  };
-  Range ranges[16];
-  size_t nranges = 0;
+  uint32_t nranges = 0;
   for (std::string_view f : fields) {
     const size_t before = out->joined.size();
     if (before != 0) out->joined.push_back(' ');
@@ -101,10 +92,34 @@ void Sketcher::SketchWords(std::span<const std::string_view> fields, RecordSketc
       out->joined.resize(before);
       continue;
     }
-    if (nranges < std::size(ranges)) ranges[nranges++] = {begin, out->joined.size()};
+    if (nranges < std::size(out->ranges)) {
+      out->ranges[nranges++] = {static_cast<uint32_t>(begin), static_cast<uint32_t>(out->joined.size())};
+    }
     ++nonempty;
   }
+  out->nranges = nranges;
+  out->nonempty_fields = static_cast<uint32_t>(nonempty);
   out->record_key = Hash(out->joined);
+}
+
+void Sketcher::SketchWords(std::span<const std::string_view> fields, RecordSketch* out) const {
+  NormalizeFields(fields, out);
+  WordsOfJoined(out);
+}
+
+void Sketcher::SketchJoined(RecordSketch* out) const {
+  WordsOfJoined(out);
+  MinHash(out);
+}
+
+void Sketcher::WordsOfJoined(RecordSketch* out) const {
+  const SketchParams& p = params_;
+  out->field_keys.clear();
+  out->shingles.clear();
+  out->word_hashes.clear();
+  const RecordSketch::Range* ranges = out->ranges;
+  const size_t nranges = out->nranges;
+  const size_t nonempty = out->nonempty_fields;
 
   // Words and their keyed hashes, field by field (the joining space is a
   // separator, so no word spans two fields); fields past the 16th as one.
@@ -154,6 +169,10 @@ void Sketcher::SketchWords(std::span<const std::string_view> fields, RecordSketc
 
 void Sketcher::Sketch(std::span<const std::string_view> fields, RecordSketch* out) const {
   SketchWords(fields, out);
+  MinHash(out);
+}
+
+void Sketcher::MinHash(RecordSketch* out) const {
   const SketchParams& p = params_;
 
   // One-permutation MinHash.

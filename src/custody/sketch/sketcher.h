@@ -36,6 +36,13 @@ struct RecordSketch {
   uint32_t words = 0;
   uint32_t shingle_count = 0;         // distinct shingles (approximate: hash-distinct)
   std::vector<uint64_t> word_hashes;  // keyed hash of each word, in text order
+  // Where the first 16 non-empty fields lie in `joined` (NormalizeFields).
+  struct Range {
+    uint32_t begin, end;
+  };
+  Range ranges[16] = {};
+  uint32_t nranges = 0;
+  uint32_t nonempty_fields = 0;
 };
 
 class Sketcher {
@@ -54,6 +61,11 @@ class Sketcher {
 
   // Sketches a record given its raw (not yet normalized) text fields.
   void Sketch(std::span<const std::string_view> fields, RecordSketch* out) const;
+  // The first step of Sketch: normalizes and joins the fields and sets
+  // `joined`, the field ranges and `record_key` (an exact copy is found by
+  // these alone); SketchJoined then completes the sketch.
+  void NormalizeFields(std::span<const std::string_view> fields, RecordSketch* out) const;
+  void SketchJoined(RecordSketch* out) const;
   // As Sketch, up to the words and shingles only (joined, record_key,
   // field_keys, shingles, word_hashes, field_ends, words, shingle_count);
   // the MinHash members are left as they were. For exact comparison.
@@ -69,6 +81,10 @@ class Sketcher {
  private:
   Sketcher() = default;
   uint64_t Hash(std::string_view s) const;
+  // SketchWords after NormalizeFields.
+  void WordsOfJoined(RecordSketch* out) const;
+  // The MinHash members, after the words.
+  void MinHash(RecordSketch* out) const;
 
   SketchParams params_;
   VerifyParams verify_;

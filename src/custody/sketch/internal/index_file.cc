@@ -68,9 +68,11 @@ Status ParseIndex(IndexFile* f, std::span<const std::byte> data, uint64_t key_ch
   if (std::memcmp(base + size - 8, kIndexTrailerMagic, 8) != 0) {
     return Corrupt(name, "bad trailer (truncated file?)");
   }
-  if (Get32(base + kOffVersion) != kIndexFormatVersion) {
-    return Corrupt(name, "version: expected " + std::to_string(kIndexFormatVersion) +
-                             ", found " + std::to_string(Get32(base + kOffVersion)));
+  const uint32_t version = Get32(base + kOffVersion);
+  if (version < kIndexFormatVersionMin || version > kIndexFormatVersion) {
+    return Corrupt(name, "version: expected " + std::to_string(kIndexFormatVersionMin) + " to " +
+                             std::to_string(kIndexFormatVersion) + ", found " +
+                             std::to_string(version));
   }
   const size_t body = size - kIndexTrailerSize;
   if (XXH3_64bits(base, body) != Get64(base + body)) return Corrupt(name, "checksum mismatch");
@@ -113,6 +115,11 @@ Status ParseIndex(IndexFile* f, std::span<const std::byte> data, uint64_t key_ch
   if (pos + f->n * p.filled_bytes() > body) return Corrupt(name, "bin bitmaps past the end");
   f->filled = reinterpret_cast<const uint8_t*>(base + pos);
   pos = Align8(pos + f->n * p.filled_bytes());
+  if (version >= 3) {
+    if (pos + f->n * 4 > body) return Corrupt(name, "record key table past the end");
+    f->key_lo = reinterpret_cast<const uint32_t*>(base + pos);
+    pos = Align8(pos + f->n * 4);
+  }
   CUSTODY_RETURN_IF_ERROR(ParseTable(name, base, body, &pos,
                                      static_cast<uint8_t>(base[kOffExactBucketBits]),
                                      exact_entries, f->n, &f->exact));

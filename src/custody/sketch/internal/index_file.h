@@ -28,6 +28,7 @@ struct IndexFile {
   const uint16_t* counts = nullptr;
   const uint8_t* sigs = nullptr;
   const uint8_t* filled = nullptr;
+  const uint32_t* key_lo = nullptr;  // low halves of record keys (format 3; else null)
   std::string_view label;
   KeyTableView exact;
   KeyTableView anchors;
