@@ -157,21 +157,34 @@ void Marker::Mark(uint64_t record_id, uint64_t member_id, std::span<const TextFi
 
 std::vector<SlotObservation> Marker::ReadSlots(uint64_t record_id,
                                                std::span<const std::string_view> fields) const {
-  std::vector<internal::Site> sites;
+  // Per-thread scratch: trace reads every matched dump record, and a fresh
+  // vector and hash map per record were a visible share of its time.
+  thread_local std::vector<internal::Site> sites;
+  thread_local std::vector<uint64_t> keys;   // open addressing: slot ids
+  thread_local std::vector<uint32_t> where;  // their index in obs; kEmpty: free
+  sites.clear();
   for (std::string_view f : fields) internal::ScanField(f, &sites);
   std::vector<SlotObservation> obs;
   obs.reserve(sites.size());
-  std::unordered_map<uint64_t, size_t> seen;
+  size_t cap = 16;
+  while (cap < 2 * sites.size()) cap <<= 1;
+  constexpr uint32_t kEmpty = UINT32_MAX;
+  keys.resize(cap);
+  where.assign(cap, kEmpty);
   for (const internal::Site& st : sites) {
-    auto [it, inserted] = seen.emplace(st.slot_id, obs.size());
-    if (!inserted) {
-      SlotObservation& prev = obs[it->second];
+    const uint64_t key = st.slot_id;
+    size_t i = static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+    while (where[i] != kEmpty && keys[i] != key) i = (i + 1) & (cap - 1);
+    if (where[i] != kEmpty) {  // seen before: two renderings erase the slot
+      SlotObservation& prev = obs[where[i]];
       if (prev.rendering != static_cast<int8_t>(st.rendering)) {
         prev.rendering = -1;
         prev.symbol = -1;
       }
       continue;
     }
+    keys[i] = key;
+    where[i] = static_cast<uint32_t>(obs.size());
     SlotObservation o;
     o.slot_id = st.slot_id;
     o.kind = st.kind;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "custody/base/encoding.h"
 #include "custody/core/attribution/exposure.h"
@@ -17,10 +18,6 @@
 
 namespace custody::core {
 namespace {
-
-bool Holds(const std::vector<uint64_t>& sorted, uint64_t id) {
-  return std::binary_search(sorted.begin(), sorted.end(), id);
-}
 
 std::string fmt_alpha(double a) {
   char buf[32];
@@ -99,6 +96,16 @@ Result<Scoring> ScoreMembers(const TraceInputs& inputs, const std::vector<uint64
 
   std::vector<attribution::MemberEvidence> evidence;
   out.members.resize(n);
+  // The readable slots in record order, so each member's holdings are
+  // matched against them in one merge (not a search per slot).
+  std::vector<uint32_t> by_record;
+  for (size_t k = 0; k < slots.size(); ++k) {
+    if (slots[k].obs.symbol >= 0) by_record.push_back(static_cast<uint32_t>(k));
+  }
+  std::stable_sort(by_record.begin(), by_record.end(), [&](uint32_t a, uint32_t b) {
+    return slots[a].record_id < slots[b].record_id;
+  });
+  std::vector<char> held_slot(slots.size());
   for (size_t i = 0; i < n; ++i) {
     const Holder& h = inputs.holders[i];
     MemberScore& ms = out.members[i];
@@ -107,11 +114,19 @@ Result<Scoring> ScoreMembers(const TraceInputs& inputs, const std::vector<uint64
     e.member_id = h.member_id;
     e.partner_id = h.partner_id;
     e.exposure = exposure.ForMember(i);
+    std::fill(held_slot.begin(), held_slot.end(), 0);
+    auto held = h.held.begin();
+    for (uint32_t k : by_record) {
+      while (held != h.held.end() && *held < slots[k].record_id) ++held;
+      if (held == h.held.end()) break;
+      held_slot[k] = *held == slots[k].record_id;
+    }
     // Marks: only slots of records this member received carry its code.
     std::vector<attribution::SlotObservation> mine;
     std::vector<uint8_t> symbols;
-    for (const auto& s : slots) {
-      if (s.obs.symbol < 0 || !Holds(h.held, s.record_id)) continue;
+    for (size_t k = 0; k < slots.size(); ++k) {
+      const SlotRead& s = slots[k];
+      if (!held_slot[k]) continue;
       attribution::SlotObservation a;
       a.bias = s.obs.bias;
       a.observed = s.obs.symbol ? attribution::SlotSymbol::k1 : attribution::SlotSymbol::k0;
@@ -191,7 +206,8 @@ class TraceWork : public BatchWork {
     return OkStatus();
   }
 
-  std::map<uint64_t, CompromisedRecord> compromised;
+  // Compromised records by id while scanning (Sorted() orders them after).
+  std::unordered_map<uint64_t, CompromisedRecord> compromised;
   std::vector<CanaryHit> hits;
   std::set<uint64_t> canary_found;
   std::vector<SlotRead> slots;
@@ -269,17 +285,28 @@ class TraceWork : public BatchWork {
   std::map<uint64_t, size_t> holder_of_member_;
 };
 
+// The compromised records in id order.
+std::vector<CompromisedRecord> Sorted(std::unordered_map<uint64_t, CompromisedRecord>* by_id) {
+  std::vector<CompromisedRecord> out;
+  out.reserve(by_id->size());
+  for (auto& [id, cr] : *by_id) out.push_back(std::move(cr));
+  by_id->clear();
+  std::sort(out.begin(), out.end(),
+            [](const CompromisedRecord& a, const CompromisedRecord& b) { return a.record_id < b.record_id; });
+  return out;
+}
+
 // Fills each compromised record's holders, their partners and the releases
 // that carried it: one merge of each holding with the sorted leaked ids.
-void AttachHolders(const TraceInputs& inputs, std::map<uint64_t, CompromisedRecord>* compromised) {
+void AttachHolders(const TraceInputs& inputs, std::vector<CompromisedRecord>* compromised) {
   for (const auto& h : inputs.holders) {
     auto it = compromised->begin();
     for (uint64_t id : h.held) {
-      while (it != compromised->end() && it->first < id) ++it;
+      while (it != compromised->end() && it->record_id < id) ++it;
       if (it == compromised->end()) break;
-      if (it->first != id) continue;
-      it->second.held_by.push_back(h.member);
-      auto& partners = it->second.partners;
+      if (it->record_id != id) continue;
+      it->held_by.push_back(h.member);
+      auto& partners = it->partners;
       if (std::find(partners.begin(), partners.end(), h.partner) == partners.end()) {
         partners.push_back(h.partner);
       }
@@ -287,13 +314,13 @@ void AttachHolders(const TraceInputs& inputs, std::map<uint64_t, CompromisedReco
     for (const auto& r : h.releases) {
       auto jt = compromised->begin();
       for (uint64_t id : r.ids) {
-        while (jt != compromised->end() && jt->first < id) ++jt;
+        while (jt != compromised->end() && jt->record_id < id) ++jt;
         if (jt == compromised->end()) break;
-        if (jt->first == id) jt->second.releases.push_back(r.release_id);
+        if (jt->record_id == id) jt->releases.push_back(r.release_id);
       }
     }
   }
-  for (auto& [id, cr] : *compromised) std::sort(cr.releases.begin(), cr.releases.end());
+  for (auto& cr : *compromised) std::sort(cr.releases.begin(), cr.releases.end());
 }
 
 }  // namespace
@@ -314,7 +341,7 @@ Result<TraceResult> Trace(Custody& custody, const TraceOptions& options) {
   scan.progress = options.progress;
   TraceWork work(*vm, inputs, marker, ScanThreads(scan));
   CUSTODY_RETURN_IF_ERROR(ScanDumpBatches(custody.env(), options.dumps, scan, &work, &stats));
-  std::map<uint64_t, CompromisedRecord>& compromised = work.compromised;
+  std::vector<CompromisedRecord> compromised = Sorted(&work.compromised);
   std::vector<CanaryHit>& hits = work.hits;
   const std::set<uint64_t>& canary_found = work.canary_found;
   std::vector<SlotRead>& slots = work.slots;
@@ -325,7 +352,7 @@ Result<TraceResult> Trace(Custody& custody, const TraceOptions& options) {
   AttachHolders(inputs, &compromised);
   std::vector<uint64_t> leaked;
   leaked.reserve(compromised.size());
-  for (const auto& [id, cr] : compromised) leaked.push_back(id);
+  for (const auto& cr : compromised) leaked.push_back(cr.record_id);
   CUSTODY_ASSIGN_OR_RETURN(Scoring scoring,
                            ScoreMembers(inputs, leaked, slots, canary_found, marker, options.alpha));
 
@@ -333,7 +360,8 @@ Result<TraceResult> Trace(Custody& custody, const TraceOptions& options) {
   nlohmann::json comp = nlohmann::json::array();
   std::map<std::string, uint64_t> by_dataset, by_partner, by_member;
   std::map<uint64_t, nlohmann::json> by_release;
-  for (const auto& [id, cr] : compromised) {
+  for (const auto& cr : compromised) {
+    const uint64_t id = cr.record_id;
     comp.push_back({{"record_id", id},
                     {"dataset", cr.dataset},
                     {"version", cr.version},
