@@ -85,6 +85,8 @@ struct Matcher::Impl {
   // fingerprint (table key and stored low half) right after normalization,
   // before its words are hashed; true if settled (max == 1 only).
   bool SettleByKey(Query* query) const;
+  // Settles `query` as an exact copy of record `ord` of file `fi`.
+  void SettleOn(Query* query, uint32_t fi, uint32_t ord) const;
   // Reads the sketched query's anchor buckets and starts loading their
   // entries (MatchBatch does it one record ahead of Prepare).
   void LoadRanges(Query* query) const;
@@ -179,21 +181,25 @@ bool Matcher::Impl::SettleExact(Query* query) const {
       }
     });
     if (!found) continue;
-    Scored s;
-    s.c = {uint64_t{fi} << 32 | ord, kRecordKeyHit};
-    s.decision = Decision::kExact;
-    s.rank = 10;
-    s.j = 1;
-    s.r.record_id = f.RecordId(ord);
-    s.r.index = fi;
-    s.r.kind = MatchKind::kExact;
-    s.r.similarity = 1;
-    s.r.containment = 1;
-    query->scored.assign(1, s);
-    query->settled = true;
+    SettleOn(query, fi, ord);
     return true;
   }
   return false;
+}
+
+void Matcher::Impl::SettleOn(Query* query, uint32_t fi, uint32_t ord) const {
+  Scored s;
+  s.c = {uint64_t{fi} << 32 | ord, kRecordKeyHit};
+  s.decision = Decision::kExact;
+  s.rank = 10;
+  s.j = 1;
+  s.r.record_id = files[fi].RecordId(ord);
+  s.r.index = fi;
+  s.r.kind = MatchKind::kExact;
+  s.r.similarity = 1;
+  s.r.containment = 1;
+  query->scored.assign(1, s);
+  query->settled = true;
 }
 
 bool Matcher::Impl::SettleByKey(Query* query) const {
@@ -210,18 +216,7 @@ bool Matcher::Impl::SettleByKey(Query* query) const {
       }
     });
     if (!found) continue;
-    Scored s;
-    s.c = {uint64_t{fi} << 32 | ord, kRecordKeyHit};
-    s.decision = Decision::kExact;
-    s.rank = 10;
-    s.j = 1;
-    s.r.record_id = f.RecordId(ord);
-    s.r.index = fi;
-    s.r.kind = MatchKind::kExact;
-    s.r.similarity = 1;
-    s.r.containment = 1;
-    query->scored.assign(1, s);
-    query->settled = true;
+    SettleOn(query, fi, ord);
     return true;
   }
   return false;

@@ -79,6 +79,8 @@ class KeyTableView {
       const uint32_t check = (keys[i] >> (24 - bits_)) & 0xFF;
       const uint32_t* end = entries_ + r[2 * i + 1];
       const uint32_t* first = First(r[2 * i], r[2 * i + 1], check);
+      // Sorted: more than `limit` entries iff the one `limit` places on
+      // still has the check (a stock phrase's key can hold thousands).
       if (static_cast<size_t>(end - first) > limit && (first[limit] >> 24) == check) continue;
       for (const uint32_t* e = first; e != end && (*e >> 24) == check; ++e) fn(i, *e & 0xFFFFFF);
     }
@@ -91,26 +93,9 @@ class KeyTableView {
   template <typename Fn>
   void LookupMany(std::span<const uint32_t> keys, uint32_t limit, std::vector<uint32_t>* ranges,
                   Fn&& fn) const {
-    const int shift = 32 - bits_;
-    for (uint32_t k : keys) __builtin_prefetch(offsets_ + (k >> shift));
-    ranges->resize(2 * keys.size());
-    uint32_t* r = ranges->data();
-    for (size_t i = 0; i < keys.size(); ++i) {
-      const uint32_t b = keys[i] >> shift;
-      r[2 * i] = offsets_[b];
-      r[2 * i + 1] = offsets_[b + 1];
-      __builtin_prefetch(entries_ + r[2 * i]);  // the lines a binary search of a
-      __builtin_prefetch(entries_ + r[2 * i + 1] - 1);  // typical bucket reads
-    }
-    for (size_t i = 0; i < keys.size(); ++i) {
-      const uint32_t check = (keys[i] >> (24 - bits_)) & 0xFF;
-      const uint32_t* end = entries_ + r[2 * i + 1];
-      const uint32_t* first = First(r[2 * i], r[2 * i + 1], check);
-      // Sorted: more than `limit` entries iff the one `limit` places on
-      // still has the check (a stock phrase's key can hold thousands).
-      if (static_cast<size_t>(end - first) > limit && (first[limit] >> 24) == check) continue;
-      for (const uint32_t* e = first; e != end && (*e >> 24) == check; ++e) fn(i, *e & 0xFFFFFF);
-    }
+    for (uint32_t k : keys) PrefetchBucket(k);
+    Ranges(keys, ranges);
+    LookupRanges(keys, *ranges, limit, std::forward<Fn>(fn));
   }
 
  private:
