@@ -1,6 +1,9 @@
 #include "custody/core/trace/trace.h"
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
+#include <thread>
 #include <cstdio>
 #include <cmath>
 #include <map>
@@ -51,11 +54,29 @@ Result<std::string> HashFiles(Env* env, const std::vector<std::string>& files) {
   return crypto::DigestHex(h.Finish());
 }
 
+// Calls fn(i) for i in [0, n) on up to `threads` threads (fn must be safe
+// to run concurrently for distinct i).
+void ParallelFor(size_t n, size_t threads, const std::function<void(size_t)>& fn) {
+  threads = std::min(std::max<size_t>(threads, 1), n);
+  if (threads <= 1) {
+    for (size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (size_t i = next++; i < n; i = next++) fn(i);
+    });
+  }
+  for (auto& t : pool) t.join();
+}
+
 }  // namespace
 
 Result<Scoring> ScoreMembers(const TraceInputs& inputs, const std::vector<uint64_t>& leaked,
                              std::vector<SlotRead> slots, const std::set<uint64_t>& canary_found,
-                             const mark::Marker& marker, double alpha) {
+                             const mark::Marker& marker, double alpha, size_t threads) {
   Scoring out;
   const size_t n = inputs.holders.size();
   // Exposure. Members who share a grant are not independent samples.
@@ -105,8 +126,11 @@ Result<Scoring> ScoreMembers(const TraceInputs& inputs, const std::vector<uint64
   std::stable_sort(by_record.begin(), by_record.end(), [&](uint32_t a, uint32_t b) {
     return slots[a].record_id < slots[b].record_id;
   });
-  std::vector<char> held_slot(slots.size());
-  for (size_t i = 0; i < n; ++i) {
+  // Each member's evidence is independent of the others': scored on
+  // `threads` threads, collected in member order.
+  std::vector<Result<attribution::MemberEvidence>> per_member(
+      n, Result<attribution::MemberEvidence>(InternalError("not scored")));
+  auto score_member = [&](size_t i) {
     const Holder& h = inputs.holders[i];
     MemberScore& ms = out.members[i];
     ms.holder = &h;
@@ -114,7 +138,7 @@ Result<Scoring> ScoreMembers(const TraceInputs& inputs, const std::vector<uint64
     e.member_id = h.member_id;
     e.partner_id = h.partner_id;
     e.exposure = exposure.ForMember(i);
-    std::fill(held_slot.begin(), held_slot.end(), 0);
+    std::vector<char> held_slot(slots.size());
     auto held = h.held.begin();
     for (uint32_t k : by_record) {
       while (held != h.held.end() && *held < slots[k].record_id) ++held;
@@ -136,18 +160,26 @@ Result<Scoring> ScoreMembers(const TraceInputs& inputs, const std::vector<uint64
     }
     ms.slots_scored = mine.size();
     if (!mine.empty()) {
-      CUSTODY_ASSIGN_OR_RETURN(auto t, attribution::TardosScore(mine, symbols));
-      e.marks = t;
+      auto t = attribution::TardosScore(mine, symbols);
+      if (!t.ok()) return per_member[i] = t.status(), void();
+      e.marks = *t;
     }
     auto dc = canaries.find(h.member_id);
     if (dc != canaries.end()) {
       ms.canaries_deployed = dc->second.first;
       ms.canaries_found = dc->second.second;
-      attribution::CanaryEvidence ce{dc->second.first, dc->second.second, canary_fmp[h.member_id]};
-      CUSTODY_ASSIGN_OR_RETURN(auto cr, attribution::EvaluateCanaries(ce));
-      e.canaries = cr;
+      attribution::CanaryEvidence ce{dc->second.first, dc->second.second,
+                                     canary_fmp.find(h.member_id)->second};
+      auto cr = attribution::EvaluateCanaries(ce);
+      if (!cr.ok()) return per_member[i] = cr.status(), void();
+      e.canaries = *cr;
     }
-    evidence.push_back(std::move(e));
+    per_member[i] = std::move(e);
+  };
+  ParallelFor(n, threads, score_member);
+  for (auto& r : per_member) {
+    CUSTODY_RETURN_IF_ERROR(r.status());
+    evidence.push_back(std::move(r).value());
   }
   attribution::AttributionOptions ao;
   ao.alpha = alpha;
@@ -353,8 +385,8 @@ Result<TraceResult> Trace(Custody& custody, const TraceOptions& options) {
   std::vector<uint64_t> leaked;
   leaked.reserve(compromised.size());
   for (const auto& cr : compromised) leaked.push_back(cr.record_id);
-  CUSTODY_ASSIGN_OR_RETURN(Scoring scoring,
-                           ScoreMembers(inputs, leaked, slots, canary_found, marker, options.alpha));
+  CUSTODY_ASSIGN_OR_RETURN(Scoring scoring, ScoreMembers(inputs, leaked, slots, canary_found, marker,
+                                                       options.alpha, ScanThreads(scan)));
 
   // ---- The report ----------------------------------------------------------
   nlohmann::json comp = nlohmann::json::array();

@@ -127,9 +127,10 @@ struct Scoring {
 
 // Scores every holder on exposure (`leaked`: compromised record ids), marks
 // (`slots`) and canaries (`canary_found`: canary ids found in the dump), and
-// decides at `alpha`.
+// decides at `alpha`. Members are scored on up to `threads` threads; the
+// result does not depend on it.
 Result<Scoring> ScoreMembers(const TraceInputs& inputs, const std::vector<uint64_t>& leaked,
                              std::vector<SlotRead> slots, const std::set<uint64_t>& canary_found,
-                             const mark::Marker& marker, double alpha);
+                             const mark::Marker& marker, double alpha, size_t threads = 1);
 
 }  // namespace custody::core
