@@ -234,8 +234,9 @@ void RegisterDataset(CLI::App& app) {
       if (out.releases > 0) {
         std::cerr << out.releases << " released cop" << (out.releases == 1 ? "y" : "ies") << " ("
                   << out.records << " records, " << out.members << " member"
-                  << (out.members == 1 ? "" : "s")
-                  << ") are still out: a shred does not recall them; leaks of them stay traceable.\n";
+                  << (out.members == 1 ? "" : "s") << ") "
+                  << (out.releases == 1 ? "is" : "are")
+                  << " still out: a shred does not recall them; leaks of them stay traceable.\n";
       } else {
         std::cerr << "No released copy of it is out.\n";
       }
@@ -258,8 +259,8 @@ void RegisterDataset(CLI::App& app) {
       if (r.released.releases > 0) {
         std::cout << r.released.releases << " released cop"
                   << (r.released.releases == 1 ? "y is" : "ies are")
-                  << " still out; its sketch index is kept, so leaks of them can still be matched "
-                     "and traced.\n";
+                  << " still out; its sketch index is kept, so leaks can still be matched and "
+                     "traced.\n";
       }
     }
     return OkStatus();

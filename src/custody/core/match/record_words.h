@@ -105,7 +105,8 @@ class VaultRecordWords : public sketch::CandidateWords {
   // Word-file blocks opened (each ~1 KiB) and segments decoded (legacy path).
   uint64_t block_reads() const { return block_reads_; }
   uint64_t segment_reads() const { return segment_reads_; }
-  // The first error met (OK if none), for reports.
+  // The first error met (OK if none), for reports; a shredded dataset's
+  // missing words are not an error.
   const Status& first_error() const { return first_error_; }
 
  private:
