@@ -1,6 +1,7 @@
 #include "custody/sketch/matcher.h"
 
 #include <algorithm>
+#include <functional>
 #include <cstring>
 
 #include "custody/sketch/exact_compare.h"
@@ -85,8 +86,10 @@ struct Matcher::Impl {
   // fingerprint (table key and stored low half) right after normalization,
   // before its words are hashed; true if settled (max == 1 only).
   bool SettleByKey(Query* query) const;
-  // Settles `query` as an exact copy of record `ord` of file `fi`.
-  void SettleOn(Query* query, uint32_t fi, uint32_t ord) const;
+  // Settles `query` as an exact copy of the first record (by file, then
+  // ordinal) under its exact key for which `is_copy` holds; true if found.
+  bool SettleOnFirst(Query* query,
+                     const std::function<bool(const IndexFile&, uint32_t)>& is_copy) const;
   // Reads the sketched query's anchor buckets and starts loading their
   // entries (MatchBatch does it one record ahead of Prepare).
   void LoadRanges(Query* query) const;
@@ -97,9 +100,9 @@ struct Matcher::Impl {
   // Verifies with words where needed and sets `*results` (best first).
   void Finish(Query* query, size_t max, CandidateWords* words,
               std::vector<MatchResult>* results) const;
-  // An exact copy (the same normalized text, fingerprint and signature) is
-  // settled from the exact table alone, before any anchor lookup; true if
-  // `query` was settled so (the lowest such record).
+  // With a format-2 file: an exact copy (the same fingerprint's high half,
+  // signature and shingle count) settled from the exact table alone, before
+  // any anchor lookup; true if `query` was settled so.
   bool SettleExact(Query* query) const;
   void CollectCandidates(const Query& query, std::vector<Candidate>* cands) const;
   Decision EstimateDecision(const Scored& s, const RecordSketch& q) const;
@@ -164,62 +167,49 @@ Status Matcher::Impl::FinishOpen(Impl* impl, const crypto::SecretBytes& key,
   return OkStatus();
 }
 
+bool Matcher::Impl::SettleOnFirst(Query* query,
+                                  const std::function<bool(const IndexFile&, uint32_t)>& is_copy) const {
+  const uint32_t key = ExactKey(query->q.record_key);
+  for (uint32_t fi = 0; fi < files.size(); ++fi) {
+    const IndexFile& f = files[fi];
+    bool found = false;
+    uint32_t ord = 0;
+    f.exact.Lookup(key, [&](uint32_t o) {
+      if (!found && is_copy(f, o)) {
+        found = true;
+        ord = o;
+      }
+    });
+    if (!found) continue;
+    Scored s;
+    s.c = {uint64_t{fi} << 32 | ord, kRecordKeyHit};
+    s.decision = Decision::kExact;
+    s.rank = 10;
+    s.j = 1;
+    s.r.record_id = f.RecordId(ord);
+    s.r.index = fi;
+    s.r.kind = MatchKind::kExact;
+    s.r.similarity = 1;
+    s.r.containment = 1;
+    query->scored.assign(1, s);
+    query->settled = true;
+    return true;
+  }
+  return false;
+}
+
 bool Matcher::Impl::SettleExact(Query* query) const {
   const RecordSketch& q = query->q;
   const SketchParams& p = sketcher->params();
-  const uint32_t record_key = ExactKey(q.record_key);
-  for (uint32_t fi = 0; fi < files.size(); ++fi) {
-    const IndexFile& f = files[fi];
-    bool found = false;
-    uint32_t ord = 0;
-    f.exact.Lookup(record_key, [&](uint32_t o) {
-      if (found) return;
-      const uint8_t* sig = f.sigs + static_cast<size_t>(o) * p.sig_bytes();
-      if (f.counts[o] == q.shingle_count && SignatureMatches(q.sig.data(), sig, p) == p.bins()) {
-        found = true;
-        ord = o;
-      }
-    });
-    if (!found) continue;
-    SettleOn(query, fi, ord);
-    return true;
-  }
-  return false;
-}
-
-void Matcher::Impl::SettleOn(Query* query, uint32_t fi, uint32_t ord) const {
-  Scored s;
-  s.c = {uint64_t{fi} << 32 | ord, kRecordKeyHit};
-  s.decision = Decision::kExact;
-  s.rank = 10;
-  s.j = 1;
-  s.r.record_id = files[fi].RecordId(ord);
-  s.r.index = fi;
-  s.r.kind = MatchKind::kExact;
-  s.r.similarity = 1;
-  s.r.containment = 1;
-  query->scored.assign(1, s);
-  query->settled = true;
+  return SettleOnFirst(query, [&](const IndexFile& f, uint32_t o) {
+    const uint8_t* sig = f.sigs + static_cast<size_t>(o) * p.sig_bytes();
+    return f.counts[o] == q.shingle_count && SignatureMatches(q.sig.data(), sig, p) == p.bins();
+  });
 }
 
 bool Matcher::Impl::SettleByKey(Query* query) const {
-  const RecordSketch& q = query->q;
-  const uint32_t high = ExactKey(q.record_key), low = static_cast<uint32_t>(q.record_key);
-  for (uint32_t fi = 0; fi < files.size(); ++fi) {
-    const IndexFile& f = files[fi];
-    bool found = false;
-    uint32_t ord = 0;
-    f.exact.Lookup(high, [&](uint32_t o) {
-      if (!found && f.key_lo[o] == low) {
-        found = true;
-        ord = o;
-      }
-    });
-    if (!found) continue;
-    SettleOn(query, fi, ord);
-    return true;
-  }
-  return false;
+  const uint32_t low = static_cast<uint32_t>(query->q.record_key);
+  return SettleOnFirst(query, [&](const IndexFile& f, uint32_t o) { return f.key_lo[o] == low; });
 }
 
 void Matcher::Impl::SketchQuery(std::span<const std::string_view> fields, size_t max,
@@ -485,7 +475,9 @@ void Matcher::Impl::Prepare(size_t max, Query* query) const {
   RecordSketch& q = query->q;
   std::vector<Scored>& scored = query->scored;
   if (query->settled || q.joined.empty() || files.empty()) return;
-  if (max == 1 && SettleExact(query)) return;
+  // With key halves, SettleByKey already answered: a high-half hit whose
+  // low half differs is another text.
+  if (max == 1 && !keyed && SettleExact(query)) return;
   CollectCandidates(*query, &cands);
   if (cands.empty()) return;
 

@@ -82,6 +82,7 @@ Result<std::shared_ptr<const store::WordFileReader>> VaultWordStore::WordFile(
   const std::string path = Path(JoinPath(v.info.dir, store::WordFileName(seg.seq)));
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (missing_.count(path)) return NotFoundError(path + ": no word file (segment written before word files)");
     auto it = files_.find(path);
     if (it != files_.end()) {
       lru_.splice(lru_.begin(), lru_, it->second.lru);
@@ -89,6 +90,10 @@ Result<std::shared_ptr<const store::WordFileReader>> VaultWordStore::WordFile(
     }
   }
   if (!env_->FileExists(path)) {
+    // Remembered, so an older vault's segments cost one stat each, not one
+    // per record read.
+    std::lock_guard<std::mutex> lock(mu_);
+    missing_.insert(path);
     return NotFoundError(path + ": no word file (segment written before word files)");
   }
   CUSTODY_ASSIGN_OR_RETURN(auto reader,

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -75,13 +76,14 @@ class VaultWordStore {
   std::vector<std::unique_ptr<Version>> versions_;  // by first_record_id
   std::unique_ptr<sketch::Sketcher> sketcher_;
   size_t max_open_files_ = 256;
-  std::mutex mu_;  // guards files_ and lru_
+  std::mutex mu_;  // guards files_, lru_ and missing_
   struct OpenFile {
     std::shared_ptr<const store::WordFileReader> reader;  // shared with readers mid-use
     std::list<std::string>::iterator lru;
   };
   std::map<std::string, OpenFile> files_;
   std::list<std::string> lru_;  // most recently used first
+  std::set<std::string> missing_;  // segments without a word file (older vaults)
   std::atomic<uint64_t> file_opens_{0};
 };
 
