@@ -77,6 +77,10 @@ void DumpBatch::Seal() {
   }
 }
 
+// Text held by one batch before it closes (a record may add up to the
+// reader's max_record_bytes, 16 MiB, past it).
+constexpr size_t kMaxBatchBytes = size_t{64} << 20;
+
 // Reads the dumps one after another into batches.
 class DumpBatchFiller {
  public:
@@ -94,7 +98,9 @@ class DumpBatchFiller {
     batch->Clear();
     batch->dumps_ = &dumps_;
     batch->first_ordinal_ = stats_->dump_records;
-    while (batch->size() < options_.batch_records) {
+    // A batch also closes at kMaxBatchBytes of text, so a dump of huge
+    // records keeps memory (and the arena's 32-bit offsets) bounded.
+    while (batch->size() < options_.batch_records && batch->arena_.size() < kMaxBatchBytes) {
       if (!reader_) {
         if (next_dump_ == dumps_.size()) break;
         format::ReadOptions ro;

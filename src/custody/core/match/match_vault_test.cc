@@ -227,5 +227,31 @@ TEST_F(MatchVaultTest, TraceIsTheSameWithOneOrTwoThreads) {
   EXPECT_EQ(reports[0]["accused"], nlohmann::json::array({"alice"}));
 }
 
+TEST(DumpScanTest, BatchesCloseOnBytesAsWellAsRecords) {
+  // Seven records of 15 MiB: a batch closes once it holds 64 MiB (after
+  // the fifth), so the scan needs two batches, not one of 105 MiB.
+  char tmpl[] = "/tmp/custody_dump_scan_test.XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string path = std::string(tmpl) + "/big.jsonl";
+  {
+    std::ofstream out(path, std::ios::binary);
+    const std::string text(15u << 20, 'a');
+    for (int i = 0; i < 7; ++i) out << "{\"text\":\"" << text << "\"}\n";
+  }
+  DumpScanStats stats;
+  uint64_t records = 0;
+  ASSERT_TRUE(ForEachDumpRecord(Env::Default(), {path},
+                                [&](const DumpBatch& b, size_t i) {
+                                  EXPECT_EQ(b.fields(i)[0].size(), 15u << 20);
+                                  ++records;
+                                  return OkStatus();
+                                },
+                                &stats)
+                  .ok());
+  EXPECT_EQ(records, 7u);
+  EXPECT_EQ(stats.batches, 2u);
+  Env::Default()->RemoveTree(tmpl).IgnoreError();
+}
+
 }  // namespace
 }  // namespace custody::core
