@@ -2,7 +2,6 @@
 // A thin shell over core::MatchDumps (the scan, matching, verification and
 // totals live in the library): flags in, the summary out, per record results
 // streamed (--json, --list). Output schema: docs/matching.md ("custody match").
-#include <charconv>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -13,6 +12,7 @@
 #include "apps/cli/progress.h"
 #include "apps/cli/vault_open.h"
 #include "custody/core/match/match_dumps.h"
+#include "custody/format/json_writer.h"
 #include "custody/sketch/matcher.h"
 
 namespace custody::cli {
@@ -26,21 +26,9 @@ struct MatchFlags {
   size_t threads = 0;
 };
 
-void AppendInt(uint64_t v, std::string* out) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  out->append(buf, end);
-}
-
-// The shortest text that reads back as `v`, with ".0" on whole numbers as
-// nlohmann-json writes them.
-void AppendDouble(double v, std::string* out) {
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  const std::string_view text(buf, static_cast<size_t>(end - buf));
-  out->append(text);
-  if (text.find_first_of(".e") == std::string_view::npos) out->append(".0");
-}
+using format::AppendJsonDouble;
+using format::AppendJsonText;
+using format::AppendJsonUint;
 
 // One result as compact JSON, written by hand: this runs once per dump
 // record, and a JSON tree per record cost more than the matching of exact
@@ -51,13 +39,13 @@ class ResultWriter {
     if (r.source != source_) {
       source_ = r.source;
       // "FILE: as a JSON string without its closing quote.
-      escaped_ = nlohmann::json(source_ + ":").dump(-1, ' ', false,
-                                                      nlohmann::json::error_handler_t::replace);
+      escaped_.clear();
+      AppendJsonText(source_ + ":", &escaped_);
       escaped_.pop_back();
     }
     out->append("{\"source\":");
     out->append(escaped_);
-    AppendInt(r.line, out);
+    AppendJsonUint(r.line, out);
     out->append("\",\"match\":");
     if (!r.match) {
       out->append("null}");
@@ -65,21 +53,21 @@ class ResultWriter {
     }
     if (r.version->dataset != dataset_) {
       dataset_ = r.version->dataset;
-      dataset_json_ = nlohmann::json(dataset_).dump(-1, ' ', false,
-                                                    nlohmann::json::error_handler_t::replace);
+      dataset_json_.clear();
+      AppendJsonText(dataset_, &dataset_json_);
     }
     out->append("{\"containment\":");
-    AppendDouble(r.match->containment, out);
+    AppendJsonDouble(r.match->containment, out);
     out->append(",\"dataset\":");
     out->append(dataset_json_);
     out->append(",\"kind\":\"");
     out->append(sketch::MatchKindName(r.match->kind));
     out->append("\",\"record_id\":");
-    AppendInt(r.match->record_id, out);
+    AppendJsonUint(r.match->record_id, out);
     out->append(",\"similarity\":");
-    AppendDouble(r.match->similarity, out);
+    AppendJsonDouble(r.match->similarity, out);
     out->append(r.unverified ? ",\"verified\":false,\"version\":" : ",\"verified\":true,\"version\":");
-    AppendInt(static_cast<uint64_t>(r.version->version), out);
+    AppendJsonUint(static_cast<uint64_t>(r.version->version), out);
     out->append("}}");
   }
 

@@ -23,55 +23,47 @@ std::string PText(double log10_p) {
 }
 
 // The human summary of a trace report.
-void PrintTraceSummary(const nlohmann::json& r, std::ostream& out) {
-  out << fmt::format("Dump: {} records read, {} matched our vault, {} unrelated",
-                     r["dump_records"].get<uint64_t>(), r["matched"].get<uint64_t>(),
-                     r["unmatched"].get<uint64_t>());
-  if (r["skipped"].get<uint64_t>() > 0) out << fmt::format(", {} unreadable skipped", r["skipped"].get<uint64_t>());
+void PrintTraceSummary(const core::TraceReport& r, std::ostream& out) {
+  out << fmt::format("Dump: {} records read, {} matched our vault, {} unrelated", r.dump_records,
+                     r.matched, r.unmatched);
+  if (r.skipped > 0) out << fmt::format(", {} unreadable skipped", r.skipped);
   out << "\n";
-  out << fmt::format("Compromised: {} of our records", r["compromised_count"].get<uint64_t>());
-  if (!r["by_dataset"].empty()) {
+  out << fmt::format("Compromised: {} of our records", r.compromised.size());
+  if (!r.by_dataset.empty()) {
     out << " (";
     bool first = true;
-    for (auto& [k, v] : r["by_dataset"].items()) {
-      out << (first ? "" : ", ") << k << ": " << v.get<uint64_t>();
+    for (const auto& [k, v] : r.by_dataset) {
+      out << (first ? "" : ", ") << k << ": " << v;
       first = false;
     }
     out << ")";
   }
   out << "\n";
-  for (const auto& rel : r["releases"]) {
-    out << fmt::format("  release {} to {} ({}): {} of its {} records leaked\n", rel["release"].get<uint64_t>(),
-                       rel.value("member", "?"), rel.value("partner", "?"), rel["records"].get<uint64_t>(),
-                       rel.value("released_records", 0));
+  for (const auto& rel : r.releases) {
+    out << fmt::format("  release {} to {} ({}): {} of its {} records leaked\n", rel.release_id,
+                       rel.member, rel.partner, rel.records, rel.released_records);
   }
-  for (const auto& c : r["canaries_found"]) {
-    out << fmt::format("  canary {} found (owner {} at {}) at {}\n", c["canary"].get<uint64_t>(),
-                       c["member"].get<std::string>(), c["partner"].get<std::string>(),
-                       c["source"].get<std::string>());
+  for (const auto& c : r.canaries_found) {
+    out << fmt::format("  canary {} found (owner {} at {}) at {}\n", c.canary_id, c.member,
+                       c.partner, c.source);
   }
-  out << fmt::format("Members tested: {}; readable mark slots: {} ({} erased)\n",
-                     r["members_tested"].get<uint64_t>(), r["slots"]["readable"].get<uint64_t>(),
-                     r["slots"]["erased"].get<uint64_t>());
-  for (const auto& m : r["members"]) {
-    const auto& ev = m["evidence"];
+  out << fmt::format("Members tested: {}; readable mark slots: {} ({} erased)\n", r.members_tested,
+                     r.readable_slots, r.erased_slots);
+  for (const auto& m : r.members) {
     std::string detail;
-    if (ev.contains("exposure") && ev["exposure"].value("informative", false)) {
-      detail += fmt::format(" exposure p={}", PText(ev["exposure"]["log10_p"].get<double>()));
+    if (m.exposure && m.exposure->informative) {
+      detail += fmt::format(" exposure p={}", PText(m.exposure->log10_p));
     }
-    if (ev["marks"].value("informative", false)) {
-      detail += fmt::format(" marks {} slots p={}", ev["marks"]["slots"].get<uint64_t>(),
-                            PText(ev["marks"]["log10_p"].get<double>()));
+    if (m.marks && m.marks->slots > 0) {
+      detail += fmt::format(" marks {} slots p={}", m.marks->slots, PText(m.marks->log10_p));
     }
-    if (ev["canaries"]["found"].get<uint64_t>() > 0) {
-      detail += fmt::format(" canaries {}/{}", ev["canaries"]["found"].get<uint64_t>(),
-                            ev["canaries"]["deployed"].get<uint64_t>());
+    if (m.canaries.found > 0) {
+      detail += fmt::format(" canaries {}/{}", m.canaries.found, m.canaries.deployed);
     }
-    out << fmt::format("  {:<8} {:<20} {:<16} p={:<10}{}\n", m["accused"].get<bool>() ? "ACCUSED" : "cleared",
-                       m["member"].get<std::string>(), m["partner"].get<std::string>(),
-                       PText(m["log10_p_value"].get<double>()), detail);
+    out << fmt::format("  {:<8} {:<20} {:<16} p={:<10}{}\n", m.accused ? "ACCUSED" : "cleared",
+                       m.member, m.partner, PText(m.log10_p_value), detail);
   }
-  out << r["statement"].get<std::string>() << "\n";
+  out << r.statement << "\n";
 }
 
 void RegisterTrace(CLI::App& app) {
@@ -92,16 +84,15 @@ void RegisterTrace(CLI::App& app) {
     progress.Done();
     if (!out->empty()) {
       // Compact: a report of every compromised record can run to many MB.
-      CUSTODY_RETURN_IF_ERROR(Env::Default()->WriteFileAtomically(
-          *out, r.json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"));
+      CUSTODY_RETURN_IF_ERROR(Env::Default()->WriteFileAtomically(*out, core::ToJson(r) + "\n"));
     }
     if (!report->empty()) {
-      CUSTODY_RETURN_IF_ERROR(Env::Default()->WriteFileAtomically(*report, core::RenderTraceHtml(r.json)));
+      CUSTODY_RETURN_IF_ERROR(Env::Default()->WriteFileAtomically(*report, core::RenderTraceHtml(r)));
     }
     if (Globals().json) {
-      PrintJson(r.json);
+      std::cout << core::ToJson(r) << std::endl;
     } else {
-      PrintTraceSummary(r.json, std::cout);
+      PrintTraceSummary(r, std::cout);
       if (!out->empty()) std::cout << "JSON report: " << *out << "\n";
       if (!report->empty()) std::cout << "HTML report: " << *report << "\n";
     }
@@ -130,10 +121,10 @@ void RegisterIncident(CLI::App& app) {
   open->add_option("--title", *title, "incident title");
   SetAction(open, [from, title]() -> Status {
     CUSTODY_ASSIGN_OR_RETURN(std::string text, Env::Default()->ReadFileToString(*from));
-    auto j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded()) return InvalidArgumentError(*from + ": expected a JSON trace report");
+    auto trace = core::TraceReportFromJson(text);
+    if (!trace.ok()) return trace.status().WithPrefix(*from);
     CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
-    auto i = core::OpenIncident(*c, j, *title);
+    auto i = core::OpenIncident(*c, *trace, *title);
     if (!i.ok()) return i.status().WithPrefix(*from);
     if (Globals().json) {
       PrintJson(IncidentJson(*i, false));
@@ -156,7 +147,9 @@ void RegisterIncident(CLI::App& app) {
     } else {
       std::cout << fmt::format("Incident {}: {}\nOpened {}; log entry {}; compromised list SHA-256 {}\n", i.id,
                                i.title, FormatRfc3339(i.created_at), i.log_index.value_or(-1), i.records_hash);
-      PrintTraceSummary(i.trace, std::cout);
+      auto trace = core::TraceReportFromJson(i.trace.dump());
+      if (!trace.ok()) return trace.status().WithPrefix("incident " + std::to_string(i.id));
+      PrintTraceSummary(*trace, std::cout);
     }
     return OkStatus();
   });

@@ -58,42 +58,40 @@ struct Scenario {
 };
 
 // Prints the outcome of one trace.
-void Narrate(const nlohmann::json& r, std::ostream& out) {
-  out << fmt::format("  dump records: {} ({} matched our vault, {} unrelated)\n",
-                     r["dump_records"].get<uint64_t>(), r["matched"].get<uint64_t>(),
-                     r["unmatched"].get<uint64_t>());
-  out << fmt::format("  compromised: {} records", r["compromised_count"].get<uint64_t>());
-  for (auto& [k, v] : r["by_dataset"].items()) out << fmt::format(" (dataset {}: {})", k, v.get<uint64_t>());
+void Narrate(const TraceReport& r, std::ostream& out) {
+  out << fmt::format("  dump records: {} ({} matched our vault, {} unrelated)\n", r.dump_records,
+                     r.matched, r.unmatched);
+  out << fmt::format("  compromised: {} records", r.compromised.size());
+  for (const auto& [k, v] : r.by_dataset) out << fmt::format(" (dataset {}: {})", k, v);
   out << "\n";
-  for (const auto& rel : r["releases"]) {
-    out << fmt::format("    release {} to {} ({}) carried {} of them\n", rel["release"].get<uint64_t>(),
-                       rel.value("member", "?"), rel.value("partner", "?"), rel["records"].get<uint64_t>());
+  for (const auto& rel : r.releases) {
+    out << fmt::format("    release {} to {} ({}) carried {} of them\n", rel.release_id, rel.member,
+                       rel.partner, rel.records);
   }
   std::map<std::string, int> canaries;
-  for (const auto& c : r["canaries_found"]) {
-    ++canaries[c["member"].get<std::string>() + " (" + c["partner"].get<std::string>() + ")"];
-  }
+  for (const auto& c : r.canaries_found) ++canaries[c.member + " (" + c.partner + ")"];
   for (const auto& [owner, n] : canaries) {
     out << fmt::format("  {} canary record{} found; owner: {}\n", n, n == 1 ? "" : "s", owner);
   }
-  for (const auto& m : r["members"]) {
-    out << fmt::format("  {:<8} {:<7} of {:<18} p = {}\n", m["accused"].get<bool>() ? "ACCUSED" : "cleared",
-                       m["member"].get<std::string>(), m["partner"].get<std::string>(),
-                       PText(m["log10_p_value"].get<double>()));
+  for (const auto& m : r.members) {
+    out << fmt::format("  {:<8} {:<7} of {:<18} p = {}\n", m.accused ? "ACCUSED" : "cleared",
+                       m.member, m.partner, PText(m.log10_p_value));
   }
-  out << "  " << r["statement"].get<std::string>() << "\n";
+  out << "  " << r.statement << "\n";
 }
 
-Result<nlohmann::json> TraceAndReport(Custody& c, const std::string& dump, const std::string& base,
-                                      std::ostream& out) {
+Result<TraceReport> TraceAndReport(Custody& c, const std::string& dump, const std::string& base,
+                                   std::ostream& out) {
   TraceOptions to;
   to.dumps = {dump};
-  CUSTODY_ASSIGN_OR_RETURN(auto r, Trace(c, to));
-  CUSTODY_RETURN_IF_ERROR(c.env()->WriteFileAtomically(base + ".json", r.json.dump(2) + "\n"));
-  CUSTODY_RETURN_IF_ERROR(c.env()->WriteFileAtomically(base + ".html", RenderTraceHtml(r.json)));
-  Narrate(r.json, out);
+  CUSTODY_ASSIGN_OR_RETURN(TraceReport r, Trace(c, to));
+  // Indented for the reader: the demo's reports are small.
+  const std::string pretty = nlohmann::json::parse(ToJson(r)).dump(2);
+  CUSTODY_RETURN_IF_ERROR(c.env()->WriteFileAtomically(base + ".json", pretty + "\n"));
+  CUSTODY_RETURN_IF_ERROR(c.env()->WriteFileAtomically(base + ".html", RenderTraceHtml(r)));
+  Narrate(r, out);
   out << "  reports: " << base << ".json, " << base << ".html\n";
-  return r.json;
+  return r;
 }
 
 }  // namespace

@@ -36,43 +36,26 @@ std::string CompromisedHash(std::vector<uint64_t> ids) {
   return crypto::DigestHex(crypto::Sha256(text));
 }
 
-Result<Incident> OpenIncident(Custody& custody, const nlohmann::json& trace, const std::string& title) {
-  if (!trace.is_object()) return InvalidArgumentError("trace report: expected a JSON object");
-  for (const char* f : {"compromised", "accused", "alpha", "decided", "dump_sha256", "compromised_sha256"}) {
-    if (!trace.contains(f)) {
-      return InvalidArgumentError(std::string("trace report: field '") + f +
-                                  "' is missing (expected the output of `custody trace --json`)");
-    }
-  }
-  if (!trace["compromised"].is_array()) {
-    return InvalidArgumentError("trace report: field 'compromised': expected an array");
-  }
+Result<Incident> OpenIncident(Custody& custody, const TraceReport& trace, const std::string& title) {
   std::vector<uint64_t> ids;
-  size_t i = 0;
-  for (const auto& c : trace["compromised"]) {
-    if (!c.is_object() || !c.contains("record_id") || !c["record_id"].is_number_unsigned()) {
-      return InvalidArgumentError("trace report: compromised[" + std::to_string(i) +
-                                  "].record_id: expected a record id");
-    }
-    ids.push_back(c["record_id"].get<uint64_t>());
-    ++i;
-  }
+  ids.reserve(trace.compromised.size());
+  for (const auto& c : trace.compromised) ids.push_back(c.record_id);
   std::string hash = CompromisedHash(ids);
-  if (!trace["compromised_sha256"].is_string() || trace["compromised_sha256"].get<std::string>() != hash) {
+  if (trace.compromised_sha256 != hash) {
     return InvalidArgumentError("trace report: compromised_sha256 does not match its compromised list "
                                 "(the report was edited after the trace)");
   }
   Incident inc;
   inc.created_at = custody.clock()->NowSeconds();
-  inc.title = title.empty() ? "Leak of dump " + trace["dump_sha256"].get<std::string>().substr(0, 16) : title;
+  inc.title = title.empty() ? "Leak of dump " + trace.dump_sha256.substr(0, 16) : title;
   inc.records_hash = hash;
-  inc.trace = trace;
-  inc.verdict = {{"accused", trace["accused"]},
-                 {"decided", trace["decided"]},
-                 {"alpha", trace["alpha"]},
-                 {"statement", trace.value("statement", "")},
+  const std::string trace_text = ToJson(trace);
+  inc.trace = nlohmann::json::parse(trace_text, nullptr, false);
+  inc.verdict = {{"accused", trace.accused},
+                 {"decided", trace.decided},
+                 {"alpha", trace.alpha},
+                 {"statement", trace.statement},
                  {"compromised", ids.size()}};
-  const std::string trace_text = trace.dump();
   store::Db& db = custody.catalog().db();
   CUSTODY_ASSIGN_OR_RETURN(auto ins, db.Prepare("INSERT INTO incidents(created_at, title, trace_json, "
                                                 "records_hash, verdict) VALUES (?, ?, ?, ?, ?)"));
@@ -83,11 +66,11 @@ Result<Incident> OpenIncident(Custody& custody, const nlohmann::json& trace, con
   ledger::Event ev;
   ev.type = ledger::event_type::kIncident;
   ev.subject = "incident:" + std::to_string(inc.id);
-  ev.details = {{"title", inc.title}, {"compromised", ids.size()}, {"accused", trace["accused"]},
-                {"decided", trace["decided"]}};
+  ev.details = {{"title", inc.title}, {"compromised", ids.size()}, {"accused", trace.accused},
+                {"decided", trace.decided}};
   ev.hashes["records"] = hash;
   ev.hashes["trace"] = crypto::DigestHex(crypto::Sha256(trace_text));
-  ev.hashes["dump"] = trace["dump_sha256"].get<std::string>();
+  ev.hashes["dump"] = trace.dump_sha256;
   auto idx = custody.Commit(ev);
   if (!idx.ok()) {
     CUSTODY_ASSIGN_OR_RETURN(auto del, db.Prepare("DELETE FROM incidents WHERE id = ?"));

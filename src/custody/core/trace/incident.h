@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "custody/base/status.h"
+#include "custody/core/trace/trace_report.h"
 #include "custody/core/vault/custody.h"
 
 namespace custody::core {
@@ -31,11 +32,10 @@ struct Incident {
 // ascending order (the same value Trace reports as compromised_sha256).
 std::string CompromisedHash(std::vector<uint64_t> ids);
 
-// Validates `trace` (a `custody trace --json` object), checks that its
-// compromised list matches its own compromised_sha256 (an edited report is
-// refused), stores the incident and logs it. kInvalidArgument names the
-// field that is missing or wrong.
-Result<Incident> OpenIncident(Custody& custody, const nlohmann::json& trace, const std::string& title);
+// Checks that `trace`'s compromised list matches its own compromised_sha256
+// (an edited report is refused: kInvalidArgument), stores the incident and
+// logs it. Read a report from a file with TraceReportFromJson.
+Result<Incident> OpenIncident(Custody& custody, const TraceReport& trace, const std::string& title);
 Result<std::vector<Incident>> ListIncidents(Custody& custody);
 Result<Incident> GetIncident(Custody& custody, int64_t id);
 // Finishes or removes an incident whose log append a crash interrupted.

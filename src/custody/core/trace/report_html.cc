@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "custody/format/json_writer.h"
+
 namespace custody::core {
 namespace {
 
@@ -22,14 +24,15 @@ std::string Esc(const std::string& s) {
   return o;
 }
 
-std::string Str(const nlohmann::json& j) {
-  if (j.is_string()) return j.get<std::string>();
-  if (j.is_null()) return "";
-  return j.dump();
+std::string Str(uint64_t v) { return std::to_string(v); }
+
+std::string Num(double v) {
+  std::string s;
+  format::AppendJsonDouble(v, &s);
+  return s;
 }
 
-std::string PFmt(const nlohmann::json& m) {
-  double lp = m.value("log10_p_value", 0.0);
+std::string PFmt(double lp) {
   if (lp > -4) {
     char b[32];
     std::snprintf(b, sizeof(b), "%.3g", std::pow(10.0, lp));
@@ -42,12 +45,12 @@ std::string PFmt(const nlohmann::json& m) {
 }
 
 // A horizontal bar per member: -log10(p) after correction, with the alpha line.
-std::string Chart(const nlohmann::json& r) {
-  const auto& members = r["members"];
+std::string Chart(const TraceReport& r) {
+  const auto& members = r.members;
   if (members.empty()) return "";
-  double alpha_x = -std::log10(r.value("alpha", 1e-6));
+  double alpha_x = -std::log10(r.alpha);
   double max_x = alpha_x * 1.5;
-  for (const auto& m : members) max_x = std::max(max_x, -m.value("log10_p_value", 0.0));
+  for (const auto& m : members) max_x = std::max(max_x, -m.log10_p_value);
   max_x = std::min(max_x, 400.0);
   const int left = 170, width = 520, row = 20;
   const int height = static_cast<int>(members.size()) * row + 60;
@@ -55,11 +58,11 @@ std::string Chart(const nlohmann::json& r) {
                   "' height='" + std::to_string(height) + "' role='img' aria-label='evidence per member'>";
   int y = 10;
   for (const auto& m : members) {
-    double v = std::min(-m.value("log10_p_value", 0.0), max_x);
+    double v = std::min(-m.log10_p_value, max_x);
     int w = static_cast<int>(width * v / max_x);
-    bool accused = m.value("accused", false);
+    bool accused = m.accused;
     s += "<text x='" + std::to_string(left - 6) + "' y='" + std::to_string(y + 13) +
-         "' text-anchor='end' font-size='12'>" + Esc(Str(m["member"])) + "</text>";
+         "' text-anchor='end' font-size='12'>" + Esc(m.member) + "</text>";
     s += "<rect x='" + std::to_string(left) + "' y='" + std::to_string(y + 2) + "' width='" +
          std::to_string(std::max(w, 1)) + "' height='" + std::to_string(row - 6) + "' fill='" +
          (accused ? "#c0392b" : "#7f8c8d") + "'/>";
@@ -78,7 +81,7 @@ std::string Chart(const nlohmann::json& r) {
 
 }  // namespace
 
-std::string RenderTraceHtml(const nlohmann::json& r) {
+std::string RenderTraceHtml(const TraceReport& r) {
   std::string h =
       "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>custody trace report</title>"
       "<style>body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;color:#222}"
@@ -87,82 +90,73 @@ std::string RenderTraceHtml(const nlohmann::json& r) {
       ".statement{font-size:1.15em;padding:1em;background:#f8f8f8;border-left:4px solid #2c3e50}"
       "code{font-size:12px}</style></head><body>";
   h += "<h1>Trace report</h1>";
-  h += "<p class='statement'>" + Esc(r.value("statement", "")) + "</p>";
+  h += "<p class='statement'>" + Esc(r.statement) + "</p>";
   h += "<table><tr><th>dump records</th><th>matched</th><th>compromised vault records</th>"
        "<th>canaries found</th><th>members tested</th><th>alpha</th><th>custody log entry</th></tr><tr>";
-  h += "<td>" + Str(r["dump_records"]) + "</td><td>" + Str(r["matched"]) + "</td><td>" +
-       Str(r["compromised_count"]) + "</td><td>" + std::to_string(r["canaries_found"].size()) +
-       "</td><td>" + Str(r["members_tested"]) + "</td><td>" + Str(r["alpha"]) + "</td><td>" +
-       Str(r.value("log_index", nlohmann::json())) + "</td></tr></table>";
+  h += "<td>" + Str(r.dump_records) + "</td><td>" + Str(r.matched) + "</td><td>" +
+       Str(r.compromised.size()) + "</td><td>" + Str(r.canaries_found.size()) + "</td><td>" +
+       Str(r.members_tested) + "</td><td>" + Num(r.alpha) + "</td><td>" +
+       (r.log_index ? Str(*r.log_index) : std::string()) + "</td></tr></table>";
   h += "<p>Dumps: ";
-  for (const auto& d : r["dumps"]) h += "<code>" + Esc(Str(d)) + "</code> ";
-  h += "(SHA-256 <code>" + Esc(Str(r["dump_sha256"])) + "</code>)</p>";
+  for (const auto& d : r.dumps) h += "<code>" + Esc(d) + "</code> ";
+  h += "(SHA-256 <code>" + Esc(r.dump_sha256) + "</code>)</p>";
 
   h += "<h2>Who leaked it</h2>" + Chart(r);
   h += "<table><tr><th>member</th><th>partner</th><th>verdict</th><th>p-value (corrected)</th>"
        "<th>exposure</th><th>marks</th><th>canaries</th></tr>";
-  for (const auto& m : r["members"]) {
-    bool acc = m.value("accused", false);
-    const auto& ev = m["evidence"];
-    std::string expo = "&mdash;", marks = "&mdash;", can = "&mdash;";
-    if (ev.contains("exposure")) {
-      const auto& e = ev["exposure"];
-      expo = Str(e["leaked_held"]) + " of the leaked records held";
-      if (e.value("informative", false)) {
-        expo += "; p " + PFmt({{"log10_p_value", e.value("log10_p", 0.0)}});
-      } else if (e.contains("silent_because")) {
-        expo += "; silent: " + Esc(Str(e["silent_because"]));
+  for (const MemberFinding& m : r.members) {
+    std::string expo = "&mdash;", marks = "no readable slot";
+    if (m.exposure) {
+      const ExposureFinding& e = *m.exposure;
+      expo = Str(e.leaked_held) + " of the leaked records held";
+      if (e.informative) {
+        expo += "; p " + PFmt(e.log10_p);
+      } else if (!e.silent_because.empty()) {
+        expo += "; silent: " + Esc(e.silent_because);
       }
     }
-    if (ev.contains("marks")) {
-      const auto& k = ev["marks"];
-      if (k.value("informative", false)) {
-        char b[64];
-        std::snprintf(b, sizeof(b), "%s slots, score %.1f; p ", Str(k["slots"]).c_str(), k.value("score", 0.0));
-        marks = std::string(b) + PFmt({{"log10_p_value", k.value("log10_p", 0.0)}});
-      } else {
-        marks = "no readable slot";
-      }
+    if (m.marks && m.marks->slots > 0) {
+      char b[64];
+      std::snprintf(b, sizeof(b), "%llu slots, score %.1f; p ",
+                    static_cast<unsigned long long>(m.marks->slots), m.marks->score);
+      marks = std::string(b) + PFmt(m.marks->log10_p);
     }
-    if (ev.contains("canaries")) {
-      const auto& c = ev["canaries"];
-      can = Str(c["found"]) + " of " + Str(c["deployed"]) + " found";
-    }
-    h += std::string("<tr><td>") + Esc(Str(m["member"])) + "</td><td>" + Esc(Str(m["partner"])) + "</td><td class='" +
-         (acc ? "accused'>ACCUSED" : "cleared'>cleared") + "</td><td>" + PFmt(m) + "</td><td>" + expo +
-         "</td><td>" + marks + "</td><td>" + can + "</td></tr>";
+    const std::string can = Str(m.canaries.found) + " of " + Str(m.canaries.deployed) + " found";
+    h += std::string("<tr><td>") + Esc(m.member) + "</td><td>" + Esc(m.partner) + "</td><td class='" +
+         (m.accused ? "accused'>ACCUSED" : "cleared'>cleared") + "</td><td>" + PFmt(m.log10_p_value) +
+         "</td><td>" + expo + "</td><td>" + marks + "</td><td>" + can + "</td></tr>";
   }
   h += "</table>";
-  if (!r["canaries_found"].empty()) {
+  if (!r.canaries_found.empty()) {
     h += "<h2>Canary records found</h2><table><tr><th>canary</th><th>owner</th><th>partner</th><th>release</th><th>where in the dump</th></tr>";
-    for (const auto& c : r["canaries_found"]) {
-      h += "<tr><td>" + Str(c["canary"]) + "</td><td>" + Esc(Str(c["member"])) + "</td><td>" + Esc(Str(c["partner"])) +
-           "</td><td>" + Str(c["release"]) + "</td><td><code>" + Esc(Str(c["source"])) + "</code></td></tr>";
+    for (const CanaryHit& c : r.canaries_found) {
+      h += "<tr><td>" + Str(c.canary_id) + "</td><td>" + Esc(c.member) + "</td><td>" + Esc(c.partner) +
+           "</td><td>" + Str(c.release_id) + "</td><td><code>" + Esc(c.source) + "</code></td></tr>";
     }
     h += "</table>";
   }
   h += "<h2>What leaked</h2><table><tr><th>dataset</th><th>compromised records</th></tr>";
-  for (auto& [k, v] : r["by_dataset"].items()) h += "<tr><td>" + Esc(k) + "</td><td>" + Str(v) + "</td></tr>";
+  for (const auto& [k, v] : r.by_dataset) h += "<tr><td>" + Esc(k) + "</td><td>" + Str(v) + "</td></tr>";
   h += "</table><table><tr><th>release</th><th>member</th><th>partner</th><th>dataset</th><th>released</th><th>of which leaked</th></tr>";
-  for (const auto& rel : r["releases"]) {
-    h += "<tr><td>" + Str(rel["release"]) + "</td><td>" + Esc(Str(rel.value("member", nlohmann::json()))) + "</td><td>" +
-         Esc(Str(rel.value("partner", nlohmann::json()))) + "</td><td>" + Esc(Str(rel.value("dataset", nlohmann::json()))) +
-         "</td><td>" + Str(rel.value("released_records", nlohmann::json())) + "</td><td>" + Str(rel["records"]) + "</td></tr>";
+  for (const LeakedRelease& rel : r.releases) {
+    h += "<tr><td>" + Str(rel.release_id) + "</td><td>" + Esc(rel.member) + "</td><td>" + Esc(rel.partner) +
+         "</td><td>" + Esc(rel.dataset) + "</td><td>" + Str(rel.released_records) + "</td><td>" +
+         Str(rel.records) + "</td></tr>";
   }
   h += "</table><h3>Compromised records</h3><table><tr><th>record</th><th>dataset</th><th>match</th><th>similarity</th><th>first seen at</th><th>held by</th></tr>";
-  size_t shown = 0;
-  for (const auto& c : r["compromised"]) {
-    if (++shown > 500) break;
+  constexpr size_t kShown = 500;
+  for (size_t i = 0; i < r.compromised.size() && i < kShown; ++i) {
+    const CompromisedRecord& c = r.compromised[i];
     std::string held;
-    for (const auto& m : c["held_by"]) held += (held.empty() ? "" : ", ") + Esc(Str(m));
+    for (const auto& m : c.held_by) held += (held.empty() ? "" : ", ") + Esc(m);
     char sim[16];
-    std::snprintf(sim, sizeof(sim), "%.3f", c.value("similarity", 0.0));
-    h += "<tr><td>" + Str(c["record_id"]) + "</td><td>" + Esc(Str(c["dataset"])) + "</td><td>" + Str(c["kind"]) +
-         "</td><td>" + sim + "</td><td><code>" + Esc(Str(c["source"])) + "</code></td><td>" + held + "</td></tr>";
+    std::snprintf(sim, sizeof(sim), "%.3f", c.similarity);
+    h += "<tr><td>" + Str(c.record_id) + "</td><td>" + Esc(c.dataset) + "</td><td>" + Esc(c.kind) +
+         "</td><td>" + sim + "</td><td><code>" + Esc(c.source) + "</code></td><td>" + held + "</td></tr>";
   }
   h += "</table>";
-  if (r["compromised"].size() > 500) {
-    h += "<p>" + std::to_string(r["compromised"].size() - 500) + " more records in the JSON report.</p>";
+  if (r.compromised.size() > kShown) {
+    h += "<p>" + std::to_string(r.compromised.size() - kShown) + " more records in the JSON report.</p>";
   }
   h += "<p>How to read this report: docs/trace.md. Each p-value bounds the chance that a member who did not "
        "leak would show evidence this strong; it is corrected for the number of members tested.</p>";

@@ -5,11 +5,11 @@
 
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "custody/core/trace/trace_report.h"
 
 namespace custody::core {
 
-// `report` is the JSON object produced by Trace (docs/trace.md).
-std::string RenderTraceHtml(const nlohmann::json& report);
+// The page for `report` (docs/trace.md, "The HTML report").
+std::string RenderTraceHtml(const TraceReport& report);
 
 }  // namespace custody::core

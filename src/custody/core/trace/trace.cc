@@ -28,8 +28,6 @@ std::string fmt_alpha(double a) {
   return buf;
 }
 
-double PValue(double log10_p) { return log10_p < -320 ? 0.0 : std::pow(10.0, log10_p); }
-
 std::string SilenceName(attribution::ExposureSilence s) {
   switch (s) {
     case attribution::ExposureSilence::kNone: return "";
@@ -245,7 +243,7 @@ class TraceWork : public BatchWork {
   std::vector<SlotRead> slots;
   uint64_t matched = 0;
   uint64_t unmatched_count = 0;
-  nlohmann::json unmatched = nlohmann::json::array();
+  std::vector<std::string> unmatched;  // the first 1,000 places
 
  private:
   // A canary looks like its source record: the canaries of every candidate
@@ -357,193 +355,160 @@ void AttachHolders(const TraceInputs& inputs, std::vector<CompromisedRecord>* co
 
 }  // namespace
 
-Result<TraceResult> Trace(Custody& custody, const TraceOptions& options) {
-  if (options.dumps.empty()) return InvalidArgumentError("trace: expected at least one DUMP");
-  if (!(options.alpha > 0 && options.alpha < 1)) {
-    return InvalidArgumentError("--alpha: expected a number in (0, 1)");
-  }
-  CUSTODY_ASSIGN_OR_RETURN(TraceInputs inputs, LoadTraceInputs(custody));
-  CUSTODY_ASSIGN_OR_RETURN(auto vm, VaultMatcher::Open(custody));
-  CUSTODY_ASSIGN_OR_RETURN(auto mark_key, custody.vault().GetOrCreateWrappedKey("mark"));
-  CUSTODY_ASSIGN_OR_RETURN(auto marker, mark::Marker::Create(std::move(mark_key)));
+namespace {
 
-  DumpScanStats stats;
-  ScanOptions scan;
-  scan.threads = options.threads;
-  scan.progress = options.progress;
-  TraceWork work(*vm, inputs, marker, ScanThreads(scan));
-  CUSTODY_RETURN_IF_ERROR(ScanDumpBatches(custody.env(), options.dumps, scan, &work, &stats));
-  std::vector<CompromisedRecord> compromised = Sorted(&work.compromised);
-  std::vector<CanaryHit>& hits = work.hits;
-  const std::set<uint64_t>& canary_found = work.canary_found;
-  std::vector<SlotRead>& slots = work.slots;
-  const uint64_t matched = work.matched;
-  const uint64_t unmatched_count = work.unmatched_count;
-  nlohmann::json& unmatched = work.unmatched;
-
-  AttachHolders(inputs, &compromised);
-  std::vector<uint64_t> leaked;
-  leaked.reserve(compromised.size());
-  for (const auto& cr : compromised) leaked.push_back(cr.record_id);
-  CUSTODY_ASSIGN_OR_RETURN(Scoring scoring, ScoreMembers(inputs, leaked, slots, canary_found, marker,
-                                                       options.alpha, ScanThreads(scan)));
-
-  // ---- The report ----------------------------------------------------------
-  nlohmann::json comp = nlohmann::json::array();
-  std::map<std::string, uint64_t> by_dataset, by_partner, by_member;
-  std::map<uint64_t, nlohmann::json> by_release;
-  for (const auto& cr : compromised) {
-    const uint64_t id = cr.record_id;
-    comp.push_back({{"record_id", id},
-                    {"dataset", cr.dataset},
-                    {"version", cr.version},
-                    {"kind", cr.kind},
-                    {"similarity", cr.similarity},
-                    {"verified", !cr.unverified},
-                    {"source", cr.source},
-                    {"occurrences", cr.occurrences},
-                    {"releases", cr.releases},
-                    {"held_by", cr.held_by}});
-    ++by_dataset[cr.dataset];
-    for (const auto& m : cr.held_by) ++by_member[m];
-    for (const auto& p : cr.partners) ++by_partner[p];
+// What leaked, grouped: compromised records per dataset, partner and member,
+// and the releases that carried them.
+void SummarizeLeak(const TraceInputs& inputs, TraceReport* report) {
+  std::map<uint64_t, LeakedRelease> by_release;
+  for (const auto& cr : report->compromised) {
+    ++report->by_dataset[cr.dataset];
+    for (const auto& m : cr.held_by) ++report->by_member[m];
+    for (const auto& p : cr.partners) ++report->by_partner[p];
     for (uint64_t r : cr.releases) {
-      auto& j = by_release[r];
-      j["release"] = r;
-      j["records"] = j.value("records", 0) + 1;
+      LeakedRelease& l = by_release[r];
+      l.release_id = r;
+      ++l.records;
     }
   }
   for (const auto& h : inputs.holders) {
     for (const auto& r : h.releases) {
       auto it = by_release.find(r.release_id);
       if (it == by_release.end()) continue;
-      it->second["member"] = h.member;
-      it->second["partner"] = h.partner;
-      it->second["dataset"] = r.dataset;
-      it->second["released_records"] = r.records;
-      it->second["created_at"] = FormatRfc3339(r.created_at);
+      it->second.member = h.member;
+      it->second.partner = h.partner;
+      it->second.dataset = r.dataset;
+      it->second.released_records = r.records;
+      it->second.created_at = r.created_at;
     }
   }
-  nlohmann::json releases = nlohmann::json::array();
-  for (auto& [id, j] : by_release) releases.push_back(j);
+  for (auto& [id, l] : by_release) report->releases.push_back(std::move(l));
+}
 
-  nlohmann::json members = nlohmann::json::array();
-  std::vector<std::string> accused;
-  nlohmann::json accused_detail = nlohmann::json::array();
-  for (const auto& ms : scoring.members) {
-    const auto& v = ms.verdict;
-    nlohmann::json ev = nlohmann::json::object();
-    const auto& e = v.evidence;
-    if (e.exposure) {
-      ev["exposure"] = {{"informative", e.exposure->informative},
-                        {"leaked_held", e.exposure->leaked_held},
-                        {"leaked_exclusive", e.exposure->leaked_exclusive},
-                        {"held", ms.holder->held.size()},
-                        {"log10_p", e.exposure->log10_p},
-                        {"p_value", PValue(e.exposure->log10_p)}};
-      if (!e.exposure->informative) ev["exposure"]["silent_because"] = SilenceName(e.exposure->silence);
-    }
-    if (e.marks) {
-      ev["marks"] = {{"informative", e.marks->n_slots > 0},
-                     {"slots", e.marks->n_slots},
-                     {"score", e.marks->score},
-                     {"log10_p", e.marks->log10_p},
-                     {"p_value", PValue(e.marks->log10_p)}};
-    } else {
-      ev["marks"] = {{"informative", false}, {"slots", 0}, {"silent_because", "no readable slot in the leaked records this member held"}};
-    }
-    ev["canaries"] = {{"deployed", ms.canaries_deployed}, {"found", ms.canaries_found}};
-    if (e.canaries && e.canaries->informative) {
-      ev["canaries"]["log10_p"] = e.canaries->log10_p;
-      ev["canaries"]["p_value"] = PValue(e.canaries->log10_p);
-    }
-    members.push_back({{"member", ms.holder->member},
-                       {"member_id", ms.holder->member_id},
-                       {"partner", ms.holder->partner},
-                       {"records_held", ms.holder->held.size()},
-                       {"leaked_held", e.exposure ? e.exposure->leaked_held : 0},
-                       {"kinds_used", v.kinds_used},
-                       {"log10_p_combined", v.log10_combined},
-                       {"log10_p_value", v.log10_corrected},
-                       {"p_value", PValue(v.log10_corrected)},
-                       {"accused", v.accused},
-                       {"evidence", ev}});
-    if (v.accused) {
-      accused.push_back(ms.holder->member);
-      accused_detail.push_back({{"member", ms.holder->member}, {"partner", ms.holder->partner},
-                                {"p_value", PValue(v.log10_corrected)}, {"log10_p_value", v.log10_corrected}});
-    }
+MemberFinding ToFinding(const MemberScore& ms) {
+  const attribution::MemberVerdict& v = ms.verdict;
+  const attribution::MemberEvidence& e = v.evidence;
+  MemberFinding m;
+  m.member = ms.holder->member;
+  m.member_id = ms.holder->member_id;
+  m.partner = ms.holder->partner;
+  m.records_held = ms.holder->held.size();
+  m.leaked_held = e.exposure ? e.exposure->leaked_held : 0;
+  m.kinds_used = v.kinds_used;
+  m.log10_p_combined = v.log10_combined;
+  m.log10_p_value = v.log10_corrected;
+  m.accused = v.accused;
+  if (e.exposure) {
+    ExposureFinding x;
+    x.informative = e.exposure->informative;
+    x.leaked_held = e.exposure->leaked_held;
+    x.leaked_exclusive = e.exposure->leaked_exclusive;
+    x.held = ms.holder->held.size();
+    x.log10_p = e.exposure->log10_p;
+    if (!x.informative) x.silent_because = SilenceName(e.exposure->silence);
+    m.exposure = x;
   }
-  nlohmann::json canary_hits = nlohmann::json::array();
-  for (const auto& h : hits) {
-    canary_hits.push_back({{"canary", h.canary_id}, {"member", h.member}, {"partner", h.partner},
-                           {"release", h.release_id}, {"source", h.source}});
-  }
-  std::string statement;
-  if (compromised.empty() && hits.empty()) {
-    statement = "No record of the vault was found in the dump: nothing was compromised, nobody is accused.";
-  } else if (!accused.empty()) {
-    statement = "Accused at a false-accusation bound of " + fmt_alpha(options.alpha) + ": ";
-    for (size_t i = 0; i < accused.size(); ++i) statement += (i ? ", " : "") + accused[i];
-    statement += "; every other member is cleared at this bound.";
-  } else if (!scoring.report.has_information) {
-    statement = "The evidence cannot decide: " + (scoring.report.undecidable_reason.empty()
-                    ? std::string("no evidence kind is informative") : scoring.report.undecidable_reason) + ".";
-  } else {
-    statement = "The evidence cannot decide: no member's combined bound is below " + fmt_alpha(options.alpha) +
-                ", so nobody is accused.";
-  }
-  nlohmann::json problems = nlohmann::json::array();
-  for (const auto& p : stats.problems) {
-    problems.push_back({{"source", p.source}, {"line", p.line ? nlohmann::json(p.line) : nlohmann::json()},
-                        {"error", p.error}});
-  }
-  CUSTODY_ASSIGN_OR_RETURN(std::string dump_hash, HashFiles(custody.env(), options.dumps));
-  const std::string compromised_hash = CompromisedHash(leaked);
+  if (e.marks) m.marks = MarksFinding{e.marks->n_slots, e.marks->score, e.marks->log10_p};
+  m.canaries.deployed = ms.canaries_deployed;
+  m.canaries.found = ms.canaries_found;
+  if (e.canaries && e.canaries->informative) m.canaries.log10_p = e.canaries->log10_p;
+  return m;
+}
 
-  TraceResult result;
-  result.accused = accused;
-  result.decided = scoring.report.decided;
-  result.json = {{"dumps", options.dumps},
-                 {"dump_sha256", dump_hash},
-                 {"dump_records", stats.dump_records},
-                 {"matched", matched},
-                 {"unmatched", unmatched_count},
-                 {"unmatched_sources", unmatched},
-                 {"skipped", stats.skipped},
-                 {"problems", problems},
-                 {"empty_dumps", stats.empty_dumps},
-                 {"compromised_count", compromised.size()},
-                 {"compromised", comp},
-                 {"compromised_sha256", compromised_hash},
-                 {"by_dataset", by_dataset},
-                 {"by_partner", by_partner},
-                 {"by_member", by_member},
-                 {"releases", releases},
-                 {"canaries_found", canary_hits},
-                 {"slots", {{"readable", scoring.readable_slots}, {"erased", scoring.erased_slots}}},
-                 {"members_tested", scoring.report.members_tested},
-                 {"members", members},
-                 {"accused", accused},
-                 {"accused_detail", accused_detail},
-                 {"alpha", options.alpha},
-                 {"decided", scoring.report.decided},
-                 {"statement", statement}};
-  if (!scoring.report.decided) result.json["undecidable_reason"] = scoring.report.undecidable_reason;
+// The verdict in one sentence.
+std::string Statement(const TraceReport& r, const attribution::AttributionReport& a, double alpha) {
+  if (r.compromised.empty() && r.canaries_found.empty()) {
+    return "No record of the vault was found in the dump: nothing was compromised, nobody is accused.";
+  }
+  if (!r.accused.empty()) {
+    std::string s = "Accused at a false-accusation bound of " + fmt_alpha(alpha) + ": ";
+    for (size_t i = 0; i < r.accused.size(); ++i) s += (i ? ", " : "") + r.accused[i];
+    return s + "; every other member is cleared at this bound.";
+  }
+  if (!a.has_information) {
+    return "The evidence cannot decide: " +
+           (a.undecidable_reason.empty() ? std::string("no evidence kind is informative")
+                                         : a.undecidable_reason) + ".";
+  }
+  return "The evidence cannot decide: no member's combined bound is below " + fmt_alpha(alpha) +
+         ", so nobody is accused.";
+}
 
+// Appends the `trace` event: the dump's hash, the compromised list's hash, the
+// verdict. Returns its log index.
+Result<uint64_t> LogTrace(Custody& custody, const TraceReport& r) {
   ledger::Event ev;
   ev.type = ledger::event_type::kTrace;
-  ev.subject = "dump:" + dump_hash.substr(0, 16);
-  ev.details = {{"dump_records", stats.dump_records},
-                {"compromised", compromised.size()},
-                {"canaries_found", hits.size()},
-                {"accused", accused},
-                {"alpha_log10", static_cast<int>(std::lround(std::log10(options.alpha)))}};
-  ev.hashes["dump"] = dump_hash;
-  ev.hashes["compromised"] = compromised_hash;
-  CUSTODY_ASSIGN_OR_RETURN(uint64_t log_index, custody.Commit(ev));
-  result.json["log_index"] = log_index;
-  return result;
+  ev.subject = "dump:" + r.dump_sha256.substr(0, 16);
+  ev.details = {{"dump_records", r.dump_records},
+                {"compromised", r.compromised.size()},
+                {"canaries_found", r.canaries_found.size()},
+                {"accused", r.accused},
+                {"alpha_log10", static_cast<int>(std::lround(std::log10(r.alpha)))}};
+  ev.hashes["dump"] = r.dump_sha256;
+  ev.hashes["compromised"] = r.compromised_sha256;
+  return custody.Commit(ev);
+}
+
+}  // namespace
+
+Result<TraceReport> Trace(Custody& custody, const TraceOptions& options) {
+  if (options.dumps.empty()) return InvalidArgumentError("trace: expected at least one DUMP");
+  if (!(options.alpha > 0 && options.alpha < 1)) {
+    return InvalidArgumentError("trace: alpha: expected a number in (0, 1), found " +
+                                fmt_alpha(options.alpha));
+  }
+  CUSTODY_ASSIGN_OR_RETURN(TraceInputs inputs, LoadTraceInputs(custody));
+  CUSTODY_ASSIGN_OR_RETURN(auto vm, VaultMatcher::Open(custody));
+  CUSTODY_ASSIGN_OR_RETURN(auto mark_key, custody.vault().GetOrCreateWrappedKey("mark"));
+  CUSTODY_ASSIGN_OR_RETURN(auto marker, mark::Marker::Create(std::move(mark_key)));
+
+  // Match and read marks.
+  DumpScanStats stats;
+  ScanOptions scan;
+  scan.threads = options.threads;
+  scan.progress = options.progress;
+  TraceWork work(*vm, inputs, marker, ScanThreads(scan));
+  CUSTODY_RETURN_IF_ERROR(ScanDumpBatches(custody.env(), options.dumps, scan, &work, &stats));
+
+  TraceReport report;
+  report.dumps = options.dumps;
+  report.dump_records = stats.dump_records;
+  report.matched = work.matched;
+  report.unmatched = work.unmatched_count;
+  report.unmatched_sources = std::move(work.unmatched);
+  report.skipped = stats.skipped;
+  report.problems = std::move(stats.problems);
+  report.empty_dumps = std::move(stats.empty_dumps);
+  report.canaries_found = std::move(work.hits);
+  report.compromised = Sorted(&work.compromised);
+  AttachHolders(inputs, &report.compromised);
+  SummarizeLeak(inputs, &report);
+
+  // Score.
+  std::vector<uint64_t> leaked;
+  leaked.reserve(report.compromised.size());
+  for (const auto& cr : report.compromised) leaked.push_back(cr.record_id);
+  CUSTODY_ASSIGN_OR_RETURN(Scoring scoring,
+                           ScoreMembers(inputs, leaked, std::move(work.slots), work.canary_found,
+                                        marker, options.alpha, ScanThreads(scan)));
+  report.readable_slots = scoring.readable_slots;
+  report.erased_slots = scoring.erased_slots;
+  report.members_tested = scoring.report.members_tested;
+  for (const auto& ms : scoring.members) {
+    report.members.push_back(ToFinding(ms));
+    if (ms.verdict.accused) report.accused.push_back(ms.holder->member);
+  }
+  report.alpha = options.alpha;
+  report.decided = scoring.report.decided;
+  if (!report.decided) report.undecidable_reason = scoring.report.undecidable_reason;
+  report.statement = Statement(report, scoring.report, options.alpha);
+
+  // Commit to it.
+  CUSTODY_ASSIGN_OR_RETURN(report.dump_sha256, HashFiles(custody.env(), options.dumps));
+  report.compromised_sha256 = CompromisedHash(std::move(leaked));
+  CUSTODY_ASSIGN_OR_RETURN(report.log_index, LogTrace(custody, report));
+  return report;
 }
 
 }  // namespace custody::core

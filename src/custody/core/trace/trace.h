@@ -14,11 +14,10 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "custody/base/status.h"
 #include "custody/core/attribution/attribution.h"
 #include "custody/core/match/dump_scan.h"
+#include "custody/core/trace/trace_report.h"
 #include "custody/core/vault/custody.h"
 #include "custody/mark/canary.h"
 #include "custody/mark/mark.h"
@@ -72,37 +71,10 @@ struct TraceOptions {
   std::function<void(const ScanProgress&)> progress;
 };
 
-struct CompromisedRecord {
-  uint64_t record_id = 0;
-  std::string dataset;
-  int version = 0;
-  std::string kind;         // exact, near, fragment
-  double similarity = 0;
-  std::string source;       // first dump place, FILE:LINE
-  uint64_t occurrences = 0; // dump records that matched it
-  bool unverified = false;  // its dataset was shredded: a sketch match only
-  std::vector<uint64_t> releases;     // releases that carried it
-  std::vector<std::string> held_by;   // members who received it
-  std::vector<std::string> partners;  // their partners, each once
-};
-
-struct CanaryHit {
-  uint64_t canary_id = 0;
-  std::string member;
-  std::string partner;
-  uint64_t release_id = 0;
-  std::string source;  // FILE:LINE in the dump
-};
-
-struct TraceResult {
-  nlohmann::json json;  // the full report (schema in docs/trace.md)
-  std::vector<std::string> accused;
-  bool decided = false;
-};
-
 // Runs the trace. Appends a `trace` event to the custody log committing to
-// the dump's hash and to the list of compromised record ids.
-Result<TraceResult> Trace(Custody& custody, const TraceOptions& options);
+// the dump's hash and to the list of compromised record ids; the report's
+// log_index names that entry.
+Result<TraceReport> Trace(Custody& custody, const TraceOptions& options);
 
 // The marks read from one matched dump record.
 struct SlotRead {

@@ -100,8 +100,20 @@ class KeyTableView {
 
  private:
   // The first entry of [begin, end) whose check is at least `check`.
+  // Branch-free (std::lower_bound's branches are a coin toss here and their
+  // mispredictions cost more than the search): the select compiles to a
+  // conditional move.
   const uint32_t* First(uint32_t begin, uint32_t end, uint32_t check) const {
-    return std::lower_bound(entries_ + begin, entries_ + end, check << 24);
+    const uint32_t target = check << 24;
+    const uint32_t* base = entries_ + begin;
+    size_t n = end - begin;
+    if (n == 0) return base;
+    while (n > 1) {
+      const size_t half = n / 2;
+      base += (base[half] < target) ? half : 0;
+      n -= half;
+    }
+    return base + (*base < target);
   }
 
   const uint32_t* offsets_ = nullptr;
