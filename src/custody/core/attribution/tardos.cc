@@ -51,8 +51,13 @@ uint64_t EraseConstantKinds(std::span<SlotObservation> slots) {
   return erased;
 }
 
-Result<TardosNullModel> TardosNullModel::Create(
-    std::span<const SlotObservation> slots) {
+Result<TardosNullModel> TardosNullModel::Create(std::span<const SlotObservation> slots) {
+  CUSTODY_ASSIGN_OR_RETURN(TardosNullModel m, CreateTerms(slots));
+  m.BuildGrid();
+  return m;
+}
+
+Result<TardosNullModel> TardosNullModel::CreateTerms(std::span<const SlotObservation> slots) {
   TardosNullModel m;
   m.n_symbols_ = slots.size();
   m.min_gap_ = std::numeric_limits<double>::infinity();
@@ -77,25 +82,28 @@ Result<TardosNullModel> TardosNullModel::Create(
     m.log_p_max_ += std::log(q);
     m.min_gap_ = std::min(m.min_gap_, gap);
   }
-  if (m.hi_.empty()) return m;
+  return m;
+}
+
+void TardosNullModel::BuildGrid() {
+  if (hi_.empty() || !grid_lambda_.empty()) return;
   // Grid: lambda up to where the tilted mean nears the maximum score.
   double lambda_max = 1.0;
   for (int i = 0; i < 80; ++i) {
     double k0, k1, k2;
-    m.Cumulants(lambda_max, &k0, &k1, &k2);
-    if (k1 >= m.max_score_ - m.min_gap_ / 2) break;
+    Cumulants(lambda_max, &k0, &k1, &k2);
+    if (k1 >= max_score_ - min_gap_ / 2) break;
     lambda_max *= 2;
   }
   for (int j = 0; j <= kGrid; ++j) {
     const double f = static_cast<double>(j) / kGrid;
     const double lambda = lambda_max * f * f;
     double k0, k1, k2;
-    m.Cumulants(lambda, &k0, &k1, &k2);
-    m.grid_lambda_.push_back(lambda);
-    m.grid_k0_.push_back(k0);
-    m.grid_k1_.push_back(k1);
+    Cumulants(lambda, &k0, &k1, &k2);
+    grid_lambda_.push_back(lambda);
+    grid_k0_.push_back(k0);
+    grid_k1_.push_back(k1);
   }
-  return m;
 }
 
 void TardosNullModel::Cumulants(double lambda, double* k0, double* k1,
@@ -168,15 +176,13 @@ double TardosNullModel::Log10TailBound(double score) const {
   return LnToLog10(std::max(std::min(ln_bound, 0.0), log_p_max_));
 }
 
-Result<TardosResult> TardosNullModel::Score(
-    std::span<const uint8_t> member_symbols) const {
+Result<double> TardosNullModel::RawScore(std::span<const uint8_t> member_symbols) const {
   if (member_symbols.size() != n_symbols_) {
     return InvalidArgumentError(
         "member symbols: expected " + std::to_string(n_symbols_) +
         " symbols, found " + std::to_string(member_symbols.size()));
   }
-  TardosResult r;
-  r.n_slots = hi_.size();
+  double score = 0;
   for (size_t i = 0; i < hi_.size(); ++i) {
     const uint8_t x = member_symbols[index_[i]];
     if (x > 1) {
@@ -184,15 +190,25 @@ Result<TardosResult> TardosNullModel::Score(
                                   std::to_string(index_[i]) +
                                   ": expected 0 or 1, found " + std::to_string(x));
     }
-    r.score += (x == observed_[i]) ? hi_[i] : hi_[i] - gap_[i];
+    score += (x == observed_[i]) ? hi_[i] : hi_[i] - gap_[i];
   }
+  return score;
+}
+
+Result<TardosResult> TardosNullModel::Score(
+    std::span<const uint8_t> member_symbols) const {
+  TardosResult r;
+  r.n_slots = hi_.size();
+  CUSTODY_ASSIGN_OR_RETURN(r.score, RawScore(member_symbols));
   r.log10_p = Log10TailBound(r.score);
   return r;
 }
 
 Result<TardosResult> TardosScore(std::span<const SlotObservation> slots,
                                  std::span<const uint8_t> member_symbols) {
-  CUSTODY_ASSIGN_OR_RETURN(TardosNullModel model, TardosNullModel::Create(slots));
+  CUSTODY_ASSIGN_OR_RETURN(TardosNullModel model, TardosNullModel::CreateTerms(slots));
+  CUSTODY_ASSIGN_OR_RETURN(double score, model.RawScore(member_symbols));
+  if (score > 0) model.BuildGrid();  // a score <= 0 is bounded by 1 without it
   return model.Score(member_symbols);
 }
 

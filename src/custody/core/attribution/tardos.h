@@ -65,6 +65,15 @@ class TardosNullModel {
 
  private:
   TardosNullModel() = default;
+  friend Result<TardosResult> TardosScore(std::span<const SlotObservation> slots,
+                                          std::span<const uint8_t> member_symbols);
+
+  // The per-slot terms of Create, without the lambda grid.
+  static Result<TardosNullModel> CreateTerms(std::span<const SlotObservation> slots);
+  // Precomputes the lambda grid Log10TailBound brackets with.
+  void BuildGrid();
+  // The score alone (Score without the bound).
+  Result<double> RawScore(std::span<const uint8_t> member_symbols) const;
 
   // ln E[exp(lambda S)] and its first two derivatives in lambda.
   void Cumulants(double lambda, double* k0, double* k1, double* k2) const;
@@ -88,7 +97,9 @@ class TardosNullModel {
   std::vector<double> grid_lambda_, grid_k0_, grid_k1_;
 };
 
-// Convenience: TardosNullModel::Create(slots) then Score(member_symbols).
+// Convenience: TardosNullModel::Create(slots) then Score(member_symbols), the
+// same result; the lambda grid is built only when the score is positive (a
+// score <= 0 is bounded by 1 without it), which is most members of a trace.
 Result<TardosResult> TardosScore(std::span<const SlotObservation> slots,
                                  std::span<const uint8_t> member_symbols);
 
