@@ -309,9 +309,12 @@ void Matcher::Impl::CollectCandidates(const Query& query, std::vector<Candidate>
     const uint32_t flags = (t.info | c.info) & (kRecordKeyHit | kWholeIsField);
     t.info = flags | (fields_hit << kFieldShift) | hits;
   }
+  // Compact branch-free: which slots are full is a coin toss per slot.
+  cs.resize(std::max(cs.size(), cap));
   size_t w = 0;
   for (size_t i = 0; i < cap; ++i) {
-    if (table[i].key != kEmpty) cs[w++] = table[i];
+    cs[w] = table[i];
+    w += table[i].key != kEmpty;
   }
   cs.resize(w);
   // The strongest candidates: exact flags first, then by anchor hits.
