@@ -163,6 +163,7 @@ Status RecordReader::Finish() {
 
 Result<bool> RecordReader::Next(Record* out) {
   if (done_) return false;
+  out->deferred = false;
   Result<bool> r = false;
   if (options_.record_per_file) {
     r = NextWholeFile(out);
@@ -180,13 +181,30 @@ Result<bool> RecordReader::Next(Record* out) {
   return r;
 }
 
-Status RecordReader::MakeJsonRecord(std::string_view json, uint64_t line, Record* out) {
-  Status s = canonicalizer_.CanonicalizePadded(json, &out->canonical);
+Status ParseDeferredJson(std::string_view json, JsonCanonicalizer* canonicalizer, Record* out) {
+  out->deferred = false;
+  Status s = canonicalizer->CanonicalizePadded(json, &out->canonical);
   if (!s.ok()) return InvalidArgumentError(s.message());
   ExtractTextFields(out->canonical, &out->text_fields);
-  out->line = line;
   return OkStatus();
 }
+
+Status RecordReader::MakeJsonRecord(std::string_view json, uint64_t line, Record* out) {
+  out->line = line;
+  return ParseDeferredJson(json, &canonicalizer_, out);
+}
+
+namespace {
+
+// A JSONL line left for ParseDeferredJson.
+void DeferJsonRecord(std::string_view json, uint64_t line, Record* out) {
+  out->canonical.assign(json);
+  out->text_fields.clear();
+  out->line = line;
+  out->deferred = true;
+}
+
+}  // namespace
 
 Status RecordReader::MakeTextRecord(std::string_view text, uint64_t line, Record* out) {
   if (!IsValidUtf8(text)) {
@@ -227,6 +245,10 @@ Result<bool> RecordReader::NextLineRecord(Record* out) {
         continue;
       }
       if (IsBlank(line)) continue;
+      if (json && options_.defer_json_lines) {
+        DeferJsonRecord(line, line_no, out);
+        return true;
+      }
       Status s = json ? MakeJsonRecord(line, line_no, out) : MakeTextRecord(line, line_no, out);
       if (s.ok()) return true;
       CUSTODY_RETURN_IF_ERROR(Bad(line_no, s.message()));
@@ -261,6 +283,10 @@ Result<bool> RecordReader::NextLineRecord(Record* out) {
       scan_ = 0;
       const uint64_t line_no = line_;
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (!IsBlank(line) && json && options_.defer_json_lines) {
+        DeferJsonRecord(line, line_no, out);
+        return true;  // the next call finds the end
+      }
       if (!IsBlank(line)) {
         Status s = json ? MakeJsonRecord(line, line_no, out) : MakeTextRecord(line, line_no, out);
         if (s.ok()) return true;

@@ -36,6 +36,13 @@ struct ReadOptions {
   bool skip_bad = false;
   // How many bad records bad_records() keeps (skipped() counts all).
   size_t max_reported_bad = 10;
+  // JSONL lines are returned unparsed, for parsing on other threads: Next
+  // sets `deferred` and puts the line as read in `canonical` (text_fields
+  // empty); ParseDeferredJson then makes it the record Next would have
+  // returned, or returns the error Next would have reported for that line
+  // (which the reader has not counted as skipped). Other formats are parsed
+  // as usual.
+  bool defer_json_lines = false;
 };
 
 // Where and why a record was rejected.
@@ -46,6 +53,12 @@ struct BadRecord {
   // "source:line: what" (or "source: what").
   std::string ToString() const;
 };
+
+// Completes a deferred record (ReadOptions::defer_json_lines): parses `json`,
+// which must be followed in memory by JsonCanonicalizer::kPadding readable
+// bytes, into `out` (canonical form and text fields; line and source kept).
+// kInvalidArgument, with what Next would have reported, for a bad record.
+Status ParseDeferredJson(std::string_view json, JsonCanonicalizer* canonicalizer, Record* out);
 
 class RecordReader {
  public:

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "custody/format/canonical_json.h"
 #include "custody/format/internal/test_util.h"
 #include "custody/format/writer.h"
 
@@ -30,6 +31,58 @@ TEST(RecordReaderTest, ReadsJsonlAsCanonicalRecords) {
   EXPECT_EQ(all.records[2].text_fields[0].name, "c.0");
   EXPECT_EQ(all.reader->records(), 3u);
   EXPECT_EQ(all.reader->skipped(), 0u);
+}
+
+// Deferred lines parse to the records, and fail with the errors, of an
+// ordinary read of the same file.
+TEST(RecordReaderTest, DeferredJsonLinesParseAsAnOrdinaryReadWould) {
+  const std::string text =
+      "{\"b\": 2, \"a\": \"x\"}\n[1]\n\n{\"bad\": \n{\"u\":\"caf\xff\"}\r\n{\"n\":{\"k\":\"v\"}}";
+  const std::string path = WriteTemp("deferred.jsonl", text);
+  ReadOptions plain;
+  plain.skip_bad = true;
+  auto r1 = std::move(RecordReader::Open(Env::Default(), path, plain)).value();
+  ReadOptions deferred = plain;
+  deferred.defer_json_lines = true;
+  auto r2 = std::move(RecordReader::Open(Env::Default(), path, deferred)).value();
+  std::vector<Record> good;
+  Record rec;
+  while (*r1->Next(&rec)) good.push_back(rec);
+  ASSERT_EQ(good.size(), 2u);
+  ASSERT_EQ(r1->bad_records().size(), 3u);
+  JsonCanonicalizer canonicalizer;
+  std::vector<Record> parsed;
+  std::vector<std::pair<uint64_t, std::string>> errors;
+  while (*r2->Next(&rec)) {
+    EXPECT_TRUE(rec.deferred);
+    EXPECT_TRUE(rec.text_fields.empty());
+    std::string line = rec.canonical;
+    line.append(JsonCanonicalizer::kPadding, ' ');
+    Status s = ParseDeferredJson(std::string_view(line.data(), rec.canonical.size()),
+                                 &canonicalizer, &rec);
+    if (s.ok()) {
+      EXPECT_FALSE(rec.deferred);
+      parsed.push_back(rec);
+    } else {
+      errors.emplace_back(rec.line, s.message());
+    }
+  }
+  EXPECT_EQ(r2->skipped(), 0u);  // the caller counts what did not parse
+  ASSERT_EQ(parsed.size(), good.size());
+  for (size_t i = 0; i < good.size(); ++i) {
+    EXPECT_EQ(parsed[i].canonical, good[i].canonical);
+    EXPECT_EQ(parsed[i].line, good[i].line);
+    ASSERT_EQ(parsed[i].text_fields.size(), good[i].text_fields.size());
+    for (size_t k = 0; k < good[i].text_fields.size(); ++k) {
+      EXPECT_EQ(parsed[i].text_fields[k].name, good[i].text_fields[k].name);
+      EXPECT_EQ(parsed[i].text_fields[k].value, good[i].text_fields[k].value);
+    }
+  }
+  ASSERT_EQ(errors.size(), r1->bad_records().size());
+  for (size_t i = 0; i < errors.size(); ++i) {
+    EXPECT_EQ(errors[i].first, r1->bad_records()[i].line);
+    EXPECT_EQ(errors[i].second, r1->bad_records()[i].what);
+  }
 }
 
 TEST(RecordReaderTest, StripsBom) {

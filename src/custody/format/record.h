@@ -30,6 +30,9 @@ struct Record {
   std::vector<TextField> text_fields;
   std::string source;  // the file path as given to the reader
   uint64_t line = 0;   // 1-based line where the record starts
+  // Not parsed yet (ReadOptions::defer_json_lines): `canonical` holds the
+  // line as read, `text_fields` is empty.
+  bool deferred = false;
 };
 
 // Returns the canonical form of `json`, which must be exactly one JSON object

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "custody/format/canonical_json.h"
 #include "custody/format/reader.h"
 
 namespace custody::core {
@@ -47,6 +48,9 @@ std::string DumpBatch::Where(size_t i) const { return source(i) + ":" + std::to_
 std::span<const std::string_view> DumpBatch::fields(size_t i) const { return spans_[i]; }
 
 void DumpBatch::Clear() {
+  pending_.clear();
+  raw_.clear();
+  bad_.clear();
   records_.clear();
   arena_.clear();
   value_ends_.clear();
@@ -54,14 +58,52 @@ void DumpBatch::Clear() {
   spans_.clear();
 }
 
-void DumpBatch::Add(uint32_t dump, const format::Record& rec) {
-  Rec r{dump, rec.line, static_cast<uint32_t>(value_ends_.size()), 0};
+void DumpBatch::AddFields(const format::Record& rec) {
   for (const auto& f : rec.text_fields) {
     arena_ += f.value;
     value_ends_.push_back(static_cast<uint32_t>(arena_.size()));
   }
-  r.field_end = static_cast<uint32_t>(value_ends_.size());
-  records_.push_back(r);
+}
+
+void DumpBatch::Add(uint32_t dump, const format::Record& rec) {
+  Pending p{dump, rec.deferred, rec.line, 0, 0};
+  if (rec.deferred) {
+    p.begin = static_cast<uint32_t>(raw_.size());
+    raw_ += rec.canonical;
+    p.end = static_cast<uint32_t>(raw_.size());
+  } else {
+    p.begin = static_cast<uint32_t>(value_ends_.size());
+    AddFields(rec);
+    p.end = static_cast<uint32_t>(value_ends_.size());
+  }
+  pending_.push_back(p);
+}
+
+void DumpBatch::Prepare() {
+  thread_local format::JsonCanonicalizer canonicalizer;
+  thread_local format::Record rec;
+  records_.clear();
+  bad_.clear();
+  const size_t raw_size = raw_.size();
+  raw_.append(format::JsonCanonicalizer::kPadding, ' ');  // read past the last line
+  for (size_t k = 0; k < pending_.size(); ++k) {
+    const Pending& p = pending_[k];
+    Rec r{p.dump, p.line, first_ordinal_ + k, p.begin, p.end};
+    if (p.deferred) {
+      const std::string_view json(raw_.data() + p.begin, p.end - p.begin);
+      Status s = format::ParseDeferredJson(json, &canonicalizer, &rec);
+      if (!s.ok()) {
+        bad_.push_back({p.dump, p.line, s.message()});
+        continue;
+      }
+      r.field_begin = static_cast<uint32_t>(value_ends_.size());
+      AddFields(rec);
+      r.field_end = static_cast<uint32_t>(value_ends_.size());
+    }
+    records_.push_back(r);
+  }
+  raw_.resize(raw_size);
+  Seal();
 }
 
 void DumpBatch::Seal() {
@@ -80,40 +122,46 @@ void DumpBatch::Seal() {
 // Text held by one batch before it closes (a record may add up to the
 // reader's max_record_bytes, 16 MiB, past it).
 constexpr size_t kMaxBatchBytes = size_t{64} << 20;
+// Bad records reported per dump (every one is counted).
+constexpr size_t kMaxReportedBad = 20;
 
-// Reads the dumps one after another into batches.
+// Reads the dumps one after another into batches, and accounts for what
+// each dump held once its batches are folded.
 class DumpBatchFiller {
  public:
   DumpBatchFiller(Env* env, const std::vector<std::string>& dumps, const ScanOptions& options,
                   DumpScanStats* stats)
-      : env_(env), dumps_(dumps), options_(options), stats_(stats) {
+      : env_(env), dumps_(dumps), options_(options), stats_(stats), state_(dumps.size()) {
     for (const auto& d : dumps_) {
       auto size = env_->GetFileSize(d);
       if (size.ok()) progress_.total_bytes += *size;
     }
   }
 
-  // Fills `batch` with up to batch_records records; false when every dump is read.
+  // Fills `batch` with up to batch_records records as read; false when every
+  // dump is read.
   Result<bool> Fill(DumpBatch* batch) {
     batch->Clear();
     batch->dumps_ = &dumps_;
-    batch->first_ordinal_ = stats_->dump_records;
+    batch->first_ordinal_ = read_;
     // A batch also closes at kMaxBatchBytes of text, so a dump of huge
     // records keeps memory (and the arena's 32-bit offsets) bounded.
-    while (batch->size() < options_.batch_records && batch->arena_.size() < kMaxBatchBytes) {
+    while (batch->pending_.size() < options_.batch_records &&
+           batch->text_bytes() < kMaxBatchBytes) {
       if (!reader_) {
         if (next_dump_ == dumps_.size()) break;
         format::ReadOptions ro;
         ro.skip_bad = true;
-        ro.max_reported_bad = 20;
+        ro.max_reported_bad = kMaxReportedBad;
+        ro.defer_json_lines = true;
         CUSTODY_ASSIGN_OR_RETURN(reader_, format::RecordReader::Open(env_, dumps_[next_dump_], ro));
         current_ = next_dump_++;
-        in_file_ = 0;
+        state_[current_].reached = true;
       }
       Result<bool> more = reader_->Next(&rec_);
       if (!more.ok()) {
         // A corrupt stream or an input without records ends this dump.
-        stats_->problems.push_back({dumps_[current_], 0, more.status().message()});
+        state_[current_].problems.push_back({dumps_[current_], 0, more.status().message()});
         EndDump();
         continue;
       }
@@ -121,25 +169,68 @@ class DumpBatchFiller {
         EndDump();
         continue;
       }
-      ++stats_->dump_records;
-      ++in_file_;
+      ++read_;
       batch->Add(static_cast<uint32_t>(current_), rec_);
     }
-    batch->Seal();
     if (options_.progress) {
       if (reader_) progress_.bytes = done_bytes_ + reader_->bytes_read();
-      progress_.records = stats_->dump_records;
+      progress_.records = read_;
       options_.progress(progress_);
     }
-    if (batch->size() > 0) ++stats_->batches;
-    return batch->size() > 0;
+    if (!batch->pending_.empty()) ++stats_->batches;
+    return !batch->pending_.empty();
+  }
+
+  // Counts a prepared batch's readable and bad records (in dump order).
+  void Account(const DumpBatch& batch) {
+    stats_->dump_records += batch.size();
+    for (const auto& r : batch.records_) ++state_[r.dump].readable;
+    for (const auto& b : batch.bad_) {
+      DumpState& d = state_[b.dump];
+      ++d.parse_skipped;
+      if (d.parse_bad.size() < kMaxReportedBad) d.parse_bad.push_back({dumps_[b.dump], b.line, b.error});
+    }
+  }
+
+  // After the last batch is accounted: each dump's problems (the first
+  // kMaxReportedBad bad records in line order), skipped count, and whether
+  // it held no readable record.
+  void Finish() {
+    for (size_t i = 0; i < state_.size(); ++i) {
+      DumpState& d = state_[i];
+      if (!d.reached) continue;
+      std::vector<DumpProblem>& out = stats_->problems;
+      out.insert(out.end(), d.problems.begin(), d.problems.end());
+      // Both lists are in line order; a problem without a line (the stream
+      // ended) came last.
+      auto key = [](const DumpProblem& p) { return p.line == 0 ? UINT64_MAX : p.line; };
+      std::vector<DumpProblem> bad = std::move(d.reader_bad);
+      const size_t mid = bad.size();
+      bad.insert(bad.end(), d.parse_bad.begin(), d.parse_bad.end());
+      std::inplace_merge(bad.begin(), bad.begin() + mid, bad.end(),
+                         [&](const DumpProblem& a, const DumpProblem& b) { return key(a) < key(b); });
+      if (bad.size() > kMaxReportedBad) bad.resize(kMaxReportedBad);
+      out.insert(out.end(), bad.begin(), bad.end());
+      stats_->skipped += d.reader_skipped + d.parse_skipped;
+      if (d.readable == 0) stats_->empty_dumps.push_back(dumps_[i]);
+    }
   }
 
  private:
+  struct DumpState {
+    bool reached = false;
+    std::vector<DumpProblem> problems;    // the reader's errors
+    std::vector<DumpProblem> reader_bad;  // bad records the reader found
+    uint64_t reader_skipped = 0;
+    std::vector<DumpProblem> parse_bad;   // deferred lines that did not parse
+    uint64_t parse_skipped = 0;
+    uint64_t readable = 0;
+  };
+
   void EndDump() {
-    stats_->skipped += reader_->skipped();
-    for (const auto& b : reader_->bad_records()) stats_->problems.push_back({b.source, b.line, b.what});
-    if (in_file_ == 0) stats_->empty_dumps.push_back(dumps_[current_]);
+    DumpState& d = state_[current_];
+    d.reader_skipped = reader_->skipped();
+    for (const auto& b : reader_->bad_records()) d.reader_bad.push_back({b.source, b.line, b.what});
     progress_.bytes = done_bytes_ += reader_->bytes_read();
     reader_.reset();
   }
@@ -148,9 +239,10 @@ class DumpBatchFiller {
   const std::vector<std::string>& dumps_;
   const ScanOptions& options_;
   DumpScanStats* stats_;
+  std::vector<DumpState> state_;
   std::unique_ptr<format::RecordReader> reader_;
   size_t next_dump_ = 0, current_ = 0;
-  uint64_t in_file_ = 0, done_bytes_ = 0;
+  uint64_t read_ = 0, done_bytes_ = 0;
   format::Record rec_;
   ScanProgress progress_;
 };
@@ -208,6 +300,7 @@ class WorkerPool {
         slot = queue_.front();
         queue_.pop_front();
       }
+      (*batches_)[slot].Prepare();
       Status s = work_->Process(worker, slot, (*batches_)[slot]);
       {
         std::lock_guard<std::mutex> lock(mu_);
@@ -239,10 +332,14 @@ Status ScanDumpBatches(Env* env, const std::vector<std::string>& dumps,
   if (threads == 1) {
     while (true) {
       CUSTODY_ASSIGN_OR_RETURN(bool more, filler.Fill(&batches[0]));
-      if (!more) return OkStatus();
+      if (!more) break;
+      batches[0].Prepare();
       CUSTODY_RETURN_IF_ERROR(work->Process(0, 0, batches[0]));
+      filler.Account(batches[0]);
       CUSTODY_RETURN_IF_ERROR(work->Fold(0, batches[0]));
     }
+    filler.Finish();
+    return OkStatus();
   }
   WorkerPool pool(threads, work, &batches);
   std::deque<size_t> in_flight;  // slots in dump order
@@ -252,6 +349,7 @@ Status ScanDumpBatches(Env* env, const std::vector<std::string>& dumps,
     const size_t slot = in_flight.front();
     in_flight.pop_front();
     CUSTODY_RETURN_IF_ERROR(pool.Wait(slot));
+    filler.Account(batches[slot]);
     CUSTODY_RETURN_IF_ERROR(work->Fold(slot, batches[slot]));
     free_slots.push_back(slot);
     return OkStatus();
@@ -274,6 +372,7 @@ Status ScanDumpBatches(Env* env, const std::vector<std::string>& dumps,
     pool.Submit(slot);
   }
   while (status.ok() && !in_flight.empty()) status = fold_oldest();
+  if (status.ok()) filler.Finish();
   // On error, the pool's destructor waits for the batches still in flight.
   while (!in_flight.empty()) {
     pool.Wait(in_flight.front()).IgnoreError();

@@ -67,12 +67,17 @@ struct DumpScanStats {
   uint64_t batches = 0;
 };
 
-// Consecutive readable records of the dumps: their places and text fields.
+// Consecutive records of the dumps: their places and text fields. A batch is
+// filled on the scanning thread with records as read; JSONL lines are left
+// unparsed there and parsed by Prepare on the worker that processes the
+// batch, so reading is not bound to one thread's parsing.
 class DumpBatch {
  public:
+  // The readable records (after Prepare).
   size_t size() const { return records_.size(); }
-  // Position of record `i` in the whole scan (0-based over every dump).
-  uint64_t ordinal(size_t i) const { return first_ordinal_ + i; }
+  // Position of record `i` among every record the scan read (readable or
+  // not, over every dump, 0-based): increasing in dump order.
+  uint64_t ordinal(size_t i) const { return records_[i].ordinal; }
   const std::string& source(size_t i) const { return (*dumps_)[records_[i].dump]; }
   uint64_t line(size_t i) const { return records_[i].line; }
   // "FILE:LINE" of record `i`.
@@ -82,19 +87,41 @@ class DumpBatch {
   // Every record's fields, for Matcher::MatchBatch.
   std::span<const sketch::Matcher::Fields> all_fields() const { return spans_; }
 
+  // Parses the records left unparsed and keeps those that are readable; the
+  // others are reported by the scan. The scan calls it (on the worker) before
+  // BatchWork::Process; nothing else needs to.
+  void Prepare();
+
  private:
   friend class DumpBatchFiller;
+  struct Pending {
+    uint32_t dump;
+    bool deferred;       // an unparsed JSON line at [begin, end) of raw_
+    uint64_t line;
+    uint32_t begin, end;  // else: its field values [begin, end) of value_ends_
+  };
   struct Rec {
     uint32_t dump;
     uint64_t line;
+    uint64_t ordinal;
     uint32_t field_begin, field_end;  // into views_
+  };
+  struct Bad {
+    uint32_t dump;
+    uint64_t line;
+    std::string error;
   };
   void Clear();
   void Add(uint32_t dump, const format::Record& rec);
+  size_t text_bytes() const { return arena_.size() + raw_.size(); }
+  void AddFields(const format::Record& rec);
   void Seal();  // builds views_ and spans_ once the arena stops growing
 
   const std::vector<std::string>* dumps_ = nullptr;
   uint64_t first_ordinal_ = 0;
+  std::vector<Pending> pending_;
+  std::string raw_;  // unparsed JSON lines, back to back
+  std::vector<Bad> bad_;  // after Prepare: records that did not parse
   std::vector<Rec> records_;
   std::string arena_;
   std::vector<uint32_t> value_ends_;  // per field value, its end in arena_

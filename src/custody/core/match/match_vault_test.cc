@@ -253,5 +253,59 @@ TEST(DumpScanTest, BatchesCloseOnBytesAsWellAsRecords) {
   Env::Default()->RemoveTree(tmpl).IgnoreError();
 }
 
+// Lines are parsed on the workers; what a scan reports of bad records (the
+// first 20 per dump in line order, every one counted) and of readable ones
+// does not depend on the thread count or on where batches end.
+TEST(DumpScanTest, BadRecordsAreReportedInLineOrderWhateverTheThreads) {
+  char tmpl[] = "/tmp/custody_dump_scan_test.XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string a = std::string(tmpl) + "/a.jsonl", b = std::string(tmpl) + "/b.jsonl",
+                    empty = std::string(tmpl) + "/empty.jsonl";
+  {
+    std::ofstream out(a, std::ios::binary);
+    for (int i = 1; i <= 400; ++i) {
+      if (i % 13 == 0) out << "{\"broken\": \n";
+      else if (i % 17 == 0) out << "[" << i << "]\n";
+      else out << "{\"text\":\"record " << i << "\"}\n";
+    }
+    std::ofstream(b, std::ios::binary) << "{\"text\":\"first\"}\nnot json\n{\"text\":\"last\"}";
+    std::ofstream(empty, std::ios::binary) << "";
+  }
+  struct Seen : BatchWork {
+    std::vector<std::string> places;
+    Status Process(size_t, size_t, const DumpBatch&) override { return OkStatus(); }
+    Status Fold(size_t, const DumpBatch& batch) override {
+      for (size_t i = 0; i < batch.size(); ++i) places.push_back(batch.Where(i));
+      return OkStatus();
+    }
+  };
+  std::vector<std::string> first_places;
+  for (size_t threads : {1, 2, 3}) {
+    for (size_t batch : {5, 512}) {
+      ScanOptions options;
+      options.threads = threads;
+      options.batch_records = batch;
+      DumpScanStats stats;
+      Seen seen;
+      ASSERT_TRUE(ScanDumpBatches(Env::Default(), {a, empty, b}, options, &seen, &stats).ok());
+      // a: 30 lines broken, 22 arrays (221 is both); b: one line of three.
+      EXPECT_EQ(stats.dump_records, 400u - 52u + 2u) << threads << " " << batch;
+      EXPECT_EQ(stats.skipped, 52u + 1u + 1u);  // with empty's "no records"
+      ASSERT_EQ(stats.problems.size(), 20u + 1u + 1u);
+      for (size_t i = 1; i < 20; ++i) EXPECT_LT(stats.problems[i - 1].line, stats.problems[i].line);
+      EXPECT_EQ(stats.problems[0].line, 13u);
+      EXPECT_EQ(stats.problems[1].line, 17u);
+      EXPECT_EQ(stats.problems[20].source, empty);
+      EXPECT_EQ(stats.problems[21].source, b);
+      EXPECT_EQ(stats.problems[21].line, 2u);
+      EXPECT_EQ(stats.empty_dumps, std::vector<std::string>{empty});
+      if (first_places.empty()) first_places = seen.places;
+      EXPECT_EQ(seen.places, first_places);
+    }
+  }
+  EXPECT_EQ(first_places.back(), b + ":3");
+  Env::Default()->RemoveTree(tmpl).IgnoreError();
+}
+
 }  // namespace
 }  // namespace custody::core
