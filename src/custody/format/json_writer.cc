@@ -27,6 +27,14 @@ void AppendJsonDouble(double v, std::string* out) {
     out->append("null");
     return;
   }
+  // Whole numbers below 1e15 (similarity 1, counts) are their digits and
+  // ".0", as the library writes them, without its digit search (-0.0 keeps
+  // its sign there).
+  if (std::fabs(v) < 1e15 && v == std::trunc(v) && !(v == 0 && std::signbit(v))) {
+    AppendJsonInt(static_cast<int64_t>(v), out);
+    out->append(".0");
+    return;
+  }
   // The library's own shortest-round-trip formatter (what its serializer
   // calls): std::to_chars picks other digits in some ties and other
   // notations near the exponent limits.

@@ -33,6 +33,9 @@ TEST(JsonWriterTest, KnownDoubles) {
   EXPECT_EQ(Double(0.0001), "0.0001");  // to_chars alone would write 1e-04
   EXPECT_EQ(Double(1e-6), "1e-06");
   EXPECT_EQ(Double(1e15), "1e+15");
+  EXPECT_EQ(Double(999999999999999.0), "999999999999999.0");
+  EXPECT_EQ(Double(-3.0), "-3.0");
+  EXPECT_EQ(Double(-0.0), Nlohmann(-0.0));
   EXPECT_EQ(Double(std::nan("")), "null");
   EXPECT_EQ(Double(std::numeric_limits<double>::infinity()), "null");
 }
@@ -46,6 +49,7 @@ TEST(JsonWriterTest, DoublesAgreeWithNlohmann) {
     if (i % 3 == 0) v = -v;
     if (i % 7 == 0) v = std::round(v * 1000) / 1000;  // short decimals
     if (i % 11 == 0) v = std::pow(10.0, exp10(rng));   // powers of ten
+    if (i % 5 == 0) v = std::round(v);                  // whole numbers
     ASSERT_EQ(Double(v), Nlohmann(v)) << v;
   }
 }

@@ -79,9 +79,13 @@ struct Matcher::Impl {
     std::vector<Scored> scored;
     bool settled = false;  // an exact match ends the search (max == 1)
   };
-  // Sketches the query and starts loading the table buckets it will probe
-  // (MatchBatch sketches the next record while they arrive).
-  void SketchQuery(std::span<const std::string_view> fields, size_t max, Query* query) const;
+  // Normalizes the query's fields and, when an exact copy may settle it by
+  // key, starts loading that key's bucket (MatchBatch normalizes the next
+  // record while it arrives).
+  void NormalizeQuery(std::span<const std::string_view> fields, size_t max, Query* query) const;
+  // Settles an exact copy by key, else sketches the normalized query and
+  // starts loading the table buckets it will probe.
+  void SketchQuery(size_t max, Query* query) const;
   // With every file of format 3: an exact copy settled by its 64-bit
   // fingerprint (table key and stored low half) right after normalization,
   // before its words are hashed; true if settled (max == 1 only).
@@ -212,8 +216,8 @@ bool Matcher::Impl::SettleByKey(Query* query) const {
   return SettleOnFirst(query, [&](const IndexFile& f, uint32_t o) { return f.key_lo[o] == low; });
 }
 
-void Matcher::Impl::SketchQuery(std::span<const std::string_view> fields, size_t max,
-                                Query* query) const {
+void Matcher::Impl::NormalizeQuery(std::span<const std::string_view> fields, size_t max,
+                                    Query* query) const {
   RecordSketch& q = query->q;
   query->fields = fields.size();
   query->scored.clear();
@@ -221,6 +225,12 @@ void Matcher::Impl::SketchQuery(std::span<const std::string_view> fields, size_t
   query->ranges_loaded = false;
   query->anchor_keys.clear();
   sketcher->NormalizeFields(fields, &q);
+  if (q.joined.empty() || max != 1 || !keyed) return;
+  for (const IndexFile& f : files) f.exact.PrefetchBucket(ExactKey(q.record_key));
+}
+
+void Matcher::Impl::SketchQuery(size_t max, Query* query) const {
+  RecordSketch& q = query->q;
   if (q.joined.empty() || files.empty()) return;
   if (max == 1 && keyed && SettleByKey(query)) return;
   sketcher->SketchJoined(&q);
@@ -599,17 +609,19 @@ void Matcher::MatchBatch(std::span<const Fields> queries, size_t max, CandidateW
   if (states.size() < queries.size()) states.resize(queries.size());
   results->resize(queries.size());
   wanted.clear();
-  // A three-stage pipeline over the batch, so the table loads of one record
-  // overlap the work on the others: sketch record i (and start loading its
-  // buckets), read record i-1's buckets (and start loading their entries),
-  // then look up and score record i-2, whose entries have arrived.
+  // A four-stage pipeline over the batch, so the table loads of one record
+  // overlap the work on the others: normalize record i (and start loading
+  // its exact bucket), settle or sketch record i-1 (and start loading its
+  // anchor buckets), read record i-2's buckets (and start loading their
+  // entries), then look up and score record i-3, whose entries have arrived.
   const size_t n = queries.size();
-  for (size_t i = 0; i < n + 2; ++i) {
-    if (i < n) impl_->SketchQuery(queries[i], max, &states[i]);
-    if (i >= 1 && i - 1 < n) impl_->LoadRanges(&states[i - 1]);
-    if (i < 2) continue;
-    impl_->Prepare(max, &states[i - 2]);
-    if (words != nullptr) impl_->WantedWords(states[i - 2], &wanted);
+  for (size_t i = 0; i < n + 3; ++i) {
+    if (i < n) impl_->NormalizeQuery(queries[i], max, &states[i]);
+    if (i >= 1 && i - 1 < n) impl_->SketchQuery(max, &states[i - 1]);
+    if (i >= 2 && i - 2 < n) impl_->LoadRanges(&states[i - 2]);
+    if (i < 3) continue;
+    impl_->Prepare(max, &states[i - 3]);
+    if (words != nullptr) impl_->WantedWords(states[i - 3], &wanted);
   }
   if (words != nullptr && !wanted.empty()) {
     std::sort(wanted.begin(), wanted.end());
@@ -626,7 +638,8 @@ std::vector<MatchResult> Matcher::Candidates(Fields fields, size_t max,
   thread_local Impl::Query state;
   std::vector<MatchResult> r;
   if (words == nullptr) words = impl_->words;
-  impl_->SketchQuery(fields, max, &state);
+  impl_->NormalizeQuery(fields, max, &state);
+  impl_->SketchQuery(max, &state);
   impl_->Prepare(max, &state);
   impl_->Finish(&state, max, words, &r);
   return r;
