@@ -241,7 +241,13 @@ TEST(KeyTableTest, LookupsEqualABruteForceScan) {
   std::string bytes;
   internal::BuildKeyTable(items, bits, &bytes);
   const uint32_t* offsets = reinterpret_cast<const uint32_t*>(bytes.data());
-  internal::KeyTableView view(offsets, offsets + (1u << bits) + 1, bits);
+  const uint32_t* entries = offsets + (1u << bits) + 1;
+  std::vector<internal::KeyBucket> buckets;
+  ASSERT_EQ(internal::SummarizeKeyTable(offsets, entries, bits, 5000, &buckets), "");
+  // Without and with the in-memory bucket summary: the same answers.
+  for (const internal::KeyTableView& view :
+       {internal::KeyTableView(offsets, entries, bits),
+        internal::KeyTableView(offsets, entries, bits, buckets.data())}) {
   auto brute = [&](uint32_t key) {
     std::vector<uint32_t> out;
     for (const auto& [k, o] : items) {
@@ -265,6 +271,25 @@ TEST(KeyTableTest, LookupsEqualABruteForceScan) {
       EXPECT_EQ(many, want.size() > limit ? std::vector<uint32_t>{} : want) << key << " " << limit;
     }
   }
+  }
+}
+
+TEST(KeyTableTest, SummaryChecksEntries) {
+  std::vector<std::pair<uint32_t, uint32_t>> items;
+  for (uint32_t o = 0; o < 100; ++o) items.emplace_back(o * 0x9E3779B1u, o);
+  std::string bytes;
+  internal::BuildKeyTable(items, 3, &bytes);
+  uint32_t* offsets = reinterpret_cast<uint32_t*>(bytes.data());
+  uint32_t* entries = offsets + 9;
+  std::vector<internal::KeyBucket> buckets;
+  EXPECT_EQ(internal::SummarizeKeyTable(offsets, entries, 3, 100, &buckets), "");
+  EXPECT_EQ(internal::SummarizeKeyTable(offsets, entries, 3, 99, &buckets),
+            "table entry ordinal out of range");
+  size_t b = 0;
+  while (offsets[b + 1] - offsets[b] < 2) ++b;  // a bucket of two entries or more
+  std::swap(entries[offsets[b]], entries[offsets[b] + 1]);
+  EXPECT_EQ(internal::SummarizeKeyTable(offsets, entries, 3, 100, &buckets),
+            "table bucket " + std::to_string(b) + " not sorted");
 }
 
 }  // namespace

@@ -31,7 +31,8 @@ Status Corrupt(const std::string& name, const std::string& what) {
 }
 
 Status ParseTable(const std::string& name, const char* base, size_t size, size_t* pos,
-                  uint8_t bits, uint64_t entries, uint64_t n, KeyTableView* out) {
+                  uint8_t bits, uint64_t entries, uint64_t n, std::vector<KeyBucket>* buckets,
+                  KeyTableView* out) {
   if (bits < 1 || bits > 24) return Corrupt(name, "bucket bits out of range");
   size_t nb = size_t{1} << bits;
   size_t bytes = (nb + 1) * 4 + entries * 4;
@@ -42,31 +43,9 @@ Status ParseTable(const std::string& name, const char* base, size_t size, size_t
   for (size_t i = 0; i < nb; ++i) {
     if (offsets[i] > offsets[i + 1]) return Corrupt(name, "table offsets not sorted");
   }
-  // Every open walks every entry: as two flat, branch-free passes (the
-  // largest ordinal; descents between neighbours, of which only those across
-  // a bucket boundary are allowed), with the slow search for the culprit
-  // only when one fails.
-  uint32_t max_ordinal = 0;
-  uint64_t descents = 0;
-  for (uint64_t i = 0; i < entries; ++i) max_ordinal = std::max(max_ordinal, ents[i] & 0xFFFFFF);
-  for (uint64_t i = 1; i < entries; ++i) descents += ents[i - 1] > ents[i];
-  if (entries > 0 && max_ordinal >= n) return Corrupt(name, "table entry ordinal out of range");
-  uint64_t allowed = 0;
-  for (size_t b = 1; b < nb; ++b) {
-    const uint32_t start = offsets[b];
-    // Once per boundary: empty buckets share their start with the next.
-    allowed += start > offsets[b - 1] && start < entries && ents[start - 1] > ents[start];
-  }
-  if (descents != allowed) {
-    for (size_t b = 0; b < nb; ++b) {
-      for (uint32_t i = offsets[b] + 1; i < offsets[b + 1]; ++i) {
-        if (ents[i - 1] > ents[i]) {
-          return Corrupt(name, "table bucket " + std::to_string(b) + " not sorted");
-        }
-      }
-    }
-  }
-  *out = KeyTableView(offsets, ents, bits);
+  const std::string wrong = SummarizeKeyTable(offsets, ents, bits, n, buckets);
+  if (!wrong.empty()) return Corrupt(name, wrong);
+  *out = KeyTableView(offsets, ents, bits, buckets->data());
   *pos = Align8(*pos + bytes);
   return OkStatus();
 }
@@ -140,10 +119,10 @@ Status ParseIndex(IndexFile* f, std::span<const std::byte> data, uint64_t key_ch
   }
   CUSTODY_RETURN_IF_ERROR(ParseTable(name, base, body, &pos,
                                      static_cast<uint8_t>(base[kOffExactBucketBits]),
-                                     exact_entries, f->n, &f->exact));
+                                     exact_entries, f->n, &f->exact_buckets, &f->exact));
   CUSTODY_RETURN_IF_ERROR(ParseTable(name, base, body, &pos,
                                      static_cast<uint8_t>(base[kOffAnchorBucketBits]),
-                                     anchor_entries, f->n, &f->anchors));
+                                     anchor_entries, f->n, &f->anchor_buckets, &f->anchors));
   if (pos != body) return Corrupt(name, "unexpected bytes before the trailer");
   return OkStatus();
 }

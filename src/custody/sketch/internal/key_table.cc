@@ -42,4 +42,26 @@ void BuildKeyTable(const std::vector<std::pair<uint32_t, uint32_t>>& items, uint
   }
 }
 
+std::string SummarizeKeyTable(const uint32_t* offsets, const uint32_t* entries, uint8_t bits,
+                              uint64_t records, std::vector<KeyBucket>* out) {
+  const size_t nb = size_t{1} << bits;
+  out->resize(nb);
+  uint32_t max_ordinal = 0;
+  for (size_t b = 0; b < nb; ++b) {
+    const uint32_t begin = offsets[b], end = offsets[b + 1];
+    uint64_t checks = 0;
+    uint32_t descents = 0;
+    for (uint32_t i = begin; i < end; ++i) {  // branch-free but for the loop
+      const uint32_t e = entries[i];
+      checks |= uint64_t{1} << ((e >> 24) & 63);
+      max_ordinal = std::max(max_ordinal, e & 0xFFFFFF);
+      descents += i > begin && entries[i - 1] > e;
+    }
+    if (descents > 0) return "table bucket " + std::to_string(b) + " not sorted";
+    (*out)[b] = KeyBucket{begin, end, checks};
+  }
+  if (offsets[nb] > 0 && max_ordinal >= records) return "table entry ordinal out of range";
+  return "";
+}
+
 }  // namespace custody::sketch::internal

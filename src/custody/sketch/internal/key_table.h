@@ -17,6 +17,23 @@ namespace custody::sketch::internal {
 // Bucket bits for `n` entries: about eight to sixteen entries per bucket.
 uint8_t KeyTableBits(uint64_t n);
 
+// What a lookup needs of one bucket, in a quarter of a cache line: its entry
+// range and which values of the low 6 bits of the check byte occur in it.
+// Built in memory when a table is opened (not stored): most probes of a dump
+// record's shingles find no anchor, and this answers them without reading
+// the bucket's entries.
+struct KeyBucket {
+  uint32_t begin;
+  uint32_t end;
+  uint64_t checks;  // bit c set iff some entry's check byte has low bits c
+};
+
+// Fills `out` with the summary of a table whose offsets are valid, checking
+// its entries on the way (one pass over them, as every open makes): returns
+// "" or what is wrong (an entry's ordinal >= `records`, a bucket not sorted).
+std::string SummarizeKeyTable(const uint32_t* offsets, const uint32_t* entries, uint8_t bits,
+                              uint64_t records, std::vector<KeyBucket>* out);
+
 // Appends the table for (key, ordinal) pairs to `out`: offsets then entries.
 void BuildKeyTable(const std::vector<std::pair<uint32_t, uint32_t>>& items, uint8_t bits,
                    std::string* out);
@@ -25,33 +42,37 @@ void BuildKeyTable(const std::vector<std::pair<uint32_t, uint32_t>>& items, uint
 class KeyTableView {
  public:
   KeyTableView() = default;
-  KeyTableView(const uint32_t* offsets, const uint32_t* entries, uint8_t bits)
-      : offsets_(offsets), entries_(entries), bits_(bits) {}
+  // `buckets` (SummarizeKeyTable of the same table) may be null: lookups then
+  // read the offsets and entries alone.
+  KeyTableView(const uint32_t* offsets, const uint32_t* entries, uint8_t bits,
+               const KeyBucket* buckets = nullptr)
+      : offsets_(offsets), entries_(entries), buckets_(buckets), bits_(bits) {}
 
   // Calls fn(ordinal) for every entry whose key may equal `key`, in
   // ordinal order.
   template <typename Fn>
   void Lookup(uint32_t key, Fn&& fn) const {
-    const uint32_t* b = offsets_ + (key >> (32 - bits_));
     const uint32_t check = (key >> (24 - bits_)) & 0xFF;
-    for (const uint32_t* e = First(b[0], b[1], check), *end = entries_ + b[1];
-         e != end && (*e >> 24) == check; ++e) {
+    const auto [begin, end] = Range(key);
+    for (const uint32_t* e = First(begin, end, check), *last = entries_ + end;
+         e != last && (*e >> 24) == check; ++e) {
       fn(*e & 0xFFFFFF);
     }
   }
 
-  // Starts loading the bucket `key` falls in (its offsets and first entries).
+  // Starts loading the bucket `key` falls in.
   void PrefetchBucket(uint32_t key) const {
-    const uint32_t* b = offsets_ + (key >> (32 - bits_));
-    __builtin_prefetch(b);
+    const uint32_t b = key >> (32 - bits_);
+    __builtin_prefetch(buckets_ != nullptr ? static_cast<const void*>(buckets_ + b)
+                                           : static_cast<const void*>(offsets_ + b));
   }
 
   // The number of entries whose key may equal `key`.
   uint32_t Count(uint32_t key) const {
-    const uint32_t* b = offsets_ + (key >> (32 - bits_));
     const uint32_t check = (key >> (24 - bits_)) & 0xFF;
-    const uint32_t* first = First(b[0], b[1], check);
-    const uint32_t* last = std::lower_bound(first, entries_ + b[1], uint64_t{check + 1} << 24);
+    const auto [begin, end] = Range(key);
+    const uint32_t* first = First(begin, end, check);
+    const uint32_t* last = std::lower_bound(first, entries_ + end, uint64_t{check + 1} << 24);
     return static_cast<uint32_t>(last - first);
   }
 
@@ -60,15 +81,15 @@ class KeyTableView {
   // starts loading their entries; LookupRanges later visits them, as
   // LookupMany does.
   void Ranges(std::span<const uint32_t> keys, std::vector<uint32_t>* ranges) const {
-    const int shift = 32 - bits_;
     ranges->resize(2 * keys.size());
     uint32_t* r = ranges->data();
     for (size_t i = 0; i < keys.size(); ++i) {
-      const uint32_t b = keys[i] >> shift;
-      r[2 * i] = offsets_[b];
-      r[2 * i + 1] = offsets_[b + 1];
-      __builtin_prefetch(entries_ + r[2 * i]);
-      __builtin_prefetch(entries_ + r[2 * i + 1] - 1);
+      const auto [begin, end] = Range(keys[i]);
+      r[2 * i] = begin;
+      r[2 * i + 1] = end;
+      if (begin == end) continue;  // ruled out by the summary, or empty
+      __builtin_prefetch(entries_ + begin);
+      __builtin_prefetch(entries_ + end - 1);
     }
   }
   template <typename Fn>
@@ -99,6 +120,16 @@ class KeyTableView {
   }
 
  private:
+  // The entry range of `key`'s bucket; empty when the summary shows no entry
+  // with `key`'s check.
+  std::pair<uint32_t, uint32_t> Range(uint32_t key) const {
+    const uint32_t b = key >> (32 - bits_);
+    if (buckets_ == nullptr) return {offsets_[b], offsets_[b + 1]};
+    const KeyBucket& kb = buckets_[b];
+    const uint32_t c = (key >> (24 - bits_)) & 63;
+    return {kb.begin, ((kb.checks >> c) & 1) ? kb.end : kb.begin};
+  }
+
   // The first entry of [begin, end) whose check is at least `check`.
   // Branch-free (std::lower_bound's branches are a coin toss here and their
   // mispredictions cost more than the search): the select compiles to a
@@ -118,6 +149,7 @@ class KeyTableView {
 
   const uint32_t* offsets_ = nullptr;
   const uint32_t* entries_ = nullptr;
+  const KeyBucket* buckets_ = nullptr;
   uint8_t bits_ = 1;
 };
 
