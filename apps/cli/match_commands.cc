@@ -97,18 +97,20 @@ Status RunMatch(const MatchFlags& flags) {
   std::unique_ptr<FILE, int (*)(FILE*)> results(json ? std::tmpfile() : nullptr, &std::fclose);
   if (json && !results) return InternalError("match: cannot create a temporary file for results");
   if (json) std::setvbuf(results.get(), results_buffer.data(), _IOFBF, results_buffer.size());
-  bool first = true;
-  ResultWriter writer;
-  std::string line;
+  uint64_t results_bytes = 0;
   if (json) {
-    options.on_record = [&](const core::DumpRecordMatch& r) -> Status {
-      line.clear();
-      if (!first) line.push_back(',');
-      first = false;
-      writer.Append(r, &line);
-      if (std::fwrite(line.data(), 1, line.size(), results.get()) != line.size()) {
+    // Each result is written on the worker that matched it, followed by a
+    // comma (the last one is left out when the array is copied below).
+    options.render = [](const core::DumpRecordMatch& r, std::string* out) {
+      thread_local ResultWriter writer;
+      writer.Append(r, out);
+      out->push_back(',');
+    };
+    options.on_rendered = [&](std::string_view text) -> Status {
+      if (std::fwrite(text.data(), 1, text.size(), results.get()) != text.size()) {
         return InternalError("match: writing the temporary results file failed");
       }
+      results_bytes += text.size();
       return OkStatus();
     };
   } else if (flags.list) {
@@ -167,8 +169,13 @@ Status RunMatch(const MatchFlags& flags) {
     std::cout << head << ",\"results\":[";
     std::rewind(results.get());
     char buf[1 << 16];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof(buf), results.get())) > 0) std::cout.write(buf, n);
+    uint64_t left = results_bytes > 0 ? results_bytes - 1 : 0;  // without the last comma
+    while (left > 0) {
+      const size_t n = std::fread(buf, 1, std::min<uint64_t>(sizeof(buf), left), results.get());
+      if (n == 0) return InternalError("match: reading the temporary results file failed");
+      std::cout.write(buf, static_cast<std::streamsize>(n));
+      left -= n;
+    }
     std::cout << "]}" << std::endl;
     return OkStatus();
   }

@@ -199,6 +199,24 @@ TEST_F(IndexTest, CorruptionIsDetected) {
     ASSERT_FALSE(r.ok()) << len;
     EXPECT_EQ(r.status().code(), StatusCode::kDataLoss);
   }
+  // Opened on two threads (the anchor table checked beside the checksum):
+  // the same verdicts.
+  Env* env = Env::Default();
+  const std::string dir = std::string(CUSTODY_BINARY_DIR) + "/sketch_index_corrupt_test";
+  ASSERT_TRUE(env->CreateDirs(dir).ok());
+  const std::string path = dir + "/x.idx";
+  ASSERT_TRUE(env->WriteFileAtomically(path, bytes_).ok());
+  EXPECT_TRUE(Matcher::Open(env, {path}, Key('k'), {}, 2).ok());
+  for (size_t pos = 0; pos < bytes_.size(); pos += 389) {
+    std::string bad = bytes_;
+    bad[pos] ^= 0x10;
+    ASSERT_TRUE(env->WriteFileAtomically(path, bad).ok());
+    auto r = Matcher::Open(env, {path}, Key('k'), {}, 2);
+    EXPECT_FALSE(r.ok()) << pos;
+  }
+  ASSERT_TRUE(env->WriteFileAtomically(path, bytes_.substr(0, bytes_.size() / 2)).ok());
+  EXPECT_EQ(Matcher::Open(env, {path}, Key('k'), {}, 2).status().code(), StatusCode::kDataLoss);
+  env->RemoveTree(dir).IgnoreError();
 }
 
 TEST_F(IndexTest, WritesAndMapsFiles) {

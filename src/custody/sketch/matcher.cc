@@ -119,7 +119,7 @@ Matcher::~Matcher() = default;
 
 Result<std::unique_ptr<Matcher>> Matcher::Open(Env* env, const std::vector<std::string>& paths,
                                                const crypto::SecretBytes& index_key,
-                                               const VerifyParams& verify) {
+                                               const VerifyParams& verify, size_t threads) {
   auto impl = std::make_unique<Impl>();
   CUSTODY_ASSIGN_OR_RETURN(auto sketcher, Sketcher::Create(index_key, SketchParams{}, verify));
   for (const std::string& path : paths) {
@@ -127,7 +127,8 @@ Result<std::unique_ptr<Matcher>> Matcher::Open(Env* env, const std::vector<std::
     f.name = path;
     if (!env->FileExists(path)) return NotFoundError(path + ": no such index file");
     CUSTODY_ASSIGN_OR_RETURN(f.mapping, env->MapFile(path));
-    CUSTODY_RETURN_IF_ERROR(internal::ParseIndex(&f, f.mapping->data(), sketcher->key_check()));
+    CUSTODY_RETURN_IF_ERROR(
+        internal::ParseIndex(&f, f.mapping->data(), sketcher->key_check(), threads));
     impl->files.push_back(std::move(f));
   }
   CUSTODY_RETURN_IF_ERROR(Impl::FinishOpen(impl.get(), index_key, verify));

@@ -49,12 +49,14 @@ struct MatchResult {
 
 class Matcher {
  public:
-  // Maps and validates every file. kNotFound for a missing file, kDataLoss
-  // for a corrupt one (with its path), kUnauthenticated if a file was built
-  // with another index key, kInvalidArgument if files disagree on parameters.
+  // Maps and validates every file (on up to `threads` threads). kNotFound
+  // for a missing file, kDataLoss for a corrupt one (with its path),
+  // kUnauthenticated if a file was built with another index key,
+  // kInvalidArgument if files disagree on parameters.
   static Result<std::unique_ptr<Matcher>> Open(Env* env, const std::vector<std::string>& paths,
                                                const crypto::SecretBytes& index_key,
-                                               const VerifyParams& verify = {});
+                                               const VerifyParams& verify = {},
+                                               size_t threads = 1);
   // As Open, over index file contents held in memory (tests, benchmarks).
   static Result<std::unique_ptr<Matcher>> FromBuffers(std::vector<std::string> files,
                                                       const crypto::SecretBytes& index_key,

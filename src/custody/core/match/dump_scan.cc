@@ -13,7 +13,7 @@ namespace custody::core {
 
 // ---- VaultMatcher ------------------------------------------------------------
 
-Result<std::unique_ptr<VaultMatcher>> VaultMatcher::Open(Custody& custody) {
+Result<std::unique_ptr<VaultMatcher>> VaultMatcher::Open(Custody& custody, size_t threads) {
   auto vm = std::unique_ptr<VaultMatcher>(new VaultMatcher());
   CUSTODY_ASSIGN_OR_RETURN(auto datasets, custody.catalog().ListDatasets());
   std::vector<std::string> paths;
@@ -32,7 +32,8 @@ Result<std::unique_ptr<VaultMatcher>> VaultMatcher::Open(Custody& custody) {
     return FailedPreconditionError("the vault has no indexed dataset; run `custody ingest` first");
   }
   CUSTODY_ASSIGN_OR_RETURN(auto index_key, custody.vault().GetWrappedKey("index"));
-  CUSTODY_ASSIGN_OR_RETURN(vm->matcher_, sketch::Matcher::Open(custody.env(), paths, index_key));
+  CUSTODY_ASSIGN_OR_RETURN(vm->matcher_,
+                           sketch::Matcher::Open(custody.env(), paths, index_key, {}, threads));
   CUSTODY_ASSIGN_OR_RETURN(vm->store_, VaultWordStore::Open(custody));
   return vm;
 }

@@ -37,7 +37,7 @@ class VaultMatcher {
  public:
   // kFailedPrecondition if the vault has no indexed dataset version.
   // `custody` is read during Open only.
-  static Result<std::unique_ptr<VaultMatcher>> Open(Custody& custody);
+  static Result<std::unique_ptr<VaultMatcher>> Open(Custody& custody, size_t threads = 1);
 
   const sketch::Matcher& matcher() const { return *matcher_; }
   // A reader of candidate words for one thread (verification).

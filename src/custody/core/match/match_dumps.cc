@@ -33,12 +33,22 @@ class MatchWork : public BatchWork {
  public:
   MatchWork(const VaultMatcher& vm, const MatchOptions& options, size_t threads,
             MatchSummary* summary)
-      : vm_(vm), options_(options), summary_(summary), results_(ScanSlots(threads)) {
+      : vm_(vm), options_(options), summary_(summary), results_(ScanSlots(threads)),
+        rendered_(ScanSlots(threads)) {
     for (size_t t = 0; t < threads; ++t) words_.push_back(vm.NewWords());
   }
 
   Status Process(size_t worker, size_t slot, const DumpBatch& batch) override {
+    const auto& results = results_[slot];
     vm_.matcher().MatchBatch(batch.all_fields(), 1, words_[worker].get(), &results_[slot]);
+    if (!options_.render) return OkStatus();
+    std::string& text = rendered_[slot];
+    text.clear();
+    DumpRecordMatch r;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Describe(batch, i, results[i], &r);
+      options_.render(r, &text);
+    }
     return OkStatus();
   }
 
@@ -46,21 +56,16 @@ class MatchWork : public BatchWork {
     const auto& results = results_[slot];
     DumpRecordMatch r;
     for (size_t i = 0; i < batch.size(); ++i) {
-      r.source = batch.source(i);
-      r.line = batch.line(i);
-      r.match.reset();
-      r.version = nullptr;
-      r.unverified = false;
-      if (!results[i].empty()) {
-        const sketch::MatchResult& m = results[i][0];
-        r.match = m;
-        r.version = &vm_.version(m.index);
-        r.unverified = r.version->shredded;
+      Describe(batch, i, results[i], &r);
+      if (r.match) {
         Count(r, batch.ordinal(i));
       } else if (summary_->unmatched_sample.size() < options_.unmatched_sample) {
         summary_->unmatched_sample.push_back(batch.Where(i));
       }
       if (options_.on_record) CUSTODY_RETURN_IF_ERROR(options_.on_record(r));
+    }
+    if (options_.render && options_.on_rendered) {
+      CUSTODY_RETURN_IF_ERROR(options_.on_rendered(rendered_[slot]));
     }
     return OkStatus();
   }
@@ -79,6 +84,20 @@ class MatchWork : public BatchWork {
   }
 
  private:
+  // Record `i`'s outcome, from its candidates (best first).
+  void Describe(const DumpBatch& batch, size_t i, const std::vector<sketch::MatchResult>& cands,
+                DumpRecordMatch* r) const {
+    r->source = batch.source(i);
+    r->line = batch.line(i);
+    r->match.reset();
+    r->version = nullptr;
+    r->unverified = false;
+    if (cands.empty()) return;
+    r->match = cands[0];
+    r->version = &vm_.version(cands[0].index);
+    r->unverified = r->version->shredded;
+  }
+
   void Count(const DumpRecordMatch& r, uint64_t ordinal) {
     const sketch::MatchResult& m = *r.match;
     ++summary_->matched;
@@ -109,13 +128,14 @@ class MatchWork : public BatchWork {
   std::vector<std::vector<std::vector<sketch::MatchResult>>> results_;  // per slot
   std::vector<Ranked> best_;
   Roaring64Map distinct_;
+  std::vector<std::string> rendered_;  // per slot, with `render`
 };
 
 }  // namespace
 
 Result<MatchSummary> MatchDumps(Custody& custody, const MatchOptions& options) {
   if (options.dumps.empty()) return InvalidArgumentError("match: expected at least one dump");
-  CUSTODY_ASSIGN_OR_RETURN(auto vm, VaultMatcher::Open(custody));
+  CUSTODY_ASSIGN_OR_RETURN(auto vm, VaultMatcher::Open(custody, ScanThreads(options.scan)));
   MatchSummary summary;
   summary.threads = ScanThreads(options.scan);
   MatchWork work(*vm, options, summary.threads, &summary);

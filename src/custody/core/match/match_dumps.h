@@ -42,6 +42,13 @@ struct MatchOptions {
   size_t unmatched_sample = 20;
   // Called for every readable dump record, in dump order (optional).
   std::function<Status(const DumpRecordMatch&)> on_record;
+  // Optional, for results written out as text: `render` appends one
+  // record's outcome to the text of its batch on the worker thread that
+  // matched it (so rendering a large dump's results is not bound to the
+  // reading thread; it is called from several threads at once), and each
+  // batch's text then reaches `on_rendered`, in dump order.
+  std::function<void(const DumpRecordMatch&, std::string*)> render;
+  std::function<Status(std::string_view)> on_rendered;
 };
 
 struct VerificationCounts {

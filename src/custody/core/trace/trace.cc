@@ -459,15 +459,15 @@ Result<TraceReport> Trace(Custody& custody, const TraceOptions& options) {
     return InvalidArgumentError("trace: alpha: expected a number in (0, 1), found " +
                                 fmt_alpha(options.alpha));
   }
+  ScanOptions scan;
+  scan.threads = options.threads;
   CUSTODY_ASSIGN_OR_RETURN(TraceInputs inputs, LoadTraceInputs(custody));
-  CUSTODY_ASSIGN_OR_RETURN(auto vm, VaultMatcher::Open(custody));
+  CUSTODY_ASSIGN_OR_RETURN(auto vm, VaultMatcher::Open(custody, ScanThreads(scan)));
   CUSTODY_ASSIGN_OR_RETURN(auto mark_key, custody.vault().GetOrCreateWrappedKey("mark"));
   CUSTODY_ASSIGN_OR_RETURN(auto marker, mark::Marker::Create(std::move(mark_key)));
 
   // Match and read marks.
   DumpScanStats stats;
-  ScanOptions scan;
-  scan.threads = options.threads;
   scan.progress = options.progress;
   TraceWork work(*vm, inputs, marker, ScanThreads(scan));
   CUSTODY_RETURN_IF_ERROR(ScanDumpBatches(custody.env(), options.dumps, scan, &work, &stats));

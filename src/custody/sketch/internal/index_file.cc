@@ -1,6 +1,7 @@
 #include "custody/sketch/internal/index_file.h"
 
 #include <algorithm>
+#include <thread>
 
 #include <xxhash.h>
 
@@ -30,52 +31,35 @@ Status Corrupt(const std::string& name, const std::string& what) {
   return DataLossError(name + ": corrupt sketch index: " + what);
 }
 
-Status ParseTable(const std::string& name, const char* base, size_t size, size_t* pos,
-                  uint8_t bits, uint64_t entries, uint64_t n, std::vector<KeyBucket>* buckets,
-                  KeyTableView* out) {
+// A table's place in the file, checked against the file and its offsets
+// (the entries are checked by SummarizeKeyTable).
+struct TableSpan {
+  const uint32_t* offsets = nullptr;
+  const uint32_t* entries = nullptr;
+  uint8_t bits = 1;
+};
+
+Status LocateTable(const std::string& name, const char* base, size_t size, size_t* pos,
+                   uint8_t bits, uint64_t entries, TableSpan* out) {
   if (bits < 1 || bits > 24) return Corrupt(name, "bucket bits out of range");
   size_t nb = size_t{1} << bits;
   size_t bytes = (nb + 1) * 4 + entries * 4;
   if (*pos + bytes > size) return Corrupt(name, "table extends past the end of the file");
   const uint32_t* offsets = reinterpret_cast<const uint32_t*>(base + *pos);
-  const uint32_t* ents = offsets + nb + 1;
   if (offsets[0] != 0 || offsets[nb] != entries) return Corrupt(name, "table offsets");
   for (size_t i = 0; i < nb; ++i) {
     if (offsets[i] > offsets[i + 1]) return Corrupt(name, "table offsets not sorted");
   }
-  const std::string wrong = SummarizeKeyTable(offsets, ents, bits, n, buckets);
-  if (!wrong.empty()) return Corrupt(name, wrong);
-  *out = KeyTableView(offsets, ents, bits, buckets->data());
+  *out = TableSpan{offsets, offsets + nb + 1, bits};
   *pos = Align8(*pos + bytes);
   return OkStatus();
 }
 
-}  // namespace
-
-Status ParseIndex(IndexFile* f, std::span<const std::byte> data, uint64_t key_check) {
+// Checks the sections after the header and points `f` at them, but for the
+// tables' entries (located in `exact` and `anchors`).
+Status LocateSections(IndexFile* f, const char* base, size_t body, uint32_t version,
+                      TableSpan* exact, TableSpan* anchors) {
   const std::string& name = f->name;
-  const char* base = reinterpret_cast<const char*>(data.data());
-  const size_t size = data.size();
-  if (size < kIndexHeaderSize + kIndexTrailerSize) {
-    return Corrupt(name, "expected at least " +
-                             std::to_string(kIndexHeaderSize + kIndexTrailerSize) +
-                             " bytes, found " + std::to_string(size));
-  }
-  if (std::memcmp(base, kIndexMagic, 8) != 0) return Corrupt(name, "bad magic");
-  if (std::memcmp(base + size - 8, kIndexTrailerMagic, 8) != 0) {
-    return Corrupt(name, "bad trailer (truncated file?)");
-  }
-  const uint32_t version = Get32(base + kOffVersion);
-  if (version < kIndexFormatVersionMin || version > kIndexFormatVersion) {
-    return Corrupt(name, "version: expected " + std::to_string(kIndexFormatVersionMin) + " to " +
-                             std::to_string(kIndexFormatVersion) + ", found " +
-                             std::to_string(version));
-  }
-  const size_t body = size - kIndexTrailerSize;
-  if (XXH3_64bits(base, body) != Get64(base + body)) return Corrupt(name, "checksum mismatch");
-  if (Get64(base + kOffKeyCheck) != key_check) {
-    return UnauthenticatedError(name + ": sketch index was built with a different index key");
-  }
   SketchParams& p = f->params;
   p.shingle_words = static_cast<uint8_t>(base[kOffShingleWords]);
   p.bins_log2 = static_cast<uint8_t>(base[kOffBinsLog2]);
@@ -117,14 +101,72 @@ Status ParseIndex(IndexFile* f, std::span<const std::byte> data, uint64_t key_ch
     f->key_lo = reinterpret_cast<const uint32_t*>(base + pos);
     pos = Align8(pos + f->n * 4);
   }
-  CUSTODY_RETURN_IF_ERROR(ParseTable(name, base, body, &pos,
-                                     static_cast<uint8_t>(base[kOffExactBucketBits]),
-                                     exact_entries, f->n, &f->exact_buckets, &f->exact));
-  CUSTODY_RETURN_IF_ERROR(ParseTable(name, base, body, &pos,
-                                     static_cast<uint8_t>(base[kOffAnchorBucketBits]),
-                                     anchor_entries, f->n, &f->anchor_buckets, &f->anchors));
+  CUSTODY_RETURN_IF_ERROR(LocateTable(name, base, body, &pos,
+                                      static_cast<uint8_t>(base[kOffExactBucketBits]),
+                                      exact_entries, exact));
+  CUSTODY_RETURN_IF_ERROR(LocateTable(name, base, body, &pos,
+                                      static_cast<uint8_t>(base[kOffAnchorBucketBits]),
+                                      anchor_entries, anchors));
   if (pos != body) return Corrupt(name, "unexpected bytes before the trailer");
   return OkStatus();
 }
+
+}  // namespace
+
+Status ParseIndex(IndexFile* f, std::span<const std::byte> data, uint64_t key_check,
+                  size_t threads) {
+  const std::string& name = f->name;
+  const char* base = reinterpret_cast<const char*>(data.data());
+  const size_t size = data.size();
+  if (size < kIndexHeaderSize + kIndexTrailerSize) {
+    return Corrupt(name, "expected at least " +
+                             std::to_string(kIndexHeaderSize + kIndexTrailerSize) +
+                             " bytes, found " + std::to_string(size));
+  }
+  if (std::memcmp(base, kIndexMagic, 8) != 0) return Corrupt(name, "bad magic");
+  if (std::memcmp(base + size - 8, kIndexTrailerMagic, 8) != 0) {
+    return Corrupt(name, "bad trailer (truncated file?)");
+  }
+  const uint32_t version = Get32(base + kOffVersion);
+  if (version < kIndexFormatVersionMin || version > kIndexFormatVersion) {
+    return Corrupt(name, "version: expected " + std::to_string(kIndexFormatVersionMin) + " to " +
+                             std::to_string(kIndexFormatVersion) + ", found " +
+                             std::to_string(version));
+  }
+  const size_t body = size - kIndexTrailerSize;
+  // Every entry of both tables is checked (and summarized, key_table.h) on
+  // every open, and the whole file is checksummed: with threads, the anchor
+  // table's pass runs beside the checksum and the exact table's. Errors are
+  // reported as a sequential check would find them: the checksum first.
+  TableSpan exact, anchors;
+  const Status located = LocateSections(f, base, body, version, &exact, &anchors);
+  std::string exact_wrong, anchor_wrong;
+  auto summarize_anchors = [&] {
+    anchor_wrong = SummarizeKeyTable(anchors.offsets, anchors.entries, anchors.bits, f->n,
+                                     &f->anchor_buckets);
+  };
+  std::thread helper;
+  if (located.ok() && threads > 1) helper = std::thread(summarize_anchors);
+  const bool checksum_ok = XXH3_64bits(base, body) == Get64(base + body);
+  if (located.ok() && checksum_ok) {
+    exact_wrong = SummarizeKeyTable(exact.offsets, exact.entries, exact.bits, f->n, &f->exact_buckets);
+  }
+  if (helper.joinable()) {
+    helper.join();
+  } else if (located.ok() && checksum_ok) {
+    summarize_anchors();
+  }
+  if (!checksum_ok) return Corrupt(name, "checksum mismatch");
+  if (Get64(base + kOffKeyCheck) != key_check) {
+    return UnauthenticatedError(name + ": sketch index was built with a different index key");
+  }
+  CUSTODY_RETURN_IF_ERROR(located);
+  if (!exact_wrong.empty()) return Corrupt(name, exact_wrong);
+  if (!anchor_wrong.empty()) return Corrupt(name, anchor_wrong);
+  f->exact = KeyTableView(exact.offsets, exact.entries, exact.bits, f->exact_buckets.data());
+  f->anchors = KeyTableView(anchors.offsets, anchors.entries, anchors.bits, f->anchor_buckets.data());
+  return OkStatus();
+}
+
 
 }  // namespace custody::sketch::internal

@@ -40,8 +40,10 @@ struct IndexFile {
 };
 
 // Validates `data` as an index file built with the key whose check value is
-// `key_check` and fills `f`'s views (which point into `data`). kDataLoss
-// naming f->name for any corruption; kUnauthenticated for another key.
-Status ParseIndex(IndexFile* f, std::span<const std::byte> data, uint64_t key_check);
+// `key_check` and fills `f`'s views (which point into `data`), using up to
+// `threads` threads (2 at most help). kDataLoss naming f->name for any
+// corruption; kUnauthenticated for another key.
+Status ParseIndex(IndexFile* f, std::span<const std::byte> data, uint64_t key_check,
+                  size_t threads = 1);
 
 }  // namespace custody::sketch::internal
