@@ -260,7 +260,7 @@ TEST(KeyTableTest, LookupsEqualABruteForceScan) {
   internal::BuildKeyTable(items, bits, &bytes);
   const uint32_t* offsets = reinterpret_cast<const uint32_t*>(bytes.data());
   const uint32_t* entries = offsets + (1u << bits) + 1;
-  std::vector<internal::KeyBucket> buckets;
+  internal::KeyBuckets buckets;
   ASSERT_EQ(internal::SummarizeKeyTable(offsets, entries, bits, 5000, &buckets), "");
   // Without and with the in-memory bucket summary: the same answers.
   for (const internal::KeyTableView& view :
@@ -299,7 +299,7 @@ TEST(KeyTableTest, SummaryChecksEntries) {
   internal::BuildKeyTable(items, 3, &bytes);
   uint32_t* offsets = reinterpret_cast<uint32_t*>(bytes.data());
   uint32_t* entries = offsets + 9;
-  std::vector<internal::KeyBucket> buckets;
+  internal::KeyBuckets buckets;
   EXPECT_EQ(internal::SummarizeKeyTable(offsets, entries, 3, 100, &buckets), "");
   EXPECT_EQ(internal::SummarizeKeyTable(offsets, entries, 3, 99, &buckets),
             "table entry ordinal out of range");

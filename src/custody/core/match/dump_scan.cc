@@ -6,6 +6,8 @@
 #include <mutex>
 #include <thread>
 
+#include <sched.h>
+
 #include "custody/format/canonical_json.h"
 #include "custody/format/reader.h"
 
@@ -252,6 +254,13 @@ class DumpBatchFiller {
 
 size_t ScanThreads(const ScanOptions& options) {
   if (options.threads > 0) return options.threads;
+  // The cores this process may run on (taskset, cpusets), not all the
+  // machine's: more threads than cores only take turns.
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) {
+    return static_cast<size_t>(CPU_COUNT(&set));
+  }
   return std::max(1u, std::thread::hardware_concurrency());
 }
 

@@ -137,7 +137,8 @@ struct ScanProgress {
 };
 
 struct ScanOptions {
-  // Worker threads; 0 = one per core. Results never depend on it.
+  // Worker threads; 0 = one per core the process may run on (its CPU
+  // affinity: taskset, cpusets). Results never depend on it.
   size_t threads = 0;
   size_t batch_records = 512;
   std::function<void(const ScanProgress&)> progress;

@@ -33,8 +33,8 @@ struct IndexFile {
   std::string_view label;
   KeyTableView exact;
   KeyTableView anchors;
-  std::vector<KeyBucket> exact_buckets;   // summaries the views point into
-  std::vector<KeyBucket> anchor_buckets;
+  KeyBuckets exact_buckets;  // summaries the views point into
+  KeyBuckets anchor_buckets;
 
   uint64_t RecordId(uint32_t ord) const { return ids ? ids[ord] : id_base + ord; }
 };

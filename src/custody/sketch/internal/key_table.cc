@@ -3,6 +3,10 @@
 #include <algorithm>
 
 #include <bit>
+#include <cstdlib>
+#include <new>
+
+#include <sys/mman.h>
 #include <cstring>
 
 namespace custody::sketch::internal {
@@ -42,10 +46,28 @@ void BuildKeyTable(const std::vector<std::pair<uint32_t, uint32_t>>& items, uint
   }
 }
 
+void KeyBuckets::Free::operator()(KeyBucket* p) const { std::free(p); }
+
+void KeyBuckets::Resize(size_t n) {
+  constexpr size_t kHuge = size_t{2} << 20;
+  const size_t bytes = std::max<size_t>(n, 1) * sizeof(KeyBucket);
+  void* p = nullptr;
+  if (bytes >= kHuge) {
+    p = std::aligned_alloc(kHuge, (bytes + kHuge - 1) / kHuge * kHuge);
+#ifdef MADV_HUGEPAGE
+    if (p != nullptr) ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only: failure is harmless
+#endif
+  }
+  if (p == nullptr) p = std::malloc(bytes);
+  if (p == nullptr) throw std::bad_alloc();
+  data_.reset(static_cast<KeyBucket*>(p));
+  size_ = n;
+}
+
 std::string SummarizeKeyTable(const uint32_t* offsets, const uint32_t* entries, uint8_t bits,
-                              uint64_t records, std::vector<KeyBucket>* out) {
+                              uint64_t records, KeyBuckets* out) {
   const size_t nb = size_t{1} << bits;
-  out->resize(nb);
+  out->Resize(nb);
   uint32_t max_ordinal = 0;
   for (size_t b = 0; b < nb; ++b) {
     const uint32_t begin = offsets[b], end = offsets[b + 1];

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <utility>
@@ -28,11 +29,31 @@ struct KeyBucket {
   uint64_t checks;  // bit c set iff some entry's check byte has low bits c
 };
 
+// A table's bucket summaries: megabytes written on every open, so they are
+// not zeroed first and sit on huge pages where the kernel offers them (a
+// fault per 2 MiB, not per 4 KiB).
+class KeyBuckets {
+ public:
+  // Room for `n` summaries, contents unspecified.
+  void Resize(size_t n);
+  KeyBucket* data() { return data_.get(); }
+  const KeyBucket* data() const { return data_.get(); }
+  size_t size() const { return size_; }
+  KeyBucket& operator[](size_t i) { return data_[i]; }
+
+ private:
+  struct Free {
+    void operator()(KeyBucket* p) const;
+  };
+  std::unique_ptr<KeyBucket[], Free> data_;
+  size_t size_ = 0;
+};
+
 // Fills `out` with the summary of a table whose offsets are valid, checking
 // its entries on the way (one pass over them, as every open makes): returns
 // "" or what is wrong (an entry's ordinal >= `records`, a bucket not sorted).
 std::string SummarizeKeyTable(const uint32_t* offsets, const uint32_t* entries, uint8_t bits,
-                              uint64_t records, std::vector<KeyBucket>* out);
+                              uint64_t records, KeyBuckets* out);
 
 // Appends the table for (key, ordinal) pairs to `out`: offsets then entries.
 void BuildKeyTable(const std::vector<std::pair<uint32_t, uint32_t>>& items, uint8_t bits,
