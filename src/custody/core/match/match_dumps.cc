@@ -3,6 +3,7 @@
 #include <roaring/roaring64map.hh>
 
 #include <algorithm>
+#include <future>
 
 namespace custody::core {
 namespace {
@@ -29,18 +30,22 @@ bool Above(const Ranked& a, const Ranked& b) {
   return a.ordinal < b.ordinal;
 }
 
+// The vault's indexes, being opened (beside the first reads of the dumps).
+using OpeningMatcher = std::shared_future<Result<std::unique_ptr<VaultMatcher>>>;
+
 class MatchWork : public BatchWork {
  public:
-  MatchWork(const VaultMatcher& vm, const MatchOptions& options, size_t threads,
+  MatchWork(OpeningMatcher opening, const MatchOptions& options, size_t threads,
             MatchSummary* summary)
-      : vm_(vm), options_(options), summary_(summary), results_(ScanSlots(threads)),
-        rendered_(ScanSlots(threads)) {
-    for (size_t t = 0; t < threads; ++t) words_.push_back(vm.NewWords());
-  }
+      : opening_(std::move(opening)), options_(options), summary_(summary), words_(threads),
+        results_(ScanSlots(threads)), rendered_(ScanSlots(threads)) {}
 
   Status Process(size_t worker, size_t slot, const DumpBatch& batch) override {
+    const Result<std::unique_ptr<VaultMatcher>>& opened = opening_.get();  // waits, once
+    if (!opened.ok()) return opened.status();
+    if (words_[worker] == nullptr) words_[worker] = (*opened)->NewWords();
     const auto& results = results_[slot];
-    vm_.matcher().MatchBatch(batch.all_fields(), 1, words_[worker].get(), &results_[slot]);
+    vm().matcher().MatchBatch(batch.all_fields(), 1, words_[worker].get(), &results_[slot]);
     if (!options_.render) return OkStatus();
     std::string& text = rendered_[slot];
     text.clear();
@@ -75,6 +80,7 @@ class MatchWork : public BatchWork {
     for (auto& b : best_) summary_->best.push_back(std::move(b.entry));
     summary_->distinct_records = distinct_.cardinality();
     for (const auto& w : words_) {
+      if (w == nullptr) continue;  // a worker that took no batch
       summary_->verification.lookups += w->lookups();
       summary_->verification.prefetched += w->prefetched();
       summary_->verification.block_reads += w->block_reads();
@@ -84,6 +90,9 @@ class MatchWork : public BatchWork {
   }
 
  private:
+  // Once a batch was processed, the indexes are open.
+  const VaultMatcher& vm() const { return **opening_.get(); }
+
   // Record `i`'s outcome, from its candidates (best first).
   void Describe(const DumpBatch& batch, size_t i, const std::vector<sketch::MatchResult>& cands,
                 DumpRecordMatch* r) const {
@@ -94,7 +103,7 @@ class MatchWork : public BatchWork {
     r->unverified = false;
     if (cands.empty()) return;
     r->match = cands[0];
-    r->version = &vm_.version(cands[0].index);
+    r->version = &vm().version(cands[0].index);
     r->unverified = r->version->shredded;
   }
 
@@ -121,7 +130,7 @@ class MatchWork : public BatchWork {
     }
   }
 
-  const VaultMatcher& vm_;
+  OpeningMatcher opening_;
   const MatchOptions& options_;
   MatchSummary* summary_;
   std::vector<std::unique_ptr<VaultRecordWords>> words_;
@@ -135,12 +144,20 @@ class MatchWork : public BatchWork {
 
 Result<MatchSummary> MatchDumps(Custody& custody, const MatchOptions& options) {
   if (options.dumps.empty()) return InvalidArgumentError("match: expected at least one dump");
-  CUSTODY_ASSIGN_OR_RETURN(auto vm, VaultMatcher::Open(custody, ScanThreads(options.scan)));
   MatchSummary summary;
   summary.threads = ScanThreads(options.scan);
-  MatchWork work(*vm, options, summary.threads, &summary);
-  CUSTODY_RETURN_IF_ERROR(
-      ScanDumpBatches(custody.env(), options.dumps, options.scan, &work, &summary.scan));
+  // With more than one thread, the indexes open (their every entry checked)
+  // beside the first reads of the dumps, rather than before them.
+  OpeningMatcher opening =
+      std::async(summary.threads > 1 ? std::launch::async : std::launch::deferred,
+                 [&custody, threads = summary.threads] { return VaultMatcher::Open(custody, threads); })
+          .share();
+  MatchWork work(opening, options, summary.threads, &summary);
+  const Status scanned =
+      ScanDumpBatches(custody.env(), options.dumps, options.scan, &work, &summary.scan);
+  // An unusable vault is the error to report, whatever the dumps hold.
+  CUSTODY_RETURN_IF_ERROR(opening.get().status());
+  CUSTODY_RETURN_IF_ERROR(scanned);
   work.Finish();
   return summary;
 }
