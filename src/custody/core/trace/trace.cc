@@ -199,24 +199,47 @@ struct RecordObservation {
 
 // Matches and reads each batch on worker threads; folds in dump order, so
 // the result does not depend on the thread count.
+// What the scan needs of the vault: every holder's holdings and canaries,
+// the indexes and the marker.
+struct TraceSetup {
+  TraceInputs inputs;
+  std::unique_ptr<VaultMatcher> vm;
+  std::unique_ptr<mark::Marker> marker;
+  std::multimap<uint64_t, size_t> canaries_by_source;  // source record -> canary
+  std::map<uint64_t, size_t> holder_of_member;         // member id -> holder
+};
+
+Result<std::unique_ptr<TraceSetup>> PrepareTrace(Custody& custody, size_t threads) {
+  auto setup = std::make_unique<TraceSetup>();
+  CUSTODY_ASSIGN_OR_RETURN(setup->inputs, LoadTraceInputs(custody));
+  CUSTODY_ASSIGN_OR_RETURN(setup->vm, VaultMatcher::Open(custody, threads));
+  CUSTODY_ASSIGN_OR_RETURN(auto mark_key, custody.vault().GetOrCreateWrappedKey("mark"));
+  CUSTODY_ASSIGN_OR_RETURN(auto marker, mark::Marker::Create(std::move(mark_key)));
+  setup->marker = std::make_unique<mark::Marker>(std::move(marker));
+  const TraceInputs& in = setup->inputs;
+  for (size_t i = 0; i < in.canaries.size(); ++i) {
+    setup->canaries_by_source.emplace(in.canaries[i].source_record_id, i);
+  }
+  for (size_t i = 0; i < in.holders.size(); ++i) setup->holder_of_member[in.holders[i].member_id] = i;
+  return setup;
+}
+
+// The setup, being prepared (beside the first reads of the dumps).
+using OpeningTrace = std::shared_future<Result<std::unique_ptr<TraceSetup>>>;
+
 class TraceWork : public BatchWork {
  public:
-  TraceWork(const VaultMatcher& vm, const TraceInputs& inputs, const mark::Marker& marker,
-            size_t threads)
-      : vm_(vm), inputs_(inputs), marker_(marker), cands_(ScanSlots(threads)),
-        obs_(ScanSlots(threads)) {
-    for (size_t t = 0; t < threads; ++t) words_.push_back(vm.NewWords());
-    for (size_t i = 0; i < inputs.canaries.size(); ++i) {
-      canaries_by_source_.emplace(inputs.canaries[i].source_record_id, i);
-    }
-    for (size_t i = 0; i < inputs.holders.size(); ++i) {
-      holder_of_member_[inputs.holders[i].member_id] = i;
-    }
-  }
+  TraceWork(OpeningTrace opening, size_t threads)
+      : opening_(std::move(opening)), words_(threads), cands_(ScanSlots(threads)),
+        obs_(ScanSlots(threads)) {}
 
   Status Process(size_t worker, size_t slot, const DumpBatch& batch) override {
+    const Result<std::unique_ptr<TraceSetup>>& opened = opening_.get();  // waits, once
+    if (!opened.ok()) return opened.status();
+    const TraceSetup& setup = **opened;
+    if (words_[worker] == nullptr) words_[worker] = setup.vm->NewWords();
     std::vector<std::vector<sketch::MatchResult>>& cands = cands_[slot];
-    vm_.matcher().MatchBatch(batch.all_fields(), 4, words_[worker].get(), &cands);
+    setup.vm->matcher().MatchBatch(batch.all_fields(), 4, words_[worker].get(), &cands);
     std::vector<RecordObservation>& obs = obs_[slot];
     obs.resize(batch.size());
     for (size_t i = 0; i < batch.size(); ++i) {
@@ -226,7 +249,7 @@ class TraceWork : public BatchWork {
       o.slots.clear();
       if (o.cands.empty()) continue;
       o.canary = FindCanary(o.cands, batch.fields(i));
-      if (o.canary < 0) o.slots = marker_.ReadSlots(o.cands.front().record_id, batch.fields(i));
+      if (o.canary < 0) o.slots = setup.marker->ReadSlots(o.cands.front().record_id, batch.fields(i));
     }
     return OkStatus();
   }
@@ -247,14 +270,18 @@ class TraceWork : public BatchWork {
   std::vector<std::string> unmatched;  // the first 1,000 places
 
  private:
+  // Once a batch was processed, the setup is ready.
+  const TraceSetup& setup() const { return **opening_.get(); }
+
   // A canary looks like its source record: the canaries of every candidate
   // are tested against the dump record's text.
   int64_t FindCanary(const std::vector<sketch::MatchResult>& cands,
                      std::span<const std::string_view> fields) const {
+    const TraceSetup& s = setup();
     for (const auto& c : cands) {
-      auto range = canaries_by_source_.equal_range(c.record_id);
+      auto range = s.canaries_by_source.equal_range(c.record_id);
       for (auto it = range.first; it != range.second; ++it) {
-        const CanaryRecord& cr = inputs_.canaries[it->second];
+        const CanaryRecord& cr = s.inputs.canaries[it->second];
         if (mark::CanaryEvidence(cr.substitutions, fields).is_match) {
           return static_cast<int64_t>(it->second);
         }
@@ -270,17 +297,18 @@ class TraceWork : public BatchWork {
       return;
     }
     ++matched;
+    const TraceSetup& s = setup();
     if (o.canary >= 0) {
-      const CanaryRecord& cr = inputs_.canaries[static_cast<size_t>(o.canary)];
+      const CanaryRecord& cr = s.inputs.canaries[static_cast<size_t>(o.canary)];
       if (canary_found.insert(cr.canary_id).second) {
         CanaryHit hit;
         hit.canary_id = cr.canary_id;
         hit.release_id = cr.release_id;
         hit.source = batch.Where(i);
-        auto h = holder_of_member_.find(cr.member_id);
-        if (h != holder_of_member_.end()) {
-          hit.member = inputs_.holders[h->second].member;
-          hit.partner = inputs_.holders[h->second].partner;
+        auto h = s.holder_of_member.find(cr.member_id);
+        if (h != s.holder_of_member.end()) {
+          hit.member = s.inputs.holders[h->second].member;
+          hit.partner = s.inputs.holders[h->second].partner;
         }
         hits.push_back(hit);
       }
@@ -290,7 +318,7 @@ class TraceWork : public BatchWork {
     auto [it, fresh] = compromised.try_emplace(best.record_id);
     CompromisedRecord& cr = it->second;
     if (fresh) {
-      const IndexedVersion& v = vm_.version(best.index);
+      const IndexedVersion& v = s.vm->version(best.index);
       cr.record_id = best.record_id;
       cr.dataset = v.dataset;
       cr.version = v.version;
@@ -306,14 +334,10 @@ class TraceWork : public BatchWork {
     for (const auto& s : o.slots) slots.push_back({best.record_id, s});
   }
 
-  const VaultMatcher& vm_;
-  const TraceInputs& inputs_;
-  const mark::Marker& marker_;
-  std::vector<std::unique_ptr<VaultRecordWords>> words_;
+  OpeningTrace opening_;
+  std::vector<std::unique_ptr<VaultRecordWords>> words_;              // per worker
   std::vector<std::vector<std::vector<sketch::MatchResult>>> cands_;  // per slot
   std::vector<std::vector<RecordObservation>> obs_;                   // per slot
-  std::multimap<uint64_t, size_t> canaries_by_source_;
-  std::map<uint64_t, size_t> holder_of_member_;
 };
 
 // The compromised records in id order.
@@ -461,20 +485,26 @@ Result<TraceReport> Trace(Custody& custody, const TraceOptions& options) {
   }
   ScanOptions scan;
   scan.threads = options.threads;
-  CUSTODY_ASSIGN_OR_RETURN(TraceInputs inputs, LoadTraceInputs(custody));
-  CUSTODY_ASSIGN_OR_RETURN(auto vm, VaultMatcher::Open(custody, ScanThreads(scan)));
-  CUSTODY_ASSIGN_OR_RETURN(auto mark_key, custody.vault().GetOrCreateWrappedKey("mark"));
-  CUSTODY_ASSIGN_OR_RETURN(auto marker, mark::Marker::Create(std::move(mark_key)));
-
-  // Match and read marks.
-  DumpScanStats stats;
   scan.progress = options.progress;
-  TraceWork work(*vm, inputs, marker, ScanThreads(scan));
-  CUSTODY_RETURN_IF_ERROR(ScanDumpBatches(custody.env(), options.dumps, scan, &work, &stats));
+  const size_t threads = ScanThreads(scan);
+
+  // Match and read marks. With more than one thread, the holdings, canaries
+  // and indexes load beside the first reads of the dumps.
+  OpeningTrace opening =
+      std::async(threads > 1 ? std::launch::async : std::launch::deferred,
+                 [&custody, threads] { return PrepareTrace(custody, threads); })
+          .share();
+  DumpScanStats stats;
+  TraceWork work(opening, threads);
+  const Status scanned = ScanDumpBatches(custody.env(), options.dumps, scan, &work, &stats);
+  CUSTODY_RETURN_IF_ERROR(opening.get().status());  // an unusable vault comes first
+  CUSTODY_RETURN_IF_ERROR(scanned);
+  const TraceInputs& inputs = opening.get().value()->inputs;
+  const mark::Marker& marker = *opening.get().value()->marker;
   // The dumps' hash reads them again: with more than one thread, beside the
   // scoring below rather than after it.
   std::future<Result<std::string>> dump_hash = std::async(
-      ScanThreads(scan) > 1 ? std::launch::async : std::launch::deferred,
+      threads > 1 ? std::launch::async : std::launch::deferred,
       [&] { return HashFiles(custody.env(), options.dumps); });
 
   TraceReport report;
@@ -497,7 +527,7 @@ Result<TraceReport> Trace(Custody& custody, const TraceOptions& options) {
   for (const auto& cr : report.compromised) leaked.push_back(cr.record_id);
   CUSTODY_ASSIGN_OR_RETURN(Scoring scoring,
                            ScoreMembers(inputs, leaked, std::move(work.slots), work.canary_found,
-                                        marker, options.alpha, ScanThreads(scan)));
+                                        marker, options.alpha, threads));
   report.readable_slots = scoring.readable_slots;
   report.erased_slots = scoring.erased_slots;
   report.members_tested = scoring.report.members_tested;
