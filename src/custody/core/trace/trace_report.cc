@@ -60,16 +60,18 @@ void AppendUints(const std::vector<uint64_t>& items, std::string* out) {
   AppendArray(items, out, [](uint64_t v, std::string* o) { AppendJsonUint(v, o); });
 }
 
+// Keys are data here (names), so they are escaped like any string.
 void AppendCounts(const std::map<std::string, uint64_t>& counts, std::string* out) {
-  ObjectWriter w(out);
+  out->push_back('{');
+  bool first = true;
   for (const auto& [k, v] : counts) {
-    // Keys are data: escaped like any string.
-    if (out->back() != '{') out->push_back(',');
+    if (!first) out->push_back(',');
+    first = false;
     AppendJsonText(k, out);
     out->push_back(':');
     AppendJsonUint(v, out);
   }
-  w.Close();
+  out->push_back('}');
 }
 
 void AppendCompromised(const CompromisedRecord& c, std::string* out) {
