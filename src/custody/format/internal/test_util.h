@@ -16,9 +16,19 @@
 
 namespace custody::format::testing {
 
+// One directory per test process, removed when the process exits.
+inline const std::string& TempDirOfProcess() {
+  struct Dir {
+    std::string path = ::testing::TempDir() + "custody_format_" + std::to_string(::getpid());
+    ~Dir() { (void)Env::Default()->RemoveTree(path); }
+  };
+  static const Dir dir;
+  return dir.path;
+}
+
 inline std::string TempPath(const std::string& name) {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string dir = ::testing::TempDir() + "custody_format_" + std::to_string(::getpid());
+  const std::string& dir = TempDirOfProcess();
   EXPECT_TRUE(Env::Default()->CreateDirs(dir).ok());
   return dir + "/" + info->test_suite_name() + "_" + info->name() + "_" + name;
 }
