@@ -46,14 +46,6 @@ struct MarkedRecord {
   uint32_t fragile_marks = 0;       // fragile apostrophes written
 };
 
-struct SlotObservation {
-  uint64_t slot_id = 0;
-  SlotKind kind = SlotKind::kContraction;
-  int8_t rendering = -1;  // 0 or 1 as seen in the dump; -1 erased
-  int8_t symbol = -1;     // rendering XOR keyed flip: the code symbol y; -1 erased
-  double bias = 0.5;      // p of the slot
-};
-
 // Fragile-layer agreement of one member with a dump record.
 struct FragileAgreement {
   uint32_t agree = 0;

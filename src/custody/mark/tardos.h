@@ -1,8 +1,9 @@
 // The symmetric Tardos code behind variant marks (Skoric, Katzenbeisser and
 // Celik, "Symmetric Tardos fingerprinting codes for arbitrary alphabet
-// sizes", 2008): per-slot biases from the arcsine density with cutoff t,
-// member symbols as Bernoulli(p) draws, and the symmetric accusation score.
-// docs/marks.md ("The code") gives the formulas and the choice of t.
+// sizes", 2008): per-slot biases from the arcsine density with cutoff t and
+// member symbols as Bernoulli(p) draws. The accusation score and its bound
+// are statistics and live in core/attribution/tardos.h. docs/marks.md ("The
+// code") gives the formulas and the choice of t.
 // Thread-safety: pure functions.
 #pragma once
 
@@ -25,22 +26,19 @@ double ArcsineBias(uint64_t uniform_bits, double cutoff);
 // Maps 64 uniform bits to [0, 1) (53-bit resolution).
 double UnitInterval(uint64_t uniform_bits);
 
-// Skoric's symmetric score of one slot for a member with symbol `x` when the
-// dump shows symbol `y` (0 or 1) and the slot's bias is `p`:
-//   y = x = 1: sqrt((1-p)/p)      y = 1, x = 0: -sqrt(p/(1-p))
-//   y = x = 0: sqrt(p/(1-p))      y = 0, x = 1: -sqrt((1-p)/p)
-// For an innocent member (x independent of y) each term has mean 0 and
-// variance 1. Returns 0 for an erased slot (y < 0).
-double SymmetricScore(int y, bool x, double p);
+// What a dump shows in one mark slot of a record it copied: the slot, its
+// rendering and the code symbol that rendering encodes. This is the one
+// observation type of the tree: Marker::ReadSlots produces it, and the
+// accusation statistics (core/attribution/tardos.h) score it, in `trace` and
+// in the calibration simulation alike.
+struct SlotObservation {
+  uint64_t slot_id = 0;
+  SlotKind kind = SlotKind::kContraction;
+  int8_t rendering = -1;  // 0 or 1 as seen in the dump; -1 erased
+  int8_t symbol = -1;     // rendering XOR keyed flip: the code symbol y; -1 erased
+  double bias = 0.5;      // p of the slot
 
-struct SlotObservation;
-
-// Treats as erased (rendering and symbol set to -1) every observation of a
-// slot kind whose rendering is the same across all of `observations` when
-// that kind has at least `min_count` readable observations: a normalizer that
-// forces one rendering leaves no information in that kind. The test is on
-// renderings, not symbols, because the keyed rendering flip makes a forced
-// rendering look like balanced random symbols.
-void EraseUniformKinds(std::vector<SlotObservation>* observations, int min_count = 8);
+  bool readable() const { return symbol >= 0; }
+};
 
 }  // namespace custody::mark

@@ -33,38 +33,5 @@ TEST(TardosTest, BiasStaysInsideCutoffAndFollowsArcsine) {
   EXPECT_NEAR(below_tenth / double(n), want, 0.005);
 }
 
-TEST(TardosTest, InnocentScoreHasMeanZeroAndUnitVariance) {
-  for (double p : {0.01, 0.1, 0.37, 0.5, 0.9}) {
-    for (int y : {0, 1}) {
-      double mean = p * SymmetricScore(y, true, p) + (1 - p) * SymmetricScore(y, false, p);
-      double second = p * std::pow(SymmetricScore(y, true, p), 2) +
-                      (1 - p) * std::pow(SymmetricScore(y, false, p), 2);
-      EXPECT_NEAR(mean, 0, 1e-12);
-      EXPECT_NEAR(second, 1, 1e-12);
-    }
-  }
-  EXPECT_EQ(SymmetricScore(-1, true, 0.3), 0.0);
-  EXPECT_GT(SymmetricScore(1, true, 0.1), 0);
-  EXPECT_LT(SymmetricScore(0, true, 0.1), 0);
-}
-
-TEST(TardosTest, UniformKindsAreErased) {
-  std::vector<SlotObservation> obs;
-  for (int i = 0; i < 10; ++i) {
-    obs.push_back({static_cast<uint64_t>(i), SlotKind::kContraction, 0, static_cast<int8_t>(i & 1), 0.5});
-    obs.push_back({static_cast<uint64_t>(100 + i), SlotKind::kSpelling, static_cast<int8_t>(i & 1),
-                   0, 0.5});
-  }
-  EraseUniformKinds(&obs);
-  for (const auto& o : obs) {
-    if (o.kind == SlotKind::kContraction) {
-      EXPECT_EQ(o.rendering, -1);
-      EXPECT_EQ(o.symbol, -1);
-    } else {
-      EXPECT_GE(o.rendering, 0);
-    }
-  }
-}
-
 }  // namespace
 }  // namespace custody::mark

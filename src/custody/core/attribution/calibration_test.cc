@@ -48,6 +48,7 @@ TEST(CalibrationTest, FalseAccusationBoundHoldsForInnocents) {
   std::array<uint64_t, 4> below = {};
   uint64_t total = 0;
   uint64_t informative_exposure = 0;
+  uint64_t marks_scored = 0;
   std::mt19937_64 rng(20240601);
   for (int d = 0; d < kDumps; ++d) {
     std::vector<std::vector<uint64_t>> held(12);
@@ -63,8 +64,10 @@ TEST(CalibrationTest, FalseAccusationBoundHoldsForInnocents) {
     pool.resize(std::min<size_t>(pool.size(), 50 + 30 * d));
     std::sort(pool.begin(), pool.end());
     const std::vector<uint64_t>& leaked = pool;
-    // Slots: 3 per record, arcsine biases, colluder copies merged.
+    // Slots: 3 per record, arcsine biases, colluder copies merged, 20%
+    // unreadable; renderings are symbols under a random keyed flip.
     std::vector<SlotObservation> slots;
+    std::vector<uint64_t> slot_record;
     for (size_t r = 0; r < leaked.size(); ++r) {
       std::vector<uint32_t> holders;
       for (uint32_t c = 0; c < colluders; ++c) {
@@ -72,32 +75,44 @@ TEST(CalibrationTest, FalseAccusationBoundHoldsForInnocents) {
       }
       for (int s = 0; s < 3; ++s) {
         SlotObservation o;
+        o.slot_id = slots.size();
         o.bias = ArcsineBias(rng, cutoff);
-        o.kind = static_cast<uint32_t>(s);
+        o.kind = static_cast<mark::SlotKind>(1 + s);
         uint32_t ones = 0;
         for (size_t h = 0; h < holders.size(); ++h) ones += Uniform01(rng) < o.bias;
-        const uint8_t y = majority ? (2 * ones > holders.size() ? 1 : 0)
-                                   : (Uniform01(rng) * holders.size() < ones ? 1 : 0);
-        o.observed = Uniform01(rng) < 0.2 ? SlotSymbol::kErased : static_cast<SlotSymbol>(y);
+        const int y = majority ? (2 * ones > holders.size() ? 1 : 0)
+                               : (Uniform01(rng) * holders.size() < ones ? 1 : 0);
+        const int flip = static_cast<int>(rng() & 1);
+        const bool erased = Uniform01(rng) < 0.2;
+        o.symbol = static_cast<int8_t>(erased ? -1 : y);
+        o.rendering = static_cast<int8_t>(erased ? -1 : y ^ flip);
         slots.push_back(o);
+        slot_record.push_back(leaked[r]);
       }
     }
-    auto model = TardosNullModel::Create(slots);
-    ASSERT_TRUE(model.ok());
+    EraseUniformKinds(slots);
     auto exposure = ExposureAnalysis::Create(held, leaked);
     ASSERT_TRUE(exposure.ok());
-    std::vector<uint8_t> codeword(slots.size());
+    std::vector<uint8_t> codeword(slots.size()), received(slots.size());
     for (int i = 0; i < kInnocentsPerDump; ++i) {
+      // An innocent: its own random holdings, a codeword independent of the
+      // dump, scored as trace scores a holder (the slots of records it holds).
       MemberEvidence e;
-      e.exposure = exposure->ForCandidate(RandomSubset(kRecords, 0.05 + 0.35 * Uniform01(rng), rng));
+      const std::vector<uint64_t> holds =
+          RandomSubset(kRecords, 0.05 + 0.35 * Uniform01(rng), rng);
+      e.exposure = exposure->ForCandidate(holds);
       informative_exposure += e.exposure->informative;
-      for (size_t s = 0; s < slots.size(); ++s) codeword[s] = Uniform01(rng) < slots[s].bias;
-      auto marks = model->Score(codeword);
+      for (size_t s = 0; s < slots.size(); ++s) {
+        codeword[s] = Uniform01(rng) < slots[s].bias;
+        received[s] = std::binary_search(holds.begin(), holds.end(), slot_record[s]);
+      }
+      auto marks = ScoreMemberMarks(slots, received, codeword);
       ASSERT_TRUE(marks.ok());
       e.marks = *marks;
+      marks_scored += e.marks.has_value();
       int used = 0;
       const double log10_p = Log10Combined(e, {}, &used);
-      ASSERT_EQ(used, e.exposure->informative ? 2 : 1);
+      ASSERT_EQ(used, (e.exposure->informative ? 1 : 0) + (e.marks ? 1 : 0));
       for (size_t t = 0; t < kThresholds.size(); ++t) {
         below[t] += log10_p <= std::log10(kThresholds[t]);
       }
@@ -106,6 +121,7 @@ TEST(CalibrationTest, FalseAccusationBoundHoldsForInnocents) {
   }
   ASSERT_GE(total, 100000u);
   EXPECT_GT(informative_exposure, total / 2);
+  EXPECT_GT(marks_scored, total * 9 / 10);
   for (size_t t = 0; t < kThresholds.size(); ++t) {
     const double expected = kThresholds[t] * static_cast<double>(total);
     EXPECT_LE(static_cast<double>(below[t]), expected + 3 * std::sqrt(expected) + 1)

@@ -7,6 +7,7 @@
 
 #include "custody/core/attribution/exposure.h"
 #include "custody/core/attribution/tardos.h"
+#include "custody/mark/tardos.h"
 
 namespace custody::core::attribution {
 namespace {
@@ -26,16 +27,9 @@ std::vector<uint64_t> Sample(std::vector<uint64_t> from, uint64_t k,
 
 }  // namespace
 
-double Uniform01(std::mt19937_64& rng) {
-  return static_cast<double>(rng() >> 11) * 0x1.0p-53;
-}
+double Uniform01(std::mt19937_64& rng) { return mark::UnitInterval(rng()); }
 
-double ArcsineBias(std::mt19937_64& rng, double t) {
-  const double lo = std::asin(std::sqrt(t));
-  const double r = lo + (M_PI / 2 - 2 * lo) * Uniform01(rng);
-  const double s = std::sin(r);
-  return s * s;
-}
+double ArcsineBias(std::mt19937_64& rng, double t) { return mark::ArcsineBias(rng(), t); }
 
 int GsmSlotCount(std::mt19937_64& rng) {
   // Shares in 0.1 % (docs/marks.md, "Measured on gsm8k"); the >= 10 tail is
@@ -77,6 +71,11 @@ Result<SimOutcome> RunTrial(const SimWorld& world, const SimTrial& trial,
                                 std::to_string(members) + ", found " +
                                 std::to_string(trial.colluders));
   }
+  if (world.slot_kinds == 0 || world.slot_kinds >= mark::kNumSlotKinds) {
+    return InvalidArgumentError("simulation: slot_kinds: expected 1.." +
+                                std::to_string(mark::kNumSlotKinds - 1) + ", found " +
+                                std::to_string(world.slot_kinds));
+  }
   std::mt19937_64 rng(seed);
   // Grants.
   std::vector<uint64_t> all(world.dataset_records);
@@ -113,6 +112,7 @@ Result<SimOutcome> RunTrial(const SimWorld& world, const SimTrial& trial,
   const std::vector<uint64_t> leaked = Sample(pool, trial.leaked_records, rng);
   // Slots of the leaked records, members' codewords and the dump's symbols.
   std::vector<SlotObservation> slots;
+  std::vector<uint64_t> slot_record;
   std::vector<std::vector<uint8_t>> symbols(members);
   std::poisson_distribution<int> poisson(
       world.poisson_slots_per_record > 0 ? world.poisson_slots_per_record : 1.0);
@@ -125,36 +125,42 @@ Result<SimOutcome> RunTrial(const SimWorld& world, const SimTrial& trial,
     const int n = world.poisson_slots_per_record > 0 ? poisson(rng) : GsmSlotCount(rng);
     for (int s = 0; s < n; ++s) {
       SlotObservation o;
+      o.slot_id = slots.size();
       o.bias = ArcsineBias(rng, world.bias_cutoff);
-      o.kind = static_cast<uint32_t>(rng() % world.slot_kinds);
+      const auto kind = static_cast<uint32_t>(rng() % world.slot_kinds);
+      o.kind = static_cast<mark::SlotKind>(1 + kind);
+      const int flip = static_cast<int>(rng() & 1);  // the slot's keyed rendering flip
       for (uint32_t m = 0; m < members; ++m) {
         symbols[m].push_back(Uniform01(rng) < o.bias ? 1 : 0);
       }
-      uint8_t y = symbols[copy].back();
+      int y = symbols[copy].back();
       if (trial.merge == Merge::kRandom) {
         y = symbols[holders[rng() % holders.size()]].back();
       } else if (trial.merge == Merge::kMajority) {
         uint32_t ones = 0;
         for (uint32_t h : holders) ones += symbols[h].back();
         const uint32_t zeros = static_cast<uint32_t>(holders.size()) - ones;
-        y = ones > zeros ? 1 : ones < zeros ? 0 : static_cast<uint8_t>(rng() & 1);
+        y = ones > zeros ? 1 : ones < zeros ? 0 : static_cast<int>(rng() & 1);
       }
-      o.observed = static_cast<SlotSymbol>(y);
-      // The attack.
+      // The attack, on renderings as a dump shows them.
+      int rendering = y ^ flip;
       const SimAttack& a = trial.attack;
-      if (o.kind < a.fragile_kinds || Uniform01(rng) < a.erase) {
-        o.observed = SlotSymbol::kErased;
-      } else if (o.kind < a.fragile_kinds + a.normalized_kinds) {
-        o.observed = SlotSymbol::k0;
+      if (kind < a.fragile_kinds || Uniform01(rng) < a.erase) {
+        rendering = -1;
+      } else if (kind < a.fragile_kinds + a.normalized_kinds) {
+        rendering = 0;
       } else if (Uniform01(rng) < a.flip) {
-        o.observed = static_cast<SlotSymbol>(rng() & 1);
+        rendering = static_cast<int>(rng() & 1);
       }
+      o.rendering = static_cast<int8_t>(rendering);
+      o.symbol = static_cast<int8_t>(rendering < 0 ? -1 : rendering ^ flip);
       slots.push_back(o);
+      slot_record.push_back(r);
     }
   }
-  EraseConstantKinds(slots);
-  CUSTODY_ASSIGN_OR_RETURN(TardosNullModel model, TardosNullModel::Create(slots));
-  out.readable_slots = model.readable_slots();
+  // What trace does with a dump's slots and each holder's codeword.
+  EraseUniformKinds(slots);
+  for (const SlotObservation& o : slots) out.readable_slots += o.readable();
   CUSTODY_ASSIGN_OR_RETURN(ExposureAnalysis exposure,
                            ExposureAnalysis::Create(held, leaked, exposure_options));
   std::vector<MemberEvidence> evidence(members);
@@ -162,7 +168,11 @@ Result<SimOutcome> RunTrial(const SimWorld& world, const SimTrial& trial,
     evidence[m].member_id = m;
     evidence[m].partner_id = m / world.members_per_partner;
     evidence[m].exposure = exposure.ForMember(m);
-    CUSTODY_ASSIGN_OR_RETURN(evidence[m].marks, model.Score(symbols[m]));
+    std::vector<uint8_t> received(slots.size());
+    for (size_t k = 0; k < slots.size(); ++k) {
+      received[k] = std::binary_search(held[m].begin(), held[m].end(), slot_record[k]);
+    }
+    CUSTODY_ASSIGN_OR_RETURN(evidence[m].marks, ScoreMemberMarks(slots, received, symbols[m]));
   }
   CUSTODY_ASSIGN_OR_RETURN(out.report, Attribute(evidence, trial.options));
   for (const MemberVerdict& v : out.report.members) {

@@ -28,7 +28,7 @@ struct SimWorld {
   // Readable slots per record: 0 draws from the measured gsm8k distribution
   // (mean 2.84, docs/marks.md); a positive value draws Poisson(mean).
   double poisson_slots_per_record = 0;
-  uint32_t slot_kinds = 10;            // variant families (gsm8k: 10 kinds)
+  uint32_t slot_kinds = 10;            // variant families, 1..10 (gsm8k: 10 kinds)
   double bias_cutoff = 0.01;           // arcsine biases in [t, 1 - t] (mark default)
   bool link_partner_members = true;    // declare partner-mates as linked
 };
@@ -41,7 +41,7 @@ struct SimAttack {
   double erase = 0;          // each slot independently unreadable (light paraphrase)
   double flip = 0;           // each slot independently set to a random symbol
   uint32_t fragile_kinds = 0;  // kinds 0..n-1 erased (normalization kills them)
-  uint32_t normalized_kinds = 0;  // kinds forced to one symbol across the dump
+  uint32_t normalized_kinds = 0;  // the next n kinds forced to one rendering across the dump
 };
 
 // The attack list of the robustness benchmark: each attack alone, then all.

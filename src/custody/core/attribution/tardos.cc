@@ -2,10 +2,10 @@
 #include "custody/core/attribution/tardos.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <string>
-#include <unordered_map>
 
 #include "custody/core/attribution/tails.h"
 
@@ -26,27 +26,22 @@ double TardosTerm(int y, int x, double p) {
   return x == 0 ? down : -up;
 }
 
-uint64_t EraseConstantKinds(std::span<SlotObservation> slots) {
-  // Per kind: bit 0 = a readable 0 seen, bit 1 = a readable 1 seen, count.
-  struct Seen {
-    uint8_t symbols = 0;
-    uint64_t readable = 0;
-  };
-  std::unordered_map<uint32_t, Seen> seen;
-  for (const SlotObservation& s : slots) {
-    if (s.observed == SlotSymbol::kErased) continue;
-    Seen& k = seen[s.kind];
-    k.symbols |= s.observed == SlotSymbol::k1 ? 2 : 1;
-    ++k.readable;
+uint64_t EraseUniformKinds(std::span<SlotObservation> observations, int min_count) {
+  std::array<int, mark::kNumSlotKinds> count{}, ones{};
+  for (const SlotObservation& o : observations) {
+    if (o.rendering < 0) continue;
+    ++count[static_cast<int>(o.kind)];
+    ones[static_cast<int>(o.kind)] += o.rendering;
   }
   uint64_t erased = 0;
-  for (SlotObservation& s : slots) {
-    if (s.observed == SlotSymbol::kErased) continue;
-    const Seen& k = seen[s.kind];
-    if (k.readable > 1 && k.symbols != 3) {
-      s.observed = SlotSymbol::kErased;
-      ++erased;
+  for (SlotObservation& o : observations) {
+    const int k = static_cast<int>(o.kind);
+    if (o.rendering < 0 || count[k] < min_count || (ones[k] != 0 && ones[k] != count[k])) {
+      continue;
     }
+    o.rendering = -1;
+    o.symbol = -1;
+    ++erased;
   }
   return erased;
 }
@@ -63,18 +58,23 @@ Result<TardosNullModel> TardosNullModel::CreateTerms(std::span<const SlotObserva
   m.min_gap_ = std::numeric_limits<double>::infinity();
   for (size_t i = 0; i < slots.size(); ++i) {
     const SlotObservation& s = slots[i];
-    if (s.observed == SlotSymbol::kErased) continue;
+    if (!s.readable()) continue;
+    if (s.symbol > 1) {
+      return InvalidArgumentError("slot " + std::to_string(i) +
+                                  ": symbol: expected -1, 0 or 1, found " +
+                                  std::to_string(s.symbol));
+    }
     if (!(s.bias > 0.0 && s.bias < 1.0)) {
       return InvalidArgumentError("slot " + std::to_string(i) +
                                   ": bias: expected a value in (0, 1), found " +
                                   std::to_string(s.bias));
     }
     // y = 1 with bias p is the mirror image of y = 0 with bias 1 - p.
-    const double q = s.observed == SlotSymbol::k1 ? s.bias : 1.0 - s.bias;
+    const double q = s.symbol == 1 ? s.bias : 1.0 - s.bias;
     const double hi = std::sqrt((1 - q) / q);
     const double gap = 1.0 / std::sqrt(q * (1 - q));
     m.index_.push_back(static_cast<uint32_t>(i));
-    m.observed_.push_back(static_cast<uint8_t>(s.observed));
+    m.observed_.push_back(static_cast<uint8_t>(s.symbol));
     m.q_.push_back(q);
     m.hi_.push_back(hi);
     m.gap_.push_back(gap);
@@ -85,9 +85,7 @@ Result<TardosNullModel> TardosNullModel::CreateTerms(std::span<const SlotObserva
   return m;
 }
 
-void TardosNullModel::BuildGrid() {
-  if (hi_.empty() || !grid_lambda_.empty()) return;
-  // Grid: lambda up to where the tilted mean nears the maximum score.
+double TardosNullModel::LambdaMax() const {
   double lambda_max = 1.0;
   for (int i = 0; i < 80; ++i) {
     double k0, k1, k2;
@@ -95,15 +93,32 @@ void TardosNullModel::BuildGrid() {
     if (k1 >= max_score_ - min_gap_ / 2) break;
     lambda_max *= 2;
   }
+  return lambda_max;
+}
+
+TardosNullModel::GridPoint TardosNullModel::Point(size_t j, double lambda_max) const {
+  if (!grid_lambda_.empty()) return {grid_lambda_[j], grid_k0_[j], grid_k1_[j]};
+  const double f = static_cast<double>(j) / kGrid;
+  GridPoint g;
+  g.lambda = lambda_max * f * f;
+  double k2;
+  Cumulants(g.lambda, &g.k0, &g.k1, &k2);
+  return g;
+}
+
+void TardosNullModel::BuildGrid() {
+  if (hi_.empty() || !grid_lambda_.empty()) return;
+  const double lambda_max = LambdaMax();
+  std::vector<double> lambda, k0, k1;
   for (int j = 0; j <= kGrid; ++j) {
-    const double f = static_cast<double>(j) / kGrid;
-    const double lambda = lambda_max * f * f;
-    double k0, k1, k2;
-    Cumulants(lambda, &k0, &k1, &k2);
-    grid_lambda_.push_back(lambda);
-    grid_k0_.push_back(k0);
-    grid_k1_.push_back(k1);
+    const GridPoint g = Point(static_cast<size_t>(j), lambda_max);
+    lambda.push_back(g.lambda);
+    k0.push_back(g.k0);
+    k1.push_back(g.k1);
   }
+  grid_lambda_ = std::move(lambda);
+  grid_k0_ = std::move(k0);
+  grid_k1_ = std::move(k1);
 }
 
 void TardosNullModel::Cumulants(double lambda, double* k0, double* k1,
@@ -157,20 +172,32 @@ double TardosNullModel::Log10TailBound(double score) const {
   if (score > max_score_ + tol) return kNegInf;
   // Above max - min_gap only the all-high outcome reaches: exact.
   if (score > max_score_ - min_gap_ + tol) return LnToLog10(log_p_max_);
-  // Bracket the minimizer on the grid: k1 is increasing in lambda.
-  const auto it = std::upper_bound(grid_k1_.begin(), grid_k1_.end(), score);
-  const size_t j = static_cast<size_t>(it - grid_k1_.begin());  // k1[j-1] <= s
-  if (j == 0) return 0.0;  // below the slope at lambda = 0: no bound below 1
-  double ln_bound = 0.0;
-  for (size_t c : {j - 1, j}) {
-    if (c < grid_lambda_.size()) {
-      ln_bound = std::min(ln_bound, grid_k0_[c] - grid_lambda_[c] * score);
+  // Bracket the minimizer on the grid: k1 is increasing in lambda. The
+  // search is std::upper_bound's, step for step, so a grid computed on
+  // demand gives the bracket a precomputed one gives.
+  const double lambda_max = grid_lambda_.empty() ? LambdaMax() : 0.0;
+  const size_t n = kGrid + 1;
+  size_t j = 0;  // the first point with k1 > score: k1[j-1] <= score
+  for (size_t count = n; count > 0;) {
+    const size_t step = count / 2;
+    if (!(score < Point(j + step, lambda_max).k1)) {
+      j += step + 1;
+      count -= step + 1;
+    } else {
+      count = step;
     }
   }
-  if (LnToLog10(ln_bound) < kRefineBelowLog10 || j == grid_k1_.size()) {
-    const double lo = grid_lambda_[j - 1];
-    const double hi = j < grid_lambda_.size() ? grid_lambda_[j] : -1.0;
-    ln_bound = std::min(ln_bound, OptimizeLogBound(score, lo, hi));
+  if (j == 0) return 0.0;  // below the slope at lambda = 0: no bound below 1
+  const GridPoint below = Point(j - 1, lambda_max);
+  double ln_bound = std::min(0.0, below.k0 - below.lambda * score);
+  double hi = -1.0;  // no point above: unbounded
+  if (j < n) {
+    const GridPoint above = Point(j, lambda_max);
+    ln_bound = std::min(ln_bound, above.k0 - above.lambda * score);
+    hi = above.lambda;
+  }
+  if (LnToLog10(ln_bound) < kRefineBelowLog10 || j == n) {
+    ln_bound = std::min(ln_bound, OptimizeLogBound(score, below.lambda, hi));
   }
   // The exact all-high probability is a floor no tail can go below.
   return LnToLog10(std::max(std::min(ln_bound, 0.0), log_p_max_));
@@ -207,9 +234,28 @@ Result<TardosResult> TardosNullModel::Score(
 Result<TardosResult> TardosScore(std::span<const SlotObservation> slots,
                                  std::span<const uint8_t> member_symbols) {
   CUSTODY_ASSIGN_OR_RETURN(TardosNullModel model, TardosNullModel::CreateTerms(slots));
-  CUSTODY_ASSIGN_OR_RETURN(double score, model.RawScore(member_symbols));
-  if (score > 0) model.BuildGrid();  // a score <= 0 is bounded by 1 without it
   return model.Score(member_symbols);
+}
+
+Result<std::optional<TardosResult>> ScoreMemberMarks(std::span<const SlotObservation> slots,
+                                                     std::span<const uint8_t> received,
+                                                     std::span<const uint8_t> symbols) {
+  if (received.size() != slots.size() || symbols.size() != slots.size()) {
+    return InvalidArgumentError("member marks: expected " + std::to_string(slots.size()) +
+                                " received flags and symbols, found " +
+                                std::to_string(received.size()) + " and " +
+                                std::to_string(symbols.size()));
+  }
+  std::vector<SlotObservation> mine;
+  std::vector<uint8_t> x;
+  for (size_t k = 0; k < slots.size(); ++k) {
+    if (!received[k] || !slots[k].readable()) continue;
+    mine.push_back(slots[k]);
+    x.push_back(symbols[k]);
+  }
+  if (mine.empty()) return std::optional<TardosResult>();
+  CUSTODY_ASSIGN_OR_RETURN(TardosResult r, TardosScore(mine, x));
+  return std::optional<TardosResult>(r);
 }
 
 }  // namespace custody::core::attribution

@@ -7,22 +7,16 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "custody/base/status.h"
+#include "custody/mark/tardos.h"
 
 namespace custody::core::attribution {
 
-// What a dump shows in one mark slot.
-enum class SlotSymbol : uint8_t { k0 = 0, k1 = 1, kErased = 2 };
-
-// One slot of the dump, in the order the member codewords are given.
-struct SlotObservation {
-  double bias = 0.5;  // the slot's Tardos bias p_i, in (0, 1)
-  SlotSymbol observed = SlotSymbol::kErased;
-  uint32_t kind = 0;  // the slot's kind (a variant family), see EraseConstantKinds
-};
+using mark::SlotObservation;
 
 // The accusation of one member.
 struct TardosResult {
@@ -31,23 +25,29 @@ struct TardosResult {
   double log10_p = 0;      // log10 of the Chernoff bound on P(S >= score | innocent)
 };
 
-// Score term of one slot: y = observed, x = member's symbol, p = bias.
+// Score term of one slot: y = observed symbol, x = member's symbol, p = bias.
 // y == x == 1: +sqrt((1-p)/p); y == 1, x == 0: -sqrt(p/(1-p));
 // y == x == 0: +sqrt(p/(1-p)); y == 0, x == 1: -sqrt((1-p)/p).
+// For an innocent member (x ~ Bernoulli(p), independent of y) the term has
+// mean 0 and variance 1.
 double TardosTerm(int y, int x, double p);
 
-// Marks as erased every slot whose kind shows the same symbol in every readable
-// slot of that kind (an attacker who normalized the whole dump to one variant
-// leaves no member information in that kind). Kinds with a single readable slot
-// are kept. Returns the number of slots newly erased.
-uint64_t EraseConstantKinds(std::span<SlotObservation> slots);
+// The one erasure rule: marks as erased (rendering and symbol -1) every
+// observation of a slot kind whose rendering is the same in all of the
+// kind's readable observations, when the kind has at least `min_count` of
+// them. A normalizer that forces one rendering of a kind leaves no member
+// information in it. The test is on renderings, not symbols: the keyed
+// rendering flip makes a forced rendering look like balanced random symbols.
+// Returns the number of observations newly erased.
+uint64_t EraseUniformKinds(std::span<SlotObservation> observations, int min_count = 8);
 
 // The null distribution of an innocent member's score against one dump. The
 // innocent's symbols are independent Bernoulli(p_i) draws, independent of the
 // dump, so each slot's term is a two-point variable of mean 0 and variance 1.
 class TardosNullModel {
  public:
-  // Builds the model from the dump's slots; erased slots are left out.
+  // Builds the model from the dump's slots; erased slots (symbol < 0) are
+  // left out.
   // Errors: kInvalidArgument when a readable slot's bias is not in (0, 1).
   static Result<TardosNullModel> Create(std::span<const SlotObservation> slots);
 
@@ -70,6 +70,15 @@ class TardosNullModel {
 
   // The per-slot terms of Create, without the lambda grid.
   static Result<TardosNullModel> CreateTerms(std::span<const SlotObservation> slots);
+  // One point of the lambda grid: lambda_j = lambda_max (j / kGrid)^2 with
+  // ln E[exp(lambda_j S)] and its derivative (increasing in j).
+  struct GridPoint {
+    double lambda = 0, k0 = 0, k1 = 0;
+  };
+  // The grid's upper end: where the tilted mean nears the maximum score.
+  double LambdaMax() const;
+  // Point j of the grid: the precomputed one if BuildGrid ran, else computed.
+  GridPoint Point(size_t j, double lambda_max) const;
   // Precomputes the lambda grid Log10TailBound brackets with.
   void BuildGrid();
   // The score alone (Score without the bound).
@@ -97,10 +106,21 @@ class TardosNullModel {
   std::vector<double> grid_lambda_, grid_k0_, grid_k1_;
 };
 
-// Convenience: TardosNullModel::Create(slots) then Score(member_symbols), the
-// same result; the lambda grid is built only when the score is positive (a
-// score <= 0 is bounded by 1 without it), which is most members of a trace.
+// TardosNullModel::Create(slots) then Score(member_symbols), the same result
+// bit for bit, without the lambda grid: a score <= 0 is bounded by 1, and a
+// positive one brackets its minimizer by bisecting the grid's points on
+// demand (about 9 evaluations instead of 257).
 Result<TardosResult> TardosScore(std::span<const SlotObservation> slots,
                                  std::span<const uint8_t> member_symbols);
+
+// The marks evidence of one member against a dump, as `trace` scores it and
+// the calibration simulation checks it: TardosScore over the readable slots
+// of the records the member received (`received[k]` != 0 for slot k), with
+// `symbols[k]` the member's code symbol at slot k (read only where received).
+// Returns nullopt when no readable slot was received: no marks evidence.
+// Errors: kInvalidArgument when the spans' lengths differ or as TardosScore.
+Result<std::optional<TardosResult>> ScoreMemberMarks(std::span<const SlotObservation> slots,
+                                                     std::span<const uint8_t> received,
+                                                     std::span<const uint8_t> symbols);
 
 }  // namespace custody::core::attribution

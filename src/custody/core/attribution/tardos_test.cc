@@ -11,6 +11,17 @@
 namespace custody::core::attribution {
 namespace {
 
+// A slot showing symbol `y` (-1: erased) with bias `p`, of kind `kind`; its
+// rendering is the symbol (no flip).
+SlotObservation Slot(double p, int y, int kind = 1) {
+  SlotObservation o;
+  o.bias = p;
+  o.symbol = static_cast<int8_t>(y);
+  o.rendering = static_cast<int8_t>(y);
+  o.kind = static_cast<mark::SlotKind>(kind);
+  return o;
+}
+
 TEST(TardosTest, TermsMatchTheSymmetricScore) {
   const double p = 0.2;
   EXPECT_DOUBLE_EQ(TardosTerm(1, 1, p), 2.0);   // sqrt(0.8 / 0.2)
@@ -28,8 +39,7 @@ TEST(TardosTest, TermsMatchTheSymmetricScore) {
 }
 
 TEST(TardosTest, ScoreSkipsErasedSlots) {
-  std::vector<SlotObservation> slots = {
-      {0.2, SlotSymbol::k1, 0}, {0.5, SlotSymbol::kErased, 0}, {0.2, SlotSymbol::k0, 1}};
+  std::vector<SlotObservation> slots = {Slot(0.2, 1), Slot(0.5, -1), Slot(0.2, 0, 2)};
   const std::vector<uint8_t> x = {1, 1, 1};
   auto r = TardosScore(slots, x);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -39,8 +49,12 @@ TEST(TardosTest, ScoreSkipsErasedSlots) {
 }
 
 TEST(TardosTest, RejectsBadInput) {
-  std::vector<SlotObservation> slots = {{1.0, SlotSymbol::k1, 0}};
+  std::vector<SlotObservation> slots = {Slot(1.0, 1)};
   EXPECT_FALSE(TardosNullModel::Create(slots).ok());
+  slots[0].symbol = 2;
+  slots[0].bias = 0.3;
+  EXPECT_FALSE(TardosNullModel::Create(slots).ok());
+  slots[0].symbol = 1;
   slots[0].bias = 0.3;
   auto model = TardosNullModel::Create(slots);
   ASSERT_TRUE(model.ok());
@@ -48,14 +62,49 @@ TEST(TardosTest, RejectsBadInput) {
   EXPECT_FALSE(model->Score(std::vector<uint8_t>{2}).ok());
 }
 
-TEST(TardosTest, EraseConstantKindsErasesOnlyUniformKinds) {
-  std::vector<SlotObservation> slots = {
-      {0.3, SlotSymbol::k0, 7}, {0.3, SlotSymbol::k0, 7}, {0.3, SlotSymbol::k0, 7},
-      {0.3, SlotSymbol::k0, 2}, {0.3, SlotSymbol::k1, 2}, {0.3, SlotSymbol::k1, 5}};
-  EXPECT_EQ(EraseConstantKinds(slots), 3u);
-  EXPECT_EQ(slots[0].observed, SlotSymbol::kErased);
-  EXPECT_EQ(slots[3].observed, SlotSymbol::k0);
-  EXPECT_EQ(slots[5].observed, SlotSymbol::k1);  // a lone slot stays
+// A kind forced to one rendering across the dump is erased once it has
+// min_count readable slots; mixed kinds and small kinds stay.
+TEST(TardosTest, EraseUniformKindsErasesOnlyKindsWithOneRendering) {
+  std::vector<SlotObservation> obs;
+  for (int i = 0; i < 10; ++i) {
+    SlotObservation forced = Slot(0.5, i & 1, static_cast<int>(mark::SlotKind::kContraction));
+    forced.rendering = 0;  // one rendering; the keyed flip makes symbols vary
+    obs.push_back(forced);
+    obs.push_back(Slot(0.5, i & 1, static_cast<int>(mark::SlotKind::kSpelling)));
+  }
+  for (int i = 0; i < 3; ++i) obs.push_back(Slot(0.5, 1, 3));  // uniform, but only 3
+  obs.push_back(Slot(0.5, -1, 3));
+  EXPECT_EQ(EraseUniformKinds(obs), 10u);
+  for (const auto& o : obs) {
+    if (o.kind == mark::SlotKind::kContraction) {
+      EXPECT_EQ(o.rendering, -1);
+      EXPECT_FALSE(o.readable());
+    } else if (o.kind == mark::SlotKind::kSpelling) {
+      EXPECT_TRUE(o.readable());
+    }
+  }
+  EXPECT_TRUE(obs[20].readable());
+  EXPECT_EQ(EraseUniformKinds(obs, 3), 3u);  // with a lower threshold it goes
+}
+
+// ScoreMemberMarks scores exactly the readable slots the member received.
+TEST(TardosTest, MemberMarksAreTheReceivedReadableSlots) {
+  std::vector<SlotObservation> slots = {Slot(0.2, 1), Slot(0.3, -1), Slot(0.4, 0), Slot(0.6, 1)};
+  const std::vector<uint8_t> received = {1, 1, 0, 1};
+  const std::vector<uint8_t> symbols = {1, 0, 9, 0};  // 9: never read
+  auto r = ScoreMemberMarks(slots, received, symbols);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_TRUE(r->has_value());
+  std::vector<SlotObservation> mine = {slots[0], slots[3]};
+  auto direct = TardosScore(mine, std::vector<uint8_t>{1, 0});
+  ASSERT_TRUE(direct.ok());
+  EXPECT_EQ((*r)->n_slots, 2u);
+  EXPECT_EQ((*r)->score, direct->score);
+  EXPECT_EQ((*r)->log10_p, direct->log10_p);
+  auto none = ScoreMemberMarks(slots, std::vector<uint8_t>{0, 1, 0, 0}, symbols);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());  // only an erased slot received
+  EXPECT_FALSE(ScoreMemberMarks(slots, received, std::vector<uint8_t>{1}).ok());
 }
 
 // Exact tail by enumeration for a few slots: the bound must never be below it.
@@ -65,7 +114,7 @@ TEST(TardosTest, BoundIsAboveExactTail) {
     std::vector<SlotObservation> slots(10);
     for (auto& s : slots) {
       s.bias = ArcsineBias(rng, 0.01);
-      s.observed = (rng() & 1) ? SlotSymbol::k1 : SlotSymbol::k0;
+      s.symbol = static_cast<int8_t>(rng() & 1);
     }
     auto model = TardosNullModel::Create(slots);
     ASSERT_TRUE(model.ok());
@@ -74,7 +123,7 @@ TEST(TardosTest, BoundIsAboveExactTail) {
       double score = 0, prob = 1;
       for (size_t i = 0; i < slots.size(); ++i) {
         const int x = (mask >> i) & 1;
-        const int y = slots[i].observed == SlotSymbol::k1 ? 1 : 0;
+        const int y = slots[i].symbol;
         score += TardosTerm(y, x, slots[i].bias);
         prob *= x ? slots[i].bias : 1 - slots[i].bias;
       }
@@ -98,7 +147,7 @@ TEST(TardosTest, BoundSeparatesLeakerFromInnocent) {
     slots[i].bias = ArcsineBias(rng, 1e-3);
     leaker[i] = Uniform01(rng) < slots[i].bias;
     innocent[i] = Uniform01(rng) < slots[i].bias;
-    slots[i].observed = static_cast<SlotSymbol>(leaker[i]);
+    slots[i].symbol = static_cast<int8_t>(leaker[i]);
   }
   auto model = TardosNullModel::Create(slots);
   ASSERT_TRUE(model.ok());
@@ -120,8 +169,9 @@ TEST(TardosTest, BoundSeparatesLeakerFromInnocent) {
   EXPECT_GE(all->log10_p, log10_all - 1e-9);
 }
 
-// TardosScore skips the lambda grid for scores <= 0; its results are those of
-// Create then Score, bit for bit, for leakers, innocents and everyone between.
+// TardosScore computes only the lambda grid points its bracket needs; its
+// results are those of Create then Score, bit for bit, for leakers, innocents
+// and everyone between.
 TEST(TardosTest, ScoreOnceEqualsTheSharedModel) {
   std::mt19937_64 rng(5);
   std::vector<SlotObservation> slots(400);
@@ -129,9 +179,9 @@ TEST(TardosTest, ScoreOnceEqualsTheSharedModel) {
   for (size_t i = 0; i < slots.size(); ++i) {
     slots[i].bias = ArcsineBias(rng, 1e-3);
     leaker[i] = Uniform01(rng) < slots[i].bias;
-    slots[i].observed = static_cast<SlotSymbol>(leaker[i]);
+    slots[i].symbol = static_cast<int8_t>(leaker[i]);
   }
-  slots[3].observed = SlotSymbol::kErased;
+  slots[3].symbol = -1;
   auto model = TardosNullModel::Create(slots);
   ASSERT_TRUE(model.ok());
   int positive = 0, negative = 0;

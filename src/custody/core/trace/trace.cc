@@ -17,7 +17,6 @@
 #include "custody/core/trace/incident.h"
 #include "custody/crypto/crypto.h"
 #include "custody/ledger/event.h"
-#include "custody/mark/tardos.h"
 #include "custody/sketch/matcher.h"
 
 namespace custody::core {
@@ -73,18 +72,20 @@ void ParallelFor(size_t n, size_t threads, const std::function<void(size_t)>& fn
 
 }  // namespace
 
-Result<Scoring> ScoreMembers(const TraceInputs& inputs, const std::vector<uint64_t>& leaked,
-                             std::vector<SlotRead> slots, const std::set<uint64_t>& canary_found,
-                             const mark::Marker& marker, double alpha, size_t threads) {
-  Scoring out;
-  const size_t n = inputs.holders.size();
-  // Exposure. Members who share a grant are not independent samples.
+namespace {
+
+// Exposure of every holder to the leaked records. Members who share a grant
+// are declared linked: they are not independent samples.
+Result<attribution::ExposureAnalysis> AnalyzeExposure(const TraceInputs& inputs,
+                                                      const std::vector<uint64_t>& leaked) {
   std::vector<std::vector<uint64_t>> held;
-  held.reserve(n);
+  held.reserve(inputs.holders.size());
   std::map<uint64_t, std::vector<uint32_t>> by_grant;
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < inputs.holders.size(); ++i) {
     held.push_back(inputs.holders[i].held);
-    for (const auto& r : inputs.holders[i].releases) by_grant[r.grant_id].push_back(static_cast<uint32_t>(i));
+    for (const auto& r : inputs.holders[i].releases) {
+      by_grant[r.grant_id].push_back(static_cast<uint32_t>(i));
+    }
   }
   attribution::ExposureOptions eo;
   for (auto& [g, ms] : by_grant) {
@@ -94,88 +95,118 @@ Result<Scoring> ScoreMembers(const TraceInputs& inputs, const std::vector<uint64
       for (size_t b = a + 1; b < ms.size(); ++b) eo.links.emplace_back(ms[a], ms[b]);
     }
   }
-  CUSTODY_ASSIGN_OR_RETURN(auto exposure, attribution::ExposureAnalysis::Create(held, leaked, eo));
+  return attribution::ExposureAnalysis::Create(held, leaked, eo);
+}
+
+// A member's canaries: deployed, found in the dump, and the largest chance
+// that one of them matches an unrelated record by accident.
+struct CanaryCount {
+  uint64_t deployed = 0;
+  uint64_t found = 0;
+  double false_match_probability = 0;
+};
+
+std::map<uint64_t, CanaryCount> CountCanaries(const TraceInputs& inputs,
+                                              const std::set<uint64_t>& canary_found) {
+  std::map<uint64_t, CanaryCount> by_member;
+  for (const auto& c : inputs.canaries) {
+    CanaryCount& n = by_member[c.member_id];
+    ++n.deployed;
+    if (canary_found.count(c.canary_id)) ++n.found;
+    n.false_match_probability = std::max(n.false_match_probability, c.false_match_probability);
+  }
+  return by_member;
+}
+
+// What every member's scoring shares: the dump's readable slots, their
+// order by record, and the canary counts.
+struct DumpEvidence {
+  const std::vector<SlotRead>* slots = nullptr;
+  std::vector<mark::SlotObservation> obs;  // slots[k].obs, erasure applied
+  std::vector<uint32_t> by_record;         // readable slots in record order
+  std::map<uint64_t, CanaryCount> canaries;
+};
+
+// Marks of one member: only slots of records the member received carry its
+// code. The member's holdings meet the readable slots in one merge.
+Result<std::optional<attribution::TardosResult>> ScoreMarks(const DumpEvidence& dump,
+                                                            const Holder& h,
+                                                            const mark::Marker& marker) {
+  const std::vector<SlotRead>& slots = *dump.slots;
+  std::vector<uint8_t> received(slots.size()), symbols(slots.size());
+  auto held = h.held.begin();
+  for (uint32_t k : dump.by_record) {
+    while (held != h.held.end() && *held < slots[k].record_id) ++held;
+    if (held == h.held.end()) break;
+    if (*held != slots[k].record_id) continue;
+    received[k] = 1;
+    symbols[k] = marker.MemberSymbol(h.member_id, slots[k].record_id, slots[k].obs.slot_id);
+  }
+  return attribution::ScoreMemberMarks(dump.obs, received, symbols);
+}
+
+// The evidence against holder `i`: exposure, marks and canaries.
+Result<attribution::MemberEvidence> ScoreMember(const TraceInputs& inputs, size_t i,
+                                                const attribution::ExposureAnalysis& exposure,
+                                                const DumpEvidence& dump,
+                                                const mark::Marker& marker, MemberScore* ms) {
+  const Holder& h = inputs.holders[i];
+  ms->holder = &h;
+  attribution::MemberEvidence e;
+  e.member_id = h.member_id;
+  e.partner_id = h.partner_id;
+  e.exposure = exposure.ForMember(i);
+  CUSTODY_ASSIGN_OR_RETURN(e.marks, ScoreMarks(dump, h, marker));
+  ms->slots_scored = e.marks ? e.marks->n_slots : 0;
+  auto dc = dump.canaries.find(h.member_id);
+  if (dc != dump.canaries.end()) {
+    ms->canaries_deployed = dc->second.deployed;
+    ms->canaries_found = dc->second.found;
+    attribution::CanaryEvidence ce{dc->second.deployed, dc->second.found,
+                                   dc->second.false_match_probability};
+    CUSTODY_ASSIGN_OR_RETURN(e.canaries, attribution::EvaluateCanaries(ce));
+  }
+  return e;
+}
+
+}  // namespace
+
+Result<Scoring> ScoreMembers(const TraceInputs& inputs, const std::vector<uint64_t>& leaked,
+                             std::vector<SlotRead> slots, const std::set<uint64_t>& canary_found,
+                             const mark::Marker& marker, double alpha, size_t threads) {
+  Scoring out;
+  const size_t n = inputs.holders.size();
+  CUSTODY_ASSIGN_OR_RETURN(auto exposure, AnalyzeExposure(inputs, leaked));
 
   // Marks: a slot kind whose rendering is the same across the dump is erased.
-  std::vector<mark::SlotObservation> obs;
-  obs.reserve(slots.size());
-  for (const auto& s : slots) obs.push_back(s.obs);
-  mark::EraseUniformKinds(&obs);
-  for (size_t i = 0; i < slots.size(); ++i) slots[i].obs = obs[i];
-  for (const auto& s : slots) (s.obs.symbol < 0 ? out.erased_slots : out.readable_slots)++;
-
-  // Canaries per member.
-  std::map<uint64_t, std::pair<uint64_t, uint64_t>> canaries;  // member -> (deployed, found)
-  std::map<uint64_t, double> canary_fmp;
-  for (const auto& c : inputs.canaries) {
-    auto& dc = canaries[c.member_id];
-    ++dc.first;
-    if (canary_found.count(c.canary_id)) ++dc.second;
-    canary_fmp[c.member_id] = std::max(canary_fmp[c.member_id], c.false_match_probability);
-  }
-
-  std::vector<attribution::MemberEvidence> evidence;
-  out.members.resize(n);
-  // The readable slots in record order, so each member's holdings are
-  // matched against them in one merge (not a search per slot).
-  std::vector<uint32_t> by_record;
+  DumpEvidence dump;
+  dump.slots = &slots;
+  dump.obs.reserve(slots.size());
+  for (const auto& s : slots) dump.obs.push_back(s.obs);
+  attribution::EraseUniformKinds(dump.obs);
   for (size_t k = 0; k < slots.size(); ++k) {
-    if (slots[k].obs.symbol >= 0) by_record.push_back(static_cast<uint32_t>(k));
+    slots[k].obs = dump.obs[k];
+    if (!slots[k].obs.readable()) {
+      ++out.erased_slots;
+      continue;
+    }
+    ++out.readable_slots;
+    dump.by_record.push_back(static_cast<uint32_t>(k));
   }
-  std::stable_sort(by_record.begin(), by_record.end(), [&](uint32_t a, uint32_t b) {
+  std::stable_sort(dump.by_record.begin(), dump.by_record.end(), [&](uint32_t a, uint32_t b) {
     return slots[a].record_id < slots[b].record_id;
   });
+  dump.canaries = CountCanaries(inputs, canary_found);
+
   // Each member's evidence is independent of the others': scored on
   // `threads` threads, collected in member order.
+  out.members.resize(n);
   std::vector<Result<attribution::MemberEvidence>> per_member(
       n, Result<attribution::MemberEvidence>(InternalError("not scored")));
-  auto score_member = [&](size_t i) {
-    const Holder& h = inputs.holders[i];
-    MemberScore& ms = out.members[i];
-    ms.holder = &h;
-    attribution::MemberEvidence e;
-    e.member_id = h.member_id;
-    e.partner_id = h.partner_id;
-    e.exposure = exposure.ForMember(i);
-    std::vector<char> held_slot(slots.size());
-    auto held = h.held.begin();
-    for (uint32_t k : by_record) {
-      while (held != h.held.end() && *held < slots[k].record_id) ++held;
-      if (held == h.held.end()) break;
-      held_slot[k] = *held == slots[k].record_id;
-    }
-    // Marks: only slots of records this member received carry its code.
-    std::vector<attribution::SlotObservation> mine;
-    std::vector<uint8_t> symbols;
-    for (size_t k = 0; k < slots.size(); ++k) {
-      const SlotRead& s = slots[k];
-      if (!held_slot[k]) continue;
-      attribution::SlotObservation a;
-      a.bias = s.obs.bias;
-      a.observed = s.obs.symbol ? attribution::SlotSymbol::k1 : attribution::SlotSymbol::k0;
-      a.kind = static_cast<uint32_t>(s.obs.kind);
-      mine.push_back(a);
-      symbols.push_back(marker.MemberSymbol(h.member_id, s.record_id, s.obs.slot_id) ? 1 : 0);
-    }
-    ms.slots_scored = mine.size();
-    if (!mine.empty()) {
-      auto t = attribution::TardosScore(mine, symbols);
-      if (!t.ok()) return per_member[i] = t.status(), void();
-      e.marks = *t;
-    }
-    auto dc = canaries.find(h.member_id);
-    if (dc != canaries.end()) {
-      ms.canaries_deployed = dc->second.first;
-      ms.canaries_found = dc->second.second;
-      attribution::CanaryEvidence ce{dc->second.first, dc->second.second,
-                                     canary_fmp.find(h.member_id)->second};
-      auto cr = attribution::EvaluateCanaries(ce);
-      if (!cr.ok()) return per_member[i] = cr.status(), void();
-      e.canaries = *cr;
-    }
-    per_member[i] = std::move(e);
-  };
-  ParallelFor(n, threads, score_member);
+  ParallelFor(n, threads, [&](size_t i) {
+    per_member[i] = ScoreMember(inputs, i, exposure, dump, marker, &out.members[i]);
+  });
+  std::vector<attribution::MemberEvidence> evidence;
   for (auto& r : per_member) {
     CUSTODY_RETURN_IF_ERROR(r.status());
     evidence.push_back(std::move(r).value());
