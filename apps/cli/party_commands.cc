@@ -22,13 +22,13 @@ nlohmann::json OptTime(const std::optional<int64_t>& t) {
 
 nlohmann::json PartnerJson(const core::Partner& p) {
   return {{"id", p.id}, {"name", p.name}, {"contact", p.contact}, {"contract", p.contract},
-          {"notes", p.notes}, {"status", p.status}, {"created_at", FormatRfc3339(p.created_at)},
+          {"notes", p.notes}, {"status", std::string(store::PartnerStatusName(p.status))}, {"created_at", FormatRfc3339(p.created_at)},
           {"changed_at", FormatRfc3339(p.changed_at)}};
 }
 
 nlohmann::json MemberJson(const core::Member& m) {
   return {{"id", m.id}, {"name", m.name}, {"partner", m.partner}, {"email", m.email},
-          {"public_key", Base64Encode(m.public_key)}, {"status", m.status},
+          {"public_key", Base64Encode(m.public_key)}, {"status", std::string(store::MemberStatusName(m.status))},
           {"created_at", FormatRfc3339(m.created_at)}, {"revoked_at", OptTime(m.revoked_at)}};
 }
 
@@ -37,19 +37,19 @@ nlohmann::json GrantJson(const core::Grant& g) {
           {"member", g.member.empty() ? nlohmann::json() : nlohmann::json(g.member)},
           {"dataset", g.dataset}, {"version", g.version}, {"fields", g.fields},
           {"selection", core::SelectionToJson(g.selection, false)},
-          {"expires_at", FormatRfc3339(g.expires_at)}, {"purpose", g.purpose}, {"status", g.status},
+          {"expires_at", FormatRfc3339(g.expires_at)}, {"purpose", g.purpose}, {"status", std::string(store::GrantStatusName(g.status))},
           {"created_at", FormatRfc3339(g.created_at)}, {"revoked_at", OptTime(g.revoked_at)}};
 }
 
 void PrintPartner(const core::Partner& p) {
-  std::cout << fmt::format("Partner {} (id {}): {}\n", p.name, p.id, p.status)
+  std::cout << fmt::format("Partner {} (id {}): {}\n", p.name, p.id, std::string(store::PartnerStatusName(p.status)))
             << "  contact:  " << p.contact << "\n  contract: " << p.contract << "\n"
             << "  notes:    " << p.notes << "\n  added:    " << FormatRfc3339(p.created_at)
             << "\n  changed:  " << FormatRfc3339(p.changed_at) << "\n";
 }
 
 void PrintMember(const core::Member& m) {
-  std::cout << fmt::format("Member {} (id {}) of {}: {}\n", m.name, m.id, m.partner, m.status)
+  std::cout << fmt::format("Member {} (id {}) of {}: {}\n", m.name, m.id, m.partner, std::string(store::MemberStatusName(m.status)))
             << "  email:      " << m.email << "\n  public key: " << Base64Encode(m.public_key) << "\n"
             << "  added:      " << FormatRfc3339(m.created_at) << "\n";
   if (m.revoked_at) std::cout << "  revoked:    " << FormatRfc3339(*m.revoked_at) << "\n";
@@ -58,7 +58,7 @@ void PrintMember(const core::Member& m) {
 void PrintGrant(const core::Grant& g) {
   auto sel = core::SelectionToJson(g.selection, false);
   std::cout << fmt::format("Grant {}: {} {}{} of {} v{}, {}\n", g.id, g.partner,
-                           g.member.empty() ? "" : "member ", g.member, g.dataset, g.version, g.status)
+                           g.member.empty() ? "" : "member ", g.member, g.dataset, g.version, std::string(store::GrantStatusName(g.status)))
             << "  selection: " << sel.dump() << "\n  fields:    "
             << (g.fields.empty() ? std::string("all") : nlohmann::json(g.fields).dump()) << "\n"
             << "  expires:   " << FormatRfc3339(g.expires_at) << "\n  purpose:   " << g.purpose << "\n";
@@ -107,7 +107,7 @@ void RegisterPartner(CLI::App& app) {
     for (const auto& p : ps) {
       out.push_back(PartnerJson(p));
       if (!Globals().json) {
-        std::cout << fmt::format("{:<24} {:<11} {:<20} {}\n", p.name, p.status, p.contract,
+        std::cout << fmt::format("{:<24} {:<11} {:<20} {}\n", p.name, std::string(store::PartnerStatusName(p.status)), p.contract,
                                  FormatRfc3339(p.created_at));
       }
     }
@@ -131,10 +131,10 @@ void RegisterPartner(CLI::App& app) {
     } else {
       PrintPartner(p);
       std::cout << "Members:\n";
-      for (const auto& m : ms) std::cout << "  " << m.name << " <" << m.email << "> " << m.status << "\n";
+      for (const auto& m : ms) std::cout << "  " << m.name << " <" << m.email << "> " << std::string(store::MemberStatusName(m.status)) << "\n";
       std::cout << "Grants:\n";
       for (const auto& gr : gs) {
-        std::cout << fmt::format("  {} {} v{} {} expires {}\n", gr.id, gr.dataset, gr.version, gr.status,
+        std::cout << fmt::format("  {} {} v{} {} expires {}\n", gr.id, gr.dataset, gr.version, std::string(store::GrantStatusName(gr.status)),
                                  FormatRfc3339(gr.expires_at));
       }
     }
@@ -168,7 +168,7 @@ void RegisterPartner(CLI::App& app) {
       if (Globals().json) {
         PrintJson({{"partner", PartnerJson(*p)}});
       } else {
-        std::cout << "Partner " << p->name << " is now " << p->status << "\n";
+        std::cout << "Partner " << p->name << " is now " << store::PartnerStatusName(p->status) << "\n";
       }
       return OkStatus();
     });
@@ -234,7 +234,7 @@ void RegisterMember(CLI::App& app) {
     if (!Globals().json) std::cout << fmt::format("{:<24} {:<20} {:<8} {}\n", "MEMBER", "PARTNER", "STATUS", "EMAIL");
     for (const auto& m : ms) {
       out.push_back(MemberJson(m));
-      if (!Globals().json) std::cout << fmt::format("{:<24} {:<20} {:<8} {}\n", m.name, m.partner, m.status, m.email);
+      if (!Globals().json) std::cout << fmt::format("{:<24} {:<20} {:<8} {}\n", m.name, m.partner, std::string(store::MemberStatusName(m.status)), m.email);
     }
     if (Globals().json) PrintJson({{"members", out}});
     return OkStatus();
@@ -338,7 +338,7 @@ void RegisterGrant(CLI::App& app) {
       if (!Globals().json) {
         std::cout << fmt::format("{:>5} {:<20} {:<16} {:<16} {:>3} {:<8} {:<8} {}\n", gr.id, gr.partner,
                                  gr.member.empty() ? "-" : gr.member, gr.dataset, gr.version,
-                                 core::SelectionKindName(gr.selection.kind), gr.status, FormatRfc3339(gr.expires_at));
+                                 core::SelectionKindName(gr.selection.kind), std::string(store::GrantStatusName(gr.status)), FormatRfc3339(gr.expires_at));
       }
     }
     if (Globals().json) PrintJson({{"grants", out}});

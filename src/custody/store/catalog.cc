@@ -8,6 +8,26 @@ std::string_view VersionStateName(VersionState s) {
   return s == VersionState::kPending ? "pending" : "committed";
 }
 
+Catalog::Catalog(std::unique_ptr<Db> db)
+    : db_(std::move(db)),
+      partners_(db_.get()),
+      members_(db_.get()),
+      grants_(db_.get()),
+      releases_(db_.get()),
+      canaries_(db_.get()),
+      incidents_(db_.get()) {}
+
+Status Catalog::Transaction(const std::function<Status()>& fn) {
+  return InTransaction(*db_, fn);
+}
+
+Result<int> Catalog::DeleteEmptyDatasets() {
+  CUSTODY_RETURN_IF_ERROR(db_->Exec(
+      "DELETE FROM datasets WHERE shredded_at IS NULL AND id NOT IN "
+      "(SELECT dataset_id FROM dataset_versions) AND id NOT IN (SELECT dataset_id FROM grants)"));
+  return db_->Changes();
+}
+
 Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path, bool create) {
   CUSTODY_ASSIGN_OR_RETURN(auto db, Db::Open(path, create));
   auto c = std::unique_ptr<Catalog>(new Catalog(std::move(db)));

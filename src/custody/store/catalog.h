@@ -1,18 +1,23 @@
 // Catalog: the vault's SQLite database (DIR/catalog.db, WAL mode). It holds
 // metadata only — datasets, versions, segment locations, and (from schema v2)
 // partners, members, grants, releases, canaries and incidents — never record
-// text. The schema is versioned; Open() applies pending migrations in one
+// text. Every table is read and written through a typed method here or a
+// table class it hands out; no SQL exists outside this module. The schema is versioned; Open() applies pending migrations in one
 // transaction each. Schema: docs/formats/catalog.md.
 // Thread-safety: one thread at a time.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "custody/base/status.h"
+#include "custody/store/incident_table.h"
+#include "custody/store/party_tables.h"
+#include "custody/store/release_tables.h"
 #include "custody/store/sqlite.h"
 
 namespace custody::store {
@@ -64,8 +69,20 @@ class Catalog {
   // Opens (creating if `create`) and migrates the catalog at `path`.
   static Result<std::unique_ptr<Catalog>> Open(const std::string& path, bool create);
 
-  Db& db() { return *db_; }
   Result<int> SchemaVersion();
+
+  // Runs `fn` in one transaction (BEGIN IMMEDIATE): commits if it returns OK,
+  // else rolls back and returns its error. Not reentrant.
+  Status Transaction(const std::function<Status()>& fn);
+
+  // The tables of parties, releases and incidents (party_tables.h,
+  // release_tables.h, incident_table.h). Valid as long as the Catalog.
+  PartnerTable& partners() { return partners_; }
+  MemberTable& members() { return members_; }
+  GrantTable& grants() { return grants_; }
+  ReleaseTable& releases() { return releases_; }
+  CanaryTable& canaries() { return canaries_; }
+  IncidentTable& incidents() { return incidents_; }
 
   // Settings in the meta table.
   Result<std::optional<std::string>> GetMeta(const std::string& key);
@@ -103,11 +120,20 @@ class Catalog {
   Status CommitVersion(int64_t version_id, int64_t log_index);
   // Deletes a pending version and its segments (recovery).
   Status DeletePendingVersion(int64_t version_id);
+  // Deletes datasets that are not shredded and have neither a version nor a
+  // grant (left by an ingest that never committed). Returns how many.
+  Result<int> DeleteEmptyDatasets();
 
  private:
-  explicit Catalog(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+  explicit Catalog(std::unique_ptr<Db> db);
   Status Migrate();
   std::unique_ptr<Db> db_;
+  PartnerTable partners_;
+  MemberTable members_;
+  GrantTable grants_;
+  ReleaseTable releases_;
+  CanaryTable canaries_;
+  IncidentTable incidents_;
 };
 
 std::string_view VersionStateName(VersionState s);

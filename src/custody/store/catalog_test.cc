@@ -33,10 +33,10 @@ TEST_F(CatalogTest, MigratesV1CatalogKeepingData) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(*(*c)->SchemaVersion(), kCatalogSchemaVersion);
   EXPECT_TRUE((*(*c)->FindDataset("old")).has_value());
-  EXPECT_TRUE((*c)->db().Exec("SELECT count(*) FROM partners").ok());
-  // A catalog from a newer custody is refused, not damaged.
-  ASSERT_TRUE((*c)->db().Exec("PRAGMA user_version = 99").ok());
+  EXPECT_TRUE((*c)->partners().List().ok());
   c->reset();
+  // A catalog from a newer custody is refused, not damaged.
+  ASSERT_TRUE((*Db::Open(path, false))->Exec("PRAGMA user_version = 99").ok());
   EXPECT_EQ(Catalog::Open(path, false).status().code(), StatusCode::kFailedPrecondition);
   // A file that is not SQLite is reported, not trusted.
   ASSERT_TRUE(Env::Default()->WriteFileAtomically(dir_ + "/junk.db", std::string(4096, 'x')).ok());

@@ -59,35 +59,42 @@ Result<RecordExposure> ExposureOfRecord(Custody& c, uint64_t record_id, std::opt
   return e;
 }
 
+namespace {
+
+// The exposure of the holder whose releases `q` selects (q.at included).
+Result<HolderExposure> ExposureOf(Custody& c, const HoldingsQuery& q, std::string kind,
+                                  std::string name, std::string partner, std::string status) {
+  CUSTODY_ASSIGN_OR_RETURN(auto releases, ListReleases(c, q));
+  HolderExposure h = Summarize(std::move(releases));
+  h.kind = std::move(kind);
+  h.name = std::move(name);
+  h.partner = std::move(partner);
+  h.status = std::move(status);
+  return h;
+}
+
+}  // namespace
+
 Result<HolderExposure> ExposureOfMember(Custody& c, const std::string& name, std::optional<int64_t> at) {
   CUSTODY_ASSIGN_OR_RETURN(Member m, FindMember(c, name));
+  // The status at `at`: a member revoked later was active then.
+  std::string status(store::MemberStatusName(m.status));
+  if (at && m.revoked_at && *m.revoked_at > *at) status = "active";
+  if (at && m.created_at > *at) status = "not yet added";
   HoldingsQuery q;
   q.at = at;
   q.member_id = m.id;
-  CUSTODY_ASSIGN_OR_RETURN(auto releases, ListReleases(c, q));
-  HolderExposure h = Summarize(std::move(releases));
-  h.kind = "member";
-  h.name = m.name;
-  h.partner = m.partner;
-  h.status = m.status;
-  if (at && m.revoked_at && *m.revoked_at > *at) h.status = "active";
-  if (at && m.created_at > *at) h.status = "not yet added";
-  return h;
+  return ExposureOf(c, q, "member", m.name, m.partner, std::move(status));
 }
 
 Result<HolderExposure> ExposureOfPartner(Custody& c, const std::string& name, std::optional<int64_t> at) {
   CUSTODY_ASSIGN_OR_RETURN(Partner p, FindPartner(c, name));
+  std::string status(store::PartnerStatusName(p.status));
+  if (at && p.created_at > *at) status = "not yet added";
   HoldingsQuery q;
   q.at = at;
   q.partner_id = p.id;
-  CUSTODY_ASSIGN_OR_RETURN(auto releases, ListReleases(c, q));
-  HolderExposure h = Summarize(std::move(releases));
-  h.kind = "partner";
-  h.name = p.name;
-  h.partner = p.name;
-  h.status = p.status;
-  if (at && p.created_at > *at) h.status = "not yet added";
-  return h;
+  return ExposureOf(c, q, "partner", p.name, p.name, std::move(status));
 }
 
 }  // namespace custody::core

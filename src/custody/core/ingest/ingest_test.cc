@@ -7,6 +7,8 @@
 #include <fstream>
 
 #include "custody/base/fault_injection_env.h"
+#include "custody/store/catalog.h"
+#include "custody/store/vault_format.h"
 #include "custody/core/vault/records.h"
 #include "custody/format/reader.h"
 #include "custody/ledger/custody_log.h"
@@ -174,8 +176,9 @@ TEST_F(IngestTest, RecoveryCommitsLoggedAndDropsUnloggedPendingVersions) {
   auto r = Run("rec", {f});
   ASSERT_TRUE(r.ok());
   // Simulate a crash between the log append and the commit mark.
-  ASSERT_TRUE(custody_->catalog().db().Exec(
-      "UPDATE dataset_versions SET state = 'pending', log_index = NULL").ok());
+  ASSERT_TRUE((*store::Db::Open(custody_->VaultPath(store::kCatalogFile), false))
+                  ->Exec("UPDATE dataset_versions SET state = 'pending', log_index = NULL")
+                  .ok());
   // And a second, unlogged pending version with files.
   store::DatasetVersionInfo v = *custody_->catalog().GetVersion(1);
   v.version = 2;

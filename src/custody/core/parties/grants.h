@@ -18,6 +18,7 @@
 #include "custody/core/release/record_set.h"
 #include "custody/core/vault/custody.h"
 #include "custody/crypto/secret_bytes.h"
+#include "custody/store/party_tables.h"
 
 namespace custody::core {
 
@@ -80,7 +81,7 @@ struct Grant {
   Selection selection;
   int64_t expires_at = 0;
   std::string purpose;
-  std::string status;  // "active" or "revoked"
+  store::GrantStatus status = store::GrantStatus::kActive;
   int64_t created_at = 0;
   std::optional<int64_t> revoked_at;
 };

@@ -10,7 +10,7 @@ Result<uint64_t> LoggedChange(Custody& custody,
     return FailedPreconditionError("the vault is open read-only; nothing can be committed");
   }
   uint64_t index = 0;
-  CUSTODY_RETURN_IF_ERROR(store::InTransaction(custody.catalog().db(), [&]() -> Status {
+  CUSTODY_RETURN_IF_ERROR(custody.catalog().Transaction([&]() -> Status {
     ledger::Event event;
     CUSTODY_RETURN_IF_ERROR(rows(&event));
     auto committed = custody.Commit(std::move(event));

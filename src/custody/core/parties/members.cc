@@ -11,25 +11,6 @@
 namespace custody::core {
 namespace {
 
-constexpr char kMemberColumns[] =
-    "SELECT m.id, m.partner_id, p.name, m.name, m.email, m.public_key, m.status, m.created_at, "
-    "m.revoked_at FROM members m JOIN partners p ON p.id = m.partner_id ";
-
-Member ReadMember(const store::Stmt& st) {
-  Member m;
-  m.id = st.Int(0);
-  m.partner_id = st.Int(1);
-  m.partner = st.Text(2);
-  m.name = st.Text(3);
-  m.email = st.Text(4);
-  auto pk = Base64Decode(st.Text(5));
-  if (pk.ok()) m.public_key = *pk;
-  m.status = st.Text(6);
-  m.created_at = st.Int(7);
-  if (!st.IsNull(8)) m.revoked_at = st.Int(8);
-  return m;
-}
-
 std::string Trim(std::string s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
   size_t i = 0;
@@ -49,87 +30,68 @@ Result<Member> AddMember(Custody& c, const MemberSpec& spec) {
                                 std::to_string(spec.public_key.size()));
   }
   CUSTODY_ASSIGN_OR_RETURN(Partner p, FindPartner(c, spec.partner));
-  if (p.status != "active") {
-    return FailedPreconditionError("partner '" + p.name + "' is " + p.status +
+  if (p.status != PartnerStatus::kActive) {
+    return FailedPreconditionError("partner '" + p.name + "' is " +
+                                   std::string(store::PartnerStatusName(p.status)) +
                                    "; members can be added only to an active partner");
   }
   if (FindMember(c, spec.name).ok()) return AlreadyExistsError("member '" + spec.name + "' already exists");
-  const int64_t now = c.clock()->NowSeconds();
-  auto& db = c.catalog().db();
   Member m;
-  const std::string pk64 = Base64Encode(spec.public_key);
-  CUSTODY_RETURN_IF_ERROR(LoggedChange(c, [&](ledger::Event* ev) -> Status {
-    CUSTODY_ASSIGN_OR_RETURN(auto st, db.Prepare(
-        "INSERT INTO members(partner_id, name, email, public_key, status, created_at) "
-        "VALUES (?, ?, ?, ?, 'active', ?)"));
-    CUSTODY_RETURN_IF_ERROR(
-        st.Bind(1, p.id).Bind(2, spec.name).Bind(3, spec.email).Bind(4, pk64).Bind(5, now).Run());
-    m.id = db.LastInsertId();
-    ev->type = ledger::event_type::kMember;
-    ev->subject = "member:" + spec.name;
-    ev->details = {{"action", "add"}, {"member_id", m.id}, {"name", spec.name},
-                   {"partner", p.name}, {"public_key", pk64}};
-    return OkStatus();
-  }).status());
   m.partner_id = p.id;
   m.partner = p.name;
   m.name = spec.name;
   m.email = spec.email;
   m.public_key = spec.public_key;
-  m.status = "active";
-  m.created_at = now;
+  m.status = MemberStatus::kActive;
+  m.created_at = c.clock()->NowSeconds();
+  CUSTODY_RETURN_IF_ERROR(LoggedChange(c, [&](ledger::Event* ev) -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(m.id, c.catalog().members().Insert(m));
+    ev->type = ledger::event_type::kMember;
+    ev->subject = "member:" + spec.name;
+    ev->details = {{"action", "add"}, {"member_id", m.id}, {"name", spec.name},
+                   {"partner", p.name}, {"public_key", Base64Encode(spec.public_key)}};
+    return OkStatus();
+  }).status());
   return m;
 }
 
 Result<std::vector<Member>> ListMembers(Custody& c, const std::string& partner) {
-  std::string sql = std::string(kMemberColumns) + (partner.empty() ? "" : "WHERE p.name = ? ") + "ORDER BY m.name";
-  if (!partner.empty()) CUSTODY_RETURN_IF_ERROR(FindPartner(c, partner).status());
-  CUSTODY_ASSIGN_OR_RETURN(auto st, c.catalog().db().Prepare(sql));
-  if (!partner.empty()) st.Bind(1, partner);
-  std::vector<Member> out;
-  while (true) {
-    CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    out.push_back(ReadMember(st));
+  int64_t partner_id = 0;
+  if (!partner.empty()) {
+    CUSTODY_ASSIGN_OR_RETURN(Partner p, FindPartner(c, partner));
+    partner_id = p.id;
   }
-  return out;
+  return c.catalog().members().List(partner_id);
 }
 
 Result<Member> FindMember(Custody& c, const std::string& name) {
-  CUSTODY_ASSIGN_OR_RETURN(auto st, c.catalog().db().Prepare(std::string(kMemberColumns) + "WHERE m.name = ?"));
-  st.Bind(1, name);
-  CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
-  if (!row) return NotFoundError("no member named '" + name + "'");
-  return ReadMember(st);
+  CUSTODY_ASSIGN_OR_RETURN(auto m, c.catalog().members().FindByName(name));
+  if (!m) return NotFoundError("no member named '" + name + "'");
+  return std::move(*m);
 }
 
 Result<Member> GetMember(Custody& c, int64_t id) {
-  CUSTODY_ASSIGN_OR_RETURN(auto st, c.catalog().db().Prepare(std::string(kMemberColumns) + "WHERE m.id = ?"));
-  st.Bind(1, id);
-  CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
-  if (!row) return NotFoundError("no member with id " + std::to_string(id));
-  return ReadMember(st);
+  CUSTODY_ASSIGN_OR_RETURN(auto m, c.catalog().members().Get(id));
+  if (!m) return NotFoundError("no member with id " + std::to_string(id));
+  return std::move(*m);
 }
 
 Result<Member> RevokeMember(Custody& c, const std::string& name, const std::string& reason) {
   CUSTODY_ASSIGN_OR_RETURN(Member m, FindMember(c, name));
-  if (m.status != "active") {
+  if (m.status != MemberStatus::kActive) {
     return FailedPreconditionError("member '" + name + "' was already revoked on " +
                                    FormatRfc3339(m.revoked_at.value_or(0)));
   }
   const int64_t now = c.clock()->NowSeconds();
-  auto& db = c.catalog().db();
   CUSTODY_RETURN_IF_ERROR(LoggedChange(c, [&](ledger::Event* ev) -> Status {
-    CUSTODY_ASSIGN_OR_RETURN(auto st, db.Prepare(
-        "UPDATE members SET status = 'revoked', revoked_at = ? WHERE id = ?"));
-    CUSTODY_RETURN_IF_ERROR(st.Bind(1, now).Bind(2, m.id).Run());
+    CUSTODY_RETURN_IF_ERROR(c.catalog().members().Revoke(m.id, now));
     ev->type = ledger::event_type::kRevoke;
     ev->subject = "member:" + name;
     ev->details = {{"what", "member"}, {"member_id", m.id}, {"name", name}, {"partner", m.partner}};
     if (!reason.empty()) ev->details["reason"] = reason;
     return OkStatus();
   }).status());
-  m.status = "revoked";
+  m.status = MemberStatus::kRevoked;
   m.revoked_at = now;
   return m;
 }

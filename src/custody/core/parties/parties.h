@@ -14,31 +14,15 @@
 #include "custody/base/status.h"
 #include "custody/core/vault/custody.h"
 #include "custody/crypto/secret_bytes.h"
+#include "custody/store/party_tables.h"
 
 namespace custody::core {
 
-struct Partner {
-  int64_t id = 0;
-  std::string name;
-  std::string contact;
-  std::string contract;
-  std::string notes;
-  std::string status;  // "active", "suspended" or "terminated"
-  int64_t created_at = 0;
-  int64_t changed_at = 0;
-};
-
-struct Member {
-  int64_t id = 0;  // the member id given to mark::Marker::Mark
-  int64_t partner_id = 0;
-  std::string partner;
-  std::string name;
-  std::string email;
-  std::string public_key;  // raw 32-byte X25519 key
-  std::string status;      // "active" or "revoked"
-  int64_t created_at = 0;
-  std::optional<int64_t> revoked_at;
-};
+// A partner and a member are their catalog rows (store/party_tables.h).
+using Partner = store::PartnerRow;
+using PartnerStatus = store::PartnerStatus;
+using Member = store::MemberRow;
+using MemberStatus = store::MemberStatus;
 
 struct PartnerSpec {
   std::string name;

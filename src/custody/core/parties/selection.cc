@@ -46,13 +46,18 @@ Result<Selection> SelectionFromJson(const nlohmann::json& j) {
   const std::string kind = j["kind"];
   if (kind == "all") return Selection{};
   if (kind == "sample") {
-    if (!j.contains("fraction") || !j["fraction"].is_string() || !j.contains("seed")) {
+    if (!j.contains("fraction") || !j["fraction"].is_string() || !j.contains("seed") ||
+        !j["seed"].is_number_unsigned()) {
       return DataLossError("grant selection: sample without fraction or seed");
     }
     return SampleSelection(j["fraction"].get<std::string>(), j["seed"].get<uint64_t>());
   }
   if (kind == "shard") {
-    if (!j.contains("k") || !j.contains("n")) return DataLossError("grant selection: shard without k/n");
+    if (!j.contains("k") || !j.contains("n") || !j["k"].is_number_unsigned() ||
+        !j["n"].is_number_unsigned() || j["k"].get<uint64_t>() > UINT32_MAX ||
+        j["n"].get<uint64_t>() > UINT32_MAX) {
+      return DataLossError("grant selection: shard without k/n");
+    }
     return ShardSelection(std::to_string(j["k"].get<uint32_t>()) + "/" +
                           std::to_string(j["n"].get<uint32_t>()));
   }

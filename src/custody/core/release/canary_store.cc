@@ -92,15 +92,13 @@ Result<std::vector<StoredCanary>> LoadCanaries(Custody& custody) {
     return std::vector<StoredCanary>{};  // no release has made a canary yet
   }
   if (!key.ok()) return key.status();
-  CUSTODY_ASSIGN_OR_RETURN(auto st, custody.catalog().db().Prepare(
-      "SELECT id, release_id, member_id, source_record_id, sealed FROM canaries ORDER BY id"));
+  CUSTODY_ASSIGN_OR_RETURN(auto rows, custody.catalog().canaries().List());
   std::vector<StoredCanary> out;
-  while (true) {
-    CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    auto c = OpenCanary(*key, st.Int(1), st.Int(2), static_cast<uint64_t>(st.Int(3)), st.Blob(4));
-    if (!c.ok()) return c.status().WithPrefix("catalog canaries row " + std::to_string(st.Int(0)));
-    c->id = st.Int(0);
+  out.reserve(rows.size());
+  for (const store::CanaryRow& row : rows) {
+    auto c = OpenCanary(*key, row.release_id, row.member_id, row.source_record_id, row.sealed);
+    if (!c.ok()) return c.status().WithPrefix("catalog canaries row " + std::to_string(row.id));
+    c->id = row.id;
     out.push_back(std::move(*c));
   }
   return out;
@@ -111,23 +109,16 @@ std::string CanaryContentTag(const crypto::SecretBytes& canary_key, std::string_
 }
 
 Status BackfillCanaryTags(Custody& custody, const crypto::SecretBytes& canary_key) {
-  auto& db = custody.catalog().db();
-  return store::InTransaction(db, [&]() -> Status {
-    CUSTODY_ASSIGN_OR_RETURN(auto st, db.Prepare(
-        "SELECT id, release_id, member_id, source_record_id, sealed FROM canaries "
-        "WHERE content_tag IS NULL ORDER BY id"));
-    std::vector<std::pair<int64_t, std::string>> tags;
-    while (true) {
-      CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
-      if (!row) break;
-      auto c = OpenCanary(canary_key, st.Int(1), st.Int(2), static_cast<uint64_t>(st.Int(3)),
-                          st.Blob(4));
-      if (!c.ok()) return c.status().WithPrefix("catalog canaries row " + std::to_string(st.Int(0)));
+  store::CanaryTable& canaries = custody.catalog().canaries();
+  return custody.catalog().Transaction([&]() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(auto rows, canaries.List(/*untagged_only=*/true));
+    for (const store::CanaryRow& row : rows) {
+      auto c = OpenCanary(canary_key, row.release_id, row.member_id, row.source_record_id,
+                          row.sealed);
+      if (!c.ok()) return c.status().WithPrefix("catalog canaries row " + std::to_string(row.id));
       CUSTODY_ASSIGN_OR_RETURN(std::string raw, HexDecode(c->content_id));
-      tags.emplace_back(st.Int(0), CanaryContentTag(canary_key, raw));
+      CUSTODY_RETURN_IF_ERROR(canaries.SetTag(row.id, CanaryContentTag(canary_key, raw)));
     }
-    CUSTODY_ASSIGN_OR_RETURN(auto up, db.Prepare("UPDATE canaries SET content_tag = ? WHERE id = ?"));
-    for (const auto& [id, tag] : tags) CUSTODY_RETURN_IF_ERROR(up.BindBlob(1, tag).Bind(2, id).Run());
     return OkStatus();
   });
 }

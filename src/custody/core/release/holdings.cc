@@ -1,53 +1,54 @@
 #include "custody/core/release/holdings.h"
 
+#include <charconv>
 #include <map>
 
 #include <nlohmann/json.hpp>
 
+#include "custody/core/parties/grants.h"
 #include "custody/core/parties/parties.h"
 #include "custody/store/catalog.h"
 
 namespace custody::core {
 
 Result<std::vector<ReleaseSummary>> ListReleases(Custody& c, const HoldingsQuery& q) {
-  std::string sql =
-      "SELECT r.id, r.grant_id, r.member_id, r.created_at, d.name, v.version, v.id, r.records, "
-      "r.canaries, r.format, r.encrypted, g.selection, r.bitmap_hash, r.params_hash, r.file_hash, "
-      "r.log_index, r.record_bitmap FROM releases r JOIN grants g ON g.id = r.grant_id "
-      "JOIN dataset_versions v ON v.id = g.version_id JOIN datasets d ON d.id = v.dataset_id "
-      "JOIN members m ON m.id = r.member_id "
-      "WHERE (?1 IS NULL OR r.created_at <= ?1) AND (?2 = 0 OR r.member_id = ?2) "
-      "AND (?3 = 0 OR m.partner_id = ?3) AND (?4 = 0 OR r.id = ?4) ORDER BY r.created_at, r.id";
-  CUSTODY_ASSIGN_OR_RETURN(auto st, c.catalog().db().Prepare(sql));
-  st.Bind(1, q.at).Bind(2, q.member_id).Bind(3, q.partner_id).Bind(4, q.release_id);
+  store::ReleaseFilter filter;
+  filter.at = q.at;
+  filter.member_id = q.member_id;
+  filter.partner_id = q.partner_id;
+  filter.release_id = q.release_id;
+  CUSTODY_ASSIGN_OR_RETURN(auto rows, c.catalog().releases().Holdings(filter));
   std::vector<ReleaseSummary> out;
-  while (true) {
-    CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
+  out.reserve(rows.size());
+  for (auto& row : rows) {
+    store::ReleaseRow& rel = row.release;
+    const std::string where = "release " + std::to_string(rel.id);
     ReleaseSummary r;
-    r.release_id = st.Int(0);
-    r.grant_id = st.Int(1);
-    r.member_id = st.Int(2);
-    r.created_at = st.Int(3);
-    r.dataset = st.Text(4);
-    r.version = static_cast<int>(st.Int(5));
-    r.version_id = st.Int(6);
-    r.records = static_cast<uint64_t>(st.Int(7));
-    r.canaries = static_cast<uint64_t>(st.Int(8));
-    r.format = st.Text(9);
-    r.encrypted = st.Int(10) != 0;
-    auto sel = nlohmann::json::parse(st.Text(11), nullptr, false);
-    r.selection = sel.is_object() ? sel.value("kind", "all") : "all";
-    if (r.selection == "sample") {
+    r.release_id = rel.id;
+    r.grant_id = rel.grant_id;
+    r.member_id = rel.member_id;
+    r.created_at = rel.created_at;
+    r.dataset = std::move(row.dataset);
+    r.version = row.version;
+    r.version_id = row.version_id;
+    r.records = rel.records;
+    r.canaries = rel.canaries;
+    r.format = std::move(rel.format);
+    r.encrypted = rel.encrypted;
+    auto sel = SelectionFromJson(nlohmann::json::parse(row.selection_json, nullptr, false));
+    if (!sel.ok()) return sel.status().WithPrefix(where);
+    r.selection = std::string(SelectionKindName(sel->kind));
+    if (sel->kind == Selection::Kind::kSample) {
       r.random_sample = true;
-      r.sample_fraction = std::stod(sel.value("fraction", "1"));
+      std::from_chars(sel->fraction.data(), sel->fraction.data() + sel->fraction.size(),
+                      r.sample_fraction);  // validated by SelectionFromJson
     }
-    r.bitmap_hash = st.Text(12);
-    r.params_hash = st.Text(13);
-    r.file_hash = st.Text(14);
-    if (!st.IsNull(15)) r.log_index = st.Int(15);
-    auto ids = RecordSet::Deserialize(st.Blob(16));
-    if (!ids.ok()) return ids.status().WithPrefix("release " + std::to_string(r.release_id));
+    r.bitmap_hash = std::move(rel.bitmap_hash);
+    r.params_hash = std::move(rel.params_hash);
+    r.file_hash = std::move(rel.file_hash);
+    r.log_index = rel.log_index;
+    auto ids = RecordSet::Deserialize(rel.record_bitmap);
+    if (!ids.ok()) return ids.status().WithPrefix(where);
     r.ids = std::move(*ids);
     out.push_back(std::move(r));
   }

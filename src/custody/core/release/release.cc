@@ -142,7 +142,7 @@ Status AddDatasetContentIds(Custody& c, int64_t dataset_id, ContentIdSet* out) {
 
 Status CheckReleasable(const Grant& g, const Member& m, const Partner& p, int64_t now) {
   const std::string grant = "grant " + std::to_string(g.id);
-  if (g.status == "revoked") {
+  if (g.status == store::GrantStatus::kRevoked) {
     return FailedPreconditionError(grant + " was revoked on " + FormatRfc3339(g.revoked_at.value_or(0)) +
                                    "; it releases nothing");
   }
@@ -150,10 +150,12 @@ Status CheckReleasable(const Grant& g, const Member& m, const Partner& p, int64_
     return FailedPreconditionError(grant + " expired on " + FormatRfc3339(g.expires_at) +
                                    "; it releases nothing");
   }
-  if (p.status != "active") {
-    return FailedPreconditionError("partner '" + p.name + "' is " + p.status + "; nothing is released to it");
+  if (p.status != PartnerStatus::kActive) {
+    return FailedPreconditionError("partner '" + p.name + "' is " +
+                                   std::string(store::PartnerStatusName(p.status)) +
+                                   "; nothing is released to it");
   }
-  if (m.status != "active") {
+  if (m.status != MemberStatus::kActive) {
     return FailedPreconditionError("member '" + m.name + "' was revoked on " +
                                    FormatRfc3339(m.revoked_at.value_or(0)) + "; nothing is released to them");
   }
@@ -298,26 +300,24 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
 
   std::vector<StoredCanary> made;
   RecordMarker record_marker(&marker, index_fields);
-  auto& db = c.catalog().db();
+  store::Catalog& catalog = c.catalog();
   CUSTODY_ASSIGN_OR_RETURN(r.log_index, LoggedChange(c, [&](ledger::Event* ev) -> Status {
     made.clear();
-    CUSTODY_ASSIGN_OR_RETURN(auto ins, db.Prepare(
-        "INSERT INTO releases(grant_id, member_id, created_at, format, encrypted, records, canaries, "
-        "record_bitmap, bitmap_hash, params_hash, file_hash, out_path) "
-        "VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, '', '', ?)"));
-    CUSTODY_RETURN_IF_ERROR(ins.Bind(1, grant.id).Bind(2, member.id).Bind(3, now).Bind(4, r.format)
-                                .Bind(5, int64_t{o.encrypt}).Bind(6, static_cast<int64_t>(items.size()))
-                                .BindBlob(7, bitmap).Bind(8, r.bitmap_hash).Bind(9, o.out).Run());
-    r.release_id = db.LastInsertId();
+    store::ReleaseRow row;
+    row.grant_id = grant.id;
+    row.member_id = member.id;
+    row.created_at = now;
+    row.format = r.format;
+    row.encrypted = o.encrypt;
+    row.records = items.size();
+    row.record_bitmap = bitmap;
+    row.bitmap_hash = r.bitmap_hash;
+    row.out_path = o.out;
+    CUSTODY_ASSIGN_OR_RETURN(r.release_id, catalog.releases().Insert(row));
     // Canaries: keyed substitutions of candidate sources, lowest rank first.
     std::vector<size_t> indices;
     std::vector<mark::TextField> fields;
     crypto::Sha256Hasher canary_hash;
-    CUSTODY_ASSIGN_OR_RETURN(auto insert_canary, db.Prepare(
-        "INSERT INTO canaries(release_id, member_id, source_record_id, sealed, content_tag) "
-        "VALUES (?, ?, ?, ?, ?)"));
-    CUSTODY_ASSIGN_OR_RETURN(auto tag_taken, db.Prepare(
-        "SELECT 1 FROM canaries WHERE content_tag = ? LIMIT 1"));
     for (size_t k = 0; k < sources.size() && made.size() < want; ++k) {
       const Candidate& src = sources[k];
       record_marker.MarkedFields(src.canonical(), &indices, &fields);
@@ -330,8 +330,7 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
       const std::string cid = ContentId(sc.record);
       if (!taken.Insert(cid)) continue;  // a record, or a canary of this release
       const std::string tag = CanaryContentTag(canary_key, cid);
-      tag_taken.Reset();
-      CUSTODY_ASSIGN_OR_RETURN(bool earlier, tag_taken.BindBlob(1, tag).Step());
+      CUSTODY_ASSIGN_OR_RETURN(bool earlier, catalog.canaries().TagExists(tag));
       if (earlier) continue;  // an earlier release's canary
       sc.release_id = r.release_id;
       sc.member_id = member.id;
@@ -344,10 +343,8 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
       sc.substitutions = canary->substitutions;
       sc.false_match_probability = canary->false_match_probability;
       CUSTODY_ASSIGN_OR_RETURN(std::string sealed, SealCanary(canary_key, sc));
-      CUSTODY_RETURN_IF_ERROR(insert_canary.Bind(1, r.release_id).Bind(2, member.id)
-                                  .Bind(3, static_cast<int64_t>(src.record_id)).BindBlob(4, sealed)
-                                  .BindBlob(5, tag).Run());
-      sc.id = db.LastInsertId();
+      CUSTODY_ASSIGN_OR_RETURN(sc.id, catalog.canaries().Insert(store::CanaryRow{
+                                          0, r.release_id, member.id, src.record_id, sealed, tag}));
       canary_hash.Update(cid);
       made.push_back(std::move(sc));
     }
@@ -366,9 +363,7 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
         {"marked_fields", index_fields},
         {"fields", grant.fields}};
     r.params_hash = crypto::DigestHex(crypto::Sha256(params.dump()));
-    CUSTODY_ASSIGN_OR_RETURN(auto upd, db.Prepare("UPDATE releases SET canaries = ?, params_hash = ? WHERE id = ?"));
-    CUSTODY_RETURN_IF_ERROR(upd.Bind(1, static_cast<int64_t>(r.canaries)).Bind(2, r.params_hash)
-                                .Bind(3, r.release_id).Run());
+    CUSTODY_RETURN_IF_ERROR(catalog.releases().SetCanaries(r.release_id, r.canaries, r.params_hash));
     ev->type = ledger::event_type::kRelease;
     ev->subject = "release:" + std::to_string(r.release_id);
     ev->details = {{"release_id", r.release_id},
@@ -388,10 +383,8 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
     ev->hashes["canaries"] = crypto::DigestHex(canary_hash.Finish());
     return OkStatus();
   }));
-  {
-    CUSTODY_ASSIGN_OR_RETURN(auto st, db.Prepare("UPDATE releases SET log_index = ? WHERE id = ?"));
-    CUSTODY_RETURN_IF_ERROR(st.Bind(1, static_cast<int64_t>(r.log_index)).Bind(2, r.release_id).Run());
-  }
+  CUSTODY_RETURN_IF_ERROR(
+      catalog.releases().SetLogIndex(r.release_id, static_cast<int64_t>(r.log_index)));
 
   // The file: marked records and canaries in keyed order.
   for (const auto& sc : made) {
@@ -432,8 +425,7 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
   if (!fin.ok()) return fin.WithPrefix("release " + std::to_string(r.release_id) + " logged, file not written");
   r.file_hash = (*file)->file_hash();
   r.bytes = (*file)->bytes_written();
-  CUSTODY_ASSIGN_OR_RETURN(auto st, db.Prepare("UPDATE releases SET file_hash = ? WHERE id = ?"));
-  CUSTODY_RETURN_IF_ERROR(st.Bind(1, r.file_hash).Bind(2, r.release_id).Run());
+  CUSTODY_RETURN_IF_ERROR(catalog.releases().SetFileHash(r.release_id, r.file_hash));
   return r;
 }
 

@@ -18,6 +18,8 @@
 #include "custody/core/vault/records.h"
 #include "custody/format/reader.h"
 #include "custody/mark/canary.h"
+#include "custody/store/catalog.h"
+#include "custody/store/vault_format.h"
 
 namespace custody::core::testing {
 namespace {
@@ -36,8 +38,17 @@ std::vector<std::string> Lines(const std::string& path) {
   return out;
 }
 
+// A second connection to the vault's catalog file, for what the tests look
+// at or change behind custody's back.
+std::unique_ptr<store::Db> CatalogFile(Custody& c) {
+  auto db = store::Db::Open(c.VaultPath(store::kCatalogFile), false);
+  EXPECT_TRUE(db.ok()) << db.status().ToString();
+  return std::move(*db);
+}
+
 int64_t CountRows(Custody& c, const char* table) {
-  auto st = c.catalog().db().Prepare(std::string("SELECT COUNT(*) FROM ") + table);
+  auto db = CatalogFile(c);
+  auto st = db->Prepare(std::string("SELECT COUNT(*) FROM ") + table);
   EXPECT_TRUE(st.ok());
   EXPECT_TRUE(*st->Step());
   return st->Int(0);
@@ -95,9 +106,10 @@ TEST_F(ReleaseTest, ReleaseWritesMarkedRecordsAndCanariesAndLogsOnce) {
     EXPECT_GE(found, 1);
   }
   // The catalog holds canaries sealed only.
-  auto st = custody_->catalog().db().Prepare("SELECT sealed FROM canaries");
-  ASSERT_TRUE(st.ok());
-  while (*st->Step()) EXPECT_EQ(st->Blob(0).find("question"), std::string::npos);
+  auto rows = custody_->catalog().canaries().List();
+  ASSERT_TRUE(rows.ok());
+  ASSERT_FALSE(rows->empty());
+  for (const auto& row : *rows) EXPECT_EQ(row.sealed.find("question"), std::string::npos);
 }
 
 TEST_F(ReleaseTest, CanariesAreCheckedByTagAndOldRowsGetTheirTags) {
@@ -109,7 +121,8 @@ TEST_F(ReleaseTest, CanariesAreCheckedByTagAndOldRowsGetTheirTags) {
   AddPartnerAndMember("acme", "bob");
   int64_t g = AddGrantFor("acme");
   ASSERT_TRUE(DoRelease(g, "alice", "a.jsonl").ok());
-  auto& db = custody_->catalog().db();
+  auto file = CatalogFile(*custody_);
+  store::Db& db = *file;
   auto count = [&](const char* sql) {
     auto st = db.Prepare(sql);
     EXPECT_TRUE(st.ok());
@@ -225,8 +238,8 @@ TEST_F(ReleaseTest, TerminateRevokesMembersAndGrantsInOneEntry) {
   EXPECT_EQ(LogSize(), log + 1);
   EXPECT_EQ(t->revoked_members.size(), 2u);
   EXPECT_EQ(t->revoked_grants.size(), 2u);
-  EXPECT_EQ(FindMember(*custody_, "ann")->status, "revoked");
-  EXPECT_EQ(GetGrant(*custody_, t->revoked_grants[0])->status, "revoked");
+  EXPECT_EQ(FindMember(*custody_, "ann")->status, MemberStatus::kRevoked);
+  EXPECT_EQ(GetGrant(*custody_, t->revoked_grants[0])->status, store::GrantStatus::kRevoked);
   EXPECT_EQ(TerminatePartner(*custody_, "acme", "").status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(AddMember(*custody_, {"acme", "zed", "z@a", std::string(32, 'k')}).status().code(),
             StatusCode::kFailedPrecondition);

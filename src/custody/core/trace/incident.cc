@@ -9,23 +9,20 @@
 namespace custody::core {
 namespace {
 
-Result<Incident> ReadRow(const store::Stmt& st) {
+Result<Incident> FromRow(store::IncidentRow row) {
   Incident i;
-  i.id = st.Int(0);
-  i.created_at = st.Int(1);
-  i.title = st.Text(2);
-  i.trace = nlohmann::json::parse(st.Text(3), nullptr, false);
-  i.records_hash = st.Text(4);
-  i.verdict = nlohmann::json::parse(st.Text(5), nullptr, false);
-  if (!st.IsNull(6)) i.log_index = st.Int(6);
+  i.id = row.id;
+  i.created_at = row.created_at;
+  i.title = std::move(row.title);
+  i.trace = nlohmann::json::parse(row.trace_json, nullptr, false);
+  i.records_hash = std::move(row.records_hash);
+  i.verdict = nlohmann::json::parse(row.verdict_json, nullptr, false);
+  i.log_index = row.log_index;
   if (i.trace.is_discarded() || i.verdict.is_discarded()) {
     return DataLossError("catalog: incident " + std::to_string(i.id) + " holds malformed JSON");
   }
   return i;
 }
-
-constexpr const char* kColumns =
-    "SELECT id, created_at, title, trace_json, records_hash, verdict, log_index FROM incidents ";
 
 }  // namespace
 
@@ -56,12 +53,10 @@ Result<Incident> OpenIncident(Custody& custody, const TraceReport& trace, const 
                  {"alpha", trace.alpha},
                  {"statement", trace.statement},
                  {"compromised", ids.size()}};
-  store::Db& db = custody.catalog().db();
-  CUSTODY_ASSIGN_OR_RETURN(auto ins, db.Prepare("INSERT INTO incidents(created_at, title, trace_json, "
-                                                "records_hash, verdict) VALUES (?, ?, ?, ?, ?)"));
-  ins.Bind(1, inc.created_at).Bind(2, inc.title).Bind(3, trace_text).Bind(4, hash).Bind(5, inc.verdict.dump());
-  CUSTODY_RETURN_IF_ERROR(ins.Run());
-  inc.id = db.LastInsertId();
+  store::IncidentTable& incidents = custody.catalog().incidents();
+  CUSTODY_ASSIGN_OR_RETURN(inc.id, incidents.Insert(store::IncidentRow{
+                                       0, inc.created_at, inc.title, trace_text, hash,
+                                       inc.verdict.dump(), std::nullopt}));
 
   ledger::Event ev;
   ev.type = ledger::event_type::kIncident;
@@ -73,49 +68,33 @@ Result<Incident> OpenIncident(Custody& custody, const TraceReport& trace, const 
   ev.hashes["dump"] = trace.dump_sha256;
   auto idx = custody.Commit(ev);
   if (!idx.ok()) {
-    CUSTODY_ASSIGN_OR_RETURN(auto del, db.Prepare("DELETE FROM incidents WHERE id = ?"));
-    del.Bind(1, inc.id);
-    del.Run().IgnoreError();
+    incidents.Delete(inc.id).IgnoreError();
     return idx.status().WithPrefix("incident not opened: custody log append failed");
   }
   inc.log_index = static_cast<int64_t>(*idx);
-  CUSTODY_ASSIGN_OR_RETURN(auto upd, db.Prepare("UPDATE incidents SET log_index = ? WHERE id = ?"));
-  upd.Bind(1, *inc.log_index).Bind(2, inc.id);
-  CUSTODY_RETURN_IF_ERROR(upd.Run());
+  CUSTODY_RETURN_IF_ERROR(incidents.SetLogIndex(inc.id, *inc.log_index));
   return inc;
 }
 
 Result<std::vector<Incident>> ListIncidents(Custody& custody) {
-  CUSTODY_ASSIGN_OR_RETURN(auto st, custody.catalog().db().Prepare(
-                                        std::string(kColumns) + "WHERE log_index IS NOT NULL ORDER BY id"));
+  CUSTODY_ASSIGN_OR_RETURN(auto rows, custody.catalog().incidents().List());
   std::vector<Incident> out;
-  while (true) {
-    CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    CUSTODY_ASSIGN_OR_RETURN(auto i, ReadRow(st));
+  for (auto& row : rows) {
+    CUSTODY_ASSIGN_OR_RETURN(Incident i, FromRow(std::move(row)));
     out.push_back(std::move(i));
   }
   return out;
 }
 
 Result<Incident> GetIncident(Custody& custody, int64_t id) {
-  CUSTODY_ASSIGN_OR_RETURN(auto st, custody.catalog().db().Prepare(
-                                        std::string(kColumns) + "WHERE id = ? AND log_index IS NOT NULL"));
-  st.Bind(1, id);
-  CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
+  CUSTODY_ASSIGN_OR_RETURN(auto row, custody.catalog().incidents().Get(id));
   if (!row) return NotFoundError("no incident " + std::to_string(id));
-  return ReadRow(st);
+  return FromRow(std::move(*row));
 }
 
 Status RecoverIncidents(Custody& custody) {
-  store::Db& db = custody.catalog().db();
-  CUSTODY_ASSIGN_OR_RETURN(auto st, db.Prepare("SELECT id FROM incidents WHERE log_index IS NULL"));
-  std::vector<int64_t> pending;
-  while (true) {
-    CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    pending.push_back(st.Int(0));
-  }
+  store::IncidentTable& incidents = custody.catalog().incidents();
+  CUSTODY_ASSIGN_OR_RETURN(std::vector<int64_t> pending, incidents.Unlogged());
   const ledger::CustodyLog& log = custody.log();
   for (int64_t id : pending) {
     std::optional<uint64_t> found;
@@ -128,13 +107,9 @@ Status RecoverIncidents(Custody& custody) {
       }
     }
     if (found) {
-      CUSTODY_ASSIGN_OR_RETURN(auto upd, db.Prepare("UPDATE incidents SET log_index = ? WHERE id = ?"));
-      upd.Bind(1, static_cast<int64_t>(*found)).Bind(2, id);
-      CUSTODY_RETURN_IF_ERROR(upd.Run());
+      CUSTODY_RETURN_IF_ERROR(incidents.SetLogIndex(id, static_cast<int64_t>(*found)));
     } else {
-      CUSTODY_ASSIGN_OR_RETURN(auto del, db.Prepare("DELETE FROM incidents WHERE id = ?"));
-      del.Bind(1, id);
-      CUSTODY_RETURN_IF_ERROR(del.Run());
+      CUSTODY_RETURN_IF_ERROR(incidents.Delete(id));
     }
   }
   return OkStatus();

@@ -120,10 +120,7 @@ Status Custody::Recover() {
   }
   CUSTODY_RETURN_IF_ERROR(RecoverIncidents(*this));
   // Datasets with no version left (an ingest that never committed) vanish.
-  CUSTODY_RETURN_IF_ERROR(catalog().db().Exec(
-      "DELETE FROM datasets WHERE shredded_at IS NULL AND id NOT IN "
-      "(SELECT dataset_id FROM dataset_versions) AND id NOT IN (SELECT dataset_id FROM grants)"));
-  return OkStatus();
+  return catalog().DeleteEmptyDatasets().status();
 }
 
 }  // namespace custody::core

@@ -1,0 +1,68 @@
+// Incidents: the catalog rows; see incident_table.h.
+#include "custody/store/incident_table.h"
+
+#include "custody/store/internal/table_util.h"
+#include "custody/store/sqlite.h"
+
+namespace custody::store {
+namespace {
+
+constexpr char kIncidentSelect[] =
+    "SELECT id, created_at, title, trace_json, records_hash, verdict, log_index FROM incidents ";
+
+Result<IncidentRow> ReadIncident(const Stmt& st) {
+  IncidentRow i;
+  i.id = st.Int(0);
+  i.created_at = st.Int(1);
+  i.title = st.Text(2);
+  i.trace_json = st.Text(3);
+  i.records_hash = st.Text(4);
+  i.verdict_json = st.Text(5);
+  i.log_index = internal::OptionalInt(st, 6);
+  return i;
+}
+
+}  // namespace
+
+Result<int64_t> IncidentTable::Insert(const IncidentRow& row) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
+      "INSERT INTO incidents(created_at, title, trace_json, records_hash, verdict, log_index) "
+      "VALUES (?, ?, ?, ?, ?, ?)"));
+  CUSTODY_RETURN_IF_ERROR(st.Bind(1, row.created_at).Bind(2, row.title).Bind(3, row.trace_json)
+                              .Bind(4, row.records_hash).Bind(5, row.verdict_json)
+                              .Bind(6, row.log_index).Run());
+  return db_->LastInsertId();
+}
+
+Status IncidentTable::SetLogIndex(int64_t id, int64_t log_index) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare("UPDATE incidents SET log_index = ? WHERE id = ?"));
+  CUSTODY_RETURN_IF_ERROR(st.Bind(1, log_index).Bind(2, id).Run());
+  if (db_->Changes() != 1) return NotFoundError("no incident " + std::to_string(id));
+  return OkStatus();
+}
+
+Status IncidentTable::Delete(int64_t id) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare("DELETE FROM incidents WHERE id = ?"));
+  return st.Bind(1, id).Run();
+}
+
+Result<std::vector<IncidentRow>> IncidentTable::List() {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(std::string(kIncidentSelect) +
+                                                 "WHERE log_index IS NOT NULL ORDER BY id"));
+  return internal::All<IncidentRow>(st, ReadIncident);
+}
+
+Result<std::optional<IncidentRow>> IncidentTable::Get(int64_t id) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(std::string(kIncidentSelect) +
+                                                 "WHERE id = ? AND log_index IS NOT NULL"));
+  st.Bind(1, id);
+  return internal::One<IncidentRow>(st, ReadIncident);
+}
+
+Result<std::vector<int64_t>> IncidentTable::Unlogged() {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
+      "SELECT id FROM incidents WHERE log_index IS NULL ORDER BY id"));
+  return internal::Ids(st);
+}
+
+}  // namespace custody::store

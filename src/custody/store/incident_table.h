@@ -1,0 +1,50 @@
+// The catalog's incidents: one row per leak under investigation, holding the
+// frozen trace report it was opened from. A row becomes visible once its
+// `incident` custody log event is durable (log_index set); rows without one
+// are finished or removed by recovery. No SQL about these rows exists
+// anywhere else. Schema: docs/formats/catalog.md.
+// Thread-safety: as Catalog (one thread at a time).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "custody/base/status.h"
+
+namespace custody::store {
+
+class Db;
+
+struct IncidentRow {
+  int64_t id = 0;
+  int64_t created_at = 0;    // seconds since the Unix epoch
+  std::string title;
+  std::string trace_json;    // the trace report, as `trace --out` wrote it
+  std::string records_hash;  // hex SHA-256 of the sorted compromised ids
+  std::string verdict_json;  // accused, decided, alpha, statement, compromised
+  std::optional<int64_t> log_index;
+};
+
+class IncidentTable {
+ public:
+  explicit IncidentTable(Db* db) : db_(db) {}
+
+  // Inserts `row` (its id is ignored) and returns the new id.
+  Result<int64_t> Insert(const IncidentRow& row);
+  Status SetLogIndex(int64_t id, int64_t log_index);
+  Status Delete(int64_t id);
+  // Logged incidents, by id.
+  Result<std::vector<IncidentRow>> List();
+  // The logged incident `id`, or nullopt.
+  Result<std::optional<IncidentRow>> Get(int64_t id);
+  // Ids of rows whose log event was never recorded (recovery's work).
+  Result<std::vector<int64_t>> Unlogged();
+
+ private:
+  Db* db_;
+};
+
+}  // namespace custody::store

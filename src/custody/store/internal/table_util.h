@@ -1,0 +1,71 @@
+// Helpers of the catalog's table classes: decoding query results into row
+// structs, and naming a row in an error. Internal to store.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "custody/base/status.h"
+#include "custody/store/sqlite.h"
+
+namespace custody::store::internal {
+
+// "catalog TABLE row ID", the prefix of every error about a stored row.
+inline std::string RowName(std::string_view table, int64_t id) {
+  return "catalog " + std::string(table) + " row " + std::to_string(id);
+}
+
+// The enum whose index in `names` is `text`, or kDataLoss naming the row.
+template <typename Enum, size_t N>
+Result<Enum> ParseStatus(const std::string_view (&names)[N], std::string_view table, int64_t id,
+                         std::string_view text) {
+  for (size_t i = 0; i < N; ++i) {
+    if (names[i] == text) return static_cast<Enum>(i);
+  }
+  return DataLossError(RowName(table, id) + ": status: expected a known status, found '" +
+                       std::string(text) + "'");
+}
+
+// Runs `st` and collects the first column of every row.
+inline Result<std::vector<int64_t>> Ids(Stmt& st) {
+  std::vector<int64_t> out;
+  while (true) {
+    CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back(st.Int(0));
+  }
+  return out;
+}
+
+// Runs a query and decodes every row with `read` (Result<Row>(const Stmt&)).
+template <typename Row, typename Read>
+Result<std::vector<Row>> All(Stmt& st, Read&& read) {
+  std::vector<Row> out;
+  while (true) {
+    CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    CUSTODY_ASSIGN_OR_RETURN(Row r, read(st));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+// The first row of a query decoded with `read`, or nullopt if there is none.
+template <typename Row, typename Read>
+Result<std::optional<Row>> One(Stmt& st, Read&& read) {
+  CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<Row>();
+  CUSTODY_ASSIGN_OR_RETURN(Row r, read(st));
+  return std::optional<Row>(std::move(r));
+}
+
+inline std::optional<int64_t> OptionalInt(const Stmt& st, int col) {
+  if (st.IsNull(col)) return std::nullopt;
+  return st.Int(col);
+}
+
+}  // namespace custody::store::internal

@@ -1,0 +1,234 @@
+// Partners, members and grants: the catalog rows; see party_tables.h.
+#include "custody/store/party_tables.h"
+
+#include "custody/base/encoding.h"
+#include "custody/store/internal/table_util.h"
+#include "custody/store/sqlite.h"
+
+namespace custody::store {
+namespace {
+
+using internal::All;
+using internal::OptionalInt;
+using internal::One;
+using internal::ParseStatus;
+using internal::RowName;
+using internal::Ids;
+
+constexpr std::string_view kPartnerStatus[] = {"active", "suspended", "terminated"};
+constexpr std::string_view kActiveRevoked[] = {"active", "revoked"};
+
+// --- partners
+
+constexpr char kPartnerSelect[] =
+    "SELECT id, name, contact, contract, notes, status, created_at, changed_at FROM partners ";
+
+Result<PartnerRow> ReadPartner(const Stmt& st) {
+  PartnerRow p;
+  p.id = st.Int(0);
+  p.name = st.Text(1);
+  p.contact = st.Text(2);
+  p.contract = st.Text(3);
+  p.notes = st.Text(4);
+  CUSTODY_ASSIGN_OR_RETURN(p.status,
+                           ParseStatus<PartnerStatus>(kPartnerStatus, "partners", p.id, st.Text(5)));
+  p.created_at = st.Int(6);
+  p.changed_at = st.Int(7);
+  return p;
+}
+
+// --- members
+
+constexpr char kMemberSelect[] =
+    "SELECT m.id, m.partner_id, p.name, m.name, m.email, m.public_key, m.status, m.created_at, "
+    "m.revoked_at FROM members m JOIN partners p ON p.id = m.partner_id ";
+
+Result<MemberRow> ReadMember(const Stmt& st) {
+  MemberRow m;
+  m.id = st.Int(0);
+  m.partner_id = st.Int(1);
+  m.partner = st.Text(2);
+  m.name = st.Text(3);
+  m.email = st.Text(4);
+  auto pk = Base64Decode(st.Text(5));
+  if (!pk.ok()) {
+    return DataLossError(RowName("members", m.id) + ": public_key: expected base64, found " +
+                         std::to_string(st.Text(5).size()) + " characters that are not");
+  }
+  m.public_key = std::move(*pk);
+  CUSTODY_ASSIGN_OR_RETURN(m.status,
+                           ParseStatus<MemberStatus>(kActiveRevoked, "members", m.id, st.Text(6)));
+  m.created_at = st.Int(7);
+  m.revoked_at = OptionalInt(st, 8);
+  return m;
+}
+
+// --- grants
+
+constexpr char kGrantSelect[] =
+    "SELECT g.id, g.partner_id, p.name, g.member_id, COALESCE(m.name, ''), g.dataset_id, d.name, "
+    "g.version_id, v.version, g.fields, g.selection, g.expires_at, g.purpose, g.status, "
+    "g.created_at, g.revoked_at FROM grants g JOIN partners p ON p.id = g.partner_id "
+    "LEFT JOIN members m ON m.id = g.member_id JOIN datasets d ON d.id = g.dataset_id "
+    "JOIN dataset_versions v ON v.id = g.version_id ";
+
+Result<GrantRow> ReadGrant(const Stmt& st) {
+  GrantRow g;
+  g.id = st.Int(0);
+  g.partner_id = st.Int(1);
+  g.partner = st.Text(2);
+  g.member_id = OptionalInt(st, 3);
+  g.member = st.Text(4);
+  g.dataset_id = st.Int(5);
+  g.dataset = st.Text(6);
+  g.version_id = st.Int(7);
+  g.version = static_cast<int>(st.Int(8));
+  g.fields_json = st.Text(9);
+  g.selection_json = st.Text(10);
+  g.expires_at = st.Int(11);
+  g.purpose = st.Text(12);
+  CUSTODY_ASSIGN_OR_RETURN(g.status,
+                           ParseStatus<GrantStatus>(kActiveRevoked, "grants", g.id, st.Text(13)));
+  g.created_at = st.Int(14);
+  g.revoked_at = OptionalInt(st, 15);
+  return g;
+}
+
+}  // namespace
+
+std::string_view PartnerStatusName(PartnerStatus s) {
+  return kPartnerStatus[static_cast<size_t>(s)];
+}
+std::string_view MemberStatusName(MemberStatus s) { return kActiveRevoked[static_cast<size_t>(s)]; }
+std::string_view GrantStatusName(GrantStatus s) { return kActiveRevoked[static_cast<size_t>(s)]; }
+
+Result<int64_t> PartnerTable::Insert(const PartnerRow& row) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
+      "INSERT INTO partners(name, contact, contract, notes, status, created_at, changed_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  CUSTODY_RETURN_IF_ERROR(st.Bind(1, row.name).Bind(2, row.contact).Bind(3, row.contract)
+                              .Bind(4, row.notes).Bind(5, PartnerStatusName(row.status))
+                              .Bind(6, row.created_at).Bind(7, row.changed_at).Run());
+  return db_->LastInsertId();
+}
+
+Result<std::vector<PartnerRow>> PartnerTable::List() {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(std::string(kPartnerSelect) + "ORDER BY name"));
+  return All<PartnerRow>(st, ReadPartner);
+}
+
+Result<std::optional<PartnerRow>> PartnerTable::FindByName(std::string_view name) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(std::string(kPartnerSelect) + "WHERE name = ?"));
+  st.Bind(1, name);
+  return One<PartnerRow>(st, ReadPartner);
+}
+
+Result<std::optional<PartnerRow>> PartnerTable::Get(int64_t id) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(std::string(kPartnerSelect) + "WHERE id = ?"));
+  st.Bind(1, id);
+  return One<PartnerRow>(st, ReadPartner);
+}
+
+Status PartnerTable::SetStatus(int64_t id, PartnerStatus status, int64_t changed_at) {
+  CUSTODY_ASSIGN_OR_RETURN(
+      auto st, db_->Prepare("UPDATE partners SET status = ?, changed_at = ? WHERE id = ?"));
+  CUSTODY_RETURN_IF_ERROR(st.Bind(1, PartnerStatusName(status)).Bind(2, changed_at).Bind(3, id).Run());
+  if (db_->Changes() != 1) return NotFoundError("no partner with id " + std::to_string(id));
+  return OkStatus();
+}
+
+Result<int64_t> MemberTable::Insert(const MemberRow& row) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
+      "INSERT INTO members(partner_id, name, email, public_key, status, created_at, revoked_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  CUSTODY_RETURN_IF_ERROR(st.Bind(1, row.partner_id).Bind(2, row.name).Bind(3, row.email)
+                              .Bind(4, Base64Encode(row.public_key))
+                              .Bind(5, MemberStatusName(row.status)).Bind(6, row.created_at)
+                              .Bind(7, row.revoked_at).Run());
+  return db_->LastInsertId();
+}
+
+Result<std::vector<MemberRow>> MemberTable::List(int64_t partner_id) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(std::string(kMemberSelect) +
+                                                 "WHERE ?1 = 0 OR m.partner_id = ?1 ORDER BY m.name"));
+  st.Bind(1, partner_id);
+  return All<MemberRow>(st, ReadMember);
+}
+
+Result<std::optional<MemberRow>> MemberTable::FindByName(std::string_view name) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(std::string(kMemberSelect) + "WHERE m.name = ?"));
+  st.Bind(1, name);
+  return One<MemberRow>(st, ReadMember);
+}
+
+Result<std::optional<MemberRow>> MemberTable::Get(int64_t id) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(std::string(kMemberSelect) + "WHERE m.id = ?"));
+  st.Bind(1, id);
+  return One<MemberRow>(st, ReadMember);
+}
+
+Status MemberTable::Revoke(int64_t id, int64_t revoked_at) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
+      "UPDATE members SET status = 'revoked', revoked_at = ? WHERE id = ? AND status = 'active'"));
+  CUSTODY_RETURN_IF_ERROR(st.Bind(1, revoked_at).Bind(2, id).Run());
+  if (db_->Changes() != 1) return NotFoundError("no active member with id " + std::to_string(id));
+  return OkStatus();
+}
+
+Result<std::vector<int64_t>> MemberTable::RevokeAllOf(int64_t partner_id, int64_t revoked_at) {
+  CUSTODY_ASSIGN_OR_RETURN(auto sel, db_->Prepare(
+      "SELECT id FROM members WHERE partner_id = ? AND status = 'active' ORDER BY id"));
+  sel.Bind(1, partner_id);
+  CUSTODY_ASSIGN_OR_RETURN(std::vector<int64_t> ids, Ids(sel));
+  CUSTODY_ASSIGN_OR_RETURN(auto up, db_->Prepare(
+      "UPDATE members SET status = 'revoked', revoked_at = ? WHERE partner_id = ? AND status = 'active'"));
+  CUSTODY_RETURN_IF_ERROR(up.Bind(1, revoked_at).Bind(2, partner_id).Run());
+  return ids;
+}
+
+Result<int64_t> GrantTable::Insert(const GrantRow& row) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
+      "INSERT INTO grants(partner_id, member_id, dataset_id, version_id, fields, selection, "
+      "expires_at, purpose, status, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  CUSTODY_RETURN_IF_ERROR(st.Bind(1, row.partner_id).Bind(2, row.member_id)
+                              .Bind(3, row.dataset_id).Bind(4, row.version_id)
+                              .Bind(5, row.fields_json).Bind(6, row.selection_json)
+                              .Bind(7, row.expires_at).Bind(8, row.purpose)
+                              .Bind(9, GrantStatusName(row.status)).Bind(10, row.created_at)
+                              .Bind(11, row.revoked_at).Run());
+  return db_->LastInsertId();
+}
+
+Result<std::vector<GrantRow>> GrantTable::List(int64_t partner_id) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(std::string(kGrantSelect) +
+                                                 "WHERE ?1 = 0 OR g.partner_id = ?1 ORDER BY g.id"));
+  st.Bind(1, partner_id);
+  return All<GrantRow>(st, ReadGrant);
+}
+
+Result<std::optional<GrantRow>> GrantTable::Get(int64_t id) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(std::string(kGrantSelect) + "WHERE g.id = ?"));
+  st.Bind(1, id);
+  return One<GrantRow>(st, ReadGrant);
+}
+
+Status GrantTable::Revoke(int64_t id, int64_t revoked_at) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
+      "UPDATE grants SET status = 'revoked', revoked_at = ? WHERE id = ? AND status = 'active'"));
+  CUSTODY_RETURN_IF_ERROR(st.Bind(1, revoked_at).Bind(2, id).Run());
+  if (db_->Changes() != 1) return NotFoundError("no active grant with id " + std::to_string(id));
+  return OkStatus();
+}
+
+Result<std::vector<int64_t>> GrantTable::RevokeAllOf(int64_t partner_id, int64_t revoked_at) {
+  CUSTODY_ASSIGN_OR_RETURN(auto sel, db_->Prepare(
+      "SELECT id FROM grants WHERE partner_id = ? AND status = 'active' ORDER BY id"));
+  sel.Bind(1, partner_id);
+  CUSTODY_ASSIGN_OR_RETURN(std::vector<int64_t> ids, Ids(sel));
+  CUSTODY_ASSIGN_OR_RETURN(auto up, db_->Prepare(
+      "UPDATE grants SET status = 'revoked', revoked_at = ? WHERE partner_id = ? AND status = 'active'"));
+  CUSTODY_RETURN_IF_ERROR(up.Bind(1, revoked_at).Bind(2, partner_id).Run());
+  return ids;
+}
+
+}  // namespace custody::store

@@ -1,0 +1,99 @@
+// The catalog's tables of what was handed out: releases (one per file given
+// to a member, with the exact record set as a serialized bitmap) and the
+// canaries made for them (sealed: the catalog never holds a canary's text).
+// Each table has one row struct and one class that reads and writes it; no
+// SQL about these rows exists anywhere else. Schema: docs/formats/catalog.md.
+// Thread-safety: as Catalog (one thread at a time).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "custody/base/status.h"
+
+namespace custody::store {
+
+class Db;
+
+struct ReleaseRow {
+  int64_t id = 0;
+  int64_t grant_id = 0;
+  int64_t member_id = 0;
+  int64_t created_at = 0;       // seconds since the Unix epoch
+  std::string format;           // "jsonl" or "csv"
+  bool encrypted = false;
+  uint64_t records = 0;         // records delivered, canaries not counted
+  uint64_t canaries = 0;
+  std::string record_bitmap;    // serialized record id set (core RecordSet)
+  std::string bitmap_hash;      // hex SHA-256 of record_bitmap
+  std::string params_hash;      // hex SHA-256 of the fingerprint parameters
+  std::string file_hash;        // hex SHA-256 of the file written ("" until written)
+  std::string out_path;
+  std::optional<int64_t> log_index;  // the release event's entry
+};
+
+// A release with what a holdings report needs from its grant and version.
+struct ReleaseHolding {
+  ReleaseRow release;
+  int64_t partner_id = 0;       // the member's partner
+  std::string dataset;
+  int64_t version_id = 0;
+  int version = 0;
+  std::string selection_json;   // the grant's selection
+};
+
+// Which releases a holdings query covers; zero ids mean "any".
+struct ReleaseFilter {
+  std::optional<int64_t> at;    // made at or before this time
+  int64_t member_id = 0;
+  int64_t partner_id = 0;
+  int64_t release_id = 0;
+};
+
+class ReleaseTable {
+ public:
+  explicit ReleaseTable(Db* db) : db_(db) {}
+
+  // Inserts `row` (its id is ignored) and returns the new id.
+  Result<int64_t> Insert(const ReleaseRow& row);
+  // Sets the canary count and the fingerprint parameters' hash.
+  Status SetCanaries(int64_t id, uint64_t canaries, std::string_view params_hash);
+  Status SetLogIndex(int64_t id, int64_t log_index);
+  Status SetFileHash(int64_t id, std::string_view file_hash);
+  // Releases matching `filter`, oldest first (then by id).
+  Result<std::vector<ReleaseHolding>> Holdings(const ReleaseFilter& filter);
+
+ private:
+  // kNotFound unless the last statement changed exactly one release.
+  Status ChangedOne(int64_t id);
+  Db* db_;
+};
+
+struct CanaryRow {
+  int64_t id = 0;
+  int64_t release_id = 0;
+  int64_t member_id = 0;
+  uint64_t source_record_id = 0;
+  std::string sealed;                      // AEAD-sealed canary (core canary_store)
+  std::optional<std::string> content_tag;  // keyed tag of the content id (schema v3)
+};
+
+class CanaryTable {
+ public:
+  explicit CanaryTable(Db* db) : db_(db) {}
+
+  Result<int64_t> Insert(const CanaryRow& row);
+  // Whether some canary already carries `content_tag`.
+  Result<bool> TagExists(std::string_view content_tag);
+  // Every canary, by id (`untagged_only`: those without a content tag).
+  Result<std::vector<CanaryRow>> List(bool untagged_only = false);
+  Status SetTag(int64_t id, std::string_view content_tag);
+
+ private:
+  Db* db_;
+};
+
+}  // namespace custody::store
