@@ -57,7 +57,7 @@ Result<std::unique_ptr<core::Custody>> OpenVault(bool need_key) {
   if (need_key) {
     CUSTODY_ASSIGN_OR_RETURN(o.keys, KeyOptionsFromFlags(false));
   }
-  return core::Custody::Open(VaultPath(), o);
+  return core::OpenVault(VaultPath(), std::move(o));
 }
 
 }  // namespace custody::cli

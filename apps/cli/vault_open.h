@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "custody/core/custody_core.h"
 #include "custody/core/vault/custody.h"
 
 namespace custody::cli {

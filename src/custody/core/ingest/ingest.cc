@@ -79,26 +79,54 @@ class StagingGuard {
 
 }  // namespace
 
-bool FieldUnder(std::string_view name, std::string_view f) {
-  return name == f ||
-         (name.size() > f.size() && name.compare(0, f.size(), f) == 0 && name[f.size()] == '.');
-}
+namespace {
 
-bool TextFieldSelected(const std::vector<std::string>& fields, std::string_view name) {
-  if (fields.empty()) return true;
-  for (const auto& f : fields) {
-    if (FieldUnder(name, f)) return true;
+// Of a pending version: the index of its ingest entry among the recent log
+// entries, if that entry is durable.
+std::optional<uint64_t> IngestEntryOf(const store::DatasetVersionInfo& v,
+                                      const std::vector<LoggedEvent>& recent) {
+  const std::string subject = "dataset:" + v.dataset + "@v" + std::to_string(v.version);
+  for (const LoggedEvent& e : recent) {
+    const ledger::Event& ev = e.event;
+    if (ev.type == ledger::event_type::kIngest && ev.subject == subject &&
+        ev.hashes.count("records_root") && ev.hashes.at("records_root") == v.merkle_root) {
+      return e.index;
+    }
   }
-  return false;
+  return std::nullopt;
 }
 
-std::string ContentId(std::string_view canonical) {
-  crypto::EnsureSodium();
-  std::string out(32, '\0');
-  crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), out.size(),
-                     reinterpret_cast<const unsigned char*>(canonical.data()), canonical.size(),
-                     nullptr, 0);
-  return out;
+}  // namespace
+
+Status RecoverIngest(Custody& custody) {
+  Env* e = custody.env();
+  store::Catalog& catalog = custody.catalog();
+  // Staging directories of an ingest that never got as far as the catalog.
+  const std::string records = custody.VaultPath("records");
+  if (e->IsDirectory(records)) {
+    CUSTODY_ASSIGN_OR_RETURN(auto kids, e->GetChildren(records));
+    for (const auto& k : kids) {
+      if (k.rfind(".staging-", 0) == 0) CUSTODY_RETURN_IF_ERROR(e->RemoveTree(JoinPath(records, k)));
+    }
+  }
+  // A pending version is committed if its log entry is durable, else removed
+  // with its files.
+  CUSTODY_ASSIGN_OR_RETURN(auto versions, catalog.ListVersions(0, true));
+  CUSTODY_ASSIGN_OR_RETURN(auto recent, custody.RecentEvents());
+  for (const auto& v : versions) {
+    if (v.state != store::VersionState::kPending) continue;
+    if (auto at = IngestEntryOf(v, recent)) {
+      CUSTODY_RETURN_IF_ERROR(catalog.CommitVersion(v.id, static_cast<int64_t>(*at)));
+      continue;
+    }
+    CUSTODY_RETURN_IF_ERROR(catalog.DeletePendingVersion(v.id));
+    CUSTODY_RETURN_IF_ERROR(e->RemoveTree(custody.VaultPath(v.dir)));
+    if (!v.index_file.empty() && e->FileExists(custody.VaultPath(v.index_file))) {
+      CUSTODY_RETURN_IF_ERROR(e->RemoveFile(custody.VaultPath(v.index_file)));
+    }
+  }
+  // Datasets with no version left (an ingest that never committed) vanish.
+  return catalog.DeleteEmptyDatasets().status();
 }
 
 Result<IngestResult> Ingest(Custody& custody, const IngestOptions& options) {

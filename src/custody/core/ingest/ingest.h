@@ -11,6 +11,7 @@
 
 #include "custody/base/status.h"
 #include "custody/core/vault/custody.h"
+#include "custody/core/vault/record_fields.h"
 #include "custody/format/formats.h"
 
 namespace custody::core {
@@ -53,15 +54,10 @@ struct IngestResult {
 
 Result<IngestResult> Ingest(Custody& custody, const IngestOptions& options);
 
-// True if field path `name` ("a.b.0") is `f` or lies under `f`.
-bool FieldUnder(std::string_view name, std::string_view f);
-
-// True if text field `name` is selected by `fields` (the ingest's --fields):
-// every field when `fields` is empty, else a listed name or a path under one
-// ("meta" selects "meta.title").
-bool TextFieldSelected(const std::vector<std::string>& fields, std::string_view name);
-
-// The content id of a canonical record: BLAKE2b-256 of its bytes.
-std::string ContentId(std::string_view canonical);
+// Ingest's recovery step (RecoveryStep, vault/custody.h): removes staging
+// directories, commits a pending version whose ingest entry is durable and
+// removes one whose entry is not (with its files), and drops datasets left
+// with neither a version nor a grant.
+Status RecoverIngest(Custody& custody);
 
 }  // namespace custody::core

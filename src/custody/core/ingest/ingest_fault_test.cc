@@ -32,6 +32,7 @@ class IngestFaultTest : public ::testing::Test {
     OpenOptions o;
     o.keys.key_file = root_ + "/master.key";
     o.env = env;
+    o.recovery = {{"ingest", &RecoverIngest}};
     auto c = Custody::Open(root_ + "/vault", o);
     EXPECT_TRUE(c.ok()) << c.status().ToString();
     return c.ok() ? std::move(*c) : nullptr;

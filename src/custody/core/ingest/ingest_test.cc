@@ -192,6 +192,7 @@ TEST_F(IngestTest, RecoveryCommitsLoggedAndDropsUnloggedPendingVersions) {
 
   OpenOptions o;
   o.keys.key_file = root_ + "/master.key";
+  o.recovery = {{"ingest", &RecoverIngest}};
   auto c = Custody::Open(root_ + "/vault", o);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   auto versions = *(*c)->catalog().ListVersions(0, true);

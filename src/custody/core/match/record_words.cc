@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "custody/base/env.h"
-#include "custody/core/ingest/ingest.h"
+#include "custody/core/vault/record_fields.h"
 #include "custody/format/record.h"
 #include "custody/sketch/record_words.h"
 

@@ -2,7 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "custody/core/parties/grants.h"
-#include "custody/core/parties/logged_change.h"
+#include "custody/core/vault/logged_change.h"
 #include "custody/core/parties/parties.h"
 #include "custody/core/vault/records.h"
 #include "custody/ledger/event.h"

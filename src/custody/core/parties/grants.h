@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "custody/base/status.h"
-#include "custody/core/release/record_set.h"
+#include "custody/core/vault/record_set.h"
 #include "custody/core/vault/custody.h"
 #include "custody/crypto/secret_bytes.h"
 #include "custody/store/party_tables.h"

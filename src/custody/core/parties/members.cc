@@ -2,7 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "custody/base/encoding.h"
-#include "custody/core/parties/logged_change.h"
+#include "custody/core/vault/logged_change.h"
 #include "custody/core/parties/parties.h"
 #include "custody/crypto/crypto.h"
 #include "custody/ledger/event.h"

@@ -1,7 +1,7 @@
 // Partners: catalog rows (table partners) and their events.
 #include <nlohmann/json.hpp>
 
-#include "custody/core/parties/logged_change.h"
+#include "custody/core/vault/logged_change.h"
 #include "custody/core/parties/parties.h"
 #include "custody/ledger/event.h"
 #include "custody/store/catalog.h"

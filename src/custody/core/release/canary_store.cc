@@ -6,7 +6,6 @@
 #include "custody/base/encoding.h"
 #include "custody/crypto/crypto.h"
 #include "custody/store/catalog.h"
-#include "custody/store/sqlite.h"
 
 namespace custody::core {
 namespace {

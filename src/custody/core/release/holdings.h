@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "custody/base/status.h"
-#include "custody/core/release/record_set.h"
+#include "custody/core/vault/record_set.h"
 #include "custody/core/vault/custody.h"
 
 namespace custody::core {

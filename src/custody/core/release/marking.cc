@@ -1,6 +1,6 @@
 #include "custody/core/release/marking.h"
 
-#include "custody/core/ingest/ingest.h"
+#include "custody/core/vault/record_fields.h"
 #include "custody/core/release/json_fields.h"
 #include "custody/format/json_escape.h"
 

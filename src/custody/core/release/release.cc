@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "custody/base/encoding.h"
-#include "custody/core/ingest/ingest.h"
-#include "custody/core/parties/logged_change.h"
+#include "custody/core/vault/record_fields.h"
+#include "custody/core/vault/logged_change.h"
 #include "custody/core/release/canary_store.h"
 #include "custody/core/release/holdings.h"
 #include "custody/core/release/json_fields.h"

@@ -95,14 +95,14 @@ Result<Incident> GetIncident(Custody& custody, int64_t id) {
 Status RecoverIncidents(Custody& custody) {
   store::IncidentTable& incidents = custody.catalog().incidents();
   CUSTODY_ASSIGN_OR_RETURN(std::vector<int64_t> pending, incidents.Unlogged());
-  const ledger::CustodyLog& log = custody.log();
+  if (pending.empty()) return OkStatus();
+  CUSTODY_ASSIGN_OR_RETURN(auto recent, custody.RecentEvents());
   for (int64_t id : pending) {
     std::optional<uint64_t> found;
-    uint64_t size = log.size();
-    for (uint64_t i = size; i > (size > 16 ? size - 16 : 0); --i) {
-      CUSTODY_ASSIGN_OR_RETURN(auto ev, ReadLogEvent(log, i - 1));
-      if (ev.type == ledger::event_type::kIncident && ev.subject == "incident:" + std::to_string(id)) {
-        found = i - 1;
+    const std::string subject = "incident:" + std::to_string(id);
+    for (const LoggedEvent& e : recent) {
+      if (e.event.type == ledger::event_type::kIncident && e.event.subject == subject) {
+        found = e.index;
         break;
       }
     }

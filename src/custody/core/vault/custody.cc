@@ -5,7 +5,6 @@
 
 #include <cstdlib>
 
-#include "custody/core/trace/incident.h"
 #include "custody/core/vault/records.h"
 #include "custody/ledger/custody_log.h"
 
@@ -58,7 +57,7 @@ Result<std::unique_ptr<Custody>> Custody::Open(const std::string& dir, const Ope
   CUSTODY_ASSIGN_OR_RETURN(c->vault_, store::Vault::Open(dir, so));
   c->actor_ = options.actor.empty() ? DefaultActor() : options.actor;
   CUSTODY_ASSIGN_OR_RETURN(c->log_, OpenLog(*c->vault_, !options.without_key));
-  if (!options.without_key) CUSTODY_RETURN_IF_ERROR(c->Recover());
+  if (!options.without_key) CUSTODY_RETURN_IF_ERROR(c->Recover(options.recovery));
   return c;
 }
 
@@ -71,56 +70,47 @@ Result<uint64_t> Custody::Commit(ledger::Event event) {
   return log_->Append(event);
 }
 
-// A crash can leave (a) staging directories, (b) a pending dataset version
-// whose log entry may or may not be durable. The vault lock guarantees that
-// no other process is mid-ingest.
-Status Custody::Recover() {
-  Env* e = env();
-  std::string records = VaultPath("records");
-  if (e->IsDirectory(records)) {
-    CUSTODY_ASSIGN_OR_RETURN(auto kids, e->GetChildren(records));
-    for (const auto& k : kids) {
-      if (k.rfind(".staging-", 0) == 0) CUSTODY_RETURN_IF_ERROR(e->RemoveTree(JoinPath(records, k)));
-    }
+Result<std::vector<LoggedEvent>> Custody::RecentEvents() const {
+  std::vector<LoggedEvent> out;
+  const uint64_t size = log_->size();
+  const uint64_t from = size > kRecoveryWindow ? size - kRecoveryWindow : 0;
+  for (uint64_t i = size; i > from; --i) {
+    CUSTODY_ASSIGN_OR_RETURN(ledger::Event ev, ReadLogEvent(*log_, i - 1));
+    out.push_back({i - 1, std::move(ev)});
   }
-  CUSTODY_ASSIGN_OR_RETURN(auto versions, catalog().ListVersions(0, true));
-  for (const auto& v : versions) {
-    if (v.state != store::VersionState::kPending) continue;
-    std::optional<uint64_t> committed_at;
-    uint64_t size = log_->size();
-    uint64_t from = size > 16 ? size - 16 : 0;
-    const std::string subject = "dataset:" + v.dataset + "@v" + std::to_string(v.version);
-    for (uint64_t i = size; i > from; --i) {
-      CUSTODY_ASSIGN_OR_RETURN(ledger::Event ev, ReadLogEvent(*log_, i - 1));
-      if (ev.type == ledger::event_type::kIngest && ev.subject == subject &&
-          ev.hashes.count("records_root") && ev.hashes.at("records_root") == v.merkle_root) {
-        committed_at = i - 1;
-        break;
-      }
+  return out;
+}
+
+namespace {
+
+// The vault's own step: a shred whose log entry is durable is finished even
+// if the crash came before the dataset's key was destroyed.
+Status FinishLoggedShreds(Custody& c) {
+  CUSTODY_ASSIGN_OR_RETURN(auto recent, c.RecentEvents());
+  for (auto it = recent.rbegin(); it != recent.rend(); ++it) {  // oldest first
+    const ledger::Event& ev = it->event;
+    if (ev.type != ledger::event_type::kShred || !ev.details.contains("dataset_id") ||
+        !ev.details["dataset_id"].is_number_integer()) {
+      continue;
     }
-    if (committed_at) {
-      CUSTODY_RETURN_IF_ERROR(catalog().CommitVersion(v.id, static_cast<int64_t>(*committed_at)));
-    } else {
-      CUSTODY_RETURN_IF_ERROR(catalog().DeletePendingVersion(v.id));
-      CUSTODY_RETURN_IF_ERROR(e->RemoveTree(VaultPath(v.dir)));
-      if (!v.index_file.empty() && e->FileExists(VaultPath(v.index_file))) {
-        CUSTODY_RETURN_IF_ERROR(e->RemoveFile(VaultPath(v.index_file)));
-      }
-    }
+    const int64_t id = ev.details["dataset_id"].get<int64_t>();
+    const auto name = ev.details.find("dataset");
+    if (name == ev.details.end() || !name->is_string()) continue;
+    CUSTODY_ASSIGN_OR_RETURN(auto ds, c.catalog().FindDataset(name->get<std::string>()));
+    if (ds && ds->id == id && !ds->shredded_at) CUSTODY_RETURN_IF_ERROR(FinishShred(c, id));
   }
-  // A shred whose log entry is durable is finished even if the crash came
-  // before the key was destroyed.
-  uint64_t size = log_->size();
-  for (uint64_t i = size > 16 ? size - 16 : 0; i < size; ++i) {
-    CUSTODY_ASSIGN_OR_RETURN(ledger::Event ev, ReadLogEvent(*log_, i));
-    if (ev.type != ledger::event_type::kShred || !ev.details.contains("dataset_id")) continue;
-    int64_t id = ev.details["dataset_id"].get<int64_t>();
-    CUSTODY_ASSIGN_OR_RETURN(auto ds, catalog().FindDataset(ev.details.value("dataset", "")));
-    if (ds && ds->id == id && !ds->shredded_at) CUSTODY_RETURN_IF_ERROR(FinishShred(*this, id));
+  return OkStatus();
+}
+
+}  // namespace
+
+Status Custody::Recover(const std::vector<RecoveryStep>& steps) {
+  CUSTODY_RETURN_IF_ERROR(FinishLoggedShreds(*this));
+  for (const RecoveryStep& step : steps) {
+    Status s = step.run(*this);
+    if (!s.ok()) return s.WithPrefix(std::string("recovery (") + step.module + ")");
   }
-  CUSTODY_RETURN_IF_ERROR(RecoverIncidents(*this));
-  // Datasets with no version left (an ingest that never committed) vanish.
-  return catalog().DeleteEmptyDatasets().status();
+  return OkStatus();
 }
 
 }  // namespace custody::core

@@ -1,13 +1,16 @@
 // Custody: the open vault together with its custody log. Every state-changing
 // operation goes through Commit(), which appends the operation's event to the
-// log and returns only once it is durable. Opening runs crash recovery: a
-// dataset version left pending by an interrupted ingest is committed if its
-// log entry is durable, and otherwise removed with its files.
+// log and returns only once it is durable (LoggedChange, logged_change.h,
+// wraps the catalog rows and the append in one transaction). Opening with the
+// key runs crash recovery: the vault's own step (a shred whose log entry is
+// durable is finished), then each module's step given in OpenOptions::recovery
+// (core::AllRecoverySteps() in custody_core.h lists them all).
 // Thread-safety: one thread at a time.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "custody/base/status.h"
 #include "custody/ledger/event.h"
@@ -20,6 +23,22 @@ class CustodyLog;
 
 namespace custody::core {
 
+class Custody;
+
+// A module's crash recovery: finishes the work of that module an interrupted
+// command left behind when its log entry is durable, and undoes it otherwise.
+// Steps are idempotent: a crash during recovery is recovered at the next open.
+struct RecoveryStep {
+  const char* module = "";
+  Status (*run)(Custody& custody) = nullptr;
+};
+
+// A custody log entry with its index.
+struct LoggedEvent {
+  uint64_t index = 0;
+  ledger::Event event;
+};
+
 struct OpenOptions {
   store::KeyOptions keys;
   // Read-only use (listing, verification): the master key is not needed and
@@ -28,6 +47,8 @@ struct OpenOptions {
   std::string actor;  // empty: $CUSTODY_ACTOR, else the OS user name
   Env* env = nullptr;
   Clock* clock = nullptr;
+  // The modules' recovery steps, run in this order after the vault's own.
+  std::vector<RecoveryStep> recovery;
 };
 
 class Custody {
@@ -55,9 +76,16 @@ class Custody {
   // Absolute path of a vault-relative path.
   std::string VaultPath(const std::string& rel) const;
 
+  // The last kRecoveryWindow entries of the log, newest first: the only ones
+  // recovery looks at (an interrupted command appended at most its own few
+  // events last). Errors: those of reading or parsing an entry.
+  static constexpr uint64_t kRecoveryWindow = 16;
+  Result<std::vector<LoggedEvent>> RecentEvents() const;
+
  private:
   Custody() = default;
-  Status Recover();
+  // The vault's step, then `steps`.
+  Status Recover(const std::vector<RecoveryStep>& steps);
 
   std::unique_ptr<store::Vault> vault_;
   std::unique_ptr<ledger::CustodyLog> log_;

@@ -1,4 +1,4 @@
-#include "custody/core/parties/logged_change.h"
+#include "custody/core/vault/logged_change.h"
 
 #include "custody/store/catalog.h"
 

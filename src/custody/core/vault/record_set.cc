@@ -1,4 +1,4 @@
-#include "custody/core/release/record_set.h"
+#include "custody/core/vault/record_set.h"
 
 #include <roaring/roaring.h>
 
