@@ -169,7 +169,19 @@ Status CheckReleasable(const Grant& g, const Member& m, const Partner& p, int64_
   return OkStatus();
 }
 
-Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
+namespace {
+
+// Step 1: what is released to whom, checked.
+struct ReleasePlan {
+  Grant grant;
+  Member member;
+  Partner partner;
+  store::DatasetVersionInfo version;
+  std::vector<std::string> index_fields;  // the version's text fields (empty: all)
+  int64_t now = 0;
+};
+
+Result<ReleasePlan> PlanRelease(Custody& c, const ReleaseOptions& o) {
   if (o.out.empty()) return InvalidArgumentError("--out: expected a file path");
   if (!(o.canary_rate >= 0.0 && o.canary_rate <= 0.5)) {
     return InvalidArgumentError("--canary-rate: expected a share in [0, 0.5], found " + RateText(o.canary_rate));
@@ -177,50 +189,61 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
   if (!c.vault().has_master_key()) {
     return FailedPreconditionError("the vault is open read-only; nothing can be released");
   }
-  CUSTODY_ASSIGN_OR_RETURN(Grant grant, GetGrant(c, o.grant_id));
-  CUSTODY_ASSIGN_OR_RETURN(Member member, FindMember(c, o.member));
-  CUSTODY_ASSIGN_OR_RETURN(Partner partner, GetPartner(c, grant.partner_id));
-  const int64_t now = c.clock()->NowSeconds();
-  CUSTODY_RETURN_IF_ERROR(CheckReleasable(grant, member, partner, now));
-  CUSTODY_ASSIGN_OR_RETURN(auto version, c.catalog().GetVersion(grant.version_id));
-  if (version.shredded_at) {
-    return FailedPreconditionError("dataset '" + grant.dataset + "' was shredded; nothing can be released");
+  ReleasePlan plan;
+  CUSTODY_ASSIGN_OR_RETURN(plan.grant, GetGrant(c, o.grant_id));
+  CUSTODY_ASSIGN_OR_RETURN(plan.member, FindMember(c, o.member));
+  CUSTODY_ASSIGN_OR_RETURN(plan.partner, GetPartner(c, plan.grant.partner_id));
+  plan.now = c.clock()->NowSeconds();
+  CUSTODY_RETURN_IF_ERROR(CheckReleasable(plan.grant, plan.member, plan.partner, plan.now));
+  CUSTODY_ASSIGN_OR_RETURN(plan.version, c.catalog().GetVersion(plan.grant.version_id));
+  if (plan.version.shredded_at) {
+    return FailedPreconditionError("dataset '" + plan.grant.dataset + "' was shredded; nothing can be released");
   }
-  std::vector<std::string> index_fields;
-  auto tf = nlohmann::json::parse(version.text_fields, nullptr, false);
-  if (tf.is_array()) {
-    for (const auto& f : tf) index_fields.push_back(f.get<std::string>());
+  auto tf = nlohmann::json::parse(plan.version.text_fields, nullptr, false);
+  if (!tf.is_array()) {
+    return DataLossError("catalog dataset_versions row " + std::to_string(plan.version.id) +
+                         ": text_fields: expected a JSON array");
   }
+  for (const auto& f : tf) {
+    if (!f.is_string()) {
+      return DataLossError("catalog dataset_versions row " + std::to_string(plan.version.id) +
+                           ": text_fields: expected field names (strings)");
+    }
+    plan.index_fields.push_back(f.get<std::string>());
+  }
+  return plan;
+}
 
-  CUSTODY_ASSIGN_OR_RETURN(auto mark_key, c.vault().GetOrCreateWrappedKey("mark"));
-  CUSTODY_ASSIGN_OR_RETURN(auto canary_key, c.vault().GetOrCreateWrappedKey("canary"));
-  CUSTODY_ASSIGN_OR_RETURN(auto selection_key, c.vault().GetOrCreateWrappedKey("selection"));
-  CUSTODY_ASSIGN_OR_RETURN(auto release_key, c.vault().GetOrCreateWrappedKey("release"));
-  CUSTODY_ASSIGN_OR_RETURN(auto selector, Selector::Create(selection_key, grant.selection));
-  CUSTODY_ASSIGN_OR_RETURN(auto marker, mark::Marker::Create(mark_key.Clone()));
-  CUSTODY_ASSIGN_OR_RETURN(auto canary_maker, mark::CanaryMaker::Create(mark_key));
+// The vault keys a release uses (created on first use).
+struct ReleaseKeys {
+  crypto::SecretBytes mark, canary, selection, release;
+};
 
-  // Records this member already holds cannot be canary sources.
-  HoldingsQuery hq;
-  hq.member_id = member.id;
-  CUSTODY_ASSIGN_OR_RETURN(auto held, LoadHoldings(c, hq));
-  RecordSet given;
-  for (const auto& h : held) given.UnionWith(h.ids);
+Result<ReleaseKeys> LoadReleaseKeys(Custody& c) {
+  ReleaseKeys k;
+  CUSTODY_ASSIGN_OR_RETURN(k.mark, c.vault().GetOrCreateWrappedKey("mark"));
+  CUSTODY_ASSIGN_OR_RETURN(k.canary, c.vault().GetOrCreateWrappedKey("canary"));
+  CUSTODY_ASSIGN_OR_RETURN(k.selection, c.vault().GetOrCreateWrappedKey("selection"));
+  CUSTODY_ASSIGN_OR_RETURN(k.release, c.vault().GetOrCreateWrappedKey("release"));
+  return k;
+}
 
-  // One pass over the version: the granted records, and canary source
-  // candidates (records this member never received), the lowest keyed ranks
-  // first. The candidate pool is bounded by an estimate of the release size.
-  const uint64_t expected = std::max<uint64_t>(1, static_cast<uint64_t>(version.records));
-  const size_t pool = o.canary_rate > 0 ? 16 * mark::CanaryCount(expected, o.canary_rate) + 64 : 0;
-  crypto::SecretBytes rank_key = crypto::DeriveKey(release_key, "canary-source|member:" + std::to_string(member.id));
-  TextArena texts;
-  std::vector<Item> items;
-  items.reserve(static_cast<size_t>(version.records));
-  std::priority_queue<Candidate> candidates;  // max-heap on rank: the worst on top
-  std::vector<std::string> columns;
-  RecordSet ids;
-  // A candidate's text: the released item's, or its own copy.
-  auto candidate = [](uint64_t rank, uint64_t id, std::string_view projected, bool selected) {
+// The canary source candidates with the lowest keyed ranks, at most
+// `capacity` of them (a max-heap on rank: the worst on top).
+class CandidatePool {
+ public:
+  explicit CandidatePool(size_t capacity) : capacity_(capacity) {}
+
+  // False when no canary is wanted (capacity 0): nothing need be offered.
+  bool wanted() const { return capacity_ > 0; }
+
+  // Offers a record; `selected` records lend the released item's text.
+  void Offer(uint64_t rank, uint64_t id, std::string_view projected, bool selected) {
+    if (capacity_ == 0) return;
+    if (heap_.size() == capacity_) {
+      if (rank >= heap_.top().rank) return;
+      heap_.pop();
+    }
     Candidate cand;
     cand.rank = rank;
     cand.record_id = id;
@@ -230,8 +253,52 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
     } else {
       cand.owned.assign(projected);
     }
-    return cand;
-  };
+    heap_.push(std::move(cand));
+  }
+
+  // The candidates, lowest rank first; empties the pool.
+  std::vector<Candidate> TakeSorted() {
+    std::vector<Candidate> out;
+    while (!heap_.empty()) {
+      out.push_back(std::move(const_cast<Candidate&>(heap_.top())));
+      heap_.pop();
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+  }
+
+ private:
+  size_t capacity_;
+  std::priority_queue<Candidate> heap_;
+};
+
+// Step 2: the granted records (projected to the grant's fields) and the
+// canary source candidates, in one pass over the version.
+struct SelectedRecords {
+  TextArena texts;
+  std::vector<Item> items;
+  RecordSet ids;
+  std::vector<std::string> columns;   // CSV: the union of top-level keys
+  std::vector<Candidate> sources;     // canary sources, lowest rank first
+};
+
+Result<SelectedRecords> SelectRecords(Custody& c, const ReleasePlan& plan, const ReleaseKeys& keys,
+                                const ReleaseOptions& o) {
+  const Grant& grant = plan.grant;
+  CUSTODY_ASSIGN_OR_RETURN(auto selector, Selector::Create(keys.selection, grant.selection));
+  // Records this member already holds cannot be canary sources.
+  HoldingsQuery hq;
+  hq.member_id = plan.member.id;
+  CUSTODY_ASSIGN_OR_RETURN(auto held, LoadHoldings(c, hq));
+  RecordSet given;
+  for (const auto& h : held) given.UnionWith(h.ids);
+  // The candidate pool is bounded by an estimate of the release size.
+  const uint64_t expected = std::max<uint64_t>(1, static_cast<uint64_t>(plan.version.records));
+  CandidatePool pool(o.canary_rate > 0 ? 16 * mark::CanaryCount(expected, o.canary_rate) + 64 : 0);
+  const crypto::SecretBytes rank_key =
+      crypto::DeriveKey(keys.release, "canary-source|member:" + std::to_string(plan.member.id));
+  SelectedRecords sel;
+  sel.items.reserve(static_cast<size_t>(plan.version.records));
   std::string projected_buf;
   CUSTODY_RETURN_IF_ERROR(ForEachRecord(c, grant.dataset, grant.version, [&](uint64_t id, std::string_view rec) -> Status {
     std::string_view projected = rec;  // no field list: the whole record
@@ -242,161 +309,171 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
     }
     const bool selected = selector.Contains(id);
     if (selected) {
-      CUSTODY_RETURN_IF_ERROR(ids.Add(id));
-      if (o.format == format::OutputFormat::kCsv) AddColumns(projected, &columns);
-      projected = texts.Add(projected);
-      items.push_back({id, projected});
+      CUSTODY_RETURN_IF_ERROR(sel.ids.Add(id));
+      if (o.format == format::OutputFormat::kCsv) AddColumns(projected, &sel.columns);
+      projected = sel.texts.Add(projected);
+      sel.items.push_back({id, projected});
     }
-    if (pool > 0) {
-      // Records the member never received come first (top bit clear); only
-      // when too few exist (a grant of nearly everything) are records of
-      // this or an earlier release of theirs used.
+    // Records the member never received come first (top bit clear); only
+    // when too few exist (a grant of nearly everything) are records of this
+    // or an earlier release of theirs used.
+    if (pool.wanted()) {
       uint64_t rank = crypto::Prf64(rank_key, Le64(id)) >> 1;
       if (selected || given.Contains(id)) rank |= uint64_t{1} << 63;
-      if (candidates.size() < pool) {
-        candidates.push(candidate(rank, id, projected, selected));
-      } else if (rank < candidates.top().rank) {
-        candidates.pop();
-        candidates.push(candidate(rank, id, projected, selected));
-      }
+      pool.Offer(rank, id, projected, selected);
     }
     return OkStatus();
   }));
-  if (items.empty()) {
+  if (sel.items.empty()) {
     return FailedPreconditionError("grant " + std::to_string(grant.id) + " selects no records of " +
                                    grant.dataset + " v" + std::to_string(grant.version));
   }
-  std::vector<Candidate> sources;
-  while (!candidates.empty()) {
-    sources.push_back(std::move(const_cast<Candidate&>(candidates.top())));
-    candidates.pop();
-  }
-  std::reverse(sources.begin(), sources.end());  // lowest rank first
-  const size_t want = mark::CanaryCount(items.size(), o.canary_rate);
+  sel.sources = pool.TakeSorted();
+  return sel;
+}
 
-  // A canary must differ from every record (this set) and every existing
-  // canary (their content tags in the catalog, looked up per new canary).
+// What the record and write steps share: the plan, the keys, the selection
+// and the marking machinery.
+struct ReleaseContext {
+  const ReleaseOptions& o;
+  const ReleasePlan& plan;
+  const ReleaseKeys& keys;
+  SelectedRecords& sel;
+  mark::Marker marker;
+  mark::CanaryMaker canary_maker;
+  RecordMarker record_marker;
+  std::vector<StoredCanary> made;  // the canaries of this release
+};
+
+// Step 3a (inside the logged change): up to `want` canaries, keyed
+// substitutions of the candidate sources, lowest rank first. A canary must
+// differ from every record and canary in `taken` and from every earlier
+// canary (their content tags in the catalog). Adds each canary's content id
+// to `canary_hash`.
+Status MakeCanaries(Custody& c, ReleaseContext& x, int64_t release_id, size_t want,
+                    ContentIdSet* taken, crypto::Sha256Hasher* canary_hash) {
+  x.made.clear();
+  std::vector<size_t> indices;
+  std::vector<mark::TextField> fields;
+  const int64_t member_id = x.plan.member.id;
+  for (size_t k = 0; k < x.sel.sources.size() && x.made.size() < want; ++k) {
+    const Candidate& src = x.sel.sources[k];
+    x.record_marker.MarkedFields(src.canonical(), &indices, &fields);
+    if (fields.empty()) continue;
+    const uint64_t index = (static_cast<uint64_t>(release_id) << 20) | k;
+    auto canary = x.canary_maker.Make(fields, static_cast<uint64_t>(member_id), index);
+    if (!canary) continue;
+    StoredCanary sc;
+    ReplaceStringValues(src.canonical(), indices, canary->values, &sc.record);
+    const std::string cid = ContentId(sc.record);
+    if (!taken->Insert(cid)) continue;  // a record, or a canary of this release
+    const std::string tag = CanaryContentTag(x.keys.canary, cid);
+    CUSTODY_ASSIGN_OR_RETURN(bool earlier, c.catalog().canaries().TagExists(tag));
+    if (earlier) continue;  // an earlier release's canary
+    sc.release_id = release_id;
+    sc.member_id = member_id;
+    sc.source_record_id = src.record_id;
+    sc.canary_index = index;
+    sc.content_id = HexEncode(cid);
+    for (size_t i = 0; i < fields.size(); ++i) {
+      sc.fields.emplace_back(std::string(fields[i].name), canary->values[i]);
+    }
+    sc.substitutions = canary->substitutions;
+    sc.false_match_probability = canary->false_match_probability;
+    CUSTODY_ASSIGN_OR_RETURN(std::string sealed, SealCanary(x.keys.canary, sc));
+    CUSTODY_ASSIGN_OR_RETURN(sc.id, c.catalog().canaries().Insert(store::CanaryRow{
+                                        0, release_id, member_id, src.record_id, sealed, tag}));
+    canary_hash->Update(cid);
+    x.made.push_back(std::move(sc));
+  }
+  return OkStatus();
+}
+
+// The fingerprint parameters a release commits to (their hash is logged).
+nlohmann::json FingerprintParams(const ReleaseContext& x, const ReleaseResult& r) {
+  const Grant& grant = x.plan.grant;
+  return {{"v", 1},
+          {"mark_key_id", HexEncode(crypto::Prf(x.keys.mark, "custody mark key id", 16))},
+          {"bias_cutoff", RateText(x.marker.options().bias_cutoff)},
+          {"member_id", x.plan.member.id},
+          {"release_id", r.release_id},
+          {"grant_id", grant.id},
+          {"canary_rate", RateText(x.o.canary_rate)},
+          {"canaries", r.canaries},
+          {"shuffle", "prf(release key, release_id)"},
+          {"selection", SelectionToJson(grant.selection, false)},
+          {"marked_fields", x.plan.index_fields},
+          {"fields", grant.fields}};
+}
+
+// Step 3: the release row, its canaries and the release event, committed
+// together (LoggedChange) before any file exists.
+Status RecordRelease(Custody& c, ReleaseContext& x, ReleaseResult* r) {
+  const size_t want = mark::CanaryCount(x.sel.items.size(), x.o.canary_rate);
   ContentIdSet taken;
   if (want > 0) {
-    CUSTODY_RETURN_IF_ERROR(AddDatasetContentIds(c, grant.dataset_id, &taken));
-    CUSTODY_RETURN_IF_ERROR(BackfillCanaryTags(c, canary_key));
+    CUSTODY_RETURN_IF_ERROR(AddDatasetContentIds(c, x.plan.grant.dataset_id, &taken));
+    CUSTODY_RETURN_IF_ERROR(BackfillCanaryTags(c, x.keys.canary));
   }
-
-  ReleaseResult r;
-  r.grant_id = grant.id;
-  r.member_id = member.id;
-  r.member = member.name;
-  r.partner = partner.name;
-  r.dataset = grant.dataset;
-  r.version = grant.version;
-  r.records = items.size();
-  r.format = o.format == format::OutputFormat::kCsv ? "csv" : "jsonl";
-  r.encrypted = o.encrypt;
-  r.out = o.out;
-  r.created_at = now;
-  const std::string bitmap = ids.Serialize();
-  r.bitmap_hash = crypto::DigestHex(crypto::Sha256(bitmap));
-  const std::string mark_key_id = HexEncode(crypto::Prf(mark_key, "custody mark key id", 16));
-
-  std::vector<StoredCanary> made;
-  RecordMarker record_marker(&marker, index_fields);
-  store::Catalog& catalog = c.catalog();
-  CUSTODY_ASSIGN_OR_RETURN(r.log_index, LoggedChange(c, [&](ledger::Event* ev) -> Status {
-    made.clear();
+  const std::string bitmap = x.sel.ids.Serialize();
+  r->bitmap_hash = crypto::DigestHex(crypto::Sha256(bitmap));
+  store::ReleaseTable& releases = c.catalog().releases();
+  CUSTODY_ASSIGN_OR_RETURN(r->log_index, LoggedChange(c, [&](ledger::Event* ev) -> Status {
     store::ReleaseRow row;
-    row.grant_id = grant.id;
-    row.member_id = member.id;
-    row.created_at = now;
-    row.format = r.format;
-    row.encrypted = o.encrypt;
-    row.records = items.size();
+    row.grant_id = x.plan.grant.id;
+    row.member_id = x.plan.member.id;
+    row.created_at = x.plan.now;
+    row.format = r->format;
+    row.encrypted = x.o.encrypt;
+    row.records = x.sel.items.size();
     row.record_bitmap = bitmap;
-    row.bitmap_hash = r.bitmap_hash;
-    row.out_path = o.out;
-    CUSTODY_ASSIGN_OR_RETURN(r.release_id, catalog.releases().Insert(row));
-    // Canaries: keyed substitutions of candidate sources, lowest rank first.
-    std::vector<size_t> indices;
-    std::vector<mark::TextField> fields;
+    row.bitmap_hash = r->bitmap_hash;
+    row.out_path = x.o.out;
+    CUSTODY_ASSIGN_OR_RETURN(r->release_id, releases.Insert(row));
     crypto::Sha256Hasher canary_hash;
-    for (size_t k = 0; k < sources.size() && made.size() < want; ++k) {
-      const Candidate& src = sources[k];
-      record_marker.MarkedFields(src.canonical(), &indices, &fields);
-      if (fields.empty()) continue;
-      const uint64_t index = (static_cast<uint64_t>(r.release_id) << 20) | k;
-      auto canary = canary_maker.Make(fields, static_cast<uint64_t>(member.id), index);
-      if (!canary) continue;
-      StoredCanary sc;
-      ReplaceStringValues(src.canonical(), indices, canary->values, &sc.record);
-      const std::string cid = ContentId(sc.record);
-      if (!taken.Insert(cid)) continue;  // a record, or a canary of this release
-      const std::string tag = CanaryContentTag(canary_key, cid);
-      CUSTODY_ASSIGN_OR_RETURN(bool earlier, catalog.canaries().TagExists(tag));
-      if (earlier) continue;  // an earlier release's canary
-      sc.release_id = r.release_id;
-      sc.member_id = member.id;
-      sc.source_record_id = src.record_id;
-      sc.canary_index = index;
-      sc.content_id = HexEncode(cid);
-      for (size_t i = 0; i < fields.size(); ++i) {
-        sc.fields.emplace_back(std::string(fields[i].name), canary->values[i]);
-      }
-      sc.substitutions = canary->substitutions;
-      sc.false_match_probability = canary->false_match_probability;
-      CUSTODY_ASSIGN_OR_RETURN(std::string sealed, SealCanary(canary_key, sc));
-      CUSTODY_ASSIGN_OR_RETURN(sc.id, catalog.canaries().Insert(store::CanaryRow{
-                                          0, r.release_id, member.id, src.record_id, sealed, tag}));
-      canary_hash.Update(cid);
-      made.push_back(std::move(sc));
-    }
-    r.canaries = made.size();
-    const nlohmann::json params = {
-        {"v", 1},
-        {"mark_key_id", mark_key_id},
-        {"bias_cutoff", RateText(marker.options().bias_cutoff)},
-        {"member_id", member.id},
-        {"release_id", r.release_id},
-        {"grant_id", grant.id},
-        {"canary_rate", RateText(o.canary_rate)},
-        {"canaries", r.canaries},
-        {"shuffle", "prf(release key, release_id)"},
-        {"selection", SelectionToJson(grant.selection, false)},
-        {"marked_fields", index_fields},
-        {"fields", grant.fields}};
-    r.params_hash = crypto::DigestHex(crypto::Sha256(params.dump()));
-    CUSTODY_RETURN_IF_ERROR(catalog.releases().SetCanaries(r.release_id, r.canaries, r.params_hash));
+    CUSTODY_RETURN_IF_ERROR(MakeCanaries(c, x, r->release_id, want, &taken, &canary_hash));
+    r->canaries = x.made.size();
+    const nlohmann::json params = FingerprintParams(x, *r);
+    r->params_hash = crypto::DigestHex(crypto::Sha256(params.dump()));
+    CUSTODY_RETURN_IF_ERROR(releases.SetCanaries(r->release_id, r->canaries, r->params_hash));
+    const Grant& grant = x.plan.grant;
     ev->type = ledger::event_type::kRelease;
-    ev->subject = "release:" + std::to_string(r.release_id);
-    ev->details = {{"release_id", r.release_id},
+    ev->subject = "release:" + std::to_string(r->release_id);
+    ev->details = {{"release_id", r->release_id},
                    {"grant_id", grant.id},
-                   {"member", member.name},
-                   {"member_id", member.id},
-                   {"partner", partner.name},
+                   {"member", x.plan.member.name},
+                   {"member_id", x.plan.member.id},
+                   {"partner", x.plan.partner.name},
                    {"dataset", grant.dataset},
                    {"version", grant.version},
-                   {"records", r.records},
-                   {"canaries", r.canaries},
-                   {"format", r.format},
-                   {"encrypted", o.encrypt},
+                   {"records", r->records},
+                   {"canaries", r->canaries},
+                   {"format", r->format},
+                   {"encrypted", x.o.encrypt},
                    {"fingerprint", params}};
-    ev->hashes["fingerprint_params"] = r.params_hash;
-    ev->hashes["record_bitmap"] = r.bitmap_hash;
+    ev->hashes["fingerprint_params"] = r->params_hash;
+    ev->hashes["record_bitmap"] = r->bitmap_hash;
     ev->hashes["canaries"] = crypto::DigestHex(canary_hash.Finish());
     return OkStatus();
   }));
-  CUSTODY_RETURN_IF_ERROR(
-      catalog.releases().SetLogIndex(r.release_id, static_cast<int64_t>(r.log_index)));
+  return releases.SetLogIndex(r->release_id, static_cast<int64_t>(r->log_index));
+}
 
-  // The file: marked records and canaries in keyed order.
+// Step 4: the member's file, marked records and canaries in keyed order
+// (its hash is then recorded on the release row).
+Status WriteReleaseFile(Custody& c, ReleaseContext& x, ReleaseResult* r) {
+  const std::vector<Item>& items = x.sel.items;
+  const std::vector<StoredCanary>& made = x.made;
   for (const auto& sc : made) {
-    if (o.format == format::OutputFormat::kCsv) AddColumns(sc.record, &columns);
+    if (x.o.format == format::OutputFormat::kCsv) AddColumns(sc.record, &x.sel.columns);
   }
-  const size_t total = items.size() + made.size();
-  std::vector<uint32_t> order = KeyedPermutation(
-      crypto::Prf(release_key, "shuffle|release:" + std::to_string(r.release_id), 32), total);
+  const std::vector<uint32_t> order = KeyedPermutation(
+      crypto::Prf(x.keys.release, "shuffle|release:" + std::to_string(r->release_id), 32),
+      items.size() + made.size());
   std::optional<std::string> pk;
-  if (o.encrypt) pk = member.public_key;
-  auto file = ReleaseFile::Create(c.env(), o.out, o.format, columns, pk);
-  if (!file.ok()) return file.status().WithPrefix("release " + std::to_string(r.release_id) + " logged, file not written");
+  if (x.o.encrypt) pk = x.plan.member.public_key;
+  CUSTODY_ASSIGN_OR_RETURN(auto file, ReleaseFile::Create(c.env(), x.o.out, x.o.format,
+                                                          x.sel.columns, pk));
   std::string marked;
   // The order is a keyed shuffle, so every record would start with cache
   // misses: fetch the item a few records ahead, and its text when it is next
@@ -415,17 +492,47 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
     }
     const uint32_t i = order[j];
     const bool is_canary = i >= items.size();
-    const std::string_view rec = text_of(i);
     const uint64_t rid = is_canary ? made[i - items.size()].source_record_id : items[i].record_id;
-    r.slots += record_marker.Apply(rid, static_cast<uint64_t>(member.id), rec, &marked);
-    Status s = (*file)->Write(marked);
-    if (!s.ok()) return s.WithPrefix("release " + std::to_string(r.release_id) + " logged, file not written");
+    r->slots += x.record_marker.Apply(rid, static_cast<uint64_t>(x.plan.member.id), text_of(i),
+                                      &marked);
+    CUSTODY_RETURN_IF_ERROR(file->Write(marked));
   }
-  Status fin = (*file)->Finish();
-  if (!fin.ok()) return fin.WithPrefix("release " + std::to_string(r.release_id) + " logged, file not written");
-  r.file_hash = (*file)->file_hash();
-  r.bytes = (*file)->bytes_written();
-  CUSTODY_RETURN_IF_ERROR(catalog.releases().SetFileHash(r.release_id, r.file_hash));
+  CUSTODY_RETURN_IF_ERROR(file->Finish());
+  r->file_hash = file->file_hash();
+  r->bytes = file->bytes_written();
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
+  CUSTODY_ASSIGN_OR_RETURN(ReleasePlan plan, PlanRelease(c, o));
+  CUSTODY_ASSIGN_OR_RETURN(ReleaseKeys keys, LoadReleaseKeys(c));
+  CUSTODY_ASSIGN_OR_RETURN(SelectedRecords sel, SelectRecords(c, plan, keys, o));
+  CUSTODY_ASSIGN_OR_RETURN(auto marker, mark::Marker::Create(keys.mark.Clone()));
+  CUSTODY_ASSIGN_OR_RETURN(auto canary_maker, mark::CanaryMaker::Create(keys.mark));
+  ReleaseContext x{o, plan, keys, sel, std::move(marker), std::move(canary_maker),
+                   RecordMarker(nullptr, plan.index_fields), {}};
+  x.record_marker = RecordMarker(&x.marker, plan.index_fields);
+
+  ReleaseResult r;
+  r.grant_id = plan.grant.id;
+  r.member_id = plan.member.id;
+  r.member = plan.member.name;
+  r.partner = plan.partner.name;
+  r.dataset = plan.grant.dataset;
+  r.version = plan.grant.version;
+  r.records = sel.items.size();
+  r.format = o.format == format::OutputFormat::kCsv ? "csv" : "jsonl";
+  r.encrypted = o.encrypt;
+  r.out = o.out;
+  r.created_at = plan.now;
+  CUSTODY_RETURN_IF_ERROR(RecordRelease(c, x, &r));
+  Status written = WriteReleaseFile(c, x, &r);
+  if (!written.ok()) {
+    return written.WithPrefix("release " + std::to_string(r.release_id) + " logged, file not written");
+  }
+  CUSTODY_RETURN_IF_ERROR(c.catalog().releases().SetFileHash(r.release_id, r.file_hash));
   return r;
 }
 
