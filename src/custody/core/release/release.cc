@@ -9,6 +9,7 @@
 
 #include "custody/base/encoding.h"
 #include "custody/core/vault/record_fields.h"
+#include "custody/core/vault/content_id_set.h"
 #include "custody/core/vault/logged_change.h"
 #include "custody/core/release/canary_store.h"
 #include "custody/core/release/holdings.h"
@@ -81,50 +82,6 @@ void AddColumns(std::string_view canonical, std::vector<std::string>* columns) {
   }
 }
 
-// A set of raw content ids (hash outputs, so their first bytes are already
-// a good hash): open addressing over indices into one vector of the ids,
-// instead of a node allocation per id.
-class ContentIdSet {
- public:
-  // Adds `cid`; false if it was already there.
-  bool Insert(std::string cid) {
-    if (2 * (ids_.size() + 1) > slots_.size()) Grow();
-    uint32_t* slot = Find(cid);
-    if (*slot != 0) return false;
-    ids_.push_back(std::move(cid));
-    *slot = static_cast<uint32_t>(ids_.size());
-    return true;
-  }
-
- private:
-  static uint64_t HashOf(std::string_view id) {
-    uint64_t h = 0;
-    if (id.size() >= 8) {
-      std::memcpy(&h, id.data(), 8);
-      return h;
-    }
-    return std::hash<std::string_view>()(id);
-  }
-  // The slot holding `id` (1 + its index), or the empty slot where it goes.
-  uint32_t* Find(std::string_view id) {
-    const size_t mask = slots_.size() - 1;
-    for (size_t i = HashOf(id) & mask;; i = (i + 1) & mask) {
-      if (slots_[i] == 0 || ids_[slots_[i] - 1] == id) return &slots_[i];
-    }
-  }
-  void Grow() {
-    std::vector<uint32_t> old;
-    old.swap(slots_);
-    slots_.assign(std::max<size_t>(1024, 2 * old.size()), 0);
-    for (uint32_t v : old) {
-      if (v != 0) *Find(ids_[v - 1]) = v;
-    }
-  }
-
-  std::vector<std::string> ids_;
-  std::vector<uint32_t> slots_;
-};
-
 // Adds the raw content ids of every record of every committed version of the
 // dataset to `out`.
 Status AddDatasetContentIds(Custody& c, int64_t dataset_id, ContentIdSet* out) {
@@ -133,7 +90,7 @@ Status AddDatasetContentIds(Custody& c, int64_t dataset_id, ContentIdSet* out) {
   for (const auto& v : versions) {
     CUSTODY_ASSIGN_OR_RETURN(auto cids, store::ReadContentIds(c.env(), c.VaultPath(v.dir), key,
                                                               store::VersionContext(dataset_id, v.version)));
-    for (auto& cid : cids) out->Insert(std::move(cid));
+    for (const auto& cid : cids) out->Insert(cid);
   }
   return OkStatus();
 }
