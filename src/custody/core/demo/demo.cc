@@ -94,42 +94,51 @@ Result<TraceReport> TraceAndReport(Custody& c, const std::string& dump, const st
   return r;
 }
 
-}  // namespace
+// What the demo's steps share.
+struct DemoRun {
+  const DemoOptions& o;
+  std::ostream& out;
+  Env* env = nullptr;
+  std::string dir, keys, releases;
+  std::unique_ptr<Custody> c;
+  std::string dataset;
+};
 
-Status RunDemo(const DemoOptions& o, std::ostream& out) {
-  const auto t0 = std::chrono::steady_clock::now();
-  Env* env = Env::Default();
-  if (o.out_dir.empty()) return InvalidArgumentError("--out: expected a directory");
-  CUSTODY_RETURN_IF_ERROR(PrepareOutDir(env, o.out_dir));
-  const std::string dir = o.out_dir;
-  const std::string keys = JoinPath(dir, "keys");
-  const std::string releases = JoinPath(dir, "releases");
-  CUSTODY_RETURN_IF_ERROR(env->CreateDirs(keys, 0700));
-  CUSTODY_RETURN_IF_ERROR(env->CreateDirs(releases, 0700));
-
-  out << "custody demo: chain of custody for training data shared with partners\n\n";
-  // 1. A fresh embedded vault and a corpus.
+// 1. A fresh embedded vault and a corpus, ingested.
+Status CreateVaultAndIngest(DemoRun& d) {
+  const DemoOptions& o = d.o;
+  std::ostream& out = d.out;
+  Env* env = d.env;
   store::InitOptions init;
-  init.keys.key_file = JoinPath(keys, "master.key");
+  init.keys.key_file = JoinPath(d.keys, "master.key");
   init.log_origin = "demo.custody.local/vault";
-  CUSTODY_ASSIGN_OR_RETURN(auto c, Custody::Init(JoinPath(dir, "vault"), init, "demo"));
-  out << "1. Created an encrypted vault in " << JoinPath(dir, "vault") << " (master key "
+  CUSTODY_ASSIGN_OR_RETURN(d.c, Custody::Init(JoinPath(d.dir, "vault"), init, "demo"));
+  out << "1. Created an encrypted vault in " << JoinPath(d.dir, "vault") << " (master key "
       << init.keys.key_file << ", outside the vault)\n";
   std::string corpus = o.data;
   if (corpus.empty()) {
-    corpus = JoinPath(dir, "corpus.jsonl");
+    corpus = JoinPath(d.dir, "corpus.jsonl");
     CUSTODY_ASSIGN_OR_RETURN(uint64_t bytes, format::GenerateCorpusFile(env, corpus, o.records, o.seed));
     out << fmt::format("   Generated {} instruction-style records ({:.1f} MB): {}\n", o.records, bytes / 1e6, corpus);
   }
   IngestOptions io;
   io.dataset = "instructions";
   io.files = {corpus};
-  CUSTODY_ASSIGN_OR_RETURN(auto ing, Ingest(*c, io));
+  CUSTODY_ASSIGN_OR_RETURN(auto ing, Ingest(*d.c, io));
+  d.dataset = io.dataset;
   out << fmt::format("   Ingested dataset '{}': {} records (ids {}..{}), {} duplicates; logged as entry {}\n\n",
                      ing.dataset, ing.records, ing.first_record_id, ing.first_record_id + ing.records - 1,
                      ing.duplicates, ing.log_index);
+  return OkStatus();
+}
 
-  // 2. Partners, members, grants, releases.
+// 2. Partners, members, grants and one release per member.
+Status AddPeopleAndRelease(DemoRun& d) {
+  std::ostream& out = d.out;
+  Env* env = d.env;
+  Custody* c = d.c.get();
+  const std::string& keys = d.keys;
+  const std::string& releases = d.releases;
   const Scenario people[] = {
       {"acme-labeling", "alice", "0.35", 11},   {"acme-labeling", "bob", "0.35", 12},
       {"northwind-data", "carol", "0.35", 13},  {"northwind-data", "dave", "0.35", 14},
@@ -158,7 +167,7 @@ Status RunDemo(const DemoOptions& o, std::ostream& out) {
     GrantSpec gs;
     gs.partner = p.partner;
     gs.member = p.member;
-    gs.dataset = io.dataset;
+    gs.dataset = d.dataset;
     if (std::string(p.selection) != "all") {
       CUSTODY_ASSIGN_OR_RETURN(gs.selection, SampleSelection(p.selection, p.seed));
     }
@@ -177,7 +186,18 @@ Status RunDemo(const DemoOptions& o, std::ostream& out) {
                        rel.release_id, rel.records, rel.canaries, rel.slots, ro.out);
   }
   out << "\n";
+  return OkStatus();
+}
 
+// 3 and 4. A single leaker's dump and two colluders' merged dump, each
+// traced; the first opens an incident.
+Status LeakAndTrace(DemoRun& d) {
+  const DemoOptions& o = d.o;
+  std::ostream& out = d.out;
+  Env* env = d.env;
+  Custody* c = d.c.get();
+  const std::string& dir = d.dir;
+  const std::string& releases = d.releases;
   // Unrelated text the leakers mix in (never in the vault).
   const std::string unrelated_path = JoinPath(dir, "unrelated.jsonl");
   CUSTODY_RETURN_IF_ERROR(format::GenerateCorpusFile(env, unrelated_path, 800, o.seed + 7777).status());
@@ -224,7 +244,29 @@ Status RunDemo(const DemoOptions& o, std::ostream& out) {
   CUSTODY_RETURN_IF_ERROR(sketch::WriteLeak(env, dump2, leak2));
   CUSTODY_RETURN_IF_ERROR(TraceAndReport(*c, dump2, JoinPath(dir, "trace2"), out).status());
   out << "\n";
+  return OkStatus();
+}
 
+}  // namespace
+
+Status RunDemo(const DemoOptions& o, std::ostream& out) {
+  const auto t0 = std::chrono::steady_clock::now();
+  DemoRun d{o, out};
+  d.env = Env::Default();
+  if (o.out_dir.empty()) return InvalidArgumentError("--out: expected a directory");
+  CUSTODY_RETURN_IF_ERROR(PrepareOutDir(d.env, o.out_dir));
+  d.dir = o.out_dir;
+  d.keys = JoinPath(d.dir, "keys");
+  d.releases = JoinPath(d.dir, "releases");
+  CUSTODY_RETURN_IF_ERROR(d.env->CreateDirs(d.keys, 0700));
+  CUSTODY_RETURN_IF_ERROR(d.env->CreateDirs(d.releases, 0700));
+
+  out << "custody demo: chain of custody for training data shared with partners\n\n";
+  CUSTODY_RETURN_IF_ERROR(CreateVaultAndIngest(d));
+  CUSTODY_RETURN_IF_ERROR(AddPeopleAndRelease(d));
+  CUSTODY_RETURN_IF_ERROR(LeakAndTrace(d));
+  Custody* c = d.c.get();
+  const std::string& dir = d.dir;
   // 5. The custody log.
   auto st = c->log().status();
   out << fmt::format("5. The custody log holds {} signed, tamper-evident entries (ingest, partners,\n"
