@@ -1,5 +1,6 @@
-// UTF-8 validation helpers shared by the readers and by other modules that
-// must reject malformed text before hashing or matching it.
+// UTF-8 validation for the readers: a SIMD check of whole inputs (simdjson),
+// and the offset of the first bad byte for error messages (the one decoder,
+// text::FindInvalidUtf8).
 // Thread-safety: pure functions.
 #pragma once
 

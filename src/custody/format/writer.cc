@@ -4,10 +4,10 @@
 #include "custody/format/internal/json_escape.h"
 
 namespace custody::format {
-namespace {
-
 void AppendCsvCell(std::string_view cell, std::string* out) {
-  if (cell.find_first_of(",\"\r\n") == std::string_view::npos) {
+  bool quote = !cell.empty() && (cell.front() == ' ' || cell.back() == ' ');
+  quote = quote || cell.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (!quote) {
     out->append(cell);
     return;
   }
@@ -18,8 +18,6 @@ void AppendCsvCell(std::string_view cell, std::string* out) {
   }
   out->push_back('"');
 }
-
-}  // namespace
 
 Result<std::unique_ptr<RecordWriter>> RecordWriter::Create(Env* env, const std::string& path,
                                                            OutputFormat format,

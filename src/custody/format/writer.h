@@ -20,6 +20,11 @@
 
 namespace custody::format {
 
+// Appends one RFC 4180 CSV cell: quoted (with inner quotes doubled) when it
+// holds a comma, quote, CR or LF, or starts or ends with a space (which some
+// readers would trim); as is otherwise. The one CSV quoting of the tree.
+void AppendCsvCell(std::string_view cell, std::string* out);
+
 namespace internal {
 class ByteSink;
 }  // namespace internal

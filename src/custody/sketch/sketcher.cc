@@ -8,6 +8,7 @@
 #include <bit>
 #include <cstring>
 
+#include "custody/base/hash.h"
 #include "custody/crypto/crypto.h"
 #include "custody/text/normalize.h"
 #include "custody/text/tokenize.h"
@@ -16,15 +17,6 @@ namespace custody::sketch {
 namespace {
 
 constexpr size_t kSecretSize = 192;  // >= XXH3_SECRET_SIZE_MIN (136)
-
-inline uint64_t Fmix64(uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h;
-}
 
 inline uint32_t Mix32(uint32_t v) {
   v ^= v >> 16;

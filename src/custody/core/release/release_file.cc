@@ -1,5 +1,7 @@
 #include "custody/core/release/release_file.h"
 
+#include "custody/format/writer.h"
+
 #include "custody/base/encoding.h"
 #include "custody/core/release/json_fields.h"
 #include "custody/format/json_escape.h"
@@ -14,26 +16,6 @@ std::string TempSibling(const std::string& path) {
 }
 
 }  // namespace
-
-void AppendCsvCell(std::string_view cell, std::string* out) {
-  bool quote = !cell.empty() && (cell.front() == ' ' || cell.back() == ' ');
-  for (char c : cell) {
-    if (c == ',' || c == '"' || c == '\n' || c == '\r') {
-      quote = true;
-      break;
-    }
-  }
-  if (!quote) {
-    out->append(cell);
-    return;
-  }
-  out->push_back('"');
-  for (char c : cell) {
-    if (c == '"') out->push_back('"');
-    out->push_back(c);
-  }
-  out->push_back('"');
-}
 
 Result<std::unique_ptr<ReleaseFile>> ReleaseFile::Create(Env* env, const std::string& path,
                                                          format::OutputFormat format,
@@ -57,7 +39,7 @@ Result<std::unique_ptr<ReleaseFile>> ReleaseFile::Create(Env* env, const std::st
     f->line_.clear();
     for (size_t i = 0; i < f->columns_.size(); ++i) {
       if (i) f->line_.push_back(',');
-      AppendCsvCell(f->columns_[i], &f->line_);
+      format::AppendCsvCell(f->columns_[i], &f->line_);
     }
     f->line_.append("\r\n");
     f->buf_.append(f->line_);
@@ -109,7 +91,7 @@ Status ReleaseFile::Write(std::string_view canonical) {
     }
     for (size_t i = 0; i < cells_.size(); ++i) {
       if (i) buf_.push_back(',');
-      AppendCsvCell(cells_[i], &buf_);
+      format::AppendCsvCell(cells_[i], &buf_);
     }
     buf_.append("\r\n");
   }

@@ -61,10 +61,6 @@ class ReleaseFile {
   uint64_t plain_bytes_ = 0;
 };
 
-// Appends an RFC 4180 cell to `out` (quoted when it holds ',', '"', CR or LF,
-// or starts or ends with a space).
-void AppendCsvCell(std::string_view cell, std::string* out);
-
 // Decrypts an encrypted release `in` with the member's secret key into
 // `out` (temporary sibling + rename: nothing is left on failure). kDataLoss
 // for a wrong key, a flipped bit, a truncation or trailing bytes.

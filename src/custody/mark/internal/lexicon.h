@@ -11,6 +11,7 @@
 #include <utility>
 #include <string_view>
 
+#include "custody/base/hash.h"
 #include "custody/mark/slot_kind.h"
 
 namespace custody::mark::internal {
@@ -115,14 +116,7 @@ inline uint32_t WordFlagsIn(const WordFlagTable& t, uint64_t word_hash) {
 
 // 64-bit hash used for slot ids and contexts (FNV-1a with a final mix).
 // Inline: the lexer hashes every word and number.
-inline uint64_t Mix64(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
+inline uint64_t Mix64(uint64_t x) { return Fmix64(x); }
 inline uint64_t Hash64(std::string_view s, uint64_t seed = 0) {
   uint64_t h = 0xcbf29ce484222325ULL ^ Mix64(seed);
   for (unsigned char c : s) {
