@@ -63,4 +63,16 @@ struct StringValueSpan {
 void StringValueSpans(std::string_view canonical, std::string* paths,
                       std::vector<StringValueSpan>* spans);
 
+// One top-level member of a canonical object: the key's escaped body (the
+// bytes between its quotes) and the value's raw canonical text.
+struct CanonicalMember {
+  std::string_view key_escaped;
+  std::string_view value;
+};
+
+// Replaces `*members` with the top-level members of the canonical object
+// `canonical`, in order (empty if it is not an object). The same scanner as
+// ExtractTextFields; `canonical` must be canonical JSON from this module.
+void SplitCanonicalObject(std::string_view canonical, std::vector<CanonicalMember>* members);
+
 }  // namespace custody::format

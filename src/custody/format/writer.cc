@@ -71,7 +71,7 @@ Status RecordWriter::WriteCsvHeader() {
 }
 
 Status RecordWriter::WriteCsvRow(std::string_view canonical) {
-  internal::SplitCanonicalObject(canonical, &members_);
+  SplitCanonicalObject(canonical, &members_);
   if (!header_written_) {
     if (columns_.empty()) {
       for (const auto& m : members_) {

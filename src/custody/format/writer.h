@@ -75,7 +75,7 @@ class RecordWriter {
   std::string line_;
   std::string key_;
   std::vector<std::string> cells_;
-  std::vector<internal::CanonicalMember> members_;
+  std::vector<CanonicalMember> members_;
 };
 
 }  // namespace custody::format

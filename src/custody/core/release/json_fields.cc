@@ -1,68 +1,20 @@
 #include "custody/core/release/json_fields.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "custody/format/json_escape.h"
 
 namespace custody::core {
-namespace {
-
-// Index one past the string starting at s[i] == '"'.
-size_t SkipString(std::string_view s, size_t i) {
-  ++i;
-  while (i < s.size()) {
-    char c = s[i];
-    if (c == '\\') {
-      i += 2;
-    } else if (c == '"') {
-      return i + 1;
-    } else {
-      ++i;
-    }
-  }
-  return s.size();
-}
-
-// Index one past the value starting at s[i] (canonical: no whitespace).
-size_t SkipValue(std::string_view s, size_t i) {
-  if (i >= s.size()) return i;
-  char c = s[i];
-  if (c == '"') return SkipString(s, i);
-  if (c == '{' || c == '[') {
-    int depth = 0;
-    while (i < s.size()) {
-      char d = s[i];
-      if (d == '"') {
-        i = SkipString(s, i);
-        continue;
-      }
-      if (d == '{' || d == '[') ++depth;
-      if (d == '}' || d == ']') {
-        if (--depth == 0) return i + 1;
-      }
-      ++i;
-    }
-    return i;
-  }
-  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']') ++i;
-  return i;
-}
-
-}  // namespace
 
 std::vector<std::pair<std::string, std::string_view>> TopLevelMembers(std::string_view s) {
+  std::vector<format::CanonicalMember> members;
+  format::SplitCanonicalObject(s, &members);
   std::vector<std::pair<std::string, std::string_view>> out;
-  size_t i = 1;  // after '{'
-  while (i < s.size() && s[i] == '"') {
-    size_t kend = SkipString(s, i);
+  out.reserve(members.size());
+  for (const format::CanonicalMember& m : members) {
     std::string key;
-    format::AppendJsonUnescaped(s.substr(i + 1, kend - i - 2), &key);
-    size_t vstart = kend + 1;  // after ':'
-    size_t vend = SkipValue(s, vstart);
-    out.emplace_back(std::move(key), s.substr(vstart, vend - vstart));
-    i = vend;
-    if (i < s.size() && s[i] == ',') ++i;
+    format::AppendJsonUnescaped(m.key_escaped, &key);
+    out.emplace_back(std::move(key), m.value);
   }
   return out;
 }
@@ -95,28 +47,16 @@ void ProjectFields(std::string_view canonical, const std::vector<std::string>& k
 
 void ReplaceStringValues(std::string_view s, const std::vector<size_t>& indices,
                          const std::vector<std::string>& values, std::string* out) {
+  // String values in the order of ExtractTextFields: the same walk.
+  thread_local std::string paths;
+  thread_local std::vector<format::StringValueSpan> spans;
+  format::StringValueSpans(s, &paths, &spans);
   size_t copied = 0;
-  size_t ordinal = 0;
-  size_t next = 0;
-  size_t i = 0;
-  while (i < s.size() && next < indices.size()) {
-    if (s[i] != '"') {
-      ++i;
-      continue;
-    }
-    size_t end = SkipString(s, i);
-    const bool is_key = end < s.size() && s[end] == ':';
-    if (!is_key) {
-      if (ordinal == indices[next]) {
-        out->append(s.substr(copied, i + 1 - copied));
-        format::AppendJsonEscaped(values[next], out);
-        out->push_back('"');
-        copied = end;
-        ++next;
-      }
-      ++ordinal;
-    }
-    i = end;
+  for (size_t n = 0; n < indices.size() && indices[n] < spans.size(); ++n) {
+    const format::StringValueSpan& v = spans[indices[n]];
+    out->append(s.substr(copied, v.begin - copied));
+    format::AppendJsonEscaped(values[n], out);
+    copied = v.end;
   }
   out->append(s.substr(copied));
 }

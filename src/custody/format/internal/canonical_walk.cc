@@ -7,7 +7,6 @@
 #include "custody/format/record.h"
 
 namespace custody::format::internal {
-namespace {
 
 // Returns the index of the closing quote of the string whose opening quote
 // is at s[i].
@@ -24,6 +23,8 @@ size_t StringEnd(std::string_view s, size_t i) {
   }
   return s.size();
 }
+
+namespace {
 
 // The walk behind ExtractTextFields and StringValueSpans: every string
 // value of a canonical text in document order, with its dotted path (object
@@ -117,24 +118,25 @@ size_t SkipCanonicalValue(std::string_view s, size_t i) {
   return i;
 }
 
+}  // namespace custody::format::internal
+
+namespace custody::format {
+
 void SplitCanonicalObject(std::string_view s, std::vector<CanonicalMember>* members) {
   members->clear();
   if (s.size() < 2 || s[0] != '{') return;
   size_t i = 1;
   while (i < s.size() && s[i] != '}') {
-    const size_t end = StringEnd(s, i);
+    const size_t end = internal::StringEnd(s, i);
     const std::string_view key = s.substr(i + 1, end - i - 1);
     const size_t v = end + 2;
-    const size_t ve = SkipCanonicalValue(s, v);
+    const size_t ve = internal::SkipCanonicalValue(s, v);
     members->push_back({key, s.substr(v, ve - v)});
     i = ve;
     if (i < s.size() && s[i] == ',') ++i;
   }
 }
 
-}  // namespace custody::format::internal
-
-namespace custody::format {
 
 void ExtractTextFields(std::string_view canonical, std::vector<TextField>* fields) {
   size_t count = 0;

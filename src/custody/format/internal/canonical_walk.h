@@ -9,17 +9,14 @@
 
 namespace custody::format::internal {
 
+// Returns the index of the closing quote of the string whose opening quote
+// is at `s[i]` (s.size() if it never closes).
+size_t StringEnd(std::string_view s, size_t i);
+
 // Returns the index one past the JSON value starting at `s[i]`.
 size_t SkipCanonicalValue(std::string_view s, size_t i);
 
-// One top-level member of a canonical object: the key's escaped body and the
-// value's raw canonical text.
-struct CanonicalMember {
-  std::string_view key_escaped;
-  std::string_view value;
-};
-
-// Splits the canonical object `s` into its members, in order.
-void SplitCanonicalObject(std::string_view s, std::vector<CanonicalMember>* members);
+// format::CanonicalMember and format::SplitCanonicalObject (record.h) are
+// this walk's public face.
 
 }  // namespace custody::format::internal
