@@ -10,7 +10,8 @@
 #include "custody/ledger/custody_log.h"
 #include "custody/ledger/log_export.h"
 #include "custody/ledger/verify.h"
-#include "custody/store/vault.h"
+#include "apps/cli/vault_open.h"
+#include "custody/core/vault/log_verify.h"
 
 namespace custody::cli {
 namespace {
@@ -20,15 +21,8 @@ using ledger::Hash;
 
 std::string B64(const Hash& h) { return Base64Encode(crypto::DigestBytes(h)); }
 
-Result<std::unique_ptr<store::Vault>> OpenVaultReadOnly() {
-  store::OpenOptions o;
-  o.without_key = true;
-  return store::Vault::Open(VaultPath(), o);
-}
-
-Result<std::unique_ptr<CustodyLog>> OpenLog(const store::Vault& v) {
-  return CustodyLog::Open(v.env(), v.log_dir(), v.config().log_origin, std::nullopt);
-}
+// The log commands are read-only: the vault is opened without its key.
+Result<std::unique_ptr<core::Custody>> OpenReadOnly() { return OpenVault(/*need_key=*/false); }
 
 nlohmann::json ProofJson(const std::vector<Hash>& proof) {
   nlohmann::json a = nlohmann::json::array();
@@ -39,8 +33,8 @@ nlohmann::json ProofJson(const std::vector<Hash>& proof) {
 void RegisterStatus(CLI::App* log) {
   auto* sub = log->add_subcommand("status", "size, root and last checkpoint of the custody log");
   SetAction(sub, []() -> Status {
-    CUSTODY_ASSIGN_OR_RETURN(auto v, OpenVaultReadOnly());
-    CUSTODY_ASSIGN_OR_RETURN(auto log, OpenLog(*v));
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenReadOnly());
+    CustodyLog* log = &c->log();
     const auto s = log->status();
     if (Globals().json) {
       PrintJson({{"origin", log->origin()},
@@ -68,8 +62,8 @@ void RegisterShow(CLI::App* log) {
   sub->add_option("--from", *from, "first entry index (default 0)");
   sub->add_option("--to", *to, "last entry index, inclusive (default: the last)");
   SetAction(sub, [from, to]() -> Status {
-    CUSTODY_ASSIGN_OR_RETURN(auto v, OpenVaultReadOnly());
-    CUSTODY_ASSIGN_OR_RETURN(auto log, OpenLog(*v));
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenReadOnly());
+    CustodyLog* log = &c->log();
     const uint64_t n = log->size();
     const uint64_t last = *to < 0 ? n : std::min<uint64_t>(n, static_cast<uint64_t>(*to) + 1);
     for (uint64_t i = *from; i < last; ++i) {
@@ -104,8 +98,8 @@ void RegisterProve(CLI::App* log) {
     if (*entry < 0 && *old_size == 0) {
       return InvalidArgumentError("log prove: expected ENTRY and/or --old-size, found neither");
     }
-    CUSTODY_ASSIGN_OR_RETURN(auto v, OpenVaultReadOnly());
-    CUSTODY_ASSIGN_OR_RETURN(auto log, OpenLog(*v));
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenReadOnly());
+    CustodyLog* log = &c->log();
     const auto s = log->status();
     const uint64_t n = *size != 0 ? *size : s.checkpoint_size;
     CUSTODY_ASSIGN_OR_RETURN(Hash root, log->RootAt(n));
@@ -140,22 +134,9 @@ void RegisterVerify(CLI::App* log) {
   auto since = std::make_shared<std::vector<std::string>>();
   sub->add_option("--since", *since, "an earlier signed checkpoint file the log must extend");
   SetAction(sub, [since]() -> Status {
-    CUSTODY_ASSIGN_OR_RETURN(auto v, OpenVaultReadOnly());
-    ledger::VerifyOptions o;
-    for (const auto& f : *since) {
-      CUSTODY_ASSIGN_OR_RETURN(std::string note, v->env()->ReadFileToString(f));
-      o.earlier_checkpoints.emplace_back(f, std::move(note));
-    }
-    // The signer's own memory of what it last signed is another witness.
-    const std::string state = JoinPath(v->keys_dir(), "log-signer-state");
-    if (v->env()->FileExists(state)) {
-      CUSTODY_ASSIGN_OR_RETURN(std::string note, v->env()->ReadFileToString(state));
-      o.earlier_checkpoints.emplace_back("keys/log-signer-state", std::move(note));
-    }
-    ledger::NoteVerifierKey key{v->config().log_origin,
-                                ledger::NoteKeyId(v->config().log_origin, v->log_public_key()),
-                                v->log_public_key()};
-    CUSTODY_ASSIGN_OR_RETURN(auto report, ledger::VerifyLog(v->env(), v->log_dir(), key, o));
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenReadOnly());
+    CUSTODY_ASSIGN_OR_RETURN(auto report, core::VerifyCustodyLog(*c, *since));
+    const ledger::NoteVerifierKey key = core::LogVerifierKey(*c);
     if (Globals().json) {
       nlohmann::json problems = nlohmann::json::array();
       for (const auto& p : report.problems) problems.push_back({{"where", p.where}, {"what", p.what}});
@@ -190,8 +171,8 @@ void RegisterExport(CLI::App* log) {
   sub->add_option("--format", *format, "jsonl or ocsf")->check(CLI::IsMember({"jsonl", "ocsf"}));
   sub->add_option("--out", *out, "output file (default: stdout)");
   SetAction(sub, [format, out]() -> Status {
-    CUSTODY_ASSIGN_OR_RETURN(auto v, OpenVaultReadOnly());
-    CUSTODY_ASSIGN_OR_RETURN(auto log, OpenLog(*v));
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenReadOnly());
+    CustodyLog* log = &c->log();
     std::ofstream file;
     if (!out->empty()) {
       file.open(*out, std::ios::binary | std::ios::trunc);
@@ -216,10 +197,11 @@ void RegisterExport(CLI::App* log) {
 void RegisterKey(CLI::App* log) {
   auto* sub = log->add_subcommand("key", "print the log's verifier key (C2SP signed-note format)");
   SetAction(sub, []() -> Status {
-    CUSTODY_ASSIGN_OR_RETURN(auto v, OpenVaultReadOnly());
-    const std::string key = ledger::FormatVerifierKey(v->config().log_origin, v->log_public_key());
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenReadOnly());
+    const ledger::NoteVerifierKey k = core::LogVerifierKey(*c);
+    const std::string key = ledger::FormatVerifierKey(k.name, k.public_key);
     if (Globals().json) {
-      PrintJson({{"origin", v->config().log_origin}, {"verifier_key", key}});
+      PrintJson({{"origin", k.name}, {"verifier_key", key}});
     } else {
       std::cout << key << "\n";
     }

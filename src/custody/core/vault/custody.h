@@ -63,6 +63,7 @@ class Custody {
   static Result<std::unique_ptr<Custody>> Open(const std::string& dir, const OpenOptions& options);
 
   store::Vault& vault() { return *vault_; }
+  const store::Vault& vault() const { return *vault_; }
   store::Catalog& catalog() { return vault_->catalog(); }
   ledger::CustodyLog& log() { return *log_; }
   Env* env() const { return vault_->env(); }

@@ -1,0 +1,43 @@
+// Verifying an open vault's custody log; see log_verify.h.
+#include "custody/core/vault/log_verify.h"
+
+#include "custody/ledger/checkpoint.h"
+
+namespace custody::core {
+namespace {
+
+// The earlier checkpoints the log must extend: the caller's files, then the
+// signer's own memory of what it last signed.
+Result<std::vector<std::pair<std::string, std::string>>> Witnesses(
+    Custody& custody, const std::vector<std::string>& files) {
+  Env* env = custody.env();
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& f : files) {
+    CUSTODY_ASSIGN_OR_RETURN(std::string note, env->ReadFileToString(f));
+    out.emplace_back(f, std::move(note));
+  }
+  const std::string state = JoinPath(custody.vault().keys_dir(), "log-signer-state");
+  if (env->FileExists(state)) {
+    CUSTODY_ASSIGN_OR_RETURN(std::string note, env->ReadFileToString(state));
+    out.emplace_back("keys/log-signer-state", std::move(note));
+  }
+  return out;
+}
+
+}  // namespace
+
+ledger::NoteVerifierKey LogVerifierKey(const Custody& custody) {
+  const store::Vault& v = custody.vault();
+  const std::string& origin = v.config().log_origin;
+  return ledger::NoteVerifierKey{origin, ledger::NoteKeyId(origin, v.log_public_key()),
+                                 v.log_public_key()};
+}
+
+Result<ledger::VerifyReport> VerifyCustodyLog(
+    Custody& custody, const std::vector<std::string>& earlier_checkpoint_files) {
+  ledger::VerifyOptions o;
+  CUSTODY_ASSIGN_OR_RETURN(o.earlier_checkpoints, Witnesses(custody, earlier_checkpoint_files));
+  return ledger::VerifyLog(custody.env(), custody.vault().log_dir(), LogVerifierKey(custody), o);
+}
+
+}  // namespace custody::core
