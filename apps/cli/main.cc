@@ -1,5 +1,6 @@
 // The custody binary: parses flags with CLI11 and dispatches to the command
 // groups registered by apps/cli/*_commands.cc.
+#include <exception>
 #include <iostream>
 
 #include "apps/cli/cli.h"
@@ -31,6 +32,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
+  } catch (const std::exception& e) {
+    // The library reports errors as Status; an exception reaching here is a
+    // bug, reported as one rather than as an abort.
+    std::cerr << "custody: internal error (please report): " << e.what() << std::endl;
+    return 1;
   }
   return LastExitCode();
 }

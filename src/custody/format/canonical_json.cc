@@ -85,8 +85,8 @@ struct JsonCanonicalizer::Impl {
       return InvalidArgumentError("invalid UTF-8 at byte " + std::to_string(FirstInvalidUtf8(input)));
     }
     if (e == simdjson::DEPTH_ERROR) {
-      return InvalidArgumentError("JSON nested deeper than " +
-                                  std::to_string(parser.max_depth()) + " levels");
+      return InvalidArgumentError("JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+                                  " levels");
     }
     if (!doc_ready) {
       return InvalidArgumentError(std::string("malformed JSON: ") + simdjson::error_message(e));
@@ -96,6 +96,10 @@ struct JsonCanonicalizer::Impl {
   }
 
   Status EmitValue(od::value v, size_t depth, std::string* out) {
+    if (depth >= kMaxJsonDepth) {
+      return InvalidArgumentError("JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+                                  " levels near byte " + std::to_string(Offset()));
+    }
     od::json_type type;
     if (auto e = v.type().get(type)) return Fail(e);
     switch (type) {

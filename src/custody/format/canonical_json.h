@@ -14,6 +14,11 @@
 
 namespace custody::format {
 
+// The deepest nesting of objects and arrays a record may have. Deeper input
+// is refused (kInvalidArgument) rather than walked: a found dump is hostile
+// input, and a 100,000-level document must not exhaust the stack.
+inline constexpr size_t kMaxJsonDepth = 512;
+
 class JsonCanonicalizer {
  public:
   // Bytes that must be readable (any content) after the input passed to

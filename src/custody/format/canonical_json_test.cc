@@ -224,3 +224,31 @@ TEST(CanonicalJsonTest, UnclosedStringIsAnErrorNotACrash) {
 
 }  // namespace
 }  // namespace custody::format
+
+namespace custody::format {
+namespace {
+
+// A hostile document nested far deeper than any record: refused with the
+// limit named, never walked to the bottom (a 100,000-level document would
+// exhaust the stack). Just under the limit still works.
+TEST(CanonicalJsonTest, NestingDeeperThanTheLimitIsRefusedNotACrash) {
+  for (size_t levels : {kMaxJsonDepth + 1, size_t{20000}, size_t{100000}}) {
+    std::string doc = "{\"q\":";
+    for (size_t i = 1; i < levels; ++i) doc += "[";
+    for (size_t i = 1; i < levels; ++i) doc += "]";
+    doc += "}";
+    auto r = CanonicalizeJson(doc);
+    ASSERT_FALSE(r.ok()) << levels;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find("nested deeper than 512"), std::string::npos)
+        << r.status().ToString();
+  }
+  std::string ok = "{\"q\":";
+  for (size_t i = 2; i < kMaxJsonDepth; ++i) ok += "[";
+  for (size_t i = 2; i < kMaxJsonDepth; ++i) ok += "]";
+  ok += "}";
+  EXPECT_TRUE(CanonicalizeJson(ok).ok());
+}
+
+}  // namespace
+}  // namespace custody::format
