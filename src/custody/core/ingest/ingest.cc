@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <set>
 #include <cstring>
 #include <vector>
 
@@ -10,6 +11,7 @@
 
 #include "custody/base/encoding.h"
 #include "custody/core/vault/content_id_set.h"
+#include "custody/core/vault/records.h"
 #include "custody/crypto/crypto.h"
 #include "custody/format/reader.h"
 #include "custody/ledger/custody_log.h"
@@ -56,6 +58,51 @@ std::optional<uint64_t> IngestEntryOf(const store::DatasetVersionInfo& v,
 
 }  // namespace
 
+namespace {
+
+// Removes version directories and index files that no catalog version owns:
+// an ingest that published its files and crashed before its catalog row
+// would otherwise block the next ingest of a dataset with the same id.
+Status RemoveOrphanFiles(Custody& custody, const std::vector<store::DatasetVersionInfo>& versions) {
+  Env* e = custody.env();
+  std::set<std::string> owned;
+  for (const auto& v : versions) {
+    owned.insert(VersionDirOf(v.dataset_id, v.version));
+    owned.insert(IndexFileOf(v.dataset_id, v.version));
+  }
+  auto is_number = [](std::string_view s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  const std::string records = custody.VaultPath("records");
+  if (e->IsDirectory(records)) {
+    CUSTODY_ASSIGN_OR_RETURN(auto datasets, e->GetChildren(records));
+    for (const auto& d : datasets) {
+      if (!is_number(d) || !e->IsDirectory(JoinPath(records, d))) continue;
+      CUSTODY_ASSIGN_OR_RETURN(auto vs, e->GetChildren(JoinPath(records, d)));
+      for (const auto& v : vs) {
+        const std::string rel = "records/" + d + "/" + v;
+        if (v.size() < 2 || v[0] != 'v' || !is_number(v.substr(1)) || owned.count(rel)) continue;
+        CUSTODY_RETURN_IF_ERROR(e->RemoveTree(custody.VaultPath(rel)));
+      }
+    }
+  }
+  const std::string index = custody.VaultPath("index");
+  if (e->IsDirectory(index)) {
+    CUSTODY_ASSIGN_OR_RETURN(auto files, e->GetChildren(index));
+    for (const auto& f : files) {
+      const size_t dash = f.find("-v");
+      const bool ours = dash != std::string::npos && f.size() > 4 &&
+                        f.compare(f.size() - 4, 4, ".idx") == 0 && is_number(f.substr(0, dash)) &&
+                        is_number(f.substr(dash + 2, f.size() - 4 - dash - 2));
+      if (!ours || owned.count("index/" + f)) continue;
+      CUSTODY_RETURN_IF_ERROR(e->RemoveFile(JoinPath(index, f)));
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
 Status RecoverIngest(Custody& custody) {
   Env* e = custody.env();
   store::Catalog& catalog = custody.catalog();
@@ -78,13 +125,12 @@ Status RecoverIngest(Custody& custody) {
       continue;
     }
     CUSTODY_RETURN_IF_ERROR(catalog.DeletePendingVersion(v.id));
-    CUSTODY_RETURN_IF_ERROR(e->RemoveTree(custody.VaultPath(v.dir)));
-    if (!v.index_file.empty() && e->FileExists(custody.VaultPath(v.index_file))) {
-      CUSTODY_RETURN_IF_ERROR(e->RemoveFile(custody.VaultPath(v.index_file)));
-    }
   }
-  // Datasets with no version left (an ingest that never committed) vanish.
-  return catalog.DeleteEmptyDatasets().status();
+  // Datasets with no version left (an ingest that never committed) vanish,
+  // and so do files no version owns (the removed pending versions' among them).
+  CUSTODY_RETURN_IF_ERROR(catalog.DeleteEmptyDatasets().status());
+  CUSTODY_ASSIGN_OR_RETURN(auto remaining, catalog.ListVersions(0, true));
+  return RemoveOrphanFiles(custody, remaining);
 }
 
 namespace {
@@ -127,9 +173,8 @@ Result<VersionTarget> PlanVersion(Custody& custody, const IngestOptions& options
                                            "dataset:" + std::to_string(t.ds.id)));
   CUSTODY_ASSIGN_OR_RETURN(t.index_key, custody.vault().GetOrCreateWrappedKey("index"));
   t.context = store::VersionContext(t.ds.id, t.version);
-  const std::string n = std::to_string(t.ds.id);
-  t.rel_dir = "records/" + n + "/v" + std::to_string(t.version);
-  t.index_rel = "index/" + n + "-v" + std::to_string(t.version) + ".idx";
+  t.rel_dir = VersionDirOf(t.ds.id, t.version);
+  t.index_rel = IndexFileOf(t.ds.id, t.version);
   CUSTODY_ASSIGN_OR_RETURN(t.first_id, catalog.PeekNextRecordId());
   return t;
 }

@@ -204,5 +204,41 @@ TEST_F(IngestTest, RecoveryCommitsLoggedAndDropsUnloggedPendingVersions) {
   EXPECT_EQ(ReadRecord(**c, r->first_record_id)->canonical, "{\"q\":\"alpha\"}");
 }
 
+// A crash after an ingest published its files but before its catalog row:
+// the next open removes the files no version owns, so the next ingest of a
+// dataset that gets the same id is not blocked ("Directory not empty"); a
+// catalog path pointing outside the vault is never what recovery deletes.
+TEST_F(IngestTest, RecoveryRemovesFilesNoVersionOwnsAndNothingOutsideTheVault) {
+  auto f = Write("x.jsonl", "{\"q\":\"alpha\"}\n");
+  ASSERT_TRUE(Run("x", {f}).ok());
+  const std::string outside = root_ + "/outside";
+  ASSERT_TRUE(Env::Default()->CreateDirs(outside).ok());
+  ASSERT_TRUE(Env::Default()->WriteFileAtomically(outside + "/keep", "k").ok());
+  {
+    auto db = store::Db::Open(custody_->VaultPath(store::kCatalogFile), false);
+    ASSERT_TRUE(db.ok());
+    // As if the catalog insert had never happened; a second row that claims
+    // a directory outside the vault, left pending.
+    ASSERT_TRUE((*db)->Exec("DELETE FROM segments").ok());
+    ASSERT_TRUE((*db)->Exec("UPDATE dataset_versions SET state = 'pending', log_index = NULL, "
+                            "merkle_root = 'not logged', dir = '../outside'").ok());
+  }
+  ASSERT_TRUE(Env::Default()->FileExists(custody_->VaultPath("records/1/v1")));
+  custody_.reset();
+  OpenOptions o;
+  o.keys.key_file = root_ + "/master.key";
+  o.recovery = {{"ingest", &RecoverIngest}};
+  auto c = Custody::Open(root_ + "/vault", o);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE((*c)->catalog().ListVersions(0, true)->empty());
+  EXPECT_FALSE(Env::Default()->FileExists((*c)->VaultPath("records/1/v1")));
+  EXPECT_FALSE(Env::Default()->FileExists((*c)->VaultPath("index/1-v1.idx")));
+  EXPECT_TRUE(Env::Default()->FileExists(outside + "/keep"));
+  custody_ = std::move(*c);
+  auto again = Run("x", {f});
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->records, 1u);
+}
+
 }  // namespace
 }  // namespace custody::core

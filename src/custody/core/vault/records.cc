@@ -106,6 +106,14 @@ Result<ExportResult> ExportDataset(Custody& c, const std::string& dataset, int v
   return r;
 }
 
+std::string VersionDirOf(int64_t dataset_id, int version) {
+  return "records/" + std::to_string(dataset_id) + "/v" + std::to_string(version);
+}
+
+std::string IndexFileOf(int64_t dataset_id, int version) {
+  return "index/" + std::to_string(dataset_id) + "-v" + std::to_string(version) + ".idx";
+}
+
 Status FinishShred(Custody& c, int64_t dataset_id) {
   Env* e = c.env();
   std::string purpose = "dataset:" + std::to_string(dataset_id);
@@ -114,7 +122,9 @@ Status FinishShred(Custody& c, int64_t dataset_id) {
   CUSTODY_ASSIGN_OR_RETURN(auto versions, c.catalog().ListVersions(dataset_id, true));
   // The version directories hold the segments and word files (text); the
   // sketch index stays, for matching and tracing released copies.
-  for (const auto& v : versions) CUSTODY_RETURN_IF_ERROR(e->RemoveTree(c.VaultPath(v.dir)));
+  for (const auto& v : versions) {
+    CUSTODY_RETURN_IF_ERROR(e->RemoveTree(c.VaultPath(VersionDirOf(dataset_id, v.version))));
+  }
   return c.catalog().MarkDatasetShredded(dataset_id, c.clock()->NowSeconds());
 }
 

@@ -60,4 +60,12 @@ Result<ShredResult> ShredDataset(Custody& custody, const std::string& dataset);
 // Completes a shred whose log entry is durable but whose key survived a crash.
 Status FinishShred(Custody& custody, int64_t dataset_id);
 
+// Where version `version` of dataset `dataset_id` keeps its files, relative
+// to the vault: "records/<id>/v<N>" (segments and word files) and
+// "index/<id>-v<N>.idx". Recovery and shred compute these from the ids and
+// never trust a path read from the catalog: a row pointing outside the vault
+// must not make them delete it.
+std::string VersionDirOf(int64_t dataset_id, int version);
+std::string IndexFileOf(int64_t dataset_id, int version);
+
 }  // namespace custody::core
