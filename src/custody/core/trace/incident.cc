@@ -33,6 +33,60 @@ std::string CompromisedHash(std::vector<uint64_t> ids) {
   return crypto::DigestHex(crypto::Sha256(text));
 }
 
+namespace {
+
+// The report must be the one its trace logged: the trace entry at
+// report.log_index holds the dump's hash, the compromised list's hash, its
+// size and the accused. A report edited after the trace (even one whose own
+// hash was recomputed) differs from its entry somewhere.
+Status CheckAgainstTraceEntry(Custody& custody, const TraceReport& trace) {
+  if (!trace.log_index) {
+    return InvalidArgumentError("trace report: log_index: expected the index of its trace entry "
+                                "in the custody log, found none");
+  }
+  const uint64_t at = *trace.log_index;
+  auto mismatch = [&](const std::string& what) {
+    return InvalidArgumentError("trace report: " + what + " differs from its trace entry " +
+                                std::to_string(at) +
+                                " in the custody log (the report was edited after the trace)");
+  };
+  if (at >= custody.log().size()) return mismatch("log_index");
+  CUSTODY_ASSIGN_OR_RETURN(ledger::Event ev, ReadLogEvent(custody.log(), at));
+  if (ev.type != ledger::event_type::kTrace) return mismatch("the entry's type");
+  auto hash = [&](const char* name) {
+    auto it = ev.hashes.find(name);
+    return it == ev.hashes.end() ? std::string() : it->second;
+  };
+  if (hash("dump") != trace.dump_sha256) return mismatch("dump_sha256");
+  if (hash("compromised") != trace.compromised_sha256) return mismatch("compromised_sha256");
+  const auto count = ev.details.find("compromised");
+  if (count == ev.details.end() || !count->is_number_unsigned() ||
+      count->get<uint64_t>() != trace.compromised.size()) {
+    return mismatch("the number of compromised records");
+  }
+  const auto accused = ev.details.find("accused");
+  if (accused == ev.details.end() || *accused != nlohmann::json(trace.accused)) {
+    return mismatch("accused");
+  }
+  return OkStatus();
+}
+
+// An incident is opened once per trace: kAlreadyExists naming the first.
+Status CheckNotOpenedYet(Custody& custody, uint64_t trace_log_index) {
+  CUSTODY_ASSIGN_OR_RETURN(auto incidents, ListIncidents(custody));
+  for (const Incident& i : incidents) {
+    const auto li = i.trace.find("log_index");
+    if (li != i.trace.end() && li->is_number_unsigned() && li->get<uint64_t>() == trace_log_index) {
+      return AlreadyExistsError("incident " + std::to_string(i.id) +
+                                " was already opened for the trace at log entry " +
+                                std::to_string(trace_log_index));
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
 Result<Incident> OpenIncident(Custody& custody, const TraceReport& trace, const std::string& title) {
   std::vector<uint64_t> ids;
   ids.reserve(trace.compromised.size());
@@ -42,6 +96,8 @@ Result<Incident> OpenIncident(Custody& custody, const TraceReport& trace, const 
     return InvalidArgumentError("trace report: compromised_sha256 does not match its compromised list "
                                 "(the report was edited after the trace)");
   }
+  CUSTODY_RETURN_IF_ERROR(CheckAgainstTraceEntry(custody, trace));
+  CUSTODY_RETURN_IF_ERROR(CheckNotOpenedYet(custody, *trace.log_index));
   Incident inc;
   inc.created_at = custody.clock()->NowSeconds();
   inc.title = title.empty() ? "Leak of dump " + trace.dump_sha256.substr(0, 16) : title;

@@ -33,8 +33,11 @@ struct Incident {
 std::string CompromisedHash(std::vector<uint64_t> ids);
 
 // Checks that `trace`'s compromised list matches its own compromised_sha256
-// (an edited report is refused: kInvalidArgument), stores the incident and
-// logs it. Read a report from a file with TraceReportFromJson.
+// and that the report is the one its trace logged (the trace entry at
+// trace.log_index: dump hash, compromised hash and count, accused); an
+// edited report is refused (kInvalidArgument), as is a second incident for
+// the same trace (kAlreadyExists). Then stores the incident and logs it.
+// Read a report from a file with TraceReportFromJson.
 Result<Incident> OpenIncident(Custody& custody, const TraceReport& trace, const std::string& title);
 Result<std::vector<Incident>> ListIncidents(Custody& custody);
 Result<Incident> GetIncident(Custody& custody, int64_t id);

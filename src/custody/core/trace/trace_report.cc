@@ -162,6 +162,10 @@ Status Read(const Json& v, const std::string& path, uint64_t* out) {
 
 Status Read(const Json& v, const std::string& path, int64_t* out) {
   if (!v.is_number_integer()) return Wrong(path, "an integer");
+  // An unsigned value above INT64_MAX would wrap to a negative one.
+  if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
+    return Wrong(path, "a 64-bit signed integer");
+  }
   *out = v.get<int64_t>();
   return OkStatus();
 }
