@@ -43,16 +43,35 @@ static int& ExitCode() {
 
 int LastExitCode() { return ExitCode(); }
 
+std::string InFlagTerms(std::string_view message) {
+  // The library's option fields and the flags that set them.
+  static constexpr std::pair<std::string_view, std::string_view> kFlags[] = {
+      {"canary_rate", "--canary-rate"}, {"dataset", "--dataset"},   {"email", "--email"},
+      {"expires_at", "--expires"},      {"fields", "--fields"},     {"ids", "--ids"},
+      {"key_out", "--key-out"},         {"member", "--member"},     {"out", "--out"},
+      {"out_dir", "--out"},             {"public_key", "--public-key"},
+      {"purpose", "--purpose"},         {"sample", "--sample"},     {"shard", "--shard"},
+  };
+  for (const auto& [field, flag] : kFlags) {
+    if (message.size() > field.size() && message.compare(0, field.size(), field) == 0 &&
+        message[field.size()] == ':') {
+      return std::string(flag) + std::string(message.substr(field.size()));
+    }
+  }
+  return std::string(message);
+}
+
 void SetAction(CLI::App* sub, std::function<Status()> fn) {
   sub->callback([fn = std::move(fn)]() {
     Status s = fn();
     if (!s.ok()) {
+      const std::string message = InFlagTerms(s.message());
       if (Globals().json) {
         nlohmann::json j = {{"error", {{"code", std::string(StatusCodeName(s.code()))},
-                                       {"message", s.message()}}}};
+                                       {"message", message}}}};
         std::cout << j.dump() << std::endl;
       }
-      std::cerr << "custody: " << s.message() << std::endl;
+      std::cerr << "custody: " << message << std::endl;
       ExitCode() = ExitCodeFor(s.code());
     }
   });

@@ -33,6 +33,11 @@ int ExitCodeFor(StatusCode code);
 
 // Sets `sub`'s callback to run `fn`; a non-OK Status is printed to stderr as
 // "custody: <message>" (or as {"error": ...} with --json) and mapped to an exit code.
+// A library error message in command-line terms: a leading option field
+// ("expires_at: ...") becomes the flag that sets it ("--expires: ...").
+// Library messages speak of library concepts; only the CLI knows flags.
+std::string InFlagTerms(std::string_view message);
+
 void SetAction(CLI::App* sub, std::function<Status()> fn);
 
 // Prints `j` to stdout (pretty for humans is the caller's business; this is

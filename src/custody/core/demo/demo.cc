@@ -253,7 +253,7 @@ Status RunDemo(const DemoOptions& o, std::ostream& out) {
   const auto t0 = std::chrono::steady_clock::now();
   DemoRun d{o, out};
   d.env = Env::Default();
-  if (o.out_dir.empty()) return InvalidArgumentError("--out: expected a directory");
+  if (o.out_dir.empty()) return InvalidArgumentError("out_dir: expected a directory");
   CUSTODY_RETURN_IF_ERROR(PrepareOutDir(d.env, o.out_dir));
   d.dir = o.out_dir;
   d.keys = JoinPath(d.dir, "keys");

@@ -136,11 +136,11 @@ Status RecoverIngest(Custody& custody) {
 namespace {
 
 Status ValidateIngest(const IngestOptions& options) {
-  if (options.dataset.empty()) return InvalidArgumentError("--dataset: expected a name, found none");
+  if (options.dataset.empty()) return InvalidArgumentError("dataset: expected a name, found none");
   for (char c : options.dataset) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) {
-      return InvalidArgumentError("--dataset '" + options.dataset +
-                                  "': expected letters, digits, '-', '_' or '.'");
+      return InvalidArgumentError("dataset: expected letters, digits, '-', '_' or '.', found '" +
+                                  options.dataset + "'");
     }
   }
   if (options.files.empty()) return InvalidArgumentError("ingest: expected at least one FILE");

@@ -54,8 +54,8 @@ Result<Grant> AddGrant(Custody& c, const GrantSpec& spec) {
   if (!spec.member.empty()) {
     CUSTODY_ASSIGN_OR_RETURN(member, FindMember(c, spec.member));
     if (member->partner_id != p.id) {
-      return InvalidArgumentError("--member '" + spec.member + "': expected a member of partner '" +
-                                  p.name + "', found one of '" + member->partner + "'");
+      return InvalidArgumentError("member: expected a member of partner '" + p.name + "', found '" +
+                                  spec.member + "' of '" + member->partner + "'");
     }
     if (member->status != MemberStatus::kActive) {
       return FailedPreconditionError("member '" + spec.member + "' is revoked");
@@ -63,10 +63,10 @@ Result<Grant> AddGrant(Custody& c, const GrantSpec& spec) {
   }
   const int64_t now = c.clock()->NowSeconds();
   if (spec.expires_at <= now) {
-    return InvalidArgumentError("--expires: expected a time in the future, found " +
+    return InvalidArgumentError("expires_at: expected a time in the future, found " +
                                 FormatRfc3339(spec.expires_at));
   }
-  if (spec.purpose.empty()) return InvalidArgumentError("--purpose: expected a text, found none");
+  if (spec.purpose.empty()) return InvalidArgumentError("purpose: expected a text, found none");
   CUSTODY_ASSIGN_OR_RETURN(auto version, FindVersion(c, spec.dataset, 0));
   if (version.shredded_at) return FailedPreconditionError("dataset '" + spec.dataset + "' was shredded");
   if (spec.selection.kind == Selection::Kind::kIds) {
@@ -74,13 +74,13 @@ Result<Grant> AddGrant(Custody& c, const GrantSpec& spec) {
     for (uint64_t id : ids) {
       if (id < version.first_record_id ||
           id >= version.first_record_id + static_cast<uint64_t>(version.records)) {
-        return InvalidArgumentError("--ids: record " + std::to_string(id) + " is not in " +
+        return InvalidArgumentError("ids: record " + std::to_string(id) + " is not in " +
                                     spec.dataset + " v" + std::to_string(version.version));
       }
     }
   }
   for (const auto& f : spec.fields) {
-    if (f.empty()) return InvalidArgumentError("--fields: expected field names, found an empty one");
+    if (f.empty()) return InvalidArgumentError("fields: expected field names, found an empty one");
   }
   const nlohmann::json fields = spec.fields;
   const nlohmann::json stored = SelectionToJson(spec.selection, true);

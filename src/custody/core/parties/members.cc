@@ -23,7 +23,7 @@ std::string Trim(std::string s) {
 Result<Member> AddMember(Custody& c, const MemberSpec& spec) {
   CUSTODY_RETURN_IF_ERROR(ValidateName("member name", spec.name));
   if (spec.email.find('@') == std::string::npos) {
-    return InvalidArgumentError("--email: expected an address with '@', found '" + spec.email + "'");
+    return InvalidArgumentError("email: expected an address with '@', found '" + spec.email + "'");
   }
   if (spec.public_key.size() != crypto::kX25519KeySize) {
     return InvalidArgumentError("public key: expected 32 bytes, found " +
@@ -98,7 +98,7 @@ Result<Member> RevokeMember(Custody& c, const std::string& name, const std::stri
 
 Result<std::string> ParsePublicKey(Env* env, const std::string& text_or_file) {
   std::string text = text_or_file;
-  std::string where = "--public-key";
+  std::string where = "public_key";
   if (env->FileExists(text_or_file)) {
     CUSTODY_ASSIGN_OR_RETURN(text, env->ReadFileToString(text_or_file));
     where = text_or_file + ":1";
@@ -115,7 +115,7 @@ Result<std::string> ParsePublicKey(Env* env, const std::string& text_or_file) {
 
 Result<std::string> GenerateMemberKeyFile(Env* env, const std::string& path,
                                           const std::string& vault_dir) {
-  if (path.empty()) return InvalidArgumentError("--key-out: expected a file path");
+  if (path.empty()) return InvalidArgumentError("key_out: expected a file path");
   auto abs = [](const std::string& p) {
     char buf[4096];
     std::string dir = DirName(p);
@@ -126,11 +126,11 @@ Result<std::string> GenerateMemberKeyFile(Env* env, const std::string& path,
   const std::string v = abs(JoinPath(vault_dir, "x"));
   const std::string vdir = DirName(v);
   if (a.compare(0, vdir.size() + 1, vdir + "/") == 0) {
-    return InvalidArgumentError("--key-out " + path +
-                                ": expected a path outside the vault (the vault never holds member secret keys)");
+    return InvalidArgumentError("key_out: expected a path outside the vault (the vault never "
+                                "holds member secret keys), found " + path);
   }
   if (env->FileExists(path)) {
-    return AlreadyExistsError("--key-out " + path + ": the file exists; not overwriting a key");
+    return AlreadyExistsError("key_out: " + path + " exists; not overwriting a key");
   }
   crypto::X25519KeyPair kp = crypto::X25519Generate();
   std::string line = Base64Encode(kp.secret_key.view());

@@ -319,7 +319,7 @@ TEST_F(PartiesTest, GrantRefusalsNameTheReasonAndWriteNothing) {
   };
   std::vector<Case> cases;
   cases.push_back({"member of another partner", Spec("acme", "bob"), StatusCode::kInvalidArgument,
-                   "--member 'bob': expected a member of partner 'acme', found one of 'beta'"});
+                   "member: expected a member of partner 'acme', found 'bob' of 'beta'"});
   cases.push_back({"revoked member", Spec("acme", "ann"), StatusCode::kFailedPrecondition,
                    "member 'ann' is revoked"});
   cases.push_back({"suspended partner", Spec("beta"), StatusCode::kFailedPrecondition,
@@ -327,14 +327,14 @@ TEST_F(PartiesTest, GrantRefusalsNameTheReasonAndWriteNothing) {
   GrantSpec now = Spec("acme");
   now.expires_at = clock_.NowSeconds();
   cases.push_back({"expires now", now, StatusCode::kInvalidArgument,
-                   "--expires: expected a time in the future, found " + FormatRfc3339(kStart)});
+                   "expires_at: expected a time in the future, found " + FormatRfc3339(kStart)});
   GrantSpec past = Spec("acme");
   past.expires_at = clock_.NowSeconds() - 86400;
   cases.push_back({"expired", past, StatusCode::kInvalidArgument,
                    "found " + FormatRfc3339(kStart - 86400)});
   GrantSpec no_purpose = Spec("acme");
   no_purpose.purpose = "";
-  cases.push_back({"no purpose", no_purpose, StatusCode::kInvalidArgument, "--purpose"});
+  cases.push_back({"no purpose", no_purpose, StatusCode::kInvalidArgument, "purpose: "});
   GrantSpec no_dataset = Spec("acme");
   no_dataset.dataset = "nope";
   cases.push_back({"unknown dataset", no_dataset, StatusCode::kNotFound, "no dataset named 'nope'"});
@@ -346,7 +346,7 @@ TEST_F(PartiesTest, GrantRefusalsNameTheReasonAndWriteNothing) {
   out_of_range.selection.kind = Selection::Kind::kIds;
   ASSERT_TRUE(out_of_range.selection.ids.Add(first_id_ + 20).ok());  // one past the version's records
   cases.push_back({"id outside the version", out_of_range, StatusCode::kInvalidArgument,
-                   "--ids: record " + std::to_string(first_id_ + 20) + " is not in math v1"});
+                   "ids: record " + std::to_string(first_id_ + 20) + " is not in math v1"});
 
   for (const auto& c : cases) {
     auto g = AddGrant(*custody_, c.spec);
@@ -549,7 +549,7 @@ TEST_F(PartiesTest, ParsePublicKeyAcceptsBase64TextOrFileOf32Bytes) {
   auto short_key = ParsePublicKey(env, Base64Encode(key.substr(0, 31)));
   EXPECT_EQ(short_key.status().code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(Mentions(short_key.status(),
-                       "--public-key: public key: expected base64 of 32 bytes, found 31 bytes"))
+                       "public_key: public key: expected base64 of 32 bytes, found 31 bytes"))
       << short_key.status().ToString();
   auto long_key = ParsePublicKey(env, Base64Encode(key + "x"));
   EXPECT_TRUE(Mentions(long_key.status(), "found 33 bytes")) << long_key.status().ToString();

@@ -79,7 +79,7 @@ Result<Selection> SampleSelection(const std::string& fraction, uint64_t seed) {
   const char* end = fraction.data() + fraction.size();
   auto [ptr, ec] = std::from_chars(fraction.data(), end, f);
   if (ec != std::errc() || ptr != end || !(f > 0.0) || f > 1.0) {
-    return InvalidArgumentError("--sample: expected a fraction in (0, 1], found '" + fraction + "'");
+    return InvalidArgumentError("sample: expected a fraction in (0, 1], found '" + fraction + "'");
   }
   Selection s;
   s.kind = Selection::Kind::kSample;
@@ -99,7 +99,7 @@ Result<Selection> ShardSelection(const std::string& k_of_n) {
     ok = r1.ec == std::errc() && r1.ptr == b + slash && r2.ec == std::errc() &&
          r2.ptr == b + k_of_n.size() && n >= 1 && k >= 1 && k <= n;
   }
-  if (!ok) return InvalidArgumentError("--shard: expected K/N with 1 <= K <= N, found '" + k_of_n + "'");
+  if (!ok) return InvalidArgumentError("shard: expected K/N with 1 <= K <= N, found '" + k_of_n + "'");
   Selection s;
   s.kind = Selection::Kind::kShard;
   s.shard_k = k;

@@ -139,9 +139,9 @@ struct ReleasePlan {
 };
 
 Result<ReleasePlan> PlanRelease(Custody& c, const ReleaseOptions& o) {
-  if (o.out.empty()) return InvalidArgumentError("--out: expected a file path");
+  if (o.out.empty()) return InvalidArgumentError("out: expected a file path");
   if (!(o.canary_rate >= 0.0 && o.canary_rate <= 0.5)) {
-    return InvalidArgumentError("--canary-rate: expected a share in [0, 0.5], found " + RateText(o.canary_rate));
+    return InvalidArgumentError("canary_rate: expected a share in [0, 0.5], found " + RateText(o.canary_rate));
   }
   if (!c.vault().has_master_key()) {
     return FailedPreconditionError("the vault is open read-only; nothing can be released");

@@ -21,7 +21,7 @@ Result<std::unique_ptr<ReleaseFile>> ReleaseFile::Create(Env* env, const std::st
                                                          format::OutputFormat format,
                                                          std::vector<std::string> csv_columns,
                                                          std::optional<std::string> public_key) {
-  if (path.empty()) return InvalidArgumentError("--out: expected a file path");
+  if (path.empty()) return InvalidArgumentError("out: expected a file path");
   std::unique_ptr<ReleaseFile> f(new ReleaseFile());
   f->env_ = env;
   f->path_ = path;
