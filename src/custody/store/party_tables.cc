@@ -94,6 +94,34 @@ Result<GrantRow> ReadGrant(const Stmt& st) {
   return g;
 }
 
+// Revokes the active row `id` of `table` ("members" or "grants"); kNotFound
+// naming `what` if there is none.
+Status RevokeActive(Db* db, const char* table, const char* what, int64_t id, int64_t revoked_at) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db->Prepare(
+      std::string("UPDATE ") + table +
+      " SET status = 'revoked', revoked_at = ? WHERE id = ? AND status = 'active'"));
+  CUSTODY_RETURN_IF_ERROR(st.Bind(1, revoked_at).Bind(2, id).Run());
+  if (db->Changes() != 1) {
+    return NotFoundError(std::string("no active ") + what + " with id " + std::to_string(id));
+  }
+  return OkStatus();
+}
+
+// Revokes every active row of `table` belonging to a partner; returns their
+// ids, ascending.
+Result<std::vector<int64_t>> RevokeActiveOfPartner(Db* db, const char* table, int64_t partner_id,
+                                                   int64_t revoked_at) {
+  CUSTODY_ASSIGN_OR_RETURN(auto sel, db->Prepare(std::string("SELECT id FROM ") + table +
+                                                 " WHERE partner_id = ? AND status = 'active' ORDER BY id"));
+  sel.Bind(1, partner_id);
+  CUSTODY_ASSIGN_OR_RETURN(std::vector<int64_t> ids, Ids(sel));
+  CUSTODY_ASSIGN_OR_RETURN(auto up, db->Prepare(
+      std::string("UPDATE ") + table +
+      " SET status = 'revoked', revoked_at = ? WHERE partner_id = ? AND status = 'active'"));
+  CUSTODY_RETURN_IF_ERROR(up.Bind(1, revoked_at).Bind(2, partner_id).Run());
+  return ids;
+}
+
 }  // namespace
 
 std::string_view PartnerStatusName(PartnerStatus s) {
@@ -168,22 +196,11 @@ Result<std::optional<MemberRow>> MemberTable::Get(int64_t id) {
 }
 
 Status MemberTable::Revoke(int64_t id, int64_t revoked_at) {
-  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "UPDATE members SET status = 'revoked', revoked_at = ? WHERE id = ? AND status = 'active'"));
-  CUSTODY_RETURN_IF_ERROR(st.Bind(1, revoked_at).Bind(2, id).Run());
-  if (db_->Changes() != 1) return NotFoundError("no active member with id " + std::to_string(id));
-  return OkStatus();
+  return RevokeActive(db_, "members", "member", id, revoked_at);
 }
 
 Result<std::vector<int64_t>> MemberTable::RevokeAllOf(int64_t partner_id, int64_t revoked_at) {
-  CUSTODY_ASSIGN_OR_RETURN(auto sel, db_->Prepare(
-      "SELECT id FROM members WHERE partner_id = ? AND status = 'active' ORDER BY id"));
-  sel.Bind(1, partner_id);
-  CUSTODY_ASSIGN_OR_RETURN(std::vector<int64_t> ids, Ids(sel));
-  CUSTODY_ASSIGN_OR_RETURN(auto up, db_->Prepare(
-      "UPDATE members SET status = 'revoked', revoked_at = ? WHERE partner_id = ? AND status = 'active'"));
-  CUSTODY_RETURN_IF_ERROR(up.Bind(1, revoked_at).Bind(2, partner_id).Run());
-  return ids;
+  return RevokeActiveOfPartner(db_, "members", partner_id, revoked_at);
 }
 
 Result<int64_t> GrantTable::Insert(const GrantRow& row) {
@@ -213,22 +230,11 @@ Result<std::optional<GrantRow>> GrantTable::Get(int64_t id) {
 }
 
 Status GrantTable::Revoke(int64_t id, int64_t revoked_at) {
-  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "UPDATE grants SET status = 'revoked', revoked_at = ? WHERE id = ? AND status = 'active'"));
-  CUSTODY_RETURN_IF_ERROR(st.Bind(1, revoked_at).Bind(2, id).Run());
-  if (db_->Changes() != 1) return NotFoundError("no active grant with id " + std::to_string(id));
-  return OkStatus();
+  return RevokeActive(db_, "grants", "grant", id, revoked_at);
 }
 
 Result<std::vector<int64_t>> GrantTable::RevokeAllOf(int64_t partner_id, int64_t revoked_at) {
-  CUSTODY_ASSIGN_OR_RETURN(auto sel, db_->Prepare(
-      "SELECT id FROM grants WHERE partner_id = ? AND status = 'active' ORDER BY id"));
-  sel.Bind(1, partner_id);
-  CUSTODY_ASSIGN_OR_RETURN(std::vector<int64_t> ids, Ids(sel));
-  CUSTODY_ASSIGN_OR_RETURN(auto up, db_->Prepare(
-      "UPDATE grants SET status = 'revoked', revoked_at = ? WHERE partner_id = ? AND status = 'active'"));
-  CUSTODY_RETURN_IF_ERROR(up.Bind(1, revoked_at).Bind(2, partner_id).Run());
-  return ids;
+  return RevokeActiveOfPartner(db_, "grants", partner_id, revoked_at);
 }
 
 }  // namespace custody::store
