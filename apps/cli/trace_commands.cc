@@ -105,9 +105,9 @@ nlohmann::json IncidentJson(const core::Incident& i, bool with_trace) {
                       {"created_at", FormatRfc3339(i.created_at)},
                       {"title", i.title},
                       {"records_hash", i.records_hash},
-                      {"verdict", i.verdict},
+                      {"verdict", nlohmann::json::parse(core::VerdictToJson(i.verdict))},
                       {"log_index", i.log_index ? nlohmann::json(*i.log_index) : nlohmann::json()}};
-  if (with_trace) j["trace"] = i.trace;
+  if (with_trace) j["trace"] = nlohmann::json::parse(core::ToJson(i.trace));
   return j;
 }
 
@@ -130,8 +130,9 @@ void RegisterIncident(CLI::App& app) {
       PrintJson(IncidentJson(*i, false));
     } else {
       std::cout << fmt::format("Opened incident {}: {} ({} compromised records, accused: {}). Log entry {}.\n",
-                               i->id, i->title, i->verdict["compromised"].get<uint64_t>(),
-                               i->verdict["accused"].empty() ? std::string("nobody") : i->verdict["accused"].dump(),
+                               i->id, i->title, i->verdict.compromised,
+                               i->verdict.accused.empty() ? std::string("nobody")
+                                                          : nlohmann::json(i->verdict.accused).dump(),
                                *i->log_index);
     }
     return OkStatus();
@@ -147,9 +148,7 @@ void RegisterIncident(CLI::App& app) {
     } else {
       std::cout << fmt::format("Incident {}: {}\nOpened {}; log entry {}; compromised list SHA-256 {}\n", i.id,
                                i.title, FormatRfc3339(i.created_at), i.log_index.value_or(-1), i.records_hash);
-      auto trace = core::TraceReportFromJson(i.trace.dump());
-      if (!trace.ok()) return trace.status().WithPrefix("incident " + std::to_string(i.id));
-      PrintTraceSummary(*trace, std::cout);
+      PrintTraceSummary(i.trace, std::cout);
     }
     return OkStatus();
   });
@@ -165,7 +164,7 @@ void RegisterIncident(CLI::App& app) {
     }
     for (const auto& i : all) {
       std::cout << fmt::format("{:>4}  {}  {}  compromised {}  accused {}\n", i.id, FormatRfc3339(i.created_at),
-                               i.title, i.verdict["compromised"].get<uint64_t>(), i.verdict["accused"].dump());
+                               i.title, i.verdict.compromised, nlohmann::json(i.verdict.accused).dump());
     }
     if (all.empty()) std::cout << "no incidents\n";
     return OkStatus();

@@ -226,7 +226,7 @@ Status LeakAndTrace(DemoRun& d) {
   CUSTODY_ASSIGN_OR_RETURN(auto r1, TraceAndReport(*c, dump1, JoinPath(dir, "trace1"), out));
   CUSTODY_ASSIGN_OR_RETURN(auto inc, OpenIncident(*c, r1, "Demo leak #1"));
   out << fmt::format("  incident {} opened: the verdict and the {} compromised record ids are frozen in log entry {}\n\n",
-                     inc.id, inc.verdict["compromised"].get<uint64_t>(), *inc.log_index);
+                     inc.id, inc.verdict.compromised, *inc.log_index);
 
   // 4. Two colluders merge their copies.
   out << "4. Leak #2: alice (acme-labeling) and dave (northwind-data) merge their copies\n"

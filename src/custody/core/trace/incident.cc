@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "custody/crypto/crypto.h"
 #include "custody/ledger/custody_log.h"
 #include "custody/ledger/event.h"
@@ -10,21 +12,61 @@ namespace custody::core {
 namespace {
 
 Result<Incident> FromRow(store::IncidentRow row) {
+  const std::string where = "catalog incidents row " + std::to_string(row.id);
   Incident i;
   i.id = row.id;
   i.created_at = row.created_at;
   i.title = std::move(row.title);
-  i.trace = nlohmann::json::parse(row.trace_json, nullptr, false);
   i.records_hash = std::move(row.records_hash);
-  i.verdict = nlohmann::json::parse(row.verdict_json, nullptr, false);
   i.log_index = row.log_index;
-  if (i.trace.is_discarded() || i.verdict.is_discarded()) {
-    return DataLossError("catalog: incident " + std::to_string(i.id) + " holds malformed JSON");
-  }
+  auto trace = TraceReportFromJson(row.trace_json);
+  if (!trace.ok()) return DataLossError(where + ": trace_json: " + trace.status().message());
+  i.trace = std::move(*trace);
+  auto verdict = VerdictFromJson(row.verdict_json);
+  if (!verdict.ok()) return DataLossError(where + ": verdict: " + verdict.status().message());
+  i.verdict = std::move(*verdict);
   return i;
 }
 
 }  // namespace
+
+std::string VerdictToJson(const IncidentVerdict& v) {
+  return nlohmann::json{{"accused", v.accused},
+                        {"alpha", v.alpha},
+                        {"compromised", v.compromised},
+                        {"decided", v.decided},
+                        {"statement", v.statement}}
+      .dump();
+}
+
+Result<IncidentVerdict> VerdictFromJson(std::string_view text) {
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return InvalidArgumentError("expected a JSON object");
+  auto field = [&](const char* name, bool (nlohmann::json::*is)() const noexcept,
+                   const char* what) -> Result<const nlohmann::json*> {
+    const auto it = j.find(name);
+    if (it == j.end() || !((*it).*is)()) {
+      return InvalidArgumentError(std::string(name) + ": expected " + what);
+    }
+    return &*it;
+  };
+  IncidentVerdict v;
+  CUSTODY_ASSIGN_OR_RETURN(auto accused, field("accused", &nlohmann::json::is_array, "an array"));
+  for (const auto& a : *accused) {
+    if (!a.is_string()) return InvalidArgumentError("accused: expected member names (strings)");
+    v.accused.push_back(a.get<std::string>());
+  }
+  CUSTODY_ASSIGN_OR_RETURN(auto alpha, field("alpha", &nlohmann::json::is_number, "a number"));
+  v.alpha = alpha->get<double>();
+  CUSTODY_ASSIGN_OR_RETURN(auto compromised, field("compromised", &nlohmann::json::is_number_unsigned,
+                                                   "a non-negative integer"));
+  v.compromised = compromised->get<uint64_t>();
+  CUSTODY_ASSIGN_OR_RETURN(auto decided, field("decided", &nlohmann::json::is_boolean, "true or false"));
+  v.decided = decided->get<bool>();
+  CUSTODY_ASSIGN_OR_RETURN(auto statement, field("statement", &nlohmann::json::is_string, "a text"));
+  v.statement = statement->get<std::string>();
+  return v;
+}
 
 std::string CompromisedHash(std::vector<uint64_t> ids) {
   std::sort(ids.begin(), ids.end());
@@ -75,8 +117,7 @@ Status CheckAgainstTraceEntry(Custody& custody, const TraceReport& trace) {
 Status CheckNotOpenedYet(Custody& custody, uint64_t trace_log_index) {
   CUSTODY_ASSIGN_OR_RETURN(auto incidents, ListIncidents(custody));
   for (const Incident& i : incidents) {
-    const auto li = i.trace.find("log_index");
-    if (li != i.trace.end() && li->is_number_unsigned() && li->get<uint64_t>() == trace_log_index) {
+    if (i.trace.log_index == trace_log_index) {
       return AlreadyExistsError("incident " + std::to_string(i.id) +
                                 " was already opened for the trace at log entry " +
                                 std::to_string(trace_log_index));
@@ -103,16 +144,16 @@ Result<Incident> OpenIncident(Custody& custody, const TraceReport& trace, const 
   inc.title = title.empty() ? "Leak of dump " + trace.dump_sha256.substr(0, 16) : title;
   inc.records_hash = hash;
   const std::string trace_text = ToJson(trace);
-  inc.trace = nlohmann::json::parse(trace_text, nullptr, false);
-  inc.verdict = {{"accused", trace.accused},
-                 {"decided", trace.decided},
-                 {"alpha", trace.alpha},
-                 {"statement", trace.statement},
-                 {"compromised", ids.size()}};
+  inc.trace = trace;
+  inc.verdict.accused = trace.accused;
+  inc.verdict.decided = trace.decided;
+  inc.verdict.alpha = trace.alpha;
+  inc.verdict.statement = trace.statement;
+  inc.verdict.compromised = ids.size();
   store::IncidentTable& incidents = custody.catalog().incidents();
   CUSTODY_ASSIGN_OR_RETURN(inc.id, incidents.Insert(store::IncidentRow{
                                        0, inc.created_at, inc.title, trace_text, hash,
-                                       inc.verdict.dump(), std::nullopt}));
+                                       VerdictToJson(inc.verdict), std::nullopt}));
 
   ledger::Event ev;
   ev.type = ledger::event_type::kIncident;

@@ -10,21 +10,35 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "custody/base/status.h"
 #include "custody/core/trace/trace_report.h"
 #include "custody/core/vault/custody.h"
 
 namespace custody::core {
 
+// What an incident froze of its trace's verdict.
+struct IncidentVerdict {
+  std::vector<std::string> accused;  // member names
+  bool decided = false;
+  double alpha = 0;
+  std::string statement;
+  uint64_t compromised = 0;          // compromised records
+};
+
+// The verdict as the catalog stores it and `--json` shows it: one object
+// with keys accused, alpha, compromised, decided, statement.
+std::string VerdictToJson(const IncidentVerdict& v);
+// Reads it back; kInvalidArgument naming the field on a missing or
+// wrong-typed one, never an exception.
+Result<IncidentVerdict> VerdictFromJson(std::string_view text);
+
 struct Incident {
   int64_t id = 0;
   int64_t created_at = 0;
   std::string title;
   std::string records_hash;  // SHA-256 hex of the sorted compromised ids, one per line
-  nlohmann::json verdict;    // accused, decided, alpha, statement
-  nlohmann::json trace;      // the frozen trace report
+  IncidentVerdict verdict;
+  TraceReport trace;         // the frozen trace report
   std::optional<int64_t> log_index;
 };
 

@@ -113,13 +113,13 @@ TEST_F(IncidentTest, IncidentFromARealTraceHoldsItsFindingAndIsLoggedOnce) {
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(got->log_index, static_cast<int64_t>(before));
   EXPECT_EQ(got->records_hash, report.compromised_sha256);
-  EXPECT_EQ(got->verdict["compromised"], report.compromised.size());
-  EXPECT_EQ(got->verdict["accused"], nlohmann::json::array({"alice"}));
-  EXPECT_EQ(got->verdict["decided"], true);
-  EXPECT_EQ(got->verdict["alpha"], report.alpha);
-  EXPECT_EQ(got->verdict["statement"], report.statement);
-  EXPECT_EQ(got->trace, nlohmann::json::parse(ToJson(report)));
-  EXPECT_EQ(got->trace["compromised"].size(), report.compromised.size());
+  EXPECT_EQ(got->verdict.compromised, report.compromised.size());
+  EXPECT_EQ(got->verdict.accused, std::vector<std::string>{"alice"});
+  EXPECT_TRUE(got->verdict.decided);
+  EXPECT_EQ(got->verdict.alpha, report.alpha);
+  EXPECT_EQ(got->verdict.statement, report.statement);
+  EXPECT_EQ(ToJson(got->trace), ToJson(report));
+  EXPECT_EQ(got->trace.compromised.size(), report.compromised.size());
   EXPECT_EQ(IncidentRows(), 1);
 
   // The incident's entry commits to the record list, the report and the dump.
@@ -276,9 +276,9 @@ TEST_F(IncidentTest, TraceThatFoundNothingOpensAnIncidentOfNoRecords) {
   auto inc = OpenIncident(*custody_, report, "");
   ASSERT_TRUE(inc.ok()) << inc.status().ToString();
   EXPECT_EQ(inc->records_hash, report.compromised_sha256);
-  EXPECT_EQ(inc->verdict["compromised"], 0);
-  EXPECT_EQ(inc->verdict["accused"], nlohmann::json::array());
-  EXPECT_EQ(inc->verdict["decided"], false);
+  EXPECT_EQ(inc->verdict.compromised, 0u);
+  EXPECT_TRUE(inc->verdict.accused.empty());
+  EXPECT_FALSE(inc->verdict.decided);
 }
 
 // Risk: a malformed report file (`incident open --from-trace F`) throwing
@@ -387,6 +387,58 @@ TEST_F(IncidentTest, ReportThatDisagreesWithItsTraceLogEntryIsRefused) {
 
   EXPECT_EQ(LogSize(), log);
   EXPECT_EQ(IncidentRows(), 0);
+}
+
+// Risk: a catalog row edited behind custody's back (a verdict or frozen
+// report of the wrong shape) reaching a caller as an exception or as a
+// silently wrong value. Reads are kDataLoss naming the row and the field.
+TEST_F(IncidentTest, TamperedIncidentRowIsDataLossNamingTheField) {
+  const TraceReport report = TraceAliceLeak();
+  ASSERT_FALSE(HasFailure());
+  auto inc = OpenIncident(*custody_, report, "");
+  ASSERT_TRUE(inc.ok()) << inc.status().ToString();
+  auto db = store::Db::Open(custody_->VaultPath(store::kCatalogFile), false);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->Exec("UPDATE incidents SET verdict = "
+                          "'{\"accused\":\"alice\",\"alpha\":1e-6,\"compromised\":1,"
+                          "\"decided\":true,\"statement\":\"x\"}'").ok());
+  auto got = GetIncident(*custody_, inc->id);
+  ASSERT_EQ(got.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(got.status().message().find("catalog incidents row " + std::to_string(inc->id) +
+                                        ": verdict: accused: expected an array"),
+            std::string::npos)
+      << got.status().ToString();
+  EXPECT_EQ(ListIncidents(*custody_).status().code(), StatusCode::kDataLoss);
+  ASSERT_TRUE((*db)->Exec("UPDATE incidents SET verdict = '" + VerdictToJson(inc->verdict) +
+                          "', trace_json = '{\"dumps\": 3}'").ok());
+  got = GetIncident(*custody_, inc->id);
+  ASSERT_EQ(got.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(got.status().message().find(": trace_json: "), std::string::npos)
+      << got.status().ToString();
+}
+
+// The verdict's JSON reads back what was written, field by field.
+TEST(IncidentVerdictTest, JsonRoundTripsAndWrongTypesAreErrors) {
+  IncidentVerdict v;
+  v.accused = {"alice", "bob"};
+  v.decided = true;
+  v.alpha = 1e-6;
+  v.statement = "alice is accused";
+  v.compromised = 42;
+  const std::string text = VerdictToJson(v);
+  EXPECT_EQ(text, R"({"accused":["alice","bob"],"alpha":1e-06,"compromised":42,"decided":true,)"
+                  R"("statement":"alice is accused"})");
+  auto back = VerdictFromJson(text);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->accused, v.accused);
+  EXPECT_EQ(back->compromised, 42u);
+  EXPECT_EQ(back->alpha, 1e-6);
+  EXPECT_EQ(VerdictFromJson("[]").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(VerdictFromJson("{").status().code(), StatusCode::kInvalidArgument);
+  auto neg = VerdictFromJson(R"({"accused":[],"alpha":0.1,"compromised":-1,"decided":false,"statement":""})");
+  ASSERT_FALSE(neg.ok());
+  EXPECT_NE(neg.status().message().find("compromised: expected a non-negative integer"),
+            std::string::npos);
 }
 
 }  // namespace

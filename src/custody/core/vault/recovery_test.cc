@@ -122,8 +122,8 @@ class RecoveryTest : public testing::TempVaultTest {
   // What OpenIncident writes before its log append: a row without log_index.
   int64_t UnloggedIncident(const std::string& title) {
     auto id = custody_->catalog().incidents().Insert(
-        store::IncidentRow{0, 1767225600, title, "{\"dumps\":[]}", std::string(64, 'c'),
-                           "{\"accused\":[]}", std::nullopt});
+        store::IncidentRow{0, 1767225600, title, ToJson(TraceReport{}), std::string(64, 'c'),
+                           VerdictToJson(IncidentVerdict{}), std::nullopt});
     EXPECT_TRUE(id.ok()) << id.status().ToString();
     return id.ok() ? *id : 0;
   }
