@@ -3,6 +3,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -46,7 +47,8 @@ Result<store::KeyOptions> KeyOptionsFromFlags(bool confirm_passphrase) {
   k.key_file = Globals().key_file;
   if (Globals().passphrase) {
     CUSTODY_ASSIGN_OR_RETURN(std::string p, ReadPassphrase(confirm_passphrase));
-    k.passphrase = std::move(p);
+    k.passphrase = crypto::SecretBytes::FromBytes(p);
+    std::fill(p.begin(), p.end(), '\0');  // the plain copy does not outlive this call
   }
   return k;
 }

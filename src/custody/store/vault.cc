@@ -76,7 +76,7 @@ Result<std::map<std::string, std::string>> ParseKeyFile(const std::string& path,
 }
 
 Result<std::string> KeyFileFor(const std::string& vault_id, const crypto::SecretBytes& master,
-                               const std::optional<std::string>& passphrase) {
+                               const std::optional<crypto::SecretBytes>& passphrase) {
   std::string out = std::string(kKeyFileMagic) + "\nvault: " + vault_id + "\n";
   if (!passphrase) {
     out += std::string("kind: ") + kKeyKindRaw + "\nkey: " + Base64Encode(master.view()) + "\n";
@@ -84,7 +84,7 @@ Result<std::string> KeyFileFor(const std::string& vault_id, const crypto::Secret
   }
   crypto::Argon2Params p;
   std::string salt = crypto::RandomString(crypto::kArgon2SaltSize);
-  CUSTODY_ASSIGN_OR_RETURN(auto kek, crypto::Argon2idDerive(*passphrase, salt, p));
+  CUSTODY_ASSIGN_OR_RETURN(auto kek, crypto::Argon2idDerive(passphrase->view(), salt, p));
   CUSTODY_ASSIGN_OR_RETURN(std::string sealed, crypto::AeadSeal(kek, master.view(), vault_id));
   out += std::string("kind: ") + kKeyKindArgon2id + "\nsalt: " + Base64Encode(salt) +
          "\nops: " + std::to_string(p.ops_limit) + "\nmem: " + std::to_string(p.mem_limit) +
@@ -94,7 +94,7 @@ Result<std::string> KeyFileFor(const std::string& vault_id, const crypto::Secret
 
 Result<crypto::SecretBytes> UnlockKeyFile(Env* env, const std::string& path,
                                           const std::string& vault_id,
-                                          const std::optional<std::string>& passphrase) {
+                                          const std::optional<crypto::SecretBytes>& passphrase) {
   if (!env->FileExists(path)) {
     return UnauthenticatedError("master key file " + path +
                                 " not found (give --key-file or set CUSTODY_KEY_FILE)");
@@ -133,7 +133,7 @@ Result<crypto::SecretBytes> UnlockKeyFile(Env* env, const std::string& path,
   if (p.ops_limit == 0 || p.mem_limit == 0 || p.mem_limit > (4ull << 30)) {
     return InvalidArgumentError(path + ": fields 'ops'/'mem': invalid Argon2id cost");
   }
-  CUSTODY_ASSIGN_OR_RETURN(auto kek, crypto::Argon2idDerive(*passphrase, *salt, p));
+  CUSTODY_ASSIGN_OR_RETURN(auto kek, crypto::Argon2idDerive(passphrase->view(), *salt, p));
   auto master = crypto::AeadOpenSecret(kek, *decoded, vault_id);
   if (!master.ok()) return UnauthenticatedError("wrong passphrase for " + path);
   return master;
@@ -217,7 +217,7 @@ Result<std::unique_ptr<Vault>> Vault::Create(const std::string& dir, const InitO
       env->WriteFileAtomically(JoinPath(v->keys_dir(), kMasterCheckFile), check, 0600));
 
   // The log signing key: wrapped seed + public key in the clear.
-  CUSTODY_ASSIGN_OR_RETURN(auto seed, v->CreateWrappedKey(kLogSigningPurpose));
+  CUSTODY_ASSIGN_OR_RETURN(auto seed, v->CreateWrappedKey(KeyPurpose::LogSigning()));
   CUSTODY_ASSIGN_OR_RETURN(auto kp, crypto::Ed25519FromSeed(seed));
   v->log_public_key_ = kp.public_key;
   CUSTODY_RETURN_IF_ERROR(env->WriteFileAtomically(JoinPath(v->keys_dir(), kLogPublicKeyFile),
@@ -288,10 +288,11 @@ Result<std::unique_ptr<Vault>> Vault::Open(const std::string& dir, const OpenOpt
 }
 
 Result<crypto::SecretBytes> Vault::LogSigningSeed() const {
-  return GetWrappedKey(kLogSigningPurpose);
+  return GetWrappedKey(KeyPurpose::LogSigning());
 }
 
-Result<crypto::SecretBytes> Vault::CreateWrappedKey(const std::string& purpose) {
+Result<crypto::SecretBytes> Vault::CreateWrappedKey(const KeyPurpose& key_purpose) {
+  const std::string& purpose = key_purpose.name();
   CUSTODY_RETURN_IF_ERROR(ValidPurpose(purpose));
   if (!has_master_key()) return UnauthenticatedError("the vault was opened without its master key");
   std::string path = KeyPath(purpose);
@@ -304,7 +305,8 @@ Result<crypto::SecretBytes> Vault::CreateWrappedKey(const std::string& purpose) 
   return key;
 }
 
-Result<crypto::SecretBytes> Vault::GetWrappedKey(const std::string& purpose) const {
+Result<crypto::SecretBytes> Vault::GetWrappedKey(const KeyPurpose& key_purpose) const {
+  const std::string& purpose = key_purpose.name();
   CUSTODY_RETURN_IF_ERROR(ValidPurpose(purpose));
   if (!has_master_key()) return UnauthenticatedError("the vault was opened without its master key");
   std::string path = KeyPath(purpose);
@@ -316,13 +318,16 @@ Result<crypto::SecretBytes> Vault::GetWrappedKey(const std::string& purpose) con
   return key;
 }
 
-Result<crypto::SecretBytes> Vault::GetOrCreateWrappedKey(const std::string& purpose) {
-  auto k = GetWrappedKey(purpose);
+Result<crypto::SecretBytes> Vault::GetOrCreateWrappedKey(const KeyPurpose& key_purpose) {
+  const std::string& purpose = key_purpose.name();
+  (void)purpose;
+  auto k = GetWrappedKey(key_purpose);
   if (k.ok() || k.status().code() != StatusCode::kNotFound) return k;
-  return CreateWrappedKey(purpose);
+  return CreateWrappedKey(key_purpose);
 }
 
-Status Vault::DestroyWrappedKey(const std::string& purpose) {
+Status Vault::DestroyWrappedKey(const KeyPurpose& key_purpose) {
+  const std::string& purpose = key_purpose.name();
   CUSTODY_RETURN_IF_ERROR(ValidPurpose(purpose));
   std::string path = KeyPath(purpose);
   if (!env_->FileExists(path)) return NotFoundError("key '" + purpose + "' does not exist");

@@ -20,6 +20,7 @@
 #include "custody/base/env.h"
 #include "custody/base/status.h"
 #include "custody/crypto/secret_bytes.h"
+#include "custody/store/vault_format.h"
 
 namespace custody::store {
 
@@ -27,12 +28,32 @@ class Catalog;
 
 // How the master key is found and unlocked.
 struct KeyOptions {
+  KeyOptions() = default;
+  // Copies clone the passphrase (SecretBytes is move-only by design).
+  KeyOptions(const KeyOptions& o) : key_file(o.key_file) { CopyPassphrase(o); }
+  KeyOptions& operator=(const KeyOptions& o) {
+    if (this != &o) {
+      key_file = o.key_file;
+      CopyPassphrase(o);
+    }
+    return *this;
+  }
+  KeyOptions(KeyOptions&&) noexcept = default;
+  KeyOptions& operator=(KeyOptions&&) noexcept = default;
+
   // Path of the master key file. Empty: $CUSTODY_KEY_FILE, else
   // $XDG_CONFIG_HOME/custody/keys/<vault-id>.key (~/.config/... by default).
   std::string key_file;
   // If set, the key file holds the master key sealed with this passphrase
-  // (Argon2id + XChaCha20-Poly1305) instead of the raw key.
-  std::optional<std::string> passphrase;
+  // (Argon2id + XChaCha20-Poly1305) instead of the raw key. A secret: held
+  // in locked, wiped memory, never logged.
+  std::optional<crypto::SecretBytes> passphrase;
+
+ private:
+  void CopyPassphrase(const KeyOptions& o) {
+    passphrase.reset();
+    if (o.passphrase) passphrase = o.passphrase->Clone();
+  }
 };
 
 struct InitOptions {
@@ -55,6 +76,31 @@ struct VaultConfig {
   std::string vault_id;    // random, hex; names the default key file
   std::string log_origin;  // the checkpoint origin line
   int format_version = 1;
+};
+
+// What a wrapped key is for: one key file (keys/<name>.key) per purpose, and
+// the purpose is bound into the key's wrapping (AEAD associated data), so a
+// key file renamed to another purpose does not open. The purposes are a
+// closed set; a misspelt purpose is a compile error, not a new key.
+class KeyPurpose {
+ public:
+  static KeyPurpose Mark() { return KeyPurpose("mark"); }            // variant marks
+  static KeyPurpose Canary() { return KeyPurpose("canary"); }        // sealing canaries
+  static KeyPurpose Selection() { return KeyPurpose("selection"); }  // sampled grants
+  static KeyPurpose Release() { return KeyPurpose("release"); }      // shuffles, canary sources
+  static KeyPurpose Index() { return KeyPurpose("index"); }          // sketch indexes
+  static KeyPurpose LogSigning() { return KeyPurpose(kLogSigningPurpose); }
+  // The records of one dataset (destroyed by a shred).
+  static KeyPurpose Dataset(int64_t dataset_id) {
+    return KeyPurpose("dataset:" + std::to_string(dataset_id));
+  }
+
+  // The stored name ("mark", "dataset:7"), as in key files and messages.
+  const std::string& name() const { return name_; }
+
+ private:
+  explicit KeyPurpose(std::string name) : name_(std::move(name)) {}
+  std::string name_;
 };
 
 class Vault {
@@ -89,17 +135,17 @@ class Vault {
   // The log's Ed25519 public key (32 bytes), readable without the master key.
   const std::string& log_public_key() const { return log_public_key_; }
 
-  // Wraps a fresh random 32-byte key under the master key for `purpose`
-  // (e.g. "dataset:7", "mark"), stores it in keys/, and returns it.
-  // kAlreadyExists if a key for `purpose` exists.
-  Result<crypto::SecretBytes> CreateWrappedKey(const std::string& purpose);
+  // Wraps a fresh random 32-byte key under the master key for `purpose`,
+  // stores it in keys/, and returns it. kAlreadyExists if a key for
+  // `purpose` exists.
+  Result<crypto::SecretBytes> CreateWrappedKey(const KeyPurpose& purpose);
   // Unwraps the key for `purpose`. kNotFound if it was never made, or was
   // destroyed (see DestroyWrappedKey); kDataLoss if its file is tampered.
-  Result<crypto::SecretBytes> GetWrappedKey(const std::string& purpose) const;
+  Result<crypto::SecretBytes> GetWrappedKey(const KeyPurpose& purpose) const;
   // Returns the key for `purpose`, creating it if missing.
-  Result<crypto::SecretBytes> GetOrCreateWrappedKey(const std::string& purpose);
+  Result<crypto::SecretBytes> GetOrCreateWrappedKey(const KeyPurpose& purpose);
   // Overwrites and deletes the wrapped key for `purpose`, durably.
-  Status DestroyWrappedKey(const std::string& purpose);
+  Status DestroyWrappedKey(const KeyPurpose& purpose);
 
  private:
   Vault() = default;

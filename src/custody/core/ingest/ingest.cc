@@ -169,9 +169,9 @@ Result<VersionTarget> PlanVersion(Custody& custody, const IngestOptions& options
   VersionTarget t;
   CUSTODY_ASSIGN_OR_RETURN(t.ds, catalog.GetOrCreateDataset(options.dataset, now));
   CUSTODY_ASSIGN_OR_RETURN(t.version, catalog.NextVersionNumber(t.ds.id));
-  CUSTODY_ASSIGN_OR_RETURN(t.data_key, custody.vault().GetOrCreateWrappedKey(
-                                           "dataset:" + std::to_string(t.ds.id)));
-  CUSTODY_ASSIGN_OR_RETURN(t.index_key, custody.vault().GetOrCreateWrappedKey("index"));
+  store::Vault& vault = custody.vault();
+  CUSTODY_ASSIGN_OR_RETURN(t.data_key, vault.GetOrCreateWrappedKey(store::KeyPurpose::Dataset(t.ds.id)));
+  CUSTODY_ASSIGN_OR_RETURN(t.index_key, vault.GetOrCreateWrappedKey(store::KeyPurpose::Index()));
   t.context = store::VersionContext(t.ds.id, t.version);
   t.rel_dir = VersionDirOf(t.ds.id, t.version);
   t.index_rel = IndexFileOf(t.ds.id, t.version);

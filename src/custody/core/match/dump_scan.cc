@@ -33,7 +33,7 @@ Result<std::unique_ptr<VaultMatcher>> VaultMatcher::Open(Custody& custody, size_
   if (paths.empty()) {
     return FailedPreconditionError("the vault has no indexed dataset; run `custody ingest` first");
   }
-  CUSTODY_ASSIGN_OR_RETURN(auto index_key, custody.vault().GetWrappedKey("index"));
+  CUSTODY_ASSIGN_OR_RETURN(auto index_key, custody.vault().GetWrappedKey(store::KeyPurpose::Index()));
   CUSTODY_ASSIGN_OR_RETURN(vm->matcher_,
                            sketch::Matcher::Open(custody.env(), paths, index_key, {}, threads));
   CUSTODY_ASSIGN_OR_RETURN(vm->store_, VaultWordStore::Open(custody));

@@ -19,7 +19,8 @@ Result<std::unique_ptr<VaultWordStore>> VaultWordStore::Open(Custody& custody,
   s->env_ = custody.env();
   s->root_ = custody.VaultPath("");
   s->max_open_files_ = std::max<size_t>(1, max_open_files);
-  CUSTODY_ASSIGN_OR_RETURN(auto index_key, custody.vault().GetWrappedKey("index"));
+  CUSTODY_ASSIGN_OR_RETURN(auto index_key,
+                           custody.vault().GetWrappedKey(store::KeyPurpose::Index()));
   CUSTODY_ASSIGN_OR_RETURN(s->sketcher_, sketch::Sketcher::Create(index_key, sketch::SketchParams{}));
   CUSTODY_ASSIGN_OR_RETURN(auto datasets, custody.catalog().ListDatasets());
   for (const auto& ds : datasets) {
@@ -32,7 +33,7 @@ Result<std::unique_ptr<VaultWordStore>> VaultWordStore::Open(Custody& custody,
         std::sort(v->segments.begin(), v->segments.end(),
                   [](const auto& a, const auto& b) { return a.first_record_id < b.first_record_id; });
         CUSTODY_ASSIGN_OR_RETURN(
-            v->key, custody.vault().GetWrappedKey("dataset:" + std::to_string(info.dataset_id)));
+            v->key, custody.vault().GetWrappedKey(store::KeyPurpose::Dataset(info.dataset_id)));
       }
       v->context = store::VersionContext(info.dataset_id, info.version);
       if (!info.text_fields.empty()) {

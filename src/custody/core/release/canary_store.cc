@@ -86,7 +86,7 @@ Result<StoredCanary> OpenCanary(const crypto::SecretBytes& key, int64_t release_
 }
 
 Result<std::vector<StoredCanary>> LoadCanaries(Custody& custody) {
-  auto key = custody.vault().GetWrappedKey("canary");
+  auto key = custody.vault().GetWrappedKey(store::KeyPurpose::Canary());
   if (!key.ok() && key.status().code() == StatusCode::kNotFound) {
     return std::vector<StoredCanary>{};  // no release has made a canary yet
   }

@@ -85,7 +85,7 @@ void AddColumns(std::string_view canonical, std::vector<std::string>* columns) {
 // Adds the raw content ids of every record of every committed version of the
 // dataset to `out`.
 Status AddDatasetContentIds(Custody& c, int64_t dataset_id, ContentIdSet* out) {
-  CUSTODY_ASSIGN_OR_RETURN(auto key, c.vault().GetWrappedKey("dataset:" + std::to_string(dataset_id)));
+  CUSTODY_ASSIGN_OR_RETURN(auto key, c.vault().GetWrappedKey(store::KeyPurpose::Dataset(dataset_id)));
   CUSTODY_ASSIGN_OR_RETURN(auto versions, c.catalog().ListVersions(dataset_id, false));
   for (const auto& v : versions) {
     CUSTODY_ASSIGN_OR_RETURN(auto cids, store::ReadContentIds(c.env(), c.VaultPath(v.dir), key,
@@ -178,10 +178,10 @@ struct ReleaseKeys {
 
 Result<ReleaseKeys> LoadReleaseKeys(Custody& c) {
   ReleaseKeys k;
-  CUSTODY_ASSIGN_OR_RETURN(k.mark, c.vault().GetOrCreateWrappedKey("mark"));
-  CUSTODY_ASSIGN_OR_RETURN(k.canary, c.vault().GetOrCreateWrappedKey("canary"));
-  CUSTODY_ASSIGN_OR_RETURN(k.selection, c.vault().GetOrCreateWrappedKey("selection"));
-  CUSTODY_ASSIGN_OR_RETURN(k.release, c.vault().GetOrCreateWrappedKey("release"));
+  CUSTODY_ASSIGN_OR_RETURN(k.mark, c.vault().GetOrCreateWrappedKey(store::KeyPurpose::Mark()));
+  CUSTODY_ASSIGN_OR_RETURN(k.canary, c.vault().GetOrCreateWrappedKey(store::KeyPurpose::Canary()));
+  CUSTODY_ASSIGN_OR_RETURN(k.selection, c.vault().GetOrCreateWrappedKey(store::KeyPurpose::Selection()));
+  CUSTODY_ASSIGN_OR_RETURN(k.release, c.vault().GetOrCreateWrappedKey(store::KeyPurpose::Release()));
   return k;
 }
 

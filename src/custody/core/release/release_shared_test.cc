@@ -64,7 +64,7 @@ class Gsm8kReleaseTest : public ReleaseTest {
     HoldingsQuery q;
     q.release_id = r.release_id;
     auto ids = (*ListReleases(*custody_, q))[0].ids.ToVector();
-    auto key = *custody_->vault().GetWrappedKey("release");
+    auto key = *custody_->vault().GetWrappedKey(store::KeyPurpose::Release());
     auto order = KeyedPermutation(crypto::Prf(key, "shuffle|release:" + std::to_string(r.release_id), 32),
                                   ids.size() + r.canaries);
     EXPECT_EQ(lines.size(), order.size());
@@ -105,7 +105,7 @@ TEST_F(Gsm8kReleaseTest, NumbersAndAnnotationsAreByteIdenticalAndMembersDiffer) 
   }
   EXPECT_EQ(checked, records_);
   // Slots where bob's copy has a different rendering from alice's.
-  auto marker = mark::Marker::Create(*custody_->vault().GetWrappedKey("mark"));
+  auto marker = mark::Marker::Create(*custody_->vault().GetWrappedKey(store::KeyPurpose::Mark()));
   ASSERT_TRUE(marker.ok());
   uint64_t slots = 0, differing = 0, records_differing = 0, n = 0;
   for (const auto& [id, line] : Released(*rb, root_ + "/b.jsonl")) {

@@ -140,7 +140,7 @@ TEST_F(ReleaseTest, CanariesAreCheckedByTagAndOldRowsGetTheirTags) {
   // The tags are those of the sealed content ids.
   auto canaries = LoadCanaries(*custody_);
   ASSERT_TRUE(canaries.ok());
-  auto key = custody_->vault().GetWrappedKey("canary");
+  auto key = custody_->vault().GetWrappedKey(store::KeyPurpose::Canary());
   ASSERT_TRUE(key.ok());
   std::set<std::string> content;
   for (const auto& c : *canaries) {

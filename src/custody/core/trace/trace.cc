@@ -244,7 +244,7 @@ Result<std::unique_ptr<TraceSetup>> PrepareTrace(Custody& custody, size_t thread
   auto setup = std::make_unique<TraceSetup>();
   CUSTODY_ASSIGN_OR_RETURN(setup->inputs, LoadTraceInputs(custody));
   CUSTODY_ASSIGN_OR_RETURN(setup->vm, VaultMatcher::Open(custody, threads));
-  CUSTODY_ASSIGN_OR_RETURN(auto mark_key, custody.vault().GetOrCreateWrappedKey("mark"));
+  CUSTODY_ASSIGN_OR_RETURN(auto mark_key, custody.vault().GetOrCreateWrappedKey(store::KeyPurpose::Mark()));
   CUSTODY_ASSIGN_OR_RETURN(auto marker, mark::Marker::Create(std::move(mark_key)));
   setup->marker = std::make_unique<mark::Marker>(std::move(marker));
   const TraceInputs& in = setup->inputs;

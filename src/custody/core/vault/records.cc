@@ -15,7 +15,7 @@ Result<crypto::SecretBytes> DataKey(Custody& c, const store::DatasetVersionInfo&
     return FailedPreconditionError("dataset '" + v.dataset + "' was shredded on " +
                                    FormatRfc3339(*v.shredded_at) + "; its records are unrecoverable");
   }
-  auto key = c.vault().GetWrappedKey("dataset:" + std::to_string(v.dataset_id));
+  auto key = c.vault().GetWrappedKey(store::KeyPurpose::Dataset(v.dataset_id));
   if (!key.ok() && key.status().code() == StatusCode::kNotFound) {
     return FailedPreconditionError("the data key of dataset '" + v.dataset +
                                    "' was destroyed; its records are unrecoverable");
@@ -116,8 +116,7 @@ std::string IndexFileOf(int64_t dataset_id, int version) {
 
 Status FinishShred(Custody& c, int64_t dataset_id) {
   Env* e = c.env();
-  std::string purpose = "dataset:" + std::to_string(dataset_id);
-  Status s = c.vault().DestroyWrappedKey(purpose);
+  Status s = c.vault().DestroyWrappedKey(store::KeyPurpose::Dataset(dataset_id));
   if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
   CUSTODY_ASSIGN_OR_RETURN(auto versions, c.catalog().ListVersions(dataset_id, true));
   // The version directories hold the segments and word files (text); the

@@ -501,7 +501,7 @@ TEST_F(RecoveryTest, PublishedFilesOfANewDatasetDoNotBlockTheNextNewDataset) {
   // key and its published files, no version row.
   auto b = custody_->catalog().GetOrCreateDataset("b", 1767225600);
   ASSERT_TRUE(b.ok());
-  ASSERT_TRUE(custody_->vault().GetOrCreateWrappedKey("dataset:" + std::to_string(b->id)).ok());
+  ASSERT_TRUE(custody_->vault().GetOrCreateWrappedKey(store::KeyPurpose::Dataset(b->id)).ok());
   const std::string dir = "records/" + std::to_string(b->id) + "/v1";
   ASSERT_TRUE(Env::Default()->CreateDirs(custody_->VaultPath(dir)).ok());
   ASSERT_TRUE(Env::Default()->WriteFileAtomically(custody_->VaultPath(dir + "/seg-000001"), "x").ok());
