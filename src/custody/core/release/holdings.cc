@@ -20,6 +20,7 @@ Result<std::vector<ReleaseSummary>> ListReleases(Custody& c, const HoldingsQuery
   CUSTODY_ASSIGN_OR_RETURN(auto rows, c.catalog().releases().Holdings(filter));
   std::vector<ReleaseSummary> out;
   out.reserve(rows.size());
+  std::map<int64_t, Selection> selections;  // by grant id
   for (auto& row : rows) {
     store::ReleaseRow& rel = row.release;
     const std::string where = "release " + std::to_string(rel.id);
@@ -35,12 +36,19 @@ Result<std::vector<ReleaseSummary>> ListReleases(Custody& c, const HoldingsQuery
     r.canaries = rel.canaries;
     r.format = std::move(rel.format);
     r.encrypted = rel.encrypted;
-    auto sel = SelectionFromJson(nlohmann::json::parse(row.selection_json, nullptr, false));
-    if (!sel.ok()) return sel.status().WithPrefix(where);
-    r.selection = std::string(SelectionKindName(sel->kind));
-    if (sel->kind == Selection::Kind::kSample) {
+    // Releases of one grant share its selection: parse it (an ids selection
+    // carries a whole bitmap) once per grant.
+    auto known = selections.find(rel.grant_id);
+    if (known == selections.end()) {
+      auto sel = SelectionFromJson(nlohmann::json::parse(row.selection_json, nullptr, false));
+      if (!sel.ok()) return sel.status().WithPrefix(where);
+      known = selections.emplace(rel.grant_id, std::move(*sel)).first;
+    }
+    const Selection& sel = known->second;
+    r.selection = std::string(SelectionKindName(sel.kind));
+    if (sel.kind == Selection::Kind::kSample) {
       r.random_sample = true;
-      std::from_chars(sel->fraction.data(), sel->fraction.data() + sel->fraction.size(),
+      std::from_chars(sel.fraction.data(), sel.fraction.data() + sel.fraction.size(),
                       r.sample_fraction);  // validated by SelectionFromJson
     }
     r.bitmap_hash = std::move(rel.bitmap_hash);
