@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 
+#include "custody/base/ids_format.h"
 #include "custody/base/status.h"
 
 namespace custody::cli {
@@ -56,3 +57,4 @@ struct Registrar {
 
 #define CUSTODY_REGISTER_COMMANDS(fn) \
   static ::custody::cli::Registrar custody_registrar_##fn(#fn, &fn)
+

@@ -26,7 +26,7 @@ void RegisterExposure(CLI::App& app) {
   m_opt->excludes(p_opt);
   sub->add_option("--at", *at, "as of this time: YYYY-MM-DD or RFC 3339 (UTC); default now");
   SetAction(sub, [record, member, partner, at, r_opt]() -> Status {
-    std::optional<int64_t> when;
+    std::optional<Time> when;
     if (!at->empty()) {
       auto t = ParseTime(*at);
       if (!t.ok()) return InvalidArgumentError("--at: expected YYYY-MM-DD or an RFC 3339 time, found '" + *at + "'");
@@ -35,7 +35,7 @@ void RegisterExposure(CLI::App& app) {
     nlohmann::json at_json = when ? nlohmann::json(FormatRfc3339(*when)) : nlohmann::json();
     CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(false));
     if (r_opt->count() > 0) {
-      CUSTODY_ASSIGN_OR_RETURN(auto e, core::ExposureOfRecord(*c, *record, when));
+      CUSTODY_ASSIGN_OR_RETURN(auto e, core::ExposureOfRecord(*c, RecordId(*record), when));
       if (Globals().json) {
         nlohmann::json rs = nlohmann::json::array();
         for (const auto& x : e.recipients) {

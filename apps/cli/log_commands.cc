@@ -74,7 +74,7 @@ void RegisterShow(CLI::App* log) {
       } else {
         auto ev = ledger::ParseEvent(entry);
         if (ev.ok()) {
-          std::cout << i << "  " << FormatRfc3339(ev->time / 1000) << "  " << ev->type << "  "
+          std::cout << i << "  " << FormatRfc3339(ev->time) << "  " << ev->type << "  "
                     << ev->subject << "  by " << ev->actor << "  " << entry << "\n";
         } else {
           std::cout << i << "  " << entry << "\n";

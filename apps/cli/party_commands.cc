@@ -16,7 +16,7 @@
 namespace custody::cli {
 namespace {
 
-nlohmann::json OptTime(const std::optional<int64_t>& t) {
+nlohmann::json OptTime(const std::optional<Time>& t) {
   return t ? nlohmann::json(FormatRfc3339(*t)) : nlohmann::json();
 }
 
@@ -350,7 +350,7 @@ void RegisterGrant(CLI::App& app) {
   show->add_option("GRANT", *id, "grant id")->required();
   SetAction(show, [id]() -> Status {
     CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(false));
-    CUSTODY_ASSIGN_OR_RETURN(auto gr, core::GetGrant(*c, *id));
+    CUSTODY_ASSIGN_OR_RETURN(auto gr, core::GetGrant(*c, GrantId(*id)));
     if (Globals().json) {
       PrintJson({{"grant", GrantJson(gr)}});
     } else {
@@ -366,7 +366,7 @@ void RegisterGrant(CLI::App& app) {
   revoke->add_option("--reason", *reason, "why (logged)");
   SetAction(revoke, [rid, reason]() -> Status {
     CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
-    CUSTODY_ASSIGN_OR_RETURN(auto gr, core::RevokeGrant(*c, *rid, *reason));
+    CUSTODY_ASSIGN_OR_RETURN(auto gr, core::RevokeGrant(*c, GrantId(*rid), *reason));
     if (Globals().json) {
       PrintJson({{"grant", GrantJson(gr)}});
     } else {

@@ -142,7 +142,7 @@ void RegisterIncident(CLI::App& app) {
   show->add_option("ID", *id, "incident id")->required();
   SetAction(show, [id]() -> Status {
     CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(false));
-    CUSTODY_ASSIGN_OR_RETURN(auto i, core::GetIncident(*c, *id));
+    CUSTODY_ASSIGN_OR_RETURN(auto i, core::GetIncident(*c, IncidentId(*id)));
     if (Globals().json) {
       PrintJson(IncidentJson(i, true));
     } else {

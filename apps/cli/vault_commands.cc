@@ -170,7 +170,7 @@ void RegisterShow(CLI::App& app) {
   sub->add_option("RECORD_ID", *id, "record id")->required();
   SetAction(sub, [id]() -> Status {
     CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
-    CUSTODY_ASSIGN_OR_RETURN(auto r, core::ReadRecord(*c, *id));
+    CUSTODY_ASSIGN_OR_RETURN(auto r, core::ReadRecord(*c, RecordId(*id)));
     if (Globals().json) {
       PrintJson({{"record_id", r.record_id},
                  {"dataset", r.dataset},

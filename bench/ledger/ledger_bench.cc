@@ -29,7 +29,7 @@ const uint64_t kBatch = EnvOr("LEDGER_BENCH_BATCH", 4096);
 Event EventFor(uint64_t i) {
   Event e;
   e.type = event_type::kRelease;
-  e.time = 1718000000000 + static_cast<int64_t>(i);
+  e.time = FromUnixMillis(1718000000000 + static_cast<int64_t>(i));
   e.actor = "bench";
   e.subject = "release:" + std::to_string(i);
   e.details = {{"member", "m-" + std::to_string(i % 977)}, {"records", i % 5000}};

@@ -117,17 +117,17 @@ void Run(benchmark::State& state, Mode mode) {
         AppendLine(r.question, r.answer, &out);
       } else {
         TextField f[2] = {{"question", r.question}, {"answer", r.answer}};
-        MarkedRecord m = marker.Mark(i, 17, f);
+        MarkedRecord m = marker.Mark(RecordId(i), MemberId(17), f);
         slots += m.slots;
         AppendLine(m.values[0], m.values[1], &out);
         if (mode != kMark && i % every == 0) {
           // A canary from another record (one the member was not given).
           const Rec& src = corpus[(i * 7919 + 13) % corpus.size()];
           TextField sf[2] = {{"question", src.question}, {"answer", src.answer}};
-          auto c = canaries.Make(sf, 17, i);
+          auto c = canaries.Make(sf, MemberId(17), i);
           if (c) {
             ++made;
-            MarkedRecord mc = marker.Mark(1'000'000'000 + i, 17,
+            MarkedRecord mc = marker.Mark(RecordId(1'000'000'000 + i), MemberId(17),
                                           {{{"question", c->values[0]}, {"answer", c->values[1]}}});
             AppendLine(mc.values[0], mc.values[1], &out);
           }

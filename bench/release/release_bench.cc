@@ -61,7 +61,7 @@ std::string Generate(size_t n) {
 struct Setup {
   std::string root;
   std::unique_ptr<Custody> custody;
-  int64_t grant = 0;
+  GrantId grant;
   uint64_t records = 0;
   uint64_t slots = 0;
   uint64_t canaries = 0;
@@ -84,7 +84,7 @@ struct Setup {
     GrantSpec g;
     g.partner = "acme";
     g.dataset = "math";
-    g.expires_at = Clock::System()->NowSeconds() + 86400;
+    g.expires_at = Clock::System()->Now() + std::chrono::days(1);
     g.purpose = "bench";
     grant = AddGrant(*custody, g).value().id;
   }

@@ -116,7 +116,7 @@ Result<std::unique_ptr<Corpus>> Corpus::Create(uint64_t records, uint64_t unrela
   for (const CorpusRecord& r : c->records_) {
     std::vector<std::string_view> v = Views(r.values);
     CUSTODY_RETURN_IF_ERROR(builder->Add(r.id, v));
-    slots += c->marker_->Mark(r.id, 1, MarkFields(r, r.values)).slots;
+    slots += c->marker_->Mark(RecordId(r.id), MemberId(1), MarkFields(r, r.values)).slots;
   }
   c->mean_slots_ = records ? static_cast<double>(slots) / static_cast<double>(records) : 0;
   CUSTODY_ASSIGN_OR_RETURN(std::string index, builder->Serialize());
@@ -142,14 +142,15 @@ Result<World> MakeWorld(const Corpus& corpus, const WorldOptions& o, uint64_t se
     std::vector<uint64_t> grant = Sample(all, grant_size, rng);
     for (uint32_t i = 0; i < o.members_per_partner; ++i) {
       core::Holder h;
-      h.member_id = uint64_t{p} * o.members_per_partner + i + 1;
-      h.member = "m" + std::to_string(h.member_id);
-      h.partner_id = p + 1;
-      h.partner = "p" + std::to_string(h.partner_id);
+      const uint64_t mid = uint64_t{p} * o.members_per_partner + i + 1;
+      h.member_id = MemberId(static_cast<int64_t>(mid));
+      h.member = "m" + std::to_string(mid);
+      h.partner_id = PartnerId(p + 1);
+      h.partner = "p" + std::to_string(p + 1);
       h.held = o.per_member_grants && i > 0 ? Sample(all, grant_size, rng) : grant;
       core::HolderRelease rel;
-      rel.release_id = h.member_id;
-      rel.grant_id = o.per_member_grants ? 1000000 + h.member_id : h.partner_id;
+      rel.release_id = ReleaseId(static_cast<int64_t>(mid));
+      rel.grant_id = GrantId(static_cast<int64_t>(o.per_member_grants ? 1000000 + mid : p + 1));
       rel.dataset = "generated";
       rel.records = h.held.size();
       rel.sampled = true;
@@ -158,25 +159,25 @@ Result<World> MakeWorld(const Corpus& corpus, const WorldOptions& o, uint64_t se
       // Canaries from records this member does not hold.
       const size_t want = o.canary_rate > 0 ? mark::CanaryCount(h.held.size(), o.canary_rate) : 0;
       // Their own generator, so the grants are the same with or without canaries.
-      std::mt19937_64 crng(seed ^ (h.member_id * 0x9e3779b97f4a7c15ULL));
+      std::mt19937_64 crng(seed ^ (mid * 0x9e3779b97f4a7c15ULL));
       std::set<uint64_t> used;
       for (uint64_t k = 0, made = 0; made < want && k < 16 * want + 64; ++k) {
         const uint64_t src = 1 + crng() % n;
         if (Holds(h.held, src) || !used.insert(src).second) continue;
         const CorpusRecord& r = corpus.record(src);
-        auto c = corpus.canary_maker().Make(MarkFields(r, r.values), h.member_id, (h.member_id << 20) | k);
+        auto c = corpus.canary_maker().Make(MarkFields(r, r.values), h.member_id, (mid << 20) | k);
         if (!c) continue;
         ++made;
         core::CanaryRecord cr;
-        cr.canary_id = ++canary_id;
+        cr.canary_id = CanaryId(static_cast<int64_t>(++canary_id));
         cr.member_id = h.member_id;
-        cr.release_id = h.member_id;
-        cr.source_record_id = src;
+        cr.release_id = ReleaseId(static_cast<int64_t>(mid));
+        cr.source_record_id = RecordId(src);
         cr.substitutions = c->substitutions;
         cr.false_match_probability = c->false_match_probability;
         w.canaries_by_source.emplace(src, w.canaries.size());
-        w.canaries_of_member[h.member_id].push_back(w.canaries.size());
-        w.canaries.push_back({cr.canary_id, h.member_id, src, std::move(c->values)});
+        w.canaries_of_member[mid].push_back(w.canaries.size());
+        w.canaries.push_back({static_cast<uint64_t>(cr.canary_id.value()), mid, src, std::move(c->values)});
         w.inputs.canaries.push_back(std::move(cr));
       }
       w.inputs.holders.push_back(std::move(h));
@@ -238,7 +239,7 @@ Result<Dump> MakeDump(const Corpus& corpus, const World& world, const LeakPlan& 
       // Per-slot merge: the symbol each slot gets, then a virtual member
       // whose keyed symbols are exactly those, so Mark renders the merge.
       std::vector<uint64_t> slot_ids;
-      for (const auto& o : marker.ReadSlots(rid, Views(text))) {
+      for (const auto& o : marker.ReadSlots(RecordId(rid), Views(text))) {
         if (std::find(slot_ids.begin(), slot_ids.end(), o.slot_id) == slot_ids.end()) {
           slot_ids.push_back(o.slot_id);
         }
@@ -247,10 +248,10 @@ Result<Dump> MakeDump(const Corpus& corpus, const World& world, const LeakPlan& 
         std::vector<bool> target;
         for (uint64_t s : slot_ids) {
           if (plan.merge == Merge::kRandom) {
-            target.push_back(marker.MemberSymbol(holders[rng() % holders.size()], rid, s));
+            target.push_back(marker.MemberSymbol(RecordId(rid), MemberId(holders[rng() % holders.size()]), s));
           } else {
             size_t ones = 0;
-            for (uint64_t h : holders) ones += marker.MemberSymbol(h, rid, s);
+            for (uint64_t h : holders) ones += marker.MemberSymbol(RecordId(rid), MemberId(h), s);
             const size_t zeros = holders.size() - ones;
             target.push_back(ones != zeros ? ones > zeros : (rng() & 1) != 0);
           }
@@ -258,18 +259,18 @@ Result<Dump> MakeDump(const Corpus& corpus, const World& world, const LeakPlan& 
         uint64_t v = kVirtualBase + (rng() >> 20);
         for (;; ++v) {
           size_t s = 0;
-          while (s < slot_ids.size() && marker.MemberSymbol(v, rid, slot_ids[s]) == target[s]) ++s;
+          while (s < slot_ids.size() && marker.MemberSymbol(RecordId(rid), MemberId(v), slot_ids[s]) == target[s]) ++s;
           if (s == slot_ids.size()) break;
         }
         writer = v;
         ++d.merged_records;
       }
     }
-    mark::MarkedRecord m = marker.Mark(rid, writer, MarkFields(r, text));
+    mark::MarkedRecord m = marker.Mark(RecordId(rid), MemberId(writer), MarkFields(r, text));
     if (writer >= kVirtualBase) {
       // The merge must read back as the colluders' chosen symbols.
-      for (const auto& o : marker.ReadSlots(rid, Views(m.values))) {
-        const int want = marker.MemberSymbol(writer, rid, o.slot_id) ? 1 : 0;
+      for (const auto& o : marker.ReadSlots(RecordId(rid), Views(m.values))) {
+        const int want = marker.MemberSymbol(RecordId(rid), MemberId(writer), o.slot_id) ? 1 : 0;
         if (o.symbol >= 0 && o.symbol != want) {
           return InternalError("merge of record " + std::to_string(rid) + ": slot " +
                                std::to_string(o.slot_id) + ": expected symbol " + std::to_string(want) +
@@ -296,7 +297,7 @@ Result<TraceOutcome> TraceDump(const Corpus& corpus, const World& world, const s
   const mark::Marker& marker = corpus.marker();
   TraceOutcome out;
   std::set<uint64_t> compromised;
-  std::set<uint64_t> canary_found;
+  std::set<CanaryId> canary_found;
   std::vector<core::SlotRead> slots;
   core::DumpScanStats stats;
   CUSTODY_RETURN_IF_ERROR(core::ForEachDumpRecord(
@@ -317,7 +318,7 @@ Result<TraceOutcome> TraceDump(const Corpus& corpus, const World& world, const s
         }
         const uint64_t best = cands.front().record_id;
         compromised.insert(best);
-        for (auto& o : marker.ReadSlots(best, fields)) slots.push_back({best, o});
+        for (auto& o : marker.ReadSlots(RecordId(best), fields)) slots.push_back({RecordId(best), o});
         return OkStatus();
       },
       &stats));
@@ -330,8 +331,9 @@ Result<TraceOutcome> TraceDump(const Corpus& corpus, const World& world, const s
                                               marker, alpha));
   out.readable_slots = scoring.readable_slots;
   for (const auto& ms : scoring.members) {
-    out.log10_p[ms.holder->member_id] = ms.verdict.log10_corrected;
-    if (ms.verdict.accused) out.accused.push_back(ms.holder->member_id);
+    const auto mid = static_cast<uint64_t>(ms.holder->member_id.value());
+    out.log10_p[mid] = ms.verdict.log10_corrected;
+    if (ms.verdict.accused) out.accused.push_back(mid);
   }
   return out;
 }

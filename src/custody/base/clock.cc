@@ -7,15 +7,8 @@ namespace custody {
 namespace {
 class SystemClock final : public Clock {
  public:
-  int64_t NowSeconds() const override {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
-  int64_t NowMillis() const override {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
+  Time Now() const override {
+    return std::chrono::floor<Duration>(std::chrono::system_clock::now());
   }
 };
 
@@ -35,7 +28,8 @@ Clock* Clock::System() {
   return c;
 }
 
-std::string FormatRfc3339(int64_t t) {
+std::string FormatRfc3339(Time time) {
+  const int64_t t = ToUnixSeconds(time);
   int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
   int64_t secs = t - days * 86400;
   int64_t z = days + 719468;
@@ -55,26 +49,38 @@ std::string FormatRfc3339(int64_t t) {
   return buf;
 }
 
-Result<int64_t> ParseTime(std::string_view text) {
+Result<Time> ParseTime(std::string_view t) {
+  // Strict ISO 8601 shapes only: every digit where a digit belongs, so
+  // "30-06-2027" is refused rather than read as the year 30.
+  auto digits = [&](size_t at, size_t n, int* out) {
+    int v = 0;
+    for (size_t i = at; i < at + n; ++i) {
+      if (i >= t.size() || t[i] < '0' || t[i] > '9') return false;
+      v = v * 10 + (t[i] - '0');
+    }
+    *out = v;
+    return true;
+  };
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  std::string t(text);
-  char tail[4] = {0};
-  bool ok = false;
-  if (t.size() == 10) {
-    ok = std::sscanf(t.c_str(), "%4d-%2d-%2d", &y, &mo, &d) == 3;
-  } else if (t.size() == 20 && (t[10] == 'T' || t[10] == ' ')) {
-    ok = std::sscanf(t.c_str() + 0, "%4d-%2d-%2d", &y, &mo, &d) == 3 &&
-         std::sscanf(t.c_str() + 11, "%2d:%2d:%2d%1s", &h, &mi, &s, tail) == 4 && tail[0] == 'Z';
-  } else if (t.size() == 19 && (t[10] == 'T' || t[10] == ' ')) {
-    ok = std::sscanf(t.c_str(), "%4d-%2d-%2d", &y, &mo, &d) == 3 &&
-         std::sscanf(t.c_str() + 11, "%2d:%2d:%2d", &h, &mi, &s) == 3;
+  bool ok = (t.size() == 10 || t.size() == 19 || t.size() == 20) && digits(0, 4, &y) &&
+            t[4] == '-' && digits(5, 2, &mo) && t[7] == '-' && digits(8, 2, &d);
+  if (ok && t.size() > 10) {
+    ok = (t[10] == 'T' || t[10] == ' ') && digits(11, 2, &h) && t[13] == ':' &&
+         digits(14, 2, &mi) && t[16] == ':' && digits(17, 2, &s) &&
+         (t.size() == 19 || t[19] == 'Z');
   }
-  if (!ok || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) {
-    return InvalidArgumentError("expected a date YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, found '" +
-                                t + "'");
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  ok = ok && y >= 1970 && mo >= 1 && mo <= 12 && d >= 1 && d <= kDays[mo - 1] &&
+       (mo != 2 || d <= 28 || leap) && h <= 23 && mi <= 59 && s <= 59;
+  if (!ok) {
+    return InvalidArgumentError(
+        "expected an ISO 8601 date YYYY-MM-DD or time YYYY-MM-DDTHH:MM:SSZ (UTC), found '" +
+        std::string(t) + "'");
   }
-  return DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
-         h * 3600 + mi * 60 + s;
+  return FromUnixSeconds(DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) *
+                             86400 +
+                         h * 3600 + mi * 60 + s);
 }
 
 }  // namespace custody

@@ -1,8 +1,14 @@
-// Clock: wall-clock time as Unix seconds, replaceable in tests, and RFC 3339
-// formatting/parsing (UTC) for time stamps in the catalog, log and reports.
+// Time: the one time type of custody, a point in UTC with millisecond
+// resolution; Clock: where "now" comes from, replaceable in tests; RFC 3339
+// formatting/parsing (UTC) for time stamps shown to people.
+//
+// On disk every time is an integer count of milliseconds since the Unix
+// epoch (catalog columns *_at, log events' "time"); ToUnixMillis and
+// FromUnixMillis are the only conversions to and from that form.
 // Thread-safety: SystemClock is thread-safe; FakeClock is not.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -11,31 +17,39 @@
 
 namespace custody {
 
+using Time = std::chrono::sys_time<std::chrono::milliseconds>;
+using Duration = std::chrono::milliseconds;
+
+// Milliseconds since the Unix epoch: the on-disk form of a Time.
+constexpr int64_t ToUnixMillis(Time t) { return t.time_since_epoch().count(); }
+constexpr Time FromUnixMillis(int64_t ms) { return Time(Duration(ms)); }
+// Whole seconds since the Unix epoch (rounded down), and back.
+constexpr int64_t ToUnixSeconds(Time t) {
+  return std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
+}
+constexpr Time FromUnixSeconds(int64_t s) { return Time(std::chrono::seconds(s)); }
+
 class Clock {
  public:
   virtual ~Clock() = default;
-  // Seconds since the Unix epoch.
-  virtual int64_t NowSeconds() const = 0;
-  // Milliseconds since the Unix epoch.
-  virtual int64_t NowMillis() const = 0;
+  virtual Time Now() const = 0;
   static Clock* System();
 };
 
 class FakeClock final : public Clock {
  public:
-  explicit FakeClock(int64_t seconds) : millis_(seconds * 1000) {}
-  int64_t NowSeconds() const override { return millis_ / 1000; }
-  int64_t NowMillis() const override { return millis_; }
-  void Advance(int64_t seconds) { millis_ += seconds * 1000; }
+  explicit FakeClock(Time start) : now_(start) {}
+  Time Now() const override { return now_; }
+  void Advance(Duration d) { now_ += d; }
 
  private:
-  int64_t millis_;
+  Time now_;
 };
 
-// "2026-11-28T22:07:44Z".
-std::string FormatRfc3339(int64_t unix_seconds);
+// "2026-11-28T22:07:44Z" (milliseconds are not shown).
+std::string FormatRfc3339(Time t);
 // Accepts "YYYY-MM-DD" (midnight UTC), "YYYY-MM-DDTHH:MM:SSZ" and
-// "YYYY-MM-DD HH:MM:SS" (UTC).
-Result<int64_t> ParseTime(std::string_view text);
+// "YYYY-MM-DD HH:MM:SS" (UTC); kInvalidArgument naming what was found.
+Result<Time> ParseTime(std::string_view text);
 
 }  // namespace custody

@@ -35,7 +35,7 @@ class CustodyLogTest : public ::testing::Test {
   static Event Ev(int i) {
     Event e;
     e.type = event_type::kIngest;
-    e.time = 1700000000000 + i;
+    e.time = FromUnixMillis(1700000000000 + i);
     e.actor = "tester";
     e.subject = "dataset:" + std::to_string(i);
     e.details = {{"i", i}};

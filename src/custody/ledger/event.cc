@@ -70,7 +70,7 @@ Result<std::string> SerializeEvent(const Event& event) {
     out += "},\"subject\":";
     put_string(event.subject, &out);
     out += ",\"time\":";
-    out += std::to_string(event.time);
+    out += std::to_string(ToUnixMillis(event.time));
     out += ",\"type\":\"";
     out += event.type;  // validated [a-z0-9._-]: nothing to escape
     out += "\",\"v\":";
@@ -107,7 +107,7 @@ Result<Event> ParseEvent(std::string_view entry) {
   if (t == j.end() || !t->is_number_integer()) {
     return InvalidArgumentError("event: time: expected an integer");
   }
-  e.time = t->get<int64_t>();
+  e.time = FromUnixMillis(t->get<int64_t>());
   auto d = j.find("details");
   if (d == j.end() || !d->is_object()) {
     return InvalidArgumentError("event: details: expected an object");

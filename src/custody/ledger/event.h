@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "custody/base/clock.h"
 #include "custody/base/status.h"
 
 namespace custody::ledger {
@@ -34,7 +35,7 @@ inline constexpr int kEventSchemaVersion = 1;
 
 struct Event {
   std::string type;     // e.g. event_type::kIngest
-  int64_t time = 0;     // Unix milliseconds (UTC)
+  Time time;            // on disk: Unix milliseconds (UTC)
   std::string actor;    // who did it (OS user, token name, ...)
   std::string subject;  // what it is about, e.g. "dataset:3@v1", "partner:acme"
   // Free-form details: strings, integers, booleans, arrays and objects. Avoid

@@ -8,7 +8,7 @@ namespace {
 Event Sample() {
   Event e;
   e.type = event_type::kIngest;
-  e.time = 1700000000123;
+  e.time = FromUnixMillis(1700000000123);
   e.actor = "alice";
   e.subject = "dataset:1@v1";
   e.details = {{"records", 3}, {"name", "gsm8k"}, {"a", {{"z", 1}, {"b", true}}}};
@@ -34,13 +34,13 @@ TEST(EventTest, BytesEqualTheSortedJsonTreeDump) {
   Event e = Sample();
   e.actor = "J\u00f6rg \"quoted\" \\ tab\there\x01\x7f \u2014 \U0001F600";
   e.subject = "partner:a/b\n";
-  e.time = -42;
+  e.time = FromUnixMillis(-42);
   e.hashes = {{"z_root", "ab"}, {"a\"b", "0123456789abcdef"}, {"m", "ff"}};
   e.details = {{"list", {1, "two", nullptr, false}}, {"text", "line\r\n\u00e9"}};
   for (const Event& ev : {Sample(), e}) {
     nlohmann::json hashes = nlohmann::json::object();
     for (const auto& [k, v] : ev.hashes) hashes[k] = v;
-    nlohmann::json tree = {{"v", kEventSchemaVersion}, {"type", ev.type},       {"time", ev.time},
+    nlohmann::json tree = {{"v", kEventSchemaVersion}, {"type", ev.type},       {"time", ToUnixMillis(ev.time)},
                            {"actor", ev.actor},         {"subject", ev.subject}, {"details", ev.details},
                            {"hashes", hashes}};
     auto s = SerializeEvent(ev);

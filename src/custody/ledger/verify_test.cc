@@ -40,7 +40,7 @@ class VerifyTest : public ::testing::Test {
     for (int i = static_cast<int>((*log)->size()); i < to; ++i) {
       Event e;
       e.type = event_type::kMember;
-      e.time = 1700000000000 + i;
+      e.time = FromUnixMillis(1700000000000 + i);
       e.actor = "verifier";
       e.subject = "member:" + std::to_string(i);
       batch.push_back(e);

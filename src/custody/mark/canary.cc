@@ -104,8 +104,9 @@ Result<CanaryMaker> CanaryMaker::Create(const crypto::SecretBytes& mark_key) {
   return CanaryMaker(crypto::DeriveKey(mark_key, "mark/canary"));
 }
 
-std::optional<Canary> CanaryMaker::Make(std::span<const TextField> source, uint64_t member_id,
+std::optional<Canary> CanaryMaker::Make(std::span<const TextField> source, MemberId member,
                                         uint64_t canary_index) const {
+  const uint64_t member_id = static_cast<uint64_t>(member.value());
   std::vector<Word> words;
   for (size_t f = 0; f < source.size(); ++f) Words(source[f].value, f, &words);
 

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "custody/base/ids.h"
 #include "custody/base/status.h"
 #include "custody/crypto/secret_bytes.h"
 #include "custody/mark/mark.h"
@@ -63,7 +64,7 @@ class CanaryMaker {
   // Builds `member_id`'s canary number `canary_index` from `source`. Returns
   // nullopt when the source's substitution space is smaller than
   // kMinCanarySpace (too few names or nouns; the caller picks another source). Deterministic for fixed key and arguments.
-  std::optional<Canary> Make(std::span<const TextField> source, uint64_t member_id,
+  std::optional<Canary> Make(std::span<const TextField> source, MemberId member,
                              uint64_t canary_index) const;
 
  private:

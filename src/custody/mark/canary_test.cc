@@ -27,7 +27,7 @@ std::vector<TextField> Source() { return {{"question", kQ}, {"answer", kA}}; }
 
 TEST(CanaryTest, SubstitutesNamesAndNounsKeepingNumbers) {
   CanaryMaker cm = Maker();
-  auto c = cm.Make(Source(), 1, 0);
+  auto c = cm.Make(Source(), MemberId(1), 0);
   ASSERT_TRUE(c.has_value());
   EXPECT_EQ(c->substitutions.size(), 4u);  // natalia, apple, james, tulip
   EXPECT_NE(c->values[0], kQ);
@@ -47,24 +47,24 @@ TEST(CanaryTest, DistinctPerMemberAndIndexAndDeterministic) {
   CanaryMaker cm = Maker();
   std::set<std::vector<std::string>> seen;
   for (uint64_t m = 0; m < 200; ++m) {
-    auto c = cm.Make(Source(), m, 0);
+    auto c = cm.Make(Source(), MemberId(m), 0);
     ASSERT_TRUE(c.has_value());
     EXPECT_TRUE(seen.insert(c->values).second) << "member " << m;
-    EXPECT_EQ(c->values, cm.Make(Source(), m, 0)->values);
+    EXPECT_EQ(c->values, cm.Make(Source(), MemberId(m), 0)->values);
   }
-  EXPECT_NE(cm.Make(Source(), 1, 0)->values, cm.Make(Source(), 1, 1)->values);
+  EXPECT_NE(cm.Make(Source(), MemberId(1), 0)->values, cm.Make(Source(), MemberId(1), 1)->values);
 }
 
 TEST(CanaryTest, NulloptWithoutEntities) {
   CanaryMaker cm = Maker();
   std::vector<TextField> f = {{"q", "How much is 3 + 4? It is 7. In April he came."}};
-  EXPECT_FALSE(cm.Make(f, 1, 0).has_value());
+  EXPECT_FALSE(cm.Make(f, MemberId(1), 0).has_value());
 }
 
 TEST(CanaryTest, EvidenceNamesOnlyTheHolder) {
   CanaryMaker cm = Maker();
-  auto mine = cm.Make(Source(), 1, 0);
-  auto theirs = cm.Make(Source(), 2, 0);
+  auto mine = cm.Make(Source(), MemberId(1), 0);
+  auto theirs = cm.Make(Source(), MemberId(2), 0);
   ASSERT_TRUE(mine && theirs);
   auto views = [](const Canary& c) {
     return std::vector<std::string_view>(c.values.begin(), c.values.end());

@@ -108,8 +108,8 @@ TEST(Gsm8kMarkTest, ReleasePreservesNumbersParsesAndDiffersBetweenMembers) {
   double slots_sum = 0, diff_sum = 0;
   for (size_t i = 0; i < recs.size(); ++i) {
     std::vector<TextField> f = {{"question", recs[i].question}, {"answer", recs[i].answer}};
-    MarkedRecord a = mk.Mark(i, 1001, f);
-    MarkedRecord b = mk.Mark(i, 1002, f);
+    MarkedRecord a = mk.Mark(RecordId(i), MemberId(1001), f);
+    MarkedRecord b = mk.Mark(RecordId(i), MemberId(1002), f);
     for (int k = 0; k < 2; ++k) {
       std::string_view src = k == 0 ? recs[i].question : recs[i].answer;
       ASSERT_EQ(Protected(a.values[k]), Protected(src)) << "record " << i;
@@ -128,7 +128,7 @@ TEST(Gsm8kMarkTest, ReleasePreservesNumbersParsesAndDiffersBetweenMembers) {
 
     std::vector<std::string_view> va(a.values.begin(), a.values.end()),
         vb(b.values.begin(), b.values.end());
-    auto oa = mk.ReadSlots(i, va), ob = mk.ReadSlots(i, vb);
+    auto oa = mk.ReadSlots(RecordId(i), va), ob = mk.ReadSlots(RecordId(i), vb);
     ASSERT_EQ(oa.size(), ob.size());
     int diff = 0;
     for (size_t s = 0; s < oa.size(); ++s) {
@@ -161,17 +161,17 @@ TEST(Gsm8kMarkTest, SymbolsSurviveNormalization) {
   for (size_t i = 0; i < recs.size(); ++i) {
     std::vector<TextField> f = {{"question", recs[i].question}, {"answer", recs[i].answer}};
     const uint64_t member = 7 + i % 13;
-    MarkedRecord r = mk.Mark(i, member, f);
+    MarkedRecord r = mk.Mark(RecordId(i), MemberId(member), f);
     std::vector<std::string_view> v(r.values.begin(), r.values.end());
     std::map<uint64_t, int> truth;
-    for (const auto& o : mk.ReadSlots(i, v)) {
+    for (const auto& o : mk.ReadSlots(RecordId(i), v)) {
       truth[o.slot_id] = o.symbol;
-      owner_mismatch += o.symbol != static_cast<int>(mk.MemberSymbol(member, i, o.slot_id));
+      owner_mismatch += o.symbol != static_cast<int>(mk.MemberSymbol(RecordId(i), MemberId(member), o.slot_id));
     }
     std::vector<std::string> norm = {Normalize(r.values[0]), Normalize(r.values[1])};
     std::vector<std::string_view> nv(norm.begin(), norm.end());
     std::map<uint64_t, int> seen;
-    for (const auto& o : mk.ReadSlots(i, nv)) seen[o.slot_id] = o.symbol;
+    for (const auto& o : mk.ReadSlots(RecordId(i), nv)) seen[o.slot_id] = o.symbol;
     for (auto& [id, sym] : truth) {
       ++total;
       auto it = seen.find(id);
@@ -199,9 +199,9 @@ TEST(Gsm8kMarkTest, ForcedRenderingIsBalancedAgainstEveryMember) {
   int total = 0;
   for (size_t i = 0; i < recs.size(); i += 3) {
     std::vector<std::string_view> v = {recs[i].question, recs[i].answer};
-    for (const auto& o : mk.ReadSlots(i, v)) {
-      int y = mk.ObservedSymbol(i, o.slot_id, 0);
-      for (int m = 0; m < 5; ++m) agree[m] += y == static_cast<int>(mk.MemberSymbol(m, i, o.slot_id));
+    for (const auto& o : mk.ReadSlots(RecordId(i), v)) {
+      int y = mk.ObservedSymbol(RecordId(i), o.slot_id, 0);
+      for (int m = 0; m < 5; ++m) agree[m] += y == static_cast<int>(mk.MemberSymbol(RecordId(i), MemberId(m), o.slot_id));
       ++total;
     }
   }
@@ -228,7 +228,7 @@ TEST(Gsm8kMarkTest, CanariesAreUniqueAndNeverASourceRecord) {
     std::vector<TextField> f = {{"question", recs[i].question}, {"answer", recs[i].answer}};
     for (uint64_t member = 1; member <= 3; ++member) {
       ++tried;
-      auto c = cm.Make(f, member, i);
+      auto c = cm.Make(f, MemberId(member), i);
       if (!c) continue;
       ++made;
       log10_fmp += std::log10(c->false_match_probability);

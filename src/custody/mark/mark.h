@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "custody/base/ids.h"
 #include "custody/base/status.h"
 #include "custody/crypto/secret_bytes.h"
 #include "custody/mark/slot_kind.h"
@@ -67,31 +68,31 @@ class Marker {
   // value with every slot in the member's rendering. Bytes outside slots
   // (numbers and <<...>> annotations included) are unchanged; valid UTF-8
   // stays valid. Deterministic for fixed key, ids and input.
-  MarkedRecord Mark(uint64_t record_id, uint64_t member_id,
+  MarkedRecord Mark(RecordId record_id, MemberId member_id,
                     std::span<const TextField> fields) const;
   // The same into `*out`, reusing its strings' storage (for loops over many
   // records). `fields` must not point into `*out`.
-  void Mark(uint64_t record_id, uint64_t member_id, std::span<const TextField> fields,
+  void Mark(RecordId record_id, MemberId member_id, std::span<const TextField> fields,
             MarkedRecord* out) const;
 
   // Reads the slots of a dump record that matched vault record `record_id`;
   // `fields` may be raw or normalized (NormalizeForMatch). A slot seen twice
   // with different renderings is reported once, erased. Order: by field, then
   // position.
-  std::vector<SlotObservation> ReadSlots(uint64_t record_id,
+  std::vector<SlotObservation> ReadSlots(RecordId record_id,
                                          std::span<const std::string_view> fields) const;
 
   // The code symbol x of `member_id` at slot `slot_id` of `record_id`.
-  bool MemberSymbol(uint64_t member_id, uint64_t record_id, uint64_t slot_id) const;
+  bool MemberSymbol(RecordId record_id, MemberId member_id, uint64_t slot_id) const;
   // The bias p of the slot.
-  double Bias(uint64_t record_id, uint64_t slot_id) const;
+  double Bias(RecordId record_id, uint64_t slot_id) const;
   // The symbol y that rendering `rendering` (0/1) encodes at the slot; -1 if
   // rendering is -1.
-  int ObservedSymbol(uint64_t record_id, uint64_t slot_id, int rendering) const;
+  int ObservedSymbol(RecordId record_id, uint64_t slot_id, int rendering) const;
 
   // Fragile layer: agreement of `member_id`'s keyed apostrophe choices with
   // the apostrophes inside words of a dump record. Never evidence by itself.
-  FragileAgreement ReadFragile(uint64_t member_id, uint64_t record_id,
+  FragileAgreement ReadFragile(RecordId record_id, MemberId member_id,
                                std::span<const std::string_view> fields) const;
 
   const MarkOptions& options() const { return options_; }
@@ -100,8 +101,9 @@ class Marker {
   Marker(crypto::SecretBytes bias_key, crypto::SecretBytes sym_key,
          crypto::SecretBytes fragile_key, MarkOptions options);
   // Bias and flip of one slot from one PRF call.
+  // The raw-integer forms (the PRF inputs are laid out as integers).
   void SlotParams(uint64_t record_id, uint64_t slot_id, double* bias, int* flip) const;
-  std::string FragileBits(uint64_t member_id, uint64_t record_id) const;
+  std::string FragileBits(uint64_t record_id, uint64_t member_id) const;
 
   crypto::SecretBytes bias_key_;
   crypto::SecretBytes sym_key_;

@@ -75,46 +75,50 @@ void Marker::SlotParams(uint64_t record_id, uint64_t slot_id, double* bias, int*
   *flip = static_cast<int>(out.hi & 1);
 }
 
-double Marker::Bias(uint64_t record_id, uint64_t slot_id) const {
+double Marker::Bias(RecordId record_id, uint64_t slot_id) const {
   double p;
   int flip;
-  SlotParams(record_id, slot_id, &p, &flip);
+  SlotParams(record_id.value(), slot_id, &p, &flip);
   return p;
 }
 
-bool Marker::MemberSymbol(uint64_t member_id, uint64_t record_id, uint64_t slot_id) const {
-  const double p = Bias(record_id, slot_id);
+bool Marker::MemberSymbol(RecordId record, MemberId member, uint64_t slot_id) const {
+  const double p = Bias(record, slot_id);
+  const uint64_t member_id = static_cast<uint64_t>(member.value());
+  const uint64_t record_id = record.value();
   uint64_t u = crypto::ShortPrf(sym_key_, PrfInput("sym", member_id, record_id, slot_id, true)).lo;
   return UnitInterval(u) < p;
 }
 
-int Marker::ObservedSymbol(uint64_t record_id, uint64_t slot_id, int rendering) const {
+int Marker::ObservedSymbol(RecordId record_id, uint64_t slot_id, int rendering) const {
   if (rendering < 0) return -1;
   double p;
   int flip;
-  SlotParams(record_id, slot_id, &p, &flip);
+  SlotParams(record_id.value(), slot_id, &p, &flip);
   return rendering ^ flip;
 }
 
-std::string Marker::FragileBits(uint64_t member_id, uint64_t record_id) const {
+std::string Marker::FragileBits(uint64_t record_id, uint64_t member_id) const {
   return crypto::Prf(fragile_key_, PrfInput("fragile", member_id, record_id), 32);
 }
 
-MarkedRecord Marker::Mark(uint64_t record_id, uint64_t member_id,
+MarkedRecord Marker::Mark(RecordId record_id, MemberId member_id,
                           std::span<const TextField> fields) const {
   MarkedRecord rec;
   Mark(record_id, member_id, fields, &rec);
   return rec;
 }
 
-void Marker::Mark(uint64_t record_id, uint64_t member_id, std::span<const TextField> fields,
+void Marker::Mark(RecordId record, MemberId member, std::span<const TextField> fields,
                   MarkedRecord* marked) const {
+  const uint64_t record_id = record.value();
+  const uint64_t member_id = static_cast<uint64_t>(member.value());
   MarkedRecord& rec = *marked;
   rec.values.resize(fields.size());
   rec.slots = 0;
   rec.fragile_marks = 0;
   thread_local std::vector<internal::Site> sites;
-  std::string fragile = options_.fragile ? FragileBits(member_id, record_id) : std::string();
+  std::string fragile = options_.fragile ? FragileBits(record_id, member_id) : std::string();
   uint32_t apostrophe_index = 0;
   for (size_t fi = 0; fi < fields.size(); ++fi) {
     const TextField& f = fields[fi];
@@ -155,8 +159,9 @@ void Marker::Mark(uint64_t record_id, uint64_t member_id, std::span<const TextFi
   }
 }
 
-std::vector<SlotObservation> Marker::ReadSlots(uint64_t record_id,
+std::vector<SlotObservation> Marker::ReadSlots(RecordId record,
                                                std::span<const std::string_view> fields) const {
+  const uint64_t record_id = record.value();
   // Per-thread scratch: trace reads every matched dump record, and a fresh
   // vector and hash map per record were a visible share of its time.
   thread_local std::vector<internal::Site> sites;
@@ -197,10 +202,10 @@ std::vector<SlotObservation> Marker::ReadSlots(uint64_t record_id,
   return obs;
 }
 
-FragileAgreement Marker::ReadFragile(uint64_t member_id, uint64_t record_id,
+FragileAgreement Marker::ReadFragile(RecordId record, MemberId member,
                                      std::span<const std::string_view> fields) const {
   FragileAgreement a;
-  std::string bits = FragileBits(member_id, record_id);
+  std::string bits = FragileBits(record.value(), static_cast<uint64_t>(member.value()));
   uint32_t index = 0;
   for (std::string_view f : fields) {
     internal::ForEachWordApostrophe(f, [&](size_t, size_t len) {

@@ -78,10 +78,10 @@ Status Catalog::SetMeta(const std::string& key, const std::string& value) {
 
 static DatasetInfo ReadDataset(const Stmt& st) {
   DatasetInfo d;
-  d.id = st.Int(0);
+  d.id = st.IdAt<DatasetId>(0);
   d.name = st.Text(1);
-  d.created_at = st.Int(2);
-  if (!st.IsNull(3)) d.shredded_at = st.Int(3);
+  d.created_at = st.TimeAt(2);
+  d.shredded_at = st.OptionalTimeAt(3);
   return d;
 }
 
@@ -94,7 +94,7 @@ Result<std::optional<DatasetInfo>> Catalog::FindDataset(const std::string& name)
   return std::optional<DatasetInfo>(ReadDataset(st));
 }
 
-Result<DatasetInfo> Catalog::GetOrCreateDataset(const std::string& name, int64_t now) {
+Result<DatasetInfo> Catalog::GetOrCreateDataset(const std::string& name, Time now) {
   CUSTODY_ASSIGN_OR_RETURN(auto found, FindDataset(name));
   if (found) return *found;
   CUSTODY_ASSIGN_OR_RETURN(auto st,
@@ -102,7 +102,7 @@ Result<DatasetInfo> Catalog::GetOrCreateDataset(const std::string& name, int64_t
   st.Bind(1, name).Bind(2, now);
   CUSTODY_RETURN_IF_ERROR(st.Run());
   DatasetInfo d;
-  d.id = db_->LastInsertId();
+  d.id = DatasetId(db_->LastInsertId());
   d.name = name;
   d.created_at = now;
   return d;
@@ -120,7 +120,7 @@ Result<std::vector<DatasetInfo>> Catalog::ListDatasets() {
   return out;
 }
 
-Status Catalog::MarkDatasetShredded(int64_t dataset_id, int64_t now) {
+Status Catalog::MarkDatasetShredded(DatasetId dataset_id, Time now) {
   CUSTODY_ASSIGN_OR_RETURN(auto st,
                            db_->Prepare("UPDATE datasets SET shredded_at = ? WHERE id = ?"));
   st.Bind(1, now).Bind(2, dataset_id);
@@ -135,12 +135,12 @@ static constexpr const char* kVersionColumns =
 
 static DatasetVersionInfo ReadVersion(const Stmt& st) {
   DatasetVersionInfo v;
-  v.id = st.Int(0);
-  v.dataset_id = st.Int(1);
+  v.id = st.IdAt<VersionId>(0);
+  v.dataset_id = st.IdAt<DatasetId>(1);
   v.dataset = st.Text(2);
   v.version = static_cast<int>(st.Int(3));
   v.state = st.Text(4) == "committed" ? VersionState::kCommitted : VersionState::kPending;
-  v.created_at = st.Int(5);
+  v.created_at = st.TimeAt(5);
   v.records = st.Int(6);
   v.duplicates = st.Int(7);
   v.skipped = st.Int(8);
@@ -153,11 +153,11 @@ static DatasetVersionInfo ReadVersion(const Stmt& st) {
   v.text_fields = st.Text(15);
   v.sources = st.Text(16);
   if (!st.IsNull(17)) v.log_index = st.Int(17);
-  if (!st.IsNull(18)) v.shredded_at = st.Int(18);
+  v.shredded_at = st.OptionalTimeAt(18);
   return v;
 }
 
-Result<std::vector<DatasetVersionInfo>> Catalog::ListVersions(int64_t dataset_id,
+Result<std::vector<DatasetVersionInfo>> Catalog::ListVersions(DatasetId dataset_id,
                                                               bool include_pending) {
   std::string sql = std::string("SELECT ") + kVersionColumns + "WHERE (? = 0 OR v.dataset_id = ?)";
   if (!include_pending) sql += " AND v.state = 'committed'";
@@ -173,32 +173,32 @@ Result<std::vector<DatasetVersionInfo>> Catalog::ListVersions(int64_t dataset_id
   return out;
 }
 
-Result<DatasetVersionInfo> Catalog::GetVersion(int64_t version_id) {
+Result<DatasetVersionInfo> Catalog::GetVersion(VersionId version_id) {
   CUSTODY_ASSIGN_OR_RETURN(auto st,
                            db_->Prepare(std::string("SELECT ") + kVersionColumns + "WHERE v.id = ?"));
   st.Bind(1, version_id);
   CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
-  if (!row) return NotFoundError("dataset version " + std::to_string(version_id) + " not found");
+  if (!row) return NotFoundError("dataset version " + ToString(version_id) + " not found");
   return ReadVersion(st);
 }
 
-Result<DatasetVersionInfo> Catalog::VersionOfRecord(uint64_t record_id) {
+Result<DatasetVersionInfo> Catalog::VersionOfRecord(RecordId record_id) {
   CUSTODY_ASSIGN_OR_RETURN(
       auto st, db_->Prepare(std::string("SELECT ") + kVersionColumns +
                             "WHERE v.state = 'committed' AND v.first_record_id <= ? "
                             "ORDER BY v.first_record_id DESC LIMIT 1"));
-  st.Bind(1, static_cast<int64_t>(record_id));
+  st.Bind(1, record_id);
   CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
   if (row) {
     DatasetVersionInfo v = ReadVersion(st);
-    if (record_id < v.first_record_id + static_cast<uint64_t>(v.records)) return v;
+    if (record_id.value() < v.first_record_id + static_cast<uint64_t>(v.records)) return v;
   }
-  return NotFoundError("record " + std::to_string(record_id) + " is not in the vault");
+  return NotFoundError("record " + ToString(record_id) + " is not in the vault");
 }
 
 static SegmentInfo ReadSegment(const Stmt& st) {
   SegmentInfo s;
-  s.version_id = st.Int(0);
+  s.version_id = st.IdAt<VersionId>(0);
   s.seq = static_cast<int>(st.Int(1));
   s.first_record_id = static_cast<uint64_t>(st.Int(2));
   s.count = static_cast<uint32_t>(st.Int(3));
@@ -207,22 +207,22 @@ static SegmentInfo ReadSegment(const Stmt& st) {
   return s;
 }
 
-Result<SegmentInfo> Catalog::SegmentOfRecord(uint64_t record_id) {
+Result<SegmentInfo> Catalog::SegmentOfRecord(RecordId record_id) {
   CUSTODY_ASSIGN_OR_RETURN(auto v, VersionOfRecord(record_id));
   CUSTODY_ASSIGN_OR_RETURN(
       auto st, db_->Prepare("SELECT version_id, seq, first_record_id, count, file, bytes FROM "
                             "segments WHERE version_id = ? AND first_record_id <= ? "
                             "ORDER BY first_record_id DESC LIMIT 1"));
-  st.Bind(1, v.id).Bind(2, static_cast<int64_t>(record_id));
+  st.Bind(1, v.id).Bind(2, record_id);
   CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
   if (row) {
     SegmentInfo s = ReadSegment(st);
-    if (record_id < s.first_record_id + s.count) return s;
+    if (record_id.value() < s.first_record_id + s.count) return s;
   }
-  return DataLossError("catalog: no segment holds record " + std::to_string(record_id));
+  return DataLossError("catalog: no segment holds record " + ToString(record_id));
 }
 
-Result<std::vector<SegmentInfo>> Catalog::SegmentsOf(int64_t version_id) {
+Result<std::vector<SegmentInfo>> Catalog::SegmentsOf(VersionId version_id) {
   CUSTODY_ASSIGN_OR_RETURN(
       auto st, db_->Prepare("SELECT version_id, seq, first_record_id, count, file, bytes FROM "
                             "segments WHERE version_id = ? ORDER BY seq"));
@@ -236,7 +236,7 @@ Result<std::vector<SegmentInfo>> Catalog::SegmentsOf(int64_t version_id) {
   return out;
 }
 
-Result<Catalog::ReleasedCopies> Catalog::ReleasedCopiesOf(int64_t dataset_id) {
+Result<Catalog::ReleasedCopies> Catalog::ReleasedCopiesOf(DatasetId dataset_id) {
   CUSTODY_ASSIGN_OR_RETURN(
       auto st, db_->Prepare("SELECT COUNT(*), COALESCE(SUM(r.records), 0), COUNT(DISTINCT r.member_id) "
                             "FROM releases r JOIN grants g ON g.id = r.grant_id "
@@ -251,7 +251,7 @@ Result<Catalog::ReleasedCopies> Catalog::ReleasedCopiesOf(int64_t dataset_id) {
   return out;
 }
 
-Result<int> Catalog::NextVersionNumber(int64_t dataset_id) {
+Result<int> Catalog::NextVersionNumber(DatasetId dataset_id) {
   CUSTODY_ASSIGN_OR_RETURN(
       auto st, db_->Prepare("SELECT COALESCE(MAX(version), 0) FROM dataset_versions WHERE dataset_id = ?"));
   st.Bind(1, dataset_id);
@@ -272,9 +272,9 @@ Result<uint64_t> Catalog::ReserveRecordIds(uint64_t count) {
   return first;
 }
 
-Result<int64_t> Catalog::InsertPendingVersion(const DatasetVersionInfo& v,
-                                              const std::vector<SegmentInfo>& segments) {
-  int64_t id = 0;
+Result<VersionId> Catalog::InsertPendingVersion(const DatasetVersionInfo& v,
+                                                const std::vector<SegmentInfo>& segments) {
+  VersionId id;
   CUSTODY_RETURN_IF_ERROR(InTransaction(*db_, [&]() -> Status {
     CUSTODY_ASSIGN_OR_RETURN(
         auto st,
@@ -297,7 +297,7 @@ Result<int64_t> Catalog::InsertPendingVersion(const DatasetVersionInfo& v,
         .Bind(13, v.text_fields)
         .Bind(14, v.sources);
     CUSTODY_RETURN_IF_ERROR(st.Run());
-    id = db_->LastInsertId();
+    id = VersionId(db_->LastInsertId());
     CUSTODY_ASSIGN_OR_RETURN(
         auto seg, db_->Prepare("INSERT INTO segments(version_id, seq, first_record_id, count, "
                                "file, bytes) VALUES (?, ?, ?, ?, ?, ?)"));
@@ -324,20 +324,20 @@ Result<int64_t> Catalog::InsertPendingVersion(const DatasetVersionInfo& v,
   return id;
 }
 
-Status Catalog::CommitVersion(int64_t version_id, int64_t log_index) {
+Status Catalog::CommitVersion(VersionId version_id, int64_t log_index) {
   CUSTODY_ASSIGN_OR_RETURN(auto st,
                            db_->Prepare("UPDATE dataset_versions SET state = 'committed', "
                                         "log_index = ? WHERE id = ? AND state = 'pending'"));
   st.Bind(1, log_index).Bind(2, version_id);
   CUSTODY_RETURN_IF_ERROR(st.Run());
   if (db_->Changes() != 1) {
-    return FailedPreconditionError("dataset version " + std::to_string(version_id) +
+    return FailedPreconditionError("dataset version " + ToString(version_id) +
                                    " is not pending");
   }
   return OkStatus();
 }
 
-Status Catalog::DeletePendingVersion(int64_t version_id) {
+Status Catalog::DeletePendingVersion(VersionId version_id) {
   return InTransaction(*db_, [&]() -> Status {
     CUSTODY_ASSIGN_OR_RETURN(auto s1, db_->Prepare("DELETE FROM segments WHERE version_id = ?"));
     s1.Bind(1, version_id);

@@ -22,24 +22,24 @@
 
 namespace custody::store {
 
-inline constexpr int kCatalogSchemaVersion = 3;
+inline constexpr int kCatalogSchemaVersion = 4;
 
 struct DatasetInfo {
-  int64_t id = 0;
+  DatasetId id;
   std::string name;
-  int64_t created_at = 0;
-  std::optional<int64_t> shredded_at;
+  Time created_at;
+  std::optional<Time> shredded_at;
 };
 
 enum class VersionState { kPending, kCommitted };
 
 struct DatasetVersionInfo {
-  int64_t id = 0;
-  int64_t dataset_id = 0;
+  VersionId id;
+  DatasetId dataset_id;
   std::string dataset;
   int version = 0;
   VersionState state = VersionState::kPending;
-  int64_t created_at = 0;
+  Time created_at;
   int64_t records = 0;       // distinct records stored
   int64_t duplicates = 0;    // exact duplicates counted, not stored
   int64_t skipped = 0;       // bad records skipped (--skip-bad)
@@ -52,11 +52,11 @@ struct DatasetVersionInfo {
   std::string text_fields;   // JSON array of field names; empty array = every string field
   std::string sources;       // JSON array of input file names
   std::optional<int64_t> log_index;  // custody log entry that committed it
-  std::optional<int64_t> shredded_at;  // from the dataset
+  std::optional<Time> shredded_at;  // from the dataset
 };
 
 struct SegmentInfo {
-  int64_t version_id = 0;
+  VersionId version_id;
   int seq = 0;
   uint64_t first_record_id = 0;
   uint32_t count = 0;
@@ -89,9 +89,9 @@ class Catalog {
   Status SetMeta(const std::string& key, const std::string& value);
 
   Result<std::optional<DatasetInfo>> FindDataset(const std::string& name);
-  Result<DatasetInfo> GetOrCreateDataset(const std::string& name, int64_t now);
+  Result<DatasetInfo> GetOrCreateDataset(const std::string& name, Time now);
   Result<std::vector<DatasetInfo>> ListDatasets();
-  Status MarkDatasetShredded(int64_t dataset_id, int64_t now);
+  Status MarkDatasetShredded(DatasetId dataset_id, Time now);
   // Released copies of a dataset that are out in the world (every release
   // ever made of it: a shred does not recall them).
   struct ReleasedCopies {
@@ -99,27 +99,27 @@ class Catalog {
     uint64_t records = 0;  // records delivered, summed over the releases
     uint64_t members = 0;  // distinct recipients
   };
-  Result<ReleasedCopies> ReleasedCopiesOf(int64_t dataset_id);
+  Result<ReleasedCopies> ReleasedCopiesOf(DatasetId dataset_id);
 
-  // Versions of one dataset (or all if dataset_id is 0), oldest first.
-  Result<std::vector<DatasetVersionInfo>> ListVersions(int64_t dataset_id, bool include_pending);
-  Result<DatasetVersionInfo> GetVersion(int64_t version_id);
+  // Versions of one dataset (or all if dataset_id is invalid), oldest first.
+  Result<std::vector<DatasetVersionInfo>> ListVersions(DatasetId dataset_id, bool include_pending);
+  Result<DatasetVersionInfo> GetVersion(VersionId version_id);
   // The committed version holding `record_id`; kNotFound if none.
-  Result<DatasetVersionInfo> VersionOfRecord(uint64_t record_id);
-  Result<SegmentInfo> SegmentOfRecord(uint64_t record_id);
-  Result<std::vector<SegmentInfo>> SegmentsOf(int64_t version_id);
-  Result<int> NextVersionNumber(int64_t dataset_id);
+  Result<DatasetVersionInfo> VersionOfRecord(RecordId record_id);
+  Result<SegmentInfo> SegmentOfRecord(RecordId record_id);
+  Result<std::vector<SegmentInfo>> SegmentsOf(VersionId version_id);
+  Result<int> NextVersionNumber(DatasetId dataset_id);
 
   // Reserves `count` dense record ids and returns the first.
   Result<uint64_t> ReserveRecordIds(uint64_t count);
   Result<uint64_t> PeekNextRecordId();
 
   // Inserts a version in state kPending with its segments (one transaction).
-  Result<int64_t> InsertPendingVersion(const DatasetVersionInfo& v,
-                                       const std::vector<SegmentInfo>& segments);
-  Status CommitVersion(int64_t version_id, int64_t log_index);
+  Result<VersionId> InsertPendingVersion(const DatasetVersionInfo& v,
+                                         const std::vector<SegmentInfo>& segments);
+  Status CommitVersion(VersionId version_id, int64_t log_index);
   // Deletes a pending version and its segments (recovery).
-  Status DeletePendingVersion(int64_t version_id);
+  Status DeletePendingVersion(VersionId version_id);
   // Deletes datasets that are not shredded and have neither a version nor a
   // grant (left by an ingest that never committed). Returns how many.
   Result<int> DeleteEmptyDatasets();

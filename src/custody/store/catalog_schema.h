@@ -127,6 +127,18 @@ CREATE TABLE incidents (
 ALTER TABLE canaries ADD COLUMN content_tag BLOB;
 CREATE INDEX canaries_content_tag ON canaries(content_tag);
 )sql",
+    // v4: one time unit on disk. Every *_at column holds Unix milliseconds,
+    // as the custody log's events do (it held Unix seconds before).
+    R"sql(
+UPDATE datasets SET created_at = created_at * 1000, shredded_at = shredded_at * 1000;
+UPDATE dataset_versions SET created_at = created_at * 1000;
+UPDATE partners SET created_at = created_at * 1000, changed_at = changed_at * 1000;
+UPDATE members SET created_at = created_at * 1000, revoked_at = revoked_at * 1000;
+UPDATE grants SET expires_at = expires_at * 1000, created_at = created_at * 1000,
+  revoked_at = revoked_at * 1000;
+UPDATE releases SET created_at = created_at * 1000;
+UPDATE incidents SET created_at = created_at * 1000;
+)sql",
 };
 
 }  // namespace custody::store

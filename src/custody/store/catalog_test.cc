@@ -27,12 +27,16 @@ TEST_F(CatalogTest, MigratesV1CatalogKeepingData) {
     auto db = *Db::Open(path, true);
     ASSERT_TRUE(db->Exec(kCatalogMigrations[0]).ok());
     ASSERT_TRUE(db->Exec("PRAGMA user_version = 1").ok());
-    ASSERT_TRUE(db->Exec("INSERT INTO datasets(name, created_at) VALUES ('old', 1)").ok());
+    ASSERT_TRUE(db->Exec("INSERT INTO datasets(name, created_at) VALUES ('old', 1767225600)").ok());
   }
   auto c = Catalog::Open(path, false);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(*(*c)->SchemaVersion(), kCatalogSchemaVersion);
-  EXPECT_TRUE((*(*c)->FindDataset("old")).has_value());
+  auto old = *(*c)->FindDataset("old");
+  ASSERT_TRUE(old.has_value());
+  // v4: the time stored in seconds is now the same instant in milliseconds.
+  EXPECT_EQ(old->created_at, FromUnixSeconds(1767225600));
+  EXPECT_EQ(FormatRfc3339(old->created_at), "2026-01-01T00:00:00Z");
   EXPECT_TRUE((*c)->partners().List().ok());
   c->reset();
   // A catalog from a newer custody is refused, not damaged.
@@ -45,8 +49,8 @@ TEST_F(CatalogTest, MigratesV1CatalogKeepingData) {
 
 TEST_F(CatalogTest, VersionsAndRecordRanges) {
   auto c = *Catalog::Open(dir_ + "/c.db", true);
-  auto ds = *c->GetOrCreateDataset("gsm8k", 100);
-  EXPECT_EQ(c->GetOrCreateDataset("gsm8k", 200)->id, ds.id);
+  auto ds = *c->GetOrCreateDataset("gsm8k", FromUnixSeconds(100));
+  EXPECT_EQ(c->GetOrCreateDataset("gsm8k", FromUnixSeconds(200))->id, ds.id);
   EXPECT_EQ(*c->NextVersionNumber(ds.id), 1);
   DatasetVersionInfo v;
   v.dataset_id = ds.id;
@@ -55,18 +59,18 @@ TEST_F(CatalogTest, VersionsAndRecordRanges) {
   v.first_record_id = *c->PeekNextRecordId();
   v.text_fields = "[]";
   v.sources = "[]";
-  SegmentInfo s1{0, 1, v.first_record_id, 6, "a", 1};
-  SegmentInfo s2{0, 2, v.first_record_id + 6, 4, "b", 1};
+  SegmentInfo s1{VersionId(), 1, v.first_record_id, 6, "a", 1};
+  SegmentInfo s2{VersionId(), 2, v.first_record_id + 6, 4, "b", 1};
   auto id = c->InsertPendingVersion(v, {s1, s2});
   ASSERT_TRUE(id.ok()) << id.status().ToString();
   // Pending versions do not own their records yet.
-  EXPECT_EQ(c->VersionOfRecord(v.first_record_id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(c->VersionOfRecord(RecordId(v.first_record_id)).status().code(), StatusCode::kNotFound);
   ASSERT_TRUE(c->CommitVersion(*id, 5).ok());
   EXPECT_FALSE(c->CommitVersion(*id, 5).ok());
-  EXPECT_EQ(c->VersionOfRecord(v.first_record_id + 9)->dataset, "gsm8k");
-  EXPECT_EQ(c->VersionOfRecord(v.first_record_id + 10).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(c->SegmentOfRecord(v.first_record_id + 7)->file, "b");
-  EXPECT_EQ(c->SegmentOfRecord(v.first_record_id + 5)->file, "a");
+  EXPECT_EQ(c->VersionOfRecord(RecordId(v.first_record_id + 9))->dataset, "gsm8k");
+  EXPECT_EQ(c->VersionOfRecord(RecordId(v.first_record_id + 10)).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(c->SegmentOfRecord(RecordId(v.first_record_id + 7))->file, "b");
+  EXPECT_EQ(c->SegmentOfRecord(RecordId(v.first_record_id + 5))->file, "a");
   EXPECT_EQ(*c->PeekNextRecordId(), v.first_record_id + 10);
   EXPECT_EQ(*c->NextVersionNumber(ds.id), 2);
 }

@@ -12,8 +12,8 @@ constexpr char kIncidentSelect[] =
 
 Result<IncidentRow> ReadIncident(const Stmt& st) {
   IncidentRow i;
-  i.id = st.Int(0);
-  i.created_at = st.Int(1);
+  i.id = st.IdAt<IncidentId>(0);
+  i.created_at = st.TimeAt(1);
   i.title = st.Text(2);
   i.trace_json = st.Text(3);
   i.records_hash = st.Text(4);
@@ -24,24 +24,24 @@ Result<IncidentRow> ReadIncident(const Stmt& st) {
 
 }  // namespace
 
-Result<int64_t> IncidentTable::Insert(const IncidentRow& row) {
+Result<IncidentId> IncidentTable::Insert(const IncidentRow& row) {
   CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
       "INSERT INTO incidents(created_at, title, trace_json, records_hash, verdict, log_index) "
       "VALUES (?, ?, ?, ?, ?, ?)"));
   CUSTODY_RETURN_IF_ERROR(st.Bind(1, row.created_at).Bind(2, row.title).Bind(3, row.trace_json)
                               .Bind(4, row.records_hash).Bind(5, row.verdict_json)
                               .Bind(6, row.log_index).Run());
-  return db_->LastInsertId();
+  return IncidentId(db_->LastInsertId());
 }
 
-Status IncidentTable::SetLogIndex(int64_t id, int64_t log_index) {
+Status IncidentTable::SetLogIndex(IncidentId id, int64_t log_index) {
   CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare("UPDATE incidents SET log_index = ? WHERE id = ?"));
   CUSTODY_RETURN_IF_ERROR(st.Bind(1, log_index).Bind(2, id).Run());
-  if (db_->Changes() != 1) return NotFoundError("no incident " + std::to_string(id));
+  if (db_->Changes() != 1) return NotFoundError("no incident " + ToString(id));
   return OkStatus();
 }
 
-Status IncidentTable::Delete(int64_t id) {
+Status IncidentTable::Delete(IncidentId id) {
   CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare("DELETE FROM incidents WHERE id = ?"));
   return st.Bind(1, id).Run();
 }
@@ -52,17 +52,17 @@ Result<std::vector<IncidentRow>> IncidentTable::List() {
   return internal::All<IncidentRow>(st, ReadIncident);
 }
 
-Result<std::optional<IncidentRow>> IncidentTable::Get(int64_t id) {
+Result<std::optional<IncidentRow>> IncidentTable::Get(IncidentId id) {
   CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(std::string(kIncidentSelect) +
                                                  "WHERE id = ? AND log_index IS NOT NULL"));
   st.Bind(1, id);
   return internal::One<IncidentRow>(st, ReadIncident);
 }
 
-Result<std::vector<int64_t>> IncidentTable::Unlogged() {
+Result<std::vector<IncidentId>> IncidentTable::Unlogged() {
   CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
       "SELECT id FROM incidents WHERE log_index IS NULL ORDER BY id"));
-  return internal::Ids(st);
+  return internal::Ids<IncidentId>(st);
 }
 
 }  // namespace custody::store

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "custody/base/clock.h"
+#include "custody/base/ids.h"
 #include "custody/base/status.h"
 
 namespace custody::store {
@@ -19,8 +21,8 @@ namespace custody::store {
 class Db;
 
 struct IncidentRow {
-  int64_t id = 0;
-  int64_t created_at = 0;    // seconds since the Unix epoch
+  IncidentId id;
+  Time created_at;
   std::string title;
   std::string trace_json;    // the trace report, as `trace --out` wrote it
   std::string records_hash;  // hex SHA-256 of the sorted compromised ids
@@ -33,15 +35,15 @@ class IncidentTable {
   explicit IncidentTable(Db* db) : db_(db) {}
 
   // Inserts `row` (its id is ignored) and returns the new id.
-  Result<int64_t> Insert(const IncidentRow& row);
-  Status SetLogIndex(int64_t id, int64_t log_index);
-  Status Delete(int64_t id);
+  Result<IncidentId> Insert(const IncidentRow& row);
+  Status SetLogIndex(IncidentId id, int64_t log_index);
+  Status Delete(IncidentId id);
   // Logged incidents, by id.
   Result<std::vector<IncidentRow>> List();
   // The logged incident `id`, or nullopt.
-  Result<std::optional<IncidentRow>> Get(int64_t id);
+  Result<std::optional<IncidentRow>> Get(IncidentId id);
   // Ids of rows whose log event was never recorded (recovery's work).
-  Result<std::vector<int64_t>> Unlogged();
+  Result<std::vector<IncidentId>> Unlogged();
 
  private:
   Db* db_;

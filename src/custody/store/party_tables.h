@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "custody/base/clock.h"
+#include "custody/base/ids.h"
 #include "custody/base/status.h"
 
 namespace custody::store {
@@ -29,45 +31,45 @@ std::string_view MemberStatusName(MemberStatus s);
 std::string_view GrantStatusName(GrantStatus s);
 
 struct PartnerRow {
-  int64_t id = 0;
+  PartnerId id;
   std::string name;
   std::string contact;
   std::string contract;
   std::string notes;
   PartnerStatus status = PartnerStatus::kActive;
-  int64_t created_at = 0;  // seconds since the Unix epoch, as every time here
-  int64_t changed_at = 0;
+  Time created_at;
+  Time changed_at;
 };
 
 struct MemberRow {
-  int64_t id = 0;  // the member id given to mark::Marker::Mark
-  int64_t partner_id = 0;
+  MemberId id;  // the member id given to mark::Marker::Mark
+  PartnerId partner_id;
   std::string partner;     // the partner's name (read only: joined)
   std::string name;
   std::string email;
   std::string public_key;  // raw 32-byte X25519 key (stored as base64)
   MemberStatus status = MemberStatus::kActive;
-  int64_t created_at = 0;
-  std::optional<int64_t> revoked_at;
+  Time created_at;
+  std::optional<Time> revoked_at;
 };
 
 struct GrantRow {
-  int64_t id = 0;
-  int64_t partner_id = 0;
-  std::string partner;               // read only: joined
-  std::optional<int64_t> member_id;  // set: only this member may receive it
+  GrantId id;
+  PartnerId partner_id;
+  std::string partner;                // read only: joined
+  std::optional<MemberId> member_id;  // set: only this member may receive it
   std::string member;                // read only: joined ("" if none)
-  int64_t dataset_id = 0;
+  DatasetId dataset_id;
   std::string dataset;               // read only: joined
-  int64_t version_id = 0;
+  VersionId version_id;
   int version = 0;                   // read only: joined
   std::string fields_json;           // JSON array of field names
   std::string selection_json;        // JSON object (core/parties/grants.h)
-  int64_t expires_at = 0;
+  Time expires_at;
   std::string purpose;
   GrantStatus status = GrantStatus::kActive;
-  int64_t created_at = 0;
-  std::optional<int64_t> revoked_at;
+  Time created_at;
+  std::optional<Time> revoked_at;
 };
 
 // Reads return kDataLoss naming the row and column when a stored value is
@@ -78,15 +80,15 @@ class PartnerTable {
   explicit PartnerTable(Db* db) : db_(db) {}
 
   // Inserts `row` (its id is ignored) and returns the new id.
-  Result<int64_t> Insert(const PartnerRow& row);
+  Result<PartnerId> Insert(const PartnerRow& row);
   // Every partner, by name.
   Result<std::vector<PartnerRow>> List();
   // The partner named `name`, or nullopt.
   Result<std::optional<PartnerRow>> FindByName(std::string_view name);
   // The partner with id `id`, or nullopt.
-  Result<std::optional<PartnerRow>> Get(int64_t id);
+  Result<std::optional<PartnerRow>> Get(PartnerId id);
   // Sets status and changed_at; kNotFound if no such partner.
-  Status SetStatus(int64_t id, PartnerStatus status, int64_t changed_at);
+  Status SetStatus(PartnerId id, PartnerStatus status, Time changed_at);
 
  private:
   Db* db_;
@@ -96,15 +98,15 @@ class MemberTable {
  public:
   explicit MemberTable(Db* db) : db_(db) {}
 
-  Result<int64_t> Insert(const MemberRow& row);
-  // Every member (of partner `partner_id` when it is nonzero), by name.
-  Result<std::vector<MemberRow>> List(int64_t partner_id = 0);
+  Result<MemberId> Insert(const MemberRow& row);
+  // Every member (of partner `partner_id` when it is valid), by name.
+  Result<std::vector<MemberRow>> List(PartnerId partner_id = PartnerId());
   Result<std::optional<MemberRow>> FindByName(std::string_view name);
-  Result<std::optional<MemberRow>> Get(int64_t id);
+  Result<std::optional<MemberRow>> Get(MemberId id);
   // Revokes an active member; kNotFound if no active member has that id.
-  Status Revoke(int64_t id, int64_t revoked_at);
+  Status Revoke(MemberId id, Time revoked_at);
   // Revokes every active member of a partner; returns their ids, ascending.
-  Result<std::vector<int64_t>> RevokeAllOf(int64_t partner_id, int64_t revoked_at);
+  Result<std::vector<MemberId>> RevokeAllOf(PartnerId partner_id, Time revoked_at);
 
  private:
   Db* db_;
@@ -114,14 +116,14 @@ class GrantTable {
  public:
   explicit GrantTable(Db* db) : db_(db) {}
 
-  Result<int64_t> Insert(const GrantRow& row);
-  // Every grant (of partner `partner_id` when it is nonzero), by id.
-  Result<std::vector<GrantRow>> List(int64_t partner_id = 0);
-  Result<std::optional<GrantRow>> Get(int64_t id);
+  Result<GrantId> Insert(const GrantRow& row);
+  // Every grant (of partner `partner_id` when it is valid), by id.
+  Result<std::vector<GrantRow>> List(PartnerId partner_id = PartnerId());
+  Result<std::optional<GrantRow>> Get(GrantId id);
   // Revokes an active grant; kNotFound if no active grant has that id.
-  Status Revoke(int64_t id, int64_t revoked_at);
+  Status Revoke(GrantId id, Time revoked_at);
   // Revokes every active grant of a partner; returns their ids, ascending.
-  Result<std::vector<int64_t>> RevokeAllOf(int64_t partner_id, int64_t revoked_at);
+  Result<std::vector<GrantId>> RevokeAllOf(PartnerId partner_id, Time revoked_at);
 
  private:
   Db* db_;

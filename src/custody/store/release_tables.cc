@@ -8,15 +8,14 @@ namespace custody::store {
 namespace {
 
 using internal::All;
-using internal::OptionalInt;
 
 Result<ReleaseHolding> ReadHolding(const Stmt& st) {
   ReleaseHolding h;
   ReleaseRow& r = h.release;
-  r.id = st.Int(0);
-  r.grant_id = st.Int(1);
-  r.member_id = st.Int(2);
-  r.created_at = st.Int(3);
+  r.id = st.IdAt<ReleaseId>(0);
+  r.grant_id = st.IdAt<GrantId>(1);
+  r.member_id = st.IdAt<MemberId>(2);
+  r.created_at = st.TimeAt(3);
   r.format = st.Text(4);
   r.encrypted = st.Int(5) != 0;
   r.records = static_cast<uint64_t>(st.Int(6));
@@ -26,10 +25,10 @@ Result<ReleaseHolding> ReadHolding(const Stmt& st) {
   r.params_hash = st.Text(10);
   r.file_hash = st.Text(11);
   r.out_path = st.Text(12);
-  r.log_index = OptionalInt(st, 13);
-  h.partner_id = st.Int(14);
+  r.log_index = internal::OptionalInt(st, 13);
+  h.partner_id = st.IdAt<PartnerId>(14);
   h.dataset = st.Text(15);
-  h.version_id = st.Int(16);
+  h.version_id = st.IdAt<VersionId>(16);
   h.version = static_cast<int>(st.Int(17));
   h.selection_json = st.Text(18);
   return h;
@@ -37,10 +36,10 @@ Result<ReleaseHolding> ReadHolding(const Stmt& st) {
 
 Result<CanaryRow> ReadCanary(const Stmt& st) {
   CanaryRow c;
-  c.id = st.Int(0);
-  c.release_id = st.Int(1);
-  c.member_id = st.Int(2);
-  c.source_record_id = static_cast<uint64_t>(st.Int(3));
+  c.id = st.IdAt<CanaryId>(0);
+  c.release_id = st.IdAt<ReleaseId>(1);
+  c.member_id = st.IdAt<MemberId>(2);
+  c.source_record_id = st.IdAt<RecordId>(3);
   c.sealed = st.Blob(4);
   if (!st.IsNull(5)) c.content_tag = st.Blob(5);
   return c;
@@ -48,7 +47,7 @@ Result<CanaryRow> ReadCanary(const Stmt& st) {
 
 }  // namespace
 
-Result<int64_t> ReleaseTable::Insert(const ReleaseRow& row) {
+Result<ReleaseId> ReleaseTable::Insert(const ReleaseRow& row) {
   CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
       "INSERT INTO releases(grant_id, member_id, created_at, format, encrypted, records, canaries, "
       "record_bitmap, bitmap_hash, params_hash, file_hash, out_path, log_index) "
@@ -60,15 +59,15 @@ Result<int64_t> ReleaseTable::Insert(const ReleaseRow& row) {
                               .BindBlob(8, row.record_bitmap).Bind(9, row.bitmap_hash)
                               .Bind(10, row.params_hash).Bind(11, row.file_hash)
                               .Bind(12, row.out_path).Bind(13, row.log_index).Run());
-  return db_->LastInsertId();
+  return ReleaseId(db_->LastInsertId());
 }
 
-Status ReleaseTable::ChangedOne(int64_t id) {
-  if (db_->Changes() != 1) return NotFoundError("no release with id " + std::to_string(id));
+Status ReleaseTable::ChangedOne(ReleaseId id) {
+  if (db_->Changes() != 1) return NotFoundError("no release with id " + ToString(id));
   return OkStatus();
 }
 
-Status ReleaseTable::SetCanaries(int64_t id, uint64_t canaries, std::string_view params_hash) {
+Status ReleaseTable::SetCanaries(ReleaseId id, uint64_t canaries, std::string_view params_hash) {
   CUSTODY_ASSIGN_OR_RETURN(
       auto st, db_->Prepare("UPDATE releases SET canaries = ?, params_hash = ? WHERE id = ?"));
   CUSTODY_RETURN_IF_ERROR(
@@ -76,13 +75,13 @@ Status ReleaseTable::SetCanaries(int64_t id, uint64_t canaries, std::string_view
   return ChangedOne(id);
 }
 
-Status ReleaseTable::SetLogIndex(int64_t id, int64_t log_index) {
+Status ReleaseTable::SetLogIndex(ReleaseId id, int64_t log_index) {
   CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare("UPDATE releases SET log_index = ? WHERE id = ?"));
   CUSTODY_RETURN_IF_ERROR(st.Bind(1, log_index).Bind(2, id).Run());
   return ChangedOne(id);
 }
 
-Status ReleaseTable::SetFileHash(int64_t id, std::string_view file_hash) {
+Status ReleaseTable::SetFileHash(ReleaseId id, std::string_view file_hash) {
   CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare("UPDATE releases SET file_hash = ? WHERE id = ?"));
   CUSTODY_RETURN_IF_ERROR(st.Bind(1, file_hash).Bind(2, id).Run());
   return ChangedOne(id);
@@ -102,19 +101,19 @@ Result<std::vector<ReleaseHolding>> ReleaseTable::Holdings(const ReleaseFilter& 
   return All<ReleaseHolding>(st, ReadHolding);
 }
 
-Result<int64_t> CanaryTable::Insert(const CanaryRow& row) {
+Result<CanaryId> CanaryTable::Insert(const CanaryRow& row) {
   CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
       "INSERT INTO canaries(release_id, member_id, source_record_id, sealed, content_tag) "
       "VALUES (?, ?, ?, ?, ?)"));
   st.Bind(1, row.release_id).Bind(2, row.member_id)
-      .Bind(3, static_cast<int64_t>(row.source_record_id)).BindBlob(4, row.sealed);
+      .Bind(3, row.source_record_id).BindBlob(4, row.sealed);
   if (row.content_tag) {
     st.BindBlob(5, *row.content_tag);
   } else {
     st.BindNull(5);
   }
   CUSTODY_RETURN_IF_ERROR(st.Run());
-  return db_->LastInsertId();
+  return CanaryId(db_->LastInsertId());
 }
 
 Result<bool> CanaryTable::TagExists(std::string_view content_tag) {
@@ -131,10 +130,10 @@ Result<std::vector<CanaryRow>> CanaryTable::List(bool untagged_only) {
   return All<CanaryRow>(st, ReadCanary);
 }
 
-Status CanaryTable::SetTag(int64_t id, std::string_view content_tag) {
+Status CanaryTable::SetTag(CanaryId id, std::string_view content_tag) {
   CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare("UPDATE canaries SET content_tag = ? WHERE id = ?"));
   CUSTODY_RETURN_IF_ERROR(st.BindBlob(1, content_tag).Bind(2, id).Run());
-  if (db_->Changes() != 1) return NotFoundError("no canary with id " + std::to_string(id));
+  if (db_->Changes() != 1) return NotFoundError("no canary with id " + ToString(id));
   return OkStatus();
 }
 

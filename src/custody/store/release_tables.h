@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "custody/base/clock.h"
+#include "custody/base/ids.h"
 #include "custody/base/status.h"
 
 namespace custody::store {
@@ -19,10 +21,10 @@ namespace custody::store {
 class Db;
 
 struct ReleaseRow {
-  int64_t id = 0;
-  int64_t grant_id = 0;
-  int64_t member_id = 0;
-  int64_t created_at = 0;       // seconds since the Unix epoch
+  ReleaseId id;
+  GrantId grant_id;
+  MemberId member_id;
+  Time created_at;
   std::string format;           // "jsonl" or "csv"
   bool encrypted = false;
   uint64_t records = 0;         // records delivered, canaries not counted
@@ -38,19 +40,19 @@ struct ReleaseRow {
 // A release with what a holdings report needs from its grant and version.
 struct ReleaseHolding {
   ReleaseRow release;
-  int64_t partner_id = 0;       // the member's partner
+  PartnerId partner_id;         // the member's partner
   std::string dataset;
-  int64_t version_id = 0;
+  VersionId version_id;
   int version = 0;
   std::string selection_json;   // the grant's selection
 };
 
-// Which releases a holdings query covers; zero ids mean "any".
+// Which releases a holdings query covers; invalid (zero) ids mean "any".
 struct ReleaseFilter {
-  std::optional<int64_t> at;    // made at or before this time
-  int64_t member_id = 0;
-  int64_t partner_id = 0;
-  int64_t release_id = 0;
+  std::optional<Time> at;       // made at or before this time
+  MemberId member_id;
+  PartnerId partner_id;
+  ReleaseId release_id;
 };
 
 class ReleaseTable {
@@ -58,25 +60,25 @@ class ReleaseTable {
   explicit ReleaseTable(Db* db) : db_(db) {}
 
   // Inserts `row` (its id is ignored) and returns the new id.
-  Result<int64_t> Insert(const ReleaseRow& row);
+  Result<ReleaseId> Insert(const ReleaseRow& row);
   // Sets the canary count and the fingerprint parameters' hash.
-  Status SetCanaries(int64_t id, uint64_t canaries, std::string_view params_hash);
-  Status SetLogIndex(int64_t id, int64_t log_index);
-  Status SetFileHash(int64_t id, std::string_view file_hash);
+  Status SetCanaries(ReleaseId id, uint64_t canaries, std::string_view params_hash);
+  Status SetLogIndex(ReleaseId id, int64_t log_index);
+  Status SetFileHash(ReleaseId id, std::string_view file_hash);
   // Releases matching `filter`, oldest first (then by id).
   Result<std::vector<ReleaseHolding>> Holdings(const ReleaseFilter& filter);
 
  private:
   // kNotFound unless the last statement changed exactly one release.
-  Status ChangedOne(int64_t id);
+  Status ChangedOne(ReleaseId id);
   Db* db_;
 };
 
 struct CanaryRow {
-  int64_t id = 0;
-  int64_t release_id = 0;
-  int64_t member_id = 0;
-  uint64_t source_record_id = 0;
+  CanaryId id;
+  ReleaseId release_id;
+  MemberId member_id;
+  RecordId source_record_id;
   std::string sealed;                      // AEAD-sealed canary (core canary_store)
   std::optional<std::string> content_tag;  // keyed tag of the content id (schema v3)
 };
@@ -85,12 +87,12 @@ class CanaryTable {
  public:
   explicit CanaryTable(Db* db) : db_(db) {}
 
-  Result<int64_t> Insert(const CanaryRow& row);
+  Result<CanaryId> Insert(const CanaryRow& row);
   // Whether some canary already carries `content_tag`.
   Result<bool> TagExists(std::string_view content_tag);
   // Every canary, by id (`untagged_only`: those without a content tag).
   Result<std::vector<CanaryRow>> List(bool untagged_only = false);
-  Status SetTag(int64_t id, std::string_view content_tag);
+  Status SetTag(CanaryId id, std::string_view content_tag);
 
  private:
   Db* db_;

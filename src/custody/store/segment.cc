@@ -29,8 +29,8 @@ std::string SegmentAd(std::string_view header, const std::string& context, int s
 
 }  // namespace
 
-std::string VersionContext(int64_t dataset_id, int version) {
-  return "dataset:" + std::to_string(dataset_id) + ":v" + std::to_string(version);
+std::string VersionContext(DatasetId dataset_id, int version) {
+  return "dataset:" + ToString(dataset_id) + ":v" + std::to_string(version);
 }
 
 SegmentWriter::SegmentWriter(Env* env, std::string dir, std::string rel_dir,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "custody/base/env.h"
+#include "custody/base/ids.h"
 #include "custody/base/status.h"
 #include "custody/crypto/secret_bytes.h"
 #include "custody/store/catalog.h"
@@ -20,7 +21,7 @@ namespace custody::store {
 
 // "dataset:<id>:v<version>" — bound into every segment's associated data so a
 // segment cannot be moved to another dataset or version undetected.
-std::string VersionContext(int64_t dataset_id, int version);
+std::string VersionContext(DatasetId dataset_id, int version);
 
 class SegmentWriter {
  public:

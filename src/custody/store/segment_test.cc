@@ -21,7 +21,7 @@ class SegmentTest : public ::testing::Test {
 
 TEST_F(SegmentTest, RoundTripAndTamperDetection) {
   auto key = crypto::SecretBytes::Random(32);
-  std::string ctx = VersionContext(3, 1);
+  std::string ctx = VersionContext(DatasetId(3), 1);
   SegmentWriter w(Env::Default(), dir_, "rel", key, ctx, 100);
   std::vector<std::string> recs;
   for (int i = 0; i < 1000; ++i) {
@@ -41,7 +41,7 @@ TEST_F(SegmentTest, RoundTripAndTamperDetection) {
   ASSERT_TRUE(cids.ok());
   EXPECT_EQ(cids->size(), 1000u);
   // Wrong context (moved to another dataset) and wrong position fail.
-  EXPECT_EQ(ReadSegment(Env::Default(), path, key, VersionContext(4, 1), 1).status().code(),
+  EXPECT_EQ(ReadSegment(Env::Default(), path, key, VersionContext(DatasetId(4), 1), 1).status().code(),
             StatusCode::kDataLoss);
   EXPECT_EQ(ReadSegment(Env::Default(), path, key, ctx, 2).status().code(), StatusCode::kDataLoss);
   // Every single flipped bit (sampled positions) is detected.

@@ -35,9 +35,6 @@ Stmt& Stmt::BindNull(int i) {
   sqlite3_bind_null(stmt_, i);
   return *this;
 }
-Stmt& Stmt::Bind(int i, const std::optional<int64_t>& v) {
-  return v ? Bind(i, *v) : BindNull(i);
-}
 Result<bool> Stmt::Step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "custody/base/clock.h"
+#include "custody/base/ids.h"
 #include "custody/base/status.h"
 
 namespace custody::store {
@@ -28,7 +30,17 @@ class Stmt {
   Stmt& Bind(int i, std::string_view text);
   Stmt& BindBlob(int i, std::string_view bytes);
   Stmt& BindNull(int i);
-  Stmt& Bind(int i, const std::optional<int64_t>& v);
+  // Typed values: an id binds as its integer, a Time as Unix milliseconds
+  // (the catalog's one time unit), nullopt as NULL.
+  template <typename Tag, typename Rep>
+  Stmt& Bind(int i, Id<Tag, Rep> id) {
+    return Bind(i, static_cast<int64_t>(id.value()));
+  }
+  Stmt& Bind(int i, Time t) { return Bind(i, ToUnixMillis(t)); }
+  template <typename T>
+  Stmt& Bind(int i, const std::optional<T>& v) {
+    return v ? Bind(i, *v) : BindNull(i);
+  }
 
   // Advances; returns true if a row is available, false when done.
   Result<bool> Step();
@@ -40,6 +52,22 @@ class Stmt {
   std::string Text(int col) const;
   std::string Blob(int col) const;
   bool IsNull(int col) const;
+  // Typed reads, the inverse of the typed binds; the optional forms read
+  // NULL as nullopt.
+  template <typename IdT>
+  IdT IdAt(int col) const {
+    return IdT(static_cast<typename IdT::rep_type>(Int(col)));
+  }
+  Time TimeAt(int col) const { return FromUnixMillis(Int(col)); }
+  template <typename IdT>
+  std::optional<IdT> OptionalIdAt(int col) const {
+    if (IsNull(col)) return std::nullopt;
+    return IdAt<IdT>(col);
+  }
+  std::optional<Time> OptionalTimeAt(int col) const {
+    if (IsNull(col)) return std::nullopt;
+    return TimeAt(col);
+  }
 
  private:
   sqlite3* db_;

@@ -10,6 +10,9 @@
 namespace custody::store {
 namespace {
 
+// A time given in Unix seconds.
+Time T(int64_t seconds) { return FromUnixSeconds(seconds); }
+
 class TablesTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -34,22 +37,22 @@ class TablesTest : public ::testing::Test {
     ASSERT_TRUE((*db)->Exec(sql).ok()) << sql;
   }
 
-  int64_t AddPartner(const std::string& name) {
+  PartnerId AddPartner(const std::string& name) {
     PartnerRow p;
     p.name = name;
     p.contract = "C-" + name;
-    p.created_at = p.changed_at = 100;
+    p.created_at = p.changed_at = T(100);
     auto id = catalog_->partners().Insert(p);
     EXPECT_TRUE(id.ok());
     return *id;
   }
-  int64_t AddMember(int64_t partner, const std::string& name) {
+  MemberId AddMember(PartnerId partner, const std::string& name) {
     MemberRow m;
     m.partner_id = partner;
     m.name = name;
     m.email = name + "@example.org";
     m.public_key = std::string(32, '\x07');
-    m.created_at = 200;
+    m.created_at = T(200);
     auto id = catalog_->members().Insert(m);
     EXPECT_TRUE(id.ok());
     return *id;
@@ -60,9 +63,9 @@ class TablesTest : public ::testing::Test {
 };
 
 TEST_F(TablesTest, PartnersAndMembersRoundTrip) {
-  const int64_t acme = AddPartner("acme");
-  const int64_t beta = AddPartner("beta");
-  const int64_t ann = AddMember(acme, "ann");
+  const PartnerId acme = AddPartner("acme");
+  const PartnerId beta = AddPartner("beta");
+  const MemberId ann = AddMember(acme, "ann");
   AddMember(beta, "bob");
   auto p = catalog_->partners().FindByName("acme");
   ASSERT_TRUE(p.ok() && p->has_value());
@@ -80,44 +83,44 @@ TEST_F(TablesTest, PartnersAndMembersRoundTrip) {
   ASSERT_EQ(catalog_->members().List(acme)->size(), 1u);
   EXPECT_EQ(catalog_->members().List(acme)->front().name, "ann");
 
-  ASSERT_TRUE(catalog_->partners().SetStatus(acme, PartnerStatus::kSuspended, 300).ok());
+  ASSERT_TRUE(catalog_->partners().SetStatus(acme, PartnerStatus::kSuspended, T(300)).ok());
   EXPECT_EQ((*catalog_->partners().Get(acme))->status, PartnerStatus::kSuspended);
-  EXPECT_EQ((*catalog_->partners().Get(acme))->changed_at, 300);
-  EXPECT_EQ(catalog_->partners().SetStatus(999, PartnerStatus::kActive, 1).code(),
+  EXPECT_EQ((*catalog_->partners().Get(acme))->changed_at, T(300));
+  EXPECT_EQ(catalog_->partners().SetStatus(PartnerId(999), PartnerStatus::kActive, T(1)).code(),
             StatusCode::kNotFound);
 
-  ASSERT_TRUE(catalog_->members().Revoke(ann, 400).ok());
+  ASSERT_TRUE(catalog_->members().Revoke(ann, T(400)).ok());
   EXPECT_EQ((*catalog_->members().Get(ann))->status, MemberStatus::kRevoked);
-  EXPECT_EQ((*catalog_->members().Get(ann))->revoked_at, 400);
+  EXPECT_EQ((*catalog_->members().Get(ann))->revoked_at, T(400));
   // Only an active member can be revoked.
-  EXPECT_EQ(catalog_->members().Revoke(ann, 500).code(), StatusCode::kNotFound);
+  EXPECT_EQ(catalog_->members().Revoke(ann, T(500)).code(), StatusCode::kNotFound);
 }
 
 TEST_F(TablesTest, RevokeAllOfAPartnerReturnsTheIdsItRevoked) {
-  const int64_t acme = AddPartner("acme");
-  const int64_t other = AddPartner("other");
-  const int64_t a = AddMember(acme, "a");
-  const int64_t b = AddMember(acme, "b");
+  const PartnerId acme = AddPartner("acme");
+  const PartnerId other = AddPartner("other");
+  const MemberId a = AddMember(acme, "a");
+  const MemberId b = AddMember(acme, "b");
   AddMember(other, "c");
-  ASSERT_TRUE(catalog_->members().Revoke(a, 10).ok());
-  auto ids = catalog_->members().RevokeAllOf(acme, 20);
+  ASSERT_TRUE(catalog_->members().Revoke(a, T(10)).ok());
+  auto ids = catalog_->members().RevokeAllOf(acme, T(20));
   ASSERT_TRUE(ids.ok());
-  EXPECT_EQ(*ids, std::vector<int64_t>{b});
+  EXPECT_EQ(*ids, std::vector<MemberId>{b});
   EXPECT_EQ((*catalog_->members().FindByName("c"))->status, MemberStatus::kActive);
-  EXPECT_EQ((*catalog_->members().Get(a))->revoked_at, 10);  // not rewritten
+  EXPECT_EQ((*catalog_->members().Get(a))->revoked_at, T(10));  // not rewritten
 }
 
 TEST_F(TablesTest, ValuesThisCodeNeverWritesAreDataLossNamingTheRow) {
-  const int64_t acme = AddPartner("acme");
-  const int64_t ann = AddMember(acme, "ann");
-  Tamper("UPDATE partners SET status = 'friendly' WHERE id = " + std::to_string(acme));
+  const PartnerId acme = AddPartner("acme");
+  const MemberId ann = AddMember(acme, "ann");
+  Tamper("UPDATE partners SET status = 'friendly' WHERE id = " + ToString(acme));
   auto p = catalog_->partners().Get(acme);
   ASSERT_EQ(p.status().code(), StatusCode::kDataLoss);
   EXPECT_NE(p.status().message().find("catalog partners row 1: status"), std::string::npos)
       << p.status().ToString();
   EXPECT_NE(p.status().message().find("friendly"), std::string::npos);
   Tamper("UPDATE partners SET status = 'active'");
-  Tamper("UPDATE members SET public_key = '%%%' WHERE id = " + std::to_string(ann));
+  Tamper("UPDATE members SET public_key = '%%%' WHERE id = " + ToString(ann));
   auto m = catalog_->members().Get(ann);
   ASSERT_EQ(m.status().code(), StatusCode::kDataLoss);
   EXPECT_NE(m.status().message().find("catalog members row 1: public_key"), std::string::npos)
@@ -127,9 +130,9 @@ TEST_F(TablesTest, ValuesThisCodeNeverWritesAreDataLossNamingTheRow) {
 }
 
 TEST_F(TablesTest, ReleasesCanariesAndIncidents) {
-  const int64_t acme = AddPartner("acme");
-  const int64_t ann = AddMember(acme, "ann");
-  auto ds = catalog_->GetOrCreateDataset("d", 1);
+  const PartnerId acme = AddPartner("acme");
+  const MemberId ann = AddMember(acme, "ann");
+  auto ds = catalog_->GetOrCreateDataset("d", T(1));
   ASSERT_TRUE(ds.ok());
   DatasetVersionInfo v;
   v.dataset_id = ds->id;
@@ -147,7 +150,7 @@ TEST_F(TablesTest, ReleasesCanariesAndIncidents) {
   g.version_id = *vid;
   g.fields_json = "[]";
   g.selection_json = R"({"kind":"all"})";
-  g.expires_at = 1000;
+  g.expires_at = T(1000);
   g.purpose = "labeling";
   auto gid = catalog_->grants().Insert(g);
   ASSERT_TRUE(gid.ok());
@@ -157,7 +160,7 @@ TEST_F(TablesTest, ReleasesCanariesAndIncidents) {
   ReleaseRow r;
   r.grant_id = *gid;
   r.member_id = ann;
-  r.created_at = 500;
+  r.created_at = T(500);
   r.format = "jsonl";
   r.records = 3;
   r.record_bitmap = std::string("\x00\x01\x02", 3);
@@ -166,7 +169,7 @@ TEST_F(TablesTest, ReleasesCanariesAndIncidents) {
   ASSERT_TRUE(catalog_->releases().SetCanaries(*rid, 2, "ph").ok());
   ASSERT_TRUE(catalog_->releases().SetLogIndex(*rid, 7).ok());
   ASSERT_TRUE(catalog_->releases().SetFileHash(*rid, "fh").ok());
-  EXPECT_EQ(catalog_->releases().SetFileHash(*rid + 1, "fh").code(), StatusCode::kNotFound);
+  EXPECT_EQ(catalog_->releases().SetFileHash(ReleaseId(rid->value() + 1), "fh").code(), StatusCode::kNotFound);
   ReleaseFilter f;
   auto all = catalog_->releases().Holdings(f);
   ASSERT_TRUE(all.ok());
@@ -178,14 +181,14 @@ TEST_F(TablesTest, ReleasesCanariesAndIncidents) {
   EXPECT_EQ(h.release.file_hash, "fh");
   EXPECT_EQ(h.partner_id, acme);
   EXPECT_EQ(h.selection_json, R"({"kind":"all"})");
-  f.at = 499;  // before the release
+  f.at = T(499);  // before the release
   EXPECT_TRUE(catalog_->releases().Holdings(f)->empty());
   f.at.reset();
-  f.member_id = ann + 1;
+  f.member_id = MemberId(ann.value() + 1);
   EXPECT_TRUE(catalog_->releases().Holdings(f)->empty());
 
-  auto c1 = catalog_->canaries().Insert({0, *rid, ann, 4, "sealed-1", std::string("tag-1")});
-  auto c2 = catalog_->canaries().Insert({0, *rid, ann, 5, "sealed-2", std::nullopt});
+  auto c1 = catalog_->canaries().Insert({CanaryId(), *rid, ann, RecordId(4), "sealed-1", std::string("tag-1")});
+  auto c2 = catalog_->canaries().Insert({CanaryId(), *rid, ann, RecordId(5), "sealed-2", std::nullopt});
   ASSERT_TRUE(c1.ok() && c2.ok());
   EXPECT_TRUE(*catalog_->canaries().TagExists("tag-1"));
   EXPECT_FALSE(*catalog_->canaries().TagExists("tag-2"));
@@ -195,12 +198,12 @@ TEST_F(TablesTest, ReleasesCanariesAndIncidents) {
   EXPECT_TRUE(catalog_->canaries().List(true)->empty());
   EXPECT_EQ(catalog_->canaries().List()->size(), 2u);
 
-  auto i1 = catalog_->incidents().Insert({0, 600, "leak", "{}", "rh", "{}", std::nullopt});
+  auto i1 = catalog_->incidents().Insert({IncidentId(), T(600), "leak", "{}", "rh", "{}", std::nullopt});
   ASSERT_TRUE(i1.ok());
   // Until its log event is recorded an incident is invisible, and recovery's.
   EXPECT_TRUE(catalog_->incidents().List()->empty());
   EXPECT_FALSE(catalog_->incidents().Get(*i1)->has_value());
-  EXPECT_EQ(*catalog_->incidents().Unlogged(), std::vector<int64_t>{*i1});
+  EXPECT_EQ(*catalog_->incidents().Unlogged(), std::vector<IncidentId>{*i1});
   ASSERT_TRUE(catalog_->incidents().SetLogIndex(*i1, 9).ok());
   EXPECT_EQ((*catalog_->incidents().Get(*i1))->title, "leak");
   EXPECT_TRUE(catalog_->incidents().Unlogged()->empty());

@@ -18,6 +18,7 @@
 
 #include "custody/base/clock.h"
 #include "custody/base/env.h"
+#include "custody/base/ids.h"
 #include "custody/base/status.h"
 #include "custody/crypto/secret_bytes.h"
 #include "custody/store/vault_format.h"
@@ -91,8 +92,8 @@ class KeyPurpose {
   static KeyPurpose Index() { return KeyPurpose("index"); }          // sketch indexes
   static KeyPurpose LogSigning() { return KeyPurpose(kLogSigningPurpose); }
   // The records of one dataset (destroyed by a shred).
-  static KeyPurpose Dataset(int64_t dataset_id) {
-    return KeyPurpose("dataset:" + std::to_string(dataset_id));
+  static KeyPurpose Dataset(DatasetId dataset_id) {
+    return KeyPurpose("dataset:" + ToString(dataset_id));
   }
 
   // The stored name ("mark", "dataset:7"), as in key files and messages.

@@ -42,7 +42,7 @@ TEST_F(VaultTest, CreatesLayoutAndReopens) {
   ASSERT_EQ(::stat(key_.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   std::string id = (*v)->config().vault_id;
-  auto k1 = (*v)->CreateWrappedKey(KeyPurpose::Dataset(1));
+  auto k1 = (*v)->CreateWrappedKey(KeyPurpose::Dataset(DatasetId(1)));
   ASSERT_TRUE(k1.ok());
   std::string pub = (*v)->log_public_key();
   v->reset();  // release the lock
@@ -51,7 +51,7 @@ TEST_F(VaultTest, CreatesLayoutAndReopens) {
   ASSERT_TRUE(w.ok()) << w.status().ToString();
   EXPECT_EQ((*w)->config().vault_id, id);
   EXPECT_EQ((*w)->log_public_key(), pub);
-  auto k2 = (*w)->GetWrappedKey(KeyPurpose::Dataset(1));
+  auto k2 = (*w)->GetWrappedKey(KeyPurpose::Dataset(DatasetId(1)));
   ASSERT_TRUE(k2.ok());
   EXPECT_TRUE(k1->Equals(*k2));
   EXPECT_TRUE((*w)->LogSigningSeed().ok());
@@ -98,15 +98,15 @@ TEST_F(VaultTest, PassphraseSealedKey) {
 
 TEST_F(VaultTest, DestroyedKeyIsGoneAndTamperedKeyIsDataLoss) {
   auto v = *Vault::Create(dir_, Init());
-  ASSERT_TRUE(v->CreateWrappedKey(KeyPurpose::Dataset(7)).ok());
-  ASSERT_TRUE(v->CreateWrappedKey(KeyPurpose::Dataset(8)).ok());
-  ASSERT_TRUE(v->DestroyWrappedKey(KeyPurpose::Dataset(7)).ok());
-  EXPECT_EQ(v->GetWrappedKey(KeyPurpose::Dataset(7)).status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(v->CreateWrappedKey(KeyPurpose::Dataset(DatasetId(7))).ok());
+  ASSERT_TRUE(v->CreateWrappedKey(KeyPurpose::Dataset(DatasetId(8))).ok());
+  ASSERT_TRUE(v->DestroyWrappedKey(KeyPurpose::Dataset(DatasetId(7))).ok());
+  EXPECT_EQ(v->GetWrappedKey(KeyPurpose::Dataset(DatasetId(7))).status().code(), StatusCode::kNotFound);
   std::string path = dir_ + "/keys/dataset_8.wrapped";
   std::string data = *Env::Default()->ReadFileToString(path);
   data[30] ^= 1;
   ASSERT_TRUE(Env::Default()->WriteFileAtomically(path, data).ok());
-  EXPECT_EQ(v->GetWrappedKey(KeyPurpose::Dataset(8)).status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(v->GetWrappedKey(KeyPurpose::Dataset(DatasetId(8))).status().code(), StatusCode::kDataLoss);
 }
 
 TEST_F(VaultTest, SecondWriterIsLockedOut) {

@@ -43,7 +43,7 @@ class WordFileTest : public ::testing::Test {
   }
 
   crypto::SecretBytes key_ = crypto::SecretBytes::Random(32);
-  std::string ctx_ = VersionContext(2, 1);
+  std::string ctx_ = VersionContext(DatasetId(2), 1);
   std::string dir_, path_, all_;
   std::vector<std::string> entries_;
   std::vector<uint32_t> lengths_;
@@ -83,7 +83,7 @@ TEST_F(WordFileTest, EveryFlippedBitAndTruncationIsDataLoss) {
 TEST_F(WordFileTest, BoundToItsDatasetVersionAndSegment) {
   ASSERT_TRUE(Write().ok());
   auto key = [&] { return &key_; };
-  EXPECT_EQ(WordFileReader::Open(Env::Default(), path_, *key(), VersionContext(2, 2), 3).status().code(),
+  EXPECT_EQ(WordFileReader::Open(Env::Default(), path_, *key(), VersionContext(DatasetId(2), 2), 3).status().code(),
             StatusCode::kDataLoss);
   EXPECT_EQ(WordFileReader::Open(Env::Default(), path_, *key(), ctx_, 4).status().code(),
             StatusCode::kDataLoss);

@@ -15,7 +15,7 @@ inline constexpr char kSeedHex[] =
 inline Event EventFor(uint64_t i) {
   Event e;
   e.type = event_type::kRelease;
-  e.time = 1700000000000 + static_cast<int64_t>(i);
+  e.time = FromUnixMillis(1700000000000 + static_cast<int64_t>(i));
   e.actor = "crash-test";
   e.subject = "release:" + std::to_string(i);
   e.details = {{"i", i}, {"pad", std::string(i % 97, 'p')}};

@@ -54,7 +54,7 @@ TEST_F(GoInteropTest, LibraryLogVerifiesWithGoTools) {
   auto event = [](int i) {
     Event e;
     e.type = event_type::kGrant;
-    e.time = 1700000000000 + i;
+    e.time = FromUnixMillis(1700000000000 + i);
     e.actor = "interop";
     e.subject = "grant:" + std::to_string(i);
     e.details = {{"i", i}};

@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "custody/base/clock.h"
+#include "custody/base/ids.h"
 #include "custody/base/status.h"
 #include "custody/core/attribution/exposure.h"
 #include "custody/core/attribution/tardos.h"
@@ -54,8 +56,8 @@ Result<CanaryResult> EvaluateCanaries(const CanaryEvidence& evidence);
 // no record with slots); the result of an examination that found the kind
 // silent is passed as is and omitted by the combination.
 struct MemberEvidence {
-  uint64_t member_id = 0;
-  uint64_t partner_id = 0;
+  MemberId member_id;
+  PartnerId partner_id;
   std::optional<ExposureResult> exposure;
   std::optional<TardosResult> marks;
   std::optional<CanaryResult> canaries;
@@ -67,8 +69,8 @@ struct AttributionOptions {
 };
 
 struct MemberVerdict {
-  uint64_t member_id = 0;
-  uint64_t partner_id = 0;
+  MemberId member_id;
+  PartnerId partner_id;
   MemberEvidence evidence;
   int kinds_used = 0;          // informative kinds in the combination
   double log10_combined = 0;   // combined p-value, before correction

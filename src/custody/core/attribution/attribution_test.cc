@@ -39,8 +39,8 @@ TEST(AttributionTest, CanaryPValueIsBinomialTail) {
 
 MemberEvidence WithMarks(uint64_t id, double log10_p, uint64_t slots = 100) {
   MemberEvidence e;
-  e.member_id = id;
-  e.partner_id = id / 2;
+  e.member_id = MemberId(id);
+  e.partner_id = PartnerId(id / 2);
   e.marks = TardosResult{.score = 1, .n_slots = slots, .log10_p = log10_p};
   return e;
 }
@@ -56,7 +56,7 @@ TEST(AttributionTest, BonferroniAndAlpha) {
   EXPECT_TRUE(r->members[7].accused);
   EXPECT_NEAR(r->members[7].log10_corrected, -6.5, 1e-12);
   EXPECT_FALSE(r->members[9].accused);
-  EXPECT_EQ(r->members[9].partner_id, 4u);
+  EXPECT_EQ(r->members[9].partner_id, PartnerId(4));
   for (size_t i = 0; i < 100; ++i) {
     if (i != 7) {
       EXPECT_FALSE(r->members[i].accused) << i;
@@ -89,7 +89,7 @@ TEST(AttributionTest, NoInformationIsUndecidable) {
   // alike by everyone.
   std::vector<MemberEvidence> members(4);
   for (uint64_t i = 0; i < 4; ++i) {
-    members[i].member_id = i;
+    members[i].member_id = MemberId(i);
     members[i].marks = TardosResult{};
     members[i].exposure = ExposureResult{.silence = ExposureSilence::kDegenerate};
     members[i].canaries = CanaryResult{.deployed = 3};

@@ -188,7 +188,7 @@ TEST(PowerTest, NeverReleasedRecordsAccuseNobody) {
   ASSERT_TRUE(exposure.ok());
   std::vector<MemberEvidence> members(held.size());
   for (size_t m = 0; m < held.size(); ++m) {
-    members[m].member_id = m;
+    members[m].member_id = MemberId(m);
     members[m].exposure = exposure->ForMember(m);
     members[m].marks = TardosResult{};  // no slot could be read
   }

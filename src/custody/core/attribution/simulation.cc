@@ -165,8 +165,8 @@ Result<SimOutcome> RunTrial(const SimWorld& world, const SimTrial& trial,
                            ExposureAnalysis::Create(held, leaked, exposure_options));
   std::vector<MemberEvidence> evidence(members);
   for (uint32_t m = 0; m < members; ++m) {
-    evidence[m].member_id = m;
-    evidence[m].partner_id = m / world.members_per_partner;
+    evidence[m].member_id = MemberId(m);
+    evidence[m].partner_id = PartnerId(m / world.members_per_partner);
     evidence[m].exposure = exposure.ForMember(m);
     std::vector<uint8_t> received(slots.size());
     for (size_t k = 0; k < slots.size(); ++k) {
@@ -177,7 +177,7 @@ Result<SimOutcome> RunTrial(const SimWorld& world, const SimTrial& trial,
   CUSTODY_ASSIGN_OR_RETURN(out.report, Attribute(evidence, trial.options));
   for (const MemberVerdict& v : out.report.members) {
     if (!v.accused) continue;
-    const auto m = static_cast<uint32_t>(v.member_id);
+    const auto m = static_cast<uint32_t>(v.member_id.value());
     out.accused.push_back(m);
     if (std::find(out.colluders.begin(), out.colluders.end(), m) != out.colluders.end()) {
       out.detected = true;

@@ -1,3 +1,4 @@
+#include "custody/base/ids_format.h"
 #include "custody/core/demo/demo.h"
 
 #include <fmt/format.h>
@@ -145,7 +146,7 @@ Status AddPeopleAndRelease(DemoRun& d) {
       {"globex-annotation", "erin", "all", 0},  {"globex-annotation", "frank", "0.2", 16},
   };
   out << "2. Three partners, two members each; every member gets a fingerprinted copy:\n";
-  const int64_t expires = c->clock()->NowSeconds() + 90 * 86400;
+  const Time expires = c->clock()->Now() + std::chrono::days(90);
   std::string last_partner;
   for (const auto& p : people) {
     if (last_partner != p.partner) {

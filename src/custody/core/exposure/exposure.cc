@@ -33,10 +33,10 @@ HolderExposure Summarize(std::vector<ReleaseSummary> releases) {
 
 }  // namespace
 
-Result<RecordExposure> ExposureOfRecord(Custody& c, uint64_t record_id, std::optional<int64_t> at) {
+Result<RecordExposure> ExposureOfRecord(Custody& c, RecordId record_id, std::optional<Time> at) {
   CUSTODY_ASSIGN_OR_RETURN(auto v, c.catalog().VersionOfRecord(record_id));
-  if (record_id >= v.first_record_id + static_cast<uint64_t>(v.records)) {
-    return NotFoundError("record " + std::to_string(record_id) + " is in no committed dataset version");
+  if (record_id.value() >= v.first_record_id + static_cast<uint64_t>(v.records)) {
+    return NotFoundError("record " + ToString(record_id) + " is in no committed dataset version");
   }
   RecordExposure e;
   e.record_id = record_id;
@@ -45,9 +45,9 @@ Result<RecordExposure> ExposureOfRecord(Custody& c, uint64_t record_id, std::opt
   HoldingsQuery q;
   q.at = at;
   CUSTODY_ASSIGN_OR_RETURN(auto releases, ListReleases(c, q));
-  std::map<int64_t, Member> members;
+  std::map<MemberId, Member> members;
   for (const auto& r : releases) {
-    if (!r.ids.Contains(record_id)) continue;
+    if (!r.ids.Contains(record_id.value())) continue;
     auto it = members.find(r.member_id);
     if (it == members.end()) {
       CUSTODY_ASSIGN_OR_RETURN(Member m, GetMember(c, r.member_id));
@@ -75,7 +75,7 @@ Result<HolderExposure> ExposureOf(Custody& c, const HoldingsQuery& q, std::strin
 
 }  // namespace
 
-Result<HolderExposure> ExposureOfMember(Custody& c, const std::string& name, std::optional<int64_t> at) {
+Result<HolderExposure> ExposureOfMember(Custody& c, const std::string& name, std::optional<Time> at) {
   CUSTODY_ASSIGN_OR_RETURN(Member m, FindMember(c, name));
   // The status at `at`: a member revoked later was active then.
   std::string status(store::MemberStatusName(m.status));
@@ -87,7 +87,7 @@ Result<HolderExposure> ExposureOfMember(Custody& c, const std::string& name, std
   return ExposureOf(c, q, "member", m.name, m.partner, std::move(status));
 }
 
-Result<HolderExposure> ExposureOfPartner(Custody& c, const std::string& name, std::optional<int64_t> at) {
+Result<HolderExposure> ExposureOfPartner(Custody& c, const std::string& name, std::optional<Time> at) {
   CUSTODY_ASSIGN_OR_RETURN(Partner p, FindPartner(c, name));
   std::string status(store::PartnerStatusName(p.status));
   if (at && p.created_at > *at) status = "not yet added";

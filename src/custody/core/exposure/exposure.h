@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "custody/base/clock.h"
+#include "custody/base/ids.h"
 #include "custody/base/status.h"
 #include "custody/core/release/holdings.h"
 #include "custody/core/vault/custody.h"
@@ -17,25 +19,25 @@ namespace custody::core {
 
 struct RecordRecipient {
   std::string member;
-  int64_t member_id = 0;
+  MemberId member_id;
   std::string partner;
-  int64_t release_id = 0;
-  int64_t grant_id = 0;
-  int64_t created_at = 0;
+  ReleaseId release_id;
+  GrantId grant_id;
+  Time created_at;
   std::string dataset;
   int version = 0;
 };
 
 struct RecordExposure {
-  uint64_t record_id = 0;
+  RecordId record_id;
   std::string dataset;  // "" if the record is unknown to the catalog
   int version = 0;
   std::vector<RecordRecipient> recipients;  // oldest first
 };
 
 // kNotFound if no committed version holds `record_id`.
-Result<RecordExposure> ExposureOfRecord(Custody& custody, uint64_t record_id,
-                                        std::optional<int64_t> at);
+Result<RecordExposure> ExposureOfRecord(Custody& custody, RecordId record_id,
+                                        std::optional<Time> at);
 
 struct DatasetHolding {
   std::string dataset;
@@ -57,8 +59,8 @@ struct HolderExposure {
 };
 
 Result<HolderExposure> ExposureOfMember(Custody& custody, const std::string& member,
-                                        std::optional<int64_t> at);
+                                        std::optional<Time> at);
 Result<HolderExposure> ExposureOfPartner(Custody& custody, const std::string& partner,
-                                         std::optional<int64_t> at);
+                                         std::optional<Time> at);
 
 }  // namespace custody::core

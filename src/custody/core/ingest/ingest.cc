@@ -116,7 +116,7 @@ Status RecoverIngest(Custody& custody) {
   }
   // A pending version is committed if its log entry is durable, else removed
   // with its files.
-  CUSTODY_ASSIGN_OR_RETURN(auto versions, catalog.ListVersions(0, true));
+  CUSTODY_ASSIGN_OR_RETURN(auto versions, catalog.ListVersions(DatasetId(), true));
   CUSTODY_ASSIGN_OR_RETURN(auto recent, custody.RecentEvents());
   for (const auto& v : versions) {
     if (v.state != store::VersionState::kPending) continue;
@@ -129,7 +129,7 @@ Status RecoverIngest(Custody& custody) {
   // Datasets with no version left (an ingest that never committed) vanish,
   // and so do files no version owns (the removed pending versions' among them).
   CUSTODY_RETURN_IF_ERROR(catalog.DeleteEmptyDatasets().status());
-  CUSTODY_ASSIGN_OR_RETURN(auto remaining, catalog.ListVersions(0, true));
+  CUSTODY_ASSIGN_OR_RETURN(auto remaining, catalog.ListVersions(DatasetId(), true));
   return RemoveOrphanFiles(custody, remaining);
 }
 
@@ -159,7 +159,7 @@ struct VersionTarget {
   uint64_t first_id = 0;  // the first record id it takes
 };
 
-Result<VersionTarget> PlanVersion(Custody& custody, const IngestOptions& options, int64_t now) {
+Result<VersionTarget> PlanVersion(Custody& custody, const IngestOptions& options, Time now) {
   store::Catalog& catalog = custody.catalog();
   CUSTODY_ASSIGN_OR_RETURN(auto existing, catalog.FindDataset(options.dataset));
   if (existing && existing->shredded_at) {
@@ -302,7 +302,7 @@ void RemovePublished(Custody& custody, const VersionTarget& t) {
 // failure before the log entry undoes everything; recovery on open finishes
 // or removes whatever a crash interrupted.
 Status CommitIngest(Custody& custody, const IngestOptions& options, const VersionTarget& t,
-                    const std::vector<store::SegmentInfo>& segments, int64_t now,
+                    const std::vector<store::SegmentInfo>& segments, Time now,
                     IngestResult* result) {
   store::Catalog& catalog = custody.catalog();
   store::DatasetVersionInfo v;
@@ -354,7 +354,7 @@ Status CommitIngest(Custody& custody, const IngestOptions& options, const Versio
 Result<IngestResult> Ingest(Custody& custody, const IngestOptions& options) {
   CUSTODY_RETURN_IF_ERROR(ValidateIngest(options));
   Env* env = custody.env();
-  const int64_t now = custody.clock()->NowSeconds();
+  const Time now = custody.clock()->Now();
   CUSTODY_ASSIGN_OR_RETURN(VersionTarget t, PlanVersion(custody, options, now));
   ContentIdSet seen;
   CUSTODY_RETURN_IF_ERROR(AddEarlierContentIds(custody, t, &seen));

@@ -89,7 +89,7 @@ TEST_F(IngestFaultTest, FailedWritesAtEveryStageCommitNothing) {
         EXPECT_EQ(v.records, 3000) << name;
       }
       if (!versions.empty()) {
-        EXPECT_TRUE(ReadRecord(*c, versions[0].first_record_id).ok()) << name;
+        EXPECT_TRUE(ReadRecord(*c, RecordId(versions[0].first_record_id)).ok()) << name;
       }
     }
     auto kids = *Env::Default()->GetChildren(root_ + "/vault/records");
@@ -99,7 +99,7 @@ TEST_F(IngestFaultTest, FailedWritesAtEveryStageCommitNothing) {
   // The log has exactly one entry per committed ingest.
   auto c = Open(Env::Default());
   ASSERT_NE(c, nullptr);
-  auto versions = *c->catalog().ListVersions(0, false);
+  auto versions = *c->catalog().ListVersions(DatasetId(), false);
   EXPECT_EQ(c->log().size(), versions.size());
 }
 
@@ -120,9 +120,9 @@ TEST_F(IngestFaultTest, PowerLossLosesOnlyUnsyncedWork) {
   ASSERT_TRUE(env.SimulateCrash().ok());
   auto c = Open(Env::Default());
   ASSERT_NE(c, nullptr);
-  auto versions = *c->catalog().ListVersions(0, false);
+  auto versions = *c->catalog().ListVersions(DatasetId(), false);
   ASSERT_EQ(versions.size(), 1u);
-  EXPECT_TRUE(ReadRecord(*c, versions[0].first_record_id + 2999).ok());
+  EXPECT_TRUE(ReadRecord(*c, RecordId(versions[0].first_record_id + 2999)).ok());
   EXPECT_EQ(c->log().size(), 1u);
 }
 

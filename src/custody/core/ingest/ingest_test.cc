@@ -32,7 +32,7 @@ class IngestTest : public testing::TempVaultTest {
     return Ingest(*custody_, o);
   }
   int64_t VersionCount() {
-    return custody_->catalog().ListVersions(0, true)->size();
+    return custody_->catalog().ListVersions(DatasetId(), true)->size();
   }
 };
 
@@ -43,7 +43,7 @@ TEST_F(IngestTest, JsonlCsvAndTextWithDuplicates) {
   EXPECT_EQ(r->records, 2u);
   EXPECT_EQ(r->duplicates, 1u);
   EXPECT_EQ(r->version, 1);
-  auto rec = ReadRecord(*custody_, r->first_record_id);
+  auto rec = ReadRecord(*custody_, RecordId(r->first_record_id));
   ASSERT_TRUE(rec.ok());
   EXPECT_EQ(rec->canonical, "{\"a\":\"x\",\"b\":1}");
 
@@ -54,9 +54,9 @@ TEST_F(IngestTest, JsonlCsvAndTextWithDuplicates) {
   EXPECT_EQ(r2->version, 2);
   EXPECT_EQ(r2->records, 4u);
   EXPECT_EQ(r2->duplicates, 3u);  // all three lines of a.jsonl repeat version 1
-  EXPECT_EQ(ReadRecord(*custody_, r2->first_record_id)->canonical,
+  EXPECT_EQ(ReadRecord(*custody_, RecordId(r2->first_record_id))->canonical,
             "{\"answer\":\"42\",\"question\":\"What, exactly?\"}");
-  EXPECT_EQ(ReadRecord(*custody_, r2->first_record_id + 2)->canonical, "{\"text\":\"first line\"}");
+  EXPECT_EQ(ReadRecord(*custody_, RecordId(r2->first_record_id + 2))->canonical, "{\"text\":\"first line\"}");
   EXPECT_EQ(r2->first_record_id, r->first_record_id + 2);  // dense ids
 }
 
@@ -145,13 +145,13 @@ TEST_F(IngestTest, TamperedSegmentIsReportedAsTampered) {
   auto f = Write("x.jsonl", "{\"q\":\"alpha\"}\n{\"q\":\"beta\"}\n");
   auto r = Run("t", {f});
   ASSERT_TRUE(r.ok());
-  auto v = *custody_->catalog().VersionOfRecord(r->first_record_id);
-  auto seg = *custody_->catalog().SegmentOfRecord(r->first_record_id);
+  auto v = *custody_->catalog().VersionOfRecord(RecordId(r->first_record_id));
+  auto seg = *custody_->catalog().SegmentOfRecord(RecordId(r->first_record_id));
   std::string path = custody_->VaultPath(seg.file);
   std::string data = *Env::Default()->ReadFileToString(path);
   data[data.size() - 20] ^= 0x08;
   ASSERT_TRUE(Env::Default()->WriteFileAtomically(path, data).ok());
-  auto rec = ReadRecord(*custody_, r->first_record_id);
+  auto rec = ReadRecord(*custody_, RecordId(r->first_record_id));
   EXPECT_EQ(rec.status().code(), StatusCode::kDataLoss);
   EXPECT_NE(rec.status().message().find("tampered"), std::string::npos);
 }
@@ -163,7 +163,7 @@ TEST_F(IngestTest, ShredMakesRecordsUnrecoverable) {
   auto sh = ShredDataset(*custody_, "s");
   ASSERT_TRUE(sh.ok()) << sh.status().ToString();
   EXPECT_EQ(sh->records, 1u);
-  auto rec = ReadRecord(*custody_, r->first_record_id);
+  auto rec = ReadRecord(*custody_, RecordId(r->first_record_id));
   EXPECT_EQ(rec.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(rec.status().message().find("unrecoverable"), std::string::npos);
   EXPECT_FALSE(Env::Default()->FileExists(root_ + "/vault/keys/dataset_1.wrapped"));
@@ -180,7 +180,7 @@ TEST_F(IngestTest, RecoveryCommitsLoggedAndDropsUnloggedPendingVersions) {
                   ->Exec("UPDATE dataset_versions SET state = 'pending', log_index = NULL")
                   .ok());
   // And a second, unlogged pending version with files.
-  store::DatasetVersionInfo v = *custody_->catalog().GetVersion(1);
+  store::DatasetVersionInfo v = *custody_->catalog().GetVersion(VersionId(1));
   v.version = 2;
   v.first_record_id = *custody_->catalog().PeekNextRecordId();
   v.dir = "records/1/v2";
@@ -195,13 +195,13 @@ TEST_F(IngestTest, RecoveryCommitsLoggedAndDropsUnloggedPendingVersions) {
   o.recovery = {{"ingest", &RecoverIngest}};
   auto c = Custody::Open(root_ + "/vault", o);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  auto versions = *(*c)->catalog().ListVersions(0, true);
+  auto versions = *(*c)->catalog().ListVersions(DatasetId(), true);
   ASSERT_EQ(versions.size(), 1u);
   EXPECT_EQ(versions[0].state, store::VersionState::kCommitted);
   EXPECT_EQ(versions[0].log_index, 0);
   EXPECT_FALSE(Env::Default()->FileExists(root_ + "/vault/records/1/v2"));
   EXPECT_FALSE(Env::Default()->FileExists(root_ + "/vault/records/.staging-abc"));
-  EXPECT_EQ(ReadRecord(**c, r->first_record_id)->canonical, "{\"q\":\"alpha\"}");
+  EXPECT_EQ(ReadRecord(**c, RecordId(r->first_record_id))->canonical, "{\"q\":\"alpha\"}");
 }
 
 // A crash after an ingest published its files but before its catalog row:
@@ -230,7 +230,7 @@ TEST_F(IngestTest, RecoveryRemovesFilesNoVersionOwnsAndNothingOutsideTheVault) {
   o.recovery = {{"ingest", &RecoverIngest}};
   auto c = Custody::Open(root_ + "/vault", o);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_TRUE((*c)->catalog().ListVersions(0, true)->empty());
+  EXPECT_TRUE((*c)->catalog().ListVersions(DatasetId(), true)->empty());
   EXPECT_FALSE(Env::Default()->FileExists((*c)->VaultPath("records/1/v1")));
   EXPECT_FALSE(Env::Default()->FileExists((*c)->VaultPath("index/1-v1.idx")));
   EXPECT_TRUE(Env::Default()->FileExists(outside + "/keep"));

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "custody/base/clock.h"
+#include "custody/base/ids.h"
 #include "custody/base/status.h"
 #include "custody/core/match/record_words.h"
 #include "custody/core/vault/custody.h"
@@ -27,7 +29,7 @@ struct IndexedVersion {
   std::string path;
   std::string dataset;
   int version = 0;
-  int64_t version_id = 0;
+  VersionId version_id;
   // The dataset was shredded: its records cannot be read, so its matches
   // rest on the sketch alone (unverified).
   bool shredded = false;

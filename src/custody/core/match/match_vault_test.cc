@@ -38,7 +38,7 @@ class MatchVaultTest : public ReleaseTest {
   }
   // Removes every word file (a vault written before they existed).
   void RemoveWordFiles() {
-    auto versions = custody_->catalog().ListVersions(0, false);
+    auto versions = custody_->catalog().ListVersions(DatasetId(), false);
     ASSERT_TRUE(versions.ok());
     for (const auto& v : *versions) {
       auto segs = custody_->catalog().SegmentsOf(v.id);
@@ -146,7 +146,7 @@ TEST_F(MatchVaultTest, ResultsDoNotDependOnThreads) {
     o.on_record = [&](const DumpRecordMatch& r) -> Status {
       out += r.source + ":" + std::to_string(r.line) + " ";
       if (r.match) {
-        out += std::to_string(r.match->record_id) + " " +
+        out += ToString(r.match->record_id) + " " +
                std::string(sketch::MatchKindName(r.match->kind)) + " " +
                std::to_string(r.match->similarity);
       }
@@ -171,9 +171,9 @@ TEST_F(MatchVaultTest, ShreddedDatasetLeakIsStillMatchedAndAttributed) {
   half.kind = Selection::Kind::kSample;
   half.fraction = "0.5";
   half.seed = 1;
-  int64_t ga = AddGrantFor("acme", half, "alice");
+  GrantId ga = AddGrantFor("acme", half, "alice");
   half.seed = 2;
-  int64_t gb = AddGrantFor("acme", half, "bob");
+  GrantId gb = AddGrantFor("acme", half, "bob");
   ASSERT_TRUE(DoRelease(ga, "alice", "alice.jsonl").ok());
   ASSERT_TRUE(DoRelease(gb, "bob", "bob.jsonl").ok());
   auto out = ReleasedCopies(*custody_, "math");
@@ -210,7 +210,7 @@ TEST_F(MatchVaultTest, TraceIsTheSameWithOneOrTwoThreads) {
   half.kind = Selection::Kind::kSample;
   half.fraction = "0.6";
   half.seed = 3;
-  int64_t ga = AddGrantFor("acme", half, "alice");
+  GrantId ga = AddGrantFor("acme", half, "alice");
   ASSERT_TRUE(DoRelease(ga, "alice", "alice.jsonl").ok());
   std::vector<nlohmann::json> reports;
   for (size_t threads : {1, 2}) {

@@ -39,7 +39,7 @@ Result<std::unique_ptr<VaultWordStore>> VaultWordStore::Open(Custody& custody,
       if (!info.text_fields.empty()) {
         auto j = nlohmann::json::parse(info.text_fields, nullptr, false);
         if (!j.is_array()) {
-          return DataLossError("catalog: version " + std::to_string(info.id) +
+          return DataLossError("catalog: version " + ToString(info.id) +
                                ": text_fields: expected a JSON array, found " + info.text_fields);
         }
         for (const auto& f : j) {
@@ -101,7 +101,7 @@ Result<std::shared_ptr<const store::WordFileReader>> VaultWordStore::WordFile(
                            store::WordFileReader::Open(env_, path, v.key, v.context, seg.seq));
   if (reader->first_record_id() != seg.first_record_id || reader->count() != seg.count) {
     return DataLossError(path + ": word file does not match the catalog (expected records " +
-                         std::to_string(seg.first_record_id) + "+" + std::to_string(seg.count) + ")");
+                         ToString(seg.first_record_id) + "+" + std::to_string(seg.count) + ")");
   }
   file_opens_.fetch_add(1);
   std::shared_ptr<const store::WordFileReader> shared(std::move(reader));
@@ -165,7 +165,7 @@ Status VaultRecordWords::ReadFromSegment(const VaultWordStore::Version& v,
     ++segment_reads_;
     if (contents.first_record_id != seg.first_record_id || contents.records.size() != seg.count) {
       return DataLossError(seg.file + ": segment does not match the catalog (expected records " +
-                           std::to_string(seg.first_record_id) + "+" +
+                           ToString(seg.first_record_id) + "+" +
                            std::to_string(seg.count) + ")");
     }
     if (segments_.size() >= max_segments_) segments_.pop_back();
@@ -185,13 +185,13 @@ Status VaultRecordWords::ReadFromSegment(const VaultWordStore::Version& v,
 
 Status VaultRecordWords::ReadEntry(uint64_t id, std::string* entry) {
   const VaultWordStore::Version* v = store_.VersionFor(id);
-  if (v == nullptr) return NotFoundError("record " + std::to_string(id) + ": no committed version holds it");
+  if (v == nullptr) return NotFoundError("record " + ToString(id) + ": no committed version holds it");
   if (v->shredded) {
-    return FailedPreconditionError("record " + std::to_string(id) + ": dataset '" +
+    return FailedPreconditionError("record " + ToString(id) + ": dataset '" +
                                    v->info.dataset + "' was shredded");
   }
   const store::SegmentInfo* seg = store_.SegmentFor(*v, id);
-  if (seg == nullptr) return NotFoundError("record " + std::to_string(id) + ": no segment");
+  if (seg == nullptr) return NotFoundError("record " + ToString(id) + ": no segment");
   Status s = ReadFromWordFile(*v, *seg, id, entry);
   if (s.code() == StatusCode::kNotFound) return ReadFromSegment(*v, *seg, id, entry);
   return s;
@@ -233,7 +233,7 @@ Status VaultRecordWords::Words(uint64_t id, sketch::RecordWords* out) {
     entry = entry_;
   }
   if (!sketch::ParseRecordWords(entry, out)) {
-    Status s = DataLossError("record " + std::to_string(id) + ": malformed words entry");
+    Status s = DataLossError("record " + ToString(id) + ": malformed words entry");
     Note(s);
     return s;
   }

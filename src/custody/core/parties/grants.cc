@@ -14,7 +14,7 @@ namespace {
 // A grant from its catalog row: the stored field list and selection parsed.
 Result<Grant> FromRow(store::GrantRow row) {
   Grant g;
-  const std::string where = "catalog grants row " + std::to_string(row.id);
+  const std::string where = "catalog grants row " + ToString(row.id);
   auto fields = nlohmann::json::parse(row.fields_json, nullptr, false);
   if (!fields.is_array()) return DataLossError(where + ": fields: expected a JSON array");
   for (const auto& f : fields) {
@@ -61,7 +61,7 @@ Result<Grant> AddGrant(Custody& c, const GrantSpec& spec) {
       return FailedPreconditionError("member '" + spec.member + "' is revoked");
     }
   }
-  const int64_t now = c.clock()->NowSeconds();
+  const Time now = c.clock()->Now();
   if (spec.expires_at <= now) {
     return InvalidArgumentError("expires_at: expected a time in the future, found " +
                                 FormatRfc3339(spec.expires_at));
@@ -71,10 +71,10 @@ Result<Grant> AddGrant(Custody& c, const GrantSpec& spec) {
   if (version.shredded_at) return FailedPreconditionError("dataset '" + spec.dataset + "' was shredded");
   if (spec.selection.kind == Selection::Kind::kIds) {
     auto ids = spec.selection.ids.ToVector();
-    for (uint64_t id : ids) {
+    for (uint64_t id : ids) {  // record ids
       if (id < version.first_record_id ||
           id >= version.first_record_id + static_cast<uint64_t>(version.records)) {
-        return InvalidArgumentError("ids: record " + std::to_string(id) + " is not in " +
+        return InvalidArgumentError("ids: record " + ToString(id) + " is not in " +
                                     spec.dataset + " v" + std::to_string(version.version));
       }
     }
@@ -99,7 +99,7 @@ Result<Grant> AddGrant(Custody& c, const GrantSpec& spec) {
   CUSTODY_RETURN_IF_ERROR(LoggedChange(c, [&](ledger::Event* ev) -> Status {
     CUSTODY_ASSIGN_OR_RETURN(g.id, c.catalog().grants().Insert(row));
     ev->type = ledger::event_type::kGrant;
-    ev->subject = "grant:" + std::to_string(g.id);
+    ev->subject = "grant:" + ToString(g.id);
     ev->details = {{"action", "add"},
                    {"grant_id", g.id},
                    {"partner", p.name},
@@ -115,14 +115,14 @@ Result<Grant> AddGrant(Custody& c, const GrantSpec& spec) {
   return GetGrant(c, g.id);
 }
 
-Result<Grant> GetGrant(Custody& c, int64_t id) {
+Result<Grant> GetGrant(Custody& c, GrantId id) {
   CUSTODY_ASSIGN_OR_RETURN(auto row, c.catalog().grants().Get(id));
-  if (!row) return NotFoundError("no grant with id " + std::to_string(id));
+  if (!row) return NotFoundError("no grant with id " + ToString(id));
   return FromRow(std::move(*row));
 }
 
 Result<std::vector<Grant>> ListGrants(Custody& c, const std::string& partner) {
-  int64_t partner_id = 0;
+  PartnerId partner_id;
   if (!partner.empty()) {
     CUSTODY_ASSIGN_OR_RETURN(Partner p, FindPartner(c, partner));
     partner_id = p.id;
@@ -136,17 +136,17 @@ Result<std::vector<Grant>> ListGrants(Custody& c, const std::string& partner) {
   return out;
 }
 
-Result<Grant> RevokeGrant(Custody& c, int64_t id, const std::string& reason) {
+Result<Grant> RevokeGrant(Custody& c, GrantId id, const std::string& reason) {
   CUSTODY_ASSIGN_OR_RETURN(Grant g, GetGrant(c, id));
   if (g.status != store::GrantStatus::kActive) {
-    return FailedPreconditionError("grant " + std::to_string(id) + " was already revoked on " +
-                                   FormatRfc3339(g.revoked_at ? *g.revoked_at : 0));
+    return FailedPreconditionError("grant " + ToString(id) + " was already revoked on " +
+                                   FormatRfc3339(g.revoked_at.value_or(Time())));
   }
-  const int64_t now = c.clock()->NowSeconds();
+  const Time now = c.clock()->Now();
   CUSTODY_RETURN_IF_ERROR(LoggedChange(c, [&](ledger::Event* ev) -> Status {
     CUSTODY_RETURN_IF_ERROR(c.catalog().grants().Revoke(id, now));
     ev->type = ledger::event_type::kRevoke;
-    ev->subject = "grant:" + std::to_string(id);
+    ev->subject = "grant:" + ToString(id);
     ev->details = {{"what", "grant"}, {"grant_id", id}, {"partner", g.partner}};
     if (!reason.empty()) ev->details["reason"] = reason;
     return OkStatus();

@@ -57,7 +57,7 @@ class Selector {
  public:
   // `s` must outlive the Selector.
   static Result<Selector> Create(const crypto::SecretBytes& selection_key, const Selection& s);
-  bool Contains(uint64_t record_id) const;
+  bool Contains(RecordId record_id) const;
 
  private:
   Selector() = default;
@@ -68,22 +68,22 @@ class Selector {
 };
 
 struct Grant {
-  int64_t id = 0;
-  int64_t partner_id = 0;
+  GrantId id;
+  PartnerId partner_id;
   std::string partner;
-  std::optional<int64_t> member_id;  // set: only this member may receive it
+  std::optional<MemberId> member_id;  // set: only this member may receive it
   std::string member;
-  int64_t dataset_id = 0;
+  DatasetId dataset_id;
   std::string dataset;
-  int64_t version_id = 0;
+  VersionId version_id;
   int version = 0;
   std::vector<std::string> fields;  // empty: every field
   Selection selection;
-  int64_t expires_at = 0;
+  Time expires_at;
   std::string purpose;
   store::GrantStatus status = store::GrantStatus::kActive;
-  int64_t created_at = 0;
-  std::optional<int64_t> revoked_at;
+  Time created_at;
+  std::optional<Time> revoked_at;
 };
 
 struct GrantSpec {
@@ -92,16 +92,16 @@ struct GrantSpec {
   std::string dataset;
   std::vector<std::string> fields;
   Selection selection;
-  int64_t expires_at = 0;
+  Time expires_at;
   std::string purpose;
 };
 
 // Records a grant on the dataset's latest committed version. The partner
 // (and member, if given) must be active and the expiry in the future.
 Result<Grant> AddGrant(Custody& custody, const GrantSpec& spec);
-Result<Grant> GetGrant(Custody& custody, int64_t id);
+Result<Grant> GetGrant(Custody& custody, GrantId id);
 // All grants, or those of one partner.
 Result<std::vector<Grant>> ListGrants(Custody& custody, const std::string& partner = "");
-Result<Grant> RevokeGrant(Custody& custody, int64_t id, const std::string& reason);
+Result<Grant> RevokeGrant(Custody& custody, GrantId id, const std::string& reason);
 
 }  // namespace custody::core

@@ -43,7 +43,7 @@ Result<Member> AddMember(Custody& c, const MemberSpec& spec) {
   m.email = spec.email;
   m.public_key = spec.public_key;
   m.status = MemberStatus::kActive;
-  m.created_at = c.clock()->NowSeconds();
+  m.created_at = c.clock()->Now();
   CUSTODY_RETURN_IF_ERROR(LoggedChange(c, [&](ledger::Event* ev) -> Status {
     CUSTODY_ASSIGN_OR_RETURN(m.id, c.catalog().members().Insert(m));
     ev->type = ledger::event_type::kMember;
@@ -56,7 +56,7 @@ Result<Member> AddMember(Custody& c, const MemberSpec& spec) {
 }
 
 Result<std::vector<Member>> ListMembers(Custody& c, const std::string& partner) {
-  int64_t partner_id = 0;
+  PartnerId partner_id;
   if (!partner.empty()) {
     CUSTODY_ASSIGN_OR_RETURN(Partner p, FindPartner(c, partner));
     partner_id = p.id;
@@ -70,9 +70,9 @@ Result<Member> FindMember(Custody& c, const std::string& name) {
   return std::move(*m);
 }
 
-Result<Member> GetMember(Custody& c, int64_t id) {
+Result<Member> GetMember(Custody& c, MemberId id) {
   CUSTODY_ASSIGN_OR_RETURN(auto m, c.catalog().members().Get(id));
-  if (!m) return NotFoundError("no member with id " + std::to_string(id));
+  if (!m) return NotFoundError("no member with id " + ToString(id));
   return std::move(*m);
 }
 
@@ -80,9 +80,9 @@ Result<Member> RevokeMember(Custody& c, const std::string& name, const std::stri
   CUSTODY_ASSIGN_OR_RETURN(Member m, FindMember(c, name));
   if (m.status != MemberStatus::kActive) {
     return FailedPreconditionError("member '" + name + "' was already revoked on " +
-                                   FormatRfc3339(m.revoked_at.value_or(0)));
+                                   FormatRfc3339(m.revoked_at.value_or(Time())));
   }
-  const int64_t now = c.clock()->NowSeconds();
+  const Time now = c.clock()->Now();
   CUSTODY_RETURN_IF_ERROR(LoggedChange(c, [&](ledger::Event* ev) -> Status {
     CUSTODY_RETURN_IF_ERROR(c.catalog().members().Revoke(m.id, now));
     ev->type = ledger::event_type::kRevoke;

@@ -45,7 +45,7 @@ Result<Partner> AddPartner(Custody& custody, const PartnerSpec& spec);
 Result<std::vector<Partner>> ListPartners(Custody& custody);
 // kNotFound naming the partner if there is none.
 Result<Partner> FindPartner(Custody& custody, const std::string& name);
-Result<Partner> GetPartner(Custody& custody, int64_t id);
+Result<Partner> GetPartner(Custody& custody, PartnerId id);
 // active -> suspended; kFailedPrecondition from any other state.
 Result<Partner> SuspendPartner(Custody& custody, const std::string& name, const std::string& reason);
 // suspended -> active.
@@ -53,8 +53,8 @@ Result<Partner> ResumePartner(Custody& custody, const std::string& name);
 
 struct TerminateResult {
   Partner partner;
-  std::vector<int64_t> revoked_members;
-  std::vector<int64_t> revoked_grants;
+  std::vector<MemberId> revoked_members;
+  std::vector<GrantId> revoked_grants;
   uint64_t log_index = 0;
 };
 // Terminates the partner and revokes all its active members and grants, in
@@ -66,7 +66,7 @@ Result<TerminateResult> TerminatePartner(Custody& custody, const std::string& na
 Result<Member> AddMember(Custody& custody, const MemberSpec& spec);
 Result<std::vector<Member>> ListMembers(Custody& custody, const std::string& partner = "");
 Result<Member> FindMember(Custody& custody, const std::string& name);
-Result<Member> GetMember(Custody& custody, int64_t id);
+Result<Member> GetMember(Custody& custody, MemberId id);
 // Revokes an active member (their grants release nothing more).
 Result<Member> RevokeMember(Custody& custody, const std::string& name, const std::string& reason);
 

@@ -57,7 +57,7 @@ class PartiesTest : public ReleaseTest {
     g.partner = partner;
     g.member = member;
     g.dataset = "math";
-    g.expires_at = clock_.NowSeconds() + 86400;
+    g.expires_at = clock_.Now() + std::chrono::seconds(86400);
     g.purpose = "labeling";
     return g;
   }
@@ -87,13 +87,13 @@ TEST_F(PartiesTest, EachPartnerChangeAppendsExactlyOneEventDescribingIt) {
   EXPECT_EQ(ev.details["partner_id"], p->id);
   EXPECT_EQ(ev.details["contract"], "K-7");
 
-  clock_.Advance(60);
+  clock_.Advance(std::chrono::seconds(60));
   before = LogSize();
   auto s = SuspendPartner(*custody_, "acme", "audit");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(LogSize(), before + 1);
   EXPECT_EQ(s->status, PartnerStatus::kSuspended);
-  EXPECT_EQ(s->changed_at, kStart + 60);
+  EXPECT_EQ(s->changed_at, kStart + std::chrono::seconds(60));
   ev = LastEvent();
   EXPECT_EQ(ev.details["action"], "suspend");
   EXPECT_EQ(ev.details["status"], "suspended");
@@ -268,7 +268,7 @@ TEST_F(PartiesTest, AddMemberChecksKeyEmailAndPartnerStatus) {
 TEST_F(PartiesTest, RevokeMemberOnceThenRefusesWithTheDate) {
   ASSERT_TRUE(AddPartner(*custody_, {"acme", "", "", ""}).ok());
   ASSERT_TRUE(NewMember("acme", "alice").ok());
-  clock_.Advance(3600);
+  clock_.Advance(std::chrono::seconds(3600));
   uint64_t before = LogSize();
   auto r = RevokeMember(*custody_, "alice", "left");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -280,20 +280,20 @@ TEST_F(PartiesTest, RevokeMemberOnceThenRefusesWithTheDate) {
   EXPECT_EQ(ev.details["reason"], "left");
   auto m = FindMember(*custody_, "alice");
   EXPECT_EQ(m->status, MemberStatus::kRevoked);
-  EXPECT_EQ(m->revoked_at, kStart + 3600);
+  EXPECT_EQ(m->revoked_at, kStart + std::chrono::seconds(3600));
 
-  clock_.Advance(3600);
+  clock_.Advance(std::chrono::seconds(3600));
   const Snapshot s0 = Take();
   auto again = RevokeMember(*custody_, "alice", "again");
   EXPECT_EQ(again.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_TRUE(Mentions(again.status(), "member 'alice' was already revoked on " +
-                                           FormatRfc3339(kStart + 3600)))
+                                           FormatRfc3339(kStart + std::chrono::seconds(3600))))
       << again.status().ToString();
   auto unknown = RevokeMember(*custody_, "zed", "");
   EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
   EXPECT_TRUE(Mentions(unknown.status(), "no member named 'zed'"));
   EXPECT_EQ(Take(), s0);
-  EXPECT_EQ(FindMember(*custody_, "alice")->revoked_at, kStart + 3600);
+  EXPECT_EQ(FindMember(*custody_, "alice")->revoked_at, kStart + std::chrono::seconds(3600));
 }
 
 // Risk: a grant that lets data go where it should not: to a member of
@@ -325,13 +325,13 @@ TEST_F(PartiesTest, GrantRefusalsNameTheReasonAndWriteNothing) {
   cases.push_back({"suspended partner", Spec("beta"), StatusCode::kFailedPrecondition,
                    "partner 'beta' is suspended; it cannot receive grants"});
   GrantSpec now = Spec("acme");
-  now.expires_at = clock_.NowSeconds();
+  now.expires_at = clock_.Now();
   cases.push_back({"expires now", now, StatusCode::kInvalidArgument,
                    "expires_at: expected a time in the future, found " + FormatRfc3339(kStart)});
   GrantSpec past = Spec("acme");
-  past.expires_at = clock_.NowSeconds() - 86400;
+  past.expires_at = clock_.Now() - std::chrono::seconds(86400);
   cases.push_back({"expired", past, StatusCode::kInvalidArgument,
-                   "found " + FormatRfc3339(kStart - 86400)});
+                   "found " + FormatRfc3339(kStart - std::chrono::seconds(86400))});
   GrantSpec no_purpose = Spec("acme");
   no_purpose.purpose = "";
   cases.push_back({"no purpose", no_purpose, StatusCode::kInvalidArgument, "purpose: "});
@@ -358,7 +358,7 @@ TEST_F(PartiesTest, GrantRefusalsNameTheReasonAndWriteNothing) {
 
   // One second in the future is fine, and is one event with one row.
   GrantSpec soon = Spec("acme", "alice");
-  soon.expires_at = clock_.NowSeconds() + 1;
+  soon.expires_at = clock_.Now() + std::chrono::seconds(1);
   auto g = AddGrant(*custody_, soon);
   ASSERT_TRUE(g.ok()) << g.status().ToString();
   EXPECT_EQ(LogSize(), s0.log + 1);
@@ -366,12 +366,12 @@ TEST_F(PartiesTest, GrantRefusalsNameTheReasonAndWriteNothing) {
   EXPECT_EQ(g->member, "alice");
   EXPECT_EQ(g->partner, "acme");
   EXPECT_EQ(g->version, 1);
-  EXPECT_EQ(g->expires_at, kStart + 1);
+  EXPECT_EQ(g->expires_at, kStart + std::chrono::seconds(1));
   ledger::Event ev = LastEvent();
   EXPECT_EQ(ev.type, ledger::event_type::kGrant);
-  EXPECT_EQ(ev.subject, "grant:" + std::to_string(g->id));
+  EXPECT_EQ(ev.subject, "grant:" + ToString(g->id));
   EXPECT_EQ(ev.details["member"], "alice");
-  EXPECT_EQ(ev.details["expires_at"], FormatRfc3339(kStart + 1));
+  EXPECT_EQ(ev.details["expires_at"], FormatRfc3339(kStart + std::chrono::seconds(1)));
 }
 
 // Risk: revoking a grant twice, or an unknown grant being reported as
@@ -379,8 +379,8 @@ TEST_F(PartiesTest, GrantRefusalsNameTheReasonAndWriteNothing) {
 TEST_F(PartiesTest, RevokeGrantOnceThenRefuses) {
   IngestGenerated(10);
   ASSERT_TRUE(AddPartner(*custody_, {"acme", "", "", ""}).ok());
-  int64_t id = AddGrantFor("acme");
-  clock_.Advance(10);
+  GrantId id = AddGrantFor("acme");
+  clock_.Advance(std::chrono::seconds(10));
   uint64_t before = LogSize();
   auto r = RevokeGrant(*custody_, id, "done");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -388,22 +388,22 @@ TEST_F(PartiesTest, RevokeGrantOnceThenRefuses) {
   EXPECT_EQ(r->status, store::GrantStatus::kRevoked);
   ledger::Event ev = LastEvent();
   EXPECT_EQ(ev.type, ledger::event_type::kRevoke);
-  EXPECT_EQ(ev.subject, "grant:" + std::to_string(id));
+  EXPECT_EQ(ev.subject, "grant:" + ToString(id));
   EXPECT_EQ(ev.details["grant_id"], id);
-  EXPECT_EQ(GetGrant(*custody_, id)->revoked_at, kStart + 10);
+  EXPECT_EQ(GetGrant(*custody_, id)->revoked_at, kStart + std::chrono::seconds(10));
 
-  clock_.Advance(10);
+  clock_.Advance(std::chrono::seconds(10));
   const Snapshot s0 = Take();
   auto again = RevokeGrant(*custody_, id, "");
   EXPECT_EQ(again.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_TRUE(Mentions(again.status(), "grant " + std::to_string(id) + " was already revoked on " +
-                                           FormatRfc3339(kStart + 10)))
+  EXPECT_TRUE(Mentions(again.status(), "grant " + ToString(id) + " was already revoked on " +
+                                           FormatRfc3339(kStart + std::chrono::seconds(10))))
       << again.status().ToString();
-  auto unknown = RevokeGrant(*custody_, id + 100, "");
+  auto unknown = RevokeGrant(*custody_, GrantId(id.value() + 100), "");
   EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
-  EXPECT_TRUE(Mentions(unknown.status(), "no grant with id " + std::to_string(id + 100)));
+  EXPECT_TRUE(Mentions(unknown.status(), "no grant with id " + std::to_string(id.value() + 100)));
   EXPECT_EQ(Take(), s0);
-  EXPECT_EQ(GetGrant(*custody_, id)->revoked_at, kStart + 10);
+  EXPECT_EQ(GetGrant(*custody_, id)->revoked_at, kStart + std::chrono::seconds(10));
 }
 
 // Risk: terminating one partner reaching into another's members or grants,
@@ -415,23 +415,23 @@ TEST_F(PartiesTest, TerminateRevokesOnlyThatPartnersActiveMembersAndGrantsInOneE
   Member ann = AddPartnerAndMember("acme", "ann");
   Member amy = AddPartnerAndMember("acme", "amy");
   Member bob = AddPartnerAndMember("beta", "bob");
-  int64_t g1 = AddGrantFor("acme");
-  int64_t g2 = AddGrantFor("acme", {}, "alice");
-  int64_t g3 = AddGrantFor("acme");
-  int64_t gb = AddGrantFor("beta");
+  GrantId g1 = AddGrantFor("acme");
+  GrantId g2 = AddGrantFor("acme", {}, "alice");
+  GrantId g3 = AddGrantFor("acme");
+  GrantId gb = AddGrantFor("beta");
   ASSERT_TRUE(RevokeMember(*custody_, "amy", "left").ok());
   ASSERT_TRUE(RevokeGrant(*custody_, g3, "done").ok());
-  const int64_t amy_revoked = *FindMember(*custody_, "amy")->revoked_at;
+  const Time amy_revoked = *FindMember(*custody_, "amy")->revoked_at;
 
-  clock_.Advance(86400);
+  clock_.Advance(std::chrono::seconds(86400));
   const uint64_t before = LogSize();
   auto t = TerminatePartner(*custody_, "acme", "breach");
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   EXPECT_EQ(LogSize(), before + 1);
   EXPECT_EQ(t->log_index, before);
   EXPECT_EQ(t->partner.status, PartnerStatus::kTerminated);
-  EXPECT_EQ(t->revoked_members, (std::vector<int64_t>{alice.id, ann.id}));
-  EXPECT_EQ(t->revoked_grants, (std::vector<int64_t>{g1, g2}));
+  EXPECT_EQ(t->revoked_members, (std::vector<MemberId>{alice.id, ann.id}));
+  EXPECT_EQ(t->revoked_grants, (std::vector<GrantId>{g1, g2}));
 
   ledger::Event ev = LastEvent();
   EXPECT_EQ(ev.type, ledger::event_type::kPartner);
@@ -440,10 +440,10 @@ TEST_F(PartiesTest, TerminateRevokesOnlyThatPartnersActiveMembersAndGrantsInOneE
   EXPECT_EQ(ev.details["revoked_members"], nlohmann::json({alice.id, ann.id}));
   EXPECT_EQ(ev.details["revoked_grants"], nlohmann::json({g1, g2}));
 
-  EXPECT_EQ(FindMember(*custody_, "alice")->revoked_at, kStart + 86400);
+  EXPECT_EQ(FindMember(*custody_, "alice")->revoked_at, kStart + std::chrono::seconds(86400));
   EXPECT_EQ(FindMember(*custody_, "amy")->revoked_at, amy_revoked);  // not re-dated
   EXPECT_EQ(GetGrant(*custody_, g1)->status, store::GrantStatus::kRevoked);
-  EXPECT_EQ(GetGrant(*custody_, g2)->revoked_at, kStart + 86400);
+  EXPECT_EQ(GetGrant(*custody_, g2)->revoked_at, kStart + std::chrono::seconds(86400));
   EXPECT_EQ(GetGrant(*custody_, g3)->revoked_at, kStart);  // revoked before, not re-dated
   // The other partner is untouched.
   EXPECT_EQ(FindPartner(*custody_, "beta")->status, PartnerStatus::kActive);
@@ -467,7 +467,7 @@ TEST_F(PartiesTest, TerminateRevokesOnlyThatPartnersActiveMembersAndGrantsInOneE
 TEST_F(PartiesTest, SuspendKeepsMembersAndGrantsForResume) {
   IngestGenerated(10);
   AddPartnerAndMember("acme", "alice");
-  int64_t g = AddGrantFor("acme");
+  GrantId g = AddGrantFor("acme");
   ASSERT_TRUE(SuspendPartner(*custody_, "acme", "").ok());
   EXPECT_EQ(FindMember(*custody_, "alice")->status, MemberStatus::kActive);
   EXPECT_EQ(GetGrant(*custody_, g)->status, store::GrantStatus::kActive);
@@ -486,9 +486,9 @@ TEST_F(PartiesTest, ListFiltersSelectOnePartnerAndUnknownIsNotFound) {
   AddPartnerAndMember("acme", "alice");
   AddPartnerAndMember("beta", "bob");
   ASSERT_TRUE(AddPartner(*custody_, {"gamma", "", "", ""}).ok());
-  int64_t ga = AddGrantFor("acme");
-  int64_t gb = AddGrantFor("beta", {}, "bob");
-  int64_t ga2 = AddGrantFor("acme", {}, "zoe");
+  GrantId ga = AddGrantFor("acme");
+  GrantId gb = AddGrantFor("beta", {}, "bob");
+  GrantId ga2 = AddGrantFor("acme", {}, "zoe");
 
   auto all = ListMembers(*custody_);
   ASSERT_TRUE(all.ok());

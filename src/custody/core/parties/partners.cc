@@ -18,7 +18,7 @@ Result<Partner> ChangeStatus(Custody& c, const std::string& name, PartnerStatus 
                                    std::string(store::PartnerStatusName(from)) + " to " + action +
                                    ", found " + std::string(store::PartnerStatusName(p.status)));
   }
-  const int64_t now = c.clock()->NowSeconds();
+  const Time now = c.clock()->Now();
   CUSTODY_RETURN_IF_ERROR(LoggedChange(c, [&](ledger::Event* ev) -> Status {
     CUSTODY_RETURN_IF_ERROR(c.catalog().partners().SetStatus(p.id, to, now));
     ev->type = ledger::event_type::kPartner;
@@ -60,7 +60,7 @@ Result<Partner> AddPartner(Custody& c, const PartnerSpec& spec) {
   p.contract = spec.contract;
   p.notes = spec.notes;
   p.status = PartnerStatus::kActive;
-  p.created_at = p.changed_at = c.clock()->NowSeconds();
+  p.created_at = p.changed_at = c.clock()->Now();
   CUSTODY_RETURN_IF_ERROR(LoggedChange(c, [&](ledger::Event* ev) -> Status {
     CUSTODY_ASSIGN_OR_RETURN(p.id, c.catalog().partners().Insert(p));
     ev->type = ledger::event_type::kPartner;
@@ -80,9 +80,9 @@ Result<Partner> FindPartner(Custody& c, const std::string& name) {
   return std::move(*p);
 }
 
-Result<Partner> GetPartner(Custody& c, int64_t id) {
+Result<Partner> GetPartner(Custody& c, PartnerId id) {
   CUSTODY_ASSIGN_OR_RETURN(auto p, c.catalog().partners().Get(id));
-  if (!p) return NotFoundError("no partner with id " + std::to_string(id));
+  if (!p) return NotFoundError("no partner with id " + ToString(id));
   return std::move(*p);
 }
 
@@ -101,7 +101,7 @@ Result<TerminateResult> TerminatePartner(Custody& c, const std::string& name,
     return FailedPreconditionError("partner '" + name + "' was already terminated on " +
                                    FormatRfc3339(p.changed_at));
   }
-  const int64_t now = c.clock()->NowSeconds();
+  const Time now = c.clock()->Now();
   store::Catalog& catalog = c.catalog();
   TerminateResult r;
   CUSTODY_ASSIGN_OR_RETURN(r.log_index, LoggedChange(c, [&](ledger::Event* ev) -> Status {

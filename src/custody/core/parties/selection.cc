@@ -131,9 +131,9 @@ Result<Selection> IdsSelection(Env* env, const std::string& path, const std::str
     }
     if (id < first_id || id >= first_id + count) {
       return InvalidArgumentError(where + "expected an id of " + label + " (" +
-                                  std::to_string(first_id) + ".." +
+                                  ToString(first_id) + ".." +
                                   std::to_string(first_id + count - 1) + "), found " +
-                                  std::to_string(id));
+                                  ToString(id));
     }
     CUSTODY_RETURN_IF_ERROR(s.ids.Add(id));
   }
@@ -167,7 +167,8 @@ Result<Selector> Selector::Create(const crypto::SecretBytes& selection_key, cons
   return sel;
 }
 
-bool Selector::Contains(uint64_t record_id) const {
+bool Selector::Contains(RecordId id) const {
+  const uint64_t record_id = id.value();
   std::string in;
   switch (selection_->kind) {
     case Selection::Kind::kAll: return true;

@@ -10,9 +10,9 @@
 namespace custody::core {
 namespace {
 
-std::string CanaryAd(int64_t release_id, int64_t member_id, uint64_t source) {
-  return "custody canary v1|release:" + std::to_string(release_id) + "|member:" +
-         std::to_string(member_id) + "|source:" + std::to_string(source);
+std::string CanaryAd(ReleaseId release_id, MemberId member_id, RecordId source) {
+  return "custody canary v1|release:" + ToString(release_id) + "|member:" +
+         ToString(member_id) + "|source:" + ToString(source);
 }
 
 }  // namespace
@@ -32,14 +32,14 @@ Result<std::string> SealCanary(const crypto::SecretBytes& key, const StoredCanar
   return crypto::AeadSeal(key, j.dump(), CanaryAd(c.release_id, c.member_id, c.source_record_id));
 }
 
-Result<StoredCanary> OpenCanary(const crypto::SecretBytes& key, int64_t release_id,
-                                int64_t member_id, uint64_t source, std::string_view sealed) {
+Result<StoredCanary> OpenCanary(const crypto::SecretBytes& key, ReleaseId release_id,
+                                MemberId member_id, RecordId source, std::string_view sealed) {
   CUSTODY_ASSIGN_OR_RETURN(std::string plain,
                            crypto::AeadOpen(key, sealed, CanaryAd(release_id, member_id, source)));
   // simdjson: a trace opens every canary of the vault (thousands of ~1 KiB
   // payloads) before it scans, and a JSON tree per payload cost ~10x more.
   const auto malformed = [&](std::string_view what) {
-    return DataLossError("canary of release " + std::to_string(release_id) +
+    return DataLossError("canary of release " + ToString(release_id) +
                          ": malformed payload: " + std::string(what));
   };
   thread_local simdjson::dom::parser parser;
@@ -96,7 +96,7 @@ Result<std::vector<StoredCanary>> LoadCanaries(Custody& custody) {
   out.reserve(rows.size());
   for (const store::CanaryRow& row : rows) {
     auto c = OpenCanary(*key, row.release_id, row.member_id, row.source_record_id, row.sealed);
-    if (!c.ok()) return c.status().WithPrefix("catalog canaries row " + std::to_string(row.id));
+    if (!c.ok()) return c.status().WithPrefix("catalog canaries row " + ToString(row.id));
     c->id = row.id;
     out.push_back(std::move(*c));
   }
@@ -114,7 +114,7 @@ Status BackfillCanaryTags(Custody& custody, const crypto::SecretBytes& canary_ke
     for (const store::CanaryRow& row : rows) {
       auto c = OpenCanary(canary_key, row.release_id, row.member_id, row.source_record_id,
                           row.sealed);
-      if (!c.ok()) return c.status().WithPrefix("catalog canaries row " + std::to_string(row.id));
+      if (!c.ok()) return c.status().WithPrefix("catalog canaries row " + ToString(row.id));
       CUSTODY_ASSIGN_OR_RETURN(std::string raw, HexDecode(c->content_id));
       CUSTODY_RETURN_IF_ERROR(canaries.SetTag(row.id, CanaryContentTag(canary_key, raw)));
     }

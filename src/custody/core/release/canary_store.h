@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "custody/base/clock.h"
+#include "custody/base/ids.h"
 #include "custody/base/status.h"
 #include "custody/core/vault/custody.h"
 #include "custody/crypto/secret_bytes.h"
@@ -20,10 +22,10 @@
 namespace custody::core {
 
 struct StoredCanary {
-  int64_t id = 0;  // catalog canaries.id
-  int64_t release_id = 0;
-  int64_t member_id = 0;    // owner
-  uint64_t source_record_id = 0;  // the real record it was made from
+  CanaryId id;  // catalog canaries.id
+  ReleaseId release_id;
+  MemberId member_id;    // owner
+  RecordId source_record_id;  // the real record it was made from
   uint64_t canary_index = 0;      // argument given to CanaryMaker::Make
   std::string record;       // canonical JSON as released, before marks
   std::string content_id;   // hex BLAKE2b-256 of `record`
@@ -36,8 +38,8 @@ struct StoredCanary {
 // The sealed payload of `c` (canonical JSON inside XChaCha20-Poly1305).
 Result<std::string> SealCanary(const crypto::SecretBytes& canary_key, const StoredCanary& c);
 // Opens a sealed payload; kDataLoss if it does not authenticate for these ids.
-Result<StoredCanary> OpenCanary(const crypto::SecretBytes& canary_key, int64_t release_id,
-                                int64_t member_id, uint64_t source_record_id,
+Result<StoredCanary> OpenCanary(const crypto::SecretBytes& canary_key, ReleaseId release_id,
+                                MemberId member_id, RecordId source_record_id,
                                 std::string_view sealed);
 
 // Every canary in the vault (unsealed), in id order. Needs the master key.

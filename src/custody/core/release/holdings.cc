@@ -20,10 +20,10 @@ Result<std::vector<ReleaseSummary>> ListReleases(Custody& c, const HoldingsQuery
   CUSTODY_ASSIGN_OR_RETURN(auto rows, c.catalog().releases().Holdings(filter));
   std::vector<ReleaseSummary> out;
   out.reserve(rows.size());
-  std::map<int64_t, Selection> selections;  // by grant id
+  std::map<GrantId, Selection> selections;  // by grant id
   for (auto& row : rows) {
     store::ReleaseRow& rel = row.release;
-    const std::string where = "release " + std::to_string(rel.id);
+    const std::string where = "release " + ToString(rel.id);
     ReleaseSummary r;
     r.release_id = rel.id;
     r.grant_id = rel.grant_id;
@@ -65,7 +65,7 @@ Result<std::vector<ReleaseSummary>> ListReleases(Custody& c, const HoldingsQuery
 
 Result<std::vector<MemberHoldings>> LoadHoldings(Custody& c, const HoldingsQuery& q) {
   CUSTODY_ASSIGN_OR_RETURN(auto releases, ListReleases(c, q));
-  std::map<int64_t, MemberHoldings> by_member;
+  std::map<MemberId, MemberHoldings> by_member;
   for (auto& r : releases) {
     auto it = by_member.find(r.member_id);
     if (it == by_member.end()) {

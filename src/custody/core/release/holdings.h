@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "custody/base/clock.h"
+#include "custody/base/ids.h"
 #include "custody/base/status.h"
 #include "custody/core/vault/record_set.h"
 #include "custody/core/vault/custody.h"
@@ -21,13 +23,13 @@
 namespace custody::core {
 
 struct ReleaseSummary {
-  int64_t release_id = 0;
-  int64_t grant_id = 0;
-  int64_t member_id = 0;
-  int64_t created_at = 0;
+  ReleaseId release_id;
+  GrantId grant_id;
+  MemberId member_id;
+  Time created_at;
   std::string dataset;
   int version = 0;
-  int64_t version_id = 0;
+  VersionId version_id;
   uint64_t records = 0;
   uint64_t canaries = 0;
   std::string format;
@@ -45,21 +47,21 @@ struct ReleaseSummary {
 };
 
 struct MemberHoldings {
-  int64_t member_id = 0;
+  MemberId member_id;
   std::string member;
-  int64_t partner_id = 0;
+  PartnerId partner_id;
   std::string partner;
   RecordSet ids;  // union over `releases`
   std::vector<ReleaseSummary> releases;  // oldest first
 };
 
 struct HoldingsQuery {
-  // Only releases created at or before this time (Unix seconds).
-  std::optional<int64_t> at;
-  // Only these (0: all).
-  int64_t member_id = 0;
-  int64_t partner_id = 0;
-  int64_t release_id = 0;
+  // Only releases created at or before this time.
+  std::optional<Time> at;
+  // Only these (invalid: all).
+  MemberId member_id;
+  PartnerId partner_id;
+  ReleaseId release_id;
 };
 
 // Every release matching `q`, oldest first.

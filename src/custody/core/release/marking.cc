@@ -18,7 +18,7 @@ void RecordMarker::MarkedFields(std::string_view canonical, std::vector<size_t>*
   }
 }
 
-uint32_t RecordMarker::Apply(uint64_t record_id, uint64_t member_id, std::string_view canonical,
+uint32_t RecordMarker::Apply(RecordId record_id, MemberId member_id, std::string_view canonical,
                              std::string* out) {
   StringValueSpans(canonical, &paths_, &spans_);
   selected_.clear();
@@ -67,7 +67,7 @@ uint32_t RecordMarker::Apply(uint64_t record_id, uint64_t member_id, std::string
   return marked_.slots;
 }
 
-uint32_t RecordMarker::ApplyReference(uint64_t record_id, uint64_t member_id,
+uint32_t RecordMarker::ApplyReference(RecordId record_id, MemberId member_id,
                                       std::string_view canonical, std::string* out) {
   MarkedFields(canonical, &indices_, &fields_);
   out->clear();

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "custody/base/ids.h"
 #include "custody/core/release/json_fields.h"
 #include "custody/format/record.h"
 #include "custody/mark/mark.h"
@@ -28,12 +29,12 @@ class RecordMarker {
   // record `record_id`; returns the number of slots written. Walks the record
   // once: values without escapes are marked where they lie, and only the
   // marked fields are decoded and re-escaped.
-  uint32_t Apply(uint64_t record_id, uint64_t member_id, std::string_view canonical,
+  uint32_t Apply(RecordId record_id, MemberId member_id, std::string_view canonical,
                  std::string* out);
 
   // The same, the plain way: MarkedFields, Marker::Mark, ReplaceStringValues.
   // The reference Apply is tested against.
-  uint32_t ApplyReference(uint64_t record_id, uint64_t member_id, std::string_view canonical,
+  uint32_t ApplyReference(RecordId record_id, MemberId member_id, std::string_view canonical,
                           std::string* out);
 
   // The marked text fields of `canonical`: their ordinal among the record's

@@ -77,8 +77,8 @@ TEST(RecordMarkerTest, OnePassApplyEqualsTheReference) {
       RecordMarker a(m, sel), b(m, sel);
       for (size_t r = 0; r < records.size(); ++r) {
         const uint64_t member = 1 + r % 3;
-        const uint32_t n = a.Apply(r, member, records[r], &fast);
-        const uint32_t n_ref = b.ApplyReference(r, member, records[r], &reference);
+        const uint32_t n = a.Apply(RecordId(r), MemberId(member), records[r], &fast);
+        const uint32_t n_ref = b.ApplyReference(RecordId(r), MemberId(member), records[r], &reference);
         ASSERT_EQ(fast, reference) << records[r];
         ASSERT_EQ(n, n_ref) << records[r];
         slots += n;

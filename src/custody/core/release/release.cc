@@ -84,7 +84,7 @@ void AddColumns(std::string_view canonical, std::vector<std::string>* columns) {
 
 // Adds the raw content ids of every record of every committed version of the
 // dataset to `out`.
-Status AddDatasetContentIds(Custody& c, int64_t dataset_id, ContentIdSet* out) {
+Status AddDatasetContentIds(Custody& c, DatasetId dataset_id, ContentIdSet* out) {
   CUSTODY_ASSIGN_OR_RETURN(auto key, c.vault().GetWrappedKey(store::KeyPurpose::Dataset(dataset_id)));
   CUSTODY_ASSIGN_OR_RETURN(auto versions, c.catalog().ListVersions(dataset_id, false));
   for (const auto& v : versions) {
@@ -97,10 +97,10 @@ Status AddDatasetContentIds(Custody& c, int64_t dataset_id, ContentIdSet* out) {
 
 }  // namespace
 
-Status CheckReleasable(const Grant& g, const Member& m, const Partner& p, int64_t now) {
-  const std::string grant = "grant " + std::to_string(g.id);
+Status CheckReleasable(const Grant& g, const Member& m, const Partner& p, Time now) {
+  const std::string grant = "grant " + ToString(g.id);
   if (g.status == store::GrantStatus::kRevoked) {
-    return FailedPreconditionError(grant + " was revoked on " + FormatRfc3339(g.revoked_at.value_or(0)) +
+    return FailedPreconditionError(grant + " was revoked on " + FormatRfc3339(g.revoked_at.value_or(Time())) +
                                    "; it releases nothing");
   }
   if (now >= g.expires_at) {
@@ -114,7 +114,7 @@ Status CheckReleasable(const Grant& g, const Member& m, const Partner& p, int64_
   }
   if (m.status != MemberStatus::kActive) {
     return FailedPreconditionError("member '" + m.name + "' was revoked on " +
-                                   FormatRfc3339(m.revoked_at.value_or(0)) + "; nothing is released to them");
+                                   FormatRfc3339(m.revoked_at.value_or(Time())) + "; nothing is released to them");
   }
   if (m.partner_id != g.partner_id) {
     return FailedPreconditionError("member '" + m.name + "' belongs to partner '" + m.partner + "', not to " +
@@ -135,7 +135,7 @@ struct ReleasePlan {
   Partner partner;
   store::DatasetVersionInfo version;
   std::vector<std::string> index_fields;  // the version's text fields (empty: all)
-  int64_t now = 0;
+  Time now;
 };
 
 Result<ReleasePlan> PlanRelease(Custody& c, const ReleaseOptions& o) {
@@ -150,7 +150,7 @@ Result<ReleasePlan> PlanRelease(Custody& c, const ReleaseOptions& o) {
   CUSTODY_ASSIGN_OR_RETURN(plan.grant, GetGrant(c, o.grant_id));
   CUSTODY_ASSIGN_OR_RETURN(plan.member, FindMember(c, o.member));
   CUSTODY_ASSIGN_OR_RETURN(plan.partner, GetPartner(c, plan.grant.partner_id));
-  plan.now = c.clock()->NowSeconds();
+  plan.now = c.clock()->Now();
   CUSTODY_RETURN_IF_ERROR(CheckReleasable(plan.grant, plan.member, plan.partner, plan.now));
   CUSTODY_ASSIGN_OR_RETURN(plan.version, c.catalog().GetVersion(plan.grant.version_id));
   if (plan.version.shredded_at) {
@@ -158,12 +158,12 @@ Result<ReleasePlan> PlanRelease(Custody& c, const ReleaseOptions& o) {
   }
   auto tf = nlohmann::json::parse(plan.version.text_fields, nullptr, false);
   if (!tf.is_array()) {
-    return DataLossError("catalog dataset_versions row " + std::to_string(plan.version.id) +
+    return DataLossError("catalog dataset_versions row " + ToString(plan.version.id) +
                          ": text_fields: expected a JSON array");
   }
   for (const auto& f : tf) {
     if (!f.is_string()) {
-      return DataLossError("catalog dataset_versions row " + std::to_string(plan.version.id) +
+      return DataLossError("catalog dataset_versions row " + ToString(plan.version.id) +
                            ": text_fields: expected field names (strings)");
     }
     plan.index_fields.push_back(f.get<std::string>());
@@ -253,18 +253,19 @@ Result<SelectedRecords> SelectRecords(Custody& c, const ReleasePlan& plan, const
   const uint64_t expected = std::max<uint64_t>(1, static_cast<uint64_t>(plan.version.records));
   CandidatePool pool(o.canary_rate > 0 ? 16 * mark::CanaryCount(expected, o.canary_rate) + 64 : 0);
   const crypto::SecretBytes rank_key =
-      crypto::DeriveKey(keys.release, "canary-source|member:" + std::to_string(plan.member.id));
+      crypto::DeriveKey(keys.release, "canary-source|member:" + ToString(plan.member.id));
   SelectedRecords sel;
   sel.items.reserve(static_cast<size_t>(plan.version.records));
   std::string projected_buf;
-  CUSTODY_RETURN_IF_ERROR(ForEachRecord(c, grant.dataset, grant.version, [&](uint64_t id, std::string_view rec) -> Status {
+  CUSTODY_RETURN_IF_ERROR(ForEachRecord(c, grant.dataset, grant.version, [&](RecordId record_id, std::string_view rec) -> Status {
+    const uint64_t id = record_id.value();
     std::string_view projected = rec;  // no field list: the whole record
     if (!grant.fields.empty()) {
       projected_buf.clear();
       ProjectFields(rec, grant.fields, &projected_buf);
       projected = projected_buf;
     }
-    const bool selected = selector.Contains(id);
+    const bool selected = selector.Contains(record_id);
     if (selected) {
       CUSTODY_RETURN_IF_ERROR(sel.ids.Add(id));
       if (o.format == format::OutputFormat::kCsv) AddColumns(projected, &sel.columns);
@@ -282,7 +283,7 @@ Result<SelectedRecords> SelectRecords(Custody& c, const ReleasePlan& plan, const
     return OkStatus();
   }));
   if (sel.items.empty()) {
-    return FailedPreconditionError("grant " + std::to_string(grant.id) + " selects no records of " +
+    return FailedPreconditionError("grant " + ToString(grant.id) + " selects no records of " +
                                    grant.dataset + " v" + std::to_string(grant.version));
   }
   sel.sources = pool.TakeSorted();
@@ -307,18 +308,18 @@ struct ReleaseContext {
 // differ from every record and canary in `taken` and from every earlier
 // canary (their content tags in the catalog). Adds each canary's content id
 // to `canary_hash`.
-Status MakeCanaries(Custody& c, ReleaseContext& x, int64_t release_id, size_t want,
+Status MakeCanaries(Custody& c, ReleaseContext& x, ReleaseId release_id, size_t want,
                     ContentIdSet* taken, crypto::Sha256Hasher* canary_hash) {
   x.made.clear();
   std::vector<size_t> indices;
   std::vector<mark::TextField> fields;
-  const int64_t member_id = x.plan.member.id;
+  const MemberId member_id = x.plan.member.id;
   for (size_t k = 0; k < x.sel.sources.size() && x.made.size() < want; ++k) {
     const Candidate& src = x.sel.sources[k];
     x.record_marker.MarkedFields(src.canonical(), &indices, &fields);
     if (fields.empty()) continue;
-    const uint64_t index = (static_cast<uint64_t>(release_id) << 20) | k;
-    auto canary = x.canary_maker.Make(fields, static_cast<uint64_t>(member_id), index);
+    const uint64_t index = (static_cast<uint64_t>(release_id.value()) << 20) | k;
+    auto canary = x.canary_maker.Make(fields, member_id, index);
     if (!canary) continue;
     StoredCanary sc;
     ReplaceStringValues(src.canonical(), indices, canary->values, &sc.record);
@@ -329,7 +330,7 @@ Status MakeCanaries(Custody& c, ReleaseContext& x, int64_t release_id, size_t wa
     if (earlier) continue;  // an earlier release's canary
     sc.release_id = release_id;
     sc.member_id = member_id;
-    sc.source_record_id = src.record_id;
+    sc.source_record_id = RecordId(src.record_id);
     sc.canary_index = index;
     sc.content_id = HexEncode(cid);
     for (size_t i = 0; i < fields.size(); ++i) {
@@ -339,7 +340,8 @@ Status MakeCanaries(Custody& c, ReleaseContext& x, int64_t release_id, size_t wa
     sc.false_match_probability = canary->false_match_probability;
     CUSTODY_ASSIGN_OR_RETURN(std::string sealed, SealCanary(x.keys.canary, sc));
     CUSTODY_ASSIGN_OR_RETURN(sc.id, c.catalog().canaries().Insert(store::CanaryRow{
-                                        0, release_id, member_id, src.record_id, sealed, tag}));
+                                        CanaryId(), release_id, member_id, sc.source_record_id,
+                                        sealed, tag}));
     canary_hash->Update(cid);
     x.made.push_back(std::move(sc));
   }
@@ -395,7 +397,7 @@ Status RecordRelease(Custody& c, ReleaseContext& x, ReleaseResult* r) {
     CUSTODY_RETURN_IF_ERROR(releases.SetCanaries(r->release_id, r->canaries, r->params_hash));
     const Grant& grant = x.plan.grant;
     ev->type = ledger::event_type::kRelease;
-    ev->subject = "release:" + std::to_string(r->release_id);
+    ev->subject = "release:" + ToString(r->release_id);
     ev->details = {{"release_id", r->release_id},
                    {"grant_id", grant.id},
                    {"member", x.plan.member.name},
@@ -424,9 +426,8 @@ Status WriteReleaseFile(Custody& c, ReleaseContext& x, ReleaseResult* r) {
   for (const auto& sc : made) {
     if (x.o.format == format::OutputFormat::kCsv) AddColumns(sc.record, &x.sel.columns);
   }
-  const std::vector<uint32_t> order = KeyedPermutation(
-      crypto::Prf(x.keys.release, "shuffle|release:" + std::to_string(r->release_id), 32),
-      items.size() + made.size());
+  const std::vector<uint32_t> order =
+      KeyedPermutation(ShuffleKey(x.keys.release, r->release_id), items.size() + made.size());
   std::optional<std::string> pk;
   if (x.o.encrypt) pk = x.plan.member.public_key;
   CUSTODY_ASSIGN_OR_RETURN(auto file, ReleaseFile::Create(c.env(), x.o.out, x.o.format,
@@ -449,9 +450,9 @@ Status WriteReleaseFile(Custody& c, ReleaseContext& x, ReleaseResult* r) {
     }
     const uint32_t i = order[j];
     const bool is_canary = i >= items.size();
-    const uint64_t rid = is_canary ? made[i - items.size()].source_record_id : items[i].record_id;
-    r->slots += x.record_marker.Apply(rid, static_cast<uint64_t>(x.plan.member.id), text_of(i),
-                                      &marked);
+    const RecordId rid =
+        is_canary ? made[i - items.size()].source_record_id : RecordId(items[i].record_id);
+    r->slots += x.record_marker.Apply(rid, x.plan.member.id, text_of(i), &marked);
     CUSTODY_RETURN_IF_ERROR(file->Write(marked));
   }
   CUSTODY_RETURN_IF_ERROR(file->Finish());
@@ -487,7 +488,7 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
   CUSTODY_RETURN_IF_ERROR(RecordRelease(c, x, &r));
   Status written = WriteReleaseFile(c, x, &r);
   if (!written.ok()) {
-    return written.WithPrefix("release " + std::to_string(r.release_id) + " logged, file not written");
+    return written.WithPrefix("release " + ToString(r.release_id) + " logged, file not written");
   }
   CUSTODY_RETURN_IF_ERROR(c.catalog().releases().SetFileHash(r.release_id, r.file_hash));
   return r;

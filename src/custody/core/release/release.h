@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <string>
 
+#include "custody/base/clock.h"
+#include "custody/base/ids.h"
 #include "custody/base/status.h"
 #include "custody/core/parties/grants.h"
 #include "custody/core/parties/parties.h"
@@ -28,7 +30,7 @@
 namespace custody::core {
 
 struct ReleaseOptions {
-  int64_t grant_id = 0;
+  GrantId grant_id;
   std::string member;  // member name
   std::string out;     // output file
   format::OutputFormat format = format::OutputFormat::kJsonl;
@@ -37,9 +39,9 @@ struct ReleaseOptions {
 };
 
 struct ReleaseResult {
-  int64_t release_id = 0;
-  int64_t grant_id = 0;
-  int64_t member_id = 0;
+  ReleaseId release_id;
+  GrantId grant_id;
+  MemberId member_id;
   std::string member;
   std::string partner;
   std::string dataset;
@@ -55,13 +57,13 @@ struct ReleaseResult {
   std::string params_hash;  // SHA-256 of the fingerprint parameters
   std::string file_hash;    // SHA-256 of the file
   uint64_t log_index = 0;
-  int64_t created_at = 0;
+  Time created_at;
 };
 
 // Refusals are kFailedPrecondition with a message naming the reason
 // ("grant 3 expired on ...", "partner 'acme' is suspended", ...).
 Status CheckReleasable(const Grant& grant, const Member& member, const Partner& partner,
-                       int64_t now);
+                       Time now);
 
 Result<ReleaseResult> Release(Custody& custody, const ReleaseOptions& options);
 

@@ -46,7 +46,7 @@ inline std::string GeneratedRecords(size_t n) {
 
 class ReleaseTest : public ::testing::Test {
  protected:
-  static constexpr int64_t kStart = 1767225600;  // 2026-01-01T00:00:00Z
+  static constexpr Time kStart = FromUnixSeconds(1767225600);  // 2026-01-01T00:00:00Z
 
   void SetUp() override {
     char tmpl[] = "/tmp/custody_release_test.XXXXXX";
@@ -85,20 +85,20 @@ class ReleaseTest : public ::testing::Test {
     EXPECT_TRUE(m.ok()) << m.status().ToString();
     return *m;
   }
-  int64_t AddGrantFor(const std::string& partner, Selection sel = {}, std::string member = "",
+  GrantId AddGrantFor(const std::string& partner, Selection sel = {}, std::string member = "",
                       int64_t days = 30) {
     GrantSpec g;
     g.partner = partner;
     g.member = member;
     g.dataset = "math";
     g.selection = std::move(sel);
-    g.expires_at = clock_.NowSeconds() + days * 86400;
+    g.expires_at = clock_.Now() + std::chrono::days(days);
     g.purpose = "labeling";
     auto r = AddGrant(*custody_, g);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? r->id : 0;
+    return r.ok() ? r->id : GrantId();
   }
-  Result<ReleaseResult> DoRelease(int64_t grant, const std::string& member, const std::string& out,
+  Result<ReleaseResult> DoRelease(GrantId grant, const std::string& member, const std::string& out,
                                   bool encrypt = false,
                                   format::OutputFormat f = format::OutputFormat::kJsonl) {
     ReleaseOptions o;

@@ -44,8 +44,8 @@ class Gsm8kReleaseTest : public ReleaseTest {
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     first_id_ = r->first_record_id;
     records_ = r->records;
-    ASSERT_TRUE(ForEachRecord(*custody_, "math", 0, [&](uint64_t id, std::string_view rec) {
-      source_[id] = std::string(rec);
+    ASSERT_TRUE(ForEachRecord(*custody_, "math", 0, [&](RecordId id, std::string_view rec) {
+      source_[id.value()] = std::string(rec);
       return OkStatus();
     }).ok());
   }
@@ -65,7 +65,7 @@ class Gsm8kReleaseTest : public ReleaseTest {
     q.release_id = r.release_id;
     auto ids = (*ListReleases(*custody_, q))[0].ids.ToVector();
     auto key = *custody_->vault().GetWrappedKey(store::KeyPurpose::Release());
-    auto order = KeyedPermutation(crypto::Prf(key, "shuffle|release:" + std::to_string(r.release_id), 32),
+    auto order = KeyedPermutation(ShuffleKey(key, r.release_id),
                                   ids.size() + r.canaries);
     EXPECT_EQ(lines.size(), order.size());
     std::vector<std::pair<uint64_t, std::string>> out;
@@ -82,7 +82,7 @@ class Gsm8kReleaseTest : public ReleaseTest {
 TEST_F(Gsm8kReleaseTest, NumbersAndAnnotationsAreByteIdenticalAndMembersDiffer) {
   AddPartnerAndMember("acme", "alice");
   AddPartnerAndMember("acme", "bob");
-  int64_t g = AddGrantFor("acme");
+  GrantId g = AddGrantFor("acme");
   auto ra = DoRelease(g, "alice", "a.jsonl");
   auto rb = DoRelease(g, "bob", "b.jsonl");
   ASSERT_TRUE(ra.ok()) << ra.status().ToString();
@@ -114,8 +114,8 @@ TEST_F(Gsm8kReleaseTest, NumbersAndAnnotationsAreByteIdenticalAndMembersDiffer) 
     std::string bq = j["question"], ba = j["answer"];
     const auto& [aq, aa] = a_text[id];
     std::vector<std::string_view> fa = {aq, aa}, fb = {bq, ba};
-    auto oa = marker->ReadSlots(id, fa);
-    auto ob = marker->ReadSlots(id, fb);
+    auto oa = marker->ReadSlots(RecordId(id), fa);
+    auto ob = marker->ReadSlots(RecordId(id), fb);
     std::map<uint64_t, int> ra_map;
     for (const auto& s : oa) ra_map[s.slot_id] = s.rendering;
     uint64_t d = 0;
@@ -140,7 +140,7 @@ TEST_F(Gsm8kReleaseTest, NumbersAndAnnotationsAreByteIdenticalAndMembersDiffer) 
 
 TEST_F(Gsm8kReleaseTest, CsvReleaseParsesAndKeepsNumbers) {
   AddPartnerAndMember("acme", "alice");
-  int64_t g = AddGrantFor("acme", *ShardSelection("1/4"));
+  GrantId g = AddGrantFor("acme", *ShardSelection("1/4"));
   auto r = DoRelease(g, "alice", "a.csv", false, format::OutputFormat::kCsv);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   format::ReadOptions ro;

@@ -57,7 +57,7 @@ int64_t CountRows(Custody& c, const char* table) {
 TEST_F(ReleaseTest, ReleaseWritesMarkedRecordsAndCanariesAndLogsOnce) {
   IngestGenerated(500);
   Member m = AddPartnerAndMember("acme", "alice");
-  int64_t g = AddGrantFor("acme");
+  GrantId g = AddGrantFor("acme");
   const uint64_t before = LogSize();
   auto r = DoRelease(g, "alice", "a.jsonl");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -93,7 +93,7 @@ TEST_F(ReleaseTest, ReleaseWritesMarkedRecordsAndCanariesAndLogsOnce) {
     EXPECT_EQ(c.member_id, m.id);
     EXPECT_EQ(c.release_id, r->release_id);
     EXPECT_FALSE(c.substitutions.empty());
-    auto src = ReadRecord(*custody_, c.source_record_id);
+    auto src = ReadRecord(*custody_, RecordId(c.source_record_id));
     ASSERT_TRUE(src.ok());
     EXPECT_NE(src->canonical, c.record);
     int found = 0;
@@ -119,7 +119,7 @@ TEST_F(ReleaseTest, CanariesAreCheckedByTagAndOldRowsGetTheirTags) {
   IngestGenerated(300);
   AddPartnerAndMember("acme", "alice");
   AddPartnerAndMember("acme", "bob");
-  int64_t g = AddGrantFor("acme");
+  GrantId g = AddGrantFor("acme");
   ASSERT_TRUE(DoRelease(g, "alice", "a.jsonl").ok());
   auto file = CatalogFile(*custody_);
   store::Db& db = *file;
@@ -154,9 +154,9 @@ TEST_F(ReleaseTest, CanariesAreCheckedByTagAndOldRowsGetTheirTags) {
 }
 
 TEST_F(ReleaseTest, ShuffleIsKeyedPerReleaseAndAPermutation) {
-  auto a = KeyedPermutation(std::string(32, 'a'), 1000);
-  auto b = KeyedPermutation(std::string(32, 'a'), 1000);
-  auto c = KeyedPermutation(std::string(32, 'b'), 1000);
+  auto a = KeyedPermutation(crypto::SecretBytes::FromBytes(std::string(32, 'a')), 1000);
+  auto b = KeyedPermutation(crypto::SecretBytes::FromBytes(std::string(32, 'a')), 1000);
+  auto c = KeyedPermutation(crypto::SecretBytes::FromBytes(std::string(32, 'b')), 1000);
   EXPECT_EQ(a, b);
   EXPECT_NE(a, c);
   std::vector<uint32_t> sorted = a;
@@ -168,7 +168,7 @@ TEST_F(ReleaseTest, TwoMembersGetDifferentMarksOfTheSameRecords) {
   IngestGenerated(300);
   AddPartnerAndMember("acme", "alice");
   AddPartnerAndMember("acme", "bob");
-  int64_t g = AddGrantFor("acme");
+  GrantId g = AddGrantFor("acme");
   ASSERT_TRUE(DoRelease(g, "alice", "a.jsonl").ok());
   ASSERT_TRUE(DoRelease(g, "bob", "b.jsonl").ok());
   std::map<int64_t, std::string> qa, qb;
@@ -191,18 +191,18 @@ TEST_F(ReleaseTest, RefusalsLogNothingAndWriteNothing) {
   AddPartnerAndMember("acme", "ann");
   AddPartnerAndMember("beta", "bob");
   AddPartnerAndMember("gamma", "gus");
-  int64_t expiring = AddGrantFor("acme", {}, "", 1);
-  int64_t revoked = AddGrantFor("acme");
-  int64_t only_ann = AddGrantFor("acme", {}, "ann");
-  int64_t beta = AddGrantFor("beta");
-  int64_t gamma = AddGrantFor("gamma");
-  int64_t ok_grant = AddGrantFor("acme");
+  GrantId expiring = AddGrantFor("acme", {}, "", 1);
+  GrantId revoked = AddGrantFor("acme");
+  GrantId only_ann = AddGrantFor("acme", {}, "ann");
+  GrantId beta = AddGrantFor("beta");
+  GrantId gamma = AddGrantFor("gamma");
+  GrantId ok_grant = AddGrantFor("acme");
   ASSERT_TRUE(RevokeGrant(*custody_, revoked, "test").ok());
   ASSERT_TRUE(SuspendPartner(*custody_, "beta", "audit").ok());
   ASSERT_TRUE(TerminatePartner(*custody_, "gamma", "contract ended").ok());
-  clock_.Advance(2 * 86400);
+  clock_.Advance(std::chrono::seconds(2 * 86400));
   struct Case {
-    int64_t grant;
+    GrantId grant;
     std::string member, want;
   } cases[] = {{expiring, "alice", "expired"},   {revoked, "alice", "revoked"},
                {only_ann, "alice", "for member 'ann' only"}, {beta, "bob", "suspended"},
@@ -249,7 +249,7 @@ TEST_F(ReleaseTest, EncryptedReleaseOpensOnlyWithTheMemberKey) {
   IngestGenerated(200);
   AddPartnerAndMember("acme", "alice");
   AddPartnerAndMember("acme", "bob");
-  int64_t g = AddGrantFor("acme");
+  GrantId g = AddGrantFor("acme");
   auto r = DoRelease(g, "alice", "a.enc", true);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const std::string enc = root_ + "/a.enc";
@@ -281,7 +281,7 @@ TEST_F(ReleaseTest, EncryptedReleaseOpensOnlyWithTheMemberKey) {
 TEST_F(ReleaseTest, CsvReleaseParsesWithTheSameCounts) {
   IngestGenerated(150);
   AddPartnerAndMember("acme", "alice");
-  int64_t g = AddGrantFor("acme");
+  GrantId g = AddGrantFor("acme");
   auto r = DoRelease(g, "alice", "a.csv", false, format::OutputFormat::kCsv);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   format::ReadOptions ro;
@@ -307,9 +307,9 @@ TEST_F(ReleaseTest, SelectionsAreDeterministicAndKeyed) {
     EXPECT_TRUE(s.ok());
     return AddGrantFor("acme", std::move(*s));
   };
-  int64_t g1 = sample(1), g1b = sample(1), g2 = sample(2);
-  auto ids = [&](int64_t g) {
-    auto r = DoRelease(g, "alice", "s" + std::to_string(g) + ".jsonl");
+  GrantId g1 = sample(1), g1b = sample(1), g2 = sample(2);
+  auto ids = [&](GrantId g) {
+    auto r = DoRelease(g, "alice", "s" + ToString(g) + ".jsonl");
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     HoldingsQuery q;
     q.release_id = r->release_id;
@@ -352,7 +352,7 @@ TEST_F(ReleaseTest, IdsFileErrorsNameFileAndLine) {
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->ids.ToVector(), (std::vector<uint64_t>{first_id_, first_id_ + 3}));
   AddPartnerAndMember("acme", "alice");
-  int64_t g = AddGrantFor("acme", std::move(*ok));
+  GrantId g = AddGrantFor("acme", std::move(*ok));
   auto r = DoRelease(g, "alice", "ids.jsonl");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->records, 2u);
@@ -365,7 +365,7 @@ TEST_F(ReleaseTest, FieldsRestrictWhatGoesOut) {
   g.partner = "acme";
   g.dataset = "math";
   g.fields = {"question", "n"};
-  g.expires_at = clock_.NowSeconds() + 86400;
+  g.expires_at = clock_.Now() + std::chrono::seconds(86400);
   g.purpose = "qa only";
   auto gr = AddGrant(*custody_, g);
   ASSERT_TRUE(gr.ok());
@@ -382,13 +382,13 @@ TEST_F(ReleaseTest, ExposureAnswersForAnyPastTime) {
   AddPartnerAndMember("acme", "alice");
   AddPartnerAndMember("beta", "bob");
   auto half = ShardSelection("1/2");
-  int64_t ga = AddGrantFor("acme", std::move(*half));
-  int64_t gb = AddGrantFor("beta");
-  const int64_t t0 = clock_.NowSeconds();
-  clock_.Advance(3600);
+  GrantId ga = AddGrantFor("acme", std::move(*half));
+  GrantId gb = AddGrantFor("beta");
+  const Time t0 = clock_.Now();
+  clock_.Advance(std::chrono::seconds(3600));
   auto ra = DoRelease(ga, "alice", "a.jsonl");
   ASSERT_TRUE(ra.ok());
-  clock_.Advance(3600);
+  clock_.Advance(std::chrono::seconds(3600));
   auto rb = DoRelease(gb, "bob", "b.jsonl");
   ASSERT_TRUE(rb.ok());
   auto ea = ExposureOfMember(*custody_, "alice", std::nullopt);
@@ -398,15 +398,15 @@ TEST_F(ReleaseTest, ExposureAnswersForAnyPastTime) {
   EXPECT_EQ(ea->datasets[0].records, ra->records);
   auto before = ExposureOfMember(*custody_, "alice", t0);
   EXPECT_EQ(before->records, 0u);
-  auto mid = ExposureOfPartner(*custody_, "beta", t0 + 3600);
+  auto mid = ExposureOfPartner(*custody_, "beta", t0 + std::chrono::seconds(3600));
   EXPECT_EQ(mid->records, 0u);
   auto now = ExposureOfPartner(*custody_, "beta", std::nullopt);
   EXPECT_EQ(now->records, 100u);
-  auto rec = ExposureOfRecord(*custody_, first_id_, std::nullopt);
+  auto rec = ExposureOfRecord(*custody_, RecordId(first_id_), std::nullopt);
   ASSERT_TRUE(rec.ok());
   const bool alice_has = ea->datasets[0].ids.Contains(first_id_);
   EXPECT_EQ(rec->recipients.size(), alice_has ? 2u : 1u);
-  auto rec_mid = ExposureOfRecord(*custody_, first_id_, t0 + 3600);
+  auto rec_mid = ExposureOfRecord(*custody_, RecordId(first_id_), t0 + std::chrono::seconds(3600));
   EXPECT_EQ(rec_mid->recipients.size(), alice_has ? 1u : 0u);
   auto holdings = LoadHoldings(*custody_);
   ASSERT_TRUE(holdings.ok());
@@ -414,7 +414,7 @@ TEST_F(ReleaseTest, ExposureAnswersForAnyPastTime) {
   EXPECT_EQ((*holdings)[0].member, "alice");
   EXPECT_EQ((*holdings)[0].partner, "acme");
   EXPECT_EQ((*holdings)[1].ids.Cardinality(), 100u);
-  EXPECT_EQ(ExposureOfRecord(*custody_, first_id_ + 1000, std::nullopt).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ExposureOfRecord(*custody_, RecordId(first_id_ + 1000), std::nullopt).status().code(), StatusCode::kNotFound);
 }
 
 TEST(RecordSetTest, RoundTripAndCorruption) {

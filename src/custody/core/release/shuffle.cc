@@ -7,6 +7,7 @@
 #include <string>
 
 #include "custody/base/check.h"
+#include "custody/crypto/crypto.h"
 
 namespace custody::core {
 namespace {
@@ -50,10 +51,17 @@ class KeyStream {
 
 }  // namespace
 
-std::vector<uint32_t> KeyedPermutation(std::string_view seed, size_t n) {
+crypto::SecretBytes ShuffleKey(const crypto::SecretBytes& release_key, ReleaseId release) {
+  std::string bytes = crypto::Prf(release_key, "shuffle|release:" + ToString(release), 32);
+  crypto::SecretBytes key = crypto::SecretBytes::FromBytes(bytes);
+  sodium_memzero(bytes.data(), bytes.size());
+  return key;
+}
+
+std::vector<uint32_t> KeyedPermutation(const crypto::SecretBytes& key, size_t n) {
   std::vector<uint32_t> p(n);
   std::iota(p.begin(), p.end(), 0u);
-  KeyStream ks(seed);
+  KeyStream ks(key.view());
   for (size_t i = n; i > 1; --i) {
     size_t j = static_cast<size_t>(ks.Below(i));
     std::swap(p[i - 1], p[j]);

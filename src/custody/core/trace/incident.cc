@@ -12,7 +12,7 @@ namespace custody::core {
 namespace {
 
 Result<Incident> FromRow(store::IncidentRow row) {
-  const std::string where = "catalog incidents row " + std::to_string(row.id);
+  const std::string where = "catalog incidents row " + ToString(row.id);
   Incident i;
   i.id = row.id;
   i.created_at = row.created_at;
@@ -71,7 +71,7 @@ Result<IncidentVerdict> VerdictFromJson(std::string_view text) {
 std::string CompromisedHash(std::vector<uint64_t> ids) {
   std::sort(ids.begin(), ids.end());
   std::string text;
-  for (uint64_t id : ids) text += std::to_string(id) + "\n";
+  for (uint64_t id : ids) text += ToString(id) + "\n";
   return crypto::DigestHex(crypto::Sha256(text));
 }
 
@@ -118,7 +118,7 @@ Status CheckNotOpenedYet(Custody& custody, uint64_t trace_log_index) {
   CUSTODY_ASSIGN_OR_RETURN(auto incidents, ListIncidents(custody));
   for (const Incident& i : incidents) {
     if (i.trace.log_index == trace_log_index) {
-      return AlreadyExistsError("incident " + std::to_string(i.id) +
+      return AlreadyExistsError("incident " + ToString(i.id) +
                                 " was already opened for the trace at log entry " +
                                 std::to_string(trace_log_index));
     }
@@ -131,7 +131,7 @@ Status CheckNotOpenedYet(Custody& custody, uint64_t trace_log_index) {
 Result<Incident> OpenIncident(Custody& custody, const TraceReport& trace, const std::string& title) {
   std::vector<uint64_t> ids;
   ids.reserve(trace.compromised.size());
-  for (const auto& c : trace.compromised) ids.push_back(c.record_id);
+  for (const auto& c : trace.compromised) ids.push_back(c.record_id.value());
   std::string hash = CompromisedHash(ids);
   if (trace.compromised_sha256 != hash) {
     return InvalidArgumentError("trace report: compromised_sha256 does not match its compromised list "
@@ -140,7 +140,7 @@ Result<Incident> OpenIncident(Custody& custody, const TraceReport& trace, const 
   CUSTODY_RETURN_IF_ERROR(CheckAgainstTraceEntry(custody, trace));
   CUSTODY_RETURN_IF_ERROR(CheckNotOpenedYet(custody, *trace.log_index));
   Incident inc;
-  inc.created_at = custody.clock()->NowSeconds();
+  inc.created_at = custody.clock()->Now();
   inc.title = title.empty() ? "Leak of dump " + trace.dump_sha256.substr(0, 16) : title;
   inc.records_hash = hash;
   const std::string trace_text = ToJson(trace);
@@ -152,12 +152,12 @@ Result<Incident> OpenIncident(Custody& custody, const TraceReport& trace, const 
   inc.verdict.compromised = ids.size();
   store::IncidentTable& incidents = custody.catalog().incidents();
   CUSTODY_ASSIGN_OR_RETURN(inc.id, incidents.Insert(store::IncidentRow{
-                                       0, inc.created_at, inc.title, trace_text, hash,
+                                       IncidentId(), inc.created_at, inc.title, trace_text, hash,
                                        VerdictToJson(inc.verdict), std::nullopt}));
 
   ledger::Event ev;
   ev.type = ledger::event_type::kIncident;
-  ev.subject = "incident:" + std::to_string(inc.id);
+  ev.subject = "incident:" + ToString(inc.id);
   ev.details = {{"title", inc.title}, {"compromised", ids.size()}, {"accused", trace.accused},
                 {"decided", trace.decided}};
   ev.hashes["records"] = hash;
@@ -183,20 +183,20 @@ Result<std::vector<Incident>> ListIncidents(Custody& custody) {
   return out;
 }
 
-Result<Incident> GetIncident(Custody& custody, int64_t id) {
+Result<Incident> GetIncident(Custody& custody, IncidentId id) {
   CUSTODY_ASSIGN_OR_RETURN(auto row, custody.catalog().incidents().Get(id));
-  if (!row) return NotFoundError("no incident " + std::to_string(id));
+  if (!row) return NotFoundError("no incident " + ToString(id));
   return FromRow(std::move(*row));
 }
 
 Status RecoverIncidents(Custody& custody) {
   store::IncidentTable& incidents = custody.catalog().incidents();
-  CUSTODY_ASSIGN_OR_RETURN(std::vector<int64_t> pending, incidents.Unlogged());
+  CUSTODY_ASSIGN_OR_RETURN(std::vector<IncidentId> pending, incidents.Unlogged());
   if (pending.empty()) return OkStatus();
   CUSTODY_ASSIGN_OR_RETURN(auto recent, custody.RecentEvents());
-  for (int64_t id : pending) {
+  for (IncidentId id : pending) {
     std::optional<uint64_t> found;
-    const std::string subject = "incident:" + std::to_string(id);
+    const std::string subject = "incident:" + ToString(id);
     for (const LoggedEvent& e : recent) {
       if (e.event.type == ledger::event_type::kIncident && e.event.subject == subject) {
         found = e.index;

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "custody/base/clock.h"
+#include "custody/base/ids.h"
 #include "custody/base/status.h"
 #include "custody/core/trace/trace_report.h"
 #include "custody/core/vault/custody.h"
@@ -33,8 +35,8 @@ std::string VerdictToJson(const IncidentVerdict& v);
 Result<IncidentVerdict> VerdictFromJson(std::string_view text);
 
 struct Incident {
-  int64_t id = 0;
-  int64_t created_at = 0;
+  IncidentId id;
+  Time created_at;
   std::string title;
   std::string records_hash;  // SHA-256 hex of the sorted compromised ids, one per line
   IncidentVerdict verdict;
@@ -54,7 +56,7 @@ std::string CompromisedHash(std::vector<uint64_t> ids);
 // Read a report from a file with TraceReportFromJson.
 Result<Incident> OpenIncident(Custody& custody, const TraceReport& trace, const std::string& title);
 Result<std::vector<Incident>> ListIncidents(Custody& custody);
-Result<Incident> GetIncident(Custody& custody, int64_t id);
+Result<Incident> GetIncident(Custody& custody, IncidentId id);
 // Finishes or removes an incident whose log append a crash interrupted.
 Status RecoverIncidents(Custody& custody);
 

@@ -41,9 +41,9 @@ class IncidentTest : public ReleaseTest {
     half.kind = Selection::Kind::kSample;
     half.fraction = "0.5";
     half.seed = 1;
-    int64_t ga = AddGrantFor("acme", half, "alice");
+    GrantId ga = AddGrantFor("acme", half, "alice");
     half.seed = 2;
-    int64_t gb = AddGrantFor("acme", half, "bob");
+    GrantId gb = AddGrantFor("acme", half, "bob");
     auto ra = DoRelease(ga, "alice", "alice.jsonl");
     EXPECT_TRUE(ra.ok()) << ra.status().ToString();
     auto rb = DoRelease(gb, "bob", "bob.jsonl");
@@ -78,7 +78,7 @@ class IncidentTest : public ReleaseTest {
   }
   static std::vector<uint64_t> Ids(const TraceReport& r) {
     std::vector<uint64_t> ids;
-    for (const auto& c : r.compromised) ids.push_back(c.record_id);
+    for (const auto& c : r.compromised) ids.push_back(c.record_id.value());
     return ids;
   }
 };
@@ -96,14 +96,14 @@ TEST_F(IncidentTest, IncidentFromARealTraceHoldsItsFindingAndIsLoggedOnce) {
   ASSERT_TRUE(report.log_index.has_value());
   EXPECT_EQ(report.compromised_sha256, CompromisedHash(Ids(report)));
 
-  clock_.Advance(120);
+  clock_.Advance(std::chrono::seconds(120));
   const uint64_t before = LogSize();
   auto inc = OpenIncident(*custody_, report, "");
   ASSERT_TRUE(inc.ok()) << inc.status().ToString();
   EXPECT_EQ(LogSize(), before + 1);
   EXPECT_EQ(inc->log_index, static_cast<int64_t>(before));
   EXPECT_EQ(inc->title, "Leak of dump " + report.dump_sha256.substr(0, 16));
-  EXPECT_EQ(inc->created_at, kStart + 120);
+  EXPECT_EQ(inc->created_at, kStart + std::chrono::seconds(120));
 
   auto list = ListIncidents(*custody_);
   ASSERT_TRUE(list.ok()) << list.status().ToString();
@@ -126,7 +126,7 @@ TEST_F(IncidentTest, IncidentFromARealTraceHoldsItsFindingAndIsLoggedOnce) {
   auto ev = ReadLogEvent(custody_->log(), before);
   ASSERT_TRUE(ev.ok()) << ev.status().ToString();
   EXPECT_EQ(ev->type, ledger::event_type::kIncident);
-  EXPECT_EQ(ev->subject, "incident:" + std::to_string(inc->id));
+  EXPECT_EQ(ev->subject, "incident:" + ToString(inc->id));
   EXPECT_EQ(ev->hashes.at("records"), report.compromised_sha256);
   EXPECT_EQ(ev->hashes.at("trace"), crypto::DigestHex(crypto::Sha256(ToJson(report))));
   EXPECT_EQ(ev->hashes.at("dump"), report.dump_sha256);
@@ -139,7 +139,7 @@ TEST_F(IncidentTest, IncidentFromARealTraceHoldsItsFindingAndIsLoggedOnce) {
   EXPECT_EQ(trace_ev->hashes.at("compromised"), ev->hashes.at("records"));
   EXPECT_EQ(trace_ev->hashes.at("dump"), ev->hashes.at("dump"));
 
-  EXPECT_EQ(GetIncident(*custody_, inc->id + 1).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(GetIncident(*custody_, IncidentId(inc->id.value() + 1)).status().code(), StatusCode::kNotFound);
 }
 
 // Risk: `incident open --from-trace F` (the report read back from its JSON
@@ -166,7 +166,7 @@ TEST_F(IncidentTest, ReportReadBackFromItsJsonOpensTheSameIncident) {
   const uint64_t log = LogSize();
   auto again = OpenIncident(*custody_, report, "");
   ASSERT_EQ(again.status().code(), StatusCode::kAlreadyExists);
-  EXPECT_NE(again.status().message().find("incident " + std::to_string(inc->id)), std::string::npos)
+  EXPECT_NE(again.status().message().find("incident " + ToString(inc->id)), std::string::npos)
       << again.status().ToString();
   EXPECT_EQ(LogSize(), log);
   const TraceReport second_trace = RunTrace(root_ + "/dump.jsonl");
@@ -204,12 +204,12 @@ TEST_F(IncidentTest, EditedCompromisedListIsRefusedAndWritesNothing) {
   {
     TraceReport r = report;
     r.compromised.push_back(r.compromised.back());
-    r.compromised.back().record_id += 100000;
+    r.compromised.back().record_id = RecordId(r.compromised.back().record_id.value() + 100000);
     cases.push_back({"one record added", r});
   }
   {
     TraceReport r = report;
-    r.compromised[0].record_id = r.compromised.back().record_id + 1;
+    r.compromised[0].record_id = RecordId(r.compromised.back().record_id.value() + 1);
     cases.push_back({"one record swapped", r});
   }
   {
@@ -349,7 +349,7 @@ TEST(IncidentReportTest, IntegerBeyondInt64IsRefusedNotWrapped) {
   TraceReport r;
   r.dump_sha256 = std::string(64, 'a');
   CompromisedRecord c;
-  c.record_id = 7;
+  c.record_id = RecordId(7);
   c.dataset = "math";
   c.version = 1;
   c.kind = "exact";
@@ -404,7 +404,7 @@ TEST_F(IncidentTest, TamperedIncidentRowIsDataLossNamingTheField) {
                           "\"decided\":true,\"statement\":\"x\"}'").ok());
   auto got = GetIncident(*custody_, inc->id);
   ASSERT_EQ(got.status().code(), StatusCode::kDataLoss);
-  EXPECT_NE(got.status().message().find("catalog incidents row " + std::to_string(inc->id) +
+  EXPECT_NE(got.status().message().find("catalog incidents row " + ToString(inc->id) +
                                         ": verdict: accused: expected an array"),
             std::string::npos)
       << got.status().ToString();

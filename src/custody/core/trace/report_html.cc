@@ -130,8 +130,8 @@ std::string RenderTraceHtml(const TraceReport& r) {
   if (!r.canaries_found.empty()) {
     h += "<h2>Canary records found</h2><table><tr><th>canary</th><th>owner</th><th>partner</th><th>release</th><th>where in the dump</th></tr>";
     for (const CanaryHit& c : r.canaries_found) {
-      h += "<tr><td>" + Str(c.canary_id) + "</td><td>" + Esc(c.member) + "</td><td>" + Esc(c.partner) +
-           "</td><td>" + Str(c.release_id) + "</td><td><code>" + Esc(c.source) + "</code></td></tr>";
+      h += "<tr><td>" + Str(c.canary_id.value()) + "</td><td>" + Esc(c.member) + "</td><td>" + Esc(c.partner) +
+           "</td><td>" + Str(c.release_id.value()) + "</td><td><code>" + Esc(c.source) + "</code></td></tr>";
     }
     h += "</table>";
   }
@@ -139,7 +139,7 @@ std::string RenderTraceHtml(const TraceReport& r) {
   for (const auto& [k, v] : r.by_dataset) h += "<tr><td>" + Esc(k) + "</td><td>" + Str(v) + "</td></tr>";
   h += "</table><table><tr><th>release</th><th>member</th><th>partner</th><th>dataset</th><th>released</th><th>of which leaked</th></tr>";
   for (const LeakedRelease& rel : r.releases) {
-    h += "<tr><td>" + Str(rel.release_id) + "</td><td>" + Esc(rel.member) + "</td><td>" + Esc(rel.partner) +
+    h += "<tr><td>" + Str(rel.release_id.value()) + "</td><td>" + Esc(rel.member) + "</td><td>" + Esc(rel.partner) +
          "</td><td>" + Esc(rel.dataset) + "</td><td>" + Str(rel.released_records) + "</td><td>" +
          Str(rel.records) + "</td></tr>";
   }
@@ -151,7 +151,7 @@ std::string RenderTraceHtml(const TraceReport& r) {
     for (const auto& m : c.held_by) held += (held.empty() ? "" : ", ") + Esc(m);
     char sim[16];
     std::snprintf(sim, sizeof(sim), "%.3f", c.similarity);
-    h += "<tr><td>" + Str(c.record_id) + "</td><td>" + Esc(c.dataset) + "</td><td>" + Esc(c.kind) +
+    h += "<tr><td>" + Str(c.record_id.value()) + "</td><td>" + Esc(c.dataset) + "</td><td>" + Esc(c.kind) +
          "</td><td>" + sim + "</td><td><code>" + Esc(c.source) + "</code></td><td>" + held + "</td></tr>";
   }
   h += "</table>";

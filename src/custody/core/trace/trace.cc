@@ -80,7 +80,7 @@ Result<attribution::ExposureAnalysis> AnalyzeExposure(const TraceInputs& inputs,
                                                       const std::vector<uint64_t>& leaked) {
   std::vector<std::vector<uint64_t>> held;
   held.reserve(inputs.holders.size());
-  std::map<uint64_t, std::vector<uint32_t>> by_grant;
+  std::map<GrantId, std::vector<uint32_t>> by_grant;
   for (size_t i = 0; i < inputs.holders.size(); ++i) {
     held.push_back(inputs.holders[i].held);
     for (const auto& r : inputs.holders[i].releases) {
@@ -106,9 +106,9 @@ struct CanaryCount {
   double false_match_probability = 0;
 };
 
-std::map<uint64_t, CanaryCount> CountCanaries(const TraceInputs& inputs,
-                                              const std::set<uint64_t>& canary_found) {
-  std::map<uint64_t, CanaryCount> by_member;
+std::map<MemberId, CanaryCount> CountCanaries(const TraceInputs& inputs,
+                                              const std::set<CanaryId>& canary_found) {
+  std::map<MemberId, CanaryCount> by_member;
   for (const auto& c : inputs.canaries) {
     CanaryCount& n = by_member[c.member_id];
     ++n.deployed;
@@ -124,7 +124,7 @@ struct DumpEvidence {
   const std::vector<SlotRead>* slots = nullptr;
   std::vector<mark::SlotObservation> obs;  // slots[k].obs, erasure applied
   std::vector<uint32_t> by_record;         // readable slots in record order
-  std::map<uint64_t, CanaryCount> canaries;
+  std::map<MemberId, CanaryCount> canaries;
 };
 
 // Marks of one member: only slots of records the member received carry its
@@ -136,11 +136,11 @@ Result<std::optional<attribution::TardosResult>> ScoreMarks(const DumpEvidence& 
   std::vector<uint8_t> received(slots.size()), symbols(slots.size());
   auto held = h.held.begin();
   for (uint32_t k : dump.by_record) {
-    while (held != h.held.end() && *held < slots[k].record_id) ++held;
+    while (held != h.held.end() && *held < slots[k].record_id.value()) ++held;
     if (held == h.held.end()) break;
-    if (*held != slots[k].record_id) continue;
+    if (*held != slots[k].record_id.value()) continue;
     received[k] = 1;
-    symbols[k] = marker.MemberSymbol(h.member_id, slots[k].record_id, slots[k].obs.slot_id);
+    symbols[k] = marker.MemberSymbol(slots[k].record_id, h.member_id, slots[k].obs.slot_id);
   }
   return attribution::ScoreMemberMarks(dump.obs, received, symbols);
 }
@@ -172,7 +172,7 @@ Result<attribution::MemberEvidence> ScoreMember(const TraceInputs& inputs, size_
 }  // namespace
 
 Result<Scoring> ScoreMembers(const TraceInputs& inputs, const std::vector<uint64_t>& leaked,
-                             std::vector<SlotRead> slots, const std::set<uint64_t>& canary_found,
+                             std::vector<SlotRead> slots, const std::set<CanaryId>& canary_found,
                              const mark::Marker& marker, double alpha, size_t threads) {
   Scoring out;
   const size_t n = inputs.holders.size();
@@ -237,7 +237,7 @@ struct TraceSetup {
   std::unique_ptr<VaultMatcher> vm;
   std::unique_ptr<mark::Marker> marker;
   std::multimap<uint64_t, size_t> canaries_by_source;  // source record -> canary
-  std::map<uint64_t, size_t> holder_of_member;         // member id -> holder
+  std::map<MemberId, size_t> holder_of_member;         // member id -> holder
 };
 
 Result<std::unique_ptr<TraceSetup>> PrepareTrace(Custody& custody, size_t threads) {
@@ -249,7 +249,7 @@ Result<std::unique_ptr<TraceSetup>> PrepareTrace(Custody& custody, size_t thread
   setup->marker = std::make_unique<mark::Marker>(std::move(marker));
   const TraceInputs& in = setup->inputs;
   for (size_t i = 0; i < in.canaries.size(); ++i) {
-    setup->canaries_by_source.emplace(in.canaries[i].source_record_id, i);
+    setup->canaries_by_source.emplace(in.canaries[i].source_record_id.value(), i);
   }
   for (size_t i = 0; i < in.holders.size(); ++i) setup->holder_of_member[in.holders[i].member_id] = i;
   return setup;
@@ -280,7 +280,7 @@ class TraceWork : public BatchWork {
       o.slots.clear();
       if (o.cands.empty()) continue;
       o.canary = FindCanary(o.cands, batch.fields(i));
-      if (o.canary < 0) o.slots = setup.marker->ReadSlots(o.cands.front().record_id, batch.fields(i));
+      if (o.canary < 0) o.slots = setup.marker->ReadSlots(RecordId(o.cands.front().record_id), batch.fields(i));
     }
     return OkStatus();
   }
@@ -294,7 +294,7 @@ class TraceWork : public BatchWork {
   // Compromised records by id while scanning (Sorted() orders them after).
   std::unordered_map<uint64_t, CompromisedRecord> compromised;
   std::vector<CanaryHit> hits;
-  std::set<uint64_t> canary_found;
+  std::set<CanaryId> canary_found;
   std::vector<SlotRead> slots;
   uint64_t matched = 0;
   uint64_t unmatched_count = 0;
@@ -350,7 +350,7 @@ class TraceWork : public BatchWork {
     CompromisedRecord& cr = it->second;
     if (fresh) {
       const IndexedVersion& v = s.vm->version(best.index);
-      cr.record_id = best.record_id;
+      cr.record_id = RecordId(best.record_id);
       cr.dataset = v.dataset;
       cr.version = v.version;
       cr.kind = std::string(sketch::MatchKindName(best.kind));
@@ -362,7 +362,7 @@ class TraceWork : public BatchWork {
       cr.similarity = best.similarity;
     }
     ++cr.occurrences;
-    for (const auto& s : o.slots) slots.push_back({best.record_id, s});
+    for (const auto& s : o.slots) slots.push_back({RecordId(best.record_id), s});
   }
 
   OpeningTrace opening_;
@@ -388,9 +388,9 @@ void AttachHolders(const TraceInputs& inputs, std::vector<CompromisedRecord>* co
   for (const auto& h : inputs.holders) {
     auto it = compromised->begin();
     for (uint64_t id : h.held) {
-      while (it != compromised->end() && it->record_id < id) ++it;
+      while (it != compromised->end() && it->record_id.value() < id) ++it;
       if (it == compromised->end()) break;
-      if (it->record_id != id) continue;
+      if (it->record_id.value() != id) continue;
       it->held_by.push_back(h.member);
       auto& partners = it->partners;
       if (std::find(partners.begin(), partners.end(), h.partner) == partners.end()) {
@@ -400,9 +400,9 @@ void AttachHolders(const TraceInputs& inputs, std::vector<CompromisedRecord>* co
     for (const auto& r : h.releases) {
       auto jt = compromised->begin();
       for (uint64_t id : r.ids) {
-        while (jt != compromised->end() && jt->record_id < id) ++jt;
+        while (jt != compromised->end() && jt->record_id.value() < id) ++jt;
         if (jt == compromised->end()) break;
-        if (jt->record_id == id) jt->releases.push_back(r.release_id);
+        if (jt->record_id.value() == id) jt->releases.push_back(r.release_id);
       }
     }
   }
@@ -416,12 +416,12 @@ namespace {
 // What leaked, grouped: compromised records per dataset, partner and member,
 // and the releases that carried them.
 void SummarizeLeak(const TraceInputs& inputs, TraceReport* report) {
-  std::map<uint64_t, LeakedRelease> by_release;
+  std::map<ReleaseId, LeakedRelease> by_release;
   for (const auto& cr : report->compromised) {
     ++report->by_dataset[cr.dataset];
     for (const auto& m : cr.held_by) ++report->by_member[m];
     for (const auto& p : cr.partners) ++report->by_partner[p];
-    for (uint64_t r : cr.releases) {
+    for (ReleaseId r : cr.releases) {
       LeakedRelease& l = by_release[r];
       l.release_id = r;
       ++l.records;
@@ -555,7 +555,7 @@ Result<TraceReport> Trace(Custody& custody, const TraceOptions& options) {
   // Score.
   std::vector<uint64_t> leaked;
   leaked.reserve(report.compromised.size());
-  for (const auto& cr : report.compromised) leaked.push_back(cr.record_id);
+  for (const auto& cr : report.compromised) leaked.push_back(cr.record_id.value());
   CUSTODY_ASSIGN_OR_RETURN(Scoring scoring,
                            ScoreMembers(inputs, leaked, std::move(work.slots), work.canary_found,
                                         marker, options.alpha, threads));

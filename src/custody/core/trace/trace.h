@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "custody/base/clock.h"
+#include "custody/base/ids.h"
 #include "custody/base/status.h"
 #include "custody/core/attribution/attribution.h"
 #include "custody/core/match/dump_scan.h"
@@ -26,9 +28,9 @@ namespace custody::core {
 
 // What one member holds, as trace needs it.
 struct HolderRelease {
-  uint64_t release_id = 0;
-  uint64_t grant_id = 0;
-  int64_t created_at = 0;
+  ReleaseId release_id;
+  GrantId grant_id;
+  Time created_at;
   std::string dataset;
   uint64_t records = 0;
   bool sampled = false;        // the grant was a keyed random sample
@@ -36,19 +38,19 @@ struct HolderRelease {
 };
 
 struct Holder {
-  uint64_t member_id = 0;
+  MemberId member_id;
   std::string member;
-  uint64_t partner_id = 0;
+  PartnerId partner_id;
   std::string partner;
   std::vector<uint64_t> held;  // sorted, unique record ids ever released to the member
   std::vector<HolderRelease> releases;
 };
 
 struct CanaryRecord {
-  uint64_t canary_id = 0;
-  uint64_t member_id = 0;
-  uint64_t release_id = 0;
-  uint64_t source_record_id = 0;
+  CanaryId canary_id;
+  MemberId member_id;
+  ReleaseId release_id;
+  RecordId source_record_id;
   std::vector<mark::Substitution> substitutions;
   double false_match_probability = 1.0;
 };
@@ -78,7 +80,7 @@ Result<TraceReport> Trace(Custody& custody, const TraceOptions& options);
 
 // The marks read from one matched dump record.
 struct SlotRead {
-  uint64_t record_id = 0;
+  RecordId record_id;
   mark::SlotObservation obs;
 };
 
@@ -102,7 +104,7 @@ struct Scoring {
 // decides at `alpha`. Members are scored on up to `threads` threads; the
 // result does not depend on it.
 Result<Scoring> ScoreMembers(const TraceInputs& inputs, const std::vector<uint64_t>& leaked,
-                             std::vector<SlotRead> slots, const std::set<uint64_t>& canary_found,
+                             std::vector<SlotRead> slots, const std::set<CanaryId>& canary_found,
                              const mark::Marker& marker, double alpha, size_t threads = 1);
 
 }  // namespace custody::core

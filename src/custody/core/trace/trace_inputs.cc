@@ -11,15 +11,15 @@ Result<TraceInputs> LoadTraceInputs(Custody& custody) {
   CUSTODY_ASSIGN_OR_RETURN(auto holdings, LoadHoldings(custody));
   for (const auto& h : holdings) {
     Holder holder;
-    holder.member_id = static_cast<uint64_t>(h.member_id);
+    holder.member_id = h.member_id;
     holder.member = h.member;
-    holder.partner_id = static_cast<uint64_t>(h.partner_id);
+    holder.partner_id = h.partner_id;
     holder.partner = h.partner;
     holder.held = h.ids.ToVector();
     for (const auto& r : h.releases) {
       HolderRelease hr;
-      hr.release_id = static_cast<uint64_t>(r.release_id);
-      hr.grant_id = static_cast<uint64_t>(r.grant_id);
+      hr.release_id = r.release_id;
+      hr.grant_id = r.grant_id;
       hr.created_at = r.created_at;
       hr.dataset = r.dataset;
       hr.records = r.records;
@@ -33,9 +33,9 @@ Result<TraceInputs> LoadTraceInputs(Custody& custody) {
   CUSTODY_ASSIGN_OR_RETURN(auto canaries, LoadCanaries(custody));
   for (const auto& c : canaries) {
     CanaryRecord cr;
-    cr.canary_id = static_cast<uint64_t>(c.id);
-    cr.member_id = static_cast<uint64_t>(c.member_id);
-    cr.release_id = static_cast<uint64_t>(c.release_id);
+    cr.canary_id = c.id;
+    cr.member_id = c.member_id;
+    cr.release_id = c.release_id;
     cr.source_record_id = c.source_record_id;
     cr.substitutions = c.substitutions;
     cr.false_match_probability = c.false_match_probability;

@@ -1,6 +1,7 @@
 #include "custody/core/trace/trace_report.h"
 
 #include <cmath>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -56,8 +57,10 @@ void AppendTexts(const std::vector<std::string>& items, std::string* out) {
   AppendArray(items, out, [](const std::string& s, std::string* o) { AppendJsonText(s, o); });
 }
 
-void AppendUints(const std::vector<uint64_t>& items, std::string* out) {
-  AppendArray(items, out, [](uint64_t v, std::string* o) { AppendJsonUint(v, o); });
+void AppendIds(const std::vector<ReleaseId>& items, std::string* out) {
+  AppendArray(items, out, [](ReleaseId v, std::string* o) {
+    AppendJsonUint(static_cast<uint64_t>(v.value()), o);
+  });
 }
 
 // Keys are data here (names), so they are escaped like any string.
@@ -80,8 +83,8 @@ void AppendCompromised(const CompromisedRecord& c, std::string* out) {
   AppendTexts(c.held_by, w.Key("held_by"));
   AppendJsonText(c.kind, w.Key("kind"));
   AppendJsonUint(c.occurrences, w.Key("occurrences"));
-  AppendJsonUint(c.record_id, w.Key("record_id"));
-  AppendUints(c.releases, w.Key("releases"));
+  AppendJsonUint(c.record_id.value(), w.Key("record_id"));
+  AppendIds(c.releases, w.Key("releases"));
   AppendJsonDouble(c.similarity, w.Key("similarity"));
   AppendJsonText(c.source, w.Key("source"));
   AppendJsonBool(!c.unverified, w.Key("verified"));
@@ -139,7 +142,7 @@ void AppendMember(const MemberFinding& m, std::string* out) {
   AppendJsonDouble(m.log10_p_combined, w.Key("log10_p_combined"));
   AppendJsonDouble(m.log10_p_value, w.Key("log10_p_value"));
   AppendJsonText(m.member, w.Key("member"));
-  AppendJsonUint(m.member_id, w.Key("member_id"));
+  AppendJsonUint(m.member_id.value(), w.Key("member_id"));
   AppendJsonDouble(PValue(m.log10_p_value), w.Key("p_value"));
   AppendJsonText(m.partner, w.Key("partner"));
   AppendJsonUint(m.records_held, w.Key("records_held"));
@@ -193,6 +196,16 @@ Status Read(const Json& v, const std::string& path, bool* out) {
 Status Read(const Json& v, const std::string& path, std::string* out) {
   if (!v.is_string()) return Wrong(path, "a string");
   *out = v.get<std::string>();
+  return OkStatus();
+}
+
+// A typed id: a non-negative integer, within its type's range.
+template <typename Tag, typename Rep>
+Status Read(const Json& v, const std::string& path, Id<Tag, Rep>* out) {
+  uint64_t x = 0;
+  CUSTODY_RETURN_IF_ERROR(Read(v, path, &x));
+  if (x > static_cast<uint64_t>(std::numeric_limits<Rep>::max())) return Wrong(path, "an id");
+  *out = Id<Tag, Rep>(static_cast<Rep>(x));
   return OkStatus();
 }
 
@@ -412,10 +425,10 @@ std::string ToJson(const TraceReport& r) {
   AppendCounts(r.by_partner, w.Key("by_partner"));
   AppendArray(r.canaries_found, w.Key("canaries_found"), [](const CanaryHit& h, std::string* o) {
     ObjectWriter c(o);
-    AppendJsonUint(h.canary_id, c.Key("canary"));
+    AppendJsonUint(h.canary_id.value(), c.Key("canary"));
     AppendJsonText(h.member, c.Key("member"));
     AppendJsonText(h.partner, c.Key("partner"));
-    AppendJsonUint(h.release_id, c.Key("release"));
+    AppendJsonUint(h.release_id.value(), c.Key("release"));
     AppendJsonText(h.source, c.Key("source"));
     c.Close();
   });
@@ -453,7 +466,7 @@ std::string ToJson(const TraceReport& r) {
     AppendJsonText(l.member, e.Key("member"));
     AppendJsonText(l.partner, e.Key("partner"));
     AppendJsonUint(l.records, e.Key("records"));
-    AppendJsonUint(l.release_id, e.Key("release"));
+    AppendJsonUint(l.release_id.value(), e.Key("release"));
     AppendJsonUint(l.released_records, e.Key("released_records"));
     e.Close();
   });

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "custody/base/clock.h"
+#include "custody/base/ids.h"
 #include "custody/base/status.h"
 #include "custody/core/match/dump_scan.h"
 
@@ -21,7 +23,7 @@ namespace custody::core {
 
 // One vault record found in the dump.
 struct CompromisedRecord {
-  uint64_t record_id = 0;
+  RecordId record_id;
   std::string dataset;
   int version = 0;
   std::string kind;         // exact, near, fragment
@@ -29,29 +31,29 @@ struct CompromisedRecord {
   std::string source;       // first dump place, FILE:LINE
   uint64_t occurrences = 0; // dump records that matched it
   bool unverified = false;  // its dataset was shredded: a sketch match only
-  std::vector<uint64_t> releases;     // releases that carried it
+  std::vector<ReleaseId> releases;    // releases that carried it
   std::vector<std::string> held_by;   // members who received it
   std::vector<std::string> partners;  // their partners, each once (not in the JSON)
 };
 
 // A canary record of some member's release, found in the dump.
 struct CanaryHit {
-  uint64_t canary_id = 0;
+  CanaryId canary_id;
   std::string member;
   std::string partner;
-  uint64_t release_id = 0;
+  ReleaseId release_id;
   std::string source;  // FILE:LINE in the dump
 };
 
 // A release that carried compromised records.
 struct LeakedRelease {
-  uint64_t release_id = 0;
+  ReleaseId release_id;
   uint64_t records = 0;           // of its records, how many leaked
   std::string member;
   std::string partner;
   std::string dataset;
   uint64_t released_records = 0;  // records it carried
-  int64_t created_at = 0;         // unix seconds (RFC 3339 in the JSON)
+  Time created_at;                // RFC 3339 in the JSON
 };
 
 // One member's evidence, as reported.
@@ -78,7 +80,7 @@ struct CanaryFinding {
 
 struct MemberFinding {
   std::string member;
-  uint64_t member_id = 0;
+  MemberId member_id;
   std::string partner;
   uint64_t records_held = 0;
   uint64_t leaked_held = 0;

@@ -16,28 +16,28 @@ TraceReport Sample() {
   r.unmatched_sources = {"leak.jsonl:4", "leak.jsonl:5"};
   r.problems = {{"leak.jsonl", 0, "corrupt stream"}, {"leak.jsonl", 9, "bad UTF-8"}};
   CompromisedRecord c;
-  c.record_id = 7;
+  c.record_id = RecordId(7);
   c.dataset = "math";
   c.version = 2;
   c.kind = "near";
   c.similarity = 0.8125;
   c.source = "leak.jsonl:1";
   c.occurrences = 2;
-  c.releases = {3};
+  c.releases = {ReleaseId(3)};
   c.held_by = {"alice"};
   r.compromised = {c};
   r.compromised_sha256 = std::string(64, 'b');
   r.by_dataset = {{"math", 1}};
   r.by_partner = {{"acme", 1}};
   r.by_member = {{"alice", 1}};
-  r.releases = {{3, 1, "alice", "acme", "math", 40, 1764892800}};
-  r.canaries_found = {{11, "alice", "acme", 3, "leak.jsonl:2"}};
+  r.releases = {{ReleaseId(3), 1, "alice", "acme", "math", 40, FromUnixSeconds(1764892800)}};
+  r.canaries_found = {{CanaryId(11), "alice", "acme", ReleaseId(3), "leak.jsonl:2"}};
   r.readable_slots = 12;
   r.erased_slots = 1;
   r.members_tested = 2;
   MemberFinding a;
   a.member = "alice";
-  a.member_id = 1;
+  a.member_id = MemberId(1);
   a.partner = "acme";
   a.records_held = 40;
   a.leaked_held = 1;
@@ -50,7 +50,7 @@ TraceReport Sample() {
   a.canaries = {1, 1, -6.0};
   MemberFinding b;
   b.member = "bob";
-  b.member_id = 2;
+  b.member_id = MemberId(2);
   b.partner = "acme";
   b.exposure = ExposureFinding{false, 0, 0, 10, 0, "no leaked record is held by this member and another"};
   r.members = {a, b};
@@ -86,7 +86,7 @@ TEST(TraceReportTest, ReadsBackWhatItWrites) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(ToJson(*r), text);
   EXPECT_EQ(r->compromised[0].similarity, 0.8125);
-  EXPECT_EQ(r->releases[0].created_at, 1764892800);
+  EXPECT_EQ(r->releases[0].created_at, FromUnixSeconds(1764892800));
   EXPECT_FALSE(r->members[1].marks.has_value());
 }
 

@@ -60,7 +60,7 @@ class TraceSharedTest : public ::testing::Test {
       gs.member = pm[1];
       gs.dataset = "released";
       gs.selection = *SampleSelection("0.4", ++seed);
-      gs.expires_at = custody_->clock()->NowSeconds() + 86400;
+      gs.expires_at = custody_->clock()->Now() + std::chrono::seconds(86400);
       gs.purpose = "test";
       auto g = AddGrant(*custody_, gs);
       ASSERT_TRUE(g.ok()) << g.status().ToString();

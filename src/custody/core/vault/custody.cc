@@ -65,7 +65,7 @@ Result<uint64_t> Custody::Commit(ledger::Event event) {
   if (!vault_->has_master_key()) {
     return FailedPreconditionError("the vault is open read-only; nothing can be committed");
   }
-  if (event.time == 0) event.time = clock()->NowMillis();
+  if (event.time == Time()) event.time = clock()->Now();
   if (event.actor.empty()) event.actor = actor_;
   return log_->Append(event);
 }
@@ -93,7 +93,7 @@ Status FinishLoggedShreds(Custody& c) {
         !ev.details["dataset_id"].is_number_integer()) {
       continue;
     }
-    const int64_t id = ev.details["dataset_id"].get<int64_t>();
+    const DatasetId id(ev.details["dataset_id"].get<int64_t>());
     const auto name = ev.details.find("dataset");
     if (name == ev.details.end() || !name->is_string()) continue;
     CUSTODY_ASSIGN_OR_RETURN(auto ds, c.catalog().FindDataset(name->get<std::string>()));

@@ -38,7 +38,7 @@ Result<store::DatasetVersionInfo> FindVersion(Custody& c, const std::string& dat
                        " (latest is " + std::to_string(versions.back().version) + ")");
 }
 
-Result<StoredRecord> ReadRecord(Custody& c, uint64_t record_id) {
+Result<StoredRecord> ReadRecord(Custody& c, RecordId record_id) {
   CUSTODY_ASSIGN_OR_RETURN(auto v, c.catalog().VersionOfRecord(record_id));
   CUSTODY_ASSIGN_OR_RETURN(auto key, DataKey(c, v));
   CUSTODY_ASSIGN_OR_RETURN(auto seg, c.catalog().SegmentOfRecord(record_id));
@@ -47,9 +47,9 @@ Result<StoredRecord> ReadRecord(Custody& c, uint64_t record_id) {
                                               store::VersionContext(v.dataset_id, v.version), seg.seq));
   if (contents.first_record_id != seg.first_record_id || contents.records.size() != seg.count) {
     return DataLossError(seg.file + ": segment does not match the catalog (expected records " +
-                         std::to_string(seg.first_record_id) + "+" + std::to_string(seg.count) + ")");
+                         ToString(seg.first_record_id) + "+" + std::to_string(seg.count) + ")");
   }
-  size_t i = record_id - seg.first_record_id;
+  size_t i = record_id.value() - seg.first_record_id;
   StoredRecord r;
   r.record_id = record_id;
   r.dataset = v.dataset;
@@ -60,7 +60,7 @@ Result<StoredRecord> ReadRecord(Custody& c, uint64_t record_id) {
 }
 
 Status ForEachRecord(Custody& c, const std::string& dataset, int version,
-                     const std::function<Status(uint64_t, std::string_view)>& fn) {
+                     const std::function<Status(RecordId, std::string_view)>& fn) {
   CUSTODY_ASSIGN_OR_RETURN(auto v, FindVersion(c, dataset, version));
   CUSTODY_ASSIGN_OR_RETURN(auto key, DataKey(c, v));
   CUSTODY_ASSIGN_OR_RETURN(auto segs, c.catalog().SegmentsOf(v.id));
@@ -72,7 +72,7 @@ Status ForEachRecord(Custody& c, const std::string& dataset, int version,
       return DataLossError(s.file + ": segment does not match the catalog");
     }
     for (size_t i = 0; i < contents.records.size(); ++i) {
-      CUSTODY_RETURN_IF_ERROR(fn(s.first_record_id + i, contents.records[i]));
+      CUSTODY_RETURN_IF_ERROR(fn(RecordId(s.first_record_id + i), contents.records[i]));
     }
   }
   return OkStatus();
@@ -85,7 +85,7 @@ Result<ExportResult> ExportDataset(Custody& c, const std::string& dataset, int v
   if (fmt == format::OutputFormat::kCsv) {
     // Columns: the union of top-level keys, in first-seen order.
     std::vector<std::string> seen;
-    CUSTODY_RETURN_IF_ERROR(ForEachRecord(c, dataset, v.version, [&](uint64_t, std::string_view rec) {
+    CUSTODY_RETURN_IF_ERROR(ForEachRecord(c, dataset, v.version, [&](RecordId, std::string_view rec) {
       auto j = nlohmann::json::parse(rec, nullptr, false);
       if (!j.is_object()) return DataLossError("stored record is not a JSON object");
       for (auto& [k, _] : j.items()) {
@@ -97,7 +97,7 @@ Result<ExportResult> ExportDataset(Custody& c, const std::string& dataset, int v
   }
   CUSTODY_ASSIGN_OR_RETURN(auto writer, format::RecordWriter::Create(c.env(), out, fmt, columns));
   ExportResult r;
-  CUSTODY_RETURN_IF_ERROR(ForEachRecord(c, dataset, v.version, [&](uint64_t, std::string_view rec) {
+  CUSTODY_RETURN_IF_ERROR(ForEachRecord(c, dataset, v.version, [&](RecordId, std::string_view rec) {
     ++r.records;
     r.bytes += rec.size() + 1;
     return writer->Write(rec);
@@ -106,15 +106,15 @@ Result<ExportResult> ExportDataset(Custody& c, const std::string& dataset, int v
   return r;
 }
 
-std::string VersionDirOf(int64_t dataset_id, int version) {
-  return "records/" + std::to_string(dataset_id) + "/v" + std::to_string(version);
+std::string VersionDirOf(DatasetId dataset_id, int version) {
+  return "records/" + ToString(dataset_id) + "/v" + std::to_string(version);
 }
 
-std::string IndexFileOf(int64_t dataset_id, int version) {
-  return "index/" + std::to_string(dataset_id) + "-v" + std::to_string(version) + ".idx";
+std::string IndexFileOf(DatasetId dataset_id, int version) {
+  return "index/" + ToString(dataset_id) + "-v" + std::to_string(version) + ".idx";
 }
 
-Status FinishShred(Custody& c, int64_t dataset_id) {
+Status FinishShred(Custody& c, DatasetId dataset_id) {
   Env* e = c.env();
   Status s = c.vault().DestroyWrappedKey(store::KeyPurpose::Dataset(dataset_id));
   if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
@@ -124,7 +124,7 @@ Status FinishShred(Custody& c, int64_t dataset_id) {
   for (const auto& v : versions) {
     CUSTODY_RETURN_IF_ERROR(e->RemoveTree(c.VaultPath(VersionDirOf(dataset_id, v.version))));
   }
-  return c.catalog().MarkDatasetShredded(dataset_id, c.clock()->NowSeconds());
+  return c.catalog().MarkDatasetShredded(dataset_id, c.clock()->Now());
 }
 
 Result<store::Catalog::ReleasedCopies> ReleasedCopies(Custody& c, const std::string& dataset) {

@@ -14,7 +14,7 @@
 namespace custody::core {
 
 struct StoredRecord {
-  uint64_t record_id = 0;
+  RecordId record_id;
   std::string dataset;
   int version = 0;
   std::string canonical;  // canonical JSON
@@ -23,12 +23,12 @@ struct StoredRecord {
 
 // Decrypts one record. kNotFound if no committed version holds it;
 // kFailedPrecondition if its dataset was shredded; kDataLoss if tampered.
-Result<StoredRecord> ReadRecord(Custody& custody, uint64_t record_id);
+Result<StoredRecord> ReadRecord(Custody& custody, RecordId record_id);
 
 // Calls `fn(record_id, canonical)` for every record of a committed version, in
 // record-id order. version 0 means the latest.
 Status ForEachRecord(Custody& custody, const std::string& dataset, int version,
-                     const std::function<Status(uint64_t, std::string_view)>& fn);
+                     const std::function<Status(RecordId, std::string_view)>& fn);
 
 // The committed version `version` (0: latest) of `dataset`.
 Result<store::DatasetVersionInfo> FindVersion(Custody& custody, const std::string& dataset,
@@ -58,14 +58,14 @@ Result<store::Catalog::ReleasedCopies> ReleasedCopies(Custody& custody, const st
 // matched (as unverified sketch matches) and traced. Irreversible.
 Result<ShredResult> ShredDataset(Custody& custody, const std::string& dataset);
 // Completes a shred whose log entry is durable but whose key survived a crash.
-Status FinishShred(Custody& custody, int64_t dataset_id);
+Status FinishShred(Custody& custody, DatasetId dataset_id);
 
 // Where version `version` of dataset `dataset_id` keeps its files, relative
 // to the vault: "records/<id>/v<N>" (segments and word files) and
 // "index/<id>-v<N>.idx". Recovery and shred compute these from the ids and
 // never trust a path read from the catalog: a row pointing outside the vault
 // must not make them delete it.
-std::string VersionDirOf(int64_t dataset_id, int version);
-std::string IndexFileOf(int64_t dataset_id, int version);
+std::string VersionDirOf(DatasetId dataset_id, int version);
+std::string IndexFileOf(DatasetId dataset_id, int version);
 
 }  // namespace custody::core

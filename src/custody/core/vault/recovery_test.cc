@@ -90,7 +90,7 @@ class RecoveryTest : public testing::TempVaultTest {
   }
 
   std::vector<store::DatasetVersionInfo> Versions() {
-    auto v = custody_->catalog().ListVersions(0, true);
+    auto v = custody_->catalog().ListVersions(DatasetId(), true);
     EXPECT_TRUE(v.ok()) << v.status().ToString();
     return v.ok() ? *v : std::vector<store::DatasetVersionInfo>{};
   }
@@ -120,17 +120,17 @@ class RecoveryTest : public testing::TempVaultTest {
   }
 
   // What OpenIncident writes before its log append: a row without log_index.
-  int64_t UnloggedIncident(const std::string& title) {
+  IncidentId UnloggedIncident(const std::string& title) {
     auto id = custody_->catalog().incidents().Insert(
-        store::IncidentRow{0, 1767225600, title, ToJson(TraceReport{}), std::string(64, 'c'),
+        store::IncidentRow{IncidentId(), FromUnixSeconds(1767225600), title, ToJson(TraceReport{}), std::string(64, 'c'),
                            VerdictToJson(IncidentVerdict{}), std::nullopt});
     EXPECT_TRUE(id.ok()) << id.status().ToString();
-    return id.ok() ? *id : 0;
+    return id.ok() ? *id : IncidentId();
   }
-  uint64_t LogIncidentEvent(int64_t id, const std::string& type = ledger::event_type::kIncident) {
+  uint64_t LogIncidentEvent(IncidentId id, const std::string& type = ledger::event_type::kIncident) {
     ledger::Event ev;
     ev.type = type;
-    ev.subject = "incident:" + std::to_string(id);
+    ev.subject = "incident:" + ToString(id);
     ev.details = {{"title", "t"}, {"compromised", 0}};
     auto idx = custody_->Commit(ev);
     EXPECT_TRUE(idx.ok()) << idx.status().ToString();
@@ -157,7 +157,7 @@ TEST_F(RecoveryTest, StagingDirectoriesAreRemovedAndCommittedVersionsKept) {
   EXPECT_FALSE(Exists("records/.staging-0a1b2c"));
   EXPECT_FALSE(Exists("records/.staging-ffffff"));
   EXPECT_TRUE(Exists(dir));
-  auto rec = ReadRecord(*custody_, a.first_record_id + 2);
+  auto rec = ReadRecord(*custody_, RecordId(a.first_record_id + 2));
   ASSERT_TRUE(rec.ok()) << rec.status().ToString();
   EXPECT_EQ(rec->canonical, "{\"n\":2,\"q\":\"a question number 2 about apples and pears\"}");
   EXPECT_EQ(custody_->log().size(), log);  // recovery appends nothing
@@ -173,7 +173,7 @@ TEST_F(RecoveryTest, PendingVersionWhoseIngestEntryIsDurableIsCommittedAtThatInd
   Tamper("UPDATE dataset_versions SET state = 'pending', log_index = NULL "
          "WHERE dataset_id = (SELECT id FROM datasets WHERE name = 'b')");
   // Not visible while pending.
-  EXPECT_EQ(ReadRecord(*custody_, b.first_record_id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ReadRecord(*custody_, RecordId(b.first_record_id)).status().code(), StatusCode::kNotFound);
 
   ASSERT_NO_FATAL_FAILURE(Reopen());
   store::DatasetVersionInfo v = VersionOf("b", 1);
@@ -181,7 +181,7 @@ TEST_F(RecoveryTest, PendingVersionWhoseIngestEntryIsDurableIsCommittedAtThatInd
   EXPECT_EQ(v.log_index, 1);
   EXPECT_EQ(v.records, 4);
   EXPECT_EQ(VersionOf("a", 1).log_index, 0);
-  auto rec = ReadRecord(*custody_, b.first_record_id + 3);
+  auto rec = ReadRecord(*custody_, RecordId(b.first_record_id + 3));
   ASSERT_TRUE(rec.ok()) << rec.status().ToString();
   EXPECT_EQ(rec->dataset, "b");
   EXPECT_EQ(custody_->log().size(), 2u);
@@ -200,18 +200,18 @@ TEST_F(RecoveryTest, PendingVersionWithoutAnIngestEntryIsRemovedWithItsFiles) {
   ASSERT_TRUE(Exists(p.index_file));
   // No entry names a@v9: as if the crash came before the append.
   Tamper("UPDATE dataset_versions SET state = 'pending', log_index = NULL, version = 9 WHERE id = " +
-         std::to_string(p.id));
+         ToString(p.id));
 
   ASSERT_NO_FATAL_FAILURE(Reopen());
   auto versions = Versions();
   ASSERT_EQ(versions.size(), 1u);
   EXPECT_EQ(versions[0].version, 1);
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM segments WHERE version_id = " + std::to_string(p.id)), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM segments WHERE version_id = " + ToString(p.id)), 0);
   EXPECT_FALSE(Exists(p.dir));
   EXPECT_FALSE(Exists(p.index_file));
   EXPECT_TRUE(Exists(VersionOf("a", 1).dir));
-  EXPECT_TRUE(ReadRecord(*custody_, v1.first_record_id + 1).ok());
-  EXPECT_EQ(ReadRecord(*custody_, v2.first_record_id).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(ReadRecord(*custody_, RecordId(v1.first_record_id + 1)).ok());
+  EXPECT_EQ(ReadRecord(*custody_, RecordId(v2.first_record_id)).status().code(), StatusCode::kNotFound);
   // The vault is usable: the same content ingests again as v2.
   IngestResult again = IngestText("a", Records("a2", 3));
   EXPECT_EQ(again.version, 2);
@@ -226,14 +226,14 @@ TEST_F(RecoveryTest, IngestEntryWithAnotherRecordsRootDoesNotCommitAPendingVersi
   IngestResult b = IngestText("b", Records("b", 2));
   const store::DatasetVersionInfo p = VersionOf("b", 1);
   Tamper("UPDATE dataset_versions SET state = 'pending', log_index = NULL, merkle_root = '" +
-         std::string(64, '0') + "' WHERE id = " + std::to_string(p.id));
+         std::string(64, '0') + "' WHERE id = " + ToString(p.id));
 
   ASSERT_NO_FATAL_FAILURE(Reopen());
   auto versions = Versions();
   ASSERT_EQ(versions.size(), 1u);
   EXPECT_EQ(versions[0].dataset, "a");
   EXPECT_FALSE(Exists(p.dir));
-  EXPECT_EQ(ReadRecord(*custody_, b.first_record_id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ReadRecord(*custody_, RecordId(b.first_record_id)).status().code(), StatusCode::kNotFound);
   // b had nothing else: it is gone as a dataset too.
   auto ds = custody_->catalog().FindDataset("b");
   ASSERT_TRUE(ds.ok());
@@ -245,7 +245,7 @@ TEST_F(RecoveryTest, IngestEntryWithAnotherRecordsRootDoesNotCommitAPendingVersi
 // drops datasets with no version and no grant, and only those.
 TEST_F(RecoveryTest, DatasetLeftWithNoVersionIsDropped) {
   IngestText("kept", Records("k", 2));
-  ASSERT_TRUE(custody_->catalog().GetOrCreateDataset("orphan", 1767225600).ok());
+  ASSERT_TRUE(custody_->catalog().GetOrCreateDataset("orphan", FromUnixSeconds(1767225600)).ok());
   // A first ingest of "fresh" that crashed before its log append.
   IngestText("fresh", Records("f", 2));
   Tamper("UPDATE dataset_versions SET state = 'pending', log_index = NULL, version = 5 "
@@ -268,11 +268,11 @@ TEST_F(RecoveryTest, LoggedShredIsFinishedWhenTheCrashCameBeforeTheKeyWasDestroy
   IngestText("a", Records("a", 2));
   IngestResult s = IngestText("s", Records("s", 3));
   const store::DatasetVersionInfo v = VersionOf("s", 1);
-  const std::string key = "keys/dataset_" + std::to_string(v.dataset_id) + ".wrapped";
+  const std::string key = "keys/dataset_" + ToString(v.dataset_id) + ".wrapped";
   ASSERT_TRUE(Exists(key));
   LogShredOnly("s");
   // The crash state: logged, nothing destroyed yet.
-  ASSERT_TRUE(ReadRecord(*custody_, s.first_record_id).ok());
+  ASSERT_TRUE(ReadRecord(*custody_, RecordId(s.first_record_id)).ok());
   const uint64_t log = custody_->log().size();
 
   ASSERT_NO_FATAL_FAILURE(Reopen());
@@ -282,12 +282,12 @@ TEST_F(RecoveryTest, LoggedShredIsFinishedWhenTheCrashCameBeforeTheKeyWasDestroy
   auto ds = custody_->catalog().FindDataset("s");
   ASSERT_TRUE(ds.ok() && ds->has_value());
   EXPECT_TRUE((*ds)->shredded_at.has_value());
-  auto rec = ReadRecord(*custody_, s.first_record_id);
+  auto rec = ReadRecord(*custody_, RecordId(s.first_record_id));
   EXPECT_EQ(rec.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(rec.status().message().find("unrecoverable"), std::string::npos) << rec.status().ToString();
   EXPECT_EQ(ShredDataset(*custody_, "s").status().code(), StatusCode::kFailedPrecondition);
   // The other dataset is untouched.
-  EXPECT_TRUE(Exists("keys/dataset_" + std::to_string(VersionOf("a", 1).dataset_id) + ".wrapped"));
+  EXPECT_TRUE(Exists("keys/dataset_" + ToString(VersionOf("a", 1).dataset_id) + ".wrapped"));
   EXPECT_FALSE((*custody_->catalog().FindDataset("a"))->shredded_at.has_value());
   EXPECT_EQ(custody_->log().size(), log);
 }
@@ -307,7 +307,7 @@ TEST_F(RecoveryTest, ShredWhoseMarkWasLostIsMarkedAgain) {
   auto ds = custody_->catalog().FindDataset("s");
   ASSERT_TRUE(ds.ok() && ds->has_value());
   EXPECT_TRUE((*ds)->shredded_at.has_value());
-  auto rec = ReadRecord(*custody_, s.first_record_id + 1);
+  auto rec = ReadRecord(*custody_, RecordId(s.first_record_id + 1));
   EXPECT_EQ(rec.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(rec.status().message().find("dataset 's' was shredded on"), std::string::npos)
       << rec.status().ToString();
@@ -325,17 +325,17 @@ TEST_F(RecoveryTest, ShredWhoseMarkWasLostIsMarkedAgain) {
 // dataset of that name is ignored.
 TEST_F(RecoveryTest, ShredEntryNamingAnotherDatasetIdDestroysNothing) {
   IngestResult a = IngestText("a", Records("a", 2));
-  const int64_t id = VersionOf("a", 1).dataset_id;
+  const DatasetId id = VersionOf("a", 1).dataset_id;
   ledger::Event ev;
   ev.type = ledger::event_type::kShred;
   ev.subject = "dataset:a";
-  ev.details = {{"dataset", "a"}, {"dataset_id", id + 41}};
+  ev.details = {{"dataset", "a"}, {"dataset_id", id.value() + 41}};
   ASSERT_TRUE(custody_->Commit(ev).ok());
 
   ASSERT_NO_FATAL_FAILURE(Reopen());
-  EXPECT_TRUE(Exists("keys/dataset_" + std::to_string(id) + ".wrapped"));
+  EXPECT_TRUE(Exists("keys/dataset_" + ToString(id) + ".wrapped"));
   EXPECT_FALSE((*custody_->catalog().FindDataset("a"))->shredded_at.has_value());
-  EXPECT_TRUE(ReadRecord(*custody_, a.first_record_id).ok());
+  EXPECT_TRUE(ReadRecord(*custody_, RecordId(a.first_record_id)).ok());
 }
 
 // Risk: an incident whose `incident:<id>` entry is durable staying invisible
@@ -344,9 +344,9 @@ TEST_F(RecoveryTest, ShredEntryNamingAnotherDatasetIdDestroysNothing) {
 // event, and deletes rows with no such event (an event of another type with
 // that subject does not count).
 TEST_F(RecoveryTest, UnloggedIncidentsAreFinishedFromTheirEventOrDeleted) {
-  const int64_t logged = UnloggedIncident("logged");
-  const int64_t lost = UnloggedIncident("lost");
-  const int64_t wrong_type = UnloggedIncident("wrong type");
+  const IncidentId logged = UnloggedIncident("logged");
+  const IncidentId lost = UnloggedIncident("lost");
+  const IncidentId wrong_type = UnloggedIncident("wrong type");
   IngestText("a", Records("a", 1));  // an unrelated entry in between
   const uint64_t at = LogIncidentEvent(logged);
   LogIncidentEvent(wrong_type, ledger::event_type::kTrace);
@@ -359,8 +359,8 @@ TEST_F(RecoveryTest, UnloggedIncidentsAreFinishedFromTheirEventOrDeleted) {
   EXPECT_EQ(inc->log_index, static_cast<int64_t>(at));
   EXPECT_EQ(inc->title, "logged");
   EXPECT_EQ(Count("SELECT COUNT(*) FROM incidents"), 1);
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM incidents WHERE id IN (" + std::to_string(lost) + ", " +
-                  std::to_string(wrong_type) + ")"),
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM incidents WHERE id IN (" + ToString(lost) + ", " +
+                  ToString(wrong_type) + ")"),
             0);
   auto list = ListIncidents(*custody_);
   ASSERT_TRUE(list.ok());
@@ -381,10 +381,10 @@ TEST_F(RecoveryTest, RecoveryIsIdempotent) {
          "WHERE dataset_id = (SELECT id FROM datasets WHERE name = 'b')");
   Tamper("UPDATE dataset_versions SET state = 'pending', log_index = NULL, version = 4 "
          "WHERE dataset_id = (SELECT id FROM datasets WHERE name = 'c')");
-  ASSERT_TRUE(custody_->catalog().GetOrCreateDataset("orphan", 1767225600).ok());
+  ASSERT_TRUE(custody_->catalog().GetOrCreateDataset("orphan", FromUnixSeconds(1767225600)).ok());
   ASSERT_TRUE(Env::Default()->CreateDirs(custody_->VaultPath("records/.staging-abcdef")).ok());
   LogShredOnly("s");
-  const int64_t inc = UnloggedIncident("i");
+  const IncidentId inc = UnloggedIncident("i");
   LogIncidentEvent(inc);
   UnloggedIncident("gone");
   const uint64_t log = custody_->log().size();
@@ -402,7 +402,7 @@ TEST_F(RecoveryTest, RecoveryIsIdempotent) {
     auto incidents = ListIncidents(*custody_);
     EXPECT_TRUE(incidents.ok());
     for (const auto& i : *incidents) {
-      out += "incident " + std::to_string(i.id) + " @" + std::to_string(*i.log_index) + "\n";
+      out += "incident " + ToString(i.id) + " @" + std::to_string(*i.log_index) + "\n";
     }
     out += "incident rows " + std::to_string(Count("SELECT COUNT(*) FROM incidents")) + "\n";
     out += Exists("records/.staging-abcdef") ? "staging\n" : "";
@@ -416,9 +416,9 @@ TEST_F(RecoveryTest, RecoveryIsIdempotent) {
             "b v1 committed 1 dir\n"
             "s v1 committed 3 -\n"
             "a\nb\ns shredded\n"
-            "incident " + std::to_string(inc) + " @" + std::to_string(log - 1) + "\n"
+            "incident " + ToString(inc) + " @" + std::to_string(log - 1) + "\n"
             "incident rows 1\n");
-  EXPECT_TRUE(ReadRecord(*custody_, b.first_record_id).ok());
+  EXPECT_TRUE(ReadRecord(*custody_, RecordId(b.first_record_id)).ok());
   ASSERT_NO_FATAL_FAILURE(Reopen());
   EXPECT_EQ(state(), first);
   EXPECT_EQ(custody_->log().size(), log);
@@ -435,7 +435,7 @@ TEST_F(RecoveryTest, OnlyTheGivenModuleStepsRecover) {
   Tamper("UPDATE dataset_versions SET state = 'pending', log_index = NULL "
          "WHERE dataset_id = (SELECT id FROM datasets WHERE name = 'b')");
   ASSERT_TRUE(Env::Default()->CreateDirs(custody_->VaultPath("records/.staging-123456")).ok());
-  const int64_t inc = UnloggedIncident("i");
+  const IncidentId inc = UnloggedIncident("i");
   LogIncidentEvent(inc);
   LogShredOnly("s");
 
@@ -448,7 +448,7 @@ TEST_F(RecoveryTest, OnlyTheGivenModuleStepsRecover) {
   EXPECT_FALSE(VersionOf("b", 1).log_index.has_value());
   EXPECT_TRUE(Exists("records/.staging-123456"));
   EXPECT_EQ(GetIncident(*custody_, inc).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(ReadRecord(*custody_, b.first_record_id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ReadRecord(*custody_, RecordId(b.first_record_id)).status().code(), StatusCode::kNotFound);
   // The vault's own step runs whatever the list.
   EXPECT_TRUE((*custody_->catalog().FindDataset("s"))->shredded_at.has_value());
 
@@ -460,7 +460,7 @@ TEST_F(RecoveryTest, OnlyTheGivenModuleStepsRecover) {
   EXPECT_EQ(VersionOf("b", 1).state, store::VersionState::kCommitted);
   EXPECT_EQ(VersionOf("b", 1).log_index, 0);
   EXPECT_FALSE(Exists("records/.staging-123456"));
-  EXPECT_TRUE(ReadRecord(*custody_, b.first_record_id).ok());
+  EXPECT_TRUE(ReadRecord(*custody_, RecordId(b.first_record_id)).ok());
 }
 
 // Risk: files an ingest published under their final names (records/<id>/vN,
@@ -473,8 +473,8 @@ TEST_F(RecoveryTest, PublishedFilesWithoutACatalogRowDoNotBlockTheNextIngest) {
   IngestText("a", Records("a", 2));
   const store::DatasetVersionInfo v1 = VersionOf("a", 1);
   // The crash state: v2's files published, no v2 row.
-  const std::string v2_dir = "records/" + std::to_string(v1.dataset_id) + "/v2";
-  const std::string v2_index = "index/" + std::to_string(v1.dataset_id) + "-v2.idx";
+  const std::string v2_dir = "records/" + ToString(v1.dataset_id) + "/v2";
+  const std::string v2_index = "index/" + ToString(v1.dataset_id) + "-v2.idx";
   ASSERT_TRUE(Env::Default()->CreateDirs(custody_->VaultPath(v2_dir)).ok());
   ASSERT_TRUE(Env::Default()->WriteFileAtomically(custody_->VaultPath(v2_dir + "/seg-000001"), "x").ok());
   ASSERT_TRUE(Env::Default()->WriteFileAtomically(custody_->VaultPath(v2_index), "x").ok());
@@ -488,7 +488,7 @@ TEST_F(RecoveryTest, PublishedFilesWithoutACatalogRowDoNotBlockTheNextIngest) {
   auto r = Ingest(*custody_, o);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->version, 2);
-  EXPECT_TRUE(ReadRecord(*custody_, r->first_record_id).ok());
+  EXPECT_TRUE(ReadRecord(*custody_, RecordId(r->first_record_id)).ok());
 }
 
 // Risk: as above, for the first ingest of a new dataset: recovery drops the
@@ -499,10 +499,10 @@ TEST_F(RecoveryTest, PublishedFilesOfANewDatasetDoNotBlockTheNextNewDataset) {
   IngestText("a", Records("a", 2));
   // The crash state of a first ingest of "b": its dataset row, its data
   // key and its published files, no version row.
-  auto b = custody_->catalog().GetOrCreateDataset("b", 1767225600);
+  auto b = custody_->catalog().GetOrCreateDataset("b", FromUnixSeconds(1767225600));
   ASSERT_TRUE(b.ok());
   ASSERT_TRUE(custody_->vault().GetOrCreateWrappedKey(store::KeyPurpose::Dataset(b->id)).ok());
-  const std::string dir = "records/" + std::to_string(b->id) + "/v1";
+  const std::string dir = "records/" + ToString(b->id) + "/v1";
   ASSERT_TRUE(Env::Default()->CreateDirs(custody_->VaultPath(dir)).ok());
   ASSERT_TRUE(Env::Default()->WriteFileAtomically(custody_->VaultPath(dir + "/seg-000001"), "x").ok());
 
@@ -516,7 +516,7 @@ TEST_F(RecoveryTest, PublishedFilesOfANewDatasetDoNotBlockTheNextNewDataset) {
   auto r = Ingest(*custody_, o);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(VersionOf("c", 1).dataset_id, b->id);  // the id was reused: the case above
-  auto rec = ReadRecord(*custody_, r->first_record_id);
+  auto rec = ReadRecord(*custody_, RecordId(r->first_record_id));
   ASSERT_TRUE(rec.ok()) << rec.status().ToString();
   EXPECT_EQ(rec->dataset, "c");
 }

@@ -30,13 +30,14 @@ Result<Enum> ParseStatus(const std::string_view (&names)[N], std::string_view ta
                        std::string(text) + "'");
 }
 
-// Runs `st` and collects the first column of every row.
-inline Result<std::vector<int64_t>> Ids(Stmt& st) {
-  std::vector<int64_t> out;
+// Runs `st` and collects the first column of every row as ids of type IdT.
+template <typename IdT>
+Result<std::vector<IdT>> Ids(Stmt& st) {
+  std::vector<IdT> out;
   while (true) {
     CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
-    out.push_back(st.Int(0));
+    out.push_back(st.IdAt<IdT>(0));
   }
   return out;
 }
