@@ -120,6 +120,7 @@ void RunRelease(benchmark::State& state, bool encrypt) {
     o.member = "alice";
     o.out = s.root + (encrypt ? "/r.enc" : "/r.jsonl");
     o.encrypt = encrypt;
+    o.overwrite = true;  // every iteration writes the same file
     auto r = Release(*s.custody, o);
     if (!r.ok()) {
       state.SkipWithError(r.status().ToString().c_str());
