@@ -1,7 +1,8 @@
 // Plaintext outputs and the master key through the `custody` binary: export
 // is logged, written 0600, never through a symbolic link, never over a file
 // without --force; an unwritable --out logs nothing; a killed export's
-// temporary file is removed by the next write to that directory.
+// temporary file is removed by the next write to that directory; a master
+// key file others may read is refused.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -108,6 +109,17 @@ TEST_F(OutputsCliTest, StaleTempFileIsRemovedByTheNextWrite) {
   ASSERT_TRUE(Env::Default()->WriteFileAtomically(stale, "plaintext of a killed export", 0600).ok());
   Json("export --dataset prompts --out " + root_ + "/other.jsonl");
   EXPECT_FALSE(Env::Default()->FileExists(stale));
+}
+
+TEST_F(OutputsCliTest, MasterKeyReadableByOthersIsRefused) {
+  ASSERT_EQ(::chmod(key_.c_str(), 0644), 0);
+  CmdResult r = Exec("show 1");
+  EXPECT_EQ(r.code, 7);
+  EXPECT_EQ(Stderr(), "custody: master key file " + key_ +
+                          " has mode 0644: group or others may access it; run `chmod 600 " + key_ +
+                          "`\n");
+  ASSERT_EQ(::chmod(key_.c_str(), 0600), 0);
+  EXPECT_EQ(Exec("show 1").code, 0) << Stderr();
 }
 
 }  // namespace
