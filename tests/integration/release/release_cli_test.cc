@@ -124,6 +124,16 @@ TEST_F(ReleaseCliTest, OutIsCheckedBeforeTheReleaseIsLogged) {
   EXPECT_EQ(log_size(), before + 1);
 }
 
+TEST_F(ReleaseCliTest, AllZeroMemberKeyIsRefused) {
+  ASSERT_EQ(Exec("init " + vault_).code, 0) << Stderr();
+  ASSERT_EQ(Exec("partner add acme").code, 0) << Stderr();
+  auto r = Exec("member add --partner acme --name zed --email z@acme.example --public-key "
+                "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(Stderr(), "custody: --public-key: X25519 public key is all zeros (not a key)\n");
+  EXPECT_TRUE(Json("member list")["members"].empty());
+}
+
 TEST_F(ReleaseCliTest, IdsFileErrorNamesTheLine) {
   ASSERT_EQ(Exec("init " + vault_).code, 0) << Stderr();
   ASSERT_EQ(Exec("generate --records 50 --seed 3 --out " + root_ + "/c.jsonl").code, 0) << Stderr();

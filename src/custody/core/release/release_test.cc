@@ -265,6 +265,32 @@ TEST_F(ReleaseTest, UnwritableOrTakenOutputLogsNothing) {
   for (const auto& k : kids) EXPECT_FALSE(IsTempSiblingName(k)) << k;
 }
 
+// Risk: a member whose stored key is all zeros (added before keys were
+// checked, or by editing the catalog) gets an encrypted release anyone can
+// open; the refusal must come before the release is logged.
+TEST_F(ReleaseTest, EncryptingToAnAllZeroKeyIsRefusedBeforeLogging) {
+  IngestGenerated(20);
+  ASSERT_TRUE(AddPartner(*custody_, {"acme", "", "", ""}).ok());
+  Member m;
+  m.partner_id = FindPartner(*custody_, "acme")->id;
+  m.partner = "acme";
+  m.name = "zed";
+  m.email = "zed@acme.example";
+  m.public_key = std::string(32, '\0');
+  m.status = MemberStatus::kActive;
+  m.created_at = clock_.NowSeconds();
+  ASSERT_TRUE(custody_->catalog().members().Insert(m).ok());
+  const int64_t grant = AddGrantFor("acme");
+  const uint64_t log = LogSize();
+  auto r = DoRelease(grant, "zed", "zed.enc", /*encrypt=*/true);
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status().ToString();
+  EXPECT_EQ(r.status().message(),
+            "member 'zed': cannot encrypt to their key: X25519 public key is all zeros (not a key)");
+  EXPECT_EQ(LogSize(), log);
+  EXPECT_FALSE(Env::Default()->FileExists(root_ + "/zed.enc"));
+  EXPECT_EQ(CountRows(*custody_, "releases"), 0);
+}
+
 TEST_F(ReleaseTest, TerminateRevokesMembersAndGrantsInOneEntry) {
   IngestGenerated(20);
   AddPartnerAndMember("acme", "alice");
