@@ -77,6 +77,11 @@ void SetAction(CLI::App* sub, std::function<Status()> fn) {
   });
 }
 
+Status WithForceHint(Status s) {
+  if (s.code() != StatusCode::kAlreadyExists || s.message().rfind("out: ", 0) != 0) return s;
+  return Status(s.code(), s.message() + " (--force replaces it)");
+}
+
 void PrintJson(const nlohmann::json& j) {
   std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
 }

@@ -41,6 +41,10 @@ std::string InFlagTerms(std::string_view message);
 
 void SetAction(CLI::App* sub, std::function<Status()> fn);
 
+// For commands with --force: a refusal to overwrite `--out` (kAlreadyExists
+// from an OutputFile) says how to overwrite it.
+Status WithForceHint(Status s);
+
 // Prints `j` to stdout (pretty for humans is the caller's business; this is
 // the --json path: compact, one line).
 void PrintJson(const nlohmann::json& j);

@@ -1,5 +1,8 @@
 // The custody binary: parses flags with CLI11 and dispatches to the command
 // groups registered by apps/cli/*_commands.cc.
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <exception>
 #include <iostream>
 
@@ -8,10 +11,26 @@
 namespace custody::cli {
 void RegisterAll(CLI::App& app);
 int LastExitCode();
+
+namespace {
+
+// The process holds the master key, data keys and decrypted records: a crash
+// must not write them to a core file, and other processes of the same user
+// must not read them (ptrace, /proc/PID/mem). Failing to set this is
+// reported, not fatal.
+void DisableCoreDumps() {
+  const struct rlimit no_core = {0, 0};
+  if (::setrlimit(RLIMIT_CORE, &no_core) != 0 || ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+    std::cerr << "custody: warning: could not disable core dumps" << std::endl;
+  }
+}
+
+}  // namespace
 }  // namespace custody::cli
 
 int main(int argc, char** argv) {
   using namespace custody::cli;
+  DisableCoreDumps();
   CLI::App app{"custody: chain of custody for training data shared with partners"};
   app.name("custody");
   app.require_subcommand(1);

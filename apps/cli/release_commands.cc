@@ -22,7 +22,9 @@ void RegisterRelease(CLI::App& app) {
   auto format = std::make_shared<std::string>("jsonl");
   sub->add_option("--grant", o->grant_id, "grant id")->required();
   sub->add_option("--member", o->member, "member name")->required();
-  sub->add_option("--out", o->out, "output file")->required();
+  sub->add_option("--out", o->out, "output file (written with mode 0600; never through a symbolic link)")
+      ->required();
+  sub->add_flag("--force", o->overwrite, "overwrite an existing --out file");
   sub->add_option("--format", *format, "jsonl or csv");
   sub->add_flag("--encrypt", o->encrypt, "encrypt to the member's public key");
   sub->add_option("--canary-rate", o->canary_rate, "share of canary records (default 0.01)");
@@ -35,7 +37,9 @@ void RegisterRelease(CLI::App& app) {
       return InvalidArgumentError("--format: expected jsonl or csv, found '" + *format + "'");
     }
     CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
-    CUSTODY_ASSIGN_OR_RETURN(auto r, core::Release(*c, *o));
+    auto released = core::Release(*c, *o);
+    if (!released.ok()) return WithForceHint(released.status());
+    const core::ReleaseResult& r = *released;
     if (Globals().json) {
       PrintJson({{"release", r.release_id}, {"grant", r.grant_id}, {"member", r.member},
                  {"partner", r.partner}, {"dataset", r.dataset}, {"version", r.version},
@@ -101,19 +105,24 @@ void RegisterOpen(CLI::App& app) {
   auto out = std::make_shared<std::string>();
   sub->add_option("FILE", *in, "encrypted release")->required();
   sub->add_option("--key", *key, "the member's secret key file")->required();
+  auto force = std::make_shared<bool>(false);
   sub->add_option("--out", *out, "plaintext output (default: FILE without .enc, else FILE.jsonl)");
-  SetAction(sub, [in, key, out]() -> Status {
+  sub->add_flag("--force", *force, "overwrite an existing output file");
+  SetAction(sub, [in, key, out, force]() -> Status {
     Env* env = Env::Default();
     std::string dst = *out;
     if (dst.empty()) {
       dst = in->size() > 4 && in->substr(in->size() - 4) == ".enc" ? in->substr(0, in->size() - 4) : *in + ".plain";
     }
     CUSTODY_ASSIGN_OR_RETURN(auto sk, core::ReadMemberSecretKey(env, *key));
-    CUSTODY_ASSIGN_OR_RETURN(auto r, core::OpenEncryptedRelease(env, *in, sk, dst));
+    OutputOptions output;
+    output.overwrite = *force;
+    auto r = core::OpenEncryptedRelease(env, *in, sk, dst, output);
+    if (!r.ok()) return WithForceHint(r.status());
     if (Globals().json) {
-      PrintJson({{"in", *in}, {"out", dst}, {"bytes", r.bytes}});
+      PrintJson({{"in", *in}, {"out", dst}, {"bytes", r->bytes}});
     } else {
-      std::cout << "Opened " << *in << " -> " << dst << " (" << r.bytes << " bytes)\n";
+      std::cout << "Opened " << *in << " -> " << dst << " (" << r->bytes << " bytes)\n";
     }
     return OkStatus();
   });

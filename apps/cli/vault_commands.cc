@@ -190,11 +190,14 @@ void RegisterExport(CLI::App& app) {
   auto out = std::make_shared<std::string>();
   auto version = std::make_shared<int>(0);
   auto format = std::make_shared<std::string>("jsonl");
+  auto force = std::make_shared<bool>(false);
   sub->add_option("--dataset", *dataset, "dataset name")->required();
-  sub->add_option("--out", *out, "output file")->required();
+  sub->add_option("--out", *out, "output file (written with mode 0600; never through a symbolic link)")
+      ->required();
   sub->add_option("--version", *version, "dataset version (default: latest)");
   sub->add_option("--format", *format, "jsonl or csv");
-  SetAction(sub, [dataset, out, version, format]() -> Status {
+  sub->add_flag("--force", *force, "overwrite an existing --out file");
+  SetAction(sub, [dataset, out, version, format, force]() -> Status {
     format::OutputFormat f;
     if (*format == "jsonl") {
       f = format::OutputFormat::kJsonl;
@@ -204,12 +207,17 @@ void RegisterExport(CLI::App& app) {
       return InvalidArgumentError("--format: expected jsonl or csv, found '" + *format + "'");
     }
     CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
-    CUSTODY_ASSIGN_OR_RETURN(auto r, core::ExportDataset(*c, *dataset, *version, *out, f));
+    OutputOptions output;
+    output.overwrite = *force;
+    auto r = core::ExportDataset(*c, *dataset, *version, *out, f, output);
+    if (!r.ok()) return WithForceHint(r.status());
     if (Globals().json) {
-      PrintJson({{"dataset", *dataset}, {"records", r.records}, {"out", *out}});
+      PrintJson({{"dataset", *dataset}, {"records", r->records}, {"out", *out},
+                 {"log_index", r->log_index}});
     } else {
-      std::cout << "Exported " << r.records << " records of " << *dataset << " to " << *out
-                << " (plaintext: handle it as the lab's own copy)\n";
+      std::cout << "Exported " << r->records << " records of " << *dataset << " to " << *out
+                << " (plaintext: handle it as the lab's own copy); log entry " << r->log_index
+                << "\n";
     }
     return OkStatus();
   });

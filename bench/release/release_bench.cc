@@ -102,7 +102,10 @@ Setup& S() {
 void BM_PlainExport(benchmark::State& state) {
   Setup& s = S();
   for (auto _ : state) {
-    auto r = ExportDataset(*s.custody, "math", 0, s.root + "/export.jsonl", format::OutputFormat::kJsonl);
+    OutputOptions replace;
+    replace.overwrite = true;  // every iteration writes the same file
+    auto r = ExportDataset(*s.custody, "math", 0, s.root + "/export.jsonl",
+                           format::OutputFormat::kJsonl, replace);
     if (!r.ok()) state.SkipWithError(r.status().ToString().c_str());
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * s.records));
@@ -117,6 +120,7 @@ void RunRelease(benchmark::State& state, bool encrypt) {
     o.member = "alice";
     o.out = s.root + (encrypt ? "/r.enc" : "/r.jsonl");
     o.encrypt = encrypt;
+    o.overwrite = true;  // every iteration writes the same file
     auto r = Release(*s.custody, o);
     if (!r.ok()) {
       state.SkipWithError(r.status().ToString().c_str());

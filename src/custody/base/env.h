@@ -57,6 +57,15 @@ class FileLock {
   virtual ~FileLock() = default;
 };
 
+// What a directory entry is (as lstat(2) sees it when symbolic links are not followed).
+enum class FileKind { kRegular, kDirectory, kSymlink, kOther };
+
+struct FileInfo {
+  FileKind kind = FileKind::kOther;
+  uint32_t mode = 0;  // permission bits (st_mode & 07777)
+  uint64_t size = 0;
+};
+
 class Env {
  public:
   virtual ~Env() = default;
@@ -70,6 +79,13 @@ class Env {
   // Opens `path` for appending, creating it if missing.
   virtual Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path,
                                                                  int mode = 0644) = 0;
+  // Creates `path` with `mode` (less the umask) for writing, never reusing or
+  // following what is there: kAlreadyExists if any entry exists at `path`, a
+  // symbolic link (dangling or not) included (O_CREAT|O_EXCL|O_NOFOLLOW). The
+  // file holds an advisory lock while it is open, which tells
+  // RemoveAbandonedFile that its writer is alive.
+  virtual Result<std::unique_ptr<WritableFile>> NewExclusiveFile(const std::string& path,
+                                                                int mode) = 0;
   virtual Result<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& path) = 0;
   virtual Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
       const std::string& path) = 0;
@@ -80,6 +96,9 @@ class Env {
   // Names (not paths) of the entries of `dir`, sorted, without "." and "..".
   virtual Result<std::vector<std::string>> GetChildren(const std::string& dir) = 0;
   virtual Result<uint64_t> GetFileSize(const std::string& path) = 0;
+  // Describes `path`; with `follow_symlinks` false, a symbolic link is
+  // described itself (kSymlink) rather than its target. kNotFound if missing.
+  virtual Result<FileInfo> GetFileInfo(const std::string& path, bool follow_symlinks) = 0;
   // Creates `dir` and missing parents; OK if it exists.
   virtual Status CreateDirs(const std::string& dir, int mode = 0755) = 0;
   virtual Status RemoveFile(const std::string& path) = 0;
@@ -87,6 +106,14 @@ class Env {
   virtual Status RemoveTree(const std::string& path) = 0;
   // Atomically renames (POSIX rename semantics).
   virtual Status RenameFile(const std::string& from, const std::string& to) = 0;
+  // Renames atomically unless `to` exists: kAlreadyExists then, and nothing
+  // is changed (no-clobber; `to` being a symbolic link counts as existing).
+  virtual Status RenameNoReplace(const std::string& from, const std::string& to) = 0;
+  // Removes the regular file `path` if no process has it open through
+  // NewExclusiveFile (its writer was killed or crashed) and returns true;
+  // returns false and leaves it if its writer is alive, or if `path` is not
+  // a regular file or is missing.
+  virtual Result<bool> RemoveAbandonedFile(const std::string& path) = 0;
   virtual Status Truncate(const std::string& path, uint64_t size) = 0;
   // fsyncs a directory so that renames and creations in it are durable.
   virtual Status SyncDir(const std::string& dir) = 0;
@@ -98,8 +125,21 @@ class Env {
   Result<std::string> ReadFileToString(const std::string& path);
   // Writes `data` to a temporary sibling, fsyncs it, renames it over `path`
   // and fsyncs the directory: readers see the old or the new file, never a mix.
+  // The temporary file is a TempSiblingPath of `path` made by
+  // NewExclusiveFile, so a file or link planted under its name is never
+  // written through.
   Status WriteFileAtomically(const std::string& path, std::string_view data, int mode = 0644);
+  // Removes the abandoned temporary files (IsTempSiblingName) in `dir` that
+  // an interrupted write left behind (RemoveAbandonedFile); returns how many
+  // it removed. Errors: those of listing `dir` or removing a file.
+  Result<int> RemoveAbandonedTempFiles(const std::string& dir);
 };
+
+// A fresh name for a temporary sibling of `path`: ".<name>.tmp-<12 random hex
+// digits>" in the same directory (so renaming it over `path` is atomic).
+std::string TempSiblingPath(std::string_view path);
+// Whether the directory entry `name` has the form TempSiblingPath gives.
+bool IsTempSiblingName(std::string_view name);
 
 // Joins path components with '/'.
 std::string JoinPath(std::string_view a, std::string_view b);

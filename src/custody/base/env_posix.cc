@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "custody/base/env.h"
@@ -174,6 +175,26 @@ class PosixEnv final : public Env {
     if (fd < 0) return PosixError(path, errno);
     return std::unique_ptr<WritableFile>(new PosixWritableFile(path, fd, 0));
   }
+  Result<std::unique_ptr<WritableFile>> NewExclusiveFile(const std::string& path,
+                                                        int mode) override {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0) return PosixError(path, errno);
+    // The lock marks the file as in use (RemoveAbandonedFile). A clean-up
+    // that locked it between open and flock has unlinked it: report that
+    // rather than write a file that can never be renamed into place.
+    struct stat st;
+    if (::flock(fd, LOCK_EX) != 0 || ::fstat(fd, &st) != 0) {
+      int e = errno;
+      ::close(fd);
+      return PosixError(path, e);
+    }
+    if (st.st_nlink == 0) {
+      ::close(fd);
+      return UnavailableError(path + ": removed by a concurrent clean-up while being created; "
+                              "try again");
+    }
+    return std::unique_ptr<WritableFile>(new PosixWritableFile(path, fd, 0));
+  }
   Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path,
                                                          int mode) override {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode);
@@ -249,6 +270,22 @@ class PosixEnv final : public Env {
     if (::stat(path.c_str(), &st) != 0) return PosixError(path, errno);
     return static_cast<uint64_t>(st.st_size);
   }
+  Result<FileInfo> GetFileInfo(const std::string& path, bool follow_symlinks) override {
+    struct stat st;
+    int r = follow_symlinks ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st);
+    if (r != 0) return PosixError(path, errno);
+    FileInfo info;
+    if (S_ISREG(st.st_mode)) {
+      info.kind = FileKind::kRegular;
+    } else if (S_ISDIR(st.st_mode)) {
+      info.kind = FileKind::kDirectory;
+    } else if (S_ISLNK(st.st_mode)) {
+      info.kind = FileKind::kSymlink;
+    }
+    info.mode = static_cast<uint32_t>(st.st_mode & 07777);
+    info.size = static_cast<uint64_t>(st.st_size);
+    return info;
+  }
   Status CreateDirs(const std::string& dir, int mode) override {
     if (dir.empty() || IsDirectory(dir)) return OkStatus();
     std::string parent = DirName(dir);
@@ -277,6 +314,36 @@ class PosixEnv final : public Env {
   Status RenameFile(const std::string& from, const std::string& to) override {
     if (::rename(from.c_str(), to.c_str()) != 0) return PosixError(from + " -> " + to, errno);
     return OkStatus();
+  }
+  Status RenameNoReplace(const std::string& from, const std::string& to) override {
+    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) {
+      return OkStatus();
+    }
+    if (errno != EINVAL && errno != ENOSYS) return PosixError(from + " -> " + to, errno);
+    // A file system without RENAME_NOREPLACE: link(2) fails if `to` exists.
+    if (::link(from.c_str(), to.c_str()) != 0) return PosixError(from + " -> " + to, errno);
+    if (::unlink(from.c_str()) != 0) return PosixError(from, errno);
+    return OkStatus();
+  }
+  Result<bool> RemoveAbandonedFile(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+      // Gone already, a symbolic link, or another user's: not ours to remove.
+      if (errno == ENOENT || errno == ELOOP || errno == EACCES || errno == EPERM) return false;
+      return PosixError(path, errno);
+    }
+    struct stat opened, named;
+    bool abandoned = ::fstat(fd, &opened) == 0 && S_ISREG(opened.st_mode) &&
+                     ::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::lstat(path.c_str(), &named) == 0 &&
+                     named.st_dev == opened.st_dev && named.st_ino == opened.st_ino;
+    Status s;
+    if (abandoned && ::unlink(path.c_str()) != 0) {
+      abandoned = false;
+      if (errno != ENOENT && errno != EPERM && errno != EACCES) s = PosixError(path, errno);
+    }
+    ::close(fd);
+    if (!s.ok()) return s;
+    return abandoned;
   }
   Status Truncate(const std::string& path, uint64_t size) override {
     if (::truncate(path.c_str(), static_cast<off_t>(size)) != 0) return PosixError(path, errno);

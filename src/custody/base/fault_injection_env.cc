@@ -111,6 +111,16 @@ Result<std::unique_ptr<WritableFile>> FaultInjectionEnv::NewWritableFile(const s
   return std::unique_ptr<WritableFile>(new FaultWritableFile(this, path, std::move(f)));
 }
 
+Result<std::unique_ptr<WritableFile>> FaultInjectionEnv::NewExclusiveFile(const std::string& path,
+                                                                         int mode) {
+  CUSTODY_ASSIGN_OR_RETURN(auto f, base_->NewExclusiveFile(path, mode));
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    files_[path] = FileState{};
+  }
+  return std::unique_ptr<WritableFile>(new FaultWritableFile(this, path, std::move(f)));
+}
+
 Result<std::unique_ptr<WritableFile>> FaultInjectionEnv::NewAppendableFile(const std::string& path,
                                                                           int mode) {
   bool existed = base_->FileExists(path);
@@ -138,6 +148,30 @@ Status FaultInjectionEnv::RenameFile(const std::string& from, const std::string&
     }
   }
   return base_->RenameFile(from, to);
+}
+
+Status FaultInjectionEnv::RenameNoReplace(const std::string& from, const std::string& to) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (fail_renames_) return InternalError(from + ": injected rename failure");
+  }
+  CUSTODY_RETURN_IF_ERROR(base_->RenameNoReplace(from, to));
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = files_.find(from);
+  if (it != files_.end()) {
+    files_[to] = it->second;
+    files_.erase(it);
+  }
+  return OkStatus();
+}
+
+Result<bool> FaultInjectionEnv::RemoveAbandonedFile(const std::string& path) {
+  CUSTODY_ASSIGN_OR_RETURN(bool removed, base_->RemoveAbandonedFile(path));
+  if (removed) {
+    std::lock_guard<std::mutex> l(mu_);
+    files_.erase(path);
+  }
+  return removed;
 }
 
 Status FaultInjectionEnv::SimulateCrash() {

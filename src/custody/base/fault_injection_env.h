@@ -37,6 +37,8 @@ class FaultInjectionEnv final : public Env {
                                                        int mode = 0644) override;
   Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path,
                                                          int mode = 0644) override;
+  Result<std::unique_ptr<WritableFile>> NewExclusiveFile(const std::string& path,
+                                                        int mode) override;
   Result<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& path) override {
     return base_->NewSequentialFile(path);
   }
@@ -54,12 +56,18 @@ class FaultInjectionEnv final : public Env {
   Result<uint64_t> GetFileSize(const std::string& path) override {
     return base_->GetFileSize(path);
   }
+  Result<FileInfo> GetFileInfo(const std::string& path, bool follow_symlinks) override {
+    return base_->GetFileInfo(path, follow_symlinks);
+  }
   Status CreateDirs(const std::string& dir, int mode = 0755) override {
     return base_->CreateDirs(dir, mode);
   }
   Status RemoveFile(const std::string& path) override;
   Status RemoveTree(const std::string& path) override { return base_->RemoveTree(path); }
   Status RenameFile(const std::string& from, const std::string& to) override;
+  // Fails like RenameFile when renames are failing.
+  Status RenameNoReplace(const std::string& from, const std::string& to) override;
+  Result<bool> RemoveAbandonedFile(const std::string& path) override;
   Status Truncate(const std::string& path, uint64_t size) override {
     return base_->Truncate(path, size);
   }

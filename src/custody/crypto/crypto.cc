@@ -66,10 +66,12 @@ Result<std::string> AeadSeal(const SecretBytes& key, std::string_view plaintext,
   auto* o = reinterpret_cast<unsigned char*>(out.data());
   randombytes_buf(o, kAeadNonceSize);
   unsigned long long clen = 0;
-  crypto_aead_xchacha20poly1305_ietf_encrypt(
-      o + kAeadNonceSize, &clen, reinterpret_cast<const unsigned char*>(plaintext.data()),
-      plaintext.size(), reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), nullptr, o,
-      key.data());
+  if (crypto_aead_xchacha20poly1305_ietf_encrypt(
+          o + kAeadNonceSize, &clen, reinterpret_cast<const unsigned char*>(plaintext.data()),
+          plaintext.size(), reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), nullptr,
+          o, key.data()) != 0) {
+    return InternalError("AEAD: encryption failed");
+  }
   out.resize(kAeadNonceSize + clen);
   return out;
 }
@@ -137,7 +139,9 @@ Result<Ed25519KeyPair> Ed25519FromSeed(const SecretBytes& seed) {
   EnsureSodium();
   unsigned char pk[crypto_sign_PUBLICKEYBYTES];
   SecretBytes sk(crypto_sign_SECRETKEYBYTES);
-  crypto_sign_seed_keypair(pk, sk.data(), seed.data());
+  if (crypto_sign_seed_keypair(pk, sk.data(), seed.data()) != 0) {
+    return InternalError("Ed25519: key derivation from the seed failed");
+  }
   Ed25519KeyPair kp;
   kp.seed = seed.Clone();
   kp.public_key.assign(reinterpret_cast<char*>(pk), sizeof(pk));
@@ -151,11 +155,15 @@ Result<std::string> Ed25519Sign(const SecretBytes& seed, std::string_view messag
   EnsureSodium();
   unsigned char pk[crypto_sign_PUBLICKEYBYTES];
   SecretBytes sk(crypto_sign_SECRETKEYBYTES);
-  crypto_sign_seed_keypair(pk, sk.data(), seed.data());
+  if (crypto_sign_seed_keypair(pk, sk.data(), seed.data()) != 0) {
+    return InternalError("Ed25519: key derivation from the seed failed");
+  }
   std::string sig(crypto_sign_BYTES, '\0');
-  crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr,
-                       reinterpret_cast<const unsigned char*>(message.data()), message.size(),
-                       sk.data());
+  if (crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr,
+                           reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                           sk.data()) != 0) {
+    return InternalError("Ed25519: signing failed");
+  }
   return sig;
 }
 
@@ -193,9 +201,10 @@ std::string Prf(const SecretBytes& key, std::string_view data, size_t out_size) 
   CUSTODY_CHECK(out_size >= crypto_generichash_BYTES_MIN &&
                 out_size <= crypto_generichash_BYTES_MAX);
   std::string out(out_size, '\0');
-  crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), out_size,
-                     reinterpret_cast<const unsigned char*>(data.data()), data.size(), key.data(),
-                     key.size());
+  // Fails only for sizes out of range, checked above: a failure is a bug.
+  CUSTODY_CHECK(crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), out_size,
+                                   reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                                   key.data(), key.size()) == 0);
   return out;
 }
 
@@ -208,8 +217,8 @@ ShortPrfOut ShortPrf(const SecretBytes& key, std::string_view data) {
   EnsureSodium();
   CUSTODY_CHECK(key.size() == crypto_shorthash_siphashx24_KEYBYTES);
   unsigned char out[crypto_shorthash_siphashx24_BYTES];
-  crypto_shorthash_siphashx24(out, reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-                              key.data());
+  CUSTODY_CHECK(crypto_shorthash_siphashx24(out, reinterpret_cast<const unsigned char*>(data.data()),
+                                            data.size(), key.data()) == 0);
   ShortPrfOut r;
   r.lo = DecodeFixed64(reinterpret_cast<const char*>(out));
   r.hi = DecodeFixed64(reinterpret_cast<const char*>(out) + 8);
@@ -230,8 +239,9 @@ X25519KeyPair X25519Generate() {
   X25519KeyPair kp;
   kp.secret_key = SecretBytes(crypto_box_SECRETKEYBYTES);
   kp.public_key.assign(crypto_box_PUBLICKEYBYTES, '\0');
-  crypto_box_keypair(reinterpret_cast<unsigned char*>(kp.public_key.data()),
-                     kp.secret_key.data());
+  // Cannot fail for a random key: a failure is a bug.
+  CUSTODY_CHECK(crypto_box_keypair(reinterpret_cast<unsigned char*>(kp.public_key.data()),
+                                   kp.secret_key.data()) == 0);
   return kp;
 }
 
@@ -242,20 +252,45 @@ Result<std::string> X25519PublicFromSecret(const SecretBytes& sk) {
   }
   EnsureSodium();
   std::string pk(crypto_box_PUBLICKEYBYTES, '\0');
-  crypto_scalarmult_base(reinterpret_cast<unsigned char*>(pk.data()), sk.data());
+  if (crypto_scalarmult_base(reinterpret_cast<unsigned char*>(pk.data()), sk.data()) != 0) {
+    return InvalidArgumentError("X25519 secret key gives no usable public key");
+  }
   return pk;
 }
 
-Result<std::string> SealToPublicKey(std::string_view public_key, std::string_view plaintext) {
-  if (public_key.size() != crypto_box_PUBLICKEYBYTES) {
+Status CheckX25519PublicKey(std::string_view public_key) {
+  if (public_key.size() != kX25519KeySize) {
     return InvalidArgumentError("X25519 public key must be 32 bytes, found " +
                                 std::to_string(public_key.size()));
   }
+  if (sodium_is_zero(reinterpret_cast<const unsigned char*>(public_key.data()), kX25519KeySize)) {
+    return InvalidArgumentError("X25519 public key is all zeros (not a key)");
+  }
+  // X25519 multiplies by a multiple of 8, so a point of order 1, 2, 4 or 8
+  // (in any encoding, top bit and u >= p included) gives the all-zero
+  // result for every scalar: crypto_scalarmult refuses exactly those. Any
+  // other point gives a non-zero result for every clamped scalar.
   EnsureSodium();
+  unsigned char scalar[crypto_scalarmult_SCALARBYTES];
+  std::memset(scalar, 0x5a, sizeof(scalar));
+  unsigned char q[crypto_scalarmult_BYTES];
+  const int r = crypto_scalarmult(q, scalar, reinterpret_cast<const unsigned char*>(public_key.data()));
+  sodium_memzero(q, sizeof(q));
+  if (r != 0) {
+    return InvalidArgumentError("X25519 public key is a point of small order (every shared "
+                                "secret with it is known to all): not a key");
+  }
+  return OkStatus();
+}
+
+Result<std::string> SealToPublicKey(std::string_view public_key, std::string_view plaintext) {
+  CUSTODY_RETURN_IF_ERROR(CheckX25519PublicKey(public_key));
   std::string out(plaintext.size() + crypto_box_SEALBYTES, '\0');
-  crypto_box_seal(reinterpret_cast<unsigned char*>(out.data()),
-                  reinterpret_cast<const unsigned char*>(plaintext.data()), plaintext.size(),
-                  reinterpret_cast<const unsigned char*>(public_key.data()));
+  if (crypto_box_seal(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(plaintext.data()), plaintext.size(),
+                      reinterpret_cast<const unsigned char*>(public_key.data())) != 0) {
+    return InvalidArgumentError("sealed box: the X25519 public key was refused");
+  }
   return out;
 }
 

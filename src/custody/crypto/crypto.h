@@ -113,7 +113,12 @@ struct X25519KeyPair {
 X25519KeyPair X25519Generate();
 // Derives the public key of a 32-byte secret key.
 Result<std::string> X25519PublicFromSecret(const SecretBytes& secret_key);
+// OK if `public_key` can be encrypted to: 32 bytes and not a point of small
+// order (the all-zero key and the few others whose shared secret with any
+// key is all-zero, so known to everyone). kInvalidArgument saying which.
+Status CheckX25519PublicKey(std::string_view public_key);
 // Anonymous sealed box: only the holder of `public_key`'s secret can open it.
+// kInvalidArgument if CheckX25519PublicKey refuses the key.
 Result<std::string> SealToPublicKey(std::string_view public_key, std::string_view plaintext);
 // kDataLoss if the box does not open (wrong key or tampering).
 Result<std::string> OpenSealed(const X25519KeyPair& keys, std::string_view sealed);

@@ -106,5 +106,40 @@ TEST(CryptoTest, SealedBoxOpensOnlyWithRightKey) {
   EXPECT_EQ(OpenSealed(alice, bad).status().code(), StatusCode::kDataLoss);
 }
 
+// The points of small order on Curve25519 and its twist, as u-coordinates
+// (little-endian), including non-canonical encodings (u >= p, top bit set):
+// a release sealed to one of them is readable by anyone.
+TEST(CryptoTest, X25519SmallOrderKeysAreRefused) {
+  const char* small_order[] = {
+      "0000000000000000000000000000000000000000000000000000000000000000",  // 0
+      "0100000000000000000000000000000000000000000000000000000000000000",  // 1
+      "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",  // order 8
+      "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",  // order 8
+      "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  // p - 1
+      "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  // p (= 0)
+      "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  // p + 1 (= 1)
+      "0000000000000000000000000000000000000000000000000000000000000080",  // 0, top bit set
+      "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b880",  // order 8, top bit
+  };
+  for (const char* hex : small_order) {
+    const std::string key = *HexDecode(hex);
+    Status s = CheckX25519PublicKey(key);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << hex;
+    EXPECT_EQ(SealToPublicKey(key, "release").status().code(), StatusCode::kInvalidArgument) << hex;
+  }
+  EXPECT_EQ(CheckX25519PublicKey(std::string(32, '\0')).message(),
+            "X25519 public key is all zeros (not a key)");
+  EXPECT_NE(CheckX25519PublicKey(*HexDecode(small_order[2])).message().find("small order"),
+            std::string::npos);
+  EXPECT_EQ(CheckX25519PublicKey(std::string(31, 'k')).code(), StatusCode::kInvalidArgument);
+  for (int i = 0; i < 16; ++i) {
+    EXPECT_TRUE(CheckX25519PublicKey(X25519Generate().public_key).ok());
+  }
+  // RFC 7748 section 6.1: Alice's public key.
+  EXPECT_TRUE(CheckX25519PublicKey(
+                  *HexDecode("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"))
+                  .ok());
+}
+
 }  // namespace
 }  // namespace custody::crypto

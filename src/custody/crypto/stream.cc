@@ -42,7 +42,9 @@ Result<StreamSealer> StreamSealer::Create(std::string_view public_key, std::stri
   CUSTODY_ASSIGN_OR_RETURN(std::string sealed, SealToPublicKey(public_key, file_key.view()));
   auto s = std::make_unique<State>();
   unsigned char ss_header[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
-  crypto_secretstream_xchacha20poly1305_init_push(&s->st, ss_header, file_key.data());
+  if (crypto_secretstream_xchacha20poly1305_init_push(&s->st, ss_header, file_key.data()) != 0) {
+    return InternalError("stream: cannot start the encrypted stream");
+  }
   s->header.assign(kStreamMagic, kStreamMagicSize);
   s->header.append(sealed);
   s->header.append(reinterpret_cast<const char*>(ss_header), sizeof(ss_header));
@@ -61,11 +63,15 @@ Status StreamSealer::Push(std::string_view plaintext, bool final, std::string* o
   const size_t at = out->size();
   out->resize(at + clen);
   unsigned long long written = 0;
-  crypto_secretstream_xchacha20poly1305_push(
-      &state_->st, reinterpret_cast<unsigned char*>(out->data() + at), &written,
-      reinterpret_cast<const unsigned char*>(plaintext.data()), plaintext.size(),
-      reinterpret_cast<const unsigned char*>(state_->header.data()), state_->header.size(),
-      final ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0);
+  if (crypto_secretstream_xchacha20poly1305_push(
+          &state_->st, reinterpret_cast<unsigned char*>(out->data() + at), &written,
+          reinterpret_cast<const unsigned char*>(plaintext.data()), plaintext.size(),
+          reinterpret_cast<const unsigned char*>(state_->header.data()), state_->header.size(),
+          final ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0) != 0 ||
+      written != clen) {
+    out->resize(at - kStreamFrameLengthSize);  // drop the length written above
+    return InternalError("stream: encrypting a chunk failed");
+  }
   state_->finished = final;
   return OkStatus();
 }

@@ -23,10 +23,17 @@ Result<std::unique_ptr<RecordWriter>> RecordWriter::Create(Env* env, const std::
                                                            OutputFormat format,
                                                            std::vector<std::string> csv_columns) {
   CUSTODY_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(path));
+  return Create(std::move(file), path, format, std::move(csv_columns));
+}
+
+Result<std::unique_ptr<RecordWriter>> RecordWriter::Create(std::unique_ptr<WritableFile> file,
+                                                           const std::string& name,
+                                                           OutputFormat format,
+                                                           std::vector<std::string> csv_columns) {
   CUSTODY_ASSIGN_OR_RETURN(
-      auto sink, internal::ByteSink::Create(std::move(file), internal::CompressionForPath(path), path));
+      auto sink, internal::ByteSink::Create(std::move(file), internal::CompressionForPath(name), name));
   return std::unique_ptr<RecordWriter>(
-      new RecordWriter(std::move(sink), path, format, std::move(csv_columns)));
+      new RecordWriter(std::move(sink), name, format, std::move(csv_columns)));
 }
 
 RecordWriter::RecordWriter(std::unique_ptr<internal::ByteSink> sink, std::string path,

@@ -37,6 +37,12 @@ class RecordWriter {
   static Result<std::unique_ptr<RecordWriter>> Create(Env* env, const std::string& path,
                                                       OutputFormat format,
                                                       std::vector<std::string> csv_columns = {});
+  // As above, into `file` (already open, e.g. an OutputFile's temporary
+  // file); `name` gives the compression and names the file in messages.
+  // Finish syncs and closes `file`.
+  static Result<std::unique_ptr<RecordWriter>> Create(std::unique_ptr<WritableFile> file,
+                                                      const std::string& name, OutputFormat format,
+                                                      std::vector<std::string> csv_columns = {});
   ~RecordWriter();
 
   // Writes one JSON object, canonicalizing it first (kInvalidArgument if it

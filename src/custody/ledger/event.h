@@ -29,6 +29,7 @@ inline constexpr char kRelease[] = "release";
 inline constexpr char kRevoke[] = "revoke";
 inline constexpr char kTrace[] = "trace";
 inline constexpr char kIncident[] = "incident";
+inline constexpr char kExport[] = "export";  // plaintext written out of the vault
 }  // namespace event_type
 
 inline constexpr int kEventSchemaVersion = 1;

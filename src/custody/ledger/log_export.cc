@@ -14,7 +14,7 @@ constexpr int kOcsfCategoryUid = 6;  // Application Activity
 std::pair<int, const char*> OcsfActivity(std::string_view type) {
   if (type == event_type::kIngest) return {6, "Create"};
   if (type == event_type::kShred) return {7, "Delete"};
-  if (type == event_type::kRelease) return {1, "Read"};
+  if (type == event_type::kRelease || type == event_type::kExport) return {1, "Read"};
   if (type == event_type::kTrace) return {4, "Query"};
   if (type == event_type::kGrant || type == event_type::kRevoke ||
       type == event_type::kPartner || type == event_type::kMember) {

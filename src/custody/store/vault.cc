@@ -2,12 +2,16 @@
 
 #include <sodium.h>
 
+#include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <sstream>
+#include <vector>
 #include <toml++/toml.h>
 
 #include "custody/base/encoding.h"
+#include "custody/base/output_file.h"
 #include "custody/crypto/crypto.h"
 #include "custody/store/catalog.h"
 #include "custody/store/vault_format.h"
@@ -23,11 +27,59 @@ std::string AbsPath(const std::string& p) {
   return out;
 }
 
+// `p` made absolute, with symbolic links, "." and ".." resolved as far as it
+// exists and the rest normalized as text: two spellings of one place (a
+// relative path, "vault/../vault", a link to the vault) come out equal.
+std::string ResolvedPath(const std::string& p) {
+  std::string existing = AbsPath(p);
+  std::vector<std::string> rest;  // missing components, last first
+  char buf[PATH_MAX];
+  while (::realpath(existing.c_str(), buf) == nullptr) {
+    const std::string parent = DirName(existing);
+    if (parent == existing) return AbsPath(p);
+    rest.push_back(BaseName(existing));
+    existing = parent;
+  }
+  std::string out = buf;
+  for (auto it = rest.rbegin(); it != rest.rend(); ++it) {
+    if (*it == "." || it->empty()) continue;
+    if (*it == "..") {
+      out = DirName(out);
+    } else {
+      out = JoinPath(out, *it);
+    }
+  }
+  return out;
+}
+
 bool IsInside(const std::string& path, const std::string& dir) {
-  std::string d = AbsPath(dir);
-  std::string p = AbsPath(path);
+  std::string d = ResolvedPath(dir);
+  std::string p = ResolvedPath(path);
   if (d.back() != '/') d += '/';
   return p.compare(0, d.size(), d) == 0;
+}
+
+Status KeyFileOutsideVault(const std::string& key_file, const std::string& dir) {
+  if (!IsInside(key_file, dir)) return OkStatus();
+  return InvalidArgumentError("the master key file " + key_file +
+                              " must live outside the vault directory " + dir +
+                              " (a copy of the vault must not carry its key)");
+}
+
+// The permission check of ssh for private keys: a key file that the group or
+// others may read or write is refused, naming the fix.
+Status CheckKeyFileMode(Env* env, const std::string& path) {
+  CUSTODY_ASSIGN_OR_RETURN(FileInfo info, env->GetFileInfo(path, /*follow_symlinks=*/true));
+  if (info.kind != FileKind::kRegular) {
+    return InvalidArgumentError("master key file " + path + " is not a regular file");
+  }
+  if ((info.mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", info.mode & 07777);
+    return PermissionDeniedError("master key file " + path + " has mode " + mode +
+                                 ": group or others may access it; run `chmod 600 " + path + "`");
+  }
+  return OkStatus();
 }
 
 std::string ResolveKeyFile(const KeyOptions& keys, const std::string& vault_id) {
@@ -99,6 +151,7 @@ Result<crypto::SecretBytes> UnlockKeyFile(Env* env, const std::string& path,
     return UnauthenticatedError("master key file " + path +
                                 " not found (give --key-file or set CUSTODY_KEY_FILE)");
   }
+  CUSTODY_RETURN_IF_ERROR(CheckKeyFileMode(env, path));
   CUSTODY_ASSIGN_OR_RETURN(std::string text, env->ReadFileToString(path));
   CUSTODY_ASSIGN_OR_RETURN(auto kv, ParseKeyFile(path, text));
   sodium_memzero(text.data(), text.size());
@@ -182,13 +235,17 @@ Result<std::unique_ptr<Vault>> Vault::Create(const std::string& dir, const InitO
   }
   std::string vault_id = HexEncode(crypto::RandomString(8));
   std::string key_file = ResolveKeyFile(options.keys, vault_id);
-  if (IsInside(key_file, dir)) {
-    return InvalidArgumentError("the master key file " + key_file +
-                                " must live outside the vault directory " + dir);
-  }
+  CUSTODY_RETURN_IF_ERROR(KeyFileOutsideVault(key_file, dir));
   if (env->FileExists(key_file)) {
     return AlreadyExistsError("master key file " + key_file + " already exists; refusing to overwrite it");
   }
+  // The key file's temporary sibling is made first (exclusively, mode 0600,
+  // never through a planted file or link), so a key location that cannot be
+  // written fails before the vault directory exists.
+  CUSTODY_RETURN_IF_ERROR(env->CreateDirs(DirName(key_file), 0700));
+  OutputOptions key_output;
+  key_output.field = "master key file";
+  CUSTODY_ASSIGN_OR_RETURN(auto key_out, OutputFile::Create(env, key_file, key_output));
   auto v = std::unique_ptr<Vault>(new Vault());
   v->dir_ = dir;
   v->env_ = env;
@@ -204,11 +261,11 @@ Result<std::unique_ptr<Vault>> Vault::Create(const std::string& dir, const InitO
 
   // Master key, written outside the vault first (0600, directory 0700).
   v->master_key_ = crypto::SecretBytes::Random(32);
-  CUSTODY_RETURN_IF_ERROR(env->CreateDirs(DirName(key_file), 0700));
   CUSTODY_ASSIGN_OR_RETURN(std::string key_text,
                            KeyFileFor(vault_id, v->master_key_, options.keys.passphrase));
-  Status ks = env->WriteFileAtomically(key_file, key_text, 0600);
+  Status ks = key_out->file()->Append(key_text);
   sodium_memzero(key_text.data(), key_text.size());
+  if (ks.ok()) ks = key_out->Commit();
   CUSTODY_RETURN_IF_ERROR(ks);
 
   CUSTODY_ASSIGN_OR_RETURN(std::string check,
@@ -274,6 +331,7 @@ Result<std::unique_ptr<Vault>> Vault::Open(const std::string& dir, const OpenOpt
   if (!options.without_key) {
     CUSTODY_ASSIGN_OR_RETURN(v->lock_, env->LockFile(JoinPath(dir, kLockFile)));
     v->key_file_ = ResolveKeyFile(options.keys, v->config_.vault_id);
+    CUSTODY_RETURN_IF_ERROR(KeyFileOutsideVault(v->key_file_, dir));
     CUSTODY_ASSIGN_OR_RETURN(v->master_key_, UnlockKeyFile(env, v->key_file_, v->config_.vault_id,
                                                            options.keys.passphrase));
     CUSTODY_ASSIGN_OR_RETURN(std::string check,
@@ -281,6 +339,14 @@ Result<std::unique_ptr<Vault>> Vault::Open(const std::string& dir, const OpenOpt
     auto opened = crypto::AeadOpen(v->master_key_, check, v->config_.vault_id);
     if (!opened.ok() || *opened != kMasterCheckPlaintext) {
       return UnauthenticatedError("the master key in " + v->key_file_ + " does not unlock this vault");
+    }
+  }
+  if (!options.without_key) {
+    // Temporary files of atomic writes a killed process left behind (the
+    // lock is ours, so no other custody process is writing them). Best
+    // effort: a leftover is harmless, and opening must not fail for it.
+    for (const std::string& d : {dir, v->keys_dir(), v->index_dir()}) {
+      env->RemoveAbandonedTempFiles(d).status().IgnoreError();
     }
   }
   CUSTODY_ASSIGN_OR_RETURN(v->catalog_, Catalog::Open(JoinPath(dir, kCatalogFile), false));

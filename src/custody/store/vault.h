@@ -111,11 +111,20 @@ class Vault {
   Vault& operator=(const Vault&) = delete;
 
   // Creates a new vault in `dir` (which must not exist or be empty) and its
-  // master key file. Fails kAlreadyExists if `dir` is a vault already or the
-  // key file exists.
+  // master key file, mode 0600 in a 0700 directory, written through an
+  // OutputFile (base/output_file.h: an exclusive temporary sibling, never
+  // through a planted file or symbolic link). Fails kAlreadyExists if `dir`
+  // is a vault already or the key file exists; kFailedPrecondition if the
+  // key file's path is a symbolic link; kInvalidArgument if the key file
+  // would be inside `dir` (symbolic links and ".." resolved).
   static Result<std::unique_ptr<Vault>> Create(const std::string& dir, const InitOptions& options);
   // Opens an existing vault and unlocks its master key. kNotFound if `dir` is
-  // not a vault; kUnauthenticated for a wrong passphrase or key file.
+  // not a vault; kUnauthenticated for a wrong passphrase or key file;
+  // kPermissionDenied for a key file the group or others may access (mode
+  // & 077, as ssh refuses private keys; the message names the mode and
+  // `chmod 600`); kInvalidArgument for a key file inside `dir`. With the
+  // key, it also removes the temporary files of atomic writes an
+  // interrupted process left in `dir`, keys/ and index/.
   static Result<std::unique_ptr<Vault>> Open(const std::string& dir, const OpenOptions& options);
 
   const std::string& dir() const { return dir_; }

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include "custody/store/catalog.h"
 
@@ -65,6 +68,97 @@ TEST_F(VaultTest, RefusesKeyFileInsideVaultAndExistingVault) {
   EXPECT_EQ(Vault::Create(dir_, o).status().code(), StatusCode::kInvalidArgument);
   ASSERT_TRUE(Vault::Create(dir_, Init()).ok());
   EXPECT_FALSE(Vault::Create(dir_, Init()).ok());
+}
+
+// As ssh refuses a private key others may read: the message names the
+// file, the mode found and the fix.
+TEST_F(VaultTest, KeyFileAccessibleToOthersIsRefused) {
+  ASSERT_TRUE(Vault::Create(dir_, Init()).ok());
+  for (mode_t mode : {0644, 0640, 0604, 0660, 0602}) {
+    ASSERT_EQ(::chmod(key_.c_str(), mode), 0);
+    auto r = Vault::Open(dir_, OpenOpts());
+    ASSERT_EQ(r.status().code(), StatusCode::kPermissionDenied) << std::oct << mode;
+    char want[8];
+    std::snprintf(want, sizeof(want), "%04o", static_cast<unsigned>(mode));
+    EXPECT_EQ(r.status().message(), "master key file " + key_ + " has mode " + want +
+                                        ": group or others may access it; run `chmod 600 " + key_ + "`");
+  }
+  for (mode_t mode : {0600, 0400}) {
+    ASSERT_EQ(::chmod(key_.c_str(), mode), 0);
+    EXPECT_TRUE(Vault::Open(dir_, OpenOpts()).ok()) << std::oct << mode;
+  }
+  // Without the key nothing reads the key file, so its mode does not matter.
+  ASSERT_EQ(::chmod(key_.c_str(), 0644), 0);
+  OpenOptions ro = OpenOpts();
+  ro.without_key = true;
+  EXPECT_TRUE(Vault::Open(dir_, ro).ok());
+}
+
+// However it is spelt (through "..", or a link to the vault), a key file
+// inside the vault is refused, at init and at every open.
+TEST_F(VaultTest, KeyFileInsideVaultIsRefusedHoweverSpelt) {
+  ASSERT_EQ(::mkdir(dir_.c_str(), 0700), 0);
+  ASSERT_EQ(::symlink(dir_.c_str(), (root_ + "/alias").c_str()), 0);
+  for (const std::string& inside : {root_ + "/alias/master.key", root_ + "/keys/../vault/master.key",
+                                    root_ + "/alias/keys/../master.key"}) {
+    InitOptions o = Init();
+    o.keys.key_file = inside;
+    auto r = Vault::Create(dir_, o);
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << inside;
+    EXPECT_FALSE(Env::Default()->FileExists(dir_ + "/master.key"));
+  }
+  ASSERT_TRUE(Vault::Create(dir_, Init()).ok());
+  // A key moved into the vault afterwards is refused at open.
+  ASSERT_EQ(::rename(key_.c_str(), (dir_ + "/master.key").c_str()), 0);
+  OpenOptions o = OpenOpts();
+  o.keys.key_file = root_ + "/alias/master.key";
+  auto r = Vault::Open(dir_, o);
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("must live outside the vault directory"), std::string::npos)
+      << r.status().message();
+}
+
+// The key file is never written through a link or file planted at its path
+// (an attacker's copy of the master key), and init then leaves no vault.
+TEST_F(VaultTest, KeyCreationDoesNotFollowPlantedLinks) {
+  ASSERT_EQ(::mkdir((root_ + "/keys").c_str(), 0700), 0);
+  const std::string stolen = root_ + "/stolen";
+  ASSERT_EQ(::symlink(stolen.c_str(), key_.c_str()), 0);
+  auto r = Vault::Create(dir_, Init());
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("symbolic link"), std::string::npos) << r.status().message();
+  EXPECT_FALSE(Env::Default()->FileExists(stolen));
+  EXPECT_FALSE(Env::Default()->FileExists(dir_));
+  ASSERT_EQ(::unlink(key_.c_str()), 0);
+
+  // A stale temporary file of an interrupted init is removed; a link with a
+  // temporary file's name is neither followed nor removed.
+  const std::string stale = root_ + "/keys/.master.key.tmp-0123456789ab";
+  ASSERT_TRUE(Env::Default()->WriteFileAtomically(stale, "old", 0600).ok());
+  const std::string planted = root_ + "/keys/.master.key.tmp-ba9876543210";
+  ASSERT_EQ(::symlink(stolen.c_str(), planted.c_str()), 0);
+  ASSERT_TRUE(Vault::Create(dir_, Init()).ok());
+  EXPECT_FALSE(Env::Default()->FileExists(stale));
+  EXPECT_FALSE(Env::Default()->FileExists(stolen));
+  struct stat st;
+  ASSERT_EQ(::lstat(key_.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(VaultTest, OpenRemovesStaleTempFilesOfAtomicWrites) {
+  ASSERT_TRUE(Vault::Create(dir_, Init()).ok());
+  const std::string in_keys = dir_ + "/keys/.mark.wrapped.tmp-0123456789ab";
+  const std::string in_root = dir_ + "/.custody.toml.tmp-0123456789ab";
+  ASSERT_TRUE(Env::Default()->WriteFileAtomically(in_keys, "x", 0600).ok());
+  ASSERT_TRUE(Env::Default()->WriteFileAtomically(in_root, "x", 0600).ok());
+  OpenOptions ro = OpenOpts();
+  ro.without_key = true;
+  ASSERT_TRUE(Vault::Open(dir_, ro).ok());  // read-only opens change nothing
+  EXPECT_TRUE(Env::Default()->FileExists(in_keys));
+  ASSERT_TRUE(Vault::Open(dir_, OpenOpts()).ok());
+  EXPECT_FALSE(Env::Default()->FileExists(in_keys));
+  EXPECT_FALSE(Env::Default()->FileExists(in_root));
 }
 
 TEST_F(VaultTest, WrongKeyFileIsUnauthenticated) {

@@ -3,6 +3,7 @@
 // the refusals with their exit codes and messages.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -84,6 +85,53 @@ TEST_F(ReleaseCliTest, GrantReleaseOpenExposure) {
   auto ml = Json("member list");
   for (const auto& mm : ml["members"]) EXPECT_EQ(mm["status"], "revoked");
   (void)log_before;
+}
+
+// --out of a release: never over a file without --force, never through a
+// symbolic link, and a release whose file cannot be written is not logged.
+TEST_F(ReleaseCliTest, OutIsCheckedBeforeTheReleaseIsLogged) {
+  ASSERT_EQ(Exec("init " + vault_).code, 0) << Stderr();
+  ASSERT_EQ(Exec("generate --records 40 --seed 3 --out " + root_ + "/c.jsonl").code, 0) << Stderr();
+  ASSERT_EQ(Exec("ingest --dataset prompts " + root_ + "/c.jsonl").code, 0) << Stderr();
+  ASSERT_EQ(Exec("partner add acme").code, 0) << Stderr();
+  ASSERT_EQ(Exec("member add --partner acme --name alice --email a@acme.example --generate-key --key-out " +
+                 root_ + "/alice.key").code, 0) << Stderr();
+  ASSERT_EQ(Exec("grant add --partner acme --dataset prompts --expires 2099-01-01 --purpose eval").code, 0)
+      << Stderr();
+  auto log_size = [&] { return Json("log status")["size"].get<uint64_t>(); };
+  const uint64_t before = log_size();
+  const std::string out = root_ + "/a.jsonl";
+
+  auto missing = Exec("release --grant 1 --member alice --out " + root_ + "/missing/a.jsonl");
+  EXPECT_EQ(missing.code, 4) << Stderr();
+  ASSERT_TRUE(custody::Env::Default()->WriteFileAtomically(out, "theirs\n").ok());
+  auto taken = Exec("release --grant 1 --member alice --out " + out);
+  EXPECT_EQ(taken.code, 5);
+  EXPECT_NE(Stderr().find("already exists; not overwriting it (--force replaces it)"), std::string::npos)
+      << Stderr();
+  ASSERT_EQ(::symlink((root_ + "/target").c_str(), (root_ + "/link.jsonl").c_str()), 0);
+  auto link = Exec("release --grant 1 --member alice --force --out " + root_ + "/link.jsonl");
+  EXPECT_EQ(link.code, 5);
+  EXPECT_FALSE(custody::Env::Default()->FileExists(root_ + "/target"));
+  EXPECT_EQ(log_size(), before);
+  EXPECT_TRUE(Json("releases")["releases"].empty());
+
+  auto r = Json("release --grant 1 --member alice --force --out " + out);
+  EXPECT_EQ(CountLines(out), r["records"].get<size_t>() + r["canaries"].get<size_t>());
+  struct stat st;
+  ASSERT_EQ(::stat(out.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(log_size(), before + 1);
+}
+
+TEST_F(ReleaseCliTest, AllZeroMemberKeyIsRefused) {
+  ASSERT_EQ(Exec("init " + vault_).code, 0) << Stderr();
+  ASSERT_EQ(Exec("partner add acme").code, 0) << Stderr();
+  auto r = Exec("member add --partner acme --name zed --email z@acme.example --public-key "
+                "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(Stderr(), "custody: --public-key: X25519 public key is all zeros (not a key)\n");
+  EXPECT_TRUE(Json("member list")["members"].empty());
 }
 
 TEST_F(ReleaseCliTest, IdsFileErrorNamesTheLine) {

@@ -29,6 +29,9 @@ Result<Member> AddMember(Custody& c, const MemberSpec& spec) {
     return InvalidArgumentError("public key: expected 32 bytes, found " +
                                 std::to_string(spec.public_key.size()));
   }
+  // An all-zero or small-order key would make every release encrypted to
+  // this member readable by anyone.
+  CUSTODY_RETURN_IF_ERROR(crypto::CheckX25519PublicKey(spec.public_key).WithPrefix("public_key"));
   CUSTODY_ASSIGN_OR_RETURN(Partner p, FindPartner(c, spec.partner));
   if (p.status != PartnerStatus::kActive) {
     return FailedPreconditionError("partner '" + p.name + "' is " +

@@ -62,7 +62,9 @@ struct TerminateResult {
 Result<TerminateResult> TerminatePartner(Custody& custody, const std::string& name,
                                          const std::string& reason);
 
-// Adds a member to an active partner.
+// Adds a member to an active partner. kInvalidArgument ("public_key: ...")
+// for a key that cannot be encrypted to: not 32 bytes, all zeros or a point
+// of small order (crypto::CheckX25519PublicKey).
 Result<Member> AddMember(Custody& custody, const MemberSpec& spec);
 Result<std::vector<Member>> ListMembers(Custody& custody, const std::string& partner = "");
 Result<Member> FindMember(Custody& custody, const std::string& name);

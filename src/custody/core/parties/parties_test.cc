@@ -263,6 +263,20 @@ TEST_F(PartiesTest, AddMemberChecksKeyEmailAndPartnerStatus) {
   EXPECT_EQ(FindMember(*custody_, "alice")->public_key, key);
 }
 
+// Risk: a member key that every release encrypted to could be opened with by
+// anyone (all zeros, or a point of small order) is accepted.
+TEST_F(PartiesTest, AddMemberRefusesAllZeroAndSmallOrderKeys) {
+  ASSERT_TRUE(AddPartner(*custody_, {"acme", "", "", ""}).ok());
+  const Snapshot s0 = Take();
+  auto zero = AddMember(*custody_, {"acme", "alice", "a@acme", std::string(32, '\0')});
+  EXPECT_EQ(zero.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(zero.status().message(), "public_key: X25519 public key is all zeros (not a key)");
+  auto one = AddMember(*custody_, {"acme", "alice", "a@acme", std::string("\x01") + std::string(31, '\0')});
+  EXPECT_EQ(one.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Mentions(one.status(), "small order")) << one.status().ToString();
+  EXPECT_EQ(Take(), s0);
+}
+
 // Risk: revoking a member twice (a second event, a moved revoked_at) or
 // revoking an unknown one silently.
 TEST_F(PartiesTest, RevokeMemberOnceThenRefusesWithTheDate) {

@@ -152,6 +152,12 @@ Result<ReleasePlan> PlanRelease(Custody& c, const ReleaseOptions& o) {
   CUSTODY_ASSIGN_OR_RETURN(plan.partner, GetPartner(c, plan.grant.partner_id));
   plan.now = c.clock()->Now();
   CUSTODY_RETURN_IF_ERROR(CheckReleasable(plan.grant, plan.member, plan.partner, plan.now));
+  if (o.encrypt) {
+    Status usable = crypto::CheckX25519PublicKey(plan.member.public_key);
+    if (!usable.ok()) {
+      return usable.WithPrefix("member '" + plan.member.name + "': cannot encrypt to their key");
+    }
+  }
   CUSTODY_ASSIGN_OR_RETURN(plan.version, c.catalog().GetVersion(plan.grant.version_id));
   if (plan.version.shredded_at) {
     return FailedPreconditionError("dataset '" + plan.grant.dataset + "' was shredded; nothing can be released");
@@ -418,9 +424,10 @@ Status RecordRelease(Custody& c, ReleaseContext& x, ReleaseResult* r) {
   return releases.SetLogIndex(r->release_id, static_cast<int64_t>(r->log_index));
 }
 
-// Step 4: the member's file, marked records and canaries in keyed order
-// (its hash is then recorded on the release row).
-Status WriteReleaseFile(Custody& c, ReleaseContext& x, ReleaseResult* r) {
+// Step 4: the member's file, marked records and canaries in keyed order, into
+// `output` (reserved before step 3; its hash is then recorded on the release
+// row).
+Status WriteReleaseFile(ReleaseContext& x, std::unique_ptr<OutputFile> output, ReleaseResult* r) {
   const std::vector<Item>& items = x.sel.items;
   const std::vector<StoredCanary>& made = x.made;
   for (const auto& sc : made) {
@@ -430,7 +437,7 @@ Status WriteReleaseFile(Custody& c, ReleaseContext& x, ReleaseResult* r) {
       KeyedPermutation(ShuffleKey(x.keys.release, r->release_id), items.size() + made.size());
   std::optional<std::string> pk;
   if (x.o.encrypt) pk = x.plan.member.public_key;
-  CUSTODY_ASSIGN_OR_RETURN(auto file, ReleaseFile::Create(c.env(), x.o.out, x.o.format,
+  CUSTODY_ASSIGN_OR_RETURN(auto file, ReleaseFile::Create(std::move(output), x.o.format,
                                                           x.sel.columns, pk));
   std::string marked;
   // The order is a keyed shuffle, so every record would start with cache
@@ -465,6 +472,9 @@ Status WriteReleaseFile(Custody& c, ReleaseContext& x, ReleaseResult* r) {
 
 Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
   CUSTODY_ASSIGN_OR_RETURN(ReleasePlan plan, PlanRelease(c, o));
+  OutputOptions out_options;
+  out_options.overwrite = o.overwrite;
+  CUSTODY_ASSIGN_OR_RETURN(auto output, OutputFile::Create(c.env(), o.out, out_options));
   CUSTODY_ASSIGN_OR_RETURN(ReleaseKeys keys, LoadReleaseKeys(c));
   CUSTODY_ASSIGN_OR_RETURN(SelectedRecords sel, SelectRecords(c, plan, keys, o));
   CUSTODY_ASSIGN_OR_RETURN(auto marker, mark::Marker::Create(keys.mark.Clone()));
@@ -486,7 +496,7 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
   r.out = o.out;
   r.created_at = plan.now;
   CUSTODY_RETURN_IF_ERROR(RecordRelease(c, x, &r));
-  Status written = WriteReleaseFile(c, x, &r);
+  Status written = WriteReleaseFile(x, std::move(output), &r);
   if (!written.ok()) {
     return written.WithPrefix("release " + ToString(r.release_id) + " logged, file not written");
   }

@@ -6,7 +6,12 @@
 // Order of effects (docs/releases.md, "What a crash leaves"):
 //   1. checks: grant active and unexpired, partner active, member active and
 //      of the grant's partner (and the grant's member, if it names one);
-//      any failure returns kFailedPrecondition and changes nothing;
+//      any failure returns kFailedPrecondition and changes nothing; with
+//      `encrypt`, the member's key must be a usable X25519 public key
+//      (kInvalidArgument otherwise); then the output file's temporary
+//      sibling is created (OutputFile, base/output_file.h), so a
+//      destination that is a symbolic link, exists (without `overwrite`) or
+//      cannot be written fails here, before anything is logged;
 //   2. one catalog transaction inserts the release row (record bitmap,
 //      bitmap hash, fingerprint-parameter hash) and its sealed canaries, and
 //      appends the release event to the custody log before committing;
@@ -33,6 +38,7 @@ struct ReleaseOptions {
   GrantId grant_id;
   std::string member;  // member name
   std::string out;     // output file
+  bool overwrite = false;  // replace an existing regular file at `out`
   format::OutputFormat format = format::OutputFormat::kJsonl;
   bool encrypt = false;
   double canary_rate = mark::kDefaultCanaryRate;  // share of the release, in [0, 0.5]

@@ -11,24 +11,17 @@ namespace {
 
 constexpr size_t kChunk = 256 * 1024;
 
-std::string TempSibling(const std::string& path) {
-  return JoinPath(DirName(path), "." + BaseName(path) + ".tmp-" + HexEncode(crypto::RandomString(6)));
-}
-
 }  // namespace
 
-Result<std::unique_ptr<ReleaseFile>> ReleaseFile::Create(Env* env, const std::string& path,
+Result<std::unique_ptr<ReleaseFile>> ReleaseFile::Create(std::unique_ptr<OutputFile> output,
                                                          format::OutputFormat format,
                                                          std::vector<std::string> csv_columns,
                                                          std::optional<std::string> public_key) {
-  if (path.empty()) return InvalidArgumentError("out: expected a file path");
+  CUSTODY_CHECK(output != nullptr && output->file() != nullptr);
   std::unique_ptr<ReleaseFile> f(new ReleaseFile());
-  f->env_ = env;
-  f->path_ = path;
-  f->tmp_ = TempSibling(path);
+  f->output_ = std::move(output);
   f->format_ = format;
   f->columns_ = std::move(csv_columns);
-  CUSTODY_ASSIGN_OR_RETURN(f->file_, env->NewWritableFile(f->tmp_, 0600));
   if (public_key) {
     std::string header;
     CUSTODY_ASSIGN_OR_RETURN(auto sealer, crypto::StreamSealer::Create(*public_key, &header));
@@ -47,17 +40,12 @@ Result<std::unique_ptr<ReleaseFile>> ReleaseFile::Create(Env* env, const std::st
   return f;
 }
 
-ReleaseFile::~ReleaseFile() {
-  if (!done_ && env_) {
-    if (file_) file_->Close().IgnoreError();
-    env_->RemoveFile(tmp_).IgnoreError();
-  }
-}
+ReleaseFile::~ReleaseFile() = default;  // output_ removes an uncommitted file
 
 Status ReleaseFile::Emit(std::string_view bytes) {
   hasher_.Update(bytes);
   bytes_ += bytes.size();
-  return file_->Append(bytes);
+  return output_->file()->Append(bytes);
 }
 
 Status ReleaseFile::Flush(bool final) {
@@ -101,18 +89,14 @@ Status ReleaseFile::Write(std::string_view canonical) {
 
 Status ReleaseFile::Finish() {
   CUSTODY_RETURN_IF_ERROR(Flush(true));
-  CUSTODY_RETURN_IF_ERROR(file_->Sync());
-  CUSTODY_RETURN_IF_ERROR(file_->Close());
-  CUSTODY_RETURN_IF_ERROR(env_->RenameFile(tmp_, path_));
-  done_ = true;
-  CUSTODY_RETURN_IF_ERROR(env_->SyncDir(DirName(path_)));
+  CUSTODY_RETURN_IF_ERROR(output_->Commit());
   file_hash_ = crypto::DigestHex(hasher_.Finish());
   return OkStatus();
 }
 
 Result<OpenResult> OpenEncryptedRelease(Env* env, const std::string& in,
                                         const crypto::SecretBytes& secret_key,
-                                        const std::string& out) {
+                                        const std::string& out, const OutputOptions& output) {
   crypto::X25519KeyPair kp;
   kp.secret_key = secret_key.Clone();
   CUSTODY_ASSIGN_OR_RETURN(kp.public_key, crypto::X25519PublicFromSecret(kp.secret_key));
@@ -136,41 +120,33 @@ Result<OpenResult> OpenEncryptedRelease(Env* env, const std::string& in,
   if (!have) return DataLossError(in + ": empty file, expected an encrypted release");
   auto opener = crypto::StreamOpener::Create(kp, header);
   if (!opener.ok()) return opener.status().WithPrefix(in);
-  const std::string tmp = TempSibling(out);
-  CUSTODY_ASSIGN_OR_RETURN(auto dst, env->NewWritableFile(tmp, 0600));
-  auto fail = [&](Status s) {
-    dst->Close().IgnoreError();
-    env->RemoveFile(tmp).IgnoreError();
-    return s;
-  };
+  CUSTODY_ASSIGN_OR_RETURN(auto dst_file, OutputFile::Create(env, out, output));
+  WritableFile* dst = dst_file->file();  // dst_file removes it on every early return
   OpenResult r;
   std::string frame, plain;
   while (true) {
     auto more = read_exact(crypto::kStreamFrameLengthSize, &frame);
-    if (!more.ok()) return fail(more.status());
+    if (!more.ok()) return more.status();
     if (!*more) break;
     uint32_t n = DecodeFixed32(frame.data());
     if (n > crypto::kStreamMaxChunk + crypto::kStreamChunkOverhead) {
-      return fail(DataLossError(in + ": chunk length " + std::to_string(n) + " out of range"));
+      return DataLossError(in + ": chunk length " + std::to_string(n) + " out of range");
     }
     auto body = read_exact(n, &frame);
-    if (!body.ok()) return fail(body.status());
-    if (!*body) return fail(DataLossError(in + ": truncated after a chunk length"));
+    if (!body.ok()) return body.status();
+    if (!*body) return DataLossError(in + ": truncated after a chunk length");
     plain.clear();
     bool final = false;
     Status s = opener->Pull(frame, &plain, &final);
-    if (!s.ok()) return fail(s.WithPrefix(in));
+    if (!s.ok()) return s.WithPrefix(in);
     s = dst->Append(plain);
-    if (!s.ok()) return fail(s);
+    if (!s.ok()) return s;
     r.bytes += plain.size();
   }
   if (!opener->finished()) {
-    return fail(DataLossError(in + ": truncated (the final chunk is missing)"));
+    return DataLossError(in + ": truncated (the final chunk is missing)");
   }
-  Status s = dst->Sync();
-  if (s.ok()) s = dst->Close();
-  if (s.ok()) s = env->RenameFile(tmp, out);
-  if (!s.ok()) return fail(s);
+  CUSTODY_RETURN_IF_ERROR(dst_file->Commit());
   return r;
 }
 

@@ -1,8 +1,9 @@
 // ReleaseFile: writes one release file — JSONL or CSV, plain or encrypted to
-// the member's X25519 key (crypto/stream.h) — to a temporary sibling of the
-// destination, then fsyncs it, renames it into place and fsyncs the
-// directory, so the destination holds a whole release or nothing. The file is
-// created with mode 0600. Format: docs/formats/release.md.
+// the member's X25519 key (crypto/stream.h) — through an OutputFile
+// (base/output_file.h): a temporary sibling of the destination created with
+// mode 0600, fsynced and renamed into place, so the destination holds a whole
+// release or nothing; never through a symbolic link. Format:
+// docs/formats/release.md.
 // Thread-safety: one thread.
 #pragma once
 
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "custody/base/env.h"
+#include "custody/base/output_file.h"
 #include "custody/base/status.h"
 #include "custody/crypto/crypto.h"
 #include "custody/crypto/stream.h"
@@ -22,9 +24,11 @@ namespace custody::core {
 
 class ReleaseFile {
  public:
-  // `csv_columns`: the CSV header (ignored for JSONL). `public_key` set:
-  // encrypt to it.
-  static Result<std::unique_ptr<ReleaseFile>> Create(Env* env, const std::string& path,
+  // Writes into `output` (made by OutputFile::Create before the release
+  // was logged). `csv_columns`: the CSV header (ignored for JSONL).
+  // `public_key` set: encrypt to it (kInvalidArgument for a key that is not
+  // a valid X25519 public key, crypto::CheckX25519PublicKey).
+  static Result<std::unique_ptr<ReleaseFile>> Create(std::unique_ptr<OutputFile> output,
                                                      format::OutputFormat format,
                                                      std::vector<std::string> csv_columns,
                                                      std::optional<std::string> public_key);
@@ -46,29 +50,28 @@ class ReleaseFile {
   Status Flush(bool final);
   Status Emit(std::string_view bytes);
 
-  Env* env_ = nullptr;
-  std::string path_, tmp_;
+  std::unique_ptr<OutputFile> output_;
   format::OutputFormat format_ = format::OutputFormat::kJsonl;
   std::vector<std::string> columns_;
-  std::unique_ptr<WritableFile> file_;
   std::optional<crypto::StreamSealer> sealer_;
   crypto::Sha256Hasher hasher_;
   std::string buf_, sealed_, line_;
   std::vector<std::string> cells_;
-  bool done_ = false;
   std::string file_hash_;
   uint64_t bytes_ = 0;
   uint64_t plain_bytes_ = 0;
 };
 
 // Decrypts an encrypted release `in` with the member's secret key into
-// `out` (temporary sibling + rename: nothing is left on failure). kDataLoss
-// for a wrong key, a flipped bit, a truncation or trailing bytes.
+// `out`, through an OutputFile (mode 0600, temporary sibling + rename:
+// nothing is left on failure; never through a symbolic link; an existing
+// `out` only with `output.overwrite`). kDataLoss for a wrong key, a flipped
+// bit, a truncation or trailing bytes; the errors of OutputFile::Create.
 struct OpenResult {
   uint64_t bytes = 0;
 };
 Result<OpenResult> OpenEncryptedRelease(Env* env, const std::string& in,
                                         const crypto::SecretBytes& secret_key,
-                                        const std::string& out);
+                                        const std::string& out, const OutputOptions& output = {});
 
 }  // namespace custody::core

@@ -3,6 +3,7 @@
 #include "custody/core/release/release.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <set>
 
@@ -224,6 +225,70 @@ TEST_F(ReleaseTest, RefusalsLogNothingAndWriteNothing) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("revoked"), std::string::npos);
   EXPECT_TRUE(DoRelease(ok_grant, "ann", "fine.jsonl").ok());
+}
+
+// Risk: a release is logged, and its canaries stored, while its file cannot
+// be written where asked (or would be written through a link planted there,
+// or over a file), leaving a logged release no member holds.
+TEST_F(ReleaseTest, UnwritableOrTakenOutputLogsNothing) {
+  IngestGenerated(40);
+  AddPartnerAndMember("acme", "alice");
+  const GrantId grant = AddGrantFor("acme");
+  const uint64_t log = LogSize();
+  auto missing_dir = DoRelease(grant, "alice", "no/such/dir/a.jsonl");
+  EXPECT_EQ(missing_dir.status().code(), StatusCode::kNotFound) << missing_dir.status().ToString();
+  EXPECT_EQ(missing_dir.status().message().rfind("out: cannot write", 0), 0u)
+      << missing_dir.status().ToString();
+  ASSERT_TRUE(Env::Default()->WriteFileAtomically(root_ + "/taken.jsonl", "theirs").ok());
+  auto taken = DoRelease(grant, "alice", "taken.jsonl");
+  EXPECT_EQ(taken.status().code(), StatusCode::kAlreadyExists) << taken.status().ToString();
+  EXPECT_EQ(*Env::Default()->ReadFileToString(root_ + "/taken.jsonl"), "theirs");
+  ASSERT_EQ(::symlink((root_ + "/target").c_str(), (root_ + "/link.jsonl").c_str()), 0);
+  auto link = DoRelease(grant, "alice", "link.jsonl");
+  EXPECT_EQ(link.status().code(), StatusCode::kFailedPrecondition) << link.status().ToString();
+  EXPECT_FALSE(Env::Default()->FileExists(root_ + "/target"));
+  EXPECT_EQ(LogSize(), log);
+  EXPECT_EQ(CountRows(*custody_, "releases"), 0);
+  EXPECT_EQ(CountRows(*custody_, "canaries"), 0);
+  // With overwrite, the existing file is replaced, with mode 0600.
+  ReleaseOptions o;
+  o.grant_id = grant;
+  o.member = "alice";
+  o.out = root_ + "/taken.jsonl";
+  o.overwrite = true;
+  auto replaced = Release(*custody_, o);
+  ASSERT_TRUE(replaced.ok()) << replaced.status().ToString();
+  EXPECT_EQ(LogSize(), log + 1);
+  EXPECT_EQ(Lines(root_ + "/taken.jsonl").size(), replaced->records + replaced->canaries);
+  EXPECT_EQ(Env::Default()->GetFileInfo(root_ + "/taken.jsonl", false)->mode, 0600u);
+  auto kids = *Env::Default()->GetChildren(root_);
+  for (const auto& k : kids) EXPECT_FALSE(IsTempSiblingName(k)) << k;
+}
+
+// Risk: a member whose stored key is all zeros (added before keys were
+// checked, or by editing the catalog) gets an encrypted release anyone can
+// open; the refusal must come before the release is logged.
+TEST_F(ReleaseTest, EncryptingToAnAllZeroKeyIsRefusedBeforeLogging) {
+  IngestGenerated(20);
+  ASSERT_TRUE(AddPartner(*custody_, {"acme", "", "", ""}).ok());
+  Member m;
+  m.partner_id = FindPartner(*custody_, "acme")->id;
+  m.partner = "acme";
+  m.name = "zed";
+  m.email = "zed@acme.example";
+  m.public_key = std::string(32, '\0');
+  m.status = MemberStatus::kActive;
+  m.created_at = clock_.Now();
+  ASSERT_TRUE(custody_->catalog().members().Insert(m).ok());
+  const GrantId grant = AddGrantFor("acme");
+  const uint64_t log = LogSize();
+  auto r = DoRelease(grant, "zed", "zed.enc", /*encrypt=*/true);
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status().ToString();
+  EXPECT_EQ(r.status().message(),
+            "member 'zed': cannot encrypt to their key: X25519 public key is all zeros (not a key)");
+  EXPECT_EQ(LogSize(), log);
+  EXPECT_FALSE(Env::Default()->FileExists(root_ + "/zed.enc"));
+  EXPECT_EQ(CountRows(*custody_, "releases"), 0);
 }
 
 TEST_F(ReleaseTest, TerminateRevokesMembersAndGrantsInOneEntry) {

@@ -79,8 +79,14 @@ Status ForEachRecord(Custody& c, const std::string& dataset, int version,
 }
 
 Result<ExportResult> ExportDataset(Custody& c, const std::string& dataset, int version,
-                                   const std::string& out, format::OutputFormat fmt) {
+                                   const std::string& out, format::OutputFormat fmt,
+                                   const OutputOptions& output) {
+  if (!c.vault().has_master_key()) {
+    return FailedPreconditionError("the vault is open read-only; nothing can be exported");
+  }
   CUSTODY_ASSIGN_OR_RETURN(auto v, FindVersion(c, dataset, version));
+  CUSTODY_RETURN_IF_ERROR(DataKey(c, v).status());
+  CUSTODY_ASSIGN_OR_RETURN(auto file, OutputFile::Create(c.env(), out, output));
   std::vector<std::string> columns;
   if (fmt == format::OutputFormat::kCsv) {
     // Columns: the union of top-level keys, in first-seen order.
@@ -95,14 +101,33 @@ Result<ExportResult> ExportDataset(Custody& c, const std::string& dataset, int v
     }));
     columns = seen;
   }
-  CUSTODY_ASSIGN_OR_RETURN(auto writer, format::RecordWriter::Create(c.env(), out, fmt, columns));
+  ledger::Event ev;
+  ev.type = ledger::event_type::kExport;
+  ev.subject = "dataset:" + v.dataset + "@v" + std::to_string(v.version);
+  ev.details = {{"dataset", v.dataset},
+                {"dataset_id", v.dataset_id},
+                {"version", v.version},
+                {"records", v.records},
+                {"format", fmt == format::OutputFormat::kCsv ? "csv" : "jsonl"},
+                {"out", out}};
+  if (!v.merkle_root.empty()) ev.hashes["records_root"] = v.merkle_root;
   ExportResult r;
-  CUSTODY_RETURN_IF_ERROR(ForEachRecord(c, dataset, v.version, [&](RecordId, std::string_view rec) {
-    ++r.records;
-    r.bytes += rec.size() + 1;
-    return writer->Write(rec);
-  }));
-  CUSTODY_RETURN_IF_ERROR(writer->Finish());
+  CUSTODY_ASSIGN_OR_RETURN(r.log_index, c.Commit(std::move(ev)));
+  Status written = [&]() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(auto writer,
+                             format::RecordWriter::Create(file->TakeFile(), out, fmt, columns));
+    CUSTODY_RETURN_IF_ERROR(ForEachRecord(c, dataset, v.version, [&](RecordId, std::string_view rec) {
+      ++r.records;
+      r.bytes += rec.size() + 1;
+      return writer->Write(rec);
+    }));
+    CUSTODY_RETURN_IF_ERROR(writer->Finish());
+    return file->Commit();
+  }();
+  if (!written.ok()) {
+    return written.WithPrefix("export logged (log entry " + std::to_string(r.log_index) +
+                              "), file not written");
+  }
   return r;
 }
 

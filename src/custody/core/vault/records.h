@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "custody/base/output_file.h"
 #include "custody/base/status.h"
 #include "custody/core/vault/custody.h"
 #include "custody/format/formats.h"
@@ -37,11 +38,22 @@ Result<store::DatasetVersionInfo> FindVersion(Custody& custody, const std::strin
 struct ExportResult {
   uint64_t records = 0;
   uint64_t bytes = 0;
+  uint64_t log_index = 0;  // the export event
 };
 // Writes every record of the dataset version to `out` (plaintext, for the
-// lab's own use) as JSONL (canonical records) or CSV.
+// lab's own use) as JSONL (canonical records) or CSV, through an OutputFile
+// (base/output_file.h: mode 0600, temporary sibling and rename, never
+// through a symbolic link, an existing file only with `output.overwrite`).
+// Order: `out` is checked and its temporary file created (its errors, e.g.
+// an unwritable directory, change nothing), then the export event is
+// appended to the custody log, then the file is written and renamed into
+// place; a failure after the event is reported as "export logged, file not
+// written". Errors: those of FindVersion and OutputFile::Create,
+// kFailedPrecondition if the vault is open without its key or the dataset
+// was shredded, kDataLoss for a tampered segment.
 Result<ExportResult> ExportDataset(Custody& custody, const std::string& dataset, int version,
-                                   const std::string& out, format::OutputFormat format);
+                                   const std::string& out, format::OutputFormat format,
+                                   const OutputOptions& output = {});
 
 struct ShredResult {
   std::string dataset;
