@@ -3,7 +3,7 @@
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
-CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCUSTODY_WERROR=ON
 DEMO_DIR ?= demo-out
 
 .PHONY: all deps build build-asan demo test test-fast test-asan test-slow bench bench-trace clean
@@ -19,7 +19,7 @@ build: deps
 
 build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
-	  -DCUSTODY_SANITIZE=address,undefined -DCUSTODY_BUILD_BENCH=OFF >/dev/null
+	  -DCUSTODY_SANITIZE=address,undefined -DCUSTODY_BUILD_BENCH=OFF -DCUSTODY_WERROR=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 demo: build
