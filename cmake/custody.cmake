@@ -23,6 +23,17 @@ if(CUSTODY_SANITIZE)
   add_compile_definitions(CUSTODY_SANITIZED=1)
 endif()
 
+if(CUSTODY_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "CUSTODY_FUZZ needs clang and libFuzzer: configure with "
+                        "-DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang")
+  endif()
+  # Coverage instrumentation for every library, so that libFuzzer is guided
+  # by the parsers' branches, not only the fuzz targets'; the targets link
+  # the fuzzer runtime (fuzz/CMakeLists.txt).
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 # custody_add_module(NAME SOURCES ... DEPS ... [PRIVATE_DEPS ...])
 # Defines library target custody_<NAME>; include root is src/.
 function(custody_add_module name)
