@@ -2,11 +2,20 @@
 # fresh Debian 12 machine needs; both install missing packages first.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
-CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCUSTODY_WERROR=ON
 DEMO_DIR ?= demo-out
+# `make fuzz`: seconds per target; FUZZ_TARGETS: a regex of target names.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= .
+# The smoke run of every target in `make test`.
+FUZZ_SMOKE_SECONDS ?= 5
+CLANGXX ?= clang++
+CLANG ?= clang
 
-.PHONY: all deps build build-asan demo test test-fast test-asan test-slow bench bench-trace clean
+.PHONY: all deps build build-asan build-fuzz demo test test-fast test-asan test-fuzz test-slow \
+	fuzz bench bench-trace clean
 
 all: build
 
@@ -19,14 +28,30 @@ build: deps
 
 build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
-	  -DCUSTODY_SANITIZE=address,undefined -DCUSTODY_BUILD_BENCH=OFF >/dev/null
+	  -DCUSTODY_SANITIZE=address,undefined -DCUSTODY_BUILD_BENCH=OFF -DCUSTODY_WERROR=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+# The libFuzzer targets (fuzz/), with clang, ASan and UBSan; every library
+# is coverage-instrumented (CUSTODY_FUZZ). Only the fuzz targets are built.
+build-fuzz: deps
+	@fuzz/check-toolchain $(CLANGXX)
+	@cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O2 -g" \
+	  -DCMAKE_C_COMPILER=$(CLANG) -DCMAKE_CXX_COMPILER=$(CLANGXX) \
+	  -DCUSTODY_SANITIZE=address,undefined -DCUSTODY_FUZZ=ON -DCUSTODY_BUILD_BENCH=OFF \
+	  -DCUSTODY_WERROR=ON -DFUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+
+# Runs every fuzz target for FUZZ_SECONDS on a copy of its seeds; new inputs
+# and crashes land in $(FUZZ_BUILD)/fuzz-run/<target>/.
+fuzz: build-fuzz
+	@fuzz/run-all $(FUZZ_BUILD) $(FUZZ_SECONDS) '$(FUZZ_TARGETS)'
 
 demo: build
 	@$(BUILD)/apps/cli/custody demo --out $(DEMO_DIR)
 
-# Every test: the release build, then the same tests under ASan+UBSan.
-test: test-fast test-asan
+# Every test: the release build, then the same tests under ASan+UBSan, then a
+# short run of every fuzz target (skipped, saying why, without clang).
+test: test-fast test-asan test-fuzz
 
 test-fast: build
 	@ctest --test-dir $(BUILD) -LE slow --output-on-failure -j $(JOBS)
@@ -34,6 +59,14 @@ test-fast: build
 test-asan: build-asan
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) -LE 'slow|no-sanitizer' --output-on-failure -j $(JOBS)
+
+test-fuzz:
+	@if fuzz/check-toolchain $(CLANGXX); then \
+	  $(MAKE) --no-print-directory build-fuzz && \
+	  ASAN_OPTIONS=detect_leaks=1 ctest --test-dir $(FUZZ_BUILD) -L fuzz --output-on-failure -j $(JOBS); \
+	else \
+	  echo "test-fuzz: SKIPPED: no clang with libFuzzer (see above); the fuzz smoke tests did not run"; \
+	fi
 
 test-slow: build
 	@ctest --test-dir $(BUILD) -L slow --output-on-failure
@@ -45,4 +78,4 @@ bench-trace: build
 	@bench/run-trace $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(DEMO_DIR)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(DEMO_DIR)

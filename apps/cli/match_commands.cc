@@ -12,6 +12,7 @@
 #include "apps/cli/progress.h"
 #include "apps/cli/vault_open.h"
 #include "custody/core/match/match_dumps.h"
+#include "custody/format/canonical_json.h"
 #include "custody/format/json_writer.h"
 #include "custody/sketch/matcher.h"
 
@@ -24,6 +25,7 @@ struct MatchFlags {
   size_t top = 20;
   bool list = false;
   size_t threads = 0;
+  size_t max_json_depth = format::kMaxJsonDepth;
 };
 
 using format::AppendJsonDouble;
@@ -87,6 +89,7 @@ Status RunMatch(const MatchFlags& flags) {
   core::MatchOptions options;
   options.dumps = flags.dumps;
   options.scan.threads = flags.threads;
+  options.scan.max_json_depth = flags.max_json_depth;
   options.top = flags.top;
   options.unmatched_sample = flags.show_unmatched;
   // --json: the per-record results go to an unlinked temporary file while the
@@ -226,6 +229,8 @@ void RegisterMatchCommands(CLI::App& app) {
   sub->add_flag("--list", flags->list, "list every matched dump record, in dump order");
   sub->add_option("--threads", flags->threads, "worker threads (default: one per core)")
       ->default_val(0);
+  sub->add_option("--max-json-depth", flags->max_json_depth,
+                  "a dump record nested deeper is unreadable (default 512, at most 4096)");
   SetAction(sub, [flags] { return RunMatch(*flags); });
 }
 

@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include "custody/base/check.h"
+
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -66,7 +68,17 @@ std::string Describe(char c) {
 
 }  // namespace
 
+Status ValidateJsonDepth(size_t depth) {
+  if (depth < 1 || depth > kMaxJsonDepthLimit) {
+    return InvalidArgumentError("max JSON depth: expected 1 to " +
+                                std::to_string(kMaxJsonDepthLimit) + ", found " +
+                                std::to_string(depth));
+  }
+  return OkStatus();
+}
+
 struct JsonCanonicalizer::Impl {
+  size_t max_depth = kMaxJsonDepth;
   od::parser parser;
   std::vector<std::unique_ptr<Level>> levels;
   std::string_view input;
@@ -85,7 +97,7 @@ struct JsonCanonicalizer::Impl {
       return InvalidArgumentError("invalid UTF-8 at byte " + std::to_string(FirstInvalidUtf8(input)));
     }
     if (e == simdjson::DEPTH_ERROR) {
-      return InvalidArgumentError("JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+      return InvalidArgumentError("JSON nested deeper than " + std::to_string(max_depth) +
                                   " levels");
     }
     if (!doc_ready) {
@@ -96,8 +108,8 @@ struct JsonCanonicalizer::Impl {
   }
 
   Status EmitValue(od::value v, size_t depth, std::string* out) {
-    if (depth >= kMaxJsonDepth) {
-      return InvalidArgumentError("JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+    if (depth >= max_depth) {
+      return InvalidArgumentError("JSON nested deeper than " + std::to_string(max_depth) +
                                   " levels near byte " + std::to_string(Offset()));
     }
     od::json_type type;
@@ -228,8 +240,17 @@ struct JsonCanonicalizer::Impl {
   }
 };
 
-JsonCanonicalizer::JsonCanonicalizer() : impl_(std::make_unique<Impl>()) {}
+JsonCanonicalizer::JsonCanonicalizer(size_t max_depth) : impl_(std::make_unique<Impl>()) {
+  set_max_depth(max_depth);
+}
 JsonCanonicalizer::~JsonCanonicalizer() = default;
+
+size_t JsonCanonicalizer::max_depth() const { return impl_->max_depth; }
+
+void JsonCanonicalizer::set_max_depth(size_t max_depth) {
+  CUSTODY_CHECK(ValidateJsonDepth(max_depth).ok());
+  impl_->max_depth = max_depth;
+}
 
 Status JsonCanonicalizer::CanonicalizePadded(std::string_view json, std::string* out) {
   return impl_->Run(json, out);

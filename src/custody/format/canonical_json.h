@@ -14,10 +14,17 @@
 
 namespace custody::format {
 
-// The deepest nesting of objects and arrays a record may have. Deeper input
-// is refused (kInvalidArgument) rather than walked: a found dump is hostile
-// input, and a 100,000-level document must not exhaust the stack.
+// The deepest nesting of objects and arrays a record may have, by default.
+// Deeper input is refused (kInvalidArgument) rather than walked: a found dump
+// is hostile input, and a 100,000-level document must not exhaust the stack.
 inline constexpr size_t kMaxJsonDepth = 512;
+// The largest depth limit that may be set (ReadOptions::max_json_depth,
+// --max-json-depth): the walk is recursive, and this many levels fit well
+// within a thread's stack, sanitized builds included.
+inline constexpr size_t kMaxJsonDepthLimit = 4096;
+
+// kInvalidArgument unless 1 <= depth <= kMaxJsonDepthLimit.
+Status ValidateJsonDepth(size_t depth);
 
 class JsonCanonicalizer {
  public:
@@ -25,7 +32,9 @@ class JsonCanonicalizer {
   // CanonicalizePadded.
   static constexpr size_t kPadding = 64;
 
-  JsonCanonicalizer();
+  // Refuses input nested deeper than `max_depth` levels (1 to
+  // kMaxJsonDepthLimit; a bug otherwise).
+  explicit JsonCanonicalizer(size_t max_depth = kMaxJsonDepth);
   ~JsonCanonicalizer();
   JsonCanonicalizer(const JsonCanonicalizer&) = delete;
   JsonCanonicalizer& operator=(const JsonCanonicalizer&) = delete;
@@ -37,6 +46,10 @@ class JsonCanonicalizer {
   // Same, without copying: `json` must be followed by at least kPadding
   // readable bytes.
   Status CanonicalizePadded(std::string_view json, std::string* out);
+
+  size_t max_depth() const;
+  // Changes the depth limit (1 to kMaxJsonDepthLimit; a bug otherwise).
+  void set_max_depth(size_t max_depth);
 
  private:
   struct Impl;

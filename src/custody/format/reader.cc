@@ -43,6 +43,7 @@ Result<std::unique_ptr<RecordReader>> RecordReader::Open(std::unique_ptr<Sequent
   if (options.max_record_bytes == 0) {
     return InvalidArgumentError(source + ": max_record_bytes: expected > 0, found 0");
   }
+  CUSTODY_RETURN_IF_ERROR(ValidateJsonDepth(options.max_json_depth).WithPrefix(source));
   CUSTODY_ASSIGN_OR_RETURN(auto bytes, internal::ByteSource::Open(std::move(file), source));
   std::unique_ptr<RecordReader> reader(new RecordReader(std::move(bytes), std::move(source), options));
   reader->Sniff();
@@ -51,7 +52,10 @@ Result<std::unique_ptr<RecordReader>> RecordReader::Open(std::unique_ptr<Sequent
 
 RecordReader::RecordReader(std::unique_ptr<internal::ByteSource> source, std::string name,
                            const ReadOptions& options)
-    : source_(std::move(source)), name_(std::move(name)), options_(options) {
+    : source_(std::move(source)),
+      name_(std::move(name)),
+      options_(options),
+      canonicalizer_(options.max_json_depth) {
   cap_ = std::max(kChunk, internal::kSniffBytes);
   buf_.reset(new char[cap_ + kPadding]);
 }

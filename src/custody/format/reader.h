@@ -32,6 +32,9 @@ struct ReadOptions {
   bool record_per_file = false;
   // A line, CSV row or array element longer than this is a bad record.
   size_t max_record_bytes = 16 << 20;
+  // A JSON record nested deeper than this is a bad record (1 to
+  // kMaxJsonDepthLimit, canonical_json.h).
+  size_t max_json_depth = kMaxJsonDepth;
   // Count and skip bad records instead of returning their error.
   bool skip_bad = false;
   // How many bad records bad_records() keeps (skipped() counts all).
@@ -64,7 +67,8 @@ class RecordReader {
  public:
   // Opens `path` through `env` and sniffs its compression and (for kAuto)
   // its format. kNotFound if the file is missing; kInvalidArgument for
-  // invalid options. Errors in the content are reported by Next.
+  // invalid options (a zero record size, a depth limit out of range). Errors
+  // in the content are reported by Next.
   static Result<std::unique_ptr<RecordReader>> Open(Env* env, const std::string& path,
                                                     const ReadOptions& options = {});
   // Same, reading from an already open file; `source` names it in records

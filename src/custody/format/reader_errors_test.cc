@@ -194,3 +194,82 @@ TEST(ReaderErrorsTest, MissingFileIsNotFound) {
 
 }  // namespace
 }  // namespace custody::format
+
+namespace custody::format {
+namespace {
+
+std::string Nested(size_t levels) {
+  std::string doc = "{\"q\":";
+  for (size_t i = 1; i < levels; ++i) doc += "[";
+  for (size_t i = 1; i < levels; ++i) doc += "]";
+  return doc + "}";
+}
+
+// A hostile dump record nested 100,000 levels deep is a bad record naming
+// its file and line, in every JSON shape the reader takes (not a crash);
+// the reader goes on past it. The limit is an option.
+TEST(ReaderErrorsTest, DeeplyNestedRecordIsABadRecordWithItsPlace) {
+  const std::string deep = Nested(100000);
+  const std::string jsonl = WriteTemp("deep.jsonl", "{\"a\":\"1\"}\n" + deep + "\n{\"a\":\"3\"}\n");
+  const std::string array = WriteTemp("deep.json", "[{\"a\":\"1\"},\n" + deep + ",\n{\"a\":\"3\"}]\n");
+  for (const std::string& path : {jsonl, array}) {
+    for (bool defer : {false, true}) {
+      ReadOptions options;
+      options.defer_json_lines = defer;
+      auto reader = RecordReader::Open(Env::Default(), path, options);
+      ASSERT_TRUE(reader.ok());
+      Record rec;
+      ASSERT_TRUE(*(*reader)->Next(&rec));
+      auto bad = (*reader)->Next(&rec);
+      if (bad.ok() && rec.deferred) {
+        JsonCanonicalizer canonicalizer;
+        std::string padded = rec.canonical + std::string(JsonCanonicalizer::kPadding, ' ');
+        bad = ParseDeferredJson(std::string_view(padded.data(), rec.canonical.size()),
+                                &canonicalizer, &rec);
+        ASSERT_FALSE(bad.ok());
+        EXPECT_THAT(bad.status().message(), HasSubstr("JSON nested deeper than 512 levels"));
+      } else {
+        ASSERT_FALSE(bad.ok()) << path;
+        EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+        EXPECT_THAT(bad.status().message(),
+                    HasSubstr(path + ":2: JSON nested deeper than 512 levels"));
+      }
+      ASSERT_TRUE(*(*reader)->Next(&rec));
+      EXPECT_EQ(rec.line, 3u);
+    }
+  }
+  ReadOptions skip;
+  skip.skip_bad = true;
+  auto all = ReadFile(jsonl, skip);
+  ASSERT_TRUE(all.status.ok()) << all.status.ToString();
+  EXPECT_EQ(all.records.size(), 2u);
+  ASSERT_EQ(all.reader->bad_records().size(), 1u);
+  EXPECT_EQ(all.reader->bad_records()[0].line, 2u);
+}
+
+TEST(ReaderErrorsTest, JsonDepthLimitIsAnOption) {
+  const std::string path = WriteTemp("d.jsonl", Nested(1000) + "\n" + Nested(3) + "\n");
+  ReadOptions options;
+  auto def = ReadFile(path, options);
+  EXPECT_THAT(def.status.message(), HasSubstr("d.jsonl:1: JSON nested deeper than 512 levels"));
+  options.max_json_depth = 2;
+  auto low = ReadFile(path, options);
+  EXPECT_THAT(low.status.message(), HasSubstr("d.jsonl:1: JSON nested deeper than 2 levels"));
+  options.max_json_depth = kMaxJsonDepthLimit;
+  auto high = ReadFile(path, options);
+  ASSERT_TRUE(high.status.ok()) << high.status.ToString();
+  EXPECT_EQ(high.records.size(), 2u);
+  // The deepest a limit may be set still parses (the walk fits the stack).
+  const std::string deepest = WriteTemp("e.jsonl", Nested(kMaxJsonDepthLimit - 1) + "\n");
+  EXPECT_TRUE(ReadFile(deepest, options).status.ok());
+  for (size_t bad : {size_t{0}, kMaxJsonDepthLimit + 1}) {
+    options.max_json_depth = bad;
+    auto r = RecordReader::Open(Env::Default(), path, options);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_THAT(r.status().message(), HasSubstr("max JSON depth: expected 1 to 4096"));
+  }
+}
+
+}  // namespace
+}  // namespace custody::format

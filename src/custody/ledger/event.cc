@@ -23,6 +23,33 @@ bool ValidHex(std::string_view h) {
 
 }  // namespace
 
+Status CheckEventDepth(std::string_view entry) {
+  size_t depth = 0;
+  bool in_string = false;
+  bool escape = false;
+  for (char c : entry) {
+    if (in_string) {
+      if (escape) {
+        escape = false;
+      } else if (c == '\\') {
+        escape = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxEventDepth) {
+        return InvalidArgumentError("event: nested deeper than " +
+                                    std::to_string(kMaxEventDepth) + " levels");
+      }
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return OkStatus();
+}
+
 Result<std::string> SerializeEvent(const Event& event) {
   if (!ValidType(event.type)) {
     return InvalidArgumentError("event: type: expected lowercase [a-z0-9._-]+, found '" +
@@ -83,6 +110,7 @@ Result<std::string> SerializeEvent(const Event& event) {
 }
 
 Result<Event> ParseEvent(std::string_view entry) {
+  CUSTODY_RETURN_IF_ERROR(CheckEventDepth(entry));
   nlohmann::json j = nlohmann::json::parse(entry, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
     return InvalidArgumentError("event: expected a JSON object");

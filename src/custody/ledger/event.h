@@ -5,6 +5,7 @@
 // Thread-safety: values.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -33,6 +34,10 @@ inline constexpr char kExport[] = "export";  // plaintext written out of the vau
 }  // namespace event_type
 
 inline constexpr int kEventSchemaVersion = 1;
+// The deepest nesting of objects and arrays an entry may have: deeper entries
+// are refused before they are parsed into a tree (whose copy and
+// serialization recurse), so a tampered log cannot exhaust the stack.
+inline constexpr size_t kMaxEventDepth = 512;
 
 struct Event {
   std::string type;     // e.g. event_type::kIngest
@@ -53,8 +58,13 @@ struct Event {
 // malformed (type, actor, subject required; hashes must be hex) or the text
 // is not valid UTF-8.
 Result<std::string> SerializeEvent(const Event& event);
-// Parses an entry; kInvalidArgument naming the field if malformed, or if
-// the bytes are not the canonical serialization of the parsed event.
+// Parses an entry; kInvalidArgument naming the field if malformed, if
+// nested deeper than kMaxEventDepth, or if the bytes are not the canonical
+// serialization of the parsed event.
 Result<Event> ParseEvent(std::string_view entry);
+// kInvalidArgument if the JSON text `entry` nests objects and arrays deeper
+// than kMaxEventDepth (brackets inside strings do not count). Malformed
+// JSON is left for the parser to report.
+Status CheckEventDepth(std::string_view entry);
 
 }  // namespace custody::ledger

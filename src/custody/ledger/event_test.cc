@@ -1,4 +1,5 @@
 #include "custody/ledger/event.h"
+#include "custody/ledger/log_export.h"
 
 #include <gtest/gtest.h>
 
@@ -77,6 +78,32 @@ TEST(EventTest, ParseRejectsNonCanonical) {
   EXPECT_FALSE(ParseEvent(spaced).ok());
   EXPECT_FALSE(ParseEvent("[]").ok());
   EXPECT_FALSE(ParseEvent(R"({"v":1})").ok());
+}
+
+// A tampered log entry nested far deeper than any event (the fuzzer's
+// 32,000 levels overflowed the stack when the parsed tree was copied and
+// written back) is refused before it is walked, by the parser and by the
+// exports built on it.
+TEST(EventTest, DeeplyNestedEntryIsRefusedNotACrash) {
+  for (size_t levels : {kMaxEventDepth + 1, size_t{1000000}}) {
+    std::string entry = "{\"actor\":\"a\",\"details\":{\"x\":";
+    for (size_t i = 2; i < levels; ++i) entry += "[";
+    for (size_t i = 2; i < levels; ++i) entry += "]";
+    entry += "},\"hashes\":{},\"subject\":\"s\",\"time\":1,\"type\":\"ingest\",\"v\":1}";
+    auto e = ParseEvent(entry);
+    ASSERT_FALSE(e.ok()) << levels;
+    EXPECT_EQ(e.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(e.status().message().find("nested deeper than 512 levels"), std::string::npos)
+        << e.status().message();
+    EXPECT_FALSE(ExportJsonl("o", 1, entry).ok());
+    EXPECT_FALSE(ExportOcsf("o", 1, entry).ok());
+  }
+  // Strings holding brackets do not count.
+  Event e = Sample();
+  e.details = {{"text", std::string(2000, '[')}};
+  auto entry = SerializeEvent(e);
+  ASSERT_TRUE(entry.ok());
+  EXPECT_TRUE(ParseEvent(*entry).ok());
 }
 
 }  // namespace

@@ -27,6 +27,9 @@ std::pair<int, const char*> OcsfActivity(std::string_view type) {
 
 Result<nlohmann::json> ExportJsonl(std::string_view origin, uint64_t index,
                                    std::string_view entry) {
+  if (Status s = CheckEventDepth(entry); !s.ok()) {
+    return DataLossError("log entry " + std::to_string(index) + ": " + s.message());
+  }
   nlohmann::json j = nlohmann::json::parse(entry, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
     return DataLossError("log entry " + std::to_string(index) + ": expected a JSON object");

@@ -146,6 +146,19 @@ Result<SegmentContents> ReadSegment(Env* env, const std::string& path,
     return DataLossError(path + ": segment failed authentication: tampered or corrupt "
                          "(or its dataset key was destroyed)");
   }
+  // The header is authentic but its sizes are still checked before they
+  // size anything: the zstd frame must state the payload size, and every
+  // record takes at least a length byte and a content id.
+  const unsigned long long stated = ZSTD_getFrameContentSize(compressed->data(), compressed->size());
+  if (stated != payload_size) {
+    return DataLossError(path + ": segment payload size " + std::to_string(payload_size) +
+                         ": expected the size its zstd frame states");
+  }
+  if (count > payload_size / (1 + kContentIdSize)) {
+    return DataLossError(path + ": segment record count " + std::to_string(count) +
+                         " exceeds what a payload of " + std::to_string(payload_size) +
+                         " bytes holds");
+  }
   std::string payload(payload_size, '\0');
   size_t n = ZSTD_decompress(payload.data(), payload.size(), compressed->data(), compressed->size());
   if (ZSTD_isError(n) || n != payload_size) {

@@ -144,6 +144,7 @@ Status ValidateIngest(const IngestOptions& options) {
     }
   }
   if (options.files.empty()) return InvalidArgumentError("ingest: expected at least one FILE");
+  CUSTODY_RETURN_IF_ERROR(format::ValidateJsonDepth(options.max_json_depth).WithPrefix("ingest"));
   return OkStatus();
 }
 
@@ -200,6 +201,7 @@ format::ReadOptions ReadOptionsFor(const IngestOptions& options, std::string_vie
   ro.format = options.format;
   ro.record_per_file = options.record_per_file;
   ro.max_record_bytes = options.max_record_bytes;
+  ro.max_json_depth = options.max_json_depth;
   ro.skip_bad = options.skip_bad;
   if (ro.format == format::InputFormat::kAuto && !options.record_per_file) {
     for (std::string_view ext : {".csv", ".csv.gz", ".csv.zst"}) {

@@ -12,6 +12,7 @@
 #include "custody/base/status.h"
 #include "custody/core/vault/custody.h"
 #include "custody/core/vault/record_fields.h"
+#include "custody/format/canonical_json.h"
 #include "custody/format/formats.h"
 
 namespace custody::core {
@@ -25,6 +26,8 @@ struct IngestOptions {
   bool record_per_file = false;
   bool skip_bad = false;
   size_t max_record_bytes = 16u << 20;
+  // A JSON record nested deeper is a bad record (format::ReadOptions).
+  size_t max_json_depth = format::kMaxJsonDepth;
   // Most records per segment (0: the format's default, segment_format.h);
   // tests use small segments to exercise many of them.
   uint32_t records_per_segment = 0;

@@ -118,6 +118,37 @@ TEST_F(IngestTest, RecordOverTheSizeLimitIsRejected) {
   EXPECT_EQ(s->skipped, 1u);
 }
 
+// A record nested 100,000 levels deep is a bad record naming its file and
+// line, not a crash; with --skip-bad it is counted and reported.
+TEST_F(IngestTest, DeeplyNestedRecordIsABadRecord) {
+  std::string deep = "{\"q\":";
+  for (int i = 0; i < 100000; ++i) deep += "[";
+  for (int i = 0; i < 100000; ++i) deep += "]";
+  deep += "}";
+  auto f = Write("deep.jsonl", "{\"a\":\"1\"}\n" + deep + "\n{\"a\":\"3\"}\n");
+  auto r = Run("deep", {f});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("deep.jsonl:2: JSON nested deeper than 512 levels"),
+            std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(VersionCount(), 0);
+  auto s = Run("deep", {f}, true);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->records, 2u);
+  ASSERT_EQ(s->first_bad.size(), 1u);
+  EXPECT_EQ(s->first_bad[0].line, 2u);
+  EXPECT_NE(s->first_bad[0].what.find("nested deeper than 512"), std::string::npos);
+  // The limit is an option, checked before anything is written.
+  IngestOptions o;
+  o.dataset = "deep2";
+  o.files = {f};
+  o.max_json_depth = 0;
+  auto bad = Ingest(*custody_, o);
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("max JSON depth"), std::string::npos);
+}
+
 TEST_F(IngestTest, SkipBadCountsAndReports) {
   auto f = Write("m.jsonl", "{\"a\":\"1\"}\nnot json\n{\"a\":\"2\"}\n");
   auto r = Run("sk", {f}, true);

@@ -85,6 +85,7 @@ void DumpBatch::Add(uint32_t dump, const format::Record& rec) {
 void DumpBatch::Prepare() {
   thread_local format::JsonCanonicalizer canonicalizer;
   thread_local format::Record rec;
+  canonicalizer.set_max_depth(max_json_depth_);
   records_.clear();
   bad_.clear();
   const size_t raw_size = raw_.size();
@@ -147,6 +148,7 @@ class DumpBatchFiller {
     batch->Clear();
     batch->dumps_ = &dumps_;
     batch->first_ordinal_ = read_;
+    batch->max_json_depth_ = options_.max_json_depth;
     // A batch also closes at kMaxBatchBytes of text, so a dump of huge
     // records keeps memory (and the arena's 32-bit offsets) bounded.
     while (batch->pending_.size() < options_.batch_records &&
@@ -157,6 +159,7 @@ class DumpBatchFiller {
         ro.skip_bad = true;
         ro.max_reported_bad = kMaxReportedBad;
         ro.defer_json_lines = true;
+        ro.max_json_depth = options_.max_json_depth;
         CUSTODY_ASSIGN_OR_RETURN(reader_, format::RecordReader::Open(env_, dumps_[next_dump_], ro));
         current_ = next_dump_++;
         state_[current_].reached = true;
@@ -336,6 +339,7 @@ class WorkerPool {
 
 Status ScanDumpBatches(Env* env, const std::vector<std::string>& dumps,
                        const ScanOptions& options, BatchWork* work, DumpScanStats* stats) {
+  CUSTODY_RETURN_IF_ERROR(format::ValidateJsonDepth(options.max_json_depth));
   const size_t threads = ScanThreads(options);
   std::vector<DumpBatch> batches(ScanSlots(threads));
   DumpBatchFiller filler(env, dumps, options, stats);

@@ -20,6 +20,7 @@
 #include "custody/base/status.h"
 #include "custody/core/match/record_words.h"
 #include "custody/core/vault/custody.h"
+#include "custody/format/canonical_json.h"
 #include "custody/format/record.h"
 #include "custody/sketch/matcher.h"
 
@@ -121,6 +122,7 @@ class DumpBatch {
 
   const std::vector<std::string>* dumps_ = nullptr;
   uint64_t first_ordinal_ = 0;
+  size_t max_json_depth_ = format::kMaxJsonDepth;  // for the records left unparsed
   std::vector<Pending> pending_;
   std::string raw_;  // unparsed JSON lines, back to back
   std::vector<Bad> bad_;  // after Prepare: records that did not parse
@@ -143,6 +145,10 @@ struct ScanOptions {
   // affinity: taskset, cpusets). Results never depend on it.
   size_t threads = 0;
   size_t batch_records = 512;
+  // A dump record nested deeper is unreadable (skipped and reported);
+  // 1 to format::kMaxJsonDepthLimit, else the scan fails with
+  // kInvalidArgument.
+  size_t max_json_depth = format::kMaxJsonDepth;
   std::function<void(const ScanProgress&)> progress;
 };
 

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <random>
 #include <set>
+#include <sstream>
 
 #include "custody/core/match/dump_scan.h"
 #include "custody/core/match/match_dumps.h"
@@ -225,6 +226,43 @@ TEST_F(MatchVaultTest, TraceIsTheSameWithOneOrTwoThreads) {
   }
   EXPECT_EQ(reports[0], reports[1]);
   EXPECT_EQ(reports[0]["accused"], nlohmann::json::array({"alice"}));
+}
+
+// A dump record nested 100,000 levels deep is an unreadable record reported
+// with its place (parsed on a worker or not), not a crash; the rest of the
+// dump is matched. The limit is an option of the scan.
+TEST_F(MatchVaultTest, DeeplyNestedDumpRecordIsReportedNotACrash) {
+  IngestSmallSegments(40);
+  std::string deep = "{\"q\":";
+  for (int i = 0; i < 100000; ++i) deep += "[";
+  for (int i = 0; i < 100000; ++i) deep += "]";
+  deep += "}";
+  std::istringstream in(testing::GeneratedRecords(3));
+  std::string first, second;
+  std::getline(in, first);
+  std::getline(in, second);
+  const std::string dump = root_ + "/deep.jsonl";
+  std::ofstream(dump, std::ios::binary) << first << "\n" << deep << "\n" << second << "\n";
+  for (size_t threads : {1, 2}) {
+    MatchOptions o;
+    o.dumps = {dump};
+    o.scan.threads = threads;
+    auto s = MatchDumps(*custody_, o);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    EXPECT_EQ(s->scan.dump_records, 2u);
+    EXPECT_EQ(s->matched, 2u);
+    EXPECT_EQ(s->scan.skipped, 1u);
+    ASSERT_EQ(s->scan.problems.size(), 1u);
+    EXPECT_EQ(s->scan.problems[0].source, dump);
+    EXPECT_EQ(s->scan.problems[0].line, 2u);
+    EXPECT_NE(s->scan.problems[0].error.find("JSON nested deeper than 512 levels"),
+              std::string::npos)
+        << s->scan.problems[0].error;
+  }
+  MatchOptions o;
+  o.dumps = {dump};
+  o.scan.max_json_depth = format::kMaxJsonDepthLimit + 1;
+  EXPECT_EQ(MatchDumps(*custody_, o).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(DumpScanTest, BatchesCloseOnBytesAsWellAsRecords) {

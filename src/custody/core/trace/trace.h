@@ -70,6 +70,8 @@ struct TraceOptions {
   // Worker threads for the scan (0: one per core); the result does not
   // depend on it.
   size_t threads = 0;
+  // A dump record nested deeper is unreadable (skipped and reported).
+  size_t max_json_depth = format::kMaxJsonDepth;
   std::function<void(const ScanProgress&)> progress;
 };
 
