@@ -29,7 +29,7 @@ void RegisterExposure(CLI::App& app) {
     std::optional<Time> when;
     if (!at->empty()) {
       auto t = ParseTime(*at);
-      if (!t.ok()) return InvalidArgumentError("--at: expected YYYY-MM-DD or an RFC 3339 time, found '" + *at + "'");
+      if (!t.ok()) return t.status().WithPrefix("--at");
       when = *t;
     }
     nlohmann::json at_json = when ? nlohmann::json(FormatRfc3339(*when)) : nlohmann::json();

@@ -299,7 +299,7 @@ void RegisterGrant(CLI::App& app) {
   SetAction(add, [spec, fields, sample, seed, ids, shard, expires, s0]() -> Status {
     spec->fields = SplitCommas(*fields);
     auto t = ParseTime(*expires);
-    if (!t.ok()) return InvalidArgumentError("--expires: expected YYYY-MM-DD or an RFC 3339 time, found '" + *expires + "'");
+    if (!t.ok()) return t.status().WithPrefix("--expires");
     spec->expires_at = *t;
     CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
     if (!sample->empty()) {

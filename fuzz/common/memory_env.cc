@@ -214,6 +214,40 @@ Status MemoryEnv::RenameFile(const std::string& from, const std::string& to) {
   return OkStatus();
 }
 
+Status MemoryEnv::RenameNoReplace(const std::string& from, const std::string& to) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (files_.count(to)) return AlreadyExistsError(to + ": exists");
+  }
+  return RenameFile(from, to);
+}
+
+Result<std::unique_ptr<WritableFile>> MemoryEnv::NewExclusiveFile(const std::string& path, int) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (files_.count(path)) return AlreadyExistsError(path + ": exists");
+  files_[path].clear();
+  return std::unique_ptr<WritableFile>(new MemoryWritableFile(this, path, 0));
+}
+
+Result<FileInfo> MemoryEnv::GetFileInfo(const std::string& path, bool) {
+  FileInfo info;
+  if (IsDirectory(path)) {
+    info.kind = FileKind::kDirectory;
+    info.mode = 0755;
+    return info;
+  }
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = files_.find(path);
+  if (it == files_.end()) return NotFoundError(path + ": no such file");
+  info.kind = FileKind::kRegular;
+  info.mode = 0600;
+  info.size = it->second.size();
+  return info;
+}
+
+// In memory no writer can die: nothing is ever abandoned.
+Result<bool> MemoryEnv::RemoveAbandonedFile(const std::string&) { return false; }
+
 Status MemoryEnv::Truncate(const std::string& path, uint64_t size) {
   std::lock_guard<std::mutex> l(mu_);
   auto it = files_.find(path);

@@ -29,6 +29,8 @@ class MemoryEnv final : public Env {
                                                        int mode = 0644) override;
   Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path,
                                                          int mode = 0644) override;
+  Result<std::unique_ptr<WritableFile>> NewExclusiveFile(const std::string& path,
+                                                        int mode) override;
   Result<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& path) override;
   Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& path) override;
   Result<std::unique_ptr<MappedFile>> MapFile(const std::string& path) override;
@@ -40,6 +42,9 @@ class MemoryEnv final : public Env {
   Status RemoveFile(const std::string& path) override;
   Status RemoveTree(const std::string& path) override;
   Status RenameFile(const std::string& from, const std::string& to) override;
+  Status RenameNoReplace(const std::string& from, const std::string& to) override;
+  Result<FileInfo> GetFileInfo(const std::string& path, bool follow_symlinks) override;
+  Result<bool> RemoveAbandonedFile(const std::string& path) override;
   Status Truncate(const std::string& path, uint64_t size) override;
   Status SyncDir(const std::string& dir) override;
   Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override;
