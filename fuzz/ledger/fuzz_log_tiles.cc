@@ -55,7 +55,7 @@ const std::map<std::string, std::string>& ValidLog(uint64_t n) {
     for (uint64_t i = 0; i < n; ++i) {
       ledger::Event e;
       e.type = i % 3 ? ledger::event_type::kRelease : ledger::event_type::kIngest;
-      e.time = FromUnixMillis(1700000000000 + static_cast<int64_t>(i));
+      e.time = custody::FromUnixMillis(1700000000000 + static_cast<int64_t>(i));
       e.actor = "fuzz";
       e.subject = "dataset:" + std::to_string(i);
       e.details = {{"records", i}};

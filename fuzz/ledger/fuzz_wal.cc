@@ -54,7 +54,7 @@ std::vector<std::string> MakeSeeds() {
       &env, "log", "custody.example/log",
       custody::crypto::SecretBytes::FromBytes("fuzz wal log signing seed 32 byt"), opts);
   if (!log.ok()) std::abort();
-  ledger::Event e{"ingest", 1700000000000, "fuzz", "dataset:1@v1", {{"records", 3}}, {}};
+  ledger::Event e{"ingest", custody::FromUnixMillis(1700000000000), "fuzz", "dataset:1@v1", {{"records", 3}}, {}};
   if (!(*log)->Append(e).ok()) std::abort();
   const std::string path = "log/" + std::string(ledger::kWalFile);
   seeds.push_back(std::string(1, '\0') + env.Get(path));

@@ -62,7 +62,7 @@ std::string Payload(const std::vector<std::string>& records) {
 }
 
 std::vector<std::string> MakeSeeds() {
-  const std::string context = store::VersionContext(DatasetId(7), 2);
+  const std::string context = store::VersionContext(custody::DatasetId(7), 2);
   const std::vector<std::string> records = {R"({"q":"one","a":"1"})", R"({"q":"two"})", "{}",
                                             R"({"text":"a longer record, with \"quotes\""})",
                                             R"({"n":5})", R"({"q":"six"})"};
@@ -103,7 +103,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   custody::fuzz::FuzzInput in(data, size);
   const uint8_t mode = in.Byte() % 6;
-  const std::string context = store::VersionContext(DatasetId(7), 2);
+  const std::string context = store::VersionContext(custody::DatasetId(7), 2);
   custody::fuzz::MemoryEnv env;
   const std::string path = "v2/seg-000003.cseg";
   if (mode == 4 || mode == 5) {
