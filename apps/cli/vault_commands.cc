@@ -68,7 +68,7 @@ void RegisterIngest(CLI::App& app) {
   sub->add_flag("--skip-bad", o->skip_bad, "skip and count bad records instead of failing");
   sub->add_option("--max-record-mb", *max_mb, "size limit of one record in MiB (default 16)");
   sub->add_option("--max-json-depth", o->max_json_depth,
-                  "a JSON record nested deeper is a bad record (default 512, at most 4096)");
+                  "a JSON record nested deeper is a bad record (default 512, at most 1024)");
   SetAction(sub, [o, format, fields, max_mb]() -> Status {
     CUSTODY_ASSIGN_OR_RETURN(o->format, format::ParseInputFormat(*format));
     o->fields.clear();

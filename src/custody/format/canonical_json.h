@@ -21,7 +21,7 @@ inline constexpr size_t kMaxJsonDepth = 512;
 // The largest depth limit that may be set (ReadOptions::max_json_depth,
 // --max-json-depth): the walk is recursive, and this many levels fit well
 // within a thread's stack, sanitized builds included.
-inline constexpr size_t kMaxJsonDepthLimit = 4096;
+inline constexpr size_t kMaxJsonDepthLimit = 1024;
 
 // kInvalidArgument unless 1 <= depth <= kMaxJsonDepthLimit.
 Status ValidateJsonDepth(size_t depth);

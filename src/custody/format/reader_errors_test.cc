@@ -267,7 +267,7 @@ TEST(ReaderErrorsTest, JsonDepthLimitIsAnOption) {
     auto r = RecordReader::Open(Env::Default(), path, options);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-    EXPECT_THAT(r.status().message(), HasSubstr("max JSON depth: expected 1 to 4096"));
+    EXPECT_THAT(r.status().message(), HasSubstr("max JSON depth: expected 1 to 1024"));
   }
 }
 
