@@ -29,17 +29,30 @@ namespace {
 
 namespace ledger = custody::ledger;
 
-// Overwrites each batch's trailer with the SHA-256 of its header and body,
-// as the writer would have, where the batch fits in the file.
+constexpr std::string_view kSeed = "fuzz wal log signing seed 32 byt";
+
+const custody::crypto::SecretBytes& MacKey() {
+  static const auto* key = new custody::crypto::SecretBytes(
+      ledger::internal::WalMacKey(custody::crypto::SecretBytes::FromBytes(kSeed)));
+  return *key;
+}
+
+// Overwrites each batch's trailer with the SHA-256 and MAC of its header and
+// body, as the writer would have, where the batch fits in the file.
 void FixChecksums(std::string* wal) {
   uint64_t off = ledger::kWalMagic.size();
+  const uint64_t trailer = ledger::kWalChecksumSize + ledger::kWalMacSize;
   while (off + ledger::kWalBatchHeaderSize <= wal->size()) {
     const uint64_t body = custody::DecodeFixed32(wal->data() + off);
-    const uint64_t total = ledger::kWalBatchHeaderSize + body + ledger::kWalBatchTrailerSize;
+    const uint64_t total = ledger::kWalBatchHeaderSize + body + trailer;
     if (total > wal->size() - off) break;
+    const uint64_t end = off + ledger::kWalBatchHeaderSize + body;
+    const std::string mac = custody::crypto::Prf(
+        MacKey(), std::string_view(*wal).substr(off, end - off), ledger::kWalMacSize);
+    std::memcpy(wal->data() + end, mac.data(), mac.size());
     const auto sum = custody::crypto::Sha256(
-        std::string_view(*wal).substr(off, ledger::kWalBatchHeaderSize + body));
-    std::memcpy(wal->data() + off + ledger::kWalBatchHeaderSize + body, sum.data(), sum.size());
+        std::string_view(*wal).substr(off, end + mac.size() - off));
+    std::memcpy(wal->data() + end + mac.size(), sum.data(), sum.size());
     off += total;
   }
 }
@@ -52,7 +65,7 @@ std::vector<std::string> MakeSeeds() {
   opts.signer_state_path = "state";
   auto log = ledger::CustodyLog::Open(
       &env, "log", "custody.example/log",
-      custody::crypto::SecretBytes::FromBytes("fuzz wal log signing seed 32 byt"), opts);
+      custody::crypto::SecretBytes::FromBytes(kSeed), opts);
   if (!log.ok()) std::abort();
   ledger::Event e{"ingest", custody::FromUnixMillis(1700000000000), "fuzz", "dataset:1@v1", {{"records", 3}}, {}};
   if (!(*log)->Append(e).ok()) std::abort();
@@ -89,7 +102,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   env.Put(path, wal);
   uint64_t count = 0;
   auto scan = ledger::internal::ScanWal(
-      &env, path, [&](uint64_t index, uint64_t offset, std::string_view entry) {
+      &env, path, (flags & 8) ? &MacKey() : nullptr, [&](uint64_t index, uint64_t offset, std::string_view entry) {
         if (index != count || offset > wal.size() || entry.size() > wal.size() - offset ||
             std::memcmp(wal.data() + offset, entry.data(), entry.size()) != 0) {
           std::abort();
@@ -108,9 +121,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   if (flags & 4) {
-    auto writer = ledger::CustodyLog::Open(
-        &env, "log", "custody.example/log",
-        custody::crypto::SecretBytes::FromBytes("fuzz wal log signing seed 32 byt"));
+    // A writer with no signer state refuses an existing log unless repairing.
+    ledger::LogOptions wopts;
+    wopts.repair = (flags & 16) != 0;
+    auto writer = ledger::CustodyLog::Open(&env, "log", "custody.example/log",
+                                           custody::crypto::SecretBytes::FromBytes(kSeed), wopts);
     if (writer.ok() && !(*writer)->Checkpoint().ok()) std::abort();
   }
   return 0;

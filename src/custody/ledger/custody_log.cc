@@ -38,9 +38,13 @@ Result<std::unique_ptr<CustodyLog>> CustodyLog::Open(Env* env, const std::string
   log->origin_ = origin;
   log->options_ = std::move(options);
   const bool writable = signing_seed.has_value();
+  const std::string wal_path = JoinPath(log_dir, kWalFile);
+  const std::string cp_path = JoinPath(log_dir, kCheckpointFile);
+  const bool fresh = !env->FileExists(wal_path) && !env->FileExists(cp_path);
   if (writable) {
     CUSTODY_ASSIGN_OR_RETURN(auto pair, crypto::Ed25519FromSeed(*signing_seed));
     log->public_key_ = pair.public_key;
+    log->wal_mac_key_ = internal::WalMacKey(*signing_seed);
     log->seed_ = std::move(signing_seed);
     CUSTODY_RETURN_IF_ERROR(env->CreateDirs(log_dir));
     CUSTODY_ASSIGN_OR_RETURN(log->lock_, env->LockFile(JoinPath(log_dir, kLockFile)));
@@ -50,8 +54,8 @@ Result<std::unique_ptr<CustodyLog>> CustodyLog::Open(Env* env, const std::string
     CUSTODY_RETURN_IF_ERROR(log->LoadSignerState());
   }
 
-  // The published checkpoint, if any and (for a writer) if it verifies.
-  const std::string cp_path = JoinPath(log_dir, kCheckpointFile);
+  // The published checkpoint, if any. A writer never signs over one that
+  // does not verify: that is evidence, kept for `log verify`.
   if (env->FileExists(cp_path)) {
     CUSTODY_ASSIGN_OR_RETURN(std::string note, env->ReadFileToString(cp_path));
     Result<ledger::Checkpoint> cp =
@@ -61,22 +65,31 @@ Result<std::unique_ptr<CustodyLog>> CustodyLog::Open(Env* env, const std::string
     if (cp.ok()) {
       log->published_size_ = cp->size;
       log->checkpoint_ = note;
-    } else if (writable) {
-      log->repair_note_ = "checkpoint did not verify (" + cp.status().message() + "); re-signed";
+    } else if (log->options_.repair) {
+      CUSTODY_RETURN_IF_ERROR(log->Quarantine(
+          cp_path, "the checkpoint did not verify under the log key (" + cp.status().message() + ")"));
+    } else {
+      return DataLossError(cp_path + ": expected a checkpoint signed by this vault's log key, found " +
+                           cp.status().message() +
+                           "; nothing is signed over it (run `custody log verify`, then "
+                           "`custody log repair`)");
     }
+  } else if (writable && log->signer_last_.has_value()) {
+    // Lost with a crash between the signer state and the checkpoint (or
+    // deleted): the signer state holds the same signed note.
+    log->checkpoint_ = log->signer_note_;
+    log->published_size_ = log->signer_last_->size;
+    log->repair_note_ = "checkpoint restored from the signer state (size " +
+                        std::to_string(log->published_size_) + ")";
   }
+  if (writable) CUSTODY_RETURN_IF_ERROR(log->CheckSignerStatePresent(fresh));
 
-  log->tail_start_ = log->published_size_ / kTileWidth * kTileWidth;
-  const std::string wal_path = JoinPath(log_dir, kWalFile);
-  CustodyLog* l = log.get();
-  CUSTODY_ASSIGN_OR_RETURN(
-      internal::WalScanResult scan,
-      internal::ScanWal(env, wal_path, [l](uint64_t index, uint64_t offset, std::string_view e) {
-        l->tree_.AppendLeafHash(HashLeaf(e));
-        l->entry_offsets_.push_back(offset);
-        l->entry_lengths_.push_back(static_cast<uint32_t>(e.size()));
-        if (index >= l->tail_start_) l->tail_entries_.emplace_back(e);
-      }));
+  log->tail_start_ =
+      log->options_.repair ? 0 : log->published_size_ / kTileWidth * kTileWidth;
+  internal::WalScanResult scan;
+  CUSTODY_RETURN_IF_ERROR(log->ScanEntries(wal_path, &scan));
+  if (writable && scan.version == 1) CUSTODY_RETURN_IF_ERROR(log->UpgradeWalV1(wal_path, &scan));
+  log->authenticated_ = writable;
   const uint64_t n = log->tree_.size();
   if (!scan.torn_tail.empty()) {
     log->repaired_bytes_ = scan.file_size - scan.valid_size;
@@ -85,8 +98,7 @@ Result<std::unique_ptr<CustodyLog>> CustodyLog::Open(Env* env, const std::string
                         scan.torn_tail + ")";
   }
   if (log->published_size_ > n) {
-    return DataLossError(JoinPath(log_dir, kWalFile) + ": expected at least " +
-                         std::to_string(log->published_size_) +
+    return DataLossError(wal_path + ": expected at least " + std::to_string(log->published_size_) +
                          " entries (the published checkpoint), found " + std::to_string(n) +
                          ": entries lost or the log rolled back");
   }
@@ -104,20 +116,100 @@ Result<std::unique_ptr<CustodyLog>> CustodyLog::Open(Env* env, const std::string
       return DataLossError(log->options_.signer_state_path + ": the log (" + std::to_string(n) +
                            " entries) is not a consistent extension of the last signed "
                            "checkpoint (size " + std::to_string(last.size) +
-                           "): rolled back or rewritten");
+                           "): rolled back or rewritten; restore custody.wal from a backup");
     }
   }
   if (writable) {
-    CUSTODY_ASSIGN_OR_RETURN(log->wal_,
-                             internal::WalWriter::Open(env, wal_path, scan.valid_size));
-    // Rewrite the rightmost tiles (cheap; repairs tiles lost with a crash)
-    // and publish what the last checkpoint does not cover.
+    CUSTODY_ASSIGN_OR_RETURN(
+        log->wal_, internal::WalWriter::Open(env, wal_path, scan.valid_size, *log->wal_mac_key_));
+    // Rewrite the rightmost tiles (cheap; restores tiles lost with a crash,
+    // refuses tiles that differ) and publish what the checkpoint lacks.
     CUSTODY_RETURN_IF_ERROR(log->WriteTilesLocked(log->tail_start_, log->published_size_));
+    if (!env->FileExists(cp_path) && !log->checkpoint_.empty()) {
+      CUSTODY_RETURN_IF_ERROR(log->WritePublicFile(kCheckpointFile, log->checkpoint_, false));
+    }
     if (log->published_size_ != n || log->checkpoint_.empty()) {
       CUSTODY_RETURN_IF_ERROR(log->PublishLocked());
     }
   }
   return log;
+}
+
+Status CustodyLog::CheckSignerStatePresent(bool fresh) {
+  if (signer_last_.has_value()) return OkStatus();
+  if (fresh && options_.create_if_missing) return OkStatus();  // a new log
+  const std::string& path = options_.signer_state_path;
+  if (!options_.repair) {
+    return DataLossError(path + ": missing: the record of what this log's key last signed is "
+                         "gone, so nothing is signed (run `custody log verify`, then "
+                         "`custody log repair`)");
+  }
+  if (!checkpoint_.empty()) {
+    auto cp = UncheckedCheckpoint(checkpoint_);  // verified above
+    if (!cp.ok()) return cp.status();
+    signer_last_ = *cp;
+    signer_note_ = checkpoint_;
+    CUSTODY_RETURN_IF_ERROR(env_->WriteFileAtomically(path, checkpoint_, 0600));
+    findings_.push_back("the signer state was missing; restored from the checkpoint (size " +
+                        std::to_string(cp->size) + "), which verifies under the log key");
+  } else {
+    findings_.push_back("the signer state and the checkpoint were both missing; the entries of "
+                        "custody.wal are signed anew (each batch's MAC checked)");
+  }
+  return OkStatus();
+}
+
+Status CustodyLog::ScanEntries(const std::string& wal_path, internal::WalScanResult* scan) {
+  tree_ = MerkleTree();
+  entry_offsets_.clear();
+  entry_lengths_.clear();
+  tail_entries_.clear();
+  const crypto::SecretBytes* key = wal_mac_key_ ? &*wal_mac_key_ : nullptr;
+  CUSTODY_ASSIGN_OR_RETURN(
+      *scan, internal::ScanWal(env_, wal_path, key,
+                               [this](uint64_t index, uint64_t offset, std::string_view e) {
+                                 tree_.AppendLeafHash(HashLeaf(e));
+                                 entry_offsets_.push_back(offset);
+                                 entry_lengths_.push_back(static_cast<uint32_t>(e.size()));
+                                 if (index >= tail_start_) tail_entries_.emplace_back(e);
+                               }));
+  return OkStatus();
+}
+
+// A version 1 file has checksums but no MACs. Entries covered by the last
+// signed checkpoint are authenticated by its signature; any after it are
+// not, so only an explicit repair upgrades those.
+Status CustodyLog::UpgradeWalV1(const std::string& wal_path, internal::WalScanResult* scan) {
+  const uint64_t n = tree_.size();
+  const uint64_t covered = signer_last_ ? signer_last_->size : 0;
+  if (n > covered && !options_.repair) {
+    return DataLossError(wal_path + ": a version 1 file (no MACs) with " + std::to_string(n - covered) +
+                         " entries after the last signed checkpoint (size " +
+                         std::to_string(covered) +
+                         "): they cannot be authenticated; check them with `custody log show`, "
+                         "then `custody log repair` upgrades the file");
+  }
+  if (signer_last_ && (signer_last_->size > n || *tree_.RootAt(signer_last_->size) != signer_last_->root)) {
+    return OkStatus();  // a rollback: reported by Open, never rewritten
+  }
+  std::vector<std::string> entries;
+  entries.reserve(n);
+  CUSTODY_ASSIGN_OR_RETURN(auto mapped, env_->MapFile(wal_path));
+  const auto bytes = mapped->data();
+  for (uint64_t i = 0; i < n; ++i) {
+    entries.emplace_back(reinterpret_cast<const char*>(bytes.data()) + entry_offsets_[i],
+                         entry_lengths_[i]);
+  }
+  mapped.reset();
+  CUSTODY_RETURN_IF_ERROR(internal::RewriteWal(env_, wal_path, entries, *wal_mac_key_));
+  std::string what = "custody.wal upgraded to version 2 (a MAC on every batch)";
+  if (n > covered) {
+    what += "; " + std::to_string(n - covered) +
+            " entries after the last signed checkpoint were accepted unauthenticated";
+  }
+  findings_.push_back(what);
+  if (repair_note_.empty()) repair_note_ = what;
+  return ScanEntries(wal_path, scan);
 }
 
 Status CustodyLog::LoadSignerState() {
@@ -126,9 +218,37 @@ Status CustodyLog::LoadSignerState() {
   CUSTODY_ASSIGN_OR_RETURN(std::string note, env_->ReadFileToString(path));
   auto cp = OpenCheckpoint(note, NoteVerifierKey{origin_, NoteKeyId(origin_, public_key_),
                                                  public_key_});
-  if (!cp.ok()) return cp.status().WithPrefix(path);
+  if (!cp.ok()) {
+    if (options_.repair) {
+      return Quarantine(path, "the signer state did not verify under the log key (" +
+                                  cp.status().message() + ")");
+    }
+    return DataLossError(path + ": expected a checkpoint signed by this vault's log key, found " +
+                         cp.status().message() + " (run `custody log repair`)");
+  }
   signer_last_ = std::move(*cp);
+  signer_note_ = std::move(note);
   return OkStatus();
+}
+
+Status CustodyLog::Quarantine(const std::string& path, const std::string& why) {
+  const std::string qdir = JoinPath(dir_, kQuarantineDir);
+  CUSTODY_RETURN_IF_ERROR(env_->CreateDirs(qdir));
+  std::string name = BaseName(path);
+  std::string rel = path.rfind(dir_ + "/", 0) == 0 ? path.substr(dir_.size() + 1) : name;
+  for (char& c : rel) {
+    if (c == '/') c = '_';
+  }
+  std::string dest = JoinPath(qdir, rel);
+  for (int i = 1; env_->FileExists(dest); ++i) dest = JoinPath(qdir, rel + "." + std::to_string(i));
+  CUSTODY_RETURN_IF_ERROR(env_->RenameFile(path, dest));
+  findings_.push_back(why + ": " + path + " moved to " + dest);
+  return OkStatus();
+}
+
+std::vector<std::string> CustodyLog::repair_findings() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return findings_;
 }
 
 Result<uint64_t> CustodyLog::Append(const Event& event) {
@@ -192,9 +312,10 @@ Status CustodyLog::PublishLocked() {
   CUSTODY_RETURN_IF_ERROR(WriteTilesLocked(published_size_, n));
   ledger::Checkpoint c{origin_, n, tree_.Root(), {}};
   CUSTODY_ASSIGN_OR_RETURN(std::string note, SignNote(FormatCheckpoint(c), origin_, *seed_));
-  CUSTODY_RETURN_IF_ERROR(env_->WriteFileAtomically(options_.signer_state_path, note));
+  CUSTODY_RETURN_IF_ERROR(env_->WriteFileAtomically(options_.signer_state_path, note, 0600));
   signer_last_ = c;
-  CUSTODY_RETURN_IF_ERROR(WritePublicFile(kCheckpointFile, note));
+  signer_note_ = note;
+  CUSTODY_RETURN_IF_ERROR(WritePublicFile(kCheckpointFile, note, false));
   checkpoint_ = std::move(note);
   published_size_ = n;
   const uint64_t new_start = n / kTileWidth * kTileWidth;
@@ -223,7 +344,7 @@ Status CustodyLog::WriteTilesLocked(uint64_t from_size, uint64_t to_size) {
         const Hash& h = tree_.NodeHash(height, begin + j);
         data.append(reinterpret_cast<const char*>(h.data()), h.size());
       }
-      CUSTODY_RETURN_IF_ERROR(WritePublicFile(HashTilePath(level, t, w), data));
+      CUSTODY_RETURN_IF_ERROR(WritePublicFile(HashTilePath(level, t, w), data, true));
       const uint64_t old_w = c_old > begin ? c_old - begin : 0;
       const bool stale_partial = old_w > 0 && old_w < kTileWidth && old_w != w;
       if (stale_partial) env_->RemoveFile(JoinPath(dir_, HashTilePath(level, t, old_w))).IgnoreError();
@@ -236,7 +357,7 @@ Status CustodyLog::WriteTilesLocked(uint64_t from_size, uint64_t to_size) {
           bundle.push_back(static_cast<char>(e.size() & 0xFF));
           bundle += e;
         }
-        CUSTODY_RETURN_IF_ERROR(WritePublicFile(EntryBundlePath(t, w), bundle));
+        CUSTODY_RETURN_IF_ERROR(WritePublicFile(EntryBundlePath(t, w), bundle, true));
         if (stale_partial) env_->RemoveFile(JoinPath(dir_, EntryBundlePath(t, old_w))).IgnoreError();
       }
     }
@@ -244,8 +365,22 @@ Status CustodyLog::WriteTilesLocked(uint64_t from_size, uint64_t to_size) {
   return OkStatus();
 }
 
-Status CustodyLog::WritePublicFile(const std::string& rel_path, std::string_view data) {
+Status CustodyLog::WritePublicFile(const std::string& rel_path, std::string_view data,
+                                   bool immutable) {
   const std::string path = JoinPath(dir_, rel_path);
+  if (immutable && env_->FileExists(path)) {
+    CUSTODY_ASSIGN_OR_RETURN(std::string old, env_->ReadFileToString(path));
+    if (old == data) return OkStatus();
+    // An empty file is what a crash can leave of an unsynced write.
+    if (!old.empty()) {
+      if (!options_.repair) {
+        return DataLossError(path + ": differs from the entries of custody.wal; kept as evidence "
+                             "and nothing is signed (run `custody log verify`, then "
+                             "`custody log repair`)");
+      }
+      CUSTODY_RETURN_IF_ERROR(Quarantine(path, "differed from the entries of custody.wal"));
+    }
+  }
   const std::string parent = DirName(path);
   if (!made_dirs_.count(parent)) {
     CUSTODY_RETURN_IF_ERROR(env_->CreateDirs(parent));
@@ -280,6 +415,7 @@ LogStatus CustodyLog::status() const {
   s.repaired_bytes = repaired_bytes_;
   s.repair_note = repair_note_;
   s.read_only = !seed_.has_value();
+  s.authenticated = authenticated_;
   return s;
 }
 

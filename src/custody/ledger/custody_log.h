@@ -35,6 +35,7 @@ namespace custody::ledger {
 
 namespace internal {
 class WalWriter;
+struct WalScanResult;
 }
 
 struct LogOptions {
@@ -46,6 +47,19 @@ struct LogOptions {
   // Write tiles and a signed checkpoint after every append. If false, call
   // Publish() yourself; entries are durable either way.
   bool publish_on_append = true;
+  // A writer may start a new log where there is none (no write-ahead file, no
+  // checkpoint, no signer state). A vault's log exists from `custody init`
+  // on, so a vault opens it with false: a missing signer state is then
+  // always an error, never a fresh start.
+  bool create_if_missing = true;
+  // Repair what can be repaired without losing or inventing history, and say
+  // what was found (repair_findings()): a missing or invalid signer state is
+  // restored from a checkpoint that verifies (or, with none, the
+  // authenticated entries are signed); an invalid checkpoint, tile or bundle
+  // is moved to quarantine/ and rewritten; a version 1 write-ahead file is
+  // upgraded even past the last signed checkpoint. Never repaired: a
+  // rollback, a batch whose MAC fails, damage before the final batch.
+  bool repair = false;
 };
 
 struct LogStatus {
@@ -56,6 +70,7 @@ struct LogStatus {
   uint64_t repaired_bytes = 0;    // torn-tail bytes dropped (writer) or ignored (reader) at open
   std::string repair_note;        // what was repaired, if anything
   bool read_only = true;
+  bool authenticated = false;     // every write-ahead batch's MAC was checked
 };
 
 class CustodyLog {
@@ -64,14 +79,20 @@ class CustodyLog {
   CustodyLog(const CustodyLog&) = delete;
   CustodyLog& operator=(const CustodyLog&) = delete;
 
-  // Opens (creating if missing) the log in `log_dir`. With `signing_seed` (an
-  // Ed25519 seed) the log is writable: a torn final write is repaired, and
-  // missing tiles and checkpoint are (re)published. Without it the log is
-  // read-only and a torn tail is ignored, not repaired.
+  // Opens the log in `log_dir` (creating it if missing and
+  // options.create_if_missing). With `signing_seed` (an Ed25519 seed) the log
+  // is writable: every write-ahead batch's MAC is checked (the MAC key is
+  // derived from the seed), a torn final write is dropped, and tiles lost
+  // with a crash are rewritten. A writer never signs over evidence: an
+  // existing checkpoint that does not verify, a tile or bundle that differs
+  // from the entries, or a missing signer state is kDataLoss (unless
+  // options.repair), and the files are left as they are for `log verify`.
+  // Without a seed the log is read-only, MACs are not checked, and a torn
+  // tail is ignored, not repaired.
   // Errors: kInvalidArgument for a bad origin; kUnavailable if another
-  // process writes the log; kDataLoss if the write-ahead file is corrupt
-  // other than at its tail, or holds fewer entries than the last signed
-  // checkpoint (a rollback).
+  // process writes the log; kDataLoss as above, or if the write-ahead file is
+  // corrupt other than at its tail, a batch fails its MAC, or the file holds
+  // fewer entries than the last signed checkpoint (a rollback).
   static Result<std::unique_ptr<CustodyLog>> Open(Env* env, const std::string& log_dir,
                                                   const std::string& origin,
                                                   std::optional<crypto::SecretBytes> signing_seed,
@@ -99,14 +120,24 @@ class CustodyLog {
   Result<std::vector<Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size) const;
   // The latest published signed checkpoint note; kNotFound if none yet.
   Result<std::string> Checkpoint() const;
+  // With options.repair: what was found and done, one sentence each; empty
+  // if the log needed nothing.
+  std::vector<std::string> repair_findings() const;
 
  private:
   CustodyLog() = default;
   Result<uint64_t> AppendEntriesLocked(std::vector<std::string> entries);
   Status PublishLocked();
   Status WriteTilesLocked(uint64_t from_size, uint64_t to_size);
-  Status WritePublicFile(const std::string& rel_path, std::string_view data);
+  // Immutable files (tiles, bundles) that exist must already hold `data`:
+  // a difference is kDataLoss, or with options.repair the old file goes to
+  // quarantine/ and a finding is recorded.
+  Status WritePublicFile(const std::string& rel_path, std::string_view data, bool immutable);
+  Status Quarantine(const std::string& path, const std::string& why);
   Status LoadSignerState();
+  Status CheckSignerStatePresent(bool fresh);
+  Status ScanEntries(const std::string& wal_path, internal::WalScanResult* scan);
+  Status UpgradeWalV1(const std::string& wal_path, internal::WalScanResult* scan);
 
   mutable std::mutex mu_;
   Env* env_ = nullptr;
@@ -114,6 +145,10 @@ class CustodyLog {
   std::string origin_;
   LogOptions options_;
   std::optional<crypto::SecretBytes> seed_;
+  std::optional<crypto::SecretBytes> wal_mac_key_;
+  std::string signer_note_;  // the signed note in the signer state file
+  std::vector<std::string> findings_;
+  bool authenticated_ = false;
   std::string public_key_;
   std::unique_ptr<FileLock> lock_;
   std::unique_ptr<internal::WalWriter> wal_;

@@ -4,9 +4,15 @@
 //   tile/entries/<N>[.p/<W>]   entry bundles: W entries, each a big-endian
 //                              uint16 length and the entry bytes
 //   custody.wal                the write-ahead file, the source of truth:
-//     header  "CUSTODYLOGWAL\x00\x00\x01" (16 bytes)
+//     header  "CUSTODYLOGWAL\x00\x00\x02" (16 bytes)
 //     batch   u32le body_len | u64le first_index | u32le count |
-//             count x (u32le len | entry) | SHA-256(header fields and body) (32)
+//             count x (u32le len | entry) |
+//             MAC (32): keyed BLAKE2b-256 of header fields and body under the
+//             WAL key, derived from the log signing key (so from the master key) |
+//             SHA-256 of header fields, body and MAC (32): a checksum anyone
+//             can check
+//     Version 1 ("...\x00\x00\x01") had no MAC; a writer upgrades it (see
+//     docs/formats/log.md).
 //   LOCK                       advisory lock held by the one writer
 // <N> is written as 3-digit groups, all but the last prefixed with 'x'
 // (1234067 -> x001/x234/067); W is 1..255 for a partial tile.
@@ -26,9 +32,15 @@ inline constexpr size_t kMaxEntrySize = 0xFFFF;  // entry bundles use uint16 len
 inline constexpr char kCheckpointFile[] = "checkpoint";
 inline constexpr char kWalFile[] = "custody.wal";
 inline constexpr char kLockFile[] = "LOCK";
-inline constexpr std::string_view kWalMagic{"CUSTODYLOGWAL\x00\x00\x01", 16};
+inline constexpr std::string_view kWalMagic{"CUSTODYLOGWAL\x00\x00\x02", 16};
+inline constexpr std::string_view kWalMagicV1{"CUSTODYLOGWAL\x00\x00\x01", 16};
 inline constexpr size_t kWalBatchHeaderSize = 4 + 8 + 4;
-inline constexpr size_t kWalBatchTrailerSize = 32;
+inline constexpr size_t kWalChecksumSize = 32;
+inline constexpr size_t kWalMacSize = 32;
+// The purpose string of the WAL MAC key (crypto::DeriveKey of the signing seed).
+inline constexpr char kWalMacKeyPurpose[] = "custody-log-wal-mac-v1";
+// Where a repair moves damaged public files (kept as evidence, never deleted).
+inline constexpr char kQuarantineDir[] = "quarantine";
 // Upper bound of one batch body, so a corrupt length cannot make us allocate
 // absurd buffers.
 inline constexpr uint64_t kMaxWalBatchBody = uint64_t{1} << 31;

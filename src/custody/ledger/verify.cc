@@ -45,7 +45,7 @@ Result<VerifyReport> VerifyLog(Env* env, const std::string& log_dir, const NoteV
 
   // 1. The write-ahead file.
   std::vector<std::string> wal_entries;
-  auto scan = internal::ScanWal(env, JoinPath(log_dir, kWalFile),
+  auto scan = internal::ScanWal(env, JoinPath(log_dir, kWalFile), nullptr,
                                 [&](uint64_t, uint64_t, std::string_view e) {
                                   wal_entries.emplace_back(e);
                                 });

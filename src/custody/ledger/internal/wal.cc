@@ -1,6 +1,9 @@
 #include "custody/ledger/internal/wal.h"
 
+#include <algorithm>
 #include <cstring>
+
+#include <sodium.h>
 
 #include "custody/base/encoding.h"
 #include "custody/crypto/crypto.h"
@@ -13,10 +16,40 @@ std::string Where(const std::string& path, uint64_t offset) {
   return BaseName(path) + ":" + std::to_string(offset);
 }
 
+bool SameBytes(std::string_view a, const std::string& b) {
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// Header fields, body, checksum and MAC of one batch.
+std::string EncodeBatch(uint64_t first_index, std::span<const std::string> entries,
+                        const crypto::SecretBytes& mac_key, uint64_t file_offset,
+                        std::vector<uint64_t>* offsets) {
+  size_t body_len = 0;
+  for (const auto& e : entries) body_len += 4 + e.size();
+  std::string batch;
+  batch.reserve(kWalBatchHeaderSize + body_len + kWalChecksumSize + kWalMacSize);
+  PutFixed32(&batch, static_cast<uint32_t>(body_len));
+  PutFixed64(&batch, first_index);
+  PutFixed32(&batch, static_cast<uint32_t>(entries.size()));
+  if (offsets) offsets->clear();
+  for (const auto& e : entries) {
+    PutFixed32(&batch, static_cast<uint32_t>(e.size()));
+    if (offsets) offsets->push_back(file_offset + batch.size());
+    batch += e;
+  }
+  batch += crypto::Prf(mac_key, batch, kWalMacSize);
+  batch += crypto::DigestBytes(crypto::Sha256(batch));
+  return batch;
+}
+
 }  // namespace
 
+crypto::SecretBytes WalMacKey(const crypto::SecretBytes& signing_seed) {
+  return crypto::DeriveKey(signing_seed, kWalMacKeyPurpose, 32);
+}
+
 Result<WalScanResult> ScanWal(
-    Env* env, const std::string& path,
+    Env* env, const std::string& path, const crypto::SecretBytes* mac_key,
     const std::function<void(uint64_t, uint64_t, std::string_view)>& on_entry) {
   WalScanResult r;
   if (!env->FileExists(path)) return r;
@@ -33,9 +66,14 @@ Result<WalScanResult> ScanWal(
     }
     return DataLossError(Where(path, 0) + ": header: expected the custody log magic");
   }
-  if (data.substr(0, kWalMagic.size()) != kWalMagic) {
+  if (data.substr(0, kWalMagic.size()) == kWalMagicV1) {
+    r.version = 1;
+  } else if (data.substr(0, kWalMagic.size()) != kWalMagic) {
     return DataLossError(Where(path, 0) + ": header: expected the custody log magic");
   }
+  const size_t mac_size = r.version == 2 ? kWalMacSize : 0;
+  const size_t trailer = mac_size + kWalChecksumSize;
+  r.authenticated = r.version == 2 && mac_key != nullptr;
   uint64_t off = kWalMagic.size();
   r.valid_size = off;
   uint64_t next_index = 0;
@@ -49,19 +87,29 @@ Result<WalScanResult> ScanWal(
     const uint64_t body_len = DecodeFixed32(p);
     const uint64_t first = DecodeFixed64(p + 4);
     const uint64_t count = DecodeFixed32(p + 12);
-    const uint64_t total = kWalBatchHeaderSize + body_len + kWalBatchTrailerSize;
+    const uint64_t total = kWalBatchHeaderSize + body_len + trailer;
     if (total > left) {
       r.torn_tail = "batch at byte " + std::to_string(off) + " extends past the end of the file";
       break;
     }
-    crypto::Digest sum = crypto::Sha256(data.substr(off, kWalBatchHeaderSize + body_len));
-    if (std::memcmp(sum.data(), p + kWalBatchHeaderSize + body_len, sum.size()) != 0) {
+    crypto::Digest sum = crypto::Sha256(data.substr(off, kWalBatchHeaderSize + body_len + mac_size));
+    if (std::memcmp(sum.data(), p + kWalBatchHeaderSize + body_len + mac_size, sum.size()) != 0) {
       if (total == left) {
         r.torn_tail = "final batch at byte " + std::to_string(off) + " fails its checksum";
         break;
       }
       return DataLossError(Where(path, off) + ": batch of entries from " + std::to_string(first) +
                            ": checksum mismatch (expected SHA-256 of the batch)");
+    }
+    if (r.authenticated) {
+      const std::string_view signed_part = data.substr(off, kWalBatchHeaderSize + body_len);
+      const std::string_view mac = data.substr(off + kWalBatchHeaderSize + body_len, kWalMacSize);
+      if (!SameBytes(mac, crypto::Prf(*mac_key, signed_part, kWalMacSize))) {
+        return DataLossError(Where(path, off) + ": batch of entries from " +
+                             std::to_string(first) +
+                             ": MAC mismatch: not written with this vault's key (rewritten "
+                             "or forged history)");
+      }
     }
     if (first != next_index) {
       return DataLossError(Where(path, off) + ": batch: expected first entry " +
@@ -95,11 +143,25 @@ Result<WalScanResult> ScanWal(
   return r;
 }
 
+Status RewriteWal(Env* env, const std::string& path, std::span<const std::string> entries,
+                  const crypto::SecretBytes& mac_key) {
+  constexpr size_t kRewriteBatch = 4096;
+  std::string data(kWalMagic);
+  for (size_t i = 0; i < entries.size(); i += kRewriteBatch) {
+    const size_t n = std::min(kRewriteBatch, entries.size() - i);
+    data += EncodeBatch(i, entries.subspan(i, n), mac_key, data.size(), nullptr);
+  }
+  // WriteFileAtomically: temp file, fsync, rename, fsync of the directory.
+  return env->WriteFileAtomically(path, data, 0644);
+}
+
 Result<std::unique_ptr<WalWriter>> WalWriter::Open(Env* env, const std::string& path,
-                                                   uint64_t valid_size) {
+                                                   uint64_t valid_size,
+                                                   const crypto::SecretBytes& mac_key) {
   std::unique_ptr<WalWriter> w(new WalWriter());
   w->env_ = env;
   w->path_ = path;
+  w->mac_key_ = mac_key.Clone();
   if (env->FileExists(path)) {
     CUSTODY_ASSIGN_OR_RETURN(uint64_t size, env->GetFileSize(path));
     if (size != valid_size) CUSTODY_RETURN_IF_ERROR(env->Truncate(path, valid_size));
@@ -121,23 +183,12 @@ Status WalWriter::AppendBatch(uint64_t first_index, std::span<const std::string>
     return FailedPreconditionError(BaseName(path_) +
                                    ": an earlier write failed; reopen the log to recover");
   }
-  std::string batch;
   size_t body_len = 0;
   for (const auto& e : entries) body_len += 4 + e.size();
   if (body_len > kMaxWalBatchBody) {
     return InvalidArgumentError("log batch: expected at most 2 GiB of entries");
   }
-  batch.reserve(kWalBatchHeaderSize + body_len + kWalBatchTrailerSize);
-  PutFixed32(&batch, static_cast<uint32_t>(body_len));
-  PutFixed64(&batch, first_index);
-  PutFixed32(&batch, static_cast<uint32_t>(entries.size()));
-  offsets->clear();
-  for (const auto& e : entries) {
-    PutFixed32(&batch, static_cast<uint32_t>(e.size()));
-    offsets->push_back(size_ + batch.size());
-    batch += e;
-  }
-  batch += crypto::DigestBytes(crypto::Sha256(batch));
+  const std::string batch = EncodeBatch(first_index, entries, mac_key_, size_, offsets);
   Status s = file_->Append(batch);
   if (s.ok()) s = file_->Sync();
   if (!s.ok()) {

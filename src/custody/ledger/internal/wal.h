@@ -13,10 +13,16 @@
 
 #include "custody/base/env.h"
 #include "custody/base/status.h"
+#include "custody/crypto/secret_bytes.h"
 
 namespace custody::ledger::internal {
 
+// The key that authenticates WAL batches: derived from the log signing seed.
+crypto::SecretBytes WalMacKey(const crypto::SecretBytes& signing_seed);
+
 struct WalScanResult {
+  int version = 2;          // 1: batches carry only a checksum (no MAC)
+  bool authenticated = false;  // every batch's MAC was checked (version 2 and a key given)
   uint64_t entries = 0;     // entries in intact batches
   uint64_t valid_size = 0;  // bytes up to the end of the last intact batch
   uint64_t file_size = 0;
@@ -25,20 +31,30 @@ struct WalScanResult {
 };
 
 // Calls `on_entry(index, offset_of_entry_bytes, entry)` for each entry of each
-// intact batch, in order. A damaged final batch is a torn write: it is
-// reported in torn_tail, not an error. A damaged batch followed by more data,
-// or batches out of order, is kDataLoss naming the byte offset. A missing file
-// is an empty log.
+// intact batch, in order. A final batch that is incomplete or fails its
+// checksum is a torn write: it is reported in torn_tail, not an error. A
+// damaged batch followed by more data, or batches out of order, is kDataLoss
+// naming the byte offset. With `mac_key` (version 2 files), a batch whose
+// checksum holds but whose MAC does not is kDataLoss wherever it is: it was
+// written by someone without the key. A missing file is an empty log.
 Result<WalScanResult> ScanWal(
-    Env* env, const std::string& path,
+    Env* env, const std::string& path, const crypto::SecretBytes* mac_key,
     const std::function<void(uint64_t, uint64_t, std::string_view)>& on_entry);
+
+// Replaces the file at `path` by a version 2 file holding `entries` (one batch
+// per kRewriteBatch entries) under `mac_key`: temp file, fsync, rename, fsync
+// of the directory. Used to upgrade a version 1 file and by repair.
+Status RewriteWal(Env* env, const std::string& path, std::span<const std::string> entries,
+                  const crypto::SecretBytes& mac_key);
 
 class WalWriter {
  public:
-  // Truncates `path` to `valid_size` (dropping a torn tail) and opens it for
-  // appending; writes the header when the file is new.
+  // Truncates `path` (a version 2 file) to `valid_size` (dropping a torn
+  // tail) and opens it for appending; writes the header when the file is new.
+  // Batches are authenticated under `mac_key`.
   static Result<std::unique_ptr<WalWriter>> Open(Env* env, const std::string& path,
-                                                 uint64_t valid_size);
+                                                 uint64_t valid_size,
+                                                 const crypto::SecretBytes& mac_key);
 
   // Appends one batch holding `entries` (indices first_index...) and fsyncs.
   // On failure the writer is unusable (kFailedPrecondition afterwards) and
@@ -52,6 +68,7 @@ class WalWriter {
   Env* env_ = nullptr;
   std::string path_;
   std::unique_ptr<WritableFile> file_;
+  crypto::SecretBytes mac_key_;
   uint64_t size_ = 0;
   bool broken_ = false;
 };
