@@ -61,15 +61,20 @@ std::string InFlagTerms(std::string_view message) {
   return std::string(message);
 }
 
+nlohmann::json& JsonErrorFields() {
+  static nlohmann::json fields = nlohmann::json::object();
+  return fields;
+}
+
 void SetAction(CLI::App* sub, std::function<Status()> fn) {
   sub->callback([fn = std::move(fn)]() {
     Status s = fn();
     if (!s.ok()) {
       const std::string message = InFlagTerms(s.message());
       if (Globals().json) {
-        nlohmann::json j = {{"error", {{"code", std::string(StatusCodeName(s.code()))},
-                                       {"message", message}}}};
-        std::cout << j.dump() << std::endl;
+        nlohmann::json j = JsonErrorFields();
+        j["error"] = {{"code", std::string(StatusCodeName(s.code()))}, {"message", message}};
+        std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
       }
       std::cerr << "custody: " << message << std::endl;
       ExitCode() = ExitCodeFor(s.code());

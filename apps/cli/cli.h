@@ -45,6 +45,10 @@ void SetAction(CLI::App* sub, std::function<Status()> fn);
 // from an OutputFile) says how to overwrite it.
 Status WithForceHint(Status s);
 
+// With --json, fields an action adds to its error object when it fails (e.g.
+// `log verify`'s report): the error and its evidence stay one JSON object.
+nlohmann::json& JsonErrorFields();
+
 // Prints `j` to stdout (pretty for humans is the caller's business; this is
 // the --json path: compact, one line).
 void PrintJson(const nlohmann::json& j);

@@ -6,6 +6,7 @@
 
 #include "apps/cli/cli.h"
 #include "custody/base/clock.h"
+#include "custody/base/output_file.h"
 #include "custody/base/encoding.h"
 #include "custody/ledger/custody_log.h"
 #include "custody/ledger/log_export.h"
@@ -128,24 +129,60 @@ void RegisterProve(CLI::App* log) {
   });
 }
 
+// --key: a verifier key ("origin+keyid+base64", as `custody log key` prints
+// it) or a file holding one.
+Result<ledger::NoteVerifierKey> PinnedKey(Env* env, const std::string& arg) {
+  std::string text = arg;
+  if (env->FileExists(arg)) {
+    CUSTODY_ASSIGN_OR_RETURN(text, env->ReadFileToString(arg));
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  }
+  auto key = ledger::ParseVerifierKey(text);
+  if (!key.ok()) {
+    return InvalidArgumentError("--key: expected a verifier key (origin+keyid+base64, from "
+                                "`custody log key`) or a file holding one, found " +
+                                (env->FileExists(arg) ? "the file " + arg + ": " : std::string()) +
+                                key.status().message());
+  }
+  return key;
+}
+
 void RegisterVerify(CLI::App* log) {
   auto* sub = log->add_subcommand(
       "verify", "recompute every hash, check the checkpoint signature and consistency");
   auto since = std::make_shared<std::vector<std::string>>();
-  sub->add_option("--since", *since, "an earlier signed checkpoint file the log must extend");
-  SetAction(sub, [since]() -> Status {
+  auto key_arg = std::make_shared<std::string>();
+  sub->add_option("--since", *since,
+                  "an earlier signed checkpoint file (`custody log checkpoint`) the log must "
+                  "extend: checked with a consistency proof");
+  sub->add_option("--key", *key_arg,
+                  "the verifier key to trust (from `custody log key`, kept outside the vault), "
+                  "or a file holding it; default: keys/log.pub inside the vault");
+  SetAction(sub, [since, key_arg]() -> Status {
     CUSTODY_ASSIGN_OR_RETURN(auto c, OpenReadOnly());
-    CUSTODY_ASSIGN_OR_RETURN(auto report, core::VerifyCustodyLog(*c, *since));
-    const ledger::NoteVerifierKey key = core::LogVerifierKey(*c);
+    std::optional<ledger::NoteVerifierKey> pinned;
+    if (!key_arg->empty()) {
+      CUSTODY_ASSIGN_OR_RETURN(pinned, PinnedKey(c->env(), *key_arg));
+    }
+    CUSTODY_ASSIGN_OR_RETURN(auto report, core::VerifyCustodyLog(*c, *since, pinned));
+    const ledger::NoteVerifierKey key = pinned ? *pinned : core::LogVerifierKey(*c);
+    const std::string key_source = pinned ? "pinned" : "vault";
     if (Globals().json) {
       nlohmann::json problems = nlohmann::json::array();
       for (const auto& p : report.problems) problems.push_back({{"where", p.where}, {"what", p.what}});
-      PrintJson({{"ok", report.ok()},
-                 {"size", report.checkpoint.size},
-                 {"root", B64(report.checkpoint.root)},
-                 {"entries_checked", report.entries_checked},
-                 {"problems", problems},
-                 {"notes", report.notes}});
+      nlohmann::json j = {{"ok", report.ok()},
+                          {"key_source", key_source},
+                          {"size", report.checkpoint.size},
+                          {"root", B64(report.checkpoint.root)},
+                          {"entries_checked", report.entries_checked},
+                          {"problems", problems},
+                          {"notes", report.notes}};
+      // On failure the report rides in the one error object.
+      if (report.ok()) {
+        PrintJson(j);
+      } else {
+        JsonErrorFields() = std::move(j);
+      }
     } else {
       for (const auto& p : report.problems) std::cout << "log/" << p.where << ": " << p.what << "\n";
       for (const auto& n : report.notes) std::cout << "note: " << n << "\n";
@@ -153,6 +190,11 @@ void RegisterVerify(CLI::App* log) {
         std::cout << "OK: " << report.entries_checked << " entries, checkpoint size "
                   << report.checkpoint.size << ", root " << B64(report.checkpoint.root)
                   << ", signed by " << ledger::FormatVerifierKey(key.name, key.public_key) << "\n";
+        if (!pinned) {
+          std::cout << "note: the key was read from keys/log.pub inside the vault, which anyone "
+                       "who can write the vault could replace; pass --key with a copy kept "
+                       "elsewhere\n";
+        }
       }
     }
     if (!report.ok()) {
@@ -195,9 +237,12 @@ void RegisterExport(CLI::App* log) {
 }
 
 void RegisterKey(CLI::App* log) {
-  auto* sub = log->add_subcommand("key", "print the log's verifier key (C2SP signed-note format)");
+  auto* sub = log->add_subcommand(
+      "key", "print the log's verifier key (C2SP signed-note format), derived from the signing key");
   SetAction(sub, []() -> Status {
-    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenReadOnly());
+    // With the master key: opening checks keys/log.pub against the signing
+    // key, so what is printed is the key the log is really signed with.
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(/*need_key=*/true));
     const ledger::NoteVerifierKey k = core::LogVerifierKey(*c);
     const std::string key = ledger::FormatVerifierKey(k.name, k.public_key);
     if (Globals().json) {
@@ -205,6 +250,67 @@ void RegisterKey(CLI::App* log) {
     } else {
       std::cout << key << "\n";
     }
+    return OkStatus();
+  });
+}
+
+void RegisterCheckpoint(CLI::App* log) {
+  auto* sub = log->add_subcommand(
+      "checkpoint",
+      "write the current signed checkpoint, to keep outside the vault for `log verify --since`");
+  auto out = std::make_shared<std::string>();
+  auto force = std::make_shared<bool>(false);
+  sub->add_option("--out", *out, "output file (default: stdout)");
+  sub->add_flag("--force", *force, "overwrite an existing --out file");
+  SetAction(sub, [out, force]() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenReadOnly());
+    CUSTODY_ASSIGN_OR_RETURN(std::string note, c->log().Checkpoint());
+    const uint64_t size = c->log().status().checkpoint_size;
+    if (!out->empty()) {
+      OutputOptions o;
+      o.overwrite = *force;
+      o.mode = 0644;  // a checkpoint is public
+      auto f = OutputFile::Create(c->env(), *out, o);
+      if (!f.ok()) return WithForceHint(f.status());
+      CUSTODY_RETURN_IF_ERROR((*f)->file()->Append(note));
+      CUSTODY_RETURN_IF_ERROR((*f)->Commit());
+    }
+    if (Globals().json) {
+      PrintJson({{"size", size}, {"checkpoint", note}, {"out", *out}});
+    } else if (out->empty()) {
+      std::cout << note;
+    } else {
+      std::cout << "checkpoint of size " << size << " written to " << *out << "\n";
+    }
+    return OkStatus();
+  });
+}
+
+void RegisterRepair(CLI::App* log) {
+  auto* sub = log->add_subcommand(
+      "repair",
+      "repair the log's signer state, checkpoint and tiles without losing or inventing history; "
+      "says what it found and logs it");
+  SetAction(sub, []() -> Status {
+    core::OpenOptions o;
+    CUSTODY_ASSIGN_OR_RETURN(o.keys, KeyOptionsFromFlags(false));
+    o.repair_log = true;
+    CUSTODY_ASSIGN_OR_RETURN(auto c, core::OpenVault(VaultPath(), std::move(o)));
+    const auto& findings = c->log_repair_findings();
+    if (Globals().json) {
+      nlohmann::json j = {{"findings", findings}, {"size", c->log().size()}};
+      if (c->log_repair_index()) j["log_index"] = *c->log_repair_index();
+      PrintJson(j);
+      return OkStatus();
+    }
+    if (findings.empty()) {
+      std::cout << "nothing to repair: the log opens cleanly (" << c->log().size()
+                << " entries)\n";
+      return OkStatus();
+    }
+    for (const auto& f : findings) std::cout << "found: " << f << "\n";
+    std::cout << "repaired; recorded as log entry " << *c->log_repair_index()
+              << ". Run `custody log verify` to check the result.\n";
     return OkStatus();
   });
 }
@@ -218,6 +324,8 @@ void RegisterLogCommands(CLI::App& app) {
   RegisterVerify(log);
   RegisterExport(log);
   RegisterKey(log);
+  RegisterCheckpoint(log);
+  RegisterRepair(log);
 }
 
 }  // namespace

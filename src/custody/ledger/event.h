@@ -31,6 +31,7 @@ inline constexpr char kRevoke[] = "revoke";
 inline constexpr char kTrace[] = "trace";
 inline constexpr char kIncident[] = "incident";
 inline constexpr char kExport[] = "export";  // plaintext written out of the vault
+inline constexpr char kLogRepair[] = "log.repair";  // `custody log repair`: what it found
 }  // namespace event_type
 
 inline constexpr int kEventSchemaVersion = 1;

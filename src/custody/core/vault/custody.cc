@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "custody/core/vault/records.h"
+#include "custody/crypto/crypto.h"
 #include "custody/ledger/custody_log.h"
 
 namespace custody::core {
@@ -22,14 +23,27 @@ Custody::~Custody() = default;
 
 std::string Custody::VaultPath(const std::string& rel) const { return JoinPath(vault_->dir(), rel); }
 
-static Result<std::unique_ptr<ledger::CustodyLog>> OpenLog(store::Vault& vault, bool with_key) {
+// `creating`: only `custody init` starts a log; every later open requires
+// the signer state (ledger::LogOptions::create_if_missing).
+static Result<std::unique_ptr<ledger::CustodyLog>> OpenLog(store::Vault& vault, bool with_key,
+                                                          bool creating, bool repair) {
   std::optional<crypto::SecretBytes> seed;
   if (with_key) {
     CUSTODY_ASSIGN_OR_RETURN(auto s, vault.LogSigningSeed());
+    // keys/log.pub is what verifiers are handed: it must be this key's.
+    CUSTODY_ASSIGN_OR_RETURN(auto pair, crypto::Ed25519FromSeed(s));
+    if (pair.public_key != vault.log_public_key()) {
+      return DataLossError(JoinPath(vault.keys_dir(), "log.pub") +
+                           ": expected the public key of the vault's log signing key, found "
+                           "another key (replaced?)");
+    }
     seed = std::move(s);
   }
+  ledger::LogOptions o;
+  o.create_if_missing = creating;
+  o.repair = repair;
   return ledger::CustodyLog::Open(vault.env(), vault.log_dir(), vault.config().log_origin,
-                                  std::move(seed));
+                                  std::move(seed), o);
 }
 
 Result<ledger::Event> ReadLogEvent(const ledger::CustodyLog& log, uint64_t index) {
@@ -43,7 +57,7 @@ Result<std::unique_ptr<Custody>> Custody::Init(const std::string& dir,
   auto c = std::unique_ptr<Custody>(new Custody());
   CUSTODY_ASSIGN_OR_RETURN(c->vault_, store::Vault::Create(dir, options));
   c->actor_ = actor.empty() ? DefaultActor() : actor;
-  CUSTODY_ASSIGN_OR_RETURN(c->log_, OpenLog(*c->vault_, true));
+  CUSTODY_ASSIGN_OR_RETURN(c->log_, OpenLog(*c->vault_, true, /*creating=*/true, false));
   return c;
 }
 
@@ -56,7 +70,20 @@ Result<std::unique_ptr<Custody>> Custody::Open(const std::string& dir, const Ope
   so.clock = options.clock;
   CUSTODY_ASSIGN_OR_RETURN(c->vault_, store::Vault::Open(dir, so));
   c->actor_ = options.actor.empty() ? DefaultActor() : options.actor;
-  CUSTODY_ASSIGN_OR_RETURN(c->log_, OpenLog(*c->vault_, !options.without_key));
+  CUSTODY_ASSIGN_OR_RETURN(
+      c->log_, OpenLog(*c->vault_, !options.without_key, false,
+                       options.repair_log && !options.without_key));
+  if (options.repair_log && !options.without_key) {
+    c->repair_findings_ = c->log_->repair_findings();
+    if (!c->repair_findings_.empty()) {
+      ledger::Event ev;
+      ev.type = ledger::event_type::kLogRepair;
+      ev.subject = "log:" + c->vault_->config().log_origin;
+      ev.details = {{"findings", c->repair_findings_}};
+      CUSTODY_ASSIGN_OR_RETURN(uint64_t index, c->Commit(std::move(ev)));
+      c->repair_index_ = index;
+    }
+  }
   if (!options.without_key) CUSTODY_RETURN_IF_ERROR(c->Recover(options.recovery));
   return c;
 }

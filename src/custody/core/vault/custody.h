@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,9 @@ struct OpenOptions {
   Clock* clock = nullptr;
   // The modules' recovery steps, run in this order after the vault's own.
   std::vector<RecoveryStep> recovery;
+  // Open the log with ledger::LogOptions::repair and, if anything was found,
+  // append a log.repair event listing it (log_repair_findings()).
+  bool repair_log = false;
 };
 
 class Custody {
@@ -66,6 +70,10 @@ class Custody {
   const store::Vault& vault() const { return *vault_; }
   store::Catalog& catalog() { return vault_->catalog(); }
   ledger::CustodyLog& log() { return *log_; }
+  // With OpenOptions::repair_log: what the repair found (empty: nothing) and
+  // the index of the log.repair event that records it.
+  const std::vector<std::string>& log_repair_findings() const { return repair_findings_; }
+  std::optional<uint64_t> log_repair_index() const { return repair_index_; }
   Env* env() const { return vault_->env(); }
   Clock* clock() const { return vault_->clock(); }
   const std::string& actor() const { return actor_; }
@@ -90,6 +98,8 @@ class Custody {
 
   std::unique_ptr<store::Vault> vault_;
   std::unique_ptr<ledger::CustodyLog> log_;
+  std::vector<std::string> repair_findings_;
+  std::optional<uint64_t> repair_index_;
   std::string actor_;
 };
 

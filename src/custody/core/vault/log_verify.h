@@ -5,6 +5,7 @@
 // Thread-safety: as Custody.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,12 +19,18 @@ namespace custody::core {
 // Ed25519 public key, as the vault records them).
 ledger::NoteVerifierKey LogVerifierKey(const Custody& custody);
 
-// Verifies the log against LogVerifierKey. `earlier_checkpoint_files` are
-// signed checkpoint notes (files) the log must extend; the signer's state
-// in the vault's keys directory is added as a further witness when present.
+// Verifies the log against `pinned_key` if given (a verifier key kept
+// outside the vault), else against LogVerifierKey (keys/log.pub, which
+// someone with write access to the vault could replace). `earlier_checkpoint_files` are signed checkpoint notes (files)
+// the log must extend: each is checked under the same key and with a
+// consistency proof; the signer's state in the vault's keys directory is
+// added as a further witness when present. A writer may publish while this
+// runs: if the checkpoint changed during a verification that found
+// problems, it is run again (a consistent snapshot), up to a few times.
 // Returns the report (report.ok() says whether the log verified); errors
 // only when a file cannot be read.
-Result<ledger::VerifyReport> VerifyCustodyLog(Custody& custody,
-                                              const std::vector<std::string>& earlier_checkpoint_files);
+Result<ledger::VerifyReport> VerifyCustodyLog(
+    Custody& custody, const std::vector<std::string>& earlier_checkpoint_files,
+    const std::optional<ledger::NoteVerifierKey>& pinned_key = std::nullopt);
 
 }  // namespace custody::core
