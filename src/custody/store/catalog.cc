@@ -1,5 +1,10 @@
 #include "custody/store/catalog.h"
 
+#include <algorithm>
+#include <cstdlib>
+
+#include "custody/store/internal/table_util.h"
+
 #include "custody/store/catalog_schema.h"
 
 namespace custody::store {
@@ -68,6 +73,18 @@ Result<std::optional<std::string>> Catalog::GetMeta(const std::string& key) {
   return std::optional<std::string>(st.Text(0));
 }
 
+Status Catalog::ReserveIdsThrough(std::string_view table, int64_t id) {
+  static constexpr std::string_view kTables[] = {"partners", "members",   "grants",
+                                                 "releases", "incidents", "datasets"};
+  if (std::find(std::begin(kTables), std::end(kTables), table) == std::end(kTables)) {
+    return InvalidArgumentError("catalog: no id floor for table '" + std::string(table) + "'");
+  }
+  const std::string key = "id_floor." + std::string(table);
+  CUSTODY_ASSIGN_OR_RETURN(auto old, GetMeta(key));
+  if (old && std::strtoll(old->c_str(), nullptr, 10) >= id) return OkStatus();
+  return SetMeta(key, std::to_string(id));
+}
+
 Status Catalog::SetMeta(const std::string& key, const std::string& value) {
   CUSTODY_ASSIGN_OR_RETURN(
       auto st, db_->Prepare("INSERT INTO meta(key, value) VALUES (?, ?) "
@@ -98,7 +115,7 @@ Result<DatasetInfo> Catalog::GetOrCreateDataset(const std::string& name, Time no
   CUSTODY_ASSIGN_OR_RETURN(auto found, FindDataset(name));
   if (found) return *found;
   CUSTODY_ASSIGN_OR_RETURN(auto st,
-                           db_->Prepare("INSERT INTO datasets(name, created_at) VALUES (?, ?)"));
+                           db_->Prepare("INSERT INTO datasets(id, name, created_at) VALUES (" + internal::NextIdSql("datasets") + ", ?, ?)"));
   st.Bind(1, name).Bind(2, now);
   CUSTODY_RETURN_IF_ERROR(st.Run());
   DatasetInfo d;

@@ -87,6 +87,11 @@ class Catalog {
   // Settings in the meta table.
   Result<std::optional<std::string>> GetMeta(const std::string& key);
   Status SetMeta(const std::string& key, const std::string& value);
+  // Raises the id floor of `table` (partners, members, grants, releases,
+  // incidents, datasets) to `id`: new rows get ids above it. For ids a logged
+  // event names whose row a crash lost, so they are never given to another
+  // row. kInvalidArgument for another table.
+  Status ReserveIdsThrough(std::string_view table, int64_t id);
 
   Result<std::optional<DatasetInfo>> FindDataset(const std::string& name);
   Result<DatasetInfo> GetOrCreateDataset(const std::string& name, Time now);

@@ -26,8 +26,8 @@ Result<IncidentRow> ReadIncident(const Stmt& st) {
 
 Result<IncidentId> IncidentTable::Insert(const IncidentRow& row) {
   CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "INSERT INTO incidents(created_at, title, trace_json, records_hash, verdict, log_index) "
-      "VALUES (?, ?, ?, ?, ?, ?)"));
+      "INSERT INTO incidents(id, created_at, title, trace_json, records_hash, verdict, log_index) "
+      "VALUES (" + internal::NextIdSql("incidents") + ", ?, ?, ?, ?, ?, ?)"));
   CUSTODY_RETURN_IF_ERROR(st.Bind(1, row.created_at).Bind(2, row.title).Bind(3, row.trace_json)
                               .Bind(4, row.records_hash).Bind(5, row.verdict_json)
                               .Bind(6, row.log_index).Run());

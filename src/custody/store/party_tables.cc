@@ -132,8 +132,8 @@ std::string_view GrantStatusName(GrantStatus s) { return kActiveRevoked[static_c
 
 Result<PartnerId> PartnerTable::Insert(const PartnerRow& row) {
   CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "INSERT INTO partners(name, contact, contract, notes, status, created_at, changed_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+      "INSERT INTO partners(id, name, contact, contract, notes, status, created_at, changed_at) "
+      "VALUES (" + internal::NextIdSql("partners") + ", ?, ?, ?, ?, ?, ?, ?)"));
   CUSTODY_RETURN_IF_ERROR(st.Bind(1, row.name).Bind(2, row.contact).Bind(3, row.contract)
                               .Bind(4, row.notes).Bind(5, PartnerStatusName(row.status))
                               .Bind(6, row.created_at).Bind(7, row.changed_at).Run());
@@ -167,8 +167,8 @@ Status PartnerTable::SetStatus(PartnerId id, PartnerStatus status, Time changed_
 
 Result<MemberId> MemberTable::Insert(const MemberRow& row) {
   CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "INSERT INTO members(partner_id, name, email, public_key, status, created_at, revoked_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+      "INSERT INTO members(id, partner_id, name, email, public_key, status, created_at, revoked_at) "
+      "VALUES (" + internal::NextIdSql("members") + ", ?, ?, ?, ?, ?, ?, ?)"));
   CUSTODY_RETURN_IF_ERROR(st.Bind(1, row.partner_id).Bind(2, row.name).Bind(3, row.email)
                               .Bind(4, Base64Encode(row.public_key))
                               .Bind(5, MemberStatusName(row.status)).Bind(6, row.created_at)
@@ -205,8 +205,8 @@ Result<std::vector<MemberId>> MemberTable::RevokeAllOf(PartnerId partner_id, Tim
 
 Result<GrantId> GrantTable::Insert(const GrantRow& row) {
   CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "INSERT INTO grants(partner_id, member_id, dataset_id, version_id, fields, selection, "
-      "expires_at, purpose, status, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+      "INSERT INTO grants(id, partner_id, member_id, dataset_id, version_id, fields, selection, "
+      "expires_at, purpose, status, created_at, revoked_at) VALUES (" + internal::NextIdSql("grants") + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   CUSTODY_RETURN_IF_ERROR(st.Bind(1, row.partner_id).Bind(2, row.member_id)
                               .Bind(3, row.dataset_id).Bind(4, row.version_id)
                               .Bind(5, row.fields_json).Bind(6, row.selection_json)

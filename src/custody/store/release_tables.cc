@@ -49,9 +49,9 @@ Result<CanaryRow> ReadCanary(const Stmt& st) {
 
 Result<ReleaseId> ReleaseTable::Insert(const ReleaseRow& row) {
   CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "INSERT INTO releases(grant_id, member_id, created_at, format, encrypted, records, canaries, "
+      "INSERT INTO releases(id, grant_id, member_id, created_at, format, encrypted, records, canaries, "
       "record_bitmap, bitmap_hash, params_hash, file_hash, out_path, log_index) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+      "VALUES (" + internal::NextIdSql("releases") + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   CUSTODY_RETURN_IF_ERROR(st.Bind(1, row.grant_id).Bind(2, row.member_id).Bind(3, row.created_at)
                               .Bind(4, row.format).Bind(5, int64_t{row.encrypted})
                               .Bind(6, static_cast<int64_t>(row.records))

@@ -129,10 +129,30 @@ Status FinishLoggedShreds(Custody& c) {
   return OkStatus();
 }
 
+// The vault's other step: an event is durable before its rows commit, so a
+// crash between the two leaves ids in the log with no row. Raise each
+// table's id floor past them: a later row never takes an id the log already
+// gave to something else.
+Status ReserveLoggedIds(Custody& c) {
+  static constexpr std::pair<const char*, const char*> kIdTables[] = {
+      {"partner_id", "partners"}, {"member_id", "members"}, {"grant_id", "grants"},
+      {"release_id", "releases"}, {"dataset_id", "datasets"}};
+  CUSTODY_ASSIGN_OR_RETURN(auto recent, c.RecentEvents());
+  for (const LoggedEvent& le : recent) {
+    for (const auto& [key, table] : kIdTables) {
+      auto it = le.event.details.find(key);
+      if (it == le.event.details.end() || !it->is_number_integer()) continue;
+      CUSTODY_RETURN_IF_ERROR(c.catalog().ReserveIdsThrough(table, it->get<int64_t>()));
+    }
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Status Custody::Recover(const std::vector<RecoveryStep>& steps) {
   CUSTODY_RETURN_IF_ERROR(FinishLoggedShreds(*this));
+  CUSTODY_RETURN_IF_ERROR(ReserveLoggedIds(*this));
   for (const RecoveryStep& step : steps) {
     Status s = step.run(*this);
     if (!s.ok()) return s.WithPrefix(std::string("recovery (") + step.module + ")");

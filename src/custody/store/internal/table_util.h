@@ -19,6 +19,17 @@ inline std::string RowName(std::string_view table, int64_t id) {
   return "catalog " + std::string(table) + " row " + std::to_string(id);
 }
 
+// The SQL expression of the id a new row of `table` gets: one past both the
+// largest id in the table and the table's id floor (meta "id_floor.TABLE",
+// raised by Catalog::ReserveIdsThrough for ids a crash left in the log
+// without their row), so an id named by a logged event is never reused.
+inline std::string NextIdSql(std::string_view table) {
+  const std::string t(table);
+  return "(SELECT MAX(COALESCE((SELECT MAX(id) FROM " + t +
+         "), 0), COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'id_floor." + t +
+         "'), 0)) + 1)";
+}
+
 // The enum whose index in `names` is `text`, or kDataLoss naming the row.
 template <typename Enum, size_t N>
 Result<Enum> ParseStatus(const std::string_view (&names)[N], std::string_view table, int64_t id,
