@@ -89,7 +89,7 @@ Status AddDatasetContentIds(Custody& c, DatasetId dataset_id, ContentIdSet* out)
   CUSTODY_ASSIGN_OR_RETURN(auto key, c.vault().GetWrappedKey(store::KeyPurpose::Dataset(dataset_id)));
   CUSTODY_ASSIGN_OR_RETURN(auto versions, c.catalog().ListVersions(dataset_id, false));
   for (const auto& v : versions) {
-    CUSTODY_ASSIGN_OR_RETURN(auto cids, store::ReadContentIds(c.env(), c.VaultPath(v.dir), key,
+    CUSTODY_ASSIGN_OR_RETURN(auto cids, store::ReadContentIds(c.env(), c.VaultPath(VersionDirOf(dataset_id, v.version)), key,
                                                               store::VersionContext(dataset_id, v.version)));
     for (const auto& cid : cids) out->Insert(cid);
   }
