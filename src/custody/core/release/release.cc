@@ -153,15 +153,15 @@ Result<ReleasePlan> PlanRelease(Custody& c, const ReleaseOptions& o) {
   CUSTODY_ASSIGN_OR_RETURN(plan.partner, GetPartner(c, plan.grant.partner_id));
   plan.now = c.clock()->Now();
   CUSTODY_RETURN_IF_ERROR(CheckReleasable(plan.grant, plan.member, plan.partner, plan.now));
-  // The catalog row must be the one the log committed to: a key swapped in
-  // the catalog would redirect an encrypted release to someone else.
-  CUSTODY_RETURN_IF_ERROR(CheckMemberKeyLogged(c, plan.member));
   if (o.encrypt) {
     Status usable = crypto::CheckX25519PublicKey(plan.member.public_key);
     if (!usable.ok()) {
       return usable.WithPrefix("member '" + plan.member.name + "': cannot encrypt to their key");
     }
   }
+  // The catalog row must be the one the log committed to: a key swapped in
+  // the catalog would redirect an encrypted release to someone else.
+  CUSTODY_RETURN_IF_ERROR(CheckMemberKeyLogged(c, plan.member));
   CUSTODY_ASSIGN_OR_RETURN(plan.version, c.catalog().GetVersion(plan.grant.version_id));
   if (plan.version.shredded_at) {
     return FailedPreconditionError("dataset '" + plan.grant.dataset + "' was shredded; nothing can be released");
