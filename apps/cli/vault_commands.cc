@@ -309,6 +309,7 @@ void RegisterVault(CLI::App& app) {
       }
       std::string counts;
       for (const auto& [k, n] : r.checked) {
+        if (n == 0) continue;
         counts += (counts.empty() ? "" : ", ") + std::to_string(n) + " " + k;
       }
       std::cout << (r.ok() ? "OK" : "FAILED") << ": checked " << counts << "; "

@@ -376,6 +376,12 @@ Result<CheckReport> CheckVault(Custody& custody) {
     return FailedPreconditionError("vault check needs the master key (segments and canaries are sealed)");
   }
   CheckReport report;
+  // Every kind is in the report, checked or not, so its shape is fixed.
+  for (const char* kind : {"log_entries", "datasets", "versions", "segments", "index_files",
+                           "partners", "members", "grants", "releases", "canaries",
+                           "canaries_shredded", "incidents"}) {
+    report.checked[kind] = 0;
+  }
   CUSTODY_ASSIGN_OR_RETURN(LoggedRows log, IndexLoggedRows(custody));
   Checker k(custody, log, &report);
   CUSTODY_RETURN_IF_ERROR(k.Log());

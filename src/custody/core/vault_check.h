@@ -36,7 +36,10 @@ struct CheckProblem {
 };
 
 struct CheckReport {
-  // What was checked, by kind ("segments", "releases", ...).
+  // What was checked, by kind: log_entries, datasets, versions, segments,
+  // index_files, partners, members, grants, releases, canaries (of which
+  // canaries_shredded could not be opened by design), incidents; every
+  // kind is present, 0 when there was none.
   std::map<std::string, uint64_t> checked;
   // Mismatches: the vault does not answer to its log.
   std::vector<CheckProblem> problems;
