@@ -11,6 +11,7 @@
 #include "custody/core/release/canary_store.h"
 #include "custody/core/release/holdings.h"
 #include "custody/core/release/release_fixture.h"
+#include "custody/core/vault/logged_change.h"
 #include "custody/core/vault/logged_rows.h"
 #include "custody/core/vault/records.h"
 #include "custody/crypto/crypto.h"
@@ -237,6 +238,39 @@ TEST_F(VaultCheckTest, LegacyCanaryStillOpens) {
   auto opened = opener.Open(row);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   EXPECT_EQ(opened->record, c.record);
+}
+
+
+// A row whose event was written before its hash existed is a warning, not a
+// failure: old vaults stay readable and checkable.
+TEST_F(VaultCheckTest, OlderEventWithoutTheHashIsAWarningNotAProblem) {
+  IngestGenerated(50);
+  AddPartnerAndMember("acme", "alice");
+  const GrantId first = AddGrantFor("acme");
+  auto row = custody_->catalog().grants().Get(first);
+  ASSERT_TRUE(row.ok() && row->has_value());
+  auto rows = IndexLoggedRows(*custody_);
+  ASSERT_TRUE(rows.ok());
+  // A second grant logged as before hashes.selection existed.
+  ledger::Event old = rows->grants.at(first.value()).event;
+  auto logged = LoggedChange(*custody_, [&](ledger::Event* ev) -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(GrantId id, custody_->catalog().grants().Insert(**row));
+    *ev = old;
+    ev->time = Time();
+    ev->subject = "grant:" + ToString(id);
+    ev->details["grant_id"] = id;
+    ev->hashes.clear();
+    return OkStatus();
+  });
+  ASSERT_TRUE(logged.ok()) << logged.status().ToString();
+  auto check = CheckVault(*custody_);
+  ASSERT_TRUE(check.ok()) << check.status().ToString();
+  for (const auto& p : check->problems) ADD_FAILURE() << p.message;
+  ASSERT_EQ(check->warnings.size(), 1u);
+  EXPECT_EQ(check->warnings[0].kind, "grant");
+  EXPECT_EQ(check->warnings[0].subject, "grant 2");
+  EXPECT_EQ(check->warnings[0].message, "selection not committed by the log (older event)");
+  EXPECT_EQ(check->warnings[0].log_index, *logged);
 }
 
 }  // namespace
