@@ -82,6 +82,8 @@ void SetAction(CLI::App* sub, std::function<Status()> fn) {
   });
 }
 
+void SetExitCodeFor(StatusCode code) { ExitCode() = ExitCodeFor(code); }
+
 Status WithForceHint(Status s) {
   if (s.code() != StatusCode::kAlreadyExists || s.message().rfind("out: ", 0) != 0) return s;
   return Status(s.code(), s.message() + " (--force replaces it)");

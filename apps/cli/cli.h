@@ -41,6 +41,10 @@ std::string InFlagTerms(std::string_view message);
 
 void SetAction(CLI::App* sub, std::function<Status()> fn);
 
+// Sets the exit code for `code` without printing anything: for a command
+// whose report (with --json, its one JSON object) already says what failed.
+void SetExitCodeFor(StatusCode code);
+
 // For commands with --force: a refusal to overwrite `--out` (kAlreadyExists
 // from an OutputFile) says how to overwrite it.
 Status WithForceHint(Status s);

@@ -1,4 +1,4 @@
-// Vault commands: init, ingest, datasets, show, export, dataset shred.
+// Vault commands: init, ingest, datasets, show, export, dataset shred, vault check.
 // Output schemas (--json): docs/cli.md.
 #include <fmt/format.h>
 
@@ -10,6 +10,7 @@
 #include "custody/base/clock.h"
 #include "custody/base/encoding.h"
 #include "custody/core/ingest/ingest.h"
+#include "custody/core/vault_check.h"
 #include "custody/core/vault/records.h"
 #include "custody/ledger/custody_log.h"
 
@@ -277,6 +278,52 @@ void RegisterDataset(CLI::App& app) {
   });
 }
 
+// `vault check`: the vault compared with its custody log (docs/cli.md).
+void RegisterVault(CLI::App& app) {
+  auto* vault = app.add_subcommand("vault", "vault maintenance");
+  vault->require_subcommand(1);
+  auto* check = vault->add_subcommand(
+      "check", "verify segments, indexes, bitmaps and every catalog row against the custody log");
+  SetAction(check, []() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
+    CUSTODY_ASSIGN_OR_RETURN(core::CheckReport r, core::CheckVault(*c));
+    auto list = [](const std::vector<core::CheckProblem>& ps) {
+      nlohmann::json a = nlohmann::json::array();
+      for (const auto& p : ps) {
+        a.push_back({{"kind", p.kind},
+                     {"subject", p.subject},
+                     {"message", p.message},
+                     {"log_index", p.log_index ? nlohmann::json(*p.log_index) : nlohmann::json()}});
+      }
+      return a;
+    };
+    if (Globals().json) {
+      PrintJson({{"ok", r.ok()},
+                 {"checked", r.checked},
+                 {"problems", list(r.problems)},
+                 {"warnings", list(r.warnings)}});
+    } else {
+      for (const auto& p : r.problems) std::cout << "problem: " << p.message << "\n";
+      for (const auto& p : r.warnings) {
+        std::cout << "warning: " << p.subject << ": " << p.message << "\n";
+      }
+      std::string counts;
+      for (const auto& [k, n] : r.checked) {
+        if (n == 0) continue;
+        counts += (counts.empty() ? "" : ", ") + std::to_string(n) + " " + k;
+      }
+      std::cout << (r.ok() ? "OK" : "FAILED") << ": checked " << counts << "; "
+                << r.problems.size() << " problem(s), " << r.warnings.size() << " warning(s)\n";
+    }
+    if (!r.ok()) {
+      std::cerr << "custody: vault check: " << r.problems.size() << " problem(s); first: "
+                << r.problems[0].message << std::endl;
+      SetExitCodeFor(StatusCode::kDataLoss);
+    }
+    return OkStatus();
+  });
+}
+
 void RegisterVaultCommands(CLI::App& app) {
   RegisterInit(app);
   RegisterIngest(app);
@@ -284,6 +331,7 @@ void RegisterVaultCommands(CLI::App& app) {
   RegisterShow(app);
   RegisterExport(app);
   RegisterDataset(app);
+  RegisterVault(app);
 }
 
 }  // namespace

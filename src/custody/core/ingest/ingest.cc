@@ -185,8 +185,10 @@ Result<VersionTarget> PlanVersion(Custody& custody, const IngestOptions& options
 Status AddEarlierContentIds(Custody& custody, const VersionTarget& t, ContentIdSet* seen) {
   CUSTODY_ASSIGN_OR_RETURN(auto earlier, custody.catalog().ListVersions(t.ds.id, false));
   for (const auto& v : earlier) {
+    // The directory derived from the ids, not the catalog's `dir` column.
+    const std::string dir = custody.VaultPath(VersionDirOf(t.ds.id, v.version));
     CUSTODY_ASSIGN_OR_RETURN(auto cids, store::ReadContentIds(
-                                            custody.env(), custody.VaultPath(v.dir), t.data_key,
+                                            custody.env(), dir, t.data_key,
                                             store::VersionContext(t.ds.id, v.version)));
     for (const auto& c : cids) seen->Insert(c);
   }

@@ -3,6 +3,7 @@
 
 #include "custody/core/parties/grants.h"
 #include "custody/core/vault/logged_change.h"
+#include "custody/core/vault/logged_rows.h"
 #include "custody/core/parties/parties.h"
 #include "custody/core/vault/records.h"
 #include "custody/ledger/event.h"
@@ -110,6 +111,9 @@ Result<Grant> AddGrant(Custody& c, const GrantSpec& spec) {
                    {"expires_at", FormatRfc3339(spec.expires_at)},
                    {"purpose", spec.purpose}};
     if (member) ev->details["member"] = member->name;
+    // The stored selection (with an ids selection's bitmap), as the catalog
+    // row holds it: `vault check` compares the row with this.
+    ev->hashes["selection"] = Sha256Hex(row.selection_json);
     return OkStatus();
   }).status());
   return GetGrant(c, g.id);

@@ -3,6 +3,7 @@
 
 #include "custody/base/encoding.h"
 #include "custody/core/vault/logged_change.h"
+#include "custody/core/vault/logged_rows.h"
 #include "custody/core/parties/parties.h"
 #include "custody/crypto/crypto.h"
 #include "custody/ledger/event.h"
@@ -53,9 +54,30 @@ Result<Member> AddMember(Custody& c, const MemberSpec& spec) {
     ev->subject = "member:" + spec.name;
     ev->details = {{"action", "add"}, {"member_id", m.id}, {"name", spec.name},
                    {"partner", p.name}, {"public_key", Base64Encode(spec.public_key)}};
+    // What `release` and `vault check` compare the catalog's key with.
+    ev->hashes["public_key"] = Sha256Hex(spec.public_key);
     return OkStatus();
   }).status());
   return m;
+}
+
+Status CheckMemberKeyLogged(Custody& c, const Member& m) {
+  const std::string found = Sha256Hex(m.public_key);
+  auto logged = FindMemberAddEvent(c, m.id);
+  if (!logged.ok() && logged.status().code() == StatusCode::kNotFound) {
+    return DataLossError("member '" + m.name + "' (id " + ToString(m.id) +
+                         "): no member event in the custody log commits to their catalog row "
+                         "(public key hash " + found + ")");
+  }
+  if (!logged.ok()) return logged.status();
+  const std::optional<std::string> expected = LoggedPublicKeyHash(logged->event);
+  if (!expected) return OkStatus();  // an event older than key commitments
+  if (*expected != found) {
+    return DataLossError("member '" + m.name + "': public key in the catalog does not match the "
+                         "member event (log index " + std::to_string(logged->index) +
+                         "): expected hash " + *expected + ", found " + found);
+  }
+  return OkStatus();
 }
 
 Result<std::vector<Member>> ListMembers(Custody& c, const std::string& partner) {

@@ -66,6 +66,13 @@ Result<TerminateResult> TerminatePartner(Custody& custody, const std::string& na
 // for a key that cannot be encrypted to: not 32 bytes, all zeros or a point
 // of small order (crypto::CheckX25519PublicKey).
 Result<Member> AddMember(Custody& custody, const MemberSpec& spec);
+// Checks the member's public key in the catalog against the custody log:
+// its SHA-256 must equal what the member's `member` add event commits to
+// (LoggedPublicKeyHash, logged_rows.h). OK for an event that commits to no
+// key (none are written so). kDataLoss naming the member, the log index and
+// the expected and found hashes if they differ, or if the log holds no event
+// for the member at all (a row planted in the catalog).
+Status CheckMemberKeyLogged(Custody& custody, const Member& member);
 Result<std::vector<Member>> ListMembers(Custody& custody, const std::string& partner = "");
 Result<Member> FindMember(Custody& custody, const std::string& name);
 Result<Member> GetMember(Custody& custody, MemberId id);

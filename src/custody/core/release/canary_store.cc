@@ -1,5 +1,7 @@
 #include "custody/core/release/canary_store.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
 
@@ -10,12 +12,19 @@
 namespace custody::core {
 namespace {
 
-std::string CanaryAd(ReleaseId release_id, MemberId member_id, RecordId source) {
-  return "custody canary v1|release:" + ToString(release_id) + "|member:" +
-         ToString(member_id) + "|source:" + ToString(source);
+std::string CanaryAd(int v, ReleaseId release_id, MemberId member_id, RecordId source) {
+  return "custody canary v" + std::to_string(v) + "|release:" + ToString(release_id) +
+         "|member:" + ToString(member_id) + "|source:" + ToString(source);
 }
 
+Result<StoredCanary> ParseCanary(const std::string& plain, ReleaseId release_id, MemberId member_id,
+                                 RecordId source);
+
 }  // namespace
+
+crypto::SecretBytes CanarySealKey(const crypto::SecretBytes& dataset_key) {
+  return crypto::DeriveKey(dataset_key, "custody canary seal v2");
+}
 
 Result<std::string> SealCanary(const crypto::SecretBytes& key, const StoredCanary& c) {
   nlohmann::json fields = nlohmann::json::array();
@@ -29,13 +38,76 @@ Result<std::string> SealCanary(const crypto::SecretBytes& key, const StoredCanar
                       {"fields", fields},
                       {"substitutions", subs},
                       {"false_match_probability", c.false_match_probability}};
-  return crypto::AeadSeal(key, j.dump(), CanaryAd(c.release_id, c.member_id, c.source_record_id));
+  return crypto::AeadSeal(key, j.dump(),
+                          CanaryAd(2, c.release_id, c.member_id, c.source_record_id));
 }
 
 Result<StoredCanary> OpenCanary(const crypto::SecretBytes& key, ReleaseId release_id,
                                 MemberId member_id, RecordId source, std::string_view sealed) {
   CUSTODY_ASSIGN_OR_RETURN(std::string plain,
-                           crypto::AeadOpen(key, sealed, CanaryAd(release_id, member_id, source)));
+                           crypto::AeadOpen(key, sealed, CanaryAd(2, release_id, member_id, source)));
+  return ParseCanary(plain, release_id, member_id, source);
+}
+
+Result<StoredCanary> OpenLegacyCanary(const crypto::SecretBytes& key, ReleaseId release_id,
+                                      MemberId member_id, RecordId source,
+                                      std::string_view sealed) {
+  CUSTODY_ASSIGN_OR_RETURN(std::string plain,
+                           crypto::AeadOpen(key, sealed, CanaryAd(1, release_id, member_id, source)));
+  return ParseCanary(plain, release_id, member_id, source);
+}
+
+Result<StoredCanary> CanaryOpener::Open(const store::CanaryRow& row) {
+  const uint64_t rid = row.source_record_id.value();
+  auto it = std::find_if(versions_.begin(), versions_.end(), [&](const auto& v) {
+    return v.first.first_record_id <= rid &&
+           rid < v.first.first_record_id + static_cast<uint64_t>(v.first.records);
+  });
+  if (it == versions_.end()) {
+    CUSTODY_ASSIGN_OR_RETURN(auto v, custody_.catalog().VersionOfRecord(row.source_record_id));
+    auto key = custody_.vault().GetWrappedKey(store::KeyPurpose::Dataset(v.dataset_id));
+    std::optional<crypto::SecretBytes> seal;
+    if (key.ok()) {
+      seal = CanarySealKey(*key);
+    } else if (key.status().code() != StatusCode::kNotFound) {
+      return key.status();
+    }
+    versions_.emplace_back(std::move(v), std::move(seal));
+    it = versions_.end() - 1;
+  }
+  if (it->second) {
+    auto opened = OpenCanary(*it->second, row.release_id, row.member_id, row.source_record_id,
+                             row.sealed);
+    if (opened.ok()) {
+      opened->id = row.id;
+      return opened;
+    }
+  }
+  if (!legacy_) {
+    auto key = custody_.vault().GetWrappedKey(store::KeyPurpose::Canary());
+    if (!key.ok() && key.status().code() != StatusCode::kNotFound) return key.status();
+    legacy_.emplace(key.ok() ? std::optional<crypto::SecretBytes>(std::move(*key)) : std::nullopt);
+  }
+  if (*legacy_) {
+    auto opened = OpenLegacyCanary(**legacy_, row.release_id, row.member_id, row.source_record_id,
+                                   row.sealed);
+    if (opened.ok()) {
+      opened->id = row.id;
+      return opened;
+    }
+  }
+  if (!it->second) {
+    return FailedPreconditionError("canary " + ToString(row.id) + ": dataset '" + it->first.dataset +
+                                   "' was shredded; its canaries cannot be opened");
+  }
+  return DataLossError("catalog canaries row " + ToString(row.id) +
+                       ": sealed canary does not authenticate under its dataset's key");
+}
+
+namespace {
+
+Result<StoredCanary> ParseCanary(const std::string& plain, ReleaseId release_id, MemberId member_id,
+                                 RecordId source) {
   // simdjson: a trace opens every canary of the vault (thousands of ~1 KiB
   // payloads) before it scans, and a JSON tree per payload cost ~10x more.
   const auto malformed = [&](std::string_view what) {
@@ -85,19 +157,21 @@ Result<StoredCanary> OpenCanary(const crypto::SecretBytes& key, ReleaseId releas
   return c;
 }
 
-Result<std::vector<StoredCanary>> LoadCanaries(Custody& custody) {
-  auto key = custody.vault().GetWrappedKey(store::KeyPurpose::Canary());
-  if (!key.ok() && key.status().code() == StatusCode::kNotFound) {
-    return std::vector<StoredCanary>{};  // no release has made a canary yet
-  }
-  if (!key.ok()) return key.status();
+}  // namespace
+
+Result<std::vector<StoredCanary>> LoadCanaries(Custody& custody, uint64_t* shredded) {
+  if (shredded != nullptr) *shredded = 0;
   CUSTODY_ASSIGN_OR_RETURN(auto rows, custody.catalog().canaries().List());
   std::vector<StoredCanary> out;
   out.reserve(rows.size());
+  CanaryOpener opener(custody);
   for (const store::CanaryRow& row : rows) {
-    auto c = OpenCanary(*key, row.release_id, row.member_id, row.source_record_id, row.sealed);
+    auto c = opener.Open(row);
+    if (!c.ok() && c.status().code() == StatusCode::kFailedPrecondition) {
+      if (shredded != nullptr) ++*shredded;
+      continue;
+    }
     if (!c.ok()) return c.status().WithPrefix("catalog canaries row " + ToString(row.id));
-    c->id = row.id;
     out.push_back(std::move(*c));
   }
   return out;
@@ -111,9 +185,11 @@ Status BackfillCanaryTags(Custody& custody, const crypto::SecretBytes& canary_ke
   store::CanaryTable& canaries = custody.catalog().canaries();
   return custody.catalog().Transaction([&]() -> Status {
     CUSTODY_ASSIGN_OR_RETURN(auto rows, canaries.List(/*untagged_only=*/true));
+    CanaryOpener opener(custody);
     for (const store::CanaryRow& row : rows) {
-      auto c = OpenCanary(canary_key, row.release_id, row.member_id, row.source_record_id,
-                          row.sealed);
+      auto c = opener.Open(row);
+      // A shredded dataset's canary stays untagged: its content is gone.
+      if (!c.ok() && c.status().code() == StatusCode::kFailedPrecondition) continue;
       if (!c.ok()) return c.status().WithPrefix("catalog canaries row " + ToString(row.id));
       CUSTODY_ASSIGN_OR_RETURN(std::string raw, HexDecode(c->content_id));
       CUSTODY_RETURN_IF_ERROR(canaries.SetTag(row.id, CanaryContentTag(canary_key, raw)));

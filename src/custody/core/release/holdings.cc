@@ -7,9 +7,56 @@
 
 #include "custody/core/parties/grants.h"
 #include "custody/core/parties/parties.h"
+#include "custody/core/vault/logged_rows.h"
+#include "custody/ledger/custody_log.h"
+#include "custody/ledger/event.h"
 #include "custody/store/catalog.h"
 
 namespace custody::core {
+namespace {
+
+// The release event of `rel`: the entry at its log_index, or (a crash
+// between the append and the row's log_index, or an edited log_index) the
+// newest release event of its id in the whole log. kDataLoss if none.
+Result<LoggedEvent> ReleaseEventOf(Custody& c, const store::ReleaseRow& rel,
+                                   std::optional<LoggedRows>* all) {
+  auto is_ours = [&](const ledger::Event& ev) {
+    auto id = ev.details.find("release_id");
+    return ev.type == ledger::event_type::kRelease && id != ev.details.end() &&
+           id->is_number_integer() && id->get<int64_t>() == rel.id.value();
+  };
+  if (rel.log_index && *rel.log_index >= 0 && static_cast<uint64_t>(*rel.log_index) < c.log().size()) {
+    const uint64_t index = static_cast<uint64_t>(*rel.log_index);
+    CUSTODY_ASSIGN_OR_RETURN(ledger::Event ev, ReadLogEvent(c.log(), index));
+    if (is_ours(ev)) return LoggedEvent{index, std::move(ev)};
+  }
+  if (!*all) {
+    CUSTODY_ASSIGN_OR_RETURN(*all, IndexLoggedRows(c));
+  }
+  auto it = (*all)->releases.find(rel.id.value());
+  if (it == (*all)->releases.end()) {
+    return DataLossError("release " + ToString(rel.id) +
+                         ": no release event for it in the custody log; its holdings are not trusted");
+  }
+  return it->second;
+}
+
+// The stored holdings bitmap must hash to what its release event committed
+// to: two flipped bytes would otherwise change who holds what.
+Status CheckBitmapLogged(Custody& c, const store::ReleaseRow& rel, std::optional<LoggedRows>* all) {
+  CUSTODY_ASSIGN_OR_RETURN(LoggedEvent e, ReleaseEventOf(c, rel, all));
+  auto h = e.event.hashes.find("record_bitmap");
+  if (h == e.event.hashes.end()) return OkStatus();  // an event older than the hash
+  const std::string found = Sha256Hex(rel.record_bitmap);
+  if (h->second != found) {
+    return DataLossError("release " + ToString(rel.id) + ": holdings bitmap hash " + found +
+                         " does not match the release event (log index " + std::to_string(e.index) +
+                         "): expected " + h->second);
+  }
+  return OkStatus();
+}
+
+}  // namespace
 
 Result<std::vector<ReleaseSummary>> ListReleases(Custody& c, const HoldingsQuery& q) {
   store::ReleaseFilter filter;
@@ -21,6 +68,7 @@ Result<std::vector<ReleaseSummary>> ListReleases(Custody& c, const HoldingsQuery
   std::vector<ReleaseSummary> out;
   out.reserve(rows.size());
   std::map<GrantId, Selection> selections;  // by grant id
+  std::optional<LoggedRows> logged;         // read only if a row's log_index fails
   for (auto& row : rows) {
     store::ReleaseRow& rel = row.release;
     const std::string where = "release " + ToString(rel.id);
@@ -55,6 +103,7 @@ Result<std::vector<ReleaseSummary>> ListReleases(Custody& c, const HoldingsQuery
     r.params_hash = std::move(rel.params_hash);
     r.file_hash = std::move(rel.file_hash);
     r.log_index = rel.log_index;
+    CUSTODY_RETURN_IF_ERROR(CheckBitmapLogged(c, rel, &logged));
     auto ids = RecordSet::Deserialize(rel.record_bitmap);
     if (!ids.ok()) return ids.status().WithPrefix(where);
     r.ids = std::move(*ids);

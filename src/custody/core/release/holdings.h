@@ -64,7 +64,10 @@ struct HoldingsQuery {
   ReleaseId release_id;
 };
 
-// Every release matching `q`, oldest first.
+// Every release matching `q`, oldest first. Each release's stored record
+// bitmap is checked against its release event in the custody log: kDataLoss
+// naming the release, the log index and the expected and found hashes if it
+// differs, or if the log holds no event for the release.
 Result<std::vector<ReleaseSummary>> ListReleases(Custody& custody, const HoldingsQuery& q = {});
 
 // Holdings of every member with at least one matching release, by member id.

@@ -11,6 +11,7 @@
 #include "custody/core/vault/record_fields.h"
 #include "custody/core/vault/content_id_set.h"
 #include "custody/core/vault/logged_change.h"
+#include "custody/core/vault/logged_rows.h"
 #include "custody/core/release/canary_store.h"
 #include "custody/core/release/holdings.h"
 #include "custody/core/release/json_fields.h"
@@ -88,7 +89,7 @@ Status AddDatasetContentIds(Custody& c, DatasetId dataset_id, ContentIdSet* out)
   CUSTODY_ASSIGN_OR_RETURN(auto key, c.vault().GetWrappedKey(store::KeyPurpose::Dataset(dataset_id)));
   CUSTODY_ASSIGN_OR_RETURN(auto versions, c.catalog().ListVersions(dataset_id, false));
   for (const auto& v : versions) {
-    CUSTODY_ASSIGN_OR_RETURN(auto cids, store::ReadContentIds(c.env(), c.VaultPath(v.dir), key,
+    CUSTODY_ASSIGN_OR_RETURN(auto cids, store::ReadContentIds(c.env(), c.VaultPath(VersionDirOf(dataset_id, v.version)), key,
                                                               store::VersionContext(dataset_id, v.version)));
     for (const auto& cid : cids) out->Insert(cid);
   }
@@ -158,6 +159,9 @@ Result<ReleasePlan> PlanRelease(Custody& c, const ReleaseOptions& o) {
       return usable.WithPrefix("member '" + plan.member.name + "': cannot encrypt to their key");
     }
   }
+  // The catalog row must be the one the log committed to: a key swapped in
+  // the catalog would redirect an encrypted release to someone else.
+  CUSTODY_RETURN_IF_ERROR(CheckMemberKeyLogged(c, plan.member));
   CUSTODY_ASSIGN_OR_RETURN(plan.version, c.catalog().GetVersion(plan.grant.version_id));
   if (plan.version.shredded_at) {
     return FailedPreconditionError("dataset '" + plan.grant.dataset + "' was shredded; nothing can be released");
@@ -180,10 +184,13 @@ Result<ReleasePlan> PlanRelease(Custody& c, const ReleaseOptions& o) {
 // The vault keys a release uses (created on first use).
 struct ReleaseKeys {
   crypto::SecretBytes mark, canary, selection, release;
+  crypto::SecretBytes canary_seal;  // CanarySealKey of the released dataset
 };
 
-Result<ReleaseKeys> LoadReleaseKeys(Custody& c) {
+Result<ReleaseKeys> LoadReleaseKeys(Custody& c, DatasetId dataset_id) {
   ReleaseKeys k;
+  CUSTODY_ASSIGN_OR_RETURN(auto data_key, c.vault().GetWrappedKey(store::KeyPurpose::Dataset(dataset_id)));
+  k.canary_seal = CanarySealKey(data_key);
   CUSTODY_ASSIGN_OR_RETURN(k.mark, c.vault().GetOrCreateWrappedKey(store::KeyPurpose::Mark()));
   CUSTODY_ASSIGN_OR_RETURN(k.canary, c.vault().GetOrCreateWrappedKey(store::KeyPurpose::Canary()));
   CUSTODY_ASSIGN_OR_RETURN(k.selection, c.vault().GetOrCreateWrappedKey(store::KeyPurpose::Selection()));
@@ -344,7 +351,7 @@ Status MakeCanaries(Custody& c, ReleaseContext& x, ReleaseId release_id, size_t 
     }
     sc.substitutions = canary->substitutions;
     sc.false_match_probability = canary->false_match_probability;
-    CUSTODY_ASSIGN_OR_RETURN(std::string sealed, SealCanary(x.keys.canary, sc));
+    CUSTODY_ASSIGN_OR_RETURN(std::string sealed, SealCanary(x.keys.canary_seal, sc));
     CUSTODY_ASSIGN_OR_RETURN(sc.id, c.catalog().canaries().Insert(store::CanaryRow{
                                         CanaryId(), release_id, member_id, sc.source_record_id,
                                         sealed, tag}));
@@ -418,6 +425,7 @@ Status RecordRelease(Custody& c, ReleaseContext& x, ReleaseResult* r) {
                    {"fingerprint", params}};
     ev->hashes["fingerprint_params"] = r->params_hash;
     ev->hashes["record_bitmap"] = r->bitmap_hash;
+    ev->hashes["recipient_key"] = Sha256Hex(x.plan.member.public_key);
     ev->hashes["canaries"] = crypto::DigestHex(canary_hash.Finish());
     return OkStatus();
   }));
@@ -475,7 +483,7 @@ Result<ReleaseResult> Release(Custody& c, const ReleaseOptions& o) {
   OutputOptions out_options;
   out_options.overwrite = o.overwrite;
   CUSTODY_ASSIGN_OR_RETURN(auto output, OutputFile::Create(c.env(), o.out, out_options));
-  CUSTODY_ASSIGN_OR_RETURN(ReleaseKeys keys, LoadReleaseKeys(c));
+  CUSTODY_ASSIGN_OR_RETURN(ReleaseKeys keys, LoadReleaseKeys(c, plan.grant.dataset_id));
   CUSTODY_ASSIGN_OR_RETURN(SelectedRecords sel, SelectRecords(c, plan, keys, o));
   CUSTODY_ASSIGN_OR_RETURN(auto marker, mark::Marker::Create(keys.mark.Clone()));
   CUSTODY_ASSIGN_OR_RETURN(auto canary_maker, mark::CanaryMaker::Create(keys.mark));
