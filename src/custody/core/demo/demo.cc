@@ -272,8 +272,8 @@ Status RunDemo(const DemoOptions& o, std::ostream& out) {
   CUSTODY_RETURN_IF_ERROR(DemoAudits(*c, dir, out));
   // 5. The custody log.
   auto st = c->log().status();
-  out << fmt::format("5. The custody log holds {} signed, tamper-evident entries (ingest, partners,\n"
-                     "   members, grants, releases, traces, the incident). Verify it with:\n"
+  out << fmt::format("6. The custody log holds {} signed, tamper-evident entries (ingest, partners,\n"
+                     "   members, grants, releases, traces, the incident, audits). Verify it with:\n"
                      "   custody --vault {} log verify\n",
                      st.size, c->vault().dir());
   const double secs =

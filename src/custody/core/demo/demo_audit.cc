@@ -49,7 +49,7 @@ Status DemoAudits(Custody& c, const std::string& dir, std::ostream& out) {
       // A crowd platform touches the data: a knockout.
       {"globex-annotation", {{"STA-01", "crowd_platform"}, {"SEF-02", "partial"}}, true},
   };
-  out << "6. Each partner answers the " << audit::BuiltinControls().Label()
+  out << "5. Each partner answers the " << audit::BuiltinControls().Label()
       << " questionnaire (" << audit::BuiltinControls().controls.size() << " controls):\n";
   for (const auto& k : cases) {
     audit::SubmitOptions so;
