@@ -81,6 +81,7 @@ void AddFinding(const Event& ev, const OcsfClass& cls, const std::string& uid, n
     (*j)["is_alert"] = true;
   } else if (cls.class_uid == kIncidentFinding) {
     (*j)["finding_info_list"] = nlohmann::json::array({info});
+    (*j)["assignee_group"] = {{"name", "custody operators"}};  // OCSF: assignee or group
     (*j)["status_id"] = cls.activity_id == 3 ? 5 : 1;  // Closed : New
     (*j)["status"] = cls.activity_id == 3 ? "Closed" : "New";
     (*j)["severity_id"] = 4;
@@ -157,6 +158,8 @@ Result<nlohmann::json> ExportOcsf(std::string_view origin, uint64_t index,
     j["status_id"] = 1;
     j["status"] = "Success";
     j["src_endpoint"] = {{"name", std::string(origin)}};
+    // OCSF: at least one of database, databucket, table. The vault's catalog.
+    j["database"] = {{"name", std::string(origin)}, {"type_id", 99}, {"type", "custody vault"}};
   } else {
     AddFinding(*ev, cls, uid, &j);
   }

@@ -1,9 +1,10 @@
 // The OCSF export of every custody event type validates against the OCSF
-// 1.1.0 required attributes of the class it maps to. The lists below are
-// written from the OCSF schema (schema.ocsf.io, v1.1.0): base_event, the
-// classes datastore_activity (6005), compliance_finding (2003),
-// detection_finding (2004), incident_finding (2005), and the objects
-// metadata, product, finding_info and compliance.
+// 1.x required attributes of the class it maps to. The lists below are
+// written from the OCSF schema (github.com/ocsf/ocsf-schema: base_event.json,
+// events/application/datastore_activity.json, events/findings/
+// compliance_finding.json, detection_finding.json, incident_finding.json,
+// objects/metadata.json, product.json, finding_info.json, compliance.json),
+// including the classes' "at_least_one" constraints.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -29,7 +30,13 @@ const std::map<int, std::vector<std::string>> kClassRequired = {
 const std::map<int, int> kCategoryOf = {{6005, 6}, {2003, 2}, {2004, 2}, {2005, 2}};
 const std::vector<std::string> kMetadataRequired = {"product", "version"};
 const std::vector<std::string> kProductRequired = {"name", "vendor_name"};
-const std::vector<std::string> kFindingInfoRequired = {"uid", "title"};
+const std::vector<std::string> kFindingInfoRequired = {"uid"};
+const std::vector<std::string> kFindingInfoRecommended = {"title"};
+// Class constraints "at_least_one".
+const std::map<int, std::vector<std::string>> kAtLeastOne = {
+    {6005, {"database", "databucket", "table"}},
+    {2005, {"assignee", "assignee_group"}},
+};
 const std::vector<std::string> kComplianceRequired = {"standards"};
 
 void ExpectHas(const nlohmann::json& j, const std::vector<std::string>& keys, const std::string& what) {
@@ -47,6 +54,11 @@ int Validate(const nlohmann::json& e, const std::string& what) {
   EXPECT_NE(req, kClassRequired.end()) << what << ": class " << cls;
   if (req == kClassRequired.end()) return cls;
   ExpectHas(e, req->second, what);
+  if (auto one = kAtLeastOne.find(cls); one != kAtLeastOne.end()) {
+    bool any = false;
+    for (const auto& k : one->second) any = any || e.contains(k);
+    EXPECT_TRUE(any) << what << ": needs at least one of its class's constraint attributes";
+  }
   EXPECT_EQ(e["category_uid"], kCategoryOf.at(cls)) << what;
   EXPECT_EQ(e["type_uid"], cls * 100 + e["activity_id"].get<int>()) << what;
   EXPECT_TRUE(e["severity_id"].is_number_integer()) << what;
@@ -54,7 +66,10 @@ int Validate(const nlohmann::json& e, const std::string& what) {
   ExpectHas(e["metadata"], kMetadataRequired, what + " metadata");
   ExpectHas(e["metadata"]["product"], kProductRequired, what + " metadata.product");
   EXPECT_EQ(e["metadata"]["product"]["name"], "custody");
-  if (e.contains("finding_info")) ExpectHas(e["finding_info"], kFindingInfoRequired, what + " finding_info");
+  if (e.contains("finding_info")) {
+    ExpectHas(e["finding_info"], kFindingInfoRequired, what + " finding_info");
+    ExpectHas(e["finding_info"], kFindingInfoRecommended, what + " finding_info");
+  }
   if (cls == 2005) {
     EXPECT_TRUE(e["finding_info_list"].is_array() && !e["finding_info_list"].empty()) << what;
     for (const auto& fi : e["finding_info_list"]) ExpectHas(fi, kFindingInfoRequired, what + " finding_info_list[]");
