@@ -189,6 +189,13 @@ TEST_F(AuditVaultTest, SubmissionIsLoggedWithSealedEvidenceAndKeptInHistory) {
   auto s = SubmitAudit(*custody_, {"acme", file, {{"IAM-02", ev}}});
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(LogSize(), before + 1);
+  auto entry = custody_->log().ReadEntry(static_cast<uint64_t>(*s->log_index));
+  ASSERT_TRUE(entry.ok());
+  auto logged = ledger::ParseEvent(*entry);
+  ASSERT_TRUE(logged.ok());
+  EXPECT_EQ(logged->type, "audit");
+  EXPECT_EQ(logged->hashes.at("evidence.IAM-02"), crypto::DigestHex(crypto::Sha256("MFA policy export")));
+  EXPECT_EQ(logged->hashes.at("answers"), s->answers_sha256);
   ASSERT_EQ(s->evidence.size(), 1u);
   EXPECT_EQ(s->evidence[0].sha256, crypto::DigestHex(crypto::Sha256("MFA policy export")));
   auto opened = OpenEvidence(*custody_, s->id, "IAM-02");

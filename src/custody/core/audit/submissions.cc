@@ -2,6 +2,7 @@
 #include "custody/core/audit/submissions.h"
 
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "custody/base/env.h"
@@ -106,6 +107,7 @@ Result<Submission> SubmitAudit(Custody& c, const SubmitOptions& o) {
     row.log_index = static_cast<int64_t>(c.log().size());
     CUSTODY_ASSIGN_OR_RETURN(s.id, c.catalog().audits().InsertSubmission(row));
     nlohmann::json ev_list = nlohmann::json::array();
+    std::map<std::string, int> per_control;
     for (const auto& l : loaded) {
       store::EvidenceRow er;
       er.submission_id = s.id;
@@ -118,6 +120,9 @@ Result<Submission> SubmitAudit(Custody& c, const SubmitOptions& o) {
       CUSTODY_RETURN_IF_ERROR(c.catalog().audits().InsertEvidence(er));
       ev_list.push_back({{"control", er.control_id}, {"file", er.file_name}, {"bytes", er.bytes},
                          {"sha256", er.sha256}});
+      // evidence.IAM-02, then evidence.IAM-02.2 for a second file of the control.
+      const int n = ++per_control[er.control_id];
+      ev->hashes["evidence." + er.control_id + (n > 1 ? "." + std::to_string(n) : "")] = er.sha256;
     }
     nlohmann::json knockouts = nlohmann::json::array();
     for (const auto& r : s.posture.controls) {
