@@ -9,6 +9,7 @@
 #include "apps/cli/vault_open.h"
 #include "custody/base/clock.h"
 #include "custody/base/encoding.h"
+#include "custody/core/audit/obligations.h"
 #include "custody/core/ingest/ingest.h"
 #include "custody/core/vault_check.h"
 #include "custody/core/vault/records.h"
@@ -61,7 +62,10 @@ void RegisterIngest(CLI::App& app) {
   auto format = std::make_shared<std::string>("auto");
   auto fields = std::make_shared<std::string>();
   auto max_mb = std::make_shared<double>(16);
+  auto sensitivity = std::make_shared<std::string>();
   sub->add_option("--dataset", o->dataset, "dataset name")->required();
+  sub->add_option("--sensitivity", *sensitivity,
+                  "public, internal, confidential or restricted (logged; default confidential)");
   sub->add_option("FILE", o->files, "JSONL, CSV or text files (.gz/.zst too)")->required();
   sub->add_option("--fields", *fields, "comma-separated text fields to fingerprint (default: all string fields)");
   sub->add_option("--format", *format, "auto, jsonl, json, csv or text");
@@ -70,8 +74,12 @@ void RegisterIngest(CLI::App& app) {
   sub->add_option("--max-record-mb", *max_mb, "size limit of one record in MiB (default 16)");
   sub->add_option("--max-json-depth", o->max_json_depth,
                   "a JSON record nested deeper is a bad record (default 512, at most 1024)");
-  SetAction(sub, [o, format, fields, max_mb]() -> Status {
+  SetAction(sub, [o, format, fields, max_mb, sensitivity]() -> Status {
     CUSTODY_ASSIGN_OR_RETURN(o->format, format::ParseInputFormat(*format));
+    std::optional<store::Sensitivity> tier;
+    if (!sensitivity->empty()) {
+      CUSTODY_ASSIGN_OR_RETURN(tier, store::ParseSensitivity(*sensitivity));
+    }
     o->fields.clear();
     if (!fields->empty()) {
       size_t start = 0;
@@ -94,6 +102,9 @@ void RegisterIngest(CLI::App& app) {
     o->progress = [&](uint64_t bytes, uint64_t n) { progress.Update(bytes, n, total); };
     CUSTODY_ASSIGN_OR_RETURN(auto r, core::Ingest(*c, *o));
     progress.Done();
+    if (tier) {
+      CUSTODY_RETURN_IF_ERROR(core::audit::SetDatasetSensitivity(*c, r.dataset, *tier).status());
+    }
     nlohmann::json bad = nlohmann::json::array();
     for (const auto& b : r.first_bad) bad.push_back({{"source", b.source}, {"line", b.line}, {"what", b.what}});
     if (Globals().json) {

@@ -30,8 +30,9 @@ DEPS = {
     "core/attribution": ["base", "mark"],
     "core/match": ["core/vault", "sketch", "text"],
     "core/trace": ["core/attribution", "core/match", "core/release"],
+    "core/audit": ["core/exposure"],
     "core": ["core/vault", "core/ingest", "core/parties", "core/release", "core/exposure",
-             "core/attribution", "core/match", "core/trace"],
+             "core/attribution", "core/match", "core/trace", "core/audit"],
     "core/demo": ["core", "sketch"],
 }
 

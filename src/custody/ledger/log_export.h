@@ -1,7 +1,11 @@
 // Export of custody log entries for SIEMs: plain JSON lines, and OCSF
-// (Open Cybersecurity Schema Framework 1.1) "Datastore Activity" events
-// (class_uid 6005, category_uid 6 "Application Activity"). Field names are
-// OCSF's; custody's own fields go under "unmapped". Thread-safety: pure.
+// (Open Cybersecurity Schema Framework 1.1) events: traces as Detection
+// Finding (2004), incidents as Incident Finding (2005), audit submissions as
+// Compliance Finding (2003), every other event as Datastore Activity (6005);
+// type_uid = class_uid * 100 + activity_id; metadata names the product
+// (name, vendor_name, version) and the OCSF version. Field names are OCSF's;
+// custody's own fields go under "unmapped". docs/formats/log.md.
+// Thread-safety: pure.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +21,7 @@ namespace custody::ledger {
 // {"origin", "index", "leaf_hash" (base64), plus the event's fields}.
 Result<nlohmann::json> ExportJsonl(std::string_view origin, uint64_t index,
                                    std::string_view entry);
-// One OCSF Datastore Activity event for the entry.
+// One OCSF event for the entry, of the class its type maps to.
 Result<nlohmann::json> ExportOcsf(std::string_view origin, uint64_t index,
                                   std::string_view entry);
 

@@ -20,7 +20,8 @@ Catalog::Catalog(std::unique_ptr<Db> db)
       grants_(db_.get()),
       releases_(db_.get()),
       canaries_(db_.get()),
-      incidents_(db_.get()) {}
+      incidents_(db_.get()),
+      audits_(db_.get()) {}
 
 Status Catalog::Transaction(const std::function<Status()>& fn) {
   return InTransaction(*db_, fn);

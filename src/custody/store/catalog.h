@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "custody/base/status.h"
+#include "custody/store/audit_tables.h"
 #include "custody/store/incident_table.h"
 #include "custody/store/party_tables.h"
 #include "custody/store/release_tables.h"
@@ -22,7 +23,7 @@
 
 namespace custody::store {
 
-inline constexpr int kCatalogSchemaVersion = 4;
+inline constexpr int kCatalogSchemaVersion = 5;
 
 struct DatasetInfo {
   DatasetId id;
@@ -83,6 +84,9 @@ class Catalog {
   ReleaseTable& releases() { return releases_; }
   CanaryTable& canaries() { return canaries_; }
   IncidentTable& incidents() { return incidents_; }
+  // Audits, evidence, deletion certificates and dataset sensitivity
+  // (audit_tables.h; schema v5).
+  AuditTables& audits() { return audits_; }
 
   // Settings in the meta table.
   Result<std::optional<std::string>> GetMeta(const std::string& key);
@@ -139,6 +143,7 @@ class Catalog {
   ReleaseTable releases_;
   CanaryTable canaries_;
   IncidentTable incidents_;
+  AuditTables audits_;
 };
 
 std::string_view VersionStateName(VersionState s);

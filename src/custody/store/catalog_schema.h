@@ -139,6 +139,48 @@ UPDATE grants SET expires_at = expires_at * 1000, created_at = created_at * 1000
 UPDATE releases SET created_at = created_at * 1000;
 UPDATE incidents SET created_at = created_at * 1000;
 )sql",
+    // v5: audits and obligations — a sensitivity tier per dataset, partner
+    // questionnaire submissions with their (sealed) evidence, and deletion
+    // certificates (docs/audit.md).
+    R"sql(
+ALTER TABLE datasets ADD COLUMN sensitivity TEXT NOT NULL DEFAULT 'confidential'
+  CHECK (sensitivity IN ('public', 'internal', 'confidential', 'restricted'));
+CREATE TABLE audit_submissions (
+  id INTEGER PRIMARY KEY,
+  partner_id INTEGER NOT NULL REFERENCES partners(id),
+  created_at INTEGER NOT NULL,
+  control_set TEXT NOT NULL,
+  answers TEXT NOT NULL,
+  answers_sha256 TEXT NOT NULL,
+  posture_millis INTEGER NOT NULL,
+  grade TEXT NOT NULL,
+  knockout_failed INTEGER NOT NULL,
+  log_index INTEGER
+);
+CREATE INDEX audit_submissions_partner ON audit_submissions(partner_id);
+CREATE TABLE audit_evidence (
+  id INTEGER PRIMARY KEY,
+  submission_id INTEGER NOT NULL REFERENCES audit_submissions(id),
+  control_id TEXT NOT NULL,
+  file_name TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  sealed BLOB NOT NULL
+);
+CREATE TABLE deletion_attestations (
+  id INTEGER PRIMARY KEY,
+  partner_id INTEGER NOT NULL REFERENCES partners(id),
+  release_id INTEGER REFERENCES releases(id),
+  grant_id INTEGER REFERENCES grants(id),
+  created_at INTEGER NOT NULL,
+  file_name TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  sealed BLOB NOT NULL,
+  log_index INTEGER
+);
+CREATE INDEX deletion_attestations_partner ON deletion_attestations(partner_id);
+)sql",
 };
 
 }  // namespace custody::store

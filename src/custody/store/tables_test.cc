@@ -228,5 +228,76 @@ TEST_F(TablesTest, TransactionRollsBackOnError) {
   EXPECT_EQ(catalog_->partners().List()->size(), 1u);
 }
 
+TEST_F(TablesTest, AuditRowsRoundTripAndTamperingIsDataLoss) {
+  const PartnerId p = AddPartner("acme");
+  SubmissionRow s;
+  s.partner_id = p;
+  s.created_at = T(300);
+  s.control_set = "custody-partner-controls@1";
+  s.answers_json = "{}";
+  s.answers_sha256 = "ab";
+  s.posture_millis = 912;
+  s.grade = "A";
+  s.log_index = 4;
+  auto id = catalog_->audits().InsertSubmission(s);
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  ASSERT_TRUE(catalog_->audits().InsertEvidence({0, *id, "IAM-02", "mfa.pdf", "cd", 3, "sealed"}).ok());
+  auto rows = catalog_->audits().Submissions(p);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].posture_millis, 912);
+  EXPECT_EQ((*rows)[0].log_index, 4);
+  auto ev = catalog_->audits().Evidence(*id);
+  ASSERT_TRUE(ev.ok());
+  ASSERT_EQ(ev->size(), 1u);
+  EXPECT_EQ((*ev)[0].sealed, "sealed");
+  EXPECT_TRUE(catalog_->audits().Submissions(AddPartner("other"))->empty());
+
+  Tamper("UPDATE audit_submissions SET grade = 'Z'");
+  auto bad = catalog_->audits().Submissions(p);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(bad.status().message().find("catalog audit_submissions row 1: grade"), std::string::npos);
+
+  AttestationRow a;
+  a.partner_id = p;
+  a.grant_id = GrantId(7);
+  a.created_at = T(400);
+  a.file_name = "cert.pdf";
+  a.sha256 = "ef";
+  a.sealed = "x";
+  // Grant 7 does not exist: write the row with foreign keys off.
+  auto db = Db::Open(Path(), false);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->Exec("PRAGMA foreign_keys = OFF").ok());
+  AuditTables raw(db->get());
+  ASSERT_TRUE(raw.InsertAttestation(a).ok());
+  auto att = catalog_->audits().Attestations(p);
+  ASSERT_TRUE(att.ok()) << att.status().ToString();
+  ASSERT_EQ(att->size(), 1u);
+  EXPECT_EQ((*att)[0].grant_id, GrantId(7));
+  EXPECT_FALSE((*att)[0].release_id.valid());
+  Tamper("UPDATE deletion_attestations SET grant_id = NULL");
+  EXPECT_EQ(catalog_->audits().Attestations(p).status().code(), StatusCode::kDataLoss);
+}
+
+TEST_F(TablesTest, DatasetSensitivityDefaultsToConfidential) {
+  auto d = catalog_->GetOrCreateDataset("math", T(1));
+  ASSERT_TRUE(d.ok());
+  auto s = catalog_->audits().GetSensitivity(d->id);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(*s, Sensitivity::kConfidential);
+  ASSERT_TRUE(catalog_->audits().SetSensitivity(d->id, Sensitivity::kRestricted).ok());
+  EXPECT_EQ(*catalog_->audits().GetSensitivity(d->id), Sensitivity::kRestricted);
+  EXPECT_EQ(catalog_->audits().SetSensitivity(DatasetId(99), Sensitivity::kPublic).code(),
+            StatusCode::kNotFound);
+  EXPECT_FALSE(ParseSensitivity("secret").ok());
+  Tamper("UPDATE datasets SET sensitivity = 'secret'");
+  auto bad = catalog_->audits().GetSensitivity(d->id);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(bad.status().message().find("catalog datasets row 1"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace custody::store

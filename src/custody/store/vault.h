@@ -90,6 +90,7 @@ class KeyPurpose {
   static KeyPurpose Selection() { return KeyPurpose("selection"); }  // sampled grants
   static KeyPurpose Release() { return KeyPurpose("release"); }      // shuffles, canary sources
   static KeyPurpose Index() { return KeyPurpose("index"); }          // sketch indexes
+  static KeyPurpose Evidence() { return KeyPurpose("evidence"); }    // audit evidence, certificates
   static KeyPurpose LogSigning() { return KeyPurpose(kLogSigningPurpose); }
   // The records of one dataset (destroyed by a shred).
   static KeyPurpose Dataset(DatasetId dataset_id) {
