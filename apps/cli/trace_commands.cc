@@ -102,6 +102,14 @@ void RegisterTrace(CLI::App& app) {
   });
 }
 
+nlohmann::json EntryJson(const core::IncidentEntry& e) {
+  return {{"action", e.action},
+          {"created_at", FormatRfc3339(e.created_at)},
+          {"actor", e.actor},
+          {"text", e.text},
+          {"log_index", e.log_index}};
+}
+
 nlohmann::json IncidentJson(const core::Incident& i, bool with_trace) {
   nlohmann::json j = {{"incident", i.id},
                       {"created_at", FormatRfc3339(i.created_at)},
@@ -109,8 +117,41 @@ nlohmann::json IncidentJson(const core::Incident& i, bool with_trace) {
                       {"records_hash", i.records_hash},
                       {"verdict", nlohmann::json::parse(core::VerdictToJson(i.verdict))},
                       {"log_index", i.log_index ? nlohmann::json(*i.log_index) : nlohmann::json()}};
+  j["status"] = i.closed ? "closed" : "open";
+  nlohmann::json entries = nlohmann::json::array();
+  for (const auto& e : i.entries) entries.push_back(EntryJson(e));
+  j["entries"] = entries;
   if (with_trace) j["trace"] = nlohmann::json::parse(core::ToJson(i.trace));
   return j;
+}
+
+// `incident note` and `incident close`: ID and a text.
+void RegisterIncidentEntry(CLI::App* inc, const char* name, const char* help, bool close) {
+  auto* sub = inc->add_subcommand(name, help);
+  auto id = std::make_shared<int64_t>(0);
+  auto text = std::make_shared<std::string>();
+  sub->add_option("ID", *id, "incident id")->required();
+  if (close) {
+    sub->add_option("--resolution", *text, "how the incident was resolved")->required();
+  } else {
+    sub->add_option("TEXT", *text, "the note")->required();
+  }
+  SetAction(sub, [id, text, close]() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
+    const IncidentId iid(*id);
+    CUSTODY_ASSIGN_OR_RETURN(auto e, close ? core::CloseIncident(*c, iid, *text)
+                                           : core::AddIncidentNote(*c, iid, *text));
+    if (Globals().json) {
+      nlohmann::json j = EntryJson(e);
+      j["incident"] = *id;
+      PrintJson(j);
+    } else if (close) {
+      std::cout << fmt::format("Closed incident {}: {}. Log entry {}.\n", *id, e.text, e.log_index);
+    } else {
+      std::cout << fmt::format("Noted on incident {}. Log entry {}.\n", *id, e.log_index);
+    }
+    return OkStatus();
+  });
 }
 
 void RegisterIncident(CLI::App& app) {
@@ -150,10 +191,17 @@ void RegisterIncident(CLI::App& app) {
     } else {
       std::cout << fmt::format("Incident {}: {}\nOpened {}; log entry {}; compromised list SHA-256 {}\n", i.id,
                                i.title, FormatRfc3339(i.created_at), i.log_index.value_or(-1), i.records_hash);
+      for (const auto& e : i.entries) {
+        std::cout << fmt::format("{} {} by {} (log entry {}): {}\n", FormatRfc3339(e.created_at),
+                                 e.action == "close" ? "Closed" : "Note", e.actor, e.log_index, e.text);
+      }
+      std::cout << (i.closed ? "Status: closed\n" : "Status: open\n");
       PrintTraceSummary(i.trace, std::cout);
     }
     return OkStatus();
   });
+  RegisterIncidentEntry(inc, "note", "add a note to an open incident (logged)", false);
+  RegisterIncidentEntry(inc, "close", "close an incident with its resolution (logged)", true);
   auto* list = inc->add_subcommand("list", "list incidents");
   SetAction(list, []() -> Status {
     CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(false));

@@ -22,7 +22,7 @@
 
 namespace custody::store {
 
-inline constexpr int kCatalogSchemaVersion = 4;
+inline constexpr int kCatalogSchemaVersion = 5;
 
 struct DatasetInfo {
   DatasetId id;

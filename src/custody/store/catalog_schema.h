@@ -139,6 +139,20 @@ UPDATE grants SET expires_at = expires_at * 1000, created_at = created_at * 1000
 UPDATE releases SET created_at = created_at * 1000;
 UPDATE incidents SET created_at = created_at * 1000;
 )sql",
+    // v5: an incident's lifecycle after it is opened: notes and its closing,
+    // each a row here and an `incident` custody log event.
+    R"sql(
+CREATE TABLE incident_entries (
+  id INTEGER PRIMARY KEY,
+  incident_id INTEGER NOT NULL REFERENCES incidents(id),
+  created_at INTEGER NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('note', 'close')),
+  actor TEXT NOT NULL,
+  text TEXT NOT NULL,
+  log_index INTEGER
+);
+CREATE INDEX incident_entries_incident ON incident_entries(incident_id);
+)sql",
 };
 
 }  // namespace custody::store

@@ -500,6 +500,7 @@ Result<uint64_t> LogTrace(Custody& custody, const TraceReport& r) {
                 {"compromised", r.compromised.size()},
                 {"canaries_found", r.canaries_found.size()},
                 {"accused", r.accused},
+                {"decided", r.decided},
                 {"alpha_log10", static_cast<int>(std::lround(std::log10(r.alpha)))}};
   ev.hashes["dump"] = r.dump_sha256;
   ev.hashes["compromised"] = r.compromised_sha256;
