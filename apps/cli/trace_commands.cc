@@ -9,6 +9,7 @@
 #include "apps/cli/progress.h"
 #include "apps/cli/vault_open.h"
 #include "custody/base/clock.h"
+#include "custody/base/count_format.h"
 #include "custody/core/trace/incident.h"
 #include "custody/core/trace/report_html.h"
 #include "custody/core/trace/trace.h"
@@ -24,31 +25,31 @@ std::string PText(double log10_p) {
 
 // The human summary of a trace report.
 void PrintTraceSummary(const core::TraceReport& r, std::ostream& out) {
-  out << fmt::format("Dump: {} records read, {} matched our vault, {} unrelated", r.dump_records,
-                     r.matched, r.unmatched);
-  if (r.skipped > 0) out << fmt::format(", {} unreadable skipped", r.skipped);
+  out << fmt::format("Dump: {} read, {} matched our vault, {} unrelated", Counted(r.dump_records, "record"),
+                     WithThousands(r.matched), WithThousands(r.unmatched));
+  if (r.skipped > 0) out << fmt::format(", {} unreadable skipped", WithThousands(r.skipped));
   out << "\n";
-  out << fmt::format("Compromised: {} of our records", r.compromised.size());
+  out << fmt::format("Compromised: {} of our records", WithThousands(r.compromised.size()));
   if (!r.by_dataset.empty()) {
     out << " (";
     bool first = true;
     for (const auto& [k, v] : r.by_dataset) {
-      out << (first ? "" : ", ") << k << ": " << v;
+      out << (first ? "" : ", ") << k << ": " << WithThousands(v);
       first = false;
     }
     out << ")";
   }
   out << "\n";
   for (const auto& rel : r.releases) {
-    out << fmt::format("  release {} to {} ({}): {} of its {} records leaked\n", rel.release_id,
-                       rel.member, rel.partner, rel.records, rel.released_records);
+    out << fmt::format("  release {} to {} ({}): {} of its {} leaked\n", rel.release_id, rel.member,
+                       rel.partner, WithThousands(rel.records), Counted(rel.released_records, "record"));
   }
   for (const auto& c : r.canaries_found) {
     out << fmt::format("  canary {} found (owner {} at {}) at {}\n", c.canary_id, c.member,
                        c.partner, c.source);
   }
   out << fmt::format("Members tested: {}; readable mark slots: {} ({} erased)\n", r.members_tested,
-                     r.readable_slots, r.erased_slots);
+                     WithThousands(r.readable_slots), WithThousands(r.erased_slots));
   for (const auto& m : r.members) {
     std::string detail;
     if (m.exposure && m.exposure->informative) {
@@ -60,10 +61,12 @@ void PrintTraceSummary(const core::TraceReport& r, std::ostream& out) {
     if (m.canaries.found > 0) {
       detail += fmt::format(" canaries {}/{}", m.canaries.found, m.canaries.deployed);
     }
-    out << fmt::format("  {:<8} {:<20} {:<16} p={:<10}{}\n", m.accused ? "ACCUSED" : "cleared",
+    out << fmt::format("  {:<11} {:<20} {:<16} p={:<10}{}\n", m.accused ? "ACCUSED" : "not accused",
                        m.member, m.partner, PText(m.log10_p_value), detail);
+    if (!m.reason.empty()) out << "              " << m.reason << "\n";
   }
   out << r.statement << "\n";
+  if (r.log_index) out << fmt::format("Trace logged as custody log entry {}.\n", *r.log_index);
 }
 
 void RegisterTrace(CLI::App& app) {
