@@ -66,6 +66,7 @@ void RegisterIngest(CLI::App& app) {
   sub->add_option("--format", *format, "auto, jsonl, json, csv or text");
   sub->add_flag("--record-per-file", o->record_per_file, "each file is one record");
   sub->add_flag("--skip-bad", o->skip_bad, "skip and count bad records instead of failing");
+  sub->add_flag("--allow-empty", o->allow_empty, "create the version even if every record is already in the vault");
   sub->add_option("--max-record-mb", *max_mb, "size limit of one record in MiB (default 16)");
   sub->add_option("--max-json-depth", o->max_json_depth,
                   "a JSON record nested deeper is a bad record (default 512, at most 1024)");
