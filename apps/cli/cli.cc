@@ -32,6 +32,7 @@ int ExitCodeFor(StatusCode code) {
     case StatusCode::kDataLoss: return 6;
     case StatusCode::kUnauthenticated:
     case StatusCode::kPermissionDenied: return 7;
+    case StatusCode::kCancelled: return 8;
     default: return 1;
   }
 }

@@ -29,7 +29,8 @@ GlobalOptions& Globals();
 std::string VaultPath();
 
 // Exit codes (docs/cli.md): 0 ok, 1 internal, 2 usage, 3 invalid input,
-// 4 not found, 5 failed precondition, 6 data loss/tampering, 7 unauthenticated.
+// 4 not found, 5 failed precondition, 6 data loss/tampering, 7 unauthenticated,
+// 8 cancelled (a confirmation prompt declined; nothing changed).
 int ExitCodeFor(StatusCode code);
 
 // Sets `sub`'s callback to run `fn`; a non-OK Status is printed to stderr as

@@ -254,7 +254,10 @@ void RegisterDataset(CLI::App& app) {
       std::cerr << "Type its name to confirm: ";
       std::string answer;
       std::getline(std::cin, answer);
-      if (answer != *name) return AbortedError("not confirmed; nothing was changed");
+      if (answer != *name) {
+        return Status(StatusCode::kCancelled, "dataset shred: cancelled (the answer was not the name '" +
+                                                  *name + "'); nothing was changed");
+      }
     }
     CUSTODY_ASSIGN_OR_RETURN(auto r, core::ShredDataset(*c, *name));
     if (Globals().json) {
