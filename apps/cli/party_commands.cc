@@ -58,11 +58,21 @@ void PrintMember(const core::Member& m) {
 
 void PrintGrant(const core::Grant& g) {
   auto sel = core::SelectionToJson(g.selection, false);
-  std::cout << fmt::format("Grant {}: {} {}{} of {} v{}, {}\n", g.id, g.partner,
-                           g.member.empty() ? "" : "member ", g.member, g.dataset, g.version, std::string(store::GrantStatusName(g.status)))
-            << "  selection: " << sel.dump() << "\n  fields:    "
-            << (g.fields.empty() ? std::string("all") : nlohmann::json(g.fields).dump()) << "\n"
-            << "  expires:   " << FormatRfc3339(g.expires_at) << "\n  purpose:   " << g.purpose << "\n";
+  const std::pair<const char*, std::string> rows[] = {
+      {"grant", ToString(g.id)},
+      {"partner", g.partner},
+      {"member", g.member.empty() ? std::string("any member of the partner") : g.member},
+      {"dataset", g.dataset + " v" + std::to_string(g.version)},
+      {"status", std::string(store::GrantStatusName(g.status))},
+      {"selection", sel.dump()},
+      {"fields", g.fields.empty() ? std::string("all") : nlohmann::json(g.fields).dump()},
+      {"expires", FormatRfc3339(g.expires_at)},
+      {"purpose", g.purpose},
+      {"created", FormatRfc3339(g.created_at)},
+  };
+  std::cout << fmt::format("{:<10} {}\n", "FIELD", "VALUE");
+  for (const auto& [k, v] : rows) std::cout << fmt::format("{:<10} {}\n", k, v);
+  if (g.revoked_at) std::cout << fmt::format("{:<10} {}\n", "revoked", FormatRfc3339(*g.revoked_at));
 }
 
 std::vector<std::string> SplitCommas(const std::string& s) {

@@ -2,6 +2,7 @@
 // docs/trace.md.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 
@@ -175,11 +176,11 @@ void RegisterIncident(CLI::App& app) {
     if (Globals().json) {
       PrintJson(IncidentJson(*i, false));
     } else {
-      std::cout << fmt::format("Opened incident {}: {} ({} compromised records, accused: {}). Log entry {}.\n",
-                               i->id, i->title, i->verdict.compromised,
-                               i->verdict.accused.empty() ? std::string("nobody")
-                                                          : nlohmann::json(i->verdict.accused).dump(),
-                               *i->log_index);
+      std::string accused;
+      for (const auto& a : i->verdict.accused) accused += (accused.empty() ? "" : ", ") + a;
+      std::cout << fmt::format("Opened incident {}: {} ({} compromised, accused: {}). Log entry {}.\n", i->id,
+                               i->title, Counted(i->verdict.compromised, "record"),
+                               accused.empty() ? std::string("nobody") : accused, *i->log_index);
     }
     return OkStatus();
   });
@@ -215,11 +216,22 @@ void RegisterIncident(CLI::App& app) {
       PrintJson({{"incidents", arr}});
       return OkStatus();
     }
-    for (const auto& i : all) {
-      std::cout << fmt::format("{:>4}  {}  {}  compromised {}  accused {}\n", i.id, FormatRfc3339(i.created_at),
-                               i.title, i.verdict.compromised, nlohmann::json(i.verdict.accused).dump());
+    if (all.empty()) {
+      std::cout << "no incidents\n";
+      return OkStatus();
     }
-    if (all.empty()) std::cout << "no incidents\n";
+    size_t title_w = 5;
+    for (const auto& i : all) title_w = std::max(title_w, i.title.size());
+    title_w = std::min<size_t>(title_w, 40);
+    std::cout << fmt::format("{:>8}  {:<20}  {:<6}  {:<{}}  {:>11}  {}\n", "INCIDENT", "OPENED", "STATUS", "TITLE",
+                             title_w, "COMPROMISED", "ACCUSED");
+    for (const auto& i : all) {
+      std::string accused;
+      for (const auto& a : i.verdict.accused) accused += (accused.empty() ? "" : ", ") + a;
+      std::cout << fmt::format("{:>8}  {:<20}  {:<6}  {:<{}}  {:>11}  {}\n", ToString(i.id),
+                               FormatRfc3339(i.created_at), i.closed ? "closed" : "open", i.title, title_w,
+                               WithThousands(i.verdict.compromised), accused.empty() ? "nobody" : accused);
+    }
     return OkStatus();
   });
 }

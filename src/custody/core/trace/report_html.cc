@@ -173,7 +173,10 @@ std::string RenderTraceHtml(const TraceReport& r) {
     for (const auto& m : c.held_by) held += (held.empty() ? "" : ", ") + Esc(m);
     char sim[16];
     std::snprintf(sim, sizeof(sim), "%.3f", c.similarity);
-    h += "<tr><td>" + Str(c.record_id.value()) + "</td><td>" + Esc(c.dataset) + "</td><td>" + Esc(c.kind) +
+    // A "near" match of similarity 1.000 is the same text after normalization.
+    const std::string kind =
+        c.kind == "near" && std::string(sim) == "1.000" ? "identical after normalization" : c.kind;
+    h += "<tr><td>" + Str(c.record_id.value()) + "</td><td>" + Esc(c.dataset) + "</td><td>" + Esc(kind) +
          "</td><td>" + sim + "</td><td><code>" + Esc(c.source) + "</code></td><td>" + held + "</td></tr>";
   }
   h += "</table>";
