@@ -53,6 +53,9 @@ void PrintJson(const nlohmann::json& j);
 // True if stderr is a terminal and progress is wanted.
 bool ShowProgress();
 
+// Gives every subcommand's --help the global options and one example.
+void AddHelpFooters(CLI::App& app);
+
 using RegisterFn = void (*)(CLI::App&);
 struct Registrar {
   Registrar(const char* name, RegisterFn fn);

@@ -120,6 +120,7 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", g.quiet, "no progress output");
   app.set_version_flag("--version", std::string("custody ") + CUSTODY_VERSION);
   RegisterAll(app);
+  AddHelpFooters(app);
   const bool json = WantsJson(argc, argv);
   if (const std::string word = CommandWord(argc, argv); !word.empty()) {
     if (std::string unknown = UnknownCommand(app, word); !unknown.empty()) {
