@@ -19,6 +19,7 @@ struct GlobalOptions {
   std::string vault;     // --vault, else $CUSTODY_VAULT, else ./vault
   std::string key_file;  // --key-file, else $CUSTODY_KEY_FILE, else the per-user default
   bool passphrase = false;  // --passphrase: the master key is sealed with a passphrase
+  int passphrase_fd = -1;   // --passphrase-fd N: read it from file descriptor N (implies --passphrase)
   bool json = false;        // --json: one JSON object on stdout
   bool quiet = false;       // --quiet: no progress output
 };
