@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <string_view>
+#include <utility>
 
 namespace custody::cli {
 
@@ -32,6 +34,7 @@ int ExitCodeFor(StatusCode code) {
     case StatusCode::kDataLoss: return 6;
     case StatusCode::kUnauthenticated:
     case StatusCode::kPermissionDenied: return 7;
+    case StatusCode::kCancelled: return 8;
     default: return 1;
   }
 }
@@ -105,5 +108,79 @@ Registrar::Registrar(const char* name, RegisterFn fn) { Registry()[name] = fn; }
 void RegisterAll(CLI::App& app) {
   for (auto& [name, fn] : Registry()) fn(app);
 }
+
+}  // namespace custody::cli
+
+namespace custody::cli {
+namespace {
+
+// One example per command, by its path ("grant add"); docs/cli.md has more.
+constexpr std::pair<std::string_view, std::string_view> kExamples[] = {
+    {"demo", "custody demo --out /tmp/custody-demo"},
+    {"exposure", "custody exposure --member alice --at 2027-01-01"},
+    {"generate", "custody generate --records 1000 --seed 7 --out data.jsonl"},
+    {"log", "custody log verify"},
+    {"log status", "custody log status"},
+    {"log show", "custody log show --from 0"},
+    {"log prove", "custody log prove 3"},
+    {"log verify", "custody log verify"},
+    {"log export", "custody log export --out log.json"},
+    {"log key", "custody log key"},
+    {"match", "custody match leak.jsonl --top 20"},
+    {"partner", "custody partner add acme"},
+    {"partner add", "custody partner add acme --contact legal@acme.example"},
+    {"partner list", "custody partner list"},
+    {"partner show", "custody partner show acme"},
+    {"partner suspend", "custody partner suspend acme"},
+    {"partner resume", "custody partner resume acme"},
+    {"partner terminate", "custody partner terminate acme"},
+    {"member", "custody member list"},
+    {"member add",
+     "custody member add --partner acme --name alice --email alice@acme.example --generate-key --key-out alice.key"},
+    {"member list", "custody member list --partner acme"},
+    {"member show", "custody member show alice"},
+    {"member revoke", "custody member revoke alice"},
+    {"grant", "custody grant list"},
+    {"grant add", "custody grant add --partner acme --dataset gsm8k --sample 0.3 --seed 7 --expires 2027-06-30 --purpose eval"},
+    {"grant list", "custody grant list --partner acme"},
+    {"grant show", "custody grant show 7"},
+    {"grant revoke", "custody grant revoke 7"},
+    {"release", "custody release --grant 7 --member alice --out alice.jsonl"},
+    {"releases", "custody releases"},
+    {"open", "custody open alice.jsonl.enc --key alice.key --out alice.jsonl"},
+    {"trace", "custody trace leak.jsonl --out trace.json --report trace.html"},
+    {"incident", "custody incident list"},
+    {"incident open", "custody incident open --from-trace trace.json --title \"gsm8k leak\""},
+    {"incident show", "custody incident show 1"},
+    {"incident list", "custody incident list"},
+    {"incident note", "custody incident note 1 \"asked acme for their access logs\""},
+    {"incident close", "custody incident close 1 --resolution \"contract terminated\""},
+    {"init", "custody init ./vault"},
+    {"ingest", "custody ingest --dataset gsm8k train.jsonl"},
+    {"datasets", "custody datasets"},
+    {"show", "custody show 42"},
+    {"export", "custody export --dataset gsm8k --out gsm8k.jsonl"},
+    {"dataset", "custody dataset shred gsm8k"},
+    {"dataset shred", "custody dataset shred gsm8k"},
+    {"version", "custody version"},
+};
+
+void AddFooters(CLI::App* app, const std::string& path) {
+  for (CLI::App* sub : app->get_subcommands({})) {
+    const std::string p = path.empty() ? sub->get_name() : path + " " + sub->get_name();
+    std::string footer =
+        "\nGlobal options (before or after the command): --vault DIR, --key-file PATH, --passphrase,\n"
+        "  --json, -q/--quiet, --version, -h/--help. Exit codes and more: docs/cli.md.";
+    for (const auto& [name, example] : kExamples) {
+      if (name == p) footer += "\nExample:\n  " + std::string(example);
+    }
+    sub->footer(footer);
+    AddFooters(sub, p);
+  }
+}
+
+}  // namespace
+
+void AddHelpFooters(CLI::App& app) { AddFooters(&app, ""); }
 
 }  // namespace custody::cli

@@ -19,6 +19,7 @@ struct GlobalOptions {
   std::string vault;     // --vault, else $CUSTODY_VAULT, else ./vault
   std::string key_file;  // --key-file, else $CUSTODY_KEY_FILE, else the per-user default
   bool passphrase = false;  // --passphrase: the master key is sealed with a passphrase
+  int passphrase_fd = -1;   // --passphrase-fd N: read it from file descriptor N (implies --passphrase)
   bool json = false;        // --json: one JSON object on stdout
   bool quiet = false;       // --quiet: no progress output
 };
@@ -29,7 +30,8 @@ GlobalOptions& Globals();
 std::string VaultPath();
 
 // Exit codes (docs/cli.md): 0 ok, 1 internal, 2 usage, 3 invalid input,
-// 4 not found, 5 failed precondition, 6 data loss/tampering, 7 unauthenticated.
+// 4 not found, 5 failed precondition, 6 data loss/tampering, 7 unauthenticated,
+// 8 cancelled (a confirmation prompt declined; nothing changed).
 int ExitCodeFor(StatusCode code);
 
 // Sets `sub`'s callback to run `fn`; a non-OK Status is printed to stderr as
@@ -59,6 +61,9 @@ void PrintJson(const nlohmann::json& j);
 
 // True if stderr is a terminal and progress is wanted.
 bool ShowProgress();
+
+// Gives every subcommand's --help the global options and one example.
+void AddHelpFooters(CLI::App& app);
 
 using RegisterFn = void (*)(CLI::App&);
 struct Registrar {

@@ -50,7 +50,7 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 std::string CommandWord(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
-    if (a == "--vault" || a == "--key-file") {
+    if (a == "--vault" || a == "--key-file" || a == "--passphrase-fd") {
       ++i;
       continue;
     }
@@ -116,10 +116,14 @@ int main(int argc, char** argv) {
       ->take_last();
   app.add_flag("--passphrase", g.passphrase,
                "the master key is sealed with a passphrase ($CUSTODY_PASSPHRASE or a prompt)");
+  app.add_option("--passphrase-fd", g.passphrase_fd,
+                 "read the passphrase's first line from file descriptor N (implies --passphrase)")
+      ->take_last();
   app.add_flag("--json", g.json, "machine-readable output: one JSON object on stdout");
   app.add_flag("-q,--quiet", g.quiet, "no progress output");
   app.set_version_flag("--version", std::string("custody ") + CUSTODY_VERSION);
   RegisterAll(app);
+  AddHelpFooters(app);
   const bool json = WantsJson(argc, argv);
   if (const std::string word = CommandWord(argc, argv); !word.empty()) {
     if (std::string unknown = UnknownCommand(app, word); !unknown.empty()) {

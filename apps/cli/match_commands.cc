@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "apps/cli/cli.h"
+#include "custody/base/count_format.h"
 #include "apps/cli/progress.h"
 #include "apps/cli/vault_open.h"
 #include "custody/core/match/match_dumps.h"
@@ -83,6 +84,15 @@ std::string Similarity(double s) {
   return buf;
 }
 
+// The match kind for people: a "near" match whose similarity prints as
+// 1.000 is the same text after normalization, never called "near".
+std::string KindLabel(sketch::MatchKind kind, double similarity) {
+  if (kind == sketch::MatchKind::kNear && Similarity(similarity) == "1.000") {
+    return "identical after normalization";
+  }
+  return std::string(sketch::MatchKindName(kind));
+}
+
 Status RunMatch(const MatchFlags& flags) {
   CUSTODY_ASSIGN_OR_RETURN(auto custody, OpenVault(true));
   const bool json = Globals().json;
@@ -121,7 +131,7 @@ Status RunMatch(const MatchFlags& flags) {
       if (!r.match) return OkStatus();
       std::cout << "  " << r.source << ":" << r.line << "  record " << r.match->record_id << "  "
                 << r.version->dataset << "@v" << r.version->version << "  "
-                << sketch::MatchKindName(r.match->kind) << "  " << Similarity(r.match->similarity)
+                << KindLabel(r.match->kind, r.match->similarity) << "  " << Similarity(r.match->similarity)
                 << (r.unverified ? "  unverified (dataset shredded)" : "") << "\n";
       return OkStatus();
     };
@@ -182,11 +192,11 @@ Status RunMatch(const MatchFlags& flags) {
     std::cout << "]}" << std::endl;
     return OkStatus();
   }
-  std::cout << s.scan.dump_records << " dump records, " << s.matched << " matched ("
-            << s.distinct_records << " distinct vault records), " << s.unmatched()
-            << " unmatched\n";
-  for (const auto& [name, n] : s.by_dataset) std::cout << "  " << name << ": " << n << "\n";
-  for (const auto& [kind, n] : s.by_kind) std::cout << "  kind " << kind << ": " << n << "\n";
+  std::cout << Counted(s.scan.dump_records, "dump record") << ", " << WithThousands(s.matched)
+            << " matched (" << Counted(s.distinct_records, "distinct vault record") << "), "
+            << WithThousands(s.unmatched()) << " unmatched\n";
+  for (const auto& [name, n] : s.by_dataset) std::cout << "  " << name << ": " << WithThousands(n) << "\n";
+  for (const auto& [kind, n] : s.by_kind) std::cout << "  kind " << kind << ": " << WithThousands(n) << "\n";
   if (s.unverified > 0) {
     std::cout << "  " << s.unverified
               << " unverified sketch matches (their dataset was shredded: similarity estimated)\n";
@@ -196,7 +206,7 @@ Status RunMatch(const MatchFlags& flags) {
               << (s.best.size() < s.matched ? "; --list shows all, --top N more" : "") << "):\n";
     for (const auto& b : s.best) {
       std::cout << "  " << b.where << "  record " << b.record_id << "  " << b.dataset << "@v"
-                << b.version << "  " << sketch::MatchKindName(b.kind) << "  "
+                << b.version << "  " << KindLabel(b.kind, b.similarity) << "  "
                 << Similarity(b.similarity) << (b.unverified ? "  unverified (dataset shredded)" : "")
                 << "\n";
     }

@@ -8,6 +8,7 @@
 #include "apps/cli/cli.h"
 #include "apps/cli/vault_open.h"
 #include "custody/base/clock.h"
+#include "custody/base/count_format.h"
 #include "custody/base/encoding.h"
 #include "custody/core/parties/grants.h"
 #include "custody/core/parties/parties.h"
@@ -57,11 +58,21 @@ void PrintMember(const core::Member& m) {
 
 void PrintGrant(const core::Grant& g) {
   auto sel = core::SelectionToJson(g.selection, false);
-  std::cout << fmt::format("Grant {}: {} {}{} of {} v{}, {}\n", g.id, g.partner,
-                           g.member.empty() ? "" : "member ", g.member, g.dataset, g.version, std::string(store::GrantStatusName(g.status)))
-            << "  selection: " << sel.dump() << "\n  fields:    "
-            << (g.fields.empty() ? std::string("all") : nlohmann::json(g.fields).dump()) << "\n"
-            << "  expires:   " << FormatRfc3339(g.expires_at) << "\n  purpose:   " << g.purpose << "\n";
+  const std::pair<const char*, std::string> rows[] = {
+      {"grant", ToString(g.id)},
+      {"partner", g.partner},
+      {"member", g.member.empty() ? std::string("any member of the partner") : g.member},
+      {"dataset", g.dataset + " v" + std::to_string(g.version)},
+      {"status", std::string(store::GrantStatusName(g.status))},
+      {"selection", sel.dump()},
+      {"fields", g.fields.empty() ? std::string("all") : nlohmann::json(g.fields).dump()},
+      {"expires", FormatRfc3339(g.expires_at)},
+      {"purpose", g.purpose},
+      {"created", FormatRfc3339(g.created_at)},
+  };
+  std::cout << fmt::format("{:<10} {}\n", "FIELD", "VALUE");
+  for (const auto& [k, v] : rows) std::cout << fmt::format("{:<10} {}\n", k, v);
+  if (g.revoked_at) std::cout << fmt::format("{:<10} {}\n", "revoked", FormatRfc3339(*g.revoked_at));
 }
 
 std::vector<std::string> SplitCommas(const std::string& s) {
@@ -285,7 +296,8 @@ void RegisterGrant(CLI::App& app) {
   auto expires = std::make_shared<std::string>();
   add->add_option("--partner", spec->partner, "partner name")->required();
   add->add_option("--member", spec->member, "only this member may receive it");
-  add->add_option("--dataset", spec->dataset, "dataset name (its latest version)")->required();
+  add->add_option("--dataset", spec->dataset, "dataset name")->required();
+  add->add_option("--version", spec->version, "dataset version (default: the latest)");
   add->add_option("--fields", *fields, "comma-separated top-level fields to release (default: all)");
   auto* s1 = add->add_option("--sample", *sample, "keyed random sample: share of records in (0, 1]");
   auto* s0 = add->add_option("--seed", *seed, "seed of the sample (required with --sample)");
@@ -314,10 +326,22 @@ void RegisterGrant(CLI::App& app) {
                                                   v.first_record_id, static_cast<uint64_t>(v.records)));
     }
     CUSTODY_ASSIGN_OR_RETURN(auto gr, core::AddGrant(*c, *spec));
+    std::string expires_text = FormatRfc3339(gr.expires_at);
+    if (expires_text.ends_with("T00:00:00Z")) expires_text.resize(10);  // a date
+    const std::string holder = gr.member.empty() ? gr.partner : gr.partner + "/" + gr.member;
     if (Globals().json) {
-      PrintJson({{"grant", gr.id}});
+      PrintJson({{"grant", gr.id},
+                 {"partner", gr.partner},
+                 {"member", gr.member.empty() ? nlohmann::json() : nlohmann::json(gr.member)},
+                 {"dataset", gr.dataset},
+                 {"version", gr.version},
+                 {"records", gr.selected_records},
+                 {"version_records", gr.version_records},
+                 {"expires_at", FormatRfc3339(gr.expires_at)}});
     } else {
-      std::cout << gr.id << "\n";
+      std::cout << fmt::format("grant {}: {}, {} of {} v{}, expires {}\n", gr.id, holder,
+                               Counted(gr.selected_records, "record"), gr.dataset, gr.version,
+                               expires_text);
     }
     return OkStatus();
   });

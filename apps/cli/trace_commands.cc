@@ -2,6 +2,7 @@
 // docs/trace.md.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 
@@ -9,6 +10,7 @@
 #include "apps/cli/progress.h"
 #include "apps/cli/vault_open.h"
 #include "custody/base/clock.h"
+#include "custody/base/count_format.h"
 #include "custody/core/trace/incident.h"
 #include "custody/core/trace/report_html.h"
 #include "custody/core/trace/trace.h"
@@ -24,31 +26,31 @@ std::string PText(double log10_p) {
 
 // The human summary of a trace report.
 void PrintTraceSummary(const core::TraceReport& r, std::ostream& out) {
-  out << fmt::format("Dump: {} records read, {} matched our vault, {} unrelated", r.dump_records,
-                     r.matched, r.unmatched);
-  if (r.skipped > 0) out << fmt::format(", {} unreadable skipped", r.skipped);
+  out << fmt::format("Dump: {} read, {} matched our vault, {} unrelated", Counted(r.dump_records, "record"),
+                     WithThousands(r.matched), WithThousands(r.unmatched));
+  if (r.skipped > 0) out << fmt::format(", {} unreadable skipped", WithThousands(r.skipped));
   out << "\n";
-  out << fmt::format("Compromised: {} of our records", r.compromised.size());
+  out << fmt::format("Compromised: {} of our records", WithThousands(r.compromised.size()));
   if (!r.by_dataset.empty()) {
     out << " (";
     bool first = true;
     for (const auto& [k, v] : r.by_dataset) {
-      out << (first ? "" : ", ") << k << ": " << v;
+      out << (first ? "" : ", ") << k << ": " << WithThousands(v);
       first = false;
     }
     out << ")";
   }
   out << "\n";
   for (const auto& rel : r.releases) {
-    out << fmt::format("  release {} to {} ({}): {} of its {} records leaked\n", rel.release_id,
-                       rel.member, rel.partner, rel.records, rel.released_records);
+    out << fmt::format("  release {} to {} ({}): {} of its {} leaked\n", rel.release_id, rel.member,
+                       rel.partner, WithThousands(rel.records), Counted(rel.released_records, "record"));
   }
   for (const auto& c : r.canaries_found) {
     out << fmt::format("  canary {} found (owner {} at {}) at {}\n", c.canary_id, c.member,
                        c.partner, c.source);
   }
   out << fmt::format("Members tested: {}; readable mark slots: {} ({} erased)\n", r.members_tested,
-                     r.readable_slots, r.erased_slots);
+                     WithThousands(r.readable_slots), WithThousands(r.erased_slots));
   for (const auto& m : r.members) {
     std::string detail;
     if (m.exposure && m.exposure->informative) {
@@ -60,10 +62,12 @@ void PrintTraceSummary(const core::TraceReport& r, std::ostream& out) {
     if (m.canaries.found > 0) {
       detail += fmt::format(" canaries {}/{}", m.canaries.found, m.canaries.deployed);
     }
-    out << fmt::format("  {:<8} {:<20} {:<16} p={:<10}{}\n", m.accused ? "ACCUSED" : "cleared",
+    out << fmt::format("  {:<11} {:<20} {:<16} p={:<10}{}\n", m.accused ? "ACCUSED" : "not accused",
                        m.member, m.partner, PText(m.log10_p_value), detail);
+    if (!m.reason.empty()) out << "              " << m.reason << "\n";
   }
   out << r.statement << "\n";
+  if (r.log_index) out << fmt::format("Trace logged as custody log entry {}.\n", *r.log_index);
 }
 
 void RegisterTrace(CLI::App& app) {
@@ -102,6 +106,14 @@ void RegisterTrace(CLI::App& app) {
   });
 }
 
+nlohmann::json EntryJson(const core::IncidentEntry& e) {
+  return {{"action", e.action},
+          {"created_at", FormatRfc3339(e.created_at)},
+          {"actor", e.actor},
+          {"text", e.text},
+          {"log_index", e.log_index}};
+}
+
 nlohmann::json IncidentJson(const core::Incident& i, bool with_trace) {
   nlohmann::json j = {{"incident", i.id},
                       {"created_at", FormatRfc3339(i.created_at)},
@@ -109,8 +121,41 @@ nlohmann::json IncidentJson(const core::Incident& i, bool with_trace) {
                       {"records_hash", i.records_hash},
                       {"verdict", nlohmann::json::parse(core::VerdictToJson(i.verdict))},
                       {"log_index", i.log_index ? nlohmann::json(*i.log_index) : nlohmann::json()}};
+  j["status"] = i.closed ? "closed" : "open";
+  nlohmann::json entries = nlohmann::json::array();
+  for (const auto& e : i.entries) entries.push_back(EntryJson(e));
+  j["entries"] = entries;
   if (with_trace) j["trace"] = nlohmann::json::parse(core::ToJson(i.trace));
   return j;
+}
+
+// `incident note` and `incident close`: ID and a text.
+void RegisterIncidentEntry(CLI::App* inc, const char* name, const char* help, bool close) {
+  auto* sub = inc->add_subcommand(name, help);
+  auto id = std::make_shared<int64_t>(0);
+  auto text = std::make_shared<std::string>();
+  sub->add_option("ID", *id, "incident id")->required();
+  if (close) {
+    sub->add_option("--resolution", *text, "how the incident was resolved")->required();
+  } else {
+    sub->add_option("TEXT", *text, "the note")->required();
+  }
+  SetAction(sub, [id, text, close]() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
+    const IncidentId iid(*id);
+    CUSTODY_ASSIGN_OR_RETURN(auto e, close ? core::CloseIncident(*c, iid, *text)
+                                           : core::AddIncidentNote(*c, iid, *text));
+    if (Globals().json) {
+      nlohmann::json j = EntryJson(e);
+      j["incident"] = *id;
+      PrintJson(j);
+    } else if (close) {
+      std::cout << fmt::format("Closed incident {}: {}. Log entry {}.\n", *id, e.text, e.log_index);
+    } else {
+      std::cout << fmt::format("Noted on incident {}. Log entry {}.\n", *id, e.log_index);
+    }
+    return OkStatus();
+  });
 }
 
 void RegisterIncident(CLI::App& app) {
@@ -131,11 +176,11 @@ void RegisterIncident(CLI::App& app) {
     if (Globals().json) {
       PrintJson(IncidentJson(*i, false));
     } else {
-      std::cout << fmt::format("Opened incident {}: {} ({} compromised records, accused: {}). Log entry {}.\n",
-                               i->id, i->title, i->verdict.compromised,
-                               i->verdict.accused.empty() ? std::string("nobody")
-                                                          : nlohmann::json(i->verdict.accused).dump(),
-                               *i->log_index);
+      std::string accused;
+      for (const auto& a : i->verdict.accused) accused += (accused.empty() ? "" : ", ") + a;
+      std::cout << fmt::format("Opened incident {}: {} ({} compromised, accused: {}). Log entry {}.\n", i->id,
+                               i->title, Counted(i->verdict.compromised, "record"),
+                               accused.empty() ? std::string("nobody") : accused, *i->log_index);
     }
     return OkStatus();
   });
@@ -150,10 +195,17 @@ void RegisterIncident(CLI::App& app) {
     } else {
       std::cout << fmt::format("Incident {}: {}\nOpened {}; log entry {}; compromised list SHA-256 {}\n", i.id,
                                i.title, FormatRfc3339(i.created_at), i.log_index.value_or(-1), i.records_hash);
+      for (const auto& e : i.entries) {
+        std::cout << fmt::format("{} {} by {} (log entry {}): {}\n", FormatRfc3339(e.created_at),
+                                 e.action == "close" ? "Closed" : "Note", e.actor, e.log_index, e.text);
+      }
+      std::cout << (i.closed ? "Status: closed\n" : "Status: open\n");
       PrintTraceSummary(i.trace, std::cout);
     }
     return OkStatus();
   });
+  RegisterIncidentEntry(inc, "note", "add a note to an open incident (logged)", false);
+  RegisterIncidentEntry(inc, "close", "close an incident with its resolution (logged)", true);
   auto* list = inc->add_subcommand("list", "list incidents");
   SetAction(list, []() -> Status {
     CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(false));
@@ -164,11 +216,22 @@ void RegisterIncident(CLI::App& app) {
       PrintJson({{"incidents", arr}});
       return OkStatus();
     }
-    for (const auto& i : all) {
-      std::cout << fmt::format("{:>4}  {}  {}  compromised {}  accused {}\n", i.id, FormatRfc3339(i.created_at),
-                               i.title, i.verdict.compromised, nlohmann::json(i.verdict.accused).dump());
+    if (all.empty()) {
+      std::cout << "no incidents\n";
+      return OkStatus();
     }
-    if (all.empty()) std::cout << "no incidents\n";
+    size_t title_w = 5;
+    for (const auto& i : all) title_w = std::max(title_w, i.title.size());
+    title_w = std::min<size_t>(title_w, 40);
+    std::cout << fmt::format("{:>8}  {:<20}  {:<6}  {:<{}}  {:>11}  {}\n", "INCIDENT", "OPENED", "STATUS", "TITLE",
+                             title_w, "COMPROMISED", "ACCUSED");
+    for (const auto& i : all) {
+      std::string accused;
+      for (const auto& a : i.verdict.accused) accused += (accused.empty() ? "" : ", ") + a;
+      std::cout << fmt::format("{:>8}  {:<20}  {:<6}  {:<{}}  {:>11}  {}\n", ToString(i.id),
+                               FormatRfc3339(i.created_at), i.closed ? "closed" : "open", i.title, title_w,
+                               WithThousands(i.verdict.compromised), accused.empty() ? "nobody" : accused);
+    }
     return OkStatus();
   });
 }

@@ -71,6 +71,7 @@ void RegisterIngest(CLI::App& app) {
   sub->add_option("--format", *format, "auto, jsonl, json, csv or text");
   sub->add_flag("--record-per-file", o->record_per_file, "each file is one record");
   sub->add_flag("--skip-bad", o->skip_bad, "skip and count bad records instead of failing");
+  sub->add_flag("--allow-empty", o->allow_empty, "create the version even if every record is already in the vault");
   sub->add_option("--max-record-mb", *max_mb, "size limit of one record in MiB (default 16)");
   sub->add_option("--max-json-depth", o->max_json_depth,
                   "a JSON record nested deeper is a bad record (default 512, at most 1024)");
@@ -265,7 +266,10 @@ void RegisterDataset(CLI::App& app) {
       std::cerr << "Type its name to confirm: ";
       std::string answer;
       std::getline(std::cin, answer);
-      if (answer != *name) return AbortedError("not confirmed; nothing was changed");
+      if (answer != *name) {
+        return Status(StatusCode::kCancelled, "dataset shred: cancelled (the answer was not the name '" +
+                                                  *name + "'); nothing was changed");
+      }
     }
     CUSTODY_ASSIGN_OR_RETURN(auto r, core::ShredDataset(*c, *name));
     if (Globals().json) {

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cstdlib>
 #include <iostream>
 
@@ -29,9 +31,31 @@ Result<std::string> PromptNoEcho(const char* prompt) {
   return line;
 }
 
+// The first line of file descriptor `fd` (without its line end).
+Result<std::string> ReadPassphraseFd(int fd) {
+  std::string line;
+  char c = 0;
+  while (line.size() < 4096) {
+    const ssize_t n = ::read(fd, &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      return UnauthenticatedError("--passphrase-fd " + std::to_string(fd) + ": cannot read: " +
+                                  std::strerror(errno));
+    }
+    if (n == 0 || c == '\n') break;
+    line.push_back(c);
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty()) {
+    return UnauthenticatedError("--passphrase-fd " + std::to_string(fd) + ": the passphrase is empty");
+  }
+  return line;
+}
+
 }  // namespace
 
 Result<std::string> ReadPassphrase(bool confirm) {
+  if (Globals().passphrase_fd >= 0) return ReadPassphraseFd(Globals().passphrase_fd);
   if (const char* p = std::getenv("CUSTODY_PASSPHRASE"); p != nullptr && *p != '\0') return std::string(p);
   CUSTODY_ASSIGN_OR_RETURN(std::string a, PromptNoEcho("custody passphrase: "));
   if (a.empty()) return UnauthenticatedError("--passphrase: the passphrase is empty");
@@ -45,7 +69,7 @@ Result<std::string> ReadPassphrase(bool confirm) {
 Result<store::KeyOptions> KeyOptionsFromFlags(bool confirm_passphrase) {
   store::KeyOptions k;
   k.key_file = Globals().key_file;
-  if (Globals().passphrase) {
+  if (Globals().passphrase || Globals().passphrase_fd >= 0) {
     CUSTODY_ASSIGN_OR_RETURN(std::string p, ReadPassphrase(confirm_passphrase));
     k.passphrase = crypto::SecretBytes::FromBytes(p);
     std::fill(p.begin(), p.end(), '\0');  // the plain copy does not outlive this call

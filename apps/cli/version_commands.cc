@@ -1,5 +1,6 @@
 // `custody version`.
 #include "apps/cli/cli.h"
+#include "custody/base/version.h"
 
 namespace custody::cli {
 namespace {
@@ -7,9 +8,9 @@ void RegisterVersionCommands(CLI::App& app) {
   auto* sub = app.add_subcommand("version", "print the custody version");
   SetAction(sub, [] {
     if (Globals().json) {
-      PrintJson({{"version", "0.1.0"}});
+      PrintJson({{"version", kCustodyVersion}});
     } else {
-      std::cout << "custody 0.1.0\n";
+      std::cout << "custody " << kCustodyVersion << "\n";
     }
     return OkStatus();
   });

@@ -1,5 +1,7 @@
 #include "custody/crypto/stream.h"
 
+#include <algorithm>
+
 #include <sodium.h>
 
 #include <cstring>
@@ -85,12 +87,16 @@ bool StreamOpener::finished() const { return state_->finished; }
 
 Result<StreamOpener> StreamOpener::Create(const X25519KeyPair& keys, std::string_view header) {
   EnsureSodium();
+  // A file that does not start as one of ours (plaintext JSONL, say) is bad
+  // input, not tampering; a truncated header of ours is data loss.
+  const std::string_view magic(kStreamMagic, kStreamMagicSize);
+  if (header.substr(0, kStreamMagicSize) != magic.substr(0, std::min(header.size(), kStreamMagicSize))) {
+    return InvalidArgumentError("encrypted stream: expected the magic 'CSTDSS01' of a custody encrypted "
+                                "file, found other bytes (a plaintext file, not an encrypted release?)");
+  }
   if (header.size() != kStreamHeaderSize) {
     return DataLossError("encrypted stream: expected a " + std::to_string(kStreamHeaderSize) +
                          "-byte header, found " + std::to_string(header.size()) + " bytes");
-  }
-  if (header.substr(0, kStreamMagicSize) != std::string_view(kStreamMagic, kStreamMagicSize)) {
-    return DataLossError("encrypted stream: bad magic (not a custody encrypted file)");
   }
   const size_t sealed_size = 32 + crypto_box_SEALBYTES;
   auto opened = OpenSealed(keys, header.substr(kStreamMagicSize, sealed_size));

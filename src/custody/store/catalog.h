@@ -23,7 +23,7 @@
 
 namespace custody::store {
 
-inline constexpr int kCatalogSchemaVersion = 5;
+inline constexpr int kCatalogSchemaVersion = 6;
 
 struct DatasetInfo {
   DatasetId id;

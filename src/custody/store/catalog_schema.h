@@ -181,6 +181,20 @@ CREATE TABLE deletion_attestations (
 );
 CREATE INDEX deletion_attestations_partner ON deletion_attestations(partner_id);
 )sql",
+    // v6: an incident's lifecycle after it is opened: notes and its closing,
+    // each a row here and an `incident` custody log event.
+    R"sql(
+CREATE TABLE incident_entries (
+  id INTEGER PRIMARY KEY,
+  incident_id INTEGER NOT NULL REFERENCES incidents(id),
+  created_at INTEGER NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('note', 'close')),
+  actor TEXT NOT NULL,
+  text TEXT NOT NULL,
+  log_index INTEGER
+);
+CREATE INDEX incident_entries_incident ON incident_entries(incident_id);
+)sql",
 };
 
 }  // namespace custody::store

@@ -22,6 +22,21 @@ Result<IncidentRow> ReadIncident(const Stmt& st) {
   return i;
 }
 
+constexpr char kEntrySelect[] =
+    "SELECT id, incident_id, created_at, action, actor, text, log_index FROM incident_entries ";
+
+Result<IncidentEntryRow> ReadEntry(const Stmt& st) {
+  IncidentEntryRow e;
+  e.id = st.Int(0);
+  e.incident_id = st.IdAt<IncidentId>(1);
+  e.created_at = st.TimeAt(2);
+  e.action = st.Text(3);
+  e.actor = st.Text(4);
+  e.text = st.Text(5);
+  e.log_index = internal::OptionalInt(st, 6);
+  return e;
+}
+
 }  // namespace
 
 Result<IncidentId> IncidentTable::Insert(const IncidentRow& row) {
@@ -63,6 +78,41 @@ Result<std::vector<IncidentId>> IncidentTable::Unlogged() {
   CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
       "SELECT id FROM incidents WHERE log_index IS NULL ORDER BY id"));
   return internal::Ids<IncidentId>(st);
+}
+
+Result<int64_t> IncidentTable::InsertEntry(const IncidentEntryRow& row) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
+      "INSERT INTO incident_entries(incident_id, created_at, action, actor, text, log_index) "
+      "VALUES (?, ?, ?, ?, ?, ?)"));
+  CUSTODY_RETURN_IF_ERROR(st.Bind(1, row.incident_id).Bind(2, row.created_at).Bind(3, row.action)
+                              .Bind(4, row.actor).Bind(5, row.text).Bind(6, row.log_index).Run());
+  return db_->LastInsertId();
+}
+
+Status IncidentTable::SetEntryLogIndex(int64_t entry_id, int64_t log_index) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st,
+                           db_->Prepare("UPDATE incident_entries SET log_index = ? WHERE id = ?"));
+  CUSTODY_RETURN_IF_ERROR(st.Bind(1, log_index).Bind(2, entry_id).Run());
+  if (db_->Changes() != 1) return NotFoundError("no incident entry " + std::to_string(entry_id));
+  return OkStatus();
+}
+
+Status IncidentTable::DeleteEntry(int64_t entry_id) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare("DELETE FROM incident_entries WHERE id = ?"));
+  return st.Bind(1, entry_id).Run();
+}
+
+Result<std::vector<IncidentEntryRow>> IncidentTable::Entries(IncidentId id) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(std::string(kEntrySelect) +
+                                                 "WHERE incident_id = ? AND log_index IS NOT NULL ORDER BY id"));
+  st.Bind(1, id);
+  return internal::All<IncidentEntryRow>(st, ReadEntry);
+}
+
+Result<std::vector<IncidentEntryRow>> IncidentTable::UnloggedEntries() {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(std::string(kEntrySelect) +
+                                                 "WHERE log_index IS NULL ORDER BY id"));
+  return internal::All<IncidentEntryRow>(st, ReadEntry);
 }
 
 }  // namespace custody::store

@@ -30,6 +30,17 @@ struct IncidentRow {
   std::optional<int64_t> log_index;
 };
 
+// A note on an incident, or its closing (action "close", text the resolution).
+struct IncidentEntryRow {
+  int64_t id = 0;
+  IncidentId incident_id;
+  Time created_at;
+  std::string action;  // "note" or "close"
+  std::string actor;
+  std::string text;
+  std::optional<int64_t> log_index;
+};
+
 class IncidentTable {
  public:
   explicit IncidentTable(Db* db) : db_(db) {}
@@ -44,6 +55,15 @@ class IncidentTable {
   Result<std::optional<IncidentRow>> Get(IncidentId id);
   // Ids of rows whose log event was never recorded (recovery's work).
   Result<std::vector<IncidentId>> Unlogged();
+
+  // Inserts `row` (its id is ignored) and returns the new entry id.
+  Result<int64_t> InsertEntry(const IncidentEntryRow& row);
+  Status SetEntryLogIndex(int64_t entry_id, int64_t log_index);
+  Status DeleteEntry(int64_t entry_id);
+  // The logged entries of incident `id`, oldest first.
+  Result<std::vector<IncidentEntryRow>> Entries(IncidentId id);
+  // Entries whose log event was never recorded (recovery's work).
+  Result<std::vector<IncidentEntryRow>> UnloggedEntries();
 
  private:
   Db* db_;

@@ -107,8 +107,10 @@ Result<std::map<std::string, std::string>> ParseKeyFile(const std::string& path,
   std::istringstream in(text);
   std::string line;
   if (!std::getline(in, line) || line != kKeyFileMagic) {
-    return InvalidArgumentError(path + ":1: expected '" + std::string(kKeyFileMagic) +
-                                "', found something else: not a custody master key file");
+    // A wrong key (a member's secret key file, say), not malformed input.
+    return UnauthenticatedError(path + ":1: expected '" + std::string(kKeyFileMagic) +
+                                "', found something else: not a custody master key file (a member's "
+                                "secret key? the master key file is the one `custody init` wrote)");
   }
   std::map<std::string, std::string> kv;
   int n = 1;

@@ -76,7 +76,7 @@ void Narrate(const TraceReport& r, std::ostream& out) {
     out << fmt::format("  {} canary record{} found; owner: {}\n", n, n == 1 ? "" : "s", owner);
   }
   for (const auto& m : r.members) {
-    out << fmt::format("  {:<8} {:<7} of {:<18} p = {}\n", m.accused ? "ACCUSED" : "cleared",
+    out << fmt::format("  {:<11} {:<7} of {:<18} p = {}\n", m.accused ? "ACCUSED" : "not accused",
                        m.member, m.partner, PText(m.log10_p_value));
   }
   out << "  " << r.statement << "\n";

@@ -278,6 +278,12 @@ Status ReadInputs(Custody& custody, const IngestOptions& options, const VersionT
     return InvalidArgumentError("ingest: the input holds no records" +
                                 std::string(result->skipped ? " (all were skipped as bad)" : ""));
   }
+  if (result->records == 0 && !options.allow_empty) {
+    return FailedPreconditionError(
+        "ingest: nothing new: all " + std::to_string(result->duplicates) + " record" +
+        (result->duplicates == 1 ? " is" : "s are") + " already in the vault; no version of '" +
+        options.dataset + "' created (--allow-empty creates an empty version)");
+  }
   return OkStatus();
 }
 

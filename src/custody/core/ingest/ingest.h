@@ -25,6 +25,9 @@ struct IngestOptions {
   format::InputFormat format = format::InputFormat::kAuto;
   bool record_per_file = false;
   bool skip_bad = false;
+  // A version whose every record is already in the vault (nothing new) is
+  // refused (kFailedPrecondition) unless this is set.
+  bool allow_empty = false;
   size_t max_record_bytes = 16u << 20;
   // A JSON record nested deeper is a bad record (format::ReadOptions).
   size_t max_json_depth = format::kMaxJsonDepth;

@@ -1,4 +1,6 @@
 // Grants: catalog rows (table grants) and their events.
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "custody/core/parties/grants.h"
@@ -42,6 +44,55 @@ Result<Grant> FromRow(store::GrantRow row) {
   return g;
 }
 
+// kInvalidArgument unless every name in `fields` is a top-level field of
+// some record of the version; the message lists the version's fields. Stops
+// reading records once every name is found.
+Status CheckFields(Custody& c, const store::DatasetVersionInfo& version, const std::string& dataset,
+                   const std::vector<std::string>& fields) {
+  if (fields.empty()) return OkStatus();
+  std::set<std::string> missing(fields.begin(), fields.end());
+  std::set<std::string> seen;
+  const Status kDone = AbortedError("all fields found");
+  Status s = ForEachRecord(c, dataset, version.version, [&](RecordId, std::string_view rec) -> Status {
+    const nlohmann::json j = nlohmann::json::parse(rec, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object()) return OkStatus();
+    for (const auto& [k, v] : j.items()) {
+      seen.insert(k);
+      missing.erase(k);
+    }
+    return missing.empty() ? kDone : OkStatus();
+  });
+  if (missing.empty()) return OkStatus();
+  CUSTODY_RETURN_IF_ERROR(s);
+  std::string have, bad;
+  for (const auto& f : seen) have += (have.empty() ? "" : ", ") + f;
+  for (const auto& f : missing) bad += (bad.empty() ? "'" : ", '") + f + "'";
+  return InvalidArgumentError("fields: expected fields of " + dataset + " v" + std::to_string(version.version) +
+                              " (" + (have.empty() ? std::string("none") : have) + "), found " + bad +
+                              (missing.size() == 1 ? ", not a field of it" : ", not fields of it"));
+}
+
+// How many of the version's records `selection` takes.
+Result<uint64_t> CountSelected(Custody& c, const store::DatasetVersionInfo& version,
+                               const Selection& selection) {
+  const uint64_t n = static_cast<uint64_t>(version.records);
+  switch (selection.kind) {
+    case Selection::Kind::kAll:
+      return n;
+    case Selection::Kind::kIds:
+      return selection.ids.Cardinality();
+    default:
+      break;
+  }
+  CUSTODY_ASSIGN_OR_RETURN(auto key, c.vault().GetOrCreateWrappedKey(store::KeyPurpose::Selection()));
+  CUSTODY_ASSIGN_OR_RETURN(auto selector, Selector::Create(key, selection));
+  uint64_t count = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    if (selector.Contains(RecordId(version.first_record_id + i))) ++count;
+  }
+  return count;
+}
+
 }  // namespace
 
 Result<Grant> AddGrant(Custody& c, const GrantSpec& spec) {
@@ -68,7 +119,7 @@ Result<Grant> AddGrant(Custody& c, const GrantSpec& spec) {
                                 FormatRfc3339(spec.expires_at));
   }
   if (spec.purpose.empty()) return InvalidArgumentError("purpose: expected a text, found none");
-  CUSTODY_ASSIGN_OR_RETURN(auto version, FindVersion(c, spec.dataset, 0));
+  CUSTODY_ASSIGN_OR_RETURN(auto version, FindVersion(c, spec.dataset, spec.version));
   if (version.shredded_at) return FailedPreconditionError("dataset '" + spec.dataset + "' was shredded");
   if (spec.selection.kind == Selection::Kind::kIds) {
     auto ids = spec.selection.ids.ToVector();
@@ -83,6 +134,8 @@ Result<Grant> AddGrant(Custody& c, const GrantSpec& spec) {
   for (const auto& f : spec.fields) {
     if (f.empty()) return InvalidArgumentError("fields: expected field names, found an empty one");
   }
+  CUSTODY_RETURN_IF_ERROR(CheckFields(c, version, spec.dataset, spec.fields));
+  CUSTODY_ASSIGN_OR_RETURN(const uint64_t selected, CountSelected(c, version, spec.selection));
   const nlohmann::json fields = spec.fields;
   const nlohmann::json stored = SelectionToJson(spec.selection, true);
   store::GrantRow row;
@@ -116,7 +169,10 @@ Result<Grant> AddGrant(Custody& c, const GrantSpec& spec) {
     ev->hashes["selection"] = Sha256Hex(row.selection_json);
     return OkStatus();
   }).status());
-  return GetGrant(c, g.id);
+  CUSTODY_ASSIGN_OR_RETURN(Grant out, GetGrant(c, g.id));
+  out.version_records = static_cast<uint64_t>(version.records);
+  out.selected_records = selected;
+  return out;
 }
 
 Result<Grant> GetGrant(Custody& c, GrantId id) {

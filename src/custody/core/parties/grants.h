@@ -84,20 +84,26 @@ struct Grant {
   store::GrantStatus status = store::GrantStatus::kActive;
   Time created_at;
   std::optional<Time> revoked_at;
+  uint64_t version_records = 0;  // records in the granted version (set by AddGrant)
+  uint64_t selected_records = 0;  // of those, how many the selection takes (set by AddGrant)
 };
 
 struct GrantSpec {
   std::string partner;
   std::string member;  // optional
   std::string dataset;
+  int version = 0;  // 0: the latest committed version
   std::vector<std::string> fields;
   Selection selection;
   Time expires_at;
   std::string purpose;
 };
 
-// Records a grant on the dataset's latest committed version. The partner
-// (and member, if given) must be active and the expiry in the future.
+// Records a grant on the dataset's committed version `spec.version` (0: the
+// latest) and counts the records its selection takes. The partner (and
+// member, if given) must be active and the expiry in the future; every
+// field named must be a top-level field of some record of the version
+// (kInvalidArgument listing the version's fields otherwise).
 Result<Grant> AddGrant(Custody& custody, const GrantSpec& spec);
 Result<Grant> GetGrant(Custody& custody, GrantId id);
 // All grants, or those of one partner.

@@ -28,6 +28,58 @@ Result<Incident> FromRow(store::IncidentRow row) {
   return i;
 }
 
+// Fills in `i`'s notes and closing from the catalog.
+Status LoadEntries(Custody& custody, Incident* i) {
+  CUSTODY_ASSIGN_OR_RETURN(auto rows, custody.catalog().incidents().Entries(i->id));
+  for (auto& r : rows) {
+    if (r.action == "close") i->closed = true;
+    i->entries.push_back(IncidentEntry{r.created_at, std::move(r.action), std::move(r.actor),
+                                       std::move(r.text), r.log_index.value_or(0)});
+  }
+  return OkStatus();
+}
+
+// The lifecycle step `action` ("note" or "close") on incident `id`: a row,
+// then its log event, then the row's log index (recovery finishes a crash
+// in between).
+Result<IncidentEntry> AddEntry(Custody& custody, IncidentId id, const std::string& action,
+                               const std::string& text) {
+  const std::string what = action == "close" ? "resolution" : "note";
+  if (text.empty()) return InvalidArgumentError(what + ": expected a text, found an empty one");
+  CUSTODY_ASSIGN_OR_RETURN(Incident inc, GetIncident(custody, id));
+  if (inc.closed) {
+    const IncidentEntry& last = inc.entries.back();
+    return FailedPreconditionError("incident " + ToString(id) + " was closed at " +
+                                   FormatRfc3339(last.created_at) + " (log entry " +
+                                   std::to_string(last.log_index) + ": " + last.text +
+                                   "); a closed incident takes no more " +
+                                   (action == "close" ? "closing" : "notes"));
+  }
+  store::IncidentTable& table = custody.catalog().incidents();
+  IncidentEntry e;
+  e.created_at = custody.clock()->Now();
+  e.action = action;
+  e.actor = custody.actor().empty() ? DefaultActor() : custody.actor();
+  e.text = text;
+  CUSTODY_ASSIGN_OR_RETURN(int64_t entry_id,
+                           table.InsertEntry(store::IncidentEntryRow{0, id, e.created_at, action, e.actor,
+                                                                     text, std::nullopt}));
+  ledger::Event ev;
+  ev.type = ledger::event_type::kIncident;
+  ev.actor = e.actor;
+  ev.subject = "incident:" + ToString(id);
+  ev.details = {{"action", action}, {"entry", entry_id}, {"text", text}};
+  ev.hashes["records"] = inc.records_hash;
+  auto idx = custody.Commit(ev);
+  if (!idx.ok()) {
+    table.DeleteEntry(entry_id).IgnoreError();
+    return idx.status().WithPrefix("incident " + ToString(id) + " unchanged: custody log append failed");
+  }
+  e.log_index = static_cast<int64_t>(*idx);
+  CUSTODY_RETURN_IF_ERROR(table.SetEntryLogIndex(entry_id, e.log_index));
+  return e;
+}
+
 }  // namespace
 
 std::string VerdictToJson(const IncidentVerdict& v) {
@@ -87,28 +139,46 @@ Status CheckAgainstTraceEntry(Custody& custody, const TraceReport& trace) {
                                 "in the custody log, found none");
   }
   const uint64_t at = *trace.log_index;
-  auto mismatch = [&](const std::string& what) {
-    return InvalidArgumentError("trace report: " + what + " differs from its trace entry " +
-                                std::to_string(at) +
-                                " in the custody log (the report was edited after the trace)");
+  // kDataLoss: the report is tampered with. The message names the field, the
+  // value the log holds and the value the report holds, and the entry.
+  auto mismatch = [&](const std::string& field, const std::string& expected, const std::string& found) {
+    return DataLossError("trace report: " + field + ": expected " + expected + " (custody log entry " +
+                         std::to_string(at) + "), found " + found +
+                         " (the report was edited after the trace)");
   };
-  if (at >= custody.log().size()) return mismatch("log_index");
+  if (at >= custody.log().size()) {
+    return mismatch("log_index", "an index below the log size " + std::to_string(custody.log().size()),
+                    std::to_string(at));
+  }
   CUSTODY_ASSIGN_OR_RETURN(ledger::Event ev, ReadLogEvent(custody.log(), at));
-  if (ev.type != ledger::event_type::kTrace) return mismatch("the entry's type");
+  if (ev.type != ledger::event_type::kTrace) {
+    return mismatch("log_index", "a trace entry", "a '" + ev.type + "' entry");
+  }
   auto hash = [&](const char* name) {
     auto it = ev.hashes.find(name);
     return it == ev.hashes.end() ? std::string() : it->second;
   };
-  if (hash("dump") != trace.dump_sha256) return mismatch("dump_sha256");
-  if (hash("compromised") != trace.compromised_sha256) return mismatch("compromised_sha256");
+  auto quoted = [](const std::string& s) { return nlohmann::json(s).dump(); };
+  if (hash("dump") != trace.dump_sha256) {
+    return mismatch("dump_sha256", quoted(hash("dump")), quoted(trace.dump_sha256));
+  }
+  if (hash("compromised") != trace.compromised_sha256) {
+    return mismatch("compromised_sha256", quoted(hash("compromised")), quoted(trace.compromised_sha256));
+  }
   const auto count = ev.details.find("compromised");
   if (count == ev.details.end() || !count->is_number_unsigned() ||
       count->get<uint64_t>() != trace.compromised.size()) {
-    return mismatch("the number of compromised records");
+    return mismatch("compromised", (count == ev.details.end() ? std::string("none") : count->dump()) + " records",
+                    std::to_string(trace.compromised.size()) + " records");
   }
   const auto accused = ev.details.find("accused");
   if (accused == ev.details.end() || *accused != nlohmann::json(trace.accused)) {
-    return mismatch("accused");
+    return mismatch("accused", accused == ev.details.end() ? std::string("none") : accused->dump(),
+                    nlohmann::json(trace.accused).dump());
+  }
+  const auto decided = ev.details.find("decided");
+  if (decided != ev.details.end() && decided->is_boolean() && decided->get<bool>() != trace.decided) {
+    return mismatch("decided", decided->dump(), trace.decided ? "true" : "false");
   }
   return OkStatus();
 }
@@ -134,8 +204,9 @@ Result<Incident> OpenIncident(Custody& custody, const TraceReport& trace, const 
   for (const auto& c : trace.compromised) ids.push_back(c.record_id.value());
   std::string hash = CompromisedHash(ids);
   if (trace.compromised_sha256 != hash) {
-    return InvalidArgumentError("trace report: compromised_sha256 does not match its compromised list "
-                                "(the report was edited after the trace)");
+    return DataLossError("trace report: compromised_sha256: expected " + hash +
+                         " (the SHA-256 of its compromised list), found " + trace.compromised_sha256 +
+                         " (the report was edited after the trace)");
   }
   CUSTODY_RETURN_IF_ERROR(CheckAgainstTraceEntry(custody, trace));
   CUSTODY_RETURN_IF_ERROR(CheckNotOpenedYet(custody, *trace.log_index));
@@ -173,11 +244,20 @@ Result<Incident> OpenIncident(Custody& custody, const TraceReport& trace, const 
   return inc;
 }
 
+Result<IncidentEntry> AddIncidentNote(Custody& custody, IncidentId id, const std::string& text) {
+  return AddEntry(custody, id, "note", text);
+}
+
+Result<IncidentEntry> CloseIncident(Custody& custody, IncidentId id, const std::string& resolution) {
+  return AddEntry(custody, id, "close", resolution);
+}
+
 Result<std::vector<Incident>> ListIncidents(Custody& custody) {
   CUSTODY_ASSIGN_OR_RETURN(auto rows, custody.catalog().incidents().List());
   std::vector<Incident> out;
   for (auto& row : rows) {
     CUSTODY_ASSIGN_OR_RETURN(Incident i, FromRow(std::move(row)));
+    CUSTODY_RETURN_IF_ERROR(LoadEntries(custody, &i));
     out.push_back(std::move(i));
   }
   return out;
@@ -186,19 +266,40 @@ Result<std::vector<Incident>> ListIncidents(Custody& custody) {
 Result<Incident> GetIncident(Custody& custody, IncidentId id) {
   CUSTODY_ASSIGN_OR_RETURN(auto row, custody.catalog().incidents().Get(id));
   if (!row) return NotFoundError("no incident " + ToString(id));
-  return FromRow(std::move(*row));
+  CUSTODY_ASSIGN_OR_RETURN(Incident i, FromRow(std::move(*row)));
+  CUSTODY_RETURN_IF_ERROR(LoadEntries(custody, &i));
+  return i;
 }
 
 Status RecoverIncidents(Custody& custody) {
   store::IncidentTable& incidents = custody.catalog().incidents();
   CUSTODY_ASSIGN_OR_RETURN(std::vector<IncidentId> pending, incidents.Unlogged());
-  if (pending.empty()) return OkStatus();
+  CUSTODY_ASSIGN_OR_RETURN(std::vector<store::IncidentEntryRow> entries, incidents.UnloggedEntries());
+  if (pending.empty() && entries.empty()) return OkStatus();
   CUSTODY_ASSIGN_OR_RETURN(auto recent, custody.RecentEvents());
+  for (const auto& row : entries) {
+    std::optional<uint64_t> found;
+    const std::string subject = "incident:" + ToString(row.incident_id);
+    for (const LoggedEvent& e : recent) {
+      const auto entry = e.event.details.find("entry");
+      if (e.event.type == ledger::event_type::kIncident && e.event.subject == subject &&
+          entry != e.event.details.end() && *entry == row.id) {
+        found = e.index;
+        break;
+      }
+    }
+    if (found) {
+      CUSTODY_RETURN_IF_ERROR(incidents.SetEntryLogIndex(row.id, static_cast<int64_t>(*found)));
+    } else {
+      CUSTODY_RETURN_IF_ERROR(incidents.DeleteEntry(row.id));
+    }
+  }
   for (IncidentId id : pending) {
     std::optional<uint64_t> found;
     const std::string subject = "incident:" + ToString(id);
     for (const LoggedEvent& e : recent) {
-      if (e.event.type == ledger::event_type::kIncident && e.event.subject == subject) {
+      if (e.event.type == ledger::event_type::kIncident && e.event.subject == subject &&
+          !e.event.details.contains("action")) {  // the opening, not a note or the closing
         found = e.index;
         break;
       }

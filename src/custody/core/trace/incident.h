@@ -34,6 +34,16 @@ std::string VerdictToJson(const IncidentVerdict& v);
 // wrong-typed one, never an exception.
 Result<IncidentVerdict> VerdictFromJson(std::string_view text);
 
+// A note on an incident or its closing, each also an `incident` log event
+// (details.action "note" or "close").
+struct IncidentEntry {
+  Time created_at;
+  std::string action;  // "note" or "close"
+  std::string actor;
+  std::string text;    // the note, or the resolution
+  int64_t log_index = 0;
+};
+
 struct Incident {
   IncidentId id;
   Time created_at;
@@ -42,6 +52,8 @@ struct Incident {
   IncidentVerdict verdict;
   TraceReport trace;         // the frozen trace report
   std::optional<int64_t> log_index;
+  std::vector<IncidentEntry> entries;  // notes and the closing, oldest first
+  bool closed = false;                 // an entry closes it
 };
 
 // The hash of a compromised-record list: SHA-256 over "id\n" for each id in
@@ -55,6 +67,14 @@ std::string CompromisedHash(std::vector<uint64_t> ids);
 // the same trace (kAlreadyExists). Then stores the incident and logs it.
 // Read a report from a file with TraceReportFromJson.
 Result<Incident> OpenIncident(Custody& custody, const TraceReport& trace, const std::string& title);
+// Adds a note to incident `id` and logs it (an `incident` event with
+// details.action "note"). kNotFound: no such incident; kFailedPrecondition:
+// it is closed; kInvalidArgument: an empty text.
+Result<IncidentEntry> AddIncidentNote(Custody& custody, IncidentId id, const std::string& text);
+// Closes incident `id` with `resolution` and logs it (details.action
+// "close"). Errors as AddIncidentNote (closing a closed incident is
+// kFailedPrecondition).
+Result<IncidentEntry> CloseIncident(Custody& custody, IncidentId id, const std::string& resolution);
 Result<std::vector<Incident>> ListIncidents(Custody& custody);
 Result<Incident> GetIncident(Custody& custody, IncidentId id);
 // Finishes or removes an incident whose log append a crash interrupted.

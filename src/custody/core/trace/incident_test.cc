@@ -183,7 +183,7 @@ TEST_F(IncidentTest, ReportReadBackFromItsJsonOpensTheSameIncident) {
 
 // Risk: an incident frozen from a report whose compromised list was edited
 // after the trace (a record dropped, added or swapped, or the hash itself
-// changed). Each is kInvalidArgument saying so, and leaves no row (not even
+// changed). Each is kDataLoss saying so, and leaves no row (not even
 // an unlogged one) and no log entry. Reordering the list is not an edit.
 TEST_F(IncidentTest, EditedCompromisedListIsRefusedAndWritesNothing) {
   const TraceReport report = TraceAliceLeak();
@@ -230,9 +230,8 @@ TEST_F(IncidentTest, EditedCompromisedListIsRefusedAndWritesNothing) {
   for (const Case& c : cases) {
     auto inc = OpenIncident(*custody_, c.edited, "edited");
     ASSERT_FALSE(inc.ok()) << c.what;
-    EXPECT_EQ(inc.status().code(), StatusCode::kInvalidArgument) << c.what;
-    EXPECT_NE(inc.status().message().find("compromised_sha256 does not match its compromised list"),
-              std::string::npos)
+    EXPECT_EQ(inc.status().code(), StatusCode::kDataLoss) << c.what;
+    EXPECT_NE(inc.status().message().find("compromised_sha256: expected "), std::string::npos)
         << c.what << ": " << inc.status().ToString();
     EXPECT_EQ(LogSize(), log) << c.what;
     EXPECT_EQ(IncidentRows(), 0) << c.what;
@@ -242,7 +241,7 @@ TEST_F(IncidentTest, EditedCompromisedListIsRefusedAndWritesNothing) {
   j["compromised"].erase(0);
   auto back = TraceReportFromJson(j.dump());
   ASSERT_TRUE(back.ok()) << back.status().ToString();
-  EXPECT_EQ(OpenIncident(*custody_, *back, "").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenIncident(*custody_, *back, "").status().code(), StatusCode::kDataLoss);
   EXPECT_EQ(LogSize(), log);
   EXPECT_EQ(IncidentRows(), 0);
   EXPECT_TRUE(ListIncidents(*custody_)->empty());
@@ -379,14 +378,59 @@ TEST_F(IncidentTest, ReportThatDisagreesWithItsTraceLogEntryIsRefused) {
   TraceReport dropped = report;
   dropped.compromised.erase(dropped.compromised.begin());
   dropped.compromised_sha256 = CompromisedHash(Ids(dropped));
-  EXPECT_EQ(OpenIncident(*custody_, dropped, "").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenIncident(*custody_, dropped, "").status().code(), StatusCode::kDataLoss);
 
   TraceReport framed = report;
   framed.accused = {"bob"};
-  EXPECT_EQ(OpenIncident(*custody_, framed, "").status().code(), StatusCode::kInvalidArgument);
+  const Status refused = OpenIncident(*custody_, framed, "").status();
+  EXPECT_EQ(refused.code(), StatusCode::kDataLoss);
+  // The field, the logged and the found values, and the entry.
+  EXPECT_NE(refused.message().find("accused: expected [\"alice\"] (custody log entry " +
+                                   std::to_string(*report.log_index) + "), found [\"bob\"]"),
+            std::string::npos)
+      << refused.ToString();
+
+  TraceReport undecided = report;
+  undecided.decided = !report.decided;
+  EXPECT_EQ(OpenIncident(*custody_, undecided, "").status().code(), StatusCode::kDataLoss);
 
   EXPECT_EQ(LogSize(), log);
   EXPECT_EQ(IncidentRows(), 0);
+}
+
+// Risk: an incident's notes or closing not logged, lost from `show`, or a
+// closed incident still taking notes.
+TEST_F(IncidentTest, NotesAndClosingAreLoggedAndAClosedIncidentRefusesNotes) {
+  const TraceReport report = TraceAliceLeak();
+  ASSERT_FALSE(HasFailure());
+  auto inc = OpenIncident(*custody_, report, "alice leak");
+  ASSERT_TRUE(inc.ok()) << inc.status().ToString();
+  const uint64_t log = LogSize();
+  EXPECT_EQ(AddIncidentNote(*custody_, inc->id, "").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(AddIncidentNote(*custody_, IncidentId(99), "x").status().code(), StatusCode::kNotFound);
+  auto note = AddIncidentNote(*custody_, inc->id, "asked acme for logs");
+  ASSERT_TRUE(note.ok()) << note.status().ToString();
+  EXPECT_EQ(static_cast<uint64_t>(note->log_index), log);
+  auto closed = CloseIncident(*custody_, inc->id, "contract terminated");
+  ASSERT_TRUE(closed.ok()) << closed.status().ToString();
+  EXPECT_EQ(LogSize(), log + 2);
+  auto ev = ReadLogEvent(custody_->log(), static_cast<uint64_t>(closed->log_index));
+  ASSERT_TRUE(ev.ok()) << ev.status().ToString();
+  EXPECT_EQ(ev->type, "incident");
+  EXPECT_EQ(ev->details["action"], "close");
+  EXPECT_EQ(ev->details["text"], "contract terminated");
+
+  auto shown = GetIncident(*custody_, inc->id);
+  ASSERT_TRUE(shown.ok()) << shown.status().ToString();
+  EXPECT_TRUE(shown->closed);
+  ASSERT_EQ(shown->entries.size(), 2u);
+  EXPECT_EQ(shown->entries[0].action, "note");
+  EXPECT_EQ(shown->entries[0].text, "asked acme for logs");
+  EXPECT_EQ(shown->entries[1].action, "close");
+
+  EXPECT_EQ(AddIncidentNote(*custody_, inc->id, "more").status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(CloseIncident(*custody_, inc->id, "again").status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(LogSize(), log + 2);
 }
 
 // Risk: a catalog row edited behind custody's back (a verdict or frozen

@@ -53,7 +53,7 @@ std::string Chart(const TraceReport& r) {
   for (const auto& m : members) max_x = std::max(max_x, -m.log10_p_value);
   max_x = std::min(max_x, 400.0);
   const int left = 170, width = 520, row = 20;
-  const int height = static_cast<int>(members.size()) * row + 60;
+  const int height = static_cast<int>(members.size()) * row + 80;
   std::string s = "<svg xmlns='http://www.w3.org/2000/svg' width='" + std::to_string(left + width + 60) +
                   "' height='" + std::to_string(height) + "' role='img' aria-label='evidence per member'>";
   int y = 10;
@@ -68,13 +68,26 @@ std::string Chart(const TraceReport& r) {
          (accused ? "#c0392b" : "#7f8c8d") + "'/>";
     y += row;
   }
+  // The x axis: ticks at round values of -log10(p), labelled with p.
+  const double step = max_x <= 10 ? 1 : max_x <= 50 ? 5 : max_x <= 100 ? 10 : 50;
+  s += "<line x1='" + std::to_string(left) + "' y1='" + std::to_string(y) + "' x2='" +
+       std::to_string(left + width) + "' y2='" + std::to_string(y) + "' stroke='#999'/>";
+  for (double t = 0; t <= max_x + 1e-9; t += step) {
+    const int tx = left + static_cast<int>(width * t / max_x);
+    s += "<line x1='" + std::to_string(tx) + "' y1='" + std::to_string(y) + "' x2='" + std::to_string(tx) +
+         "' y2='" + std::to_string(y + 4) + "' stroke='#999'/>";
+    s += "<text x='" + std::to_string(tx) + "' y='" + std::to_string(y + 14) +
+         "' text-anchor='middle' font-size='10'>" +
+         (t == 0 ? std::string("1") : "1e-" + std::to_string(static_cast<int>(t))) + "</text>";
+  }
+  y += 16;
   int ax = left + static_cast<int>(width * alpha_x / max_x);
   s += "<line x1='" + std::to_string(ax) + "' y1='5' x2='" + std::to_string(ax) + "' y2='" +
        std::to_string(y) + "' stroke='#2c3e50' stroke-dasharray='4 3'/>";
   s += "<text x='" + std::to_string(ax + 4) + "' y='" + std::to_string(y + 16) +
        "' font-size='11'>alpha (accusation threshold)</text>";
   s += "<text x='" + std::to_string(left) + "' y='" + std::to_string(y + 30) +
-       "' font-size='11'>bar length: -log10 of the corrected p-value (longer = stronger evidence)</text>";
+       "' font-size='11'>bar length: -log10 of the corrected p-value, axis labelled with p (longer = stronger evidence)</text>";
   s += "</svg>";
   return s;
 }
@@ -86,7 +99,7 @@ std::string RenderTraceHtml(const TraceReport& r) {
       "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>custody trace report</title>"
       "<style>body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;color:#222}"
       "table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}"
-      "th{background:#f4f4f4}.accused{color:#c0392b;font-weight:bold}.cleared{color:#2e7d32}"
+      "th{background:#f4f4f4}.accused{color:#c0392b;font-weight:bold}.notaccused{color:#555}"
       ".statement{font-size:1.15em;padding:1em;background:#f8f8f8;border-left:4px solid #2c3e50}"
       "code{font-size:12px}</style></head><body>";
   h += "<h1>Trace report</h1>";
@@ -100,9 +113,18 @@ std::string RenderTraceHtml(const TraceReport& r) {
   h += "<p>Dumps: ";
   for (const auto& d : r.dumps) h += "<code>" + Esc(d) + "</code> ";
   h += "(SHA-256 <code>" + Esc(r.dump_sha256) + "</code>)</p>";
+  h += "<p>Report created " + (r.created_at ? Esc(FormatRfc3339(*r.created_at)) : std::string("(unknown)")) +
+       " by custody " + Esc(r.custody_version.empty() ? std::string("(unknown)") : r.custody_version) +
+       " from vault <code>" + Esc(r.vault_id) + "</code>; its trace is custody log entry " +
+       (r.log_index ? Str(*r.log_index) : std::string("(none)")) + "; compromised list SHA-256 <code>" +
+       Esc(r.compromised_sha256) + "</code>.</p>";
 
   h += "<h2>Who leaked it</h2>" + Chart(r);
-  h += "<table><tr><th>member</th><th>partner</th><th>verdict</th><th>p-value (corrected)</th>"
+  if (r.accused.empty() && !r.compromised.empty()) {
+    h += "<p class='statement'>Nobody is accused, and nobody is cleared: \"not accused\" means the "
+         "evidence did not reach the bound, not that the member did not leak.</p>";
+  }
+  h += "<table><tr><th>member</th><th>partner</th><th>verdict</th><th>why</th><th>p-value (corrected)</th>"
        "<th>exposure</th><th>marks</th><th>canaries</th></tr>";
   for (const MemberFinding& m : r.members) {
     std::string expo = "&mdash;", marks = "no readable slot";
@@ -123,8 +145,8 @@ std::string RenderTraceHtml(const TraceReport& r) {
     }
     const std::string can = Str(m.canaries.found) + " of " + Str(m.canaries.deployed) + " found";
     h += std::string("<tr><td>") + Esc(m.member) + "</td><td>" + Esc(m.partner) + "</td><td class='" +
-         (m.accused ? "accused'>ACCUSED" : "cleared'>cleared") + "</td><td>" + PFmt(m.log10_p_value) +
-         "</td><td>" + expo + "</td><td>" + marks + "</td><td>" + can + "</td></tr>";
+         (m.accused ? "accused'>ACCUSED" : "notaccused'>not accused") + "</td><td>" + Esc(m.reason) +
+         "</td><td>" + PFmt(m.log10_p_value) + "</td><td>" + expo + "</td><td>" + marks + "</td><td>" + can + "</td></tr>";
   }
   h += "</table>";
   if (!r.canaries_found.empty()) {
@@ -151,12 +173,18 @@ std::string RenderTraceHtml(const TraceReport& r) {
     for (const auto& m : c.held_by) held += (held.empty() ? "" : ", ") + Esc(m);
     char sim[16];
     std::snprintf(sim, sizeof(sim), "%.3f", c.similarity);
-    h += "<tr><td>" + Str(c.record_id.value()) + "</td><td>" + Esc(c.dataset) + "</td><td>" + Esc(c.kind) +
+    // A "near" match of similarity 1.000 is the same text after normalization.
+    const std::string kind =
+        c.kind == "near" && std::string(sim) == "1.000" ? "identical after normalization" : c.kind;
+    h += "<tr><td>" + Str(c.record_id.value()) + "</td><td>" + Esc(c.dataset) + "</td><td>" + Esc(kind) +
          "</td><td>" + sim + "</td><td><code>" + Esc(c.source) + "</code></td><td>" + held + "</td></tr>";
   }
   h += "</table>";
   if (r.compromised.size() > kShown) {
-    h += "<p>" + std::to_string(r.compromised.size() - kShown) + " more records in the JSON report.</p>";
+    h += "<p>The first " + Str(kShown) + " of " + Str(r.compromised.size()) + " compromised records are shown; " +
+         Str(r.compromised.size() - kShown) +
+         " more rows are in the JSON report's <code>compromised</code> list (<code>custody trace --out "
+         "F.json</code>, or <code>custody incident show ID --json</code> once an incident is opened).</p>";
   }
   h += "<p>How to read this report: docs/trace.md. Each p-value bounds the chance that a member who did not "
        "leak would show evidence this strong; it is corrected for the number of members tested.</p>";

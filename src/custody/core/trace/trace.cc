@@ -11,7 +11,9 @@
 #include <set>
 #include <unordered_map>
 
+#include "custody/base/count_format.h"
 #include "custody/base/encoding.h"
+#include "custody/base/version.h"
 #include "custody/core/attribution/exposure.h"
 #include "custody/core/attribution/tardos.h"
 #include "custody/core/trace/incident.h"
@@ -471,6 +473,42 @@ MemberFinding ToFinding(const MemberScore& ms) {
   return m;
 }
 
+// True when records leaked, nobody is accused, no canary was found and the
+// dump's readable mark slots fit no member's fingerprint even loosely
+// (every member's marks p-value above 0.001): no released copy explains it.
+bool FitsNoCopy(const TraceReport& r) {
+  if (r.compromised.empty() || !r.accused.empty() || !r.canaries_found.empty()) return false;
+  if (r.readable_slots == 0) return false;
+  for (const MemberFinding& m : r.members) {
+    if (m.canaries.found > 0) return false;
+    if (m.marks && m.marks->slots > 0 && m.marks->log10_p < -3) return false;
+  }
+  return true;
+}
+
+// Why `m` is or is not accused, in one phrase computed from its evidence.
+std::string MemberReason(const MemberFinding& m, const TraceReport& r) {
+  const uint64_t leaked = r.compromised.size();
+  std::string s = m.leaked_held == 0
+                      ? "held none of the " + Counted(leaked, "leaked record")
+                      : "held " + WithThousands(m.leaked_held) + " of " + Counted(leaked, "leaked record");
+  if (m.canaries.found > 0) {
+    s += "; " + WithThousands(m.canaries.found) + " of " + WithThousands(m.canaries.deployed) +
+         (m.canaries.deployed == 1 ? " canary" : " canaries") +
+         " found";
+  }
+  if (m.accused) {
+    char p[32];
+    std::snprintf(p, sizeof(p), "%.2g", PValue(m.log10_p_value));
+    return s + "; evidence below the bound " + fmt_alpha(r.alpha) + " (corrected p-value " + p + ")";
+  }
+  if (m.marks && m.marks->slots > 0) {
+    return s + "; no fingerprint evidence above the threshold in " +
+           Counted(m.marks->slots, "readable mark slot");
+  }
+  return s + "; no fingerprint evidence above the threshold";
+}
+
 // The verdict in one sentence.
 std::string Statement(const TraceReport& r, const attribution::AttributionReport& a, double alpha) {
   if (r.compromised.empty() && r.canaries_found.empty()) {
@@ -479,7 +517,14 @@ std::string Statement(const TraceReport& r, const attribution::AttributionReport
   if (!r.accused.empty()) {
     std::string s = "Accused at a false-accusation bound of " + fmt_alpha(alpha) + ": ";
     for (size_t i = 0; i < r.accused.size(); ++i) s += (i ? ", " : "") + r.accused[i];
-    return s + "; every other member is cleared at this bound.";
+    return s + "; no other member is accused at this bound.";
+  }
+  if (r.fits_no_copy) {
+    return "The evidence cannot decide, and nobody is accused: " +
+           Counted(r.compromised.size(), "record") +
+           " of the vault leaked, but the dump fits no fingerprinted copy (no member's marks fit its "
+           "readable mark slots and no canary was found): a leak from the lab's own copy, or from a path custody did "
+           "not record.";
   }
   if (!a.has_information) {
     return "The evidence cannot decide: " +
@@ -500,6 +545,7 @@ Result<uint64_t> LogTrace(Custody& custody, const TraceReport& r) {
                 {"compromised", r.compromised.size()},
                 {"canaries_found", r.canaries_found.size()},
                 {"accused", r.accused},
+                {"decided", r.decided},
                 {"alpha_log10", static_cast<int>(std::lround(std::log10(r.alpha)))}};
   ev.hashes["dump"] = r.dump_sha256;
   ev.hashes["compromised"] = r.compromised_sha256;
@@ -570,6 +616,11 @@ Result<TraceReport> Trace(Custody& custody, const TraceOptions& options) {
   report.alpha = options.alpha;
   report.decided = scoring.report.decided;
   if (!report.decided) report.undecidable_reason = scoring.report.undecidable_reason;
+  report.created_at = custody.clock()->Now();
+  report.vault_id = custody.vault().config().vault_id;
+  report.custody_version = kCustodyVersion;
+  report.fits_no_copy = FitsNoCopy(report);
+  for (MemberFinding& m : report.members) m.reason = MemberReason(m, report);
   report.statement = Statement(report, scoring.report, options.alpha);
 
   // Commit to it.

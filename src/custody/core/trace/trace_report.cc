@@ -145,7 +145,9 @@ void AppendMember(const MemberFinding& m, std::string* out) {
   AppendJsonUint(m.member_id.value(), w.Key("member_id"));
   AppendJsonDouble(PValue(m.log10_p_value), w.Key("p_value"));
   AppendJsonText(m.partner, w.Key("partner"));
+  AppendJsonText(m.reason, w.Key("reason"));
   AppendJsonUint(m.records_held, w.Key("records_held"));
+  AppendJsonText(m.accused ? "accused" : "not accused", w.Key("verdict"));
   w.Close();
 }
 
@@ -323,6 +325,9 @@ Status Read(const Json& v, const std::string& p, MemberFinding* m) {
   CUSTODY_RETURN_IF_ERROR(Field(v, p, "log10_p_combined", &m->log10_p_combined));
   CUSTODY_RETURN_IF_ERROR(Field(v, p, "log10_p_value", &m->log10_p_value));
   CUSTODY_RETURN_IF_ERROR(Field(v, p, "accused", &m->accused));
+  std::optional<std::string> reason;
+  CUSTODY_RETURN_IF_ERROR(OptionalField(v, p, "reason", &reason));
+  m->reason = reason.value_or("");
   const std::string ep = p + ".evidence";
   auto ev = v.find("evidence");
   if (ev == v.end()) return InvalidArgumentError("trace report: " + ep + ": missing");
@@ -392,6 +397,22 @@ Status ReadReport(const Json& j, TraceReport* r) {
     CUSTODY_RETURN_IF_ERROR(OptionalField(j, p, "undecidable_reason", &why));
     r->undecidable_reason = why.value_or("");
   }
+  std::optional<std::string> text;
+  CUSTODY_RETURN_IF_ERROR(OptionalField(j, p, "created_at", &text));
+  if (text) {
+    auto t = ParseTime(*text);
+    if (!t.ok()) return Wrong("created_at", "an RFC 3339 time");
+    r->created_at = *t;
+  }
+  text.reset();
+  CUSTODY_RETURN_IF_ERROR(OptionalField(j, p, "vault_id", &text));
+  r->vault_id = text.value_or("");
+  text.reset();
+  CUSTODY_RETURN_IF_ERROR(OptionalField(j, p, "custody_version", &text));
+  r->custody_version = text.value_or("");
+  std::optional<bool> fits_no_copy;
+  CUSTODY_RETURN_IF_ERROR(OptionalField(j, p, "fits_no_copy", &fits_no_copy));
+  r->fits_no_copy = fits_no_copy.value_or(false);
   return OptionalField(j, p, "log_index", &r->log_index);
 }
 
@@ -435,11 +456,14 @@ std::string ToJson(const TraceReport& r) {
   AppendArray(r.compromised, w.Key("compromised"), AppendCompromised);
   AppendJsonUint(r.compromised.size(), w.Key("compromised_count"));
   AppendJsonText(r.compromised_sha256, w.Key("compromised_sha256"));
+  if (r.created_at) AppendJsonText(FormatRfc3339(*r.created_at), w.Key("created_at"));
+  if (!r.custody_version.empty()) AppendJsonText(r.custody_version, w.Key("custody_version"));
   AppendJsonBool(r.decided, w.Key("decided"));
   AppendJsonUint(r.dump_records, w.Key("dump_records"));
   AppendJsonText(r.dump_sha256, w.Key("dump_sha256"));
   AppendTexts(r.dumps, w.Key("dumps"));
   AppendTexts(r.empty_dumps, w.Key("empty_dumps"));
+  AppendJsonBool(r.fits_no_copy, w.Key("fits_no_copy"));
   if (r.log_index) {
     AppendJsonUint(*r.log_index, w.Key("log_index"));
   } else {
@@ -481,6 +505,7 @@ std::string ToJson(const TraceReport& r) {
   if (!r.decided) AppendJsonText(r.undecidable_reason, w.Key("undecidable_reason"));
   AppendJsonUint(r.unmatched, w.Key("unmatched"));
   AppendTexts(r.unmatched_sources, w.Key("unmatched_sources"));
+  if (!r.vault_id.empty()) AppendJsonText(r.vault_id, w.Key("vault_id"));
   w.Close();
   return out;
 }

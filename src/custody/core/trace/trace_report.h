@@ -88,12 +88,21 @@ struct MemberFinding {
   double log10_p_combined = 0;
   double log10_p_value = 0;  // corrected over the members tested
   bool accused = false;
+  // Why this member is (not) accused, from the data: "held 2,113 of 6,000
+  // leaked records; no fingerprint evidence above the threshold". A member
+  // not accused is never "cleared": the evidence may simply not decide.
+  std::string reason;
   std::optional<ExposureFinding> exposure;
   std::optional<MarksFinding> marks;  // unset: no readable slot in what the member held
   CanaryFinding canaries;
 };
 
 struct TraceReport {
+  // What the report is: when, of which vault, by which custody (empty or
+  // unset in reports written before these fields existed).
+  std::optional<Time> created_at;
+  std::string vault_id;
+  std::string custody_version;
   std::vector<std::string> dumps;
   std::string dump_sha256;
   uint64_t dump_records = 0;
@@ -119,6 +128,10 @@ struct TraceReport {
   bool decided = false;
   std::string statement;
   std::string undecidable_reason;  // set when not decided
+  // Records leaked, yet no released copy's fingerprint fits the dump and no
+  // canary was found: a leak from the lab's own copy, or from a path custody
+  // did not record.
+  bool fits_no_copy = false;
   std::optional<uint64_t> log_index;
 };
 

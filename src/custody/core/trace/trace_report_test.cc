@@ -57,7 +57,7 @@ TraceReport Sample() {
   r.accused = {"alice"};
   r.alpha = 1e-6;
   r.decided = true;
-  r.statement = "Accused at a false-accusation bound of 1e-06: alice; every other member is cleared at this bound.";
+  r.statement = "Accused at a false-accusation bound of 1e-06: alice; no other member is accused at this bound.";
   r.log_index = 42;
   return r;
 }
