@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "apps/cli/cli.h"
+#include "custody/base/count_format.h"
 #include "apps/cli/vault_open.h"
 #include "custody/base/clock.h"
 #include "custody/core/audit/controls.h"
@@ -102,11 +103,11 @@ void RegisterAudit(CLI::App& app) {
       j["log_index"] = *s.log_index;
       PrintJson(j);
     } else {
-      std::cout << fmt::format("Recorded audit {} of {}: {} of {} controls answered, {} evidence "
-                               "files; log entry {}\n",
+      std::cout << fmt::format("Recorded audit {} of {}: {} of {} controls answered, {}; log "
+                               "entry {}\n",
                                s.id, s.partner, s.answers.values.size(),
-                               audit::BuiltinControls().controls.size(), s.evidence.size(),
-                               *s.log_index);
+                               audit::BuiltinControls().controls.size(),
+                               Counted(s.evidence.size(), "evidence file"), *s.log_index);
       PrintPosture(s.posture);
     }
     return OkStatus();
