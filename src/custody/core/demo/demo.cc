@@ -10,6 +10,7 @@
 #include <map>
 
 #include "custody/base/clock.h"
+#include "custody/base/count_format.h"
 #include "custody/base/env.h"
 #include "custody/core/ingest/ingest.h"
 #include "custody/core/parties/grants.h"
@@ -61,14 +62,15 @@ struct Scenario {
 
 // Prints the outcome of one trace.
 void Narrate(const TraceReport& r, std::ostream& out) {
-  out << fmt::format("  dump records: {} ({} matched our vault, {} unrelated)\n", r.dump_records,
-                     r.matched, r.unmatched);
-  out << fmt::format("  compromised: {} records", r.compromised.size());
-  for (const auto& [k, v] : r.by_dataset) out << fmt::format(" (dataset {}: {})", k, v);
+  out << fmt::format("  dump records: {} ({} matched our vault, {} unrelated)\n",
+                     WithThousands(r.dump_records), WithThousands(r.matched),
+                     WithThousands(r.unmatched));
+  out << fmt::format("  compromised: {}", Counted(r.compromised.size(), "record"));
+  for (const auto& [k, v] : r.by_dataset) out << fmt::format(" (dataset {}: {})", k, WithThousands(v));
   out << "\n";
   for (const auto& rel : r.releases) {
     out << fmt::format("    release {} to {} ({}) carried {} of them\n", rel.release_id, rel.member,
-                       rel.partner, rel.records);
+                       rel.partner, WithThousands(rel.records));
   }
   std::map<std::string, int> canaries;
   for (const auto& c : r.canaries_found) ++canaries[c.member + " (" + c.partner + ")"];
