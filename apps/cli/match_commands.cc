@@ -240,7 +240,7 @@ void RegisterMatchCommands(CLI::App& app) {
   sub->add_option("--threads", flags->threads, "worker threads (default: one per core)")
       ->default_val(0);
   sub->add_option("--max-json-depth", flags->max_json_depth,
-                  "a dump record nested deeper is unreadable (default 512, at most 4096)");
+                  "a dump record nested deeper is unreadable (default 512, at most 1024)");
   SetAction(sub, [flags] { return RunMatch(*flags); });
 }
 

@@ -81,7 +81,7 @@ void RegisterTrace(CLI::App& app) {
   sub->add_option("--out", *out, "also write the JSON report here");
   sub->add_option("--threads", o->threads, "worker threads (default: one per core)")->default_val(0);
   sub->add_option("--max-json-depth", o->max_json_depth,
-                  "a dump record nested deeper is unreadable (default 512, at most 4096)");
+                  "a dump record nested deeper is unreadable (default 512, at most 1024)");
   SetAction(sub, [o, report, out]() -> Status {
     CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
     Progress progress("trace");
