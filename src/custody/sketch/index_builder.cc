@@ -191,11 +191,11 @@ Result<std::string> IndexBuilder::Serialize() const {
   if (!contiguous) {
     size_t at = out.size();
     out.resize(at + n * 8);
-    std::memcpy(out.data() + at, ids_.data(), n * 8);
+    if (n > 0) std::memcpy(out.data() + at, ids_.data(), n * 8);  // an empty index has no data()
   }
   size_t at = out.size();
   out.resize(at + n * 2);
-  std::memcpy(out.data() + at, counts_.data(), n * 2);
+  if (n > 0) std::memcpy(out.data() + at, counts_.data(), n * 2);
   Pad8(&out);
   out.append(reinterpret_cast<const char*>(sigs_.data()), sigs_.size());
   Pad8(&out);
