@@ -1,10 +1,12 @@
 // Vault commands: init, ingest, datasets, show, export, dataset shred, vault check.
 // Output schemas (--json): docs/cli.md.
+#include <algorithm>
 #include <fmt/format.h>
 
 #include <iostream>
 
 #include "apps/cli/cli.h"
+#include "custody/base/count_format.h"
 #include "apps/cli/progress.h"
 #include "apps/cli/vault_open.h"
 #include "custody/base/clock.h"
@@ -325,10 +327,13 @@ void RegisterVault(CLI::App& app) {
       std::string counts;
       for (const auto& [k, n] : r.checked) {
         if (n == 0) continue;
-        counts += (counts.empty() ? "" : ", ") + std::to_string(n) + " " + k;
+        std::string what = k;
+        std::replace(what.begin(), what.end(), '_', ' ');
+        counts += (counts.empty() ? "" : ", ") + what + " " + WithThousands(n);
       }
       std::cout << (r.ok() ? "OK" : "FAILED") << ": checked " << counts << "; "
-                << r.problems.size() << " problem(s), " << r.warnings.size() << " warning(s)\n";
+                << Counted(r.problems.size(), "problem") << ", "
+                << Counted(r.warnings.size(), "warning") << "\n";
     }
     if (!r.ok()) {
       std::cerr << "custody: vault check: " << r.problems.size() << " problem(s); first: "
