@@ -309,7 +309,8 @@ Status CustodyLog::PublishLocked() {
                            std::to_string(last.size) + ")");
     }
   }
-  CUSTODY_RETURN_IF_ERROR(WriteTilesLocked(published_size_, n));
+  std::vector<std::string> stale;
+  CUSTODY_RETURN_IF_ERROR(WriteTilesLocked(published_size_, n, &stale));
   ledger::Checkpoint c{origin_, n, tree_.Root(), {}};
   CUSTODY_ASSIGN_OR_RETURN(std::string note, SignNote(FormatCheckpoint(c), origin_, *seed_));
   CUSTODY_RETURN_IF_ERROR(env_->WriteFileAtomically(options_.signer_state_path, note, 0600));
@@ -318,6 +319,10 @@ Status CustodyLog::PublishLocked() {
   CUSTODY_RETURN_IF_ERROR(WritePublicFile(kCheckpointFile, note, false));
   checkpoint_ = std::move(note);
   published_size_ = n;
+  // Only now: a reader holding the old checkpoint may still fetch these, and
+  // a crash before this line leaves them (harmless) rather than a checkpoint
+  // whose tiles are gone.
+  for (const std::string& rel : stale) env_->RemoveFile(JoinPath(dir_, rel)).IgnoreError();
   const uint64_t new_start = n / kTileWidth * kTileWidth;
   tail_entries_.erase(tail_entries_.begin(),
                       tail_entries_.begin() + static_cast<ptrdiff_t>(new_start - tail_start_));
@@ -325,7 +330,8 @@ Status CustodyLog::PublishLocked() {
   return OkStatus();
 }
 
-Status CustodyLog::WriteTilesLocked(uint64_t from_size, uint64_t to_size) {
+Status CustodyLog::WriteTilesLocked(uint64_t from_size, uint64_t to_size,
+                                    std::vector<std::string>* stale) {
   for (unsigned level = 0;; ++level) {
     const unsigned height = level * kTileHeight;
     if (height >= 64) break;
@@ -347,7 +353,7 @@ Status CustodyLog::WriteTilesLocked(uint64_t from_size, uint64_t to_size) {
       CUSTODY_RETURN_IF_ERROR(WritePublicFile(HashTilePath(level, t, w), data, true));
       const uint64_t old_w = c_old > begin ? c_old - begin : 0;
       const bool stale_partial = old_w > 0 && old_w < kTileWidth && old_w != w;
-      if (stale_partial) env_->RemoveFile(JoinPath(dir_, HashTilePath(level, t, old_w))).IgnoreError();
+      if (stale_partial && stale != nullptr) stale->push_back(HashTilePath(level, t, old_w));
       if (level == 0) {
         std::string bundle;
         for (uint64_t j = 0; j < w; ++j) {
@@ -358,7 +364,7 @@ Status CustodyLog::WriteTilesLocked(uint64_t from_size, uint64_t to_size) {
           bundle += e;
         }
         CUSTODY_RETURN_IF_ERROR(WritePublicFile(EntryBundlePath(t, w), bundle, true));
-        if (stale_partial) env_->RemoveFile(JoinPath(dir_, EntryBundlePath(t, old_w))).IgnoreError();
+        if (stale_partial && stale != nullptr) stale->push_back(EntryBundlePath(t, old_w));
       }
     }
   }

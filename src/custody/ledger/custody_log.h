@@ -128,7 +128,12 @@ class CustodyLog {
   CustodyLog() = default;
   Result<uint64_t> AppendEntriesLocked(std::vector<std::string> entries);
   Status PublishLocked();
-  Status WriteTilesLocked(uint64_t from_size, uint64_t to_size);
+  // Writes the tiles and bundles of entries [from_size, to_size). The partial
+  // tiles they supersede are added to `stale` (if not null): the caller removes
+  // them only once a checkpoint of to_size is in place, so a crash in between
+  // leaves every tile the old checkpoint needs.
+  Status WriteTilesLocked(uint64_t from_size, uint64_t to_size,
+                          std::vector<std::string>* stale = nullptr);
   // Immutable files (tiles, bundles) that exist must already hold `data`:
   // a difference is kDataLoss, or with options.repair the old file goes to
   // quarantine/ and a finding is recorded.

@@ -175,5 +175,35 @@ TEST_F(VerifyTest, RollbackIsReportedAgainstAnEarlierCheckpoint) {
   EXPECT_EQ(log.status().code(), StatusCode::kDataLoss);
 }
 
+// A writer signs its signer state before it replaces the checkpoint: a crash
+// in between leaves a checkpoint behind a signed note that the write-ahead
+// entries still match. That is an interrupted publication, not a rollback;
+// with the entries gone it is a rollback again.
+TEST_F(VerifyTest, CheckpointBehindASignedNoteTheEntriesMatchIsAnInterruptedPublication) {
+  const fs::path old_copy = dir_ / "old-log";
+  fs::copy(LogDir(), old_copy, fs::copy_options::recursive);
+  Grow(400);
+  const std::string newer = Read(kCheckpointFile);
+  const std::string wal = Read(kWalFile);
+  // The old checkpoint and tiles back in place; the write-ahead file keeps
+  // all 400 entries.
+  fs::copy(old_copy, LogDir(),
+           fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  Write(kWalFile, wal);
+  VerifyOptions o;
+  o.earlier_checkpoints.emplace_back("signer-state", newer);
+  auto r = Verify(o);
+  EXPECT_TRUE(r.ok()) << (r.problems.empty() ? "" : r.problems[0].what);
+  bool noted = false;
+  for (const auto& n : r.notes) noted |= n.find("publication was interrupted") != std::string::npos;
+  EXPECT_TRUE(noted);
+  // The same old checkpoint with the newer entries dropped.
+  Write(kWalFile, Read("../old-log/" + std::string(kWalFile)));
+  r = Verify(o);
+  EXPECT_FALSE(r.ok());
+  ASSERT_FALSE(r.problems.empty());
+  EXPECT_NE(r.problems[0].what.find("rolled back"), std::string::npos) << r.problems[0].what;
+}
+
 }  // namespace
 }  // namespace custody::ledger
