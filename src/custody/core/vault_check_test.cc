@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "custody/base/encoding.h"
 #include "custody/core/release/canary_store.h"
 #include "custody/core/release/holdings.h"
 #include "custody/core/release/release_fixture.h"
@@ -240,6 +241,49 @@ TEST_F(VaultCheckTest, LegacyCanaryStillOpens) {
   EXPECT_EQ(opened->record, c.record);
 }
 
+
+// A vault made before canaries were sealed under their dataset's key holds
+// canaries sealed under the vault's canary key, which a shred does not
+// destroy: the shred erases their payloads, so none stays decryptable.
+TEST_F(VaultCheckTest, ShredErasesLegacyCanaries) {
+  MakeDemoLikeVault();
+  auto canaries = LoadCanaries(*custody_);
+  ASSERT_TRUE(canaries.ok() && !canaries->empty());
+  auto canary_key = custody_->vault().GetWrappedKey(store::KeyPurpose::Canary());
+  ASSERT_TRUE(canary_key.ok());
+  // Every canary re-sealed the old way, in the catalog itself.
+  for (const StoredCanary& c : *canaries) {
+    auto legacy = crypto::AeadSeal(
+        *canary_key,
+        nlohmann::json({{"v", 1}, {"record", c.record}, {"content_id", c.content_id},
+                        {"canary_index", c.canary_index}, {"fields", nlohmann::json::array()},
+                        {"substitutions", nlohmann::json::array()}})
+            .dump(),
+        "custody canary v1|release:" + ToString(c.release_id) + "|member:" +
+            ToString(c.member_id) + "|source:" + ToString(c.source_record_id));
+    ASSERT_TRUE(legacy.ok());
+    Tamper("UPDATE canaries SET sealed = X'" + HexEncode(*legacy) + "' WHERE id = " +
+           ToString(c.id));
+  }
+  auto reopened = LoadCanaries(*custody_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  ASSERT_EQ(reopened->size(), canaries->size());  // the legacy canaries open
+
+  ASSERT_TRUE(ShredDataset(*custody_, "math").ok());
+  auto rows = custody_->catalog().canaries().List();
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), canaries->size());  // rows (owner, release, tag) kept
+  for (const auto& row : *rows) {
+    EXPECT_TRUE(row.sealed.empty()) << "canary " << ToString(row.id);
+    EXPECT_FALSE(OpenLegacyCanary(*canary_key, row.release_id, row.member_id,
+                                  row.source_record_id, row.sealed)
+                     .ok());
+  }
+  auto check = CheckVault(*custody_);
+  ASSERT_TRUE(check.ok());
+  for (const auto& p : check->problems) ADD_FAILURE() << p.message;
+  EXPECT_EQ(check->checked["canaries_shredded"], canaries->size());
+}
 
 // A row whose event was written before its hash existed is a warning, not a
 // failure: old vaults stay readable and checkable.

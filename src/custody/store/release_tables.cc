@@ -137,4 +137,14 @@ Status CanaryTable::SetTag(CanaryId id, std::string_view content_tag) {
   return OkStatus();
 }
 
+Result<uint64_t> CanaryTable::EraseSealedFrom(uint64_t first_record_id, uint64_t count) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
+      "UPDATE canaries SET sealed = X'' WHERE source_record_id >= ? AND source_record_id < ? "
+      "AND length(sealed) > 0"));
+  CUSTODY_RETURN_IF_ERROR(st.Bind(1, static_cast<int64_t>(first_record_id))
+                              .Bind(2, static_cast<int64_t>(first_record_id + count))
+                              .Run());
+  return static_cast<uint64_t>(db_->Changes());
+}
+
 }  // namespace custody::store

@@ -93,6 +93,12 @@ class CanaryTable {
   // Every canary, by id (`untagged_only`: those without a content tag).
   Result<std::vector<CanaryRow>> List(bool untagged_only = false);
   Status SetTag(CanaryId id, std::string_view content_tag);
+  // Erases the sealed payload (to zero bytes) of every canary made from a
+  // record id in [first_record_id, first_record_id + count): what a shred
+  // does to canaries sealed under a key the shred does not destroy (those
+  // made before canaries were sealed under their dataset's key). The row,
+  // its owner and its content tag stay. Returns how many were erased.
+  Result<uint64_t> EraseSealedFrom(uint64_t first_record_id, uint64_t count);
 
  private:
   Db* db_;

@@ -145,9 +145,15 @@ Status FinishShred(Custody& c, DatasetId dataset_id) {
   if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
   CUSTODY_ASSIGN_OR_RETURN(auto versions, c.catalog().ListVersions(dataset_id, true));
   // The version directories hold the segments and word files (text); the
-  // sketch index stays, for matching and tracing released copies.
+  // sketch index stays, for matching and tracing released copies. Canaries
+  // made from these records are sealed under the key just destroyed, except
+  // those made before canaries were (sealed under the vault's canary key):
+  // their payloads are erased, so none stays decryptable. Idempotent, like
+  // the rest: recovery runs it again after a crash.
   for (const auto& v : versions) {
     CUSTODY_RETURN_IF_ERROR(e->RemoveTree(c.VaultPath(VersionDirOf(dataset_id, v.version))));
+    CUSTODY_RETURN_IF_ERROR(
+        c.catalog().canaries().EraseSealedFrom(v.first_record_id, static_cast<uint64_t>(v.records)).status());
   }
   return c.catalog().MarkDatasetShredded(dataset_id, c.clock()->Now());
 }
