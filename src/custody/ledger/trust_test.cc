@@ -117,6 +117,23 @@ TEST_F(LogTrustTest, ForgedBatchFailsItsMac) {
   EXPECT_EQ(OpenWriter(/*repair=*/true).status().code(), StatusCode::kDataLoss);
 }
 
+// An entry longer than an entry bundle can carry is never written by the
+// log; a write-ahead file holding one (authenticated or not) is refused by
+// the scan, before any bundle is published from it.
+TEST_F(LogTrustTest, EntryLongerThanABundleCarriesIsRefusedByTheScan) {
+  const std::string wal = dir_.string() + "/long.wal";
+  const crypto::SecretBytes key = crypto::SecretBytes::Random(32);
+  ASSERT_TRUE(internal::RewriteWal(Env::Default(), wal,
+                                   std::vector<std::string>{std::string(kMaxEntrySize + 1, 'x')},
+                                   key)
+                  .ok());
+  auto scan = internal::ScanWal(Env::Default(), wal, &key, [](uint64_t, uint64_t, std::string_view) {});
+  ASSERT_FALSE(scan.ok());
+  EXPECT_EQ(scan.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(scan.status().message().find("expected at most 65535"), std::string::npos)
+      << scan.status().message();
+}
+
 // A flipped byte in the checkpoint is evidence: the writer refuses and
 // leaves it; `log verify` reports it; only repair moves it aside.
 TEST_F(LogTrustTest, FlippedCheckpointIsKeptUntilRepair) {

@@ -128,6 +128,12 @@ Result<WalScanResult> ScanWal(
         return DataLossError(Where(path, pos) + ": entry " + std::to_string(first + i) +
                              ": length " + std::to_string(len) + " exceeds the batch");
       }
+      if (len > kMaxEntrySize) {
+        // No writer makes one: an entry bundle could not carry it.
+        return DataLossError(Where(path, pos) + ": entry " + std::to_string(first + i) +
+                             ": length " + std::to_string(len) + ", expected at most " +
+                             std::to_string(kMaxEntrySize));
+      }
       on_entry(first + i, pos + 4, data.substr(pos + 4, len));
       pos += 4 + len;
     }
