@@ -250,11 +250,11 @@ std::string RenderIncidentMarkdown(const json& r) {
        MdTable(kClockHead, ClockRows(r["timeline"]["clocks"], MdCell));
   m += "<!-- scope -->\n## Scope and magnitude\n\n";
   m += fmt::format("{} compromised records (exact {}, near-duplicate {}, fragment {}; {} unverified sketch matches) "
-                   "of {} dump records read, {} matched. Leaked from plaintext releases: {}; from ciphertext "
-                   "releases: {}. Holdings as of {}.\n\n",
+                   "of {} dump records read, {} matched. Delivered in plaintext: {}; only as ciphertext sealed to "
+                   "a member's key: {}; in no recorded release: {}. Holdings as of {}.\n\n",
                    S(s["compromised"]), S(s["exact"]), S(s["near"]), S(s["fragment"]), S(s["unverified"]),
-                   S(s["dump_records"]), S(s["matched"]), S(s["leaked_from_plaintext_releases"]),
-                   S(s["leaked_from_ciphertext_releases"]), S(s["exposure_as_of"]));
+                   S(s["dump_records"]), S(s["matched"]), S(s["delivered_plaintext"]),
+                   S(s["delivered_ciphertext_only"]), S(s["in_no_release"]), S(s["exposure_as_of"]));
   m += MdTable(kDatasetHead, DatasetRows(s, MdCell)) + MdTable(kPartnerHead, HolderRows(s["partners"], MdCell, false)) +
        MdTable(kMemberHead, HolderRows(s["members"], MdCell, true)) + MdTable(kReleaseHead, ReleaseRows(s, MdCell));
   m += "Compromised list SHA-256 " + S(s["records_sha256"]) + "; dump SHA-256 " + S(s["dump_sha256"]) + ".\n<!-- /scope -->\n\n";
@@ -313,11 +313,11 @@ std::string RenderIncidentHtml(const json& r) {
        clocks(r["timeline"]["clocks"]) + "</section>\n";
   o += "<section id=\"scope\"><h2>Scope and magnitude</h2>";
   o += fmt::format("<p>{} compromised records (exact {}, near-duplicate {}, fragment {}; {} unverified sketch matches) "
-                   "of {} dump records read, {} matched. Leaked from plaintext releases: {}; from ciphertext "
-                   "releases: {}. Holdings as of {}.</p>",
+                   "of {} dump records read, {} matched. Delivered in plaintext: {}; only as ciphertext sealed to "
+                   "a member's key: {}; in no recorded release: {}. Holdings as of {}.</p>",
                    E(s["compromised"]), E(s["exact"]), E(s["near"]), E(s["fragment"]), E(s["unverified"]),
-                   E(s["dump_records"]), E(s["matched"]), E(s["leaked_from_plaintext_releases"]),
-                   E(s["leaked_from_ciphertext_releases"]), E(s["exposure_as_of"]));
+                   E(s["dump_records"]), E(s["matched"]), E(s["delivered_plaintext"]),
+                   E(s["delivered_ciphertext_only"]), E(s["in_no_release"]), E(s["exposure_as_of"]));
   std::vector<format::Bar> bars;
   for (const auto& p : s["partners"]) {
     bars.push_back({"partner " + S(p["partner"]), p["leaked"].get<double>(), "#c0392b", S(p["leaked"]) + " records"});

@@ -99,14 +99,25 @@ Result<json> Scope(Custody& c, const Incident& inc) {
     partners.push_back({{"partner", name}, {"leaked", n}, {"held", h.records}, {"releases", h.releases}});
   }
   json releases = json::array();
-  uint64_t plaintext = 0, ciphertext = 0;
   for (const auto& r : tr.releases) {
     const auto it = encrypted.find(r.release_id);
     const bool enc = it != encrypted.end() && it->second;
-    (enc ? ciphertext : plaintext) += r.records;
     releases.push_back({{"release", r.release_id.value()}, {"member", r.member}, {"partner", r.partner},
                         {"dataset", r.dataset}, {"released", r.released_records}, {"leaked", r.records},
                         {"delivered", enc ? "ciphertext (sealed to the member's key)" : "plaintext"}});
+  }
+  // Each compromised record once: delivered in plaintext by at least one
+  // release that carried it, or only ever as ciphertext (sealed to a
+  // member's key), or by no recorded release at all.
+  uint64_t plaintext = 0, ciphertext = 0, unreleased = 0;
+  for (const auto& r : tr.compromised) {
+    bool plain = false;
+    for (ReleaseId id : r.releases) {
+      const auto it = encrypted.find(id);
+      plain = plain || it == encrypted.end() || !it->second;
+    }
+    if (r.releases.empty()) ++unreleased;
+    else (plain ? plaintext : ciphertext) += 1;
   }
   return json{{"compromised", tr.compromised.size()},
               {"records_sha256", inc.records_hash},
@@ -117,8 +128,9 @@ Result<json> Scope(Custody& c, const Incident& inc) {
               {"near", kinds["near"]},
               {"fragment", kinds["fragment"]},
               {"unverified", unverified},
-              {"leaked_from_plaintext_releases", plaintext},
-              {"leaked_from_ciphertext_releases", ciphertext},
+              {"delivered_plaintext", plaintext},
+              {"delivered_ciphertext_only", ciphertext},
+              {"in_no_release", unreleased},
               {"exposure_as_of", FormatRfc3339(inc.created_at)},
               {"datasets", datasets},
               {"partners", partners},
@@ -304,8 +316,8 @@ Result<nlohmann::json> BuildIncidentReport(Custody& c, IncidentId id, Time now) 
       {"proprietary_breach", leaked},
       {"privacy_breach", restricted},
       {"privacy_basis", restricted ? "a compromised dataset is tiered restricted (personal or regulated data)"
-                                   : "no compromised dataset is tiered restricted; set the tier with "
-                                     "`dataset sensitivity` if it holds personal data"},
+                                   : "no compromised dataset is tiered restricted; if one holds personal data, set its tier "
+                                     "(custody dataset set-sensitivity D restricted)"},
       {"recoverability", leaked ? "Not Recoverable" : "Regular"},
       {"recoverability_basis", leaked ? "copies outside custody cannot be recalled: containment stops further "
                                         "releases, it does not undo the leak"

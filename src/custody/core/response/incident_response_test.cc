@@ -166,6 +166,8 @@ TEST_F(IncidentResponseTest, ContainLogsEachStepAndTheReportCitesThem) {
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   ASSERT_EQ(plan->size(), 3u);  // alice's grant, alice, acme
   const uint64_t before = LogSize();
+  EXPECT_TRUE(PlanContainment(*custody_, id, o).ok());
+  EXPECT_EQ(LogSize(), before);  // planning (what a declined prompt shows) changes nothing
   auto steps = ContainIncident(*custody_, id, o);
   ASSERT_TRUE(steps.ok()) << steps.status().ToString();
   EXPECT_EQ(LogSize(), before + 6);  // each step and its incident entry
@@ -227,6 +229,10 @@ TEST_F(IncidentResponseTest, ScopeMatchesExposureAndTraceAndRegeneratesByteForBy
   uint64_t kinds = 0;
   for (const char* k : {"exact", "near", "fragment"}) kinds += scope[k].get<uint64_t>();
   EXPECT_EQ(kinds, trace_.compromised.size());
+  EXPECT_EQ(scope["delivered_plaintext"].get<uint64_t>() + scope["delivered_ciphertext_only"].get<uint64_t>() +
+                scope["in_no_release"].get<uint64_t>(),
+            trace_.compromised.size());
+  EXPECT_EQ(scope["delivered_plaintext"], trace_.compromised.size());  // the fixture releases JSONL
   ASSERT_EQ(scope["datasets"].size(), trace_.by_dataset.size());
   for (const auto& d : scope["datasets"]) {
     EXPECT_EQ(d["records"], trace_.by_dataset.at(d["dataset"].get<std::string>()));
