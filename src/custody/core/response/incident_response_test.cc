@@ -23,6 +23,7 @@
 #include "custody/core/vault_check.h"
 #include "custody/ledger/custody_log.h"
 #include "custody/ledger/event.h"
+#include "custody/store/catalog.h"
 #include "custody/store/sqlite.h"
 #include "custody/store/vault_format.h"
 
@@ -269,6 +270,50 @@ TEST_F(IncidentResponseTest, ScopeMatchesExposureAndTraceAndRegeneratesByteForBy
   // Every cited entry is proved against the signed checkpoint.
   for (const auto& e : (*r1)["evidence"]["entries"]) EXPECT_TRUE(e["proved"].get<bool>()) << e.dump();
   EXPECT_FALSE((*r1)["evidence"]["checkpoint"].get<std::string>().empty());
+}
+
+// Risk: a shred step credited with another event's index, or a scope that
+// still calls the vault's copy recoverable after its key is destroyed.
+TEST_F(IncidentResponseTest, ShredStepIsLoggedAndTheScopeSaysTheKeyIsDestroyed) {
+  const IncidentId id = OpenAliceIncident();
+  ASSERT_FALSE(HasFailure());
+  ContainOptions o;
+  o.members = {"bob"};
+  o.shred_dataset = "math";
+  auto steps = ContainIncident(*custody_, id, o);
+  ASSERT_TRUE(steps.ok()) << steps.status().ToString();
+  ASSERT_EQ(steps->size(), 3u);  // bob's grant, bob, the shred
+  EXPECT_EQ(steps->back().action, "shred-dataset");
+  auto ev = ReadLogEvent(custody_->log(), steps->back().step_log_index);
+  ASSERT_TRUE(ev.ok());
+  EXPECT_EQ(ev->type, ledger::event_type::kShred);
+  auto alice = FindMember(*custody_, "alice");
+  ASSERT_TRUE(alice.ok());
+  EXPECT_EQ(alice->status, MemberStatus::kActive);  // only the named member
+  auto report = BuildIncidentReport(*custody_, id, clock_.Now());
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ((*report)["scope"]["datasets"][0]["vault_copy"], "ciphertext, key destroyed");
+  ContainOptions unknown;
+  unknown.members = {"mallory"};
+  EXPECT_EQ(ContainIncident(*custody_, id, unknown).status().code(), StatusCode::kNotFound);
+}
+
+// Risk: an update row whose log append a crash interrupted stays visible
+// (a clock the log never recorded).
+TEST_F(IncidentResponseTest, RecoveryRemovesAnUpdateTheLogNeverRecorded) {
+  const IncidentId id = OpenAliceIncident();
+  ASSERT_FALSE(HasFailure());
+  auto row = custody_->catalog().incidents().InsertUpdate(
+      store::IncidentUpdateRow{0, id, clock_.Now(), "test", clock_.Now(), std::nullopt, std::nullopt, "{}",
+                               std::nullopt});
+  ASSERT_TRUE(row.ok());
+  auto before = GetIncident(*custody_, id);
+  ASSERT_TRUE(before.ok());
+  EXPECT_TRUE(before->updates.empty());  // unlogged rows are not shown
+  ASSERT_TRUE(RecoverIncidents(*custody_).ok());
+  auto left = custody_->catalog().incidents().UnloggedUpdates();
+  ASSERT_TRUE(left.ok());
+  EXPECT_TRUE(left->empty());
 }
 
 }  // namespace
