@@ -271,8 +271,20 @@ void RegisterIncident(CLI::App& app) {
       std::cout << fmt::format("Incident {}: {}\nOpened {}; log entry {}; compromised list SHA-256 {}\n", i.id,
                                i.title, FormatRfc3339(i.created_at), i.log_index.value_or(-1), i.records_hash);
       for (const auto& e : i.entries) {
-        std::cout << fmt::format("{} {} by {} (log entry {}): {}\n", FormatRfc3339(e.created_at),
-                                 e.action == "close" ? "Closed" : "Note", e.actor, e.log_index, e.text);
+        const char* what = e.action == "close" ? "Closed" : e.action == "contain" ? "Contained" : "Note";
+        std::string step;
+        if (e.step_log_index) step = fmt::format(" [step: log entry {}]", *e.step_log_index);
+        std::cout << fmt::format("{} {} by {} (log entry {}): {}{}\n", FormatRfc3339(e.created_at), what,
+                                 e.actor, e.log_index, e.text, step);
+      }
+      auto clock = [](const char* name, const std::optional<Time>& t) {
+        if (t) std::cout << name << " " << FormatRfc3339(*t) << "\n";
+      };
+      clock("Aware at", i.clocks.aware_at);
+      clock("Material at", i.clocks.material_at);
+      clock("Contained at", i.clocks.contained_at);
+      for (const auto& [notice, at] : i.clocks.notified) {
+        std::cout << "Notified " << notice << " at " << FormatRfc3339(at) << "\n";
       }
       std::cout << (i.closed ? "Status: closed\n" : "Status: open\n");
       PrintTraceSummary(i.trace, std::cout);

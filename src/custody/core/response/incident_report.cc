@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "custody/base/count_format.h"
 #include "custody/base/output_file.h"
 #include "custody/base/version.h"
 #include "custody/core/audit/partner_report.h"
@@ -373,11 +374,11 @@ Result<nlohmann::json> BuildIncidentReport(Custody& c, IncidentId id, Time now) 
       {"accused", tr.accused},
       {"status", inc.closed ? "closed" : "open"},
       {"containment_steps", steps.size()},
-      {"text", std::to_string(tr.compromised.size()) + " of our records leaked (" +
-                   std::to_string(tr.by_dataset.size()) + " dataset(s), released to " +
-                   std::to_string(tr.by_partner.size()) + " partner(s)); " +
+      {"text", Counted(tr.compromised.size(), "record") + " of ours leaked (" +
+                   Counted(tr.by_dataset.size(), "dataset") + ", released to " +
+                   Counted(tr.by_partner.size(), "partner") + "); " +
                    (accused.empty() ? std::string("nobody is accused") : "accused: " + accused) + "; " +
-                   std::to_string(steps.size()) + " containment step(s) recorded; incident " +
+                   Counted(steps.size(), "containment step") + " recorded; incident " +
                    (inc.closed ? "closed." : "open.")}};
 
   json closure = {{"status", inc.closed ? "closed" : "open"},
