@@ -25,7 +25,10 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 records="${CUSTODY_DEMO_RECORDS:-1200}"
 if [ -n "$shots" ]; then records=6000; fi
-if ! "$custody" demo --out "$out/demo" --records "$records" > "$out/demo.log" 2>&1; then
+custody="$(cd "$(dirname "$custody")" && pwd)/$(basename "$custody")"
+if [ -n "$shots" ]; then shots="$(mkdir -p "$shots" && cd "$shots" && pwd)"; fi
+# A relative --out, so the pages (and screenshots) name no path of this machine.
+if ! (cd "$out" && "$custody" demo --out demo --records "$records") > "$out/demo.log" 2>&1; then
   cat "$out/demo.log"
   echo "FAIL: custody demo failed"
   exit 1

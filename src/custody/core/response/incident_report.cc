@@ -37,7 +37,19 @@ std::string Describe(const ledger::Event& ev) {
   };
   namespace t = ledger::event_type;
   if (ev.type == t::kTrace) return "trace of the dump: " + d("compromised") + " compromised records";
-  if (ev.type == t::kIncidentUpdate) return "clocks updated";
+  if (ev.type == t::kIncidentUpdate) {
+    std::string set;
+    for (const char* k : {"aware_at", "material_at", "contained_at"}) {
+      if (ev.details.contains(k)) set += (set.empty() ? "" : ", ") + std::string(k) + " " + d(k);
+    }
+    const auto n = ev.details.find("notified");
+    if (n != ev.details.end() && n->is_object()) {
+      for (const auto& [name, at] : n->items()) {
+        set += (set.empty() ? "" : ", ") + name + " sent " + (at.is_string() ? at.get<std::string>() : at.dump());
+      }
+    }
+    return "clocks: " + set;
+  }
   if (ev.type == t::kIncident) {
     const std::string a = d("action");
     if (a.empty()) return "incident opened: " + d("title");
