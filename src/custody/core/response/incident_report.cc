@@ -403,7 +403,7 @@ Result<nlohmann::json> BuildIncidentReport(Custody& c, IncidentId id, Time now) 
   return json{{"format", kIncidentReportFormat},
               {"version", kIncidentReportVersion},
               {"header",
-               {{"incident", ToString(id)},
+               {{"incident", id.value()},
                 {"title", inc.title},
                 {"opened_at", FormatRfc3339(inc.created_at)},
                 {"generated_at", FormatRfc3339(now)},
