@@ -35,7 +35,10 @@ Result<int64_t> StepIndex(Custody& c, const char* type, const std::string& subje
 Result<std::vector<ContainStep>> PlanContainment(Custody& c, IncidentId id, const ContainOptions& o) {
   CUSTODY_ASSIGN_OR_RETURN(Incident inc, GetIncident(c, id));
   if (inc.closed) {
-    return FailedPreconditionError("incident " + ToString(id) + " is closed; a closed incident takes no containment");
+    const IncidentEntry& last = inc.entries.back();
+    return FailedPreconditionError("incident " + ToString(id) + " was closed at " + FormatRfc3339(last.created_at) +
+                                   " (log entry " + std::to_string(last.log_index) + ": " + last.text +
+                                   "); a closed incident takes no containment");
   }
   std::vector<std::string> names = o.members.empty() ? inc.verdict.accused : o.members;
   if (names.empty()) {
