@@ -15,7 +15,7 @@ CLANGXX ?= clang++
 CLANG ?= clang
 
 .PHONY: all deps build build-asan build-fuzz demo test test-fast test-asan test-fuzz test-slow \
-	fuzz bench bench-trace clean
+	fuzz bench bench-trace screenshots clean
 
 all: build
 
@@ -48,6 +48,12 @@ fuzz: build-fuzz
 
 demo: build
 	@$(BUILD)/apps/cli/custody demo --out $(DEMO_DIR)
+
+# docs/screenshots/*.png: the first screen (1280x900) of each HTML report of
+# a full demo run, taken by headless Chromium after the layout checks pass
+# (tests/browser/README.md).
+screenshots: build
+	@tests/browser/run_layout_test.sh $(BUILD)/apps/cli/custody docs/screenshots
 
 # Every test: the release build, then the same tests under ASan+UBSan, then a
 # short run of every fuzz target (skipped, saying why, without clang).

@@ -1,4 +1,4 @@
-// `custody trace` and `custody incident open|show|list`. Output schemas:
+// `custody trace` and `custody incident open|show|list|note|close|update`. Output schemas:
 // docs/trace.md.
 #include <fmt/format.h>
 
@@ -16,6 +16,10 @@
 #include "custody/core/trace/trace.h"
 
 namespace custody::cli {
+
+// incident_response.cc: `incident contain` and `incident report`.
+void RegisterIncidentResponseCommands(CLI::App* inc);
+
 namespace {
 
 std::string PText(double log10_p) {
@@ -107,11 +111,23 @@ void RegisterTrace(CLI::App& app) {
 }
 
 nlohmann::json EntryJson(const core::IncidentEntry& e) {
-  return {{"action", e.action},
-          {"created_at", FormatRfc3339(e.created_at)},
-          {"actor", e.actor},
-          {"text", e.text},
-          {"log_index", e.log_index}};
+  nlohmann::json j = {{"action", e.action},
+                      {"created_at", FormatRfc3339(e.created_at)},
+                      {"actor", e.actor},
+                      {"text", e.text},
+                      {"log_index", e.log_index}};
+  if (e.step_log_index) j["step_log_index"] = *e.step_log_index;
+  return j;
+}
+
+nlohmann::json ClocksJson(const core::IncidentClocks& c) {
+  auto t = [](const std::optional<Time>& v) { return v ? nlohmann::json(FormatRfc3339(*v)) : nlohmann::json(); };
+  nlohmann::json notified = nlohmann::json::object();
+  for (const auto& [name, at] : c.notified) notified[name] = FormatRfc3339(at);
+  return {{"aware_at", t(c.aware_at)},
+          {"material_at", t(c.material_at)},
+          {"contained_at", t(c.contained_at)},
+          {"notified", notified}};
 }
 
 nlohmann::json IncidentJson(const core::Incident& i, bool with_trace) {
@@ -125,6 +141,7 @@ nlohmann::json IncidentJson(const core::Incident& i, bool with_trace) {
   nlohmann::json entries = nlohmann::json::array();
   for (const auto& e : i.entries) entries.push_back(EntryJson(e));
   j["entries"] = entries;
+  j["clocks"] = ClocksJson(i.clocks);
   if (with_trace) j["trace"] = nlohmann::json::parse(core::ToJson(i.trace));
   return j;
 }
@@ -153,6 +170,64 @@ void RegisterIncidentEntry(CLI::App* inc, const char* name, const char* help, bo
       std::cout << fmt::format("Closed incident {}: {}. Log entry {}.\n", *id, e.text, e.log_index);
     } else {
       std::cout << fmt::format("Noted on incident {}. Log entry {}.\n", *id, e.log_index);
+    }
+    return OkStatus();
+  });
+}
+
+// Parses an option's time with the strict parser every command uses;
+// kInvalidArgument names the option.
+Result<Time> OptionTime(const std::string& option, const std::string& text) {
+  auto t = ParseTime(text);
+  if (!t.ok()) return t.status().WithPrefix(option);
+  return *t;
+}
+
+// `incident update ID [--aware-at T] [--material-at T] [--contained-at T]
+// [--notified-at NOTICE=T ...]`.
+void RegisterIncidentUpdate(CLI::App* inc) {
+  auto* sub = inc->add_subcommand("update", "record when the breach was known, material, contained, notified (logged)");
+  auto id = std::make_shared<int64_t>(0);
+  auto aware = std::make_shared<std::string>();
+  auto material = std::make_shared<std::string>();
+  auto contained = std::make_shared<std::string>();
+  auto notified = std::make_shared<std::vector<std::string>>();
+  sub->add_option("ID", *id, "incident id")->required();
+  sub->add_option("--aware-at", *aware, "when the organisation became aware of the breach (starts GDPR Art. 33's 72 hours)");
+  sub->add_option("--material-at", *material, "when the breach was determined material (starts SEC 8-K Item 1.05's 4 business days)");
+  sub->add_option("--contained-at", *contained, "when the breach was contained");
+  sub->add_option("--notified-at", *notified, "NOTICE=TIME: a notice sent (gdpr-art33, sec-8k, or another name); repeatable");
+  SetAction(sub, [id, aware, material, contained, notified]() -> Status {
+    core::IncidentClocks clocks;
+    if (!aware->empty()) {
+      CUSTODY_ASSIGN_OR_RETURN(clocks.aware_at, OptionTime("aware-at", *aware));
+    }
+    if (!material->empty()) {
+      CUSTODY_ASSIGN_OR_RETURN(clocks.material_at, OptionTime("material-at", *material));
+    }
+    if (!contained->empty()) {
+      CUSTODY_ASSIGN_OR_RETURN(clocks.contained_at, OptionTime("contained-at", *contained));
+    }
+    for (const std::string& n : *notified) {
+      const size_t eq = n.find('=');
+      if (eq == std::string::npos) {
+        return InvalidArgumentError("notified-at: expected NOTICE=TIME (e.g. gdpr-art33=2026-12-01T09:00:00Z), found '" +
+                                    n + "'");
+      }
+      CUSTODY_ASSIGN_OR_RETURN(Time at, OptionTime("notified-at " + n.substr(0, eq), n.substr(eq + 1)));
+      clocks.notified[n.substr(0, eq)] = at;
+    }
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
+    CUSTODY_ASSIGN_OR_RETURN(auto u, core::UpdateIncident(*c, IncidentId(*id), clocks));
+    CUSTODY_ASSIGN_OR_RETURN(auto i, core::GetIncident(*c, IncidentId(*id)));
+    if (Globals().json) {
+      PrintJson({{"incident", *id},
+                 {"update", u.id},
+                 {"set", ClocksJson(u.clocks)},
+                 {"clocks", ClocksJson(i.clocks)},
+                 {"log_index", u.log_index}});
+    } else {
+      std::cout << fmt::format("Updated incident {}. Log entry {}.\n", *id, u.log_index);
     }
     return OkStatus();
   });
@@ -196,8 +271,20 @@ void RegisterIncident(CLI::App& app) {
       std::cout << fmt::format("Incident {}: {}\nOpened {}; log entry {}; compromised list SHA-256 {}\n", i.id,
                                i.title, FormatRfc3339(i.created_at), i.log_index.value_or(-1), i.records_hash);
       for (const auto& e : i.entries) {
-        std::cout << fmt::format("{} {} by {} (log entry {}): {}\n", FormatRfc3339(e.created_at),
-                                 e.action == "close" ? "Closed" : "Note", e.actor, e.log_index, e.text);
+        const char* what = e.action == "close" ? "Closed" : e.action == "contain" ? "Contained" : "Note";
+        std::string step;
+        if (e.step_log_index) step = fmt::format(" [step: log entry {}]", *e.step_log_index);
+        std::cout << fmt::format("{} {} by {} (log entry {}): {}{}\n", FormatRfc3339(e.created_at), what,
+                                 e.actor, e.log_index, e.text, step);
+      }
+      auto clock = [](const char* name, const std::optional<Time>& t) {
+        if (t) std::cout << name << " " << FormatRfc3339(*t) << "\n";
+      };
+      clock("Aware at", i.clocks.aware_at);
+      clock("Material at", i.clocks.material_at);
+      clock("Contained at", i.clocks.contained_at);
+      for (const auto& [notice, at] : i.clocks.notified) {
+        std::cout << "Notified " << notice << " at " << FormatRfc3339(at) << "\n";
       }
       std::cout << (i.closed ? "Status: closed\n" : "Status: open\n");
       PrintTraceSummary(i.trace, std::cout);
@@ -206,6 +293,8 @@ void RegisterIncident(CLI::App& app) {
   });
   RegisterIncidentEntry(inc, "note", "add a note to an open incident (logged)", false);
   RegisterIncidentEntry(inc, "close", "close an incident with its resolution (logged)", true);
+  RegisterIncidentUpdate(inc);
+  RegisterIncidentResponseCommands(inc);
   auto* list = inc->add_subcommand("list", "list incidents");
   SetAction(list, []() -> Status {
     CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(false));

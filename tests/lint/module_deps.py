@@ -31,8 +31,9 @@ DEPS = {
     "core/match": ["core/vault", "sketch", "text"],
     "core/trace": ["core/attribution", "core/match", "core/release"],
     "core/audit": ["core/exposure"],
+    "core/response": ["core/trace", "core/audit"],
     "core": ["core/vault", "core/ingest", "core/parties", "core/release", "core/exposure",
-             "core/attribution", "core/match", "core/trace", "core/audit"],
+             "core/attribution", "core/match", "core/trace", "core/audit", "core/response"],
     "core/demo": ["core", "sketch"],
 }
 

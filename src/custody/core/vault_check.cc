@@ -6,6 +6,7 @@
 
 #include "custody/base/encoding.h"
 #include "custody/core/release/canary_store.h"
+#include "custody/core/trace/incident.h"
 #include "custody/core/vault/log_verify.h"
 #include "custody/core/vault/logged_rows.h"
 #include "custody/core/vault/record_set.h"
@@ -365,6 +366,46 @@ Status Checker::Incidents() {
     }
     Compare("incident", subject, "compromised records", row.records_hash, e->second, "records");
     Compare("incident", subject, "trace report", Sha256Hex(row.trace_json), e->second, "trace");
+    CUSTODY_ASSIGN_OR_RETURN(auto entries, c_.catalog().incidents().Entries(row.id));
+    for (const auto& en : entries) {
+      const std::string what = subject + " entry " + std::to_string(en.id);
+      auto le = log_.incident_entries.find(en.id);
+      if (le == log_.incident_entries.end() || le->second.event.subject != "incident:" + ToString(row.id)) {
+        Problem("incident", what, what + ": no incident event for it in the log");
+        continue;
+      }
+      if (!DetailIs(le->second, "action", en.action) || !DetailIs(le->second, "text", en.text)) {
+        Problem("incident", what,
+                what + ": " + en.action + " '" + en.text + "' does not match the incident event (log index " +
+                    std::to_string(le->second.index) + "): expected " + DetailText(le->second, "action") +
+                    " " + DetailText(le->second, "text"),
+                le->second.index);
+      } else if (en.action == "contain" && !(en.step_log_index && DetailIs(le->second, "step", *en.step_log_index))) {
+        Problem("incident", what,
+                what + ": containment step log entry " +
+                    (en.step_log_index ? std::to_string(*en.step_log_index) : std::string("none")) +
+                    " does not match the incident event (log index " + std::to_string(le->second.index) +
+                    "): expected " + DetailText(le->second, "step"),
+                le->second.index);
+      }
+    }
+  }
+  CUSTODY_ASSIGN_OR_RETURN(auto updates, c_.catalog().incidents().Updates(std::nullopt));
+  for (const auto& u : updates) {
+    Count("incident_updates");
+    const std::string subject = "incident " + ToString(u.incident_id) + " update " + std::to_string(u.id);
+    auto e = log_.incident_updates.find(u.id);
+    if (e == log_.incident_updates.end() || e->second.event.subject != "incident:" + ToString(u.incident_id)) {
+      Problem("incident", subject, subject + ": no incident.update event for it in the log");
+      continue;
+    }
+    auto notified = NotifiedFromJson(u.notified_json);
+    if (!notified.ok()) {
+      Problem("incident", subject, subject + ": notified: " + notified.status().message(), e->second.index);
+      continue;
+    }
+    const IncidentClocks clocks{u.aware_at, u.material_at, u.contained_at, *notified};
+    Compare("incident", subject, "clocks", Sha256Hex(UpdateCommitText(clocks)), e->second, "update");
   }
   return OkStatus();
 }
@@ -379,7 +420,7 @@ Result<CheckReport> CheckVault(Custody& custody) {
   // Every kind is in the report, checked or not, so its shape is fixed.
   for (const char* kind : {"log_entries", "datasets", "versions", "segments", "index_files",
                            "partners", "members", "grants", "releases", "canaries",
-                           "canaries_shredded", "incidents"}) {
+                           "canaries_shredded", "incidents", "incident_updates"}) {
     report.checked[kind] = 0;
   }
   CUSTODY_ASSIGN_OR_RETURN(LoggedRows log, IndexLoggedRows(custody));

@@ -30,6 +30,7 @@ inline constexpr char kRelease[] = "release";
 inline constexpr char kRevoke[] = "revoke";
 inline constexpr char kTrace[] = "trace";
 inline constexpr char kIncident[] = "incident";
+inline constexpr char kIncidentUpdate[] = "incident.update";  // an incident's clocks and notices
 inline constexpr char kExport[] = "export";  // plaintext written out of the vault
 inline constexpr char kLogRepair[] = "log.repair";  // `custody log repair`: what it found
 }  // namespace event_type

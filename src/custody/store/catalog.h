@@ -23,7 +23,7 @@
 
 namespace custody::store {
 
-inline constexpr int kCatalogSchemaVersion = 6;
+inline constexpr int kCatalogSchemaVersion = 7;
 
 struct DatasetInfo {
   DatasetId id;

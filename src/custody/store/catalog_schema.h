@@ -195,6 +195,42 @@ CREATE TABLE incident_entries (
 );
 CREATE INDEX incident_entries_incident ON incident_entries(incident_id);
 )sql",
+    // v7: an incident's clocks and containment. incident_updates: each
+    // `incident update` (awareness, materiality, containment and notice
+    // times; notified is a JSON object notice -> Unix ms), a row and an
+    // `incident.update` custody log event. incident_entries is rebuilt so
+    // that its action may also be 'contain' (one row per containment step),
+    // with step_log_index: the log entry of the step itself (the revoke,
+    // partner suspension or shred event).
+    R"sql(
+CREATE TABLE incident_updates (
+  id INTEGER PRIMARY KEY,
+  incident_id INTEGER NOT NULL REFERENCES incidents(id),
+  created_at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  aware_at INTEGER,
+  material_at INTEGER,
+  contained_at INTEGER,
+  notified TEXT NOT NULL,
+  log_index INTEGER
+);
+CREATE INDEX incident_updates_incident ON incident_updates(incident_id);
+CREATE TABLE incident_entries_v7 (
+  id INTEGER PRIMARY KEY,
+  incident_id INTEGER NOT NULL REFERENCES incidents(id),
+  created_at INTEGER NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('note', 'close', 'contain')),
+  actor TEXT NOT NULL,
+  text TEXT NOT NULL,
+  log_index INTEGER,
+  step_log_index INTEGER
+);
+INSERT INTO incident_entries_v7(id, incident_id, created_at, action, actor, text, log_index)
+  SELECT id, incident_id, created_at, action, actor, text, log_index FROM incident_entries;
+DROP TABLE incident_entries;
+ALTER TABLE incident_entries_v7 RENAME TO incident_entries;
+CREATE INDEX incident_entries_incident ON incident_entries(incident_id);
+)sql",
 };
 
 }  // namespace custody::store

@@ -47,6 +47,40 @@ TEST_F(CatalogTest, MigratesV1CatalogKeepingData) {
   EXPECT_FALSE(Catalog::Open(dir_ + "/junk.db", false).ok());
 }
 
+// v7 rebuilds incident_entries (a 'contain' action, step_log_index): the
+// notes of a v6 catalog survive with their ids and log indexes.
+TEST_F(CatalogTest, MigratesV6IncidentEntriesKeepingThem) {
+  std::string path = dir_ + "/c.db";
+  {
+    auto db = *Db::Open(path, true);
+    for (int i = 0; i < 6; ++i) ASSERT_TRUE(db->Exec(kCatalogMigrations[i]).ok()) << i;
+    ASSERT_TRUE(db->Exec("PRAGMA user_version = 6").ok());
+    ASSERT_TRUE(db->Exec("INSERT INTO incidents(id, created_at, title, trace_json, records_hash, verdict, "
+                         "log_index) VALUES (1, 1767225600000, 't', '{}', 'ab', '{}', 4)").ok());
+    ASSERT_TRUE(db->Exec("INSERT INTO incident_entries(id, incident_id, created_at, action, actor, text, "
+                         "log_index) VALUES (3, 1, 1767225600000, 'note', 'ann', 'called them', 5)").ok());
+  }
+  auto c = Catalog::Open(path, false);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(*(*c)->SchemaVersion(), 7);
+  auto entries = (*c)->incidents().Entries(IncidentId(1));
+  ASSERT_TRUE(entries.ok()) << entries.status().ToString();
+  ASSERT_EQ(entries->size(), 1u);
+  EXPECT_EQ((*entries)[0].id, 3);
+  EXPECT_EQ((*entries)[0].text, "called them");
+  EXPECT_EQ((*entries)[0].log_index, 5);
+  EXPECT_FALSE((*entries)[0].step_log_index.has_value());
+  auto added = (*c)->incidents().InsertEntry(
+      IncidentEntryRow{0, IncidentId(1), FromUnixSeconds(1767225700), "contain", "ann", "revoked", 7, 6});
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  EXPECT_FALSE((*c)->incidents()
+                   .InsertEntry(IncidentEntryRow{0, IncidentId(1), FromUnixSeconds(1), "erase", "a", "x", 8, {}})
+                   .ok());  // the CHECK still holds
+  auto u = (*c)->incidents().Updates(IncidentId(1));
+  ASSERT_TRUE(u.ok());
+  EXPECT_TRUE(u->empty());
+}
+
 TEST_F(CatalogTest, VersionsAndRecordRanges) {
   auto c = *Catalog::Open(dir_ + "/c.db", true);
   auto ds = *c->GetOrCreateDataset("gsm8k", FromUnixSeconds(100));

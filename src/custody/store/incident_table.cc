@@ -23,7 +23,8 @@ Result<IncidentRow> ReadIncident(const Stmt& st) {
 }
 
 constexpr char kEntrySelect[] =
-    "SELECT id, incident_id, created_at, action, actor, text, log_index FROM incident_entries ";
+    "SELECT id, incident_id, created_at, action, actor, text, log_index, step_log_index "
+    "FROM incident_entries ";
 
 Result<IncidentEntryRow> ReadEntry(const Stmt& st) {
   IncidentEntryRow e;
@@ -34,8 +35,34 @@ Result<IncidentEntryRow> ReadEntry(const Stmt& st) {
   e.actor = st.Text(4);
   e.text = st.Text(5);
   e.log_index = internal::OptionalInt(st, 6);
+  e.step_log_index = internal::OptionalInt(st, 7);
   return e;
 }
+
+constexpr char kUpdateSelect[] =
+    "SELECT id, incident_id, created_at, actor, aware_at, material_at, contained_at, notified, "
+    "log_index FROM incident_updates ";
+
+std::optional<Time> OptionalTime(const Stmt& st, int col) {
+  const auto ms = internal::OptionalInt(st, col);
+  if (!ms) return std::nullopt;
+  return FromUnixMillis(*ms);
+}
+
+Result<IncidentUpdateRow> ReadUpdate(const Stmt& st) {
+  IncidentUpdateRow u;
+  u.id = st.Int(0);
+  u.incident_id = st.IdAt<IncidentId>(1);
+  u.created_at = st.TimeAt(2);
+  u.actor = st.Text(3);
+  u.aware_at = OptionalTime(st, 4);
+  u.material_at = OptionalTime(st, 5);
+  u.contained_at = OptionalTime(st, 6);
+  u.notified_json = st.Text(7);
+  u.log_index = internal::OptionalInt(st, 8);
+  return u;
+}
+
 
 }  // namespace
 
@@ -82,10 +109,11 @@ Result<std::vector<IncidentId>> IncidentTable::Unlogged() {
 
 Result<int64_t> IncidentTable::InsertEntry(const IncidentEntryRow& row) {
   CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "INSERT INTO incident_entries(incident_id, created_at, action, actor, text, log_index) "
-      "VALUES (?, ?, ?, ?, ?, ?)"));
+      "INSERT INTO incident_entries(incident_id, created_at, action, actor, text, log_index, "
+      "step_log_index) VALUES (?, ?, ?, ?, ?, ?, ?)"));
   CUSTODY_RETURN_IF_ERROR(st.Bind(1, row.incident_id).Bind(2, row.created_at).Bind(3, row.action)
-                              .Bind(4, row.actor).Bind(5, row.text).Bind(6, row.log_index).Run());
+                              .Bind(4, row.actor).Bind(5, row.text).Bind(6, row.log_index)
+                              .Bind(7, row.step_log_index).Run());
   return db_->LastInsertId();
 }
 
@@ -113,6 +141,48 @@ Result<std::vector<IncidentEntryRow>> IncidentTable::UnloggedEntries() {
   CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(std::string(kEntrySelect) +
                                                  "WHERE log_index IS NULL ORDER BY id"));
   return internal::All<IncidentEntryRow>(st, ReadEntry);
+}
+
+Result<int64_t> IncidentTable::InsertUpdate(const IncidentUpdateRow& row) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
+      "INSERT INTO incident_updates(incident_id, created_at, actor, aware_at, material_at, "
+      "contained_at, notified, log_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  CUSTODY_RETURN_IF_ERROR(st.Bind(1, row.incident_id).Bind(2, row.created_at).Bind(3, row.actor)
+                              .Bind(4, row.aware_at).Bind(5, row.material_at)
+                              .Bind(6, row.contained_at).Bind(7, row.notified_json)
+                              .Bind(8, row.log_index).Run());
+  return db_->LastInsertId();
+}
+
+Status IncidentTable::SetUpdateLogIndex(int64_t update_id, int64_t log_index) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st,
+                           db_->Prepare("UPDATE incident_updates SET log_index = ? WHERE id = ?"));
+  CUSTODY_RETURN_IF_ERROR(st.Bind(1, log_index).Bind(2, update_id).Run());
+  if (db_->Changes() != 1) return NotFoundError("no incident update " + std::to_string(update_id));
+  return OkStatus();
+}
+
+Status IncidentTable::DeleteUpdate(int64_t update_id) {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare("DELETE FROM incident_updates WHERE id = ?"));
+  return st.Bind(1, update_id).Run();
+}
+
+Result<std::vector<IncidentUpdateRow>> IncidentTable::Updates(std::optional<IncidentId> id) {
+  if (!id) {
+    CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(std::string(kUpdateSelect) +
+                                                   "WHERE log_index IS NOT NULL ORDER BY id"));
+    return internal::All<IncidentUpdateRow>(st, ReadUpdate);
+  }
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(std::string(kUpdateSelect) +
+                                                 "WHERE incident_id = ? AND log_index IS NOT NULL ORDER BY id"));
+  st.Bind(1, *id);
+  return internal::All<IncidentUpdateRow>(st, ReadUpdate);
+}
+
+Result<std::vector<IncidentUpdateRow>> IncidentTable::UnloggedUpdates() {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(std::string(kUpdateSelect) +
+                                                 "WHERE log_index IS NULL ORDER BY id"));
+  return internal::All<IncidentUpdateRow>(st, ReadUpdate);
 }
 
 }  // namespace custody::store

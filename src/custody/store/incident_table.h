@@ -30,14 +30,32 @@ struct IncidentRow {
   std::optional<int64_t> log_index;
 };
 
-// A note on an incident, or its closing (action "close", text the resolution).
+// A note on an incident, its closing (action "close", text the resolution)
+// or one containment step (action "contain", step_log_index the log entry
+// of the step itself: a revoke, a partner suspension, a shred).
 struct IncidentEntryRow {
   int64_t id = 0;
   IncidentId incident_id;
   Time created_at;
-  std::string action;  // "note" or "close"
+  std::string action;  // "note", "close" or "contain"
   std::string actor;
   std::string text;
+  std::optional<int64_t> log_index;
+  std::optional<int64_t> step_log_index;  // "contain" only
+};
+
+// One `incident update`: the clock times it set (unset ones unchanged) and
+// the notices it recorded as sent (notified_json: a JSON object, notice
+// name -> Unix milliseconds).
+struct IncidentUpdateRow {
+  int64_t id = 0;
+  IncidentId incident_id;
+  Time created_at;
+  std::string actor;
+  std::optional<Time> aware_at;
+  std::optional<Time> material_at;
+  std::optional<Time> contained_at;
+  std::string notified_json = "{}";
   std::optional<int64_t> log_index;
 };
 
@@ -64,6 +82,16 @@ class IncidentTable {
   Result<std::vector<IncidentEntryRow>> Entries(IncidentId id);
   // Entries whose log event was never recorded (recovery's work).
   Result<std::vector<IncidentEntryRow>> UnloggedEntries();
+
+  // Inserts `row` (its id is ignored) and returns the new update id.
+  Result<int64_t> InsertUpdate(const IncidentUpdateRow& row);
+  Status SetUpdateLogIndex(int64_t update_id, int64_t log_index);
+  Status DeleteUpdate(int64_t update_id);
+  // The logged updates of incident `id` (of every incident if `id` is
+  // unset), oldest first.
+  Result<std::vector<IncidentUpdateRow>> Updates(std::optional<IncidentId> id);
+  // Updates whose log event was never recorded (recovery's work).
+  Result<std::vector<IncidentUpdateRow>> UnloggedUpdates();
 
  private:
   Db* db_;

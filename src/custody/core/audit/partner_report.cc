@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "custody/base/env.h"
+#include "custody/format/html.h"
 #include "custody/core/audit/obligations.h"
 #include "custody/core/audit/risk.h"
 #include "custody/core/audit/submissions.h"
@@ -17,30 +18,9 @@
 namespace custody::core::audit {
 namespace {
 
-std::string Esc(std::string_view s) {
-  std::string out;
-  for (char ch : s) {
-    switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += ch;
-    }
-  }
-  return out;
-}
+std::string Esc(std::string_view s) { return format::HtmlEscape(s); }
 
-std::string Md(std::string_view s) {
-  std::string out;
-  for (char ch : s) {
-    if (ch == '|') out += "\\|";
-    else if (ch == '\n') out += ' ';
-    else out += ch;
-  }
-  return out;
-}
+std::string Md(std::string_view s) { return format::MarkdownCell(s); }
 
 std::string Str(const nlohmann::json& j) { return j.is_string() ? j.get<std::string>() : j.dump(); }
 
@@ -256,16 +236,11 @@ std::string RenderMarkdown(const nlohmann::json& r) {
 }
 
 std::string RenderHtml(const nlohmann::json& r) {
-  std::string h =
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
-      "<title>Partner audit: " + Esc(Str(r["partner"])) + "</title><style>"
-      "body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;color:#222}"
-      "table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;"
-      "padding:3px 6px;text-align:left;font-size:13px}th{background:#f3f3f3}"
+  std::string h = format::HtmlPageStart(
+      "Partner audit: " + Str(r["partner"]),
       ".grade{font-size:3em;font-weight:bold;padding:0 .3em;border-radius:6px;color:#fff}"
       ".gA,.gB{background:#2e7d32}.gC{background:#f9a825}.gD{background:#ef6c00}.gF{background:#c62828}"
-      ".gN{background:#777}.ko{color:#c62828;font-weight:bold}</style></head><body>\n";
+      ".gN{background:#777}.ko{color:#c62828;font-weight:bold}");
   h += "<h1>Partner audit: " + Esc(Str(r["partner"])) + "</h1>\n<p>Status " + Esc(Str(r["status"])) +
        "; generated " + Esc(Str(r["generated_at"])) + ".</p>\n";
   const auto& p = r["posture"];
@@ -327,7 +302,7 @@ std::string RenderHtml(const nlohmann::json& r) {
                                        : "release " + cert["release_id"].dump()) +
          ", " + Esc(Str(cert["file"])) + " <code>" + Esc(Str(cert["sha256"])) + "</code></p>\n";
   }
-  return h + "</body></html>\n";
+  return h + format::HtmlPageEnd();
 }
 
 Status WritePartnerReport(Custody& c, const std::string& partner, ReportFormat format,

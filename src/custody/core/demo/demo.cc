@@ -16,6 +16,7 @@
 #include "custody/core/parties/grants.h"
 #include "custody/core/parties/parties.h"
 #include "custody/core/release/release.h"
+#include "custody/core/demo/demo_incident.h"
 #include "custody/core/trace/incident.h"
 #include "custody/core/trace/report_html.h"
 #include "custody/core/trace/trace.h"
@@ -106,6 +107,7 @@ struct DemoRun {
   std::string dir, keys, releases;
   std::unique_ptr<Custody> c;
   std::string dataset;
+  IncidentId incident;  // leak #1's
 };
 
 // 1. A fresh embedded vault and a corpus, ingested.
@@ -229,6 +231,7 @@ Status LeakAndTrace(DemoRun& d) {
   CUSTODY_RETURN_IF_ERROR(sketch::WriteLeak(env, dump1, leak1));
   CUSTODY_ASSIGN_OR_RETURN(auto r1, TraceAndReport(*c, dump1, JoinPath(dir, "trace1"), out));
   CUSTODY_ASSIGN_OR_RETURN(auto inc, OpenIncident(*c, r1, "Demo leak #1"));
+  d.incident = inc.id;
   out << fmt::format("  incident {} opened: the verdict and the {} compromised record ids are frozen in log entry {}\n\n",
                      inc.id, inc.verdict.compromised, *inc.log_index);
 
@@ -272,6 +275,7 @@ Status RunDemo(const DemoOptions& o, std::ostream& out) {
   Custody* c = d.c.get();
   const std::string& dir = d.dir;
   CUSTODY_RETURN_IF_ERROR(DemoAudits(*c, dir, out));
+  CUSTODY_RETURN_IF_ERROR(DemoIncidentResponse(*c, d.incident, dir, out));
   // 5. The custody log.
   auto st = c->log().status();
   out << fmt::format("6. The custody log holds {} signed, tamper-evident entries (ingest, partners,\n"

@@ -28,13 +28,46 @@ Result<Incident> FromRow(store::IncidentRow row) {
   return i;
 }
 
-// Fills in `i`'s notes and closing from the catalog.
+Result<IncidentUpdate> UpdateFromRow(const store::IncidentUpdateRow& r) {
+  IncidentUpdate u;
+  u.id = r.id;
+  u.created_at = r.created_at;
+  u.actor = r.actor;
+  u.clocks.aware_at = r.aware_at;
+  u.clocks.material_at = r.material_at;
+  u.clocks.contained_at = r.contained_at;
+  auto notified = NotifiedFromJson(r.notified_json);
+  if (!notified.ok()) {
+    return DataLossError("catalog incident_updates row " + std::to_string(r.id) + ": notified: " +
+                         notified.status().message());
+  }
+  u.clocks.notified = std::move(*notified);
+  u.log_index = r.log_index.value_or(0);
+  return u;
+}
+
+nlohmann::json NotifiedJson(const std::map<std::string, Time>& notified) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, at] : notified) j[name] = ToUnixMillis(at);
+  return j;
+}
+
+// Fills in `i`'s notes, containment steps, closing and clock updates from the catalog.
 Status LoadEntries(Custody& custody, Incident* i) {
   CUSTODY_ASSIGN_OR_RETURN(auto rows, custody.catalog().incidents().Entries(i->id));
   for (auto& r : rows) {
     if (r.action == "close") i->closed = true;
     i->entries.push_back(IncidentEntry{r.created_at, std::move(r.action), std::move(r.actor),
-                                       std::move(r.text), r.log_index.value_or(0)});
+                                       std::move(r.text), r.log_index.value_or(0), r.step_log_index});
+  }
+  CUSTODY_ASSIGN_OR_RETURN(auto updates, custody.catalog().incidents().Updates(i->id));
+  for (auto& u : updates) {
+    CUSTODY_ASSIGN_OR_RETURN(IncidentUpdate up, UpdateFromRow(u));
+    if (up.clocks.aware_at) i->clocks.aware_at = up.clocks.aware_at;
+    if (up.clocks.material_at) i->clocks.material_at = up.clocks.material_at;
+    if (up.clocks.contained_at) i->clocks.contained_at = up.clocks.contained_at;
+    for (const auto& [name, at] : up.clocks.notified) i->clocks.notified[name] = at;
+    i->updates.push_back(std::move(up));
   }
   return OkStatus();
 }
@@ -43,8 +76,8 @@ Status LoadEntries(Custody& custody, Incident* i) {
 // then its log event, then the row's log index (recovery finishes a crash
 // in between).
 Result<IncidentEntry> AddEntry(Custody& custody, IncidentId id, const std::string& action,
-                               const std::string& text) {
-  const std::string what = action == "close" ? "resolution" : "note";
+                               const std::string& text, std::optional<int64_t> step = std::nullopt) {
+  const std::string what = action == "close" ? "resolution" : action == "contain" ? "step" : "note";
   if (text.empty()) return InvalidArgumentError(what + ": expected a text, found an empty one");
   CUSTODY_ASSIGN_OR_RETURN(Incident inc, GetIncident(custody, id));
   if (inc.closed) {
@@ -53,7 +86,7 @@ Result<IncidentEntry> AddEntry(Custody& custody, IncidentId id, const std::strin
                                    FormatRfc3339(last.created_at) + " (log entry " +
                                    std::to_string(last.log_index) + ": " + last.text +
                                    "); a closed incident takes no more " +
-                                   (action == "close" ? "closing" : "notes"));
+                                   (action == "close" ? "closing" : action == "contain" ? "containment" : "notes"));
   }
   store::IncidentTable& table = custody.catalog().incidents();
   IncidentEntry e;
@@ -61,14 +94,16 @@ Result<IncidentEntry> AddEntry(Custody& custody, IncidentId id, const std::strin
   e.action = action;
   e.actor = custody.actor().empty() ? DefaultActor() : custody.actor();
   e.text = text;
+  e.step_log_index = step;
   CUSTODY_ASSIGN_OR_RETURN(int64_t entry_id,
                            table.InsertEntry(store::IncidentEntryRow{0, id, e.created_at, action, e.actor,
-                                                                     text, std::nullopt}));
+                                                                     text, std::nullopt, step}));
   ledger::Event ev;
   ev.type = ledger::event_type::kIncident;
   ev.actor = e.actor;
   ev.subject = "incident:" + ToString(id);
   ev.details = {{"action", action}, {"entry", entry_id}, {"text", text}};
+  if (step) ev.details["step"] = *step;
   ev.hashes["records"] = inc.records_hash;
   auto idx = custody.Commit(ev);
   if (!idx.ok()) {
@@ -81,6 +116,28 @@ Result<IncidentEntry> AddEntry(Custody& custody, IncidentId id, const std::strin
 }
 
 }  // namespace
+
+std::string UpdateCommitText(const IncidentClocks& c) {
+  auto ms = [](const std::optional<Time>& t) { return t ? nlohmann::json(ToUnixMillis(*t)) : nlohmann::json(); };
+  return nlohmann::json{{"aware_at", ms(c.aware_at)},
+                        {"contained_at", ms(c.contained_at)},
+                        {"material_at", ms(c.material_at)},
+                        {"notified", NotifiedJson(c.notified)}}
+      .dump();
+}
+
+Result<std::map<std::string, Time>> NotifiedFromJson(std::string_view text) {
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return InvalidArgumentError("expected a JSON object of notice -> Unix ms");
+  std::map<std::string, Time> out;
+  for (const auto& [name, at] : j.items()) {
+    if (!at.is_number_integer()) {
+      return InvalidArgumentError(name + ": expected Unix milliseconds, found " + at.dump());
+    }
+    out[name] = FromUnixMillis(at.get<int64_t>());
+  }
+  return out;
+}
 
 std::string VerdictToJson(const IncidentVerdict& v) {
   return nlohmann::json{{"accused", v.accused},
@@ -252,6 +309,63 @@ Result<IncidentEntry> CloseIncident(Custody& custody, IncidentId id, const std::
   return AddEntry(custody, id, "close", resolution);
 }
 
+Result<IncidentEntry> AddContainmentEntry(Custody& custody, IncidentId id, const std::string& text,
+                                          int64_t step_log_index) {
+  return AddEntry(custody, id, "contain", text, step_log_index);
+}
+
+Result<IncidentUpdate> UpdateIncident(Custody& custody, IncidentId id, const IncidentClocks& clocks) {
+  if (!clocks.aware_at && !clocks.material_at && !clocks.contained_at && clocks.notified.empty()) {
+    return InvalidArgumentError("incident update: expected at least one of --aware-at, --material-at, "
+                                "--contained-at, --notified-at; found none");
+  }
+  for (const auto& [name, at] : clocks.notified) {
+    if (name.empty() || name.size() > 64 || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-") !=
+                                                 std::string::npos) {
+      return InvalidArgumentError("notified-at: notice name: expected 1..64 of [a-z0-9._-] (e.g. " +
+                                  std::string(kNoticeGdprArt33) + ", " + kNoticeSec8k + "), found '" + name + "'");
+    }
+  }
+  CUSTODY_ASSIGN_OR_RETURN(Incident inc, GetIncident(custody, id));
+  if (inc.closed) {
+    const IncidentEntry& last = inc.entries.back();
+    return FailedPreconditionError("incident " + ToString(id) + " was closed at " +
+                                   FormatRfc3339(last.created_at) + " (log entry " +
+                                   std::to_string(last.log_index) + ": " + last.text +
+                                   "); a closed incident takes no more updates");
+  }
+  store::IncidentTable& table = custody.catalog().incidents();
+  IncidentUpdate u;
+  u.created_at = custody.clock()->Now();
+  u.actor = custody.actor().empty() ? DefaultActor() : custody.actor();
+  u.clocks = clocks;
+  CUSTODY_ASSIGN_OR_RETURN(u.id, table.InsertUpdate(store::IncidentUpdateRow{
+                                     0, id, u.created_at, u.actor, clocks.aware_at, clocks.material_at,
+                                     clocks.contained_at, NotifiedJson(clocks.notified).dump(), std::nullopt}));
+  ledger::Event ev;
+  ev.type = ledger::event_type::kIncidentUpdate;
+  ev.actor = u.actor;
+  ev.subject = "incident:" + ToString(id);
+  ev.details = {{"update", u.id}};
+  if (clocks.aware_at) ev.details["aware_at"] = FormatRfc3339(*clocks.aware_at);
+  if (clocks.material_at) ev.details["material_at"] = FormatRfc3339(*clocks.material_at);
+  if (clocks.contained_at) ev.details["contained_at"] = FormatRfc3339(*clocks.contained_at);
+  if (!clocks.notified.empty()) {
+    nlohmann::json n = nlohmann::json::object();
+    for (const auto& [name, at] : clocks.notified) n[name] = FormatRfc3339(at);
+    ev.details["notified"] = n;
+  }
+  ev.hashes["update"] = crypto::DigestHex(crypto::Sha256(UpdateCommitText(clocks)));
+  auto idx = custody.Commit(ev);
+  if (!idx.ok()) {
+    table.DeleteUpdate(u.id).IgnoreError();
+    return idx.status().WithPrefix("incident " + ToString(id) + " unchanged: custody log append failed");
+  }
+  u.log_index = static_cast<int64_t>(*idx);
+  CUSTODY_RETURN_IF_ERROR(table.SetUpdateLogIndex(u.id, u.log_index));
+  return u;
+}
+
 Result<std::vector<Incident>> ListIncidents(Custody& custody) {
   CUSTODY_ASSIGN_OR_RETURN(auto rows, custody.catalog().incidents().List());
   std::vector<Incident> out;
@@ -275,8 +389,26 @@ Status RecoverIncidents(Custody& custody) {
   store::IncidentTable& incidents = custody.catalog().incidents();
   CUSTODY_ASSIGN_OR_RETURN(std::vector<IncidentId> pending, incidents.Unlogged());
   CUSTODY_ASSIGN_OR_RETURN(std::vector<store::IncidentEntryRow> entries, incidents.UnloggedEntries());
-  if (pending.empty() && entries.empty()) return OkStatus();
+  CUSTODY_ASSIGN_OR_RETURN(std::vector<store::IncidentUpdateRow> updates, incidents.UnloggedUpdates());
+  if (pending.empty() && entries.empty() && updates.empty()) return OkStatus();
   CUSTODY_ASSIGN_OR_RETURN(auto recent, custody.RecentEvents());
+  for (const auto& row : updates) {
+    std::optional<uint64_t> found;
+    const std::string subject = "incident:" + ToString(row.incident_id);
+    for (const LoggedEvent& e : recent) {
+      const auto update = e.event.details.find("update");
+      if (e.event.type == ledger::event_type::kIncidentUpdate && e.event.subject == subject &&
+          update != e.event.details.end() && *update == row.id) {
+        found = e.index;
+        break;
+      }
+    }
+    if (found) {
+      CUSTODY_RETURN_IF_ERROR(incidents.SetUpdateLogIndex(row.id, static_cast<int64_t>(*found)));
+    } else {
+      CUSTODY_RETURN_IF_ERROR(incidents.DeleteUpdate(row.id));
+    }
+  }
   for (const auto& row : entries) {
     std::optional<uint64_t> found;
     const std::string subject = "incident:" + ToString(row.incident_id);

@@ -4,25 +4,13 @@
 #include <cmath>
 #include <cstdio>
 
+#include "custody/format/html.h"
 #include "custody/format/json_writer.h"
 
 namespace custody::core {
 namespace {
 
-std::string Esc(const std::string& s) {
-  std::string o;
-  o.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
+std::string Esc(const std::string& s) { return format::HtmlEscape(s); }
 
 std::string Str(uint64_t v) { return std::to_string(v); }
 
@@ -95,13 +83,10 @@ std::string Chart(const TraceReport& r) {
 }  // namespace
 
 std::string RenderTraceHtml(const TraceReport& r) {
-  std::string h =
-      "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>custody trace report</title>"
-      "<style>body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;color:#222}"
-      "table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}"
-      "th{background:#f4f4f4}.accused{color:#c0392b;font-weight:bold}.notaccused{color:#555}"
-      ".statement{font-size:1.15em;padding:1em;background:#f8f8f8;border-left:4px solid #2c3e50}"
-      "code{font-size:12px}</style></head><body>";
+  std::string h = format::HtmlPageStart(
+      "custody trace report",
+      ".accused{color:#c0392b;font-weight:bold}.notaccused{color:#555}"
+      ".statement{font-size:1.15em;padding:1em;background:#f8f8f8;border-left:4px solid #2c3e50}");
   h += "<h1>Trace report</h1>";
   h += "<p class='statement'>" + Esc(r.statement) + "</p>";
   h += "<table><tr><th>dump records</th><th>matched</th><th>compromised vault records</th>"
@@ -188,7 +173,7 @@ std::string RenderTraceHtml(const TraceReport& r) {
   }
   h += "<p>How to read this report: docs/trace.md. Each p-value bounds the chance that a member who did not "
        "leak would show evidence this strong; it is corrected for the number of members tested.</p>";
-  h += "</body></html>\n";
+  h += format::HtmlPageEnd();
   return h;
 }
 

@@ -51,6 +51,10 @@ Result<LoggedRows> IndexLoggedRows(Custody& c) {
       into = &rows.releases, id = IntDetail(ev, "release_id");
     } else if (ev.type == t::kShred) {
       into = &rows.shreds, id = IntDetail(ev, "dataset_id");
+    } else if (ev.type == t::kIncident && ev.details.contains("action")) {
+      into = &rows.incident_entries, id = IntDetail(ev, "entry");
+    } else if (ev.type == t::kIncidentUpdate) {
+      into = &rows.incident_updates, id = IntDetail(ev, "update");
     } else if (ev.type == t::kIncident && ev.subject.rfind("incident:", 0) == 0) {
       into = &rows.incidents;
       const std::string n = ev.subject.substr(9);

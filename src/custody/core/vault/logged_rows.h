@@ -31,7 +31,9 @@ struct LoggedRows {
   std::map<int64_t, LoggedEvent> members;        // `member` action add, by member_id
   std::map<int64_t, LoggedEvent> grants;         // `grant` action add, by grant_id
   std::map<int64_t, LoggedEvent> releases;       // `release`, by release_id
-  std::map<int64_t, LoggedEvent> incidents;      // `incident`, by the id in `incident:N`
+  std::map<int64_t, LoggedEvent> incidents;      // `incident` opening (no details.action), by the id in `incident:N`
+  std::map<int64_t, LoggedEvent> incident_entries;  // `incident` note/close/contain, by details.entry
+  std::map<int64_t, LoggedEvent> incident_updates;  // `incident.update`, by details.update
   std::map<int64_t, LoggedEvent> shreds;         // `dataset.shred`, by dataset_id
   std::map<std::string, LoggedEvent> ingests;    // `ingest`, by subject `dataset:NAME@vN`
 };
