@@ -15,6 +15,7 @@
 #include "custody/core/audit/partner_report.h"
 #include "custody/core/audit/posture.h"
 #include "custody/core/audit/risk.h"
+#include "custody/core/audit/risk_report.h"
 #include "custody/core/audit/submissions.h"
 
 namespace custody::cli {
@@ -208,10 +209,36 @@ void RegisterReport(CLI::App& app) {
   });
 }
 
+void RegisterRiskReport(CLI::App& app) {
+  auto* sub = app.get_subcommand("report")->add_subcommand(
+      "risk", "every partner ranked by likelihood x exposure, with what drives it");
+  auto partner = std::make_shared<std::string>();
+  auto format = std::make_shared<std::string>("html");
+  auto out = std::make_shared<std::string>();
+  auto force = std::make_shared<bool>(false);
+  sub->add_option("--partner", *partner, "only this partner");
+  sub->add_option("--format", *format, "html, md or json (default html)");
+  sub->add_option("--out", *out, "the report file")->required();
+  sub->add_flag("--force", *force, "replace an existing --out file");
+  SetAction(sub, [partner, format, out, force]() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(auto f, audit::ParseReportFormat(*format));
+    CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(false));
+    CUSTODY_RETURN_IF_ERROR(WithForceHint(
+        audit::WriteRiskReport(*c, *partner, f, *out, *force, c->clock()->Now())));
+    if (Globals().json) {
+      PrintJson({{"report", "risk"}, {"format", *format}, {"out", *out}});
+    } else {
+      std::cout << "Wrote the " << *format << " risk report to " << *out << "\n";
+    }
+    return OkStatus();
+  });
+}
+
 void RegisterAuditCommands(CLI::App& app) {
   RegisterAudit(app);
   RegisterRisk(app);
   RegisterReport(app);
+  RegisterRiskReport(app);
 }
 
 // Subcommands of the `partner` and `dataset` groups (party_commands.cc,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# CTest `browser.layout`: runs a small `custody demo` (trace, partner and
-# incident reports, all HTML) and checks each page's layout at 1280 px in
+# CTest `browser.layout`: runs a small `custody demo` (trace, partner, risk
+# and incident reports, all HTML) and checks each page's layout at 1280 px in
 # headless Chromium (check_layout.mjs). Skipped (exit 77, reason printed)
 # when chromium, node or playwright-core is missing or cannot be installed.
 # Usage: run_layout_test.sh CUSTODY_BINARY [SCREENSHOT_DIR]
@@ -35,7 +35,7 @@ if ! (cd "$out" && "$custody" demo --out demo --records "$records") > "$out/demo
 fi
 incident="$(ls "$out"/demo/incident-*.html 2>/dev/null | head -n 1)"
 partner="$(ls "$out"/demo/partner-*.html 2>/dev/null | head -n 1)"
-args=(incident="$incident" trace="$out/demo/trace1.html" partner="$partner")
+args=(incident="$incident" trace="$out/demo/trace1.html" partner="$partner" risk="$out/demo/risk.html")
 if [ -n "$shots" ]; then
   mkdir -p "$shots"
   args=(--screenshot "$shots" "${args[@]}")

@@ -43,6 +43,9 @@ OcsfClass ClassOf(const Event& ev) {
     }
     return {kIncidentFinding, "Incident Finding", 2, "Findings", 1, "Create"};
   }
+  if (type == event_type::kIncidentUpdate) {
+    return {kIncidentFinding, "Incident Finding", 2, "Findings", 2, "Update"};
+  }
   if (type == "audit") return {kComplianceFinding, "Compliance Finding", 2, "Findings", 1, "Create"};
   if (type == event_type::kIngest) return datastore(6, "Create");
   if (type == event_type::kShred || type == "deletion") return datastore(7, "Delete");

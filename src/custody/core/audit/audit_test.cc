@@ -8,6 +8,7 @@
 #include "custody/core/audit/partner_report.h"
 #include "custody/core/audit/posture.h"
 #include "custody/core/audit/risk.h"
+#include "custody/core/audit/risk_report.h"
 #include "custody/core/audit/submissions.h"
 #include "custody/core/audit/toml_json.h"
 #include "custody/core/release/release_fixture.h"
@@ -304,6 +305,39 @@ TEST_F(AuditVaultTest, PartnerReportIsSelfContainedHtml) {
   ASSERT_TRUE(j.ok());
   EXPECT_EQ((*j)["holdings"][0]["records_held"], 50);
   EXPECT_EQ((*j)["history"].size(), 1u);
+}
+
+TEST_F(AuditVaultTest, RiskReportRanksLikeRankRiskAndIsSelfContained) {
+  IngestGenerated(100);
+  AddPartnerAndMember("big", "bob");
+  AddPartnerAndMember("small", "sam");
+  auto shard = ShardSelection("1/10");
+  ASSERT_TRUE(shard.ok());
+  ASSERT_TRUE(DoRelease(AddGrantFor("big"), "bob", "bob.jsonl").ok());
+  ASSERT_TRUE(DoRelease(AddGrantFor("small", *shard), "sam", "sam.jsonl").ok());
+  auto ranked = RankRisk(*custody_, "", clock_.Now());
+  ASSERT_TRUE(ranked.ok());
+  auto j = RiskReportJson(*custody_, "", clock_.Now());
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  ASSERT_EQ((*j)["partners"].size(), ranked->size());
+  for (size_t i = 0; i < ranked->size(); ++i) {
+    EXPECT_EQ((*j)["partners"][i]["partner"], (*ranked)[i].partner);
+    EXPECT_DOUBLE_EQ((*j)["partners"][i]["risk"].get<double>(), (*ranked)[i].risk);
+  }
+  EXPECT_EQ((*j)["constants"]["grade_likelihood"]["never_audited"].get<double>(),
+            kNoAuditLikelihood);
+  const std::string out = root_ + "/risk.html";
+  ASSERT_TRUE(WriteRiskReport(*custody_, "", ReportFormat::kHtml, out, false, clock_.Now()).ok());
+  auto html = Env::Default()->ReadFileToString(out);
+  ASSERT_TRUE(html.ok());
+  EXPECT_NE(html->find("aria-label=\"risk per partner\""), std::string::npos);
+  EXPECT_LT(html->find("<td>1</td><td>big</td>"), html->find("<td>2</td><td>small</td>"));
+  EXPECT_EQ(html->find("<script"), std::string::npos);
+  EXPECT_EQ(html->find("https://"), std::string::npos);
+  EXPECT_EQ(WriteRiskReport(*custody_, "", ReportFormat::kMarkdown, out, false, clock_.Now()).code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(RiskReportJson(*custody_, "nosuch", clock_.Now()).status().code(),
+            StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -86,7 +86,8 @@ TEST(OcsfExportTest, EveryEventTypeValidatesAgainstItsClass) {
   const std::map<std::string, int> expected_class = {
       {et::kIngest, 6005},  {et::kShred, 6005},   {et::kPartner, 6005}, {et::kMember, 6005},
       {et::kGrant, 6005},   {et::kRelease, 6005}, {et::kRevoke, 6005},  {et::kExport, 6005},
-      {et::kTrace, 2004},   {et::kIncident, 2005}, {kAuditEvent, 2003}, {kDeletionEvent, 6005},
+      {et::kTrace, 2004},   {et::kIncident, 2005}, {et::kIncidentUpdate, 2005},
+      {kAuditEvent, 2003},  {kDeletionEvent, 6005},
       {kSensitivityEvent, 6005}, {"some.future-type", 6005}};
   uint64_t index = 0;
   for (const auto& [type, cls] : expected_class) {

@@ -285,7 +285,7 @@ Status RunDemo(const DemoOptions& o, std::ostream& out) {
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   out << fmt::format("\nDone in {:.1f} s. Everything is in {}: vault/, keys/, releases/, leak1.csv, leak2.csv,\n"
-                     "trace1.json, trace1.html, trace2.json, trace2.html, audits/, partner-globex-annotation.html.\n",
+                     "trace1.json, trace1.html, trace2.json, trace2.html, audits/, partner-globex-annotation.html, risk.html.\n",
                      secs, dir);
   return OkStatus();
 }

@@ -8,6 +8,7 @@
 #include "custody/core/audit/obligations.h"
 #include "custody/core/audit/partner_report.h"
 #include "custody/core/audit/risk.h"
+#include "custody/core/audit/risk_report.h"
 #include "custody/core/audit/submissions.h"
 
 namespace custody::core {
@@ -81,7 +82,11 @@ Status DemoAudits(Custody& c, const std::string& dir, std::ostream& out) {
   CUSTODY_RETURN_IF_ERROR(audit::WritePartnerReport(c, "globex-annotation",
                                                     audit::ReportFormat::kHtml, report, true,
                                                     c.clock()->Now()));
-  out << "   Partner report: " << report << "\n\n";
+  out << "   Partner report: " << report << "\n";
+  const std::string risk_report = JoinPath(dir, "risk.html");
+  CUSTODY_RETURN_IF_ERROR(audit::WriteRiskReport(c, "", audit::ReportFormat::kHtml, risk_report,
+                                                 true, c.clock()->Now()));
+  out << "   Risk report:    " << risk_report << "\n\n";
   return OkStatus();
 }
 
