@@ -12,6 +12,7 @@ std::span<const Route> Routes() {
       {"GET", "/metrics", Access::kRead},
       {"POST", "/v1/tasks/next", Access::kMember},
       {"POST", "/v1/tasks/{id}/result", Access::kMember},
+      {"POST", "/v1/releases/{id}/key", Access::kMember},
       {"GET", "/v1/datasets", Access::kRead},
       {"GET", "/v1/partners", Access::kRead},
       {"GET", "/v1/members", Access::kRead},

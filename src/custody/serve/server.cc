@@ -17,6 +17,7 @@
 #include "custody/core/exposure/exposure.h"
 #include "custody/core/parties/grants.h"
 #include "custody/core/parties/parties.h"
+#include "custody/core/release/file_key.h"
 #include "custody/core/release/holdings.h"
 #include "custody/core/release/task.h"
 #include "custody/crypto/crypto.h"
@@ -368,6 +369,15 @@ void Server::Impl::RegisterAll() {
                                   {"answer_sha256", a.answer_hash}, {"request_id", id}});
              r.status = 201;
              return r;
+           }));
+  Register(route("POST /v1/releases/{id}/key"), R"(/v1/releases/(\d{1,18})/key)",
+           Locked([this](const httplib::Request& req, const std::optional<Principal>& who,
+                         const std::string& id) -> Result<Reply> {
+             const ReleaseId release(std::stoll(req.matches[1].str()));
+             CUSTODY_ASSIGN_OR_RETURN(core::ReleaseKeyGrant k,
+                                      core::UnwrapReleaseKey(*custody, who->member_id, release, id, who->actor));
+             return JsonReply({{"release_id", k.release_id}, {"sealed_file_key", Base64Encode(k.sealed_file_key)},
+                               {"log_index", k.log_index}, {"request_id", id}});
            }));
   Register(route("GET /v1/datasets"), "/v1/datasets", Locked([this](auto& req, auto&, auto&) -> Result<Reply> {
              CUSTODY_ASSIGN_OR_RETURN(auto datasets, custody->catalog().ListDatasets());

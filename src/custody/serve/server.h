@@ -30,7 +30,7 @@ struct ServeOptions {
   std::string key_file;
   std::string access_log;  // JSON lines; empty: stderr
   size_t max_batch = 256;  // tasks committed together at most
-  int threads = 8;         // HTTP worker threads
+  int threads = 64;        // HTTP worker threads (each serves one connection at a time)
   Limits limits;
   double canary_rate = 0.01;  // share of tasks that are canaries (core::TaskOptions)
   std::string openapi_json;  // served at /openapi.json

@@ -7,7 +7,11 @@
 #include <map>
 #include <set>
 
+#include "custody/base/encoding.h"
 #include "custody/core/custody_core.h"
+#include "custody/core/parties/parties.h"
+#include "custody/crypto/crypto.h"
+#include "custody/crypto/stream.h"
 #include "custody/serve/routes.h"
 #include "custody/serve/token.h"
 #include "tests/integration/serve/serve_fixture.h"
@@ -57,6 +61,9 @@ TEST_F(ServeAuthzTest, EveryRouteAnswersEveryCallerAsDocumented) {
   const std::string expired = ExpiredToken();
   ASSERT_FALSE(expired.empty());
   const std::string bob = Token("--member bob");
+  auto release = Json("release --grant " + std::to_string(acme_grant_) + " --member alice --encrypt --out " + root_ +
+                      "/alice.enc");
+  const int64_t alice_release = release["release"];
   StartServer();
   // One process over the vault: the server holds its writer lock.
   EXPECT_EQ(Exec("token issue --member bob").code, 5);
@@ -79,6 +86,7 @@ TEST_F(ServeAuthzTest, EveryRouteAnswersEveryCallerAsDocumented) {
   // The concrete request of every route (query parameters that make it valid).
   const std::map<std::string, std::string> concrete = {
       {"/v1/tasks/{id}/result", "/v1/tasks/" + std::to_string(alice_task) + "/result"},
+      {"/v1/releases/{id}/key", "/v1/releases/" + std::to_string(alice_release) + "/key"},
       {"/v1/log/proof/inclusion", "/v1/log/proof/inclusion?index=0"},
       {"/v1/log/proof/consistency", "/v1/log/proof/consistency?from=1"},
       {"/v1/exposure", "/v1/exposure?at=2099-01-01"},
@@ -111,8 +119,10 @@ TEST_F(ServeAuthzTest, EveryRouteAnswersEveryCallerAsDocumented) {
             want = 403;
           } else if (r.path == "/v1/tasks/next") {
             want = 200;
-          } else {
+          } else if (r.path == "/v1/tasks/{id}/result") {
             want = caller == kMember ? 201 : 404;  // carol cannot see alice's task
+          } else {
+            want = caller == kMember ? 200 : 404;  // nor alice's release
           }
           break;
       }
@@ -134,6 +144,25 @@ TEST_F(ServeAuthzTest, EveryRouteAnswersEveryCallerAsDocumented) {
   }
   EXPECT_EQ(checked, static_cast<int>(serve::Routes().size() * tokens.size()));
 
+  // The key alice is handed is the key her file was sealed with.
+  auto key = cli->Post(("/v1/releases/" + std::to_string(alice_release) + "/key").c_str(), Bearer(alice), "",
+                       "application/json");
+  ASSERT_EQ(key->status, 200) << key->body;
+  auto secret = core::ReadMemberSecretKey(Env::Default(), root_ + "/alice.key");
+  ASSERT_TRUE(secret.ok());
+  crypto::X25519KeyPair kp;
+  kp.public_key = *crypto::X25519PublicFromSecret(*secret);
+  kp.secret_key = std::move(*secret);
+  auto sealed = Base64Decode(json::parse(key->body)["sealed_file_key"].get<std::string>());
+  ASSERT_TRUE(sealed.ok());
+  auto handed = crypto::OpenSealed(kp, *sealed);
+  ASSERT_TRUE(handed.ok());
+  auto file = Env::Default()->ReadFileToString(root_ + "/alice.enc");
+  ASSERT_TRUE(file.ok());
+  auto in_file = crypto::OpenSealed(kp, file->substr(crypto::kStreamMagicSize, 80));
+  ASSERT_TRUE(in_file.ok());
+  EXPECT_EQ(*handed, *in_file);
+
   // A member token dies with its member and its partner; a grant's
   // revocation stops its tasks.
   ASSERT_EQ(cli->Post("/v1/tasks/next", Bearer(bob), "", "application/json")->status, 200);
@@ -143,6 +172,10 @@ TEST_F(ServeAuthzTest, EveryRouteAnswersEveryCallerAsDocumented) {
   cli = Client();
   auto no_grant = cli->Post("/v1/tasks/next", Bearer(bob), "", "application/json");
   EXPECT_EQ(no_grant->status, 403) << no_grant->body;
+  // A revoked grant's release keys are no longer handed out.
+  auto no_key = cli->Post(("/v1/releases/" + std::to_string(alice_release) + "/key").c_str(), Bearer(alice), "",
+                          "application/json");
+  EXPECT_EQ(no_key->status, 403) << no_key->body;
   Kill(SIGTERM);
   Json("member revoke bob");
   Json("partner suspend beta");

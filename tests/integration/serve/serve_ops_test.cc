@@ -112,6 +112,41 @@ TEST_F(ServeOpsTest, LogFilesAreServedReadOnlyAndNothingElseOfTheLogDirectory) {
   EXPECT_EQ(Kill(SIGTERM), 0);
 }
 
+TEST_F(ServeOpsTest, CanaryTasksLookLikeRecordsAndAreCheckedByVaultCheck) {
+  MakeVault(200);
+  const std::string alice = Token("--member alice");
+  StartServer("--canary-rate 0.5");
+  auto cli = Client();
+  std::vector<json> tasks;
+  for (int i = 0; i < 40; ++i) {
+    auto r = cli->Post("/v1/tasks/next", Bearer(alice), "", "application/json");
+    ASSERT_EQ(r->status, 200) << r->body;
+    auto j = json::parse(r->body);
+    // The same fields for every task: nothing says canary.
+    EXPECT_EQ(j.size(), 7u) << r->body;
+    EXPECT_TRUE(json::parse(j["record"].get<std::string>()).is_object());
+    tasks.push_back(j);
+  }
+  // Every task takes an answer, canary or not.
+  for (const auto& t : tasks) {
+    auto a = cli->Post(("/v1/tasks/" + std::to_string(t["task_id"].get<int64_t>()) + "/result").c_str(),
+                       Bearer(alice), "ok", "text/plain");
+    EXPECT_EQ(a->status, 201) << a->body;
+  }
+  EXPECT_EQ(Kill(SIGTERM), 0);
+  auto releases = Json("releases --member alice");
+  size_t canaries = 0, records = 0;
+  for (const auto& r : releases["releases"]) {
+    canaries += r["canaries"].get<size_t>();
+    records += r["records"].get<size_t>();
+  }
+  EXPECT_EQ(canaries + records, tasks.size());
+  EXPECT_GT(canaries, 0u);  // P(no canary in 40 tasks at rate 0.5) = 2^-40
+  EXPECT_GT(records, 0u);
+  auto check = Json("vault check");
+  EXPECT_EQ(check["checked"]["canaries"].get<size_t>(), canaries);
+}
+
 TEST_F(ServeOpsTest, PlainHttpIsRefusedOffLoopback) {
   MakeVault(10);
   auto r = Exec("serve --listen 0.0.0.0:0");

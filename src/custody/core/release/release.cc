@@ -14,6 +14,7 @@
 #include "custody/core/vault/logged_rows.h"
 #include "custody/core/release/canary_make.h"
 #include "custody/core/release/canary_store.h"
+#include "custody/core/release/file_key.h"
 #include "custody/core/release/holdings.h"
 #include "custody/core/release/json_fields.h"
 #include "custody/core/release/marking.h"
@@ -324,6 +325,7 @@ struct ReleaseContext {
   mark::CanaryMaker canary_maker;
   RecordMarker record_marker;
   std::vector<StoredCanary> made;  // the canaries of this release
+  std::optional<crypto::SecretBytes> file_key;  // an encrypted release's (file_key.h)
 };
 
 // Step 3a (inside the logged change): up to `want` canaries, keyed
@@ -413,6 +415,13 @@ Status RecordRelease(Custody& c, ReleaseContext& x, ReleaseResult* r) {
     ev->hashes["record_bitmap"] = r->bitmap_hash;
     ev->hashes["recipient_key"] = Sha256Hex(x.plan.member.public_key);
     ev->hashes["canaries"] = crypto::DigestHex(canary_hash.Finish());
+    if (x.o.encrypt) {
+      // Derived, not random, so the member can be handed it again.
+      CUSTODY_ASSIGN_OR_RETURN(auto data_key,
+                               c.vault().GetWrappedKey(store::KeyPurpose::Dataset(grant.dataset_id)));
+      x.file_key = DeriveReleaseFileKey(data_key, r->release_id);
+      ev->hashes["file_key_check"] = FileKeyCheck(*x.file_key);
+    }
     return OkStatus();
   }));
   return releases.SetLogIndex(r->release_id, static_cast<int64_t>(r->log_index));
@@ -432,7 +441,8 @@ Status WriteReleaseFile(ReleaseContext& x, std::unique_ptr<OutputFile> output, R
   std::optional<std::string> pk;
   if (x.o.encrypt) pk = x.plan.member.public_key;
   CUSTODY_ASSIGN_OR_RETURN(auto file, ReleaseFile::Create(std::move(output), x.o.format,
-                                                          x.sel.columns, pk));
+                                                          x.sel.columns, pk,
+                                                          x.file_key ? &*x.file_key : nullptr));
   std::string marked;
   // The order is a keyed shuffle, so every record would start with cache
   // misses: fetch the item a few records ahead, and its text when it is next

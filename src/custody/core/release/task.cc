@@ -161,6 +161,17 @@ Result<TaskServer::GrantState*> TaskServer::PickGrant(const TaskRequest& r, cons
   return last;
 }
 
+Result<std::string_view> TaskServer::RecordText(GrantState& g, uint64_t id) {
+  SegmentRecords& s = g.segment;
+  if (s.records.empty() || id < s.first_record_id || id - s.first_record_id >= s.records.size()) {
+    CUSTODY_ASSIGN_OR_RETURN(s, ReadSegmentOf(c_, RecordId(id)));
+    if (id < s.first_record_id || id - s.first_record_id >= s.records.size()) {
+      return DataLossError("record " + std::to_string(id) + " is not in the segment the catalog names");
+    }
+  }
+  return std::string_view(s.records[id - s.first_record_id]);
+}
+
 std::optional<uint64_t> TaskServer::NextRecord(GrantState& g, const RecordSet& taken) {
   for (; g.cursor < g.end; ++g.cursor) {
     const uint64_t id = g.cursor;
@@ -231,11 +242,11 @@ Result<std::vector<Result<ServedTask>>> TaskServer::ServeBatch(std::span<const T
     } else {
       Status added = taken[gs.grant.id].Add(*next);
       if (!added.ok()) return added;
-      auto stored = ReadRecord(c_, RecordId(*next));
+      auto stored = RecordText(gs, *next);
       if (!stored.ok()) return stored.status().WithPrefix("task of grant " + ToString(gs.grant.id));
       // The release path: project to the grant's fields, then mark.
       projected.clear();
-      ProjectFields(stored->canonical, gs.grant.fields, &projected);
+      ProjectFields(*stored, gs.grant.fields, &projected);
       t.record_id = RecordId(*next);
       CUSTODY_RETURN_IF_ERROR(one.Add(*next));
     }

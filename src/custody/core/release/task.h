@@ -40,6 +40,7 @@
 #include "custody/core/vault/content_id_set.h"
 #include "custody/core/vault/custody.h"
 #include "custody/core/vault/record_set.h"
+#include "custody/core/vault/records.h"
 #include "custody/mark/canary.h"
 #include "custody/mark/mark.h"
 
@@ -119,6 +120,8 @@ class TaskServer {
     RecordSet served;             // served as tasks under this grant
     std::unique_ptr<Selector> selector;
     std::unique_ptr<RecordMarker> record_marker;
+    // The segment the cursor is in, decrypted (records are read in order).
+    SegmentRecords segment;
     // Canaries: loaded at the first one.
     bool canary_ready = false;
     crypto::SecretBytes seal_key;   // CanarySealKey of the dataset
@@ -136,6 +139,8 @@ class TaskServer {
   Result<GrantState*> StateOf(GrantId grant_id);
   // The grant a request is served from, checked against member and partner.
   Result<GrantState*> PickGrant(const TaskRequest& r, const Member& m, const Partner& p, Time now);
+  // The stored text of record `id` of `g`, from its cached segment.
+  Result<std::string_view> RecordText(GrantState& g, uint64_t id);
   // The next unserved record of `g` at or above its cursor, or nullopt.
   std::optional<uint64_t> NextRecord(GrantState& g, const RecordSet& taken);
 
