@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <regex>
+#include <set>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -20,6 +21,7 @@
 #include "custody/core/release/file_key.h"
 #include "custody/core/release/holdings.h"
 #include "custody/core/release/task.h"
+#include "custody/core/vault/logged_rows.h"
 #include "custody/crypto/crypto.h"
 #include "custody/crypto/secret_bytes.h"
 #include "custody/ledger/custody_log.h"
@@ -192,6 +194,9 @@ struct Server::Impl {
   FILE* access_log = nullptr;
   bool own_access_log = false;
   std::atomic<bool> stopping{false};
+  // Tokens the log revokes (read at start: while the server holds the
+  // vault's writer lock, no other process can revoke one).
+  std::set<TokenId> revoked_in_log;
 
   ~Impl() {
     if (own_access_log && access_log != nullptr) std::fclose(access_log);
@@ -242,7 +247,7 @@ struct Server::Impl {
     Result<Principal> p = UnauthenticatedError("");
     {
       std::lock_guard<std::mutex> lock(vault_mu);
-      p = Authenticate(*custody, auth.substr(bearer.size()), custody->clock()->Now());
+      p = Authenticate(*custody, auth.substr(bearer.size()), custody->clock()->Now(), &revoked_in_log);
     }
     if (!p.ok()) return p.status();
     const TokenRole role = p->role;
@@ -611,6 +616,10 @@ Result<std::unique_ptr<Server>> Server::Create(std::unique_ptr<core::Custody> cu
     for (const auto& r : releases) {
       if (r.format == "task" && r.created_at > since) impl->limits->Seed(r.member_id, r.grant_id, r.created_at);
     }
+  }
+  {
+    CUSTODY_ASSIGN_OR_RETURN(core::LoggedRows logged, core::IndexLoggedRows(*custody));
+    for (const auto& [id, ev] : logged.token_revocations) impl->revoked_in_log.insert(TokenId(id));
   }
   impl->custody = std::move(custody);
   impl->options = std::move(o);

@@ -154,14 +154,17 @@ Result<TokenInfo> RevokeToken(core::Custody& c, TokenId id, const std::string& r
   return InfoOf(c, *row, now);
 }
 
-Result<Principal> Authenticate(core::Custody& c, const std::string& token, Time now) {
+Result<Principal> Authenticate(core::Custody& c, const std::string& token, Time now,
+                               const std::set<TokenId>* revoked_in_log) {
   if (token.rfind(kTokenPrefix, 0) != 0 || token.size() > 128) {
     return UnauthenticatedError("expected a bearer token starting with '" + std::string(kTokenPrefix) + "'");
   }
   CUSTODY_ASSIGN_OR_RETURN(auto row, c.catalog().tokens().FindByHash(TokenHash(token)));
   if (!row) return UnauthenticatedError("unknown token");
   const std::string where = "token " + ToString(row->id);
-  if (row->revoked_at) return UnauthenticatedError(where + " was revoked");
+  if (row->revoked_at || (revoked_in_log != nullptr && revoked_in_log->count(row->id) > 0)) {
+    return UnauthenticatedError(where + " was revoked");
+  }
   if (row->expires_at && now >= *row->expires_at) return UnauthenticatedError(where + " expired");
   CUSTODY_RETURN_IF_ERROR(CheckIssueLogged(c, *row));
   Principal p;

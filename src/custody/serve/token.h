@@ -11,6 +11,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -78,7 +79,10 @@ struct Principal {
 // The principal of `token` (the text after "Bearer "). kUnauthenticated for
 // a malformed, unknown, expired or revoked token, or one whose row does not
 // match its issue event; kPermissionDenied for a member token whose member
-// was revoked or whose partner is not active.
-Result<Principal> Authenticate(core::Custody& custody, const std::string& token, Time now);
+// was revoked or whose partner is not active. `revoked_in_log` (the token
+// ids the custody log revokes, core::LoggedRows::token_revocations) makes a
+// token whose catalog row lost its revocation fail as revoked too.
+Result<Principal> Authenticate(core::Custody& custody, const std::string& token, Time now,
+                               const std::set<TokenId>* revoked_in_log = nullptr);
 
 }  // namespace custody::serve

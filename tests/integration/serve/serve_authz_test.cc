@@ -14,6 +14,8 @@
 #include "custody/crypto/stream.h"
 #include "custody/serve/routes.h"
 #include "custody/serve/token.h"
+#include "custody/core/vault/logged_rows.h"
+#include "custody/store/sqlite.h"
 #include "tests/integration/serve/serve_fixture.h"
 
 namespace custody::testing {
@@ -216,6 +218,38 @@ TEST_F(ServeAuthzTest, ListsArePagedWithContinuationTokens) {
   EXPECT_EQ(cli->Get("/v1/members?after=bm90LWEtdG9rZW4", Bearer(admin))->status, 400);
   EXPECT_EQ(cli->Get("/v1/members?limit=0", Bearer(admin))->status, 400);
   EXPECT_EQ(cli->Get("/v1/log/proof/inclusion?index=999999", Bearer(admin))->status, 400);
+  EXPECT_EQ(Kill(SIGTERM), 0);
+}
+
+TEST_F(ServeAuthzTest, ATokenRowEditedBackToLifeAuthenticatesNothingAndVaultCheckSaysSo) {
+  MakeVault(20);
+  const std::string revoked = Token("--member alice");
+  Token("--member bob");
+  Json("token revoke 1");
+  // A token of the attacker's choosing, its hash put on bob's row.
+  const std::string forged = "cst_" + std::string(43, 'A');
+  EXPECT_EQ(Json("vault check")["checked"]["tokens"], 2);
+  {
+    // Someone with write access to the vault directory edits the catalog.
+    auto db = store::Db::Open(vault_ + "/catalog.db", false);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("UPDATE tokens SET revoked_at = NULL WHERE id = 1").ok());
+    ASSERT_TRUE((*db)->Exec("UPDATE tokens SET token_hash = '" + core::Sha256Hex(forged) + "' WHERE id = 2").ok());
+  }
+  auto check = Exec("--json vault check");
+  EXPECT_EQ(check.code, 6);
+  auto report = json::parse(check.out);
+  std::set<std::string> subjects;
+  for (const auto& p : report["problems"]) {
+    if (p["kind"] == "token") subjects.insert(p["subject"].get<std::string>());
+  }
+  EXPECT_EQ(subjects, (std::set<std::string>{"token 1", "token 2"})) << check.out;
+  StartServer();
+  auto cli = Client();
+  EXPECT_EQ(cli->Post("/v1/tasks/next", Bearer(revoked), "", "application/json")->status, 401);
+  auto r = cli->Post("/v1/tasks/next", Bearer(forged), "", "application/json");
+  EXPECT_EQ(r->status, 401);
+  EXPECT_NE(r->body.find("does not match its issue event"), std::string::npos) << r->body;
   EXPECT_EQ(Kill(SIGTERM), 0);
 }
 
