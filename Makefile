@@ -15,7 +15,7 @@ CLANGXX ?= clang++
 CLANG ?= clang
 
 .PHONY: all deps build build-asan build-fuzz demo test test-fast test-asan test-fuzz test-slow \
-	fuzz bench bench-trace screenshots clean
+	fuzz bench bench-trace bench-serve screenshots clean
 
 all: build
 
@@ -82,6 +82,9 @@ bench: build
 
 bench-trace: build
 	@bench/run-trace $(BUILD)
+
+bench-serve: build
+	@bench/serve/run $(BUILD) && bench/collect
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(DEMO_DIR)

@@ -163,6 +163,11 @@ constexpr std::pair<std::string_view, std::string_view> kExamples[] = {
     {"dataset", "custody dataset shred gsm8k"},
     {"dataset shred", "custody dataset shred gsm8k"},
     {"version", "custody version"},
+    {"serve", "custody serve --listen 127.0.0.1:8080 --member-per-hour 200"},
+    {"token", "custody token list"},
+    {"token issue", "custody token issue --member alice --expires 2027-06-30"},
+    {"token list", "custody token list"},
+    {"token revoke", "custody token revoke 3 --reason \"laptop lost\""},
 };
 
 void AddFooters(CLI::App* app, const std::string& path) {

@@ -35,6 +35,7 @@ DEPS = {
     "core": ["core/vault", "core/ingest", "core/parties", "core/release", "core/exposure",
              "core/attribution", "core/match", "core/trace", "core/audit", "core/response"],
     "core/demo": ["core", "sketch"],
+    "serve": ["core"],
 }
 
 TEST_FILE = re.compile(r"(_test\.cc|_fixture\.h|temp_vault\.h|test_util\.h)$")

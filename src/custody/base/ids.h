@@ -73,6 +73,8 @@ using GrantId = Id<struct GrantIdTag, int64_t>;
 using ReleaseId = Id<struct ReleaseIdTag, int64_t>;
 using CanaryId = Id<struct CanaryIdTag, int64_t>;
 using IncidentId = Id<struct IncidentIdTag, int64_t>;
+using TokenId = Id<struct TokenIdTag, int64_t>;
+using TaskResultId = Id<struct TaskResultIdTag, int64_t>;
 
 }  // namespace custody
 

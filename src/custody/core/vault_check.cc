@@ -81,6 +81,8 @@ class Checker {
   Status Releases();
   Status Canaries();
   Status Incidents();
+  Status Tokens();
+  Status TaskResults();
 
  private:
   Custody& c_;
@@ -410,6 +412,66 @@ Status Checker::Incidents() {
   return OkStatus();
 }
 
+// custody serve's tokens: each row has its issue event, which commits to the
+// row's hash, role and member; a token revoked in the log is revoked in the
+// catalog (clearing revoked_at would bring it back).
+Status Checker::Tokens() {
+  CUSTODY_ASSIGN_OR_RETURN(auto rows, c_.catalog().tokens().List());
+  for (const auto& t : rows) {
+    Count("tokens");
+    const std::string subject = "token " + ToString(t.id);
+    auto e = log_.tokens.find(t.id.value());
+    if (e == log_.tokens.end()) {
+      Problem("token", subject, subject + ": no issue event for it in the log");
+      continue;
+    }
+    const LoggedEvent& ev = e->second;
+    const bool member_ok = t.member_id ? DetailIs(ev, "member_id", t.member_id->value())
+                                       : !ev.event.details.contains("member_id");
+    if (!DetailIs(ev, "role", std::string(store::TokenRoleName(t.role))) || !member_ok) {
+      Problem("token", subject, subject + ": role " + std::string(store::TokenRoleName(t.role)) +
+                                    " or member does not match the token event (log index " +
+                                    std::to_string(ev.index) + ")", ev.index);
+    }
+    Compare("token", subject, "token", t.token_hash, ev, "token");
+    auto revoked = log_.token_revocations.find(t.id.value());
+    if (revoked != log_.token_revocations.end() && !t.revoked_at) {
+      Problem("token", subject, subject + ": revoked in the log (log index " +
+                                    std::to_string(revoked->second.index) + ") but not in the catalog",
+              revoked->second.index);
+    }
+  }
+  return OkStatus();
+}
+
+// Answers to served tasks: each row has its task.result event, which commits
+// to the answer's hash, task and member.
+Status Checker::TaskResults() {
+  CUSTODY_ASSIGN_OR_RETURN(auto tasks, c_.catalog().releases().Holdings(store::ReleaseFilter{}));
+  std::vector<store::TaskResultRow> rows;
+  for (const auto& t : tasks) {
+    if (t.release.format != "task") continue;
+    CUSTODY_ASSIGN_OR_RETURN(auto answers, c_.catalog().task_results().OfTask(t.release.id));
+    for (auto& a : answers) rows.push_back(std::move(a));
+  }
+  for (const auto& r : rows) {
+    Count("task_results");
+    const std::string subject = "task result " + ToString(r.id);
+    auto e = log_.task_results.find(r.id.value());
+    if (e == log_.task_results.end()) {
+      Problem("task_result", subject, subject + ": no task.result event for it in the log");
+      continue;
+    }
+    const LoggedEvent& ev = e->second;
+    if (!DetailIs(ev, "release_id", r.release_id.value()) || !DetailIs(ev, "member_id", r.member_id.value())) {
+      Problem("task_result", subject, subject + ": task or member does not match the task.result event (log index " +
+                                          std::to_string(ev.index) + ")", ev.index);
+    }
+    Compare("task_result", subject, "answer", r.answer_hash, ev, "answer");
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<CheckReport> CheckVault(Custody& custody) {
@@ -420,7 +482,8 @@ Result<CheckReport> CheckVault(Custody& custody) {
   // Every kind is in the report, checked or not, so its shape is fixed.
   for (const char* kind : {"log_entries", "datasets", "versions", "segments", "index_files",
                            "partners", "members", "grants", "releases", "canaries",
-                           "canaries_shredded", "incidents", "incident_updates"}) {
+                           "canaries_shredded", "incidents", "incident_updates", "tokens",
+                           "task_results"}) {
     report.checked[kind] = 0;
   }
   CUSTODY_ASSIGN_OR_RETURN(LoggedRows log, IndexLoggedRows(custody));
@@ -432,6 +495,8 @@ Result<CheckReport> CheckVault(Custody& custody) {
   CUSTODY_RETURN_IF_ERROR(k.Releases());
   CUSTODY_RETURN_IF_ERROR(k.Canaries());
   CUSTODY_RETURN_IF_ERROR(k.Incidents());
+  CUSTODY_RETURN_IF_ERROR(k.Tokens());
+  CUSTODY_RETURN_IF_ERROR(k.TaskResults());
   return report;
 }
 

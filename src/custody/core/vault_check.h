@@ -38,7 +38,8 @@ struct CheckProblem {
 struct CheckReport {
   // What was checked, by kind: log_entries, datasets, versions, segments,
   // index_files, partners, members, grants, releases, canaries (of which
-  // canaries_shredded could not be opened by design), incidents; every
+  // canaries_shredded could not be opened by design), incidents, tokens and
+  // task_results (custody serve's; docs/api.md); every
   // kind is present, 0 when there was none.
   std::map<std::string, uint64_t> checked;
   // Mismatches: the vault does not answer to its log.

@@ -34,13 +34,20 @@ StreamSealer::~StreamSealer() = default;
 StreamSealer::StreamSealer(StreamSealer&&) noexcept = default;
 StreamSealer& StreamSealer::operator=(StreamSealer&&) noexcept = default;
 
-Result<StreamSealer> StreamSealer::Create(std::string_view public_key, std::string* out) {
+Result<StreamSealer> StreamSealer::Create(std::string_view public_key, std::string* out,
+                                          const SecretBytes* given_key) {
   EnsureSodium();
   if (public_key.size() != kX25519KeySize) {
     return InvalidArgumentError("stream: expected a 32-byte X25519 public key, found " +
                                 std::to_string(public_key.size()) + " bytes");
   }
-  SecretBytes file_key = SecretBytes::Random(crypto_secretstream_xchacha20poly1305_KEYBYTES);
+  if (given_key != nullptr && given_key->size() != crypto_secretstream_xchacha20poly1305_KEYBYTES) {
+    return InvalidArgumentError("stream: expected a 32-byte file key, found " +
+                                std::to_string(given_key->size()) + " bytes");
+  }
+  SecretBytes file_key = given_key != nullptr
+                             ? given_key->Clone()
+                             : SecretBytes::Random(crypto_secretstream_xchacha20poly1305_KEYBYTES);
   CUSTODY_ASSIGN_OR_RETURN(std::string sealed, SealToPublicKey(public_key, file_key.view()));
   auto s = std::make_unique<State>();
   unsigned char ss_header[crypto_secretstream_xchacha20poly1305_HEADERBYTES];

@@ -38,8 +38,11 @@ class StreamSealer {
   StreamSealer& operator=(StreamSealer&&) noexcept;
 
   // Starts a stream to `public_key` (32 bytes, else kInvalidArgument) and
-  // appends the 112-byte header to `*out`.
-  static Result<StreamSealer> Create(std::string_view public_key, std::string* out);
+  // appends the 112-byte header to `*out`. The file key is random, or
+  // `file_key` when given (32 bytes, else kInvalidArgument): a key the
+  // sender can derive again (an encrypted release's, core/release/file_key.h).
+  static Result<StreamSealer> Create(std::string_view public_key, std::string* out,
+                                     const SecretBytes* file_key = nullptr);
 
   // Encrypts `plaintext` (at most kStreamMaxChunk bytes) as one frame and
   // appends it to `*out`. `final` marks the last chunk; no Push after it

@@ -32,7 +32,7 @@ OcsfClass ClassOf(const Event& ev) {
   auto datastore = [](int id, const char* name) {
     return OcsfClass{kDatastoreActivity, "Datastore Activity", 6, "Application Activity", id, name};
   };
-  if (type == event_type::kTrace) {
+  if (type == event_type::kTrace || type == "serve.alert") {
     return {kDetectionFinding, "Detection Finding", 2, "Findings", 1, "Create"};
   }
   if (type == event_type::kIncident) {
@@ -73,7 +73,18 @@ void AddFinding(const Event& ev, const OcsfClass& cls, const std::string& uid, n
                          {"types", {ev.type}},
                          {"created_time", ToUnixMillis(ev.time)},
                          {"product_uid", kProductName}};
-  if (cls.class_uid == kDetectionFinding) {
+  if (cls.class_uid == kDetectionFinding && ev.type == "serve.alert") {
+    // custody serve: a member or grant went over a task limit.
+    const auto& scope = Detail(ev, "scope");
+    const auto& window = Detail(ev, "window");
+    info["desc"] = "task limit reached: " + (scope.is_string() ? scope.get<std::string>() : std::string("?")) +
+                   " limit of " + Detail(ev, "limit").dump() + " per " +
+                   (window.is_string() ? window.get<std::string>() : std::string("?"));
+    (*j)["finding_info"] = info;
+    (*j)["severity_id"] = 3;  // Medium
+    (*j)["severity"] = "Medium";
+    (*j)["is_alert"] = true;
+  } else if (cls.class_uid == kDetectionFinding) {
     const auto& accused = Detail(ev, "accused");
     const bool decided = accused.is_array() && !accused.empty();
     info["desc"] = decided ? "leaked records matched; accused: " + accused.dump()

@@ -1,6 +1,6 @@
 // Export of custody log entries for SIEMs: plain JSON lines, and OCSF
 // (Open Cybersecurity Schema Framework 1.1) events: traces as Detection
-// Finding (2004), incidents as Incident Finding (2005), audit submissions as
+// Finding (2004) as are `custody serve` limit alerts (serve.alert), incidents as Incident Finding (2005), audit submissions as
 // Compliance Finding (2003), every other event as Datastore Activity (6005);
 // type_uid = class_uid * 100 + activity_id; metadata names the product
 // (name, vendor_name, version) and the OCSF version. Field names are OCSF's;

@@ -21,7 +21,9 @@ Catalog::Catalog(std::unique_ptr<Db> db)
       releases_(db_.get()),
       canaries_(db_.get()),
       incidents_(db_.get()),
-      audits_(db_.get()) {}
+      audits_(db_.get()),
+      tokens_(db_.get()),
+      task_results_(db_.get()) {}
 
 Status Catalog::Transaction(const std::function<Status()>& fn) {
   return InTransaction(*db_, fn);

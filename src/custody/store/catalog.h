@@ -19,11 +19,12 @@
 #include "custody/store/incident_table.h"
 #include "custody/store/party_tables.h"
 #include "custody/store/release_tables.h"
+#include "custody/store/serve_tables.h"
 #include "custody/store/sqlite.h"
 
 namespace custody::store {
 
-inline constexpr int kCatalogSchemaVersion = 7;
+inline constexpr int kCatalogSchemaVersion = 8;
 
 struct DatasetInfo {
   DatasetId id;
@@ -87,6 +88,9 @@ class Catalog {
   // Audits, evidence, deletion certificates and dataset sensitivity
   // (audit_tables.h; schema v5).
   AuditTables& audits() { return audits_; }
+  // custody serve's tokens and task answers (serve_tables.h; schema v8).
+  TokenTable& tokens() { return tokens_; }
+  TaskResultTable& task_results() { return task_results_; }
 
   // Settings in the meta table.
   Result<std::optional<std::string>> GetMeta(const std::string& key);
@@ -144,6 +148,8 @@ class Catalog {
   CanaryTable canaries_;
   IncidentTable incidents_;
   AuditTables audits_;
+  TokenTable tokens_;
+  TaskResultTable task_results_;
 };
 
 std::string_view VersionStateName(VersionState s);

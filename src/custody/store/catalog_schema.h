@@ -231,6 +231,32 @@ DROP TABLE incident_entries;
 ALTER TABLE incident_entries_v7 RENAME TO incident_entries;
 CREATE INDEX incident_entries_incident ON incident_entries(incident_id);
 )sql",
+    // v8: custody serve — API tokens (only a hash of each token) and the
+    // members' sealed answers to served tasks (a task is a release of one
+    // record, a row of releases).
+    R"sql(
+CREATE TABLE tokens (
+  id INTEGER PRIMARY KEY,
+  role TEXT NOT NULL CHECK (role IN ('member', 'admin', 'auditor')),
+  member_id INTEGER REFERENCES members(id),
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  revoked_at INTEGER,
+  log_index INTEGER
+);
+CREATE TABLE task_results (
+  id INTEGER PRIMARY KEY,
+  release_id INTEGER NOT NULL REFERENCES releases(id),
+  member_id INTEGER NOT NULL REFERENCES members(id),
+  record_id INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  sealed BLOB NOT NULL,
+  answer_hash TEXT NOT NULL,
+  log_index INTEGER
+);
+CREATE INDEX task_results_release ON task_results(release_id);
+)sql",
 };
 
 }  // namespace custody::store

@@ -12,7 +12,9 @@
 #include "custody/core/vault/content_id_set.h"
 #include "custody/core/vault/logged_change.h"
 #include "custody/core/vault/logged_rows.h"
+#include "custody/core/release/canary_make.h"
 #include "custody/core/release/canary_store.h"
+#include "custody/core/release/file_key.h"
 #include "custody/core/release/holdings.h"
 #include "custody/core/release/json_fields.h"
 #include "custody/core/release/marking.h"
@@ -83,20 +85,40 @@ void AddColumns(std::string_view canonical, std::vector<std::string>* columns) {
   }
 }
 
-// Adds the raw content ids of every record of every committed version of the
-// dataset to `out`.
-Status AddDatasetContentIds(Custody& c, DatasetId dataset_id, ContentIdSet* out) {
-  CUSTODY_ASSIGN_OR_RETURN(auto key, c.vault().GetWrappedKey(store::KeyPurpose::Dataset(dataset_id)));
-  CUSTODY_ASSIGN_OR_RETURN(auto versions, c.catalog().ListVersions(dataset_id, false));
-  for (const auto& v : versions) {
-    CUSTODY_ASSIGN_OR_RETURN(auto cids, store::ReadContentIds(c.env(), c.VaultPath(VersionDirOf(dataset_id, v.version)), key,
-                                                              store::VersionContext(dataset_id, v.version)));
-    for (const auto& cid : cids) out->Insert(cid);
+}  // namespace
+
+Result<std::vector<std::string>> IndexFieldsOf(const store::DatasetVersionInfo& version) {
+  std::vector<std::string> out;
+  auto tf = nlohmann::json::parse(version.text_fields, nullptr, false);
+  if (!tf.is_array()) {
+    return DataLossError("catalog dataset_versions row " + ToString(version.id) +
+                         ": text_fields: expected a JSON array");
   }
-  return OkStatus();
+  for (const auto& f : tf) {
+    if (!f.is_string()) {
+      return DataLossError("catalog dataset_versions row " + ToString(version.id) +
+                           ": text_fields: expected field names (strings)");
+    }
+    out.push_back(f.get<std::string>());
+  }
+  return out;
 }
 
-}  // namespace
+nlohmann::json FingerprintParams(const FingerprintInputs& in) {
+  const Grant& grant = *in.grant;
+  return {{"v", 1},
+          {"mark_key_id", HexEncode(crypto::Prf(*in.mark_key, "custody mark key id", 16))},
+          {"bias_cutoff", RateText(in.bias_cutoff)},
+          {"member_id", in.member_id},
+          {"release_id", in.release_id},
+          {"grant_id", grant.id},
+          {"canary_rate", RateText(in.canary_rate)},
+          {"canaries", in.canaries},
+          {"shuffle", in.shuffle},
+          {"selection", SelectionToJson(grant.selection, false)},
+          {"marked_fields", *in.marked_fields},
+          {"fields", grant.fields}};
+}
 
 Status CheckReleasable(const Grant& g, const Member& m, const Partner& p, Time now) {
   const std::string grant = "grant " + ToString(g.id);
@@ -166,18 +188,7 @@ Result<ReleasePlan> PlanRelease(Custody& c, const ReleaseOptions& o) {
   if (plan.version.shredded_at) {
     return FailedPreconditionError("dataset '" + plan.grant.dataset + "' was shredded; nothing can be released");
   }
-  auto tf = nlohmann::json::parse(plan.version.text_fields, nullptr, false);
-  if (!tf.is_array()) {
-    return DataLossError("catalog dataset_versions row " + ToString(plan.version.id) +
-                         ": text_fields: expected a JSON array");
-  }
-  for (const auto& f : tf) {
-    if (!f.is_string()) {
-      return DataLossError("catalog dataset_versions row " + ToString(plan.version.id) +
-                           ": text_fields: expected field names (strings)");
-    }
-    plan.index_fields.push_back(f.get<std::string>());
-  }
+  CUSTODY_ASSIGN_OR_RETURN(plan.index_fields, IndexFieldsOf(plan.version));
   return plan;
 }
 
@@ -314,68 +325,45 @@ struct ReleaseContext {
   mark::CanaryMaker canary_maker;
   RecordMarker record_marker;
   std::vector<StoredCanary> made;  // the canaries of this release
+  std::optional<crypto::SecretBytes> file_key;  // an encrypted release's (file_key.h)
 };
 
 // Step 3a (inside the logged change): up to `want` canaries, keyed
-// substitutions of the candidate sources, lowest rank first. A canary must
-// differ from every record and canary in `taken` and from every earlier
-// canary (their content tags in the catalog). Adds each canary's content id
-// to `canary_hash`.
+// substitutions of the candidate sources, lowest rank first (PrepareCanary:
+// each differs from every record and canary in `taken` and from every
+// earlier canary). Adds each canary's content id to `canary_hash`.
 Status MakeCanaries(Custody& c, ReleaseContext& x, ReleaseId release_id, size_t want,
                     ContentIdSet* taken, crypto::Sha256Hasher* canary_hash) {
   x.made.clear();
-  std::vector<size_t> indices;
-  std::vector<mark::TextField> fields;
-  const MemberId member_id = x.plan.member.id;
+  CanaryContext cx{&x.canary_maker, &x.keys.canary, &x.keys.canary_seal, &x.record_marker, taken};
   for (size_t k = 0; k < x.sel.sources.size() && x.made.size() < want; ++k) {
     const Candidate& src = x.sel.sources[k];
-    x.record_marker.MarkedFields(src.canonical(), &indices, &fields);
-    if (fields.empty()) continue;
     const uint64_t index = (static_cast<uint64_t>(release_id.value()) << 20) | k;
-    auto canary = x.canary_maker.Make(fields, member_id, index);
-    if (!canary) continue;
-    StoredCanary sc;
-    ReplaceStringValues(src.canonical(), indices, canary->values, &sc.record);
-    const std::string cid = ContentId(sc.record);
-    if (!taken->Insert(cid)) continue;  // a record, or a canary of this release
-    const std::string tag = CanaryContentTag(x.keys.canary, cid);
-    CUSTODY_ASSIGN_OR_RETURN(bool earlier, c.catalog().canaries().TagExists(tag));
-    if (earlier) continue;  // an earlier release's canary
-    sc.release_id = release_id;
-    sc.member_id = member_id;
-    sc.source_record_id = RecordId(src.record_id);
-    sc.canary_index = index;
-    sc.content_id = HexEncode(cid);
-    for (size_t i = 0; i < fields.size(); ++i) {
-      sc.fields.emplace_back(std::string(fields[i].name), canary->values[i]);
-    }
-    sc.substitutions = canary->substitutions;
-    sc.false_match_probability = canary->false_match_probability;
-    CUSTODY_ASSIGN_OR_RETURN(std::string sealed, SealCanary(x.keys.canary_seal, sc));
-    CUSTODY_ASSIGN_OR_RETURN(sc.id, c.catalog().canaries().Insert(store::CanaryRow{
-                                        CanaryId(), release_id, member_id, sc.source_record_id,
-                                        sealed, tag}));
-    canary_hash->Update(cid);
-    x.made.push_back(std::move(sc));
+    CUSTODY_ASSIGN_OR_RETURN(auto sc, PrepareCanary(c, cx, x.plan.member.id, RecordId(src.record_id),
+                                                    src.canonical(), index));
+    if (!sc) continue;
+    CUSTODY_RETURN_IF_ERROR(InsertCanary(c, cx, release_id, &*sc));
+    auto raw = HexDecode(sc->content_id);
+    if (!raw.ok()) return raw.status();
+    canary_hash->Update(*raw);
+    x.made.push_back(std::move(*sc));
   }
   return OkStatus();
 }
 
 // The fingerprint parameters a release commits to (their hash is logged).
-nlohmann::json FingerprintParams(const ReleaseContext& x, const ReleaseResult& r) {
-  const Grant& grant = x.plan.grant;
-  return {{"v", 1},
-          {"mark_key_id", HexEncode(crypto::Prf(x.keys.mark, "custody mark key id", 16))},
-          {"bias_cutoff", RateText(x.marker.options().bias_cutoff)},
-          {"member_id", x.plan.member.id},
-          {"release_id", r.release_id},
-          {"grant_id", grant.id},
-          {"canary_rate", RateText(x.o.canary_rate)},
-          {"canaries", r.canaries},
-          {"shuffle", "prf(release key, release_id)"},
-          {"selection", SelectionToJson(grant.selection, false)},
-          {"marked_fields", x.plan.index_fields},
-          {"fields", grant.fields}};
+nlohmann::json ReleaseFingerprint(const ReleaseContext& x, const ReleaseResult& r) {
+  FingerprintInputs in;
+  in.mark_key = &x.keys.mark;
+  in.bias_cutoff = x.marker.options().bias_cutoff;
+  in.member_id = x.plan.member.id;
+  in.release_id = r.release_id;
+  in.grant = &x.plan.grant;
+  in.canary_rate = x.o.canary_rate;
+  in.canaries = r.canaries;
+  in.shuffle = "prf(release key, release_id)";
+  in.marked_fields = &x.plan.index_fields;
+  return FingerprintParams(in);
 }
 
 // Step 3: the release row, its canaries and the release event, committed
@@ -405,7 +393,7 @@ Status RecordRelease(Custody& c, ReleaseContext& x, ReleaseResult* r) {
     crypto::Sha256Hasher canary_hash;
     CUSTODY_RETURN_IF_ERROR(MakeCanaries(c, x, r->release_id, want, &taken, &canary_hash));
     r->canaries = x.made.size();
-    const nlohmann::json params = FingerprintParams(x, *r);
+    const nlohmann::json params = ReleaseFingerprint(x, *r);
     r->params_hash = crypto::DigestHex(crypto::Sha256(params.dump()));
     CUSTODY_RETURN_IF_ERROR(releases.SetCanaries(r->release_id, r->canaries, r->params_hash));
     const Grant& grant = x.plan.grant;
@@ -427,6 +415,13 @@ Status RecordRelease(Custody& c, ReleaseContext& x, ReleaseResult* r) {
     ev->hashes["record_bitmap"] = r->bitmap_hash;
     ev->hashes["recipient_key"] = Sha256Hex(x.plan.member.public_key);
     ev->hashes["canaries"] = crypto::DigestHex(canary_hash.Finish());
+    if (x.o.encrypt) {
+      // Derived, not random, so the member can be handed it again.
+      CUSTODY_ASSIGN_OR_RETURN(auto data_key,
+                               c.vault().GetWrappedKey(store::KeyPurpose::Dataset(grant.dataset_id)));
+      x.file_key = DeriveReleaseFileKey(data_key, r->release_id);
+      ev->hashes["file_key_check"] = FileKeyCheck(*x.file_key);
+    }
     return OkStatus();
   }));
   return releases.SetLogIndex(r->release_id, static_cast<int64_t>(r->log_index));
@@ -446,7 +441,8 @@ Status WriteReleaseFile(ReleaseContext& x, std::unique_ptr<OutputFile> output, R
   std::optional<std::string> pk;
   if (x.o.encrypt) pk = x.plan.member.public_key;
   CUSTODY_ASSIGN_OR_RETURN(auto file, ReleaseFile::Create(std::move(output), x.o.format,
-                                                          x.sel.columns, pk));
+                                                          x.sel.columns, pk,
+                                                          x.file_key ? &*x.file_key : nullptr));
   std::string marked;
   // The order is a keyed shuffle, so every record would start with cache
   // misses: fetch the item a few records ahead, and its text when it is next

@@ -22,6 +22,9 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "custody/base/clock.h"
 #include "custody/base/ids.h"
@@ -29,6 +32,7 @@
 #include "custody/core/parties/grants.h"
 #include "custody/core/parties/parties.h"
 #include "custody/core/vault/custody.h"
+#include "custody/crypto/secret_bytes.h"
 #include "custody/format/formats.h"
 #include "custody/mark/canary.h"
 
@@ -72,5 +76,26 @@ Status CheckReleasable(const Grant& grant, const Member& member, const Partner& 
                        Time now);
 
 Result<ReleaseResult> Release(Custody& custody, const ReleaseOptions& options);
+
+// The marked text fields of a dataset version (its text_fields; empty: every
+// string field). kDataLoss naming the catalog row if they are malformed.
+Result<std::vector<std::string>> IndexFieldsOf(const store::DatasetVersionInfo& version);
+
+// What a member's copy of a grant is marked with, and the parameters a
+// release (or a served task, core/release/task.h) commits to in the log.
+struct FingerprintInputs {
+  const crypto::SecretBytes* mark_key = nullptr;  // the vault's "mark" key
+  double bias_cutoff = 0;                         // Marker::options().bias_cutoff
+  MemberId member_id;
+  ReleaseId release_id;
+  const Grant* grant = nullptr;
+  double canary_rate = 0;
+  uint64_t canaries = 0;
+  std::string shuffle;  // how the copy's records are ordered
+  const std::vector<std::string>* marked_fields = nullptr;
+};
+// The fingerprint parameters as JSON (their SHA-256 is the release event's
+// hashes.fingerprint_params).
+nlohmann::json FingerprintParams(const FingerprintInputs& in);
 
 }  // namespace custody::core

@@ -16,7 +16,8 @@ constexpr size_t kChunk = 256 * 1024;
 Result<std::unique_ptr<ReleaseFile>> ReleaseFile::Create(std::unique_ptr<OutputFile> output,
                                                          format::OutputFormat format,
                                                          std::vector<std::string> csv_columns,
-                                                         std::optional<std::string> public_key) {
+                                                         std::optional<std::string> public_key,
+                                                         const crypto::SecretBytes* file_key) {
   CUSTODY_CHECK(output != nullptr && output->file() != nullptr);
   std::unique_ptr<ReleaseFile> f(new ReleaseFile());
   f->output_ = std::move(output);
@@ -24,7 +25,7 @@ Result<std::unique_ptr<ReleaseFile>> ReleaseFile::Create(std::unique_ptr<OutputF
   f->columns_ = std::move(csv_columns);
   if (public_key) {
     std::string header;
-    CUSTODY_ASSIGN_OR_RETURN(auto sealer, crypto::StreamSealer::Create(*public_key, &header));
+    CUSTODY_ASSIGN_OR_RETURN(auto sealer, crypto::StreamSealer::Create(*public_key, &header, file_key));
     f->sealer_.emplace(std::move(sealer));
     CUSTODY_RETURN_IF_ERROR(f->Emit(header));
   }

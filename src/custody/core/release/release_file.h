@@ -31,7 +31,8 @@ class ReleaseFile {
   static Result<std::unique_ptr<ReleaseFile>> Create(std::unique_ptr<OutputFile> output,
                                                      format::OutputFormat format,
                                                      std::vector<std::string> csv_columns,
-                                                     std::optional<std::string> public_key);
+                                                     std::optional<std::string> public_key,
+                                                     const crypto::SecretBytes* file_key = nullptr);
   // Removes the temporary file unless Finish succeeded.
   ~ReleaseFile();
 

@@ -97,6 +97,19 @@ Result<uint64_t> Custody::Commit(ledger::Event event) {
   return log_->Append(event);
 }
 
+Result<uint64_t> Custody::CommitBatch(std::vector<ledger::Event> events) {
+  if (!vault_->has_master_key()) {
+    return FailedPreconditionError("the vault is open read-only; nothing can be committed");
+  }
+  if (events.empty()) return InvalidArgumentError("events: expected at least one event to commit");
+  const Time now = clock()->Now();
+  for (auto& event : events) {
+    if (event.time == Time()) event.time = now;
+    if (event.actor.empty()) event.actor = actor_;
+  }
+  return log_->AppendBatch(events);
+}
+
 Result<std::vector<LoggedEvent>> Custody::RecentEvents() const {
   std::vector<LoggedEvent> out;
   const uint64_t size = log_->size();

@@ -81,6 +81,10 @@ class Custody {
   // Fills in time and actor (if empty) and appends `event` durably; returns
   // its log index. An operation is committed only if this succeeds.
   Result<uint64_t> Commit(ledger::Event event);
+  // The same for several events appended as one batch with one fsync (group
+  // commit); returns the first event's index, the others follow in order.
+  // kInvalidArgument for an empty batch.
+  Result<uint64_t> CommitBatch(std::vector<ledger::Event> events);
 
   // Absolute path of a vault-relative path.
   std::string VaultPath(const std::string& rel) const;

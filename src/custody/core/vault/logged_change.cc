@@ -23,4 +23,24 @@ Result<uint64_t> LoggedChange(Custody& custody,
   return index;
 }
 
+Result<uint64_t> LoggedChanges(Custody& custody,
+                               const std::function<Status(std::vector<ledger::Event>* events)>& rows,
+                               const std::function<Status(uint64_t first)>& logged) {
+  if (!custody.vault().has_master_key()) {
+    return FailedPreconditionError("the vault is open read-only; nothing can be committed");
+  }
+  uint64_t first = 0;
+  CUSTODY_RETURN_IF_ERROR(custody.catalog().Transaction([&]() -> Status {
+    std::vector<ledger::Event> events;
+    CUSTODY_RETURN_IF_ERROR(rows(&events));
+    auto committed = custody.CommitBatch(std::move(events));
+    if (!committed.ok()) {
+      return committed.status().WithPrefix("not committed: custody log append failed");
+    }
+    first = *committed;
+    return logged(first);
+  }));
+  return first;
+}
+
 }  // namespace custody::core

@@ -20,4 +20,13 @@ namespace custody::core {
 Result<uint64_t> LoggedChange(Custody& custody,
                               const std::function<Status(ledger::Event* event)>& rows);
 
+// The same for several changes committed together (group commit): `rows`
+// writes every change's rows and appends one event per change to `*events`;
+// the events are appended as one batch with one fsync. Then `logged(first)`
+// runs in the same transaction with the first event's index (to record log
+// indexes on the rows). Returns the first event's index.
+Result<uint64_t> LoggedChanges(Custody& custody,
+                               const std::function<Status(std::vector<ledger::Event>* events)>& rows,
+                               const std::function<Status(uint64_t first)>& logged);
+
 }  // namespace custody::core

@@ -61,6 +61,12 @@ Result<LoggedRows> IndexLoggedRows(Custody& c) {
       if (!n.empty() && n.size() < 19 && n.find_first_not_of("0123456789") == std::string::npos) {
         id = std::stoll(n);
       }
+    } else if (ev.type == "token") {
+      const std::string action = ev.details.is_object() ? ev.details.value("action", "") : "";
+      into = action == "issue" ? &rows.tokens : action == "revoke" ? &rows.token_revocations : nullptr;
+      id = IntDetail(ev, "token_id");
+    } else if (ev.type == "task.result") {
+      into = &rows.task_results, id = IntDetail(ev, "task_result_id");
     } else if (ev.type == t::kIngest) {
       const std::string subject = ev.subject;
       rows.ingests[subject] = LoggedEvent{i, std::move(ev)};

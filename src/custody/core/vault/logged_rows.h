@@ -36,6 +36,9 @@ struct LoggedRows {
   std::map<int64_t, LoggedEvent> incident_updates;  // `incident.update`, by details.update
   std::map<int64_t, LoggedEvent> shreds;         // `dataset.shred`, by dataset_id
   std::map<std::string, LoggedEvent> ingests;    // `ingest`, by subject `dataset:NAME@vN`
+  std::map<int64_t, LoggedEvent> tokens;         // `token` action issue, by token_id (custody serve)
+  std::map<int64_t, LoggedEvent> token_revocations;  // `token` action revoke, by token_id
+  std::map<int64_t, LoggedEvent> task_results;   // `task.result`, by task_result_id
 };
 
 // Reads and indexes every entry of the log. Errors: those of reading or

@@ -59,6 +59,23 @@ Result<StoredRecord> ReadRecord(Custody& c, RecordId record_id) {
   return r;
 }
 
+Result<SegmentRecords> ReadSegmentOf(Custody& c, RecordId record_id) {
+  CUSTODY_ASSIGN_OR_RETURN(auto v, c.catalog().VersionOfRecord(record_id));
+  CUSTODY_ASSIGN_OR_RETURN(auto key, DataKey(c, v));
+  CUSTODY_ASSIGN_OR_RETURN(auto seg, c.catalog().SegmentOfRecord(record_id));
+  CUSTODY_ASSIGN_OR_RETURN(auto contents,
+                           store::ReadSegment(c.env(), c.VaultPath(seg.file), key,
+                                              store::VersionContext(v.dataset_id, v.version), seg.seq));
+  if (contents.first_record_id != seg.first_record_id || contents.records.size() != seg.count) {
+    return DataLossError(seg.file + ": segment does not match the catalog (expected records " +
+                         ToString(seg.first_record_id) + "+" + std::to_string(seg.count) + ")");
+  }
+  SegmentRecords out;
+  out.first_record_id = seg.first_record_id;
+  out.records = std::move(contents.records);
+  return out;
+}
+
 Status ForEachRecord(Custody& c, const std::string& dataset, int version,
                      const std::function<Status(RecordId, std::string_view)>& fn) {
   CUSTODY_ASSIGN_OR_RETURN(auto v, FindVersion(c, dataset, version));

@@ -26,6 +26,15 @@ struct StoredRecord {
 // kFailedPrecondition if its dataset was shredded; kDataLoss if tampered.
 Result<StoredRecord> ReadRecord(Custody& custody, RecordId record_id);
 
+// The records of the segment holding `record_id` (decrypted and
+// authenticated), for readers that walk records in order and would decrypt
+// the same segment for each (served tasks). Errors as ReadRecord.
+struct SegmentRecords {
+  uint64_t first_record_id = 0;
+  std::vector<std::string> records;  // canonical JSON, record ids first_record_id...
+};
+Result<SegmentRecords> ReadSegmentOf(Custody& custody, RecordId record_id);
+
 // Calls `fn(record_id, canonical)` for every record of a committed version, in
 // record-id order. version 0 means the latest.
 Status ForEachRecord(Custody& custody, const std::string& dataset, int version,

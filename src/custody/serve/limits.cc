@@ -1,0 +1,113 @@
+#include "custody/serve/limits.h"
+
+#include <algorithm>
+#include <toml++/toml.h>
+
+namespace custody::serve {
+namespace {
+
+constexpr std::chrono::hours kHour{1};
+constexpr std::chrono::hours kDay{24};
+
+void Expire(std::deque<Time>* times, Time now) {
+  while (!times->empty() && times->front() <= now - kDay) times->pop_front();
+}
+
+uint64_t CountSince(const std::deque<Time>& times, Time since) {
+  return static_cast<uint64_t>(times.end() - std::upper_bound(times.begin(), times.end(), since));
+}
+
+}  // namespace
+
+Status LoadLimitsToml(const std::string& path, const std::string& text, Limits* limits) {
+  toml::table root;
+  try {
+    root = toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    return InvalidArgumentError(path + ":" + std::to_string(e.source().begin.line) + ": " +
+                                std::string(e.description()));
+  }
+  const toml::table* t = root["limits"].as_table();
+  if (t == nullptr) return OkStatus();
+  for (const auto& [key, node] : *t) {
+    const std::string where = path + ":" + std::to_string(node.source().begin.line) + ": limits." +
+                              std::string(key.str());
+    if (key == "suspend_member") {
+      auto b = node.value<bool>();
+      if (!b) return InvalidArgumentError(where + ": expected true or false");
+      limits->suspend_member = limits->suspend_member || *b;
+      continue;
+    }
+    uint64_t* field = key == "member_per_hour" ? &limits->member_per_hour
+                      : key == "member_per_day" ? &limits->member_per_day
+                      : key == "grant_per_hour" ? &limits->grant_per_hour
+                      : key == "grant_per_day"  ? &limits->grant_per_day
+                                                : nullptr;
+    if (field == nullptr) {
+      return InvalidArgumentError(where + ": unknown key; expected member_per_hour, member_per_day, "
+                                  "grant_per_hour, grant_per_day or suspend_member");
+    }
+    auto v = node.value<int64_t>();
+    if (!node.is_integer() || !v || *v < 0) {
+      return InvalidArgumentError(where + ": expected a non-negative integer");
+    }
+    if (*field == 0) *field = static_cast<uint64_t>(*v);
+  }
+  return OkStatus();
+}
+
+void LimitTracker::Seed(MemberId member, GrantId grant, Time t) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (std::deque<Time>* times : {&members_[member].times, &grants_[grant].times}) {
+    times->insert(std::upper_bound(times->begin(), times->end(), t), t);
+  }
+}
+
+std::optional<Breach> LimitTracker::Check(Window& w, uint64_t per_hour, uint64_t per_day, Time now,
+                                          const char* scope) {
+  Expire(&w.times, now);
+  const uint64_t hour = CountSince(w.times, now - kHour);
+  const uint64_t day = w.times.size();
+  if (hour < per_hour || per_hour == 0) w.alerted_hour = false;
+  if (day < per_day || per_day == 0) w.alerted_day = false;
+  // The oldest task that must leave the window before one more fits.
+  auto retry = [&](std::chrono::milliseconds span, uint64_t limit) {
+    const Time oldest = w.times[w.times.size() - limit];
+    const auto wait = oldest + span - now;
+    return std::max(std::chrono::seconds(1),
+                    std::chrono::ceil<std::chrono::seconds>(wait));
+  };
+  if (per_day != 0 && day >= per_day) {
+    Breach b{scope, "day", per_day, retry(kDay, per_day), !w.alerted_day};
+    w.alerted_day = true;
+    return b;
+  }
+  if (per_hour != 0 && hour >= per_hour) {
+    Breach b{scope, "hour", per_hour, retry(kHour, per_hour), !w.alerted_hour};
+    w.alerted_hour = true;
+    return b;
+  }
+  return std::nullopt;
+}
+
+std::optional<Breach> LimitTracker::Reserve(MemberId member, GrantId grant, Time now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Window& m = members_[member];
+  Window& g = grants_[grant];
+  if (auto b = Check(m, limits_.member_per_hour, limits_.member_per_day, now, "member")) return b;
+  if (auto b = Check(g, limits_.grant_per_hour, limits_.grant_per_day, now, "grant")) return b;
+  for (std::deque<Time>* times : {&m.times, &g.times}) {
+    times->insert(std::upper_bound(times->begin(), times->end(), now), now);
+  }
+  return std::nullopt;
+}
+
+void LimitTracker::Release(MemberId member, GrantId grant, Time at) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (std::deque<Time>* times : {&members_[member].times, &grants_[grant].times}) {
+    auto it = std::find(times->begin(), times->end(), at);
+    if (it != times->end()) times->erase(it);
+  }
+}
+
+}  // namespace custody::serve

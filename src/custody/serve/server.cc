@@ -1,0 +1,676 @@
+#include "custody/serve/server.h"
+
+#include <arpa/inet.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <regex>
+#include <set>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "custody/base/encoding.h"
+#include "custody/core/exposure/exposure.h"
+#include "custody/core/parties/grants.h"
+#include "custody/core/parties/parties.h"
+#include "custody/core/release/file_key.h"
+#include "custody/core/release/holdings.h"
+#include "custody/core/release/task.h"
+#include "custody/core/vault/logged_rows.h"
+#include "custody/crypto/crypto.h"
+#include "custody/crypto/secret_bytes.h"
+#include "custody/ledger/custody_log.h"
+#include "custody/serve/metrics.h"
+#include "custody/serve/routes.h"
+#include "custody/serve/task_batcher.h"
+#include "custody/serve/token.h"
+#include "custody/store/catalog.h"
+
+namespace custody::serve {
+namespace {
+
+using Json = nlohmann::json;
+
+std::string Dump(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// What a handler answers: a body, or a problem (RFC 9457).
+struct Reply {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::map<std::string, std::string> headers;
+};
+
+int HttpStatusFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kOutOfRange: return 400;
+    case StatusCode::kUnauthenticated: return 401;
+    case StatusCode::kPermissionDenied:
+    case StatusCode::kFailedPrecondition: return 403;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kAlreadyExists: return 409;
+    case StatusCode::kResourceExhausted: return 429;
+    case StatusCode::kUnavailable: return 503;
+    default: return 500;
+  }
+}
+
+const char* TitleFor(int http) {
+  switch (http) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 409: return "Conflict";
+    case 429: return "Too Many Requests";
+    case 503: return "Service Unavailable";
+    default: return "Internal Server Error";
+  }
+}
+
+Reply Problem(int http, const std::string& detail, const std::string& request_id) {
+  Reply r;
+  r.status = http;
+  r.content_type = "application/problem+json";
+  Json p = {{"type", "about:blank"}, {"title", TitleFor(http)}, {"status", http}, {"detail", detail},
+            {"instance", "urn:custody:request:" + request_id}};
+  r.body = Dump(p);
+  if (http == 401) r.headers["WWW-Authenticate"] = "Bearer";
+  return r;
+}
+
+Reply ProblemOf(const Status& s, const std::string& request_id) {
+  const int http = HttpStatusFor(s.code());
+  // Internal errors say no more than that: their messages may name files.
+  return Problem(http, http == 500 ? "internal error (see the server's log)" : s.message(), request_id);
+}
+
+Reply JsonReply(const Json& j) {
+  Reply r;
+  r.body = Dump(j);
+  return r;
+}
+
+std::string Base64Url(std::string_view bytes) {
+  std::string b = Base64Encode(bytes);
+  while (!b.empty() && b.back() == '=') b.pop_back();
+  for (char& ch : b) ch = ch == '+' ? '-' : ch == '/' ? '_' : ch;
+  return b;
+}
+
+std::string HexOf(const ledger::Hash& h) {
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
+}
+
+std::string Base64Of(const ledger::Hash& h) {
+  return Base64Encode(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
+}
+
+// A non-negative integer query parameter; nullopt if absent.
+Result<std::optional<uint64_t>> UintParam(const httplib::Request& req, const char* name) {
+  if (!req.has_param(name)) return std::optional<uint64_t>();
+  const std::string v = req.get_param_value(name);
+  uint64_t out = 0;
+  if (v.empty() || v.size() > 19) {
+    return InvalidArgumentError(std::string(name) + ": expected a non-negative integer, found '" + v + "'");
+  }
+  for (char ch : v) {
+    if (ch < '0' || ch > '9') {
+      return InvalidArgumentError(std::string(name) + ": expected a non-negative integer, found '" + v + "'");
+    }
+    out = out * 10 + static_cast<uint64_t>(ch - '0');
+  }
+  return std::optional<uint64_t>(out);
+}
+
+// Pagination: ?limit=N (1..1000, default 100) and ?after=TOKEN, the
+// continuation token of the previous page ("next" in its body). Items are
+// sorted by their integer "id"; a token is base64url("after:<id>").
+Result<Json> Page(const httplib::Request& req, std::vector<Json> items) {
+  CUSTODY_ASSIGN_OR_RETURN(auto limit, UintParam(req, "limit"));
+  const uint64_t n = limit.value_or(100);
+  if (n == 0 || n > 1000) {
+    return InvalidArgumentError("limit: expected 1 to 1000, found " + std::to_string(n));
+  }
+  int64_t after = 0;
+  if (req.has_param("after")) {
+    std::string t = req.get_param_value("after");
+    for (char& ch : t) ch = ch == '-' ? '+' : ch == '_' ? '/' : ch;
+    while (t.size() % 4 != 0) t += '=';
+    auto raw = Base64Decode(t);
+    const std::string prefix = "after:";
+    if (!raw.ok() || raw->rfind(prefix, 0) != 0 || raw->size() == prefix.size() || raw->size() > 26) {
+      return InvalidArgumentError("after: expected a continuation token from a previous page");
+    }
+    for (size_t i = prefix.size(); i < raw->size(); ++i) {
+      const char ch = (*raw)[i];
+      if (ch < '0' || ch > '9') return InvalidArgumentError("after: expected a continuation token from a previous page");
+      after = after * 10 + (ch - '0');
+    }
+  }
+  Json page = {{"items", Json::array()}};
+  for (auto& it : items) {
+    if (it["id"].get<int64_t>() <= after) continue;
+    if (page["items"].size() == n) {
+      page["next"] = Base64Url("after:" + std::to_string(page["items"].back()["id"].get<int64_t>()));
+      break;
+    }
+    page["items"].push_back(std::move(it));
+  }
+  return page;
+}
+
+std::string NewRequestId() { return HexEncode(crypto::RandomString(8)); }
+
+}  // namespace
+
+bool IsLoopback(const std::string& host) {
+  if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+  in_addr a{};
+  if (::inet_pton(AF_INET, host.c_str(), &a) == 1) return (ntohl(a.s_addr) >> 24) == 127;
+  return false;
+}
+
+struct Server::Impl {
+  std::unique_ptr<core::Custody> custody;
+  ServeOptions options;
+  std::unique_ptr<httplib::Server> http;
+  bool tls = false;
+  int port = 0;
+  std::mutex vault_mu;
+  std::unique_ptr<core::TaskServer> tasks;
+  std::unique_ptr<LimitTracker> limits;
+  std::unique_ptr<TaskBatcher> batcher;
+  Metrics metrics;
+  std::mutex log_mu;
+  FILE* access_log = nullptr;
+  bool own_access_log = false;
+  std::atomic<bool> stopping{false};
+  // Tokens the log revokes (read at start: while the server holds the
+  // vault's writer lock, no other process can revoke one).
+  std::set<TokenId> revoked_in_log;
+
+  ~Impl() {
+    if (own_access_log && access_log != nullptr) std::fclose(access_log);
+  }
+
+  void AccessLog(const Json& line) {
+    std::lock_guard<std::mutex> lock(log_mu);
+    const std::string s = Dump(line) + "\n";
+    std::fwrite(s.data(), 1, s.size(), access_log);
+    std::fflush(access_log);
+  }
+
+  // The alert of a limit breach: a `serve.alert` event (once per member or
+  // grant and window) and, with suspend_member, the member's revocation.
+  // Runs with vault_mu held (from the batcher).
+  void OnBreach(const core::TaskRequest& r, const core::Grant& grant, const Breach& b) {
+    metrics.CountAlert();
+    if (!b.first) return;
+    auto m = core::GetMember(*custody, r.member_id);
+    ledger::Event ev;
+    ev.type = "serve.alert";
+    ev.subject = "member:" + (m.ok() ? m->name : ToString(r.member_id));
+    ev.actor = r.actor;
+    ev.details = {{"alert", "limit"}, {"scope", b.scope}, {"window", b.window}, {"limit", b.limit},
+                  {"member_id", r.member_id}, {"grant_id", grant.id}, {"request_id", r.request_id},
+                  {"suspend_member", options.limits.suspend_member}};
+    auto logged = custody->Commit(ev);
+    Json line = {{"event", "alert"}, {"request_id", r.request_id}, {"scope", b.scope}, {"window", b.window}};
+    if (!logged.ok()) line["error"] = logged.status().message();
+    if (options.limits.suspend_member && m.ok() && m->status == core::MemberStatus::kActive) {
+      auto revoked = core::RevokeMember(*custody, m->name,
+                                        "exceeded the " + b.scope + " limit of " + std::to_string(b.limit) +
+                                            " tasks per " + b.window);
+      line["suspended"] = revoked.ok();
+      if (!revoked.ok()) line["suspend_error"] = revoked.status().message();
+    }
+    AccessLog(line);
+  }
+
+  // Who may call a route, checked for `token`.
+  Result<std::optional<Principal>> Authorize(const Route& route, const httplib::Request& req) {
+    if (route.access == Access::kPublic) return std::optional<Principal>();
+    const std::string auth = req.get_header_value("Authorization");
+    const std::string bearer = "Bearer ";
+    if (auth.rfind(bearer, 0) != 0) {
+      return UnauthenticatedError("expected an Authorization: Bearer token");
+    }
+    Result<Principal> p = UnauthenticatedError("");
+    {
+      std::lock_guard<std::mutex> lock(vault_mu);
+      p = Authenticate(*custody, auth.substr(bearer.size()), custody->clock()->Now(), &revoked_in_log);
+    }
+    if (!p.ok()) return p.status();
+    const TokenRole role = p->role;
+    const bool allowed = route.access == Access::kMember ? role == TokenRole::kMember
+                                                         : role == TokenRole::kAdmin || role == TokenRole::kAuditor;
+    if (!allowed) {
+      return PermissionDeniedError(std::string("a ") + std::string(store::TokenRoleName(role)) +
+                                   " token may not call " + std::string(route.method) + " " +
+                                   std::string(route.path));
+    }
+    return std::optional<Principal>(*p);
+  }
+
+  using Handler = std::function<Reply(const httplib::Request&, const std::optional<Principal>&,
+                                      const std::string& request_id)>;
+
+  // Registers `route` with httplib under `pattern` (a regex).
+  void Register(const Route& route, const std::string& pattern, Handler handler) {
+    auto wrapped = [this, route, handler](const httplib::Request& req, httplib::Response& res) {
+      const auto start = std::chrono::steady_clock::now();
+      const std::string request_id = NewRequestId();
+      Reply reply;
+      std::optional<Principal> who;
+      auto auth = Authorize(route, req);
+      if (!auth.ok()) {
+        reply = ProblemOf(auth.status(), request_id);
+      } else {
+        who = *auth;
+        reply = handler(req, who, request_id);
+      }
+      res.status = reply.status;
+      res.set_header("X-Request-Id", request_id);
+      for (const auto& [k, v] : reply.headers) res.set_header(k, v);
+      res.set_content(reply.body, reply.content_type);
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      metrics.CountRequest(std::string(route.method) + " " + std::string(route.path), reply.status, ms);
+      Json line = {{"time", FormatRfc3339(Clock::System()->Now())},
+                   {"request_id", request_id},
+                   {"method", req.method},
+                   {"route", route.path},
+                   {"path", req.path},
+                   {"status", reply.status},
+                   {"ms", static_cast<int64_t>(ms * 1000) / 1000.0},
+                   {"bytes", reply.body.size()},
+                   {"remote", req.remote_addr}};
+      if (who) {
+        line["token_id"] = who->token_id;
+        line["role"] = store::TokenRoleName(who->role);
+        if (who->role == TokenRole::kMember) line["member_id"] = who->member_id;
+      }
+      AccessLog(line);
+    };
+    if (route.method == "GET") {
+      http->Get(pattern, wrapped);
+    } else {
+      http->Post(pattern, wrapped);
+    }
+  }
+
+  // A handler that needs the vault, run under its mutex; errors to problems.
+  Handler Locked(std::function<Result<Reply>(const httplib::Request&, const std::optional<Principal>&,
+                                              const std::string&)> fn) {
+    return [this, fn](const httplib::Request& req, const std::optional<Principal>& who,
+                      const std::string& request_id) {
+      Result<Reply> r = InternalError("");
+      {
+        std::lock_guard<std::mutex> lock(vault_mu);
+        r = fn(req, who, request_id);
+      }
+      return r.ok() ? *r : ProblemOf(r.status(), request_id);
+    };
+  }
+
+  void RegisterAll();
+  Reply TasksNext(const httplib::Request& req, const Principal& who, const std::string& request_id);
+};
+
+void Server::Impl::RegisterAll() {
+  std::map<std::string, const Route*> by_path;
+  for (const Route& r : Routes()) by_path[std::string(r.method) + " " + std::string(r.path)] = &r;
+  auto route = [&](const char* key) -> const Route& { return *by_path.at(key); };
+
+  Register(route("GET /healthz"), "/healthz", [](auto&, auto&, auto&) {
+    Reply r;
+    r.body = "ok\n";
+    r.content_type = "text/plain";
+    return r;
+  });
+  Register(route("GET /readyz"), "/readyz", [this](auto&, auto&, const std::string& id) {
+    if (stopping.load()) return Problem(503, "shutting down", id);
+    Reply r;
+    r.body = "ready\n";
+    r.content_type = "text/plain";
+    return r;
+  });
+  Register(route("GET /openapi.json"), "/openapi.json", [this](auto&, auto&, auto&) {
+    Reply r;
+    r.body = options.openapi_json;
+    return r;
+  });
+  Register(route("GET /metrics"), "/metrics", [this](auto&, auto&, auto&) {
+    uint64_t log_size = 0;
+    {
+      std::lock_guard<std::mutex> lock(vault_mu);
+      log_size = custody->log().size();
+    }
+    Reply r;
+    r.body = metrics.Render(batcher->served(), batcher->batches(), log_size);
+    r.content_type = "text/plain; version=0.0.4";
+    return r;
+  });
+  Register(route("POST /v1/tasks/next"), "/v1/tasks/next",
+           [this](const httplib::Request& req, const std::optional<Principal>& who, const std::string& id) {
+             return TasksNext(req, *who, id);
+           });
+  Register(route("POST /v1/tasks/{id}/result"), R"(/v1/tasks/(\d{1,18})/result)",
+           Locked([this](const httplib::Request& req, const std::optional<Principal>& who,
+                         const std::string& id) -> Result<Reply> {
+             const ReleaseId task(std::stoll(req.matches[1].str()));
+             CUSTODY_ASSIGN_OR_RETURN(core::TaskAnswer a,
+                                      tasks->StoreAnswer(who->member_id, task, req.body, id, who->actor));
+             Reply r = JsonReply({{"task_id", a.task_id}, {"result_id", a.id}, {"log_index", a.log_index},
+                                  {"answer_sha256", a.answer_hash}, {"request_id", id}});
+             r.status = 201;
+             return r;
+           }));
+  Register(route("POST /v1/releases/{id}/key"), R"(/v1/releases/(\d{1,18})/key)",
+           Locked([this](const httplib::Request& req, const std::optional<Principal>& who,
+                         const std::string& id) -> Result<Reply> {
+             const ReleaseId release(std::stoll(req.matches[1].str()));
+             CUSTODY_ASSIGN_OR_RETURN(core::ReleaseKeyGrant k,
+                                      core::UnwrapReleaseKey(*custody, who->member_id, release, id, who->actor));
+             return JsonReply({{"release_id", k.release_id}, {"sealed_file_key", Base64Encode(k.sealed_file_key)},
+                               {"log_index", k.log_index}, {"request_id", id}});
+           }));
+  Register(route("GET /v1/datasets"), "/v1/datasets", Locked([this](auto& req, auto&, auto&) -> Result<Reply> {
+             CUSTODY_ASSIGN_OR_RETURN(auto datasets, custody->catalog().ListDatasets());
+             CUSTODY_ASSIGN_OR_RETURN(auto versions, custody->catalog().ListVersions(DatasetId(), false));
+             std::vector<Json> items;
+             for (const auto& d : datasets) {
+               Json j = {{"id", d.id}, {"name", d.name}, {"created_at", FormatRfc3339(d.created_at)},
+                         {"shredded", d.shredded_at.has_value()}, {"versions", Json::array()}};
+               for (const auto& v : versions) {
+                 if (v.dataset_id == d.id) j["versions"].push_back({{"version", v.version}, {"records", v.records}});
+               }
+               items.push_back(std::move(j));
+             }
+             CUSTODY_ASSIGN_OR_RETURN(Json page, Page(req, std::move(items)));
+             return JsonReply(page);
+           }));
+  Register(route("GET /v1/partners"), "/v1/partners", Locked([this](auto& req, auto&, auto&) -> Result<Reply> {
+             CUSTODY_ASSIGN_OR_RETURN(auto partners, core::ListPartners(*custody));
+             std::vector<Json> items;
+             for (const auto& p : partners) {
+               items.push_back({{"id", p.id}, {"name", p.name}, {"contract", p.contract},
+                                {"status", store::PartnerStatusName(p.status)},
+                                {"created_at", FormatRfc3339(p.created_at)}});
+             }
+             CUSTODY_ASSIGN_OR_RETURN(Json page, Page(req, std::move(items)));
+             return JsonReply(page);
+           }));
+  Register(route("GET /v1/members"), "/v1/members", Locked([this](auto& req, auto&, auto&) -> Result<Reply> {
+             CUSTODY_ASSIGN_OR_RETURN(auto members, core::ListMembers(*custody));
+             std::vector<Json> items;
+             for (const auto& m : members) {
+               items.push_back({{"id", m.id}, {"name", m.name}, {"partner", m.partner}, {"email", m.email},
+                                {"status", store::MemberStatusName(m.status)},
+                                {"created_at", FormatRfc3339(m.created_at)}});
+             }
+             CUSTODY_ASSIGN_OR_RETURN(Json page, Page(req, std::move(items)));
+             return JsonReply(page);
+           }));
+  Register(route("GET /v1/grants"), "/v1/grants", Locked([this](auto& req, auto&, auto&) -> Result<Reply> {
+             CUSTODY_ASSIGN_OR_RETURN(auto grants, core::ListGrants(*custody));
+             std::vector<Json> items;
+             for (const auto& g : grants) {
+               Json j = {{"id", g.id}, {"partner", g.partner}, {"dataset", g.dataset}, {"version", g.version},
+                         {"status", store::GrantStatusName(g.status)}, {"expires_at", FormatRfc3339(g.expires_at)},
+                         {"purpose", g.purpose}, {"fields", g.fields}};
+               if (g.member_id) j["member"] = g.member;
+               items.push_back(std::move(j));
+             }
+             CUSTODY_ASSIGN_OR_RETURN(Json page, Page(req, std::move(items)));
+             return JsonReply(page);
+           }));
+  Register(route("GET /v1/releases"), "/v1/releases", Locked([this](auto& req, auto&, auto&) -> Result<Reply> {
+             CUSTODY_ASSIGN_OR_RETURN(auto releases, core::ListReleases(*custody));
+             std::vector<Json> items;
+             for (const auto& r : releases) {
+               Json j = {{"id", r.release_id}, {"grant_id", r.grant_id}, {"member_id", r.member_id},
+                         {"created_at", FormatRfc3339(r.created_at)}, {"dataset", r.dataset},
+                         {"version", r.version}, {"records", r.records}, {"canaries", r.canaries},
+                         {"format", r.format}, {"encrypted", r.encrypted}};
+               if (r.log_index) j["log_index"] = *r.log_index;
+               items.push_back(std::move(j));
+             }
+             CUSTODY_ASSIGN_OR_RETURN(Json page, Page(req, std::move(items)));
+             return JsonReply(page);
+           }));
+  Register(route("GET /v1/exposure"), "/v1/exposure", Locked([this](auto& req, auto&, auto&) -> Result<Reply> {
+             core::HoldingsQuery q;
+             if (req.has_param("at")) {
+               auto at = ParseTime(req.get_param_value("at"));
+               if (!at.ok()) return at.status().WithPrefix("at");
+               q.at = *at;
+             }
+             CUSTODY_ASSIGN_OR_RETURN(auto holdings, core::LoadHoldings(*custody, q));
+             std::vector<Json> items;
+             for (const auto& h : holdings) {
+               uint64_t tasks = 0;
+               for (const auto& r : h.releases) tasks += r.format == "task" ? 1 : 0;
+               items.push_back({{"id", h.member_id}, {"member", h.member}, {"partner", h.partner},
+                                {"records", h.ids.Cardinality()}, {"releases", h.releases.size() - tasks},
+                                {"tasks", tasks}});
+             }
+             CUSTODY_ASSIGN_OR_RETURN(Json page, Page(req, std::move(items)));
+             if (q.at) page["at"] = FormatRfc3339(*q.at);
+             return JsonReply(page);
+           }));
+  Register(route("GET /v1/log/status"), "/v1/log/status", Locked([this](auto&, auto&, auto&) -> Result<Reply> {
+             const ledger::LogStatus s = custody->log().status();
+             return JsonReply({{"origin", custody->log().origin()}, {"size", s.size}, {"root", HexOf(s.root)},
+                               {"checkpoint_size", s.checkpoint_size}});
+           }));
+  Register(route("GET /v1/log/checkpoint"), "/v1/log/checkpoint",
+           Locked([this](auto&, auto&, auto&) -> Result<Reply> {
+             CUSTODY_ASSIGN_OR_RETURN(std::string note, custody->log().Checkpoint());
+             Reply r;
+             r.body = note;
+             r.content_type = "text/plain; charset=utf-8";
+             return r;
+           }));
+  Register(route("GET /v1/log/proof/inclusion"), "/v1/log/proof/inclusion",
+           Locked([this](auto& req, auto&, auto&) -> Result<Reply> {
+             CUSTODY_ASSIGN_OR_RETURN(auto index, UintParam(req, "index"));
+             CUSTODY_ASSIGN_OR_RETURN(auto size, UintParam(req, "size"));
+             if (!index) return InvalidArgumentError("index: required");
+             const uint64_t tree = size.value_or(custody->log().size());
+             if (*index >= tree || tree > custody->log().size()) {
+               return InvalidArgumentError("index: expected index < size <= " +
+                                           std::to_string(custody->log().size()) + ", found index " +
+                                           std::to_string(*index) + ", size " + std::to_string(tree));
+             }
+             CUSTODY_ASSIGN_OR_RETURN(auto proof, custody->log().InclusionProof(*index, tree));
+             CUSTODY_ASSIGN_OR_RETURN(auto root, custody->log().RootAt(tree));
+             Json j = {{"index", *index}, {"size", tree}, {"root", Base64Of(root)}, {"proof", Json::array()}};
+             for (const auto& h : proof) j["proof"].push_back(Base64Of(h));
+             return JsonReply(j);
+           }));
+  Register(route("GET /v1/log/proof/consistency"), "/v1/log/proof/consistency",
+           Locked([this](auto& req, auto&, auto&) -> Result<Reply> {
+             CUSTODY_ASSIGN_OR_RETURN(auto from, UintParam(req, "from"));
+             CUSTODY_ASSIGN_OR_RETURN(auto to, UintParam(req, "to"));
+             if (!from) return InvalidArgumentError("from: required");
+             const uint64_t tree = to.value_or(custody->log().size());
+             if (*from == 0 || *from > tree || tree > custody->log().size()) {
+               return InvalidArgumentError("from, to: expected 0 < from <= to <= " +
+                                           std::to_string(custody->log().size()) + ", found from " +
+                                           std::to_string(*from) + ", to " + std::to_string(tree));
+             }
+             CUSTODY_ASSIGN_OR_RETURN(auto proof, custody->log().ConsistencyProof(*from, tree));
+             Json j = {{"from", *from}, {"to", tree}, {"proof", Json::array()}};
+             for (const auto& h : proof) j["proof"].push_back(Base64Of(h));
+             return JsonReply(j);
+           }));
+  // The C2SP tiles and checkpoint, as static files: only "checkpoint" and
+  // names under "tile/" (no "..", no other file of the log directory).
+  Register(route("GET /log/{path}"), R"(/log/(checkpoint|tile/[0-9A-Za-z./]{1,200}))",
+           Locked([this](auto& req, auto&, auto&) -> Result<Reply> {
+             const std::string rel = req.matches[1].str();
+             if (rel.find("..") != std::string::npos || rel.find("//") != std::string::npos) {
+               return NotFoundError("no log file " + rel);
+             }
+             auto data = custody->env()->ReadFileToString(custody->log().dir() + "/" + rel);
+             if (!data.ok()) return NotFoundError("no log file " + rel);
+             Reply r;
+             r.body = std::move(*data);
+             r.content_type = rel == "checkpoint" ? "text/plain; charset=utf-8" : "application/octet-stream";
+             return r;
+           }));
+}
+
+Reply Server::Impl::TasksNext(const httplib::Request& req, const Principal& who,
+                              const std::string& request_id) {
+  core::TaskRequest r;
+  r.member_id = who.member_id;
+  r.request_id = request_id;
+  r.actor = who.actor;
+  if (!req.body.empty()) {
+    Json body = Json::parse(req.body, nullptr, false);
+    if (!body.is_object()) return Problem(400, "body: expected a JSON object or nothing", request_id);
+    if (body.contains("grant_id")) {
+      if (!body["grant_id"].is_number_unsigned()) {
+        return Problem(400, "grant_id: expected a positive integer", request_id);
+      }
+      r.grant_id = GrantId(body["grant_id"].get<int64_t>());
+    }
+  }
+  TaskOutcome out = batcher->Submit(std::move(r));
+  if (!out.task.ok()) {
+    const Status& s = out.task.status();
+    if (s.code() == StatusCode::kOutOfRange) return Problem(409, s.message(), request_id);
+    Reply p = ProblemOf(s, request_id);
+    if (out.breach) p.headers["Retry-After"] = std::to_string(out.breach->retry_after.count());
+    return p;
+  }
+  metrics.CountTask();
+  const core::ServedTask& t = *out.task;
+  return JsonReply({{"task_id", t.task_id},
+                    {"grant_id", t.grant_id},
+                    {"dataset", t.dataset},
+                    {"version", t.version},
+                    {"record", t.record},
+                    {"log_index", t.log_index},
+                    {"request_id", request_id}});
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() = default;
+
+int Server::port() const { return impl_->port; }
+const char* Server::scheme() const { return impl_->tls ? "https" : "http"; }
+
+Result<std::unique_ptr<Server>> Server::Create(std::unique_ptr<core::Custody> custody, ServeOptions o) {
+  auto impl = std::make_unique<Impl>();
+  if (o.cert_file.empty() != o.key_file.empty()) {
+    return InvalidArgumentError("cert, key: give both (HTTPS) or neither (HTTP on loopback only)");
+  }
+  impl->tls = !o.cert_file.empty();
+  if (!impl->tls && !IsLoopback(o.host)) {
+    return InvalidArgumentError("listen: plain HTTP is served on a loopback address only, found '" + o.host +
+                                "'; give --cert and --key for HTTPS");
+  }
+  if (o.port < 0 || o.port > 65535) {
+    return InvalidArgumentError("listen: expected a port 0..65535, found " + std::to_string(o.port));
+  }
+  if (impl->tls) {
+    auto ssl = std::make_unique<httplib::SSLServer>(o.cert_file.c_str(), o.key_file.c_str());
+    if (!ssl->is_valid()) {
+      return InvalidArgumentError("cert, key: cannot load the certificate '" + o.cert_file + "' and key '" +
+                                  o.key_file + "' (PEM files expected)");
+    }
+    impl->http = std::move(ssl);
+  } else {
+    impl->http = std::make_unique<httplib::Server>();
+  }
+  if (o.access_log.empty()) {
+    impl->access_log = stderr;
+  } else {
+    impl->access_log = std::fopen(o.access_log.c_str(), "ae");
+    if (impl->access_log == nullptr) {
+      return InvalidArgumentError("access_log: cannot open '" + o.access_log + "' for appending");
+    }
+    impl->own_access_log = true;
+  }
+  core::TaskOptions task_options;
+  task_options.canary_rate = o.canary_rate;
+  CUSTODY_ASSIGN_OR_RETURN(impl->tasks, core::TaskServer::Create(*custody, task_options));
+  impl->limits = std::make_unique<LimitTracker>(o.limits);
+  if (impl->limits->any()) {
+    // Tasks of the last day count against the limits after a restart.
+    core::HoldingsQuery q;
+    CUSTODY_ASSIGN_OR_RETURN(auto releases, core::ListReleases(*custody, q));
+    const Time since = custody->clock()->Now() - std::chrono::hours(24);
+    for (const auto& r : releases) {
+      if (r.format == "task" && r.created_at > since) impl->limits->Seed(r.member_id, r.grant_id, r.created_at);
+    }
+  }
+  {
+    CUSTODY_ASSIGN_OR_RETURN(core::LoggedRows logged, core::IndexLoggedRows(*custody));
+    for (const auto& [id, ev] : logged.token_revocations) impl->revoked_in_log.insert(TokenId(id));
+  }
+  impl->custody = std::move(custody);
+  impl->options = std::move(o);
+  Impl* self = impl.get();
+  impl->batcher = std::make_unique<TaskBatcher>(
+      impl->tasks.get(), &impl->vault_mu, impl->limits.get(), impl->custody->clock(),
+      impl->options.max_batch,
+      [self](const core::TaskRequest& r, const core::Grant& g, const Breach& b) { self->OnBreach(r, g, b); });
+  impl->http->new_task_queue = [n = impl->options.threads] { return new httplib::ThreadPool(n); };
+  impl->http->set_payload_max_length(core::TaskServer::kMaxAnswerBytes + 1);
+  impl->http->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    const std::string id = NewRequestId();
+    Reply p = Problem(res.status == 0 ? 404 : res.status,
+                      "no route " + req.method + " " + req.path, id);
+    res.set_header("X-Request-Id", id);
+    res.set_content(p.body, p.content_type);
+  });
+  impl->RegisterAll();
+  const std::string& host = impl->options.host;
+  if (impl->options.port == 0) {
+    impl->port = impl->http->bind_to_any_port(host);
+    if (impl->port <= 0) return UnavailableError("listen: cannot bind " + host + " to a free port");
+  } else {
+    if (!impl->http->bind_to_port(host, impl->options.port)) {
+      return UnavailableError("listen: cannot bind " + host + ":" + std::to_string(impl->options.port) +
+                              " (in use, or not an address of this machine)");
+    }
+    impl->port = impl->options.port;
+  }
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Status Server::Run() {
+  const bool listened = impl_->http->listen_after_bind();
+  // httplib has finished the requests in flight; commit what is queued.
+  impl_->batcher->Stop();
+  Status published;
+  {
+    std::lock_guard<std::mutex> lock(impl_->vault_mu);
+    published = impl_->custody->log().Publish();
+  }
+  impl_->AccessLog({{"event", "stopped"}, {"tasks_served", impl_->batcher->served()},
+                    {"batches", impl_->batcher->batches()}});
+  if (!listened && !impl_->stopping.load()) return UnavailableError("listen: the server stopped unexpectedly");
+  return published;
+}
+
+void Server::Stop() {
+  impl_->stopping.store(true);
+  impl_->http->stop();
+}
+
+}  // namespace custody::serve

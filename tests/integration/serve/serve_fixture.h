@@ -1,0 +1,132 @@
+// A test fixture for custody serve: a vault made with the custody binary
+// (CliTest), a server process started on 127.0.0.1 with port 0 (the port is
+// read from its first line of output), stopped with SIGTERM or killed with
+// SIGKILL, and httplib clients for it.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/vault/cli_fixture.h"
+
+namespace custody::testing {
+
+class ServeTest : public CliTest {
+ protected:
+  void TearDown() override {
+    if (pid_ > 0) Kill(SIGKILL);
+    CliTest::TearDown();
+  }
+
+  // Starts `custody serve` (extra flags in `args`); fails the test if it
+  // does not say where it listens.
+  void StartServer(const std::string& args = "") {
+    int out[2];
+    ASSERT_EQ(::pipe(out), 0);
+    const std::string cmd = "exec " + Cmd("serve --listen 127.0.0.1:0 --access-log " + root_ + "/access.log " +
+                                          args) + " 2>>" + root_ + "/serve.stderr";
+    pid_ = ::fork();
+    ASSERT_GE(pid_, 0);
+    if (pid_ == 0) {
+      ::dup2(out[1], 1);
+      ::close(out[0]);
+      ::close(out[1]);
+      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    FILE* f = ::fdopen(out[0], "r");
+    char line[512] = {0};
+    const bool got = std::fgets(line, sizeof(line), f) != nullptr;
+    std::fclose(f);
+    ASSERT_TRUE(got) << "custody serve printed nothing: " << ServeStderr();
+    const std::string s(line);
+    const size_t colon = s.rfind(':');
+    ASSERT_NE(colon, std::string::npos) << s;
+    port_ = std::stoi(s.substr(colon + 1));
+    ASSERT_GT(port_, 0) << s;
+  }
+
+  // Sends `sig` and waits; returns the exit status (or -signal).
+  int Kill(int sig) {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, sig);
+    int st = 0;
+    ::waitpid(pid_, &st, 0);
+    pid_ = -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
+  }
+
+  std::string ServeStderr() const {
+    auto s = custody::Env::Default()->ReadFileToString(root_ + "/serve.stderr");
+    return s.ok() ? *s : "";
+  }
+
+  std::unique_ptr<httplib::Client> Client() const {
+    auto c = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    c->set_read_timeout(120, 0);
+    return c;
+  }
+
+  static httplib::Headers Bearer(const std::string& token) {
+    if (token.empty()) return {};
+    return {{"Authorization", "Bearer " + token}};
+  }
+
+  // A token from `custody token issue ARGS`.
+  std::string Token(const std::string& args) {
+    auto j = Json("token issue " + args);
+    return j.value("token", "");
+  }
+
+  // A vault with dataset "prompts" (`records` generated records), partners
+  // acme (members alice, bob) and beta (member carol), and one grant of
+  // every record to each partner.
+  void MakeVault(int records) {
+    ASSERT_EQ(Exec("init " + vault_).code, 0) << Stderr();
+    ASSERT_EQ(Exec("generate --records " + std::to_string(records) + " --seed 5 --out " + root_ + "/c.jsonl").code, 0)
+        << Stderr();
+    Json("ingest --dataset prompts " + root_ + "/c.jsonl");
+    Json("partner add acme");
+    Json("partner add beta");
+    for (const char* m : {"alice", "bob"}) {
+      Json(std::string("member add --partner acme --name ") + m + " --email " + m + "@acme.example --generate-key --key-out " +
+           root_ + "/" + m + ".key");
+    }
+    Json("member add --partner beta --name carol --email carol@beta.example --generate-key --key-out " + root_ +
+         "/carol.key");
+    acme_grant_ = Json("grant add --partner acme --dataset prompts --expires 2099-01-01 --purpose labeling")["grant"];
+    beta_grant_ = Json("grant add --partner beta --dataset prompts --expires 2099-01-01 --purpose labeling")["grant"];
+  }
+
+  // Every custody log entry (the events), oldest first.
+  std::vector<nlohmann::json> LogEntries() const {
+    CmdResult r = Exec("--json log show --from 0");
+    EXPECT_EQ(r.code, 0) << Stderr();
+    std::vector<nlohmann::json> out;
+    size_t start = 0;
+    while (start < r.out.size()) {
+      size_t end = r.out.find('\n', start);
+      if (end == std::string::npos) end = r.out.size();
+      if (end > start) out.push_back(nlohmann::json::parse(r.out.substr(start, end - start))["entry"]);
+      start = end + 1;
+    }
+    return out;
+  }
+
+  pid_t pid_ = -1;
+  int port_ = 0;
+  int64_t acme_grant_ = 0, beta_grant_ = 0;
+};
+
+}  // namespace custody::testing
