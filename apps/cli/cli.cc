@@ -9,6 +9,9 @@
 #include <string_view>
 #include <utility>
 
+#include "apps/cli/config.h"
+#include "apps/cli/exit_codes.h"
+
 namespace custody::cli {
 
 GlobalOptions& Globals() {
@@ -19,24 +22,17 @@ GlobalOptions& Globals() {
 std::string VaultPath() {
   if (!Globals().vault.empty()) return Globals().vault;
   if (const char* v = std::getenv("CUSTODY_VAULT"); v != nullptr && *v != '\0') return v;
+  if (Config().vault) return Config().vault->value;
   return "./vault";
 }
 
 int ExitCodeFor(StatusCode code) {
-  switch (code) {
-    case StatusCode::kOk: return 0;
-    case StatusCode::kInvalidArgument:
-    case StatusCode::kOutOfRange: return 3;
-    case StatusCode::kNotFound: return 4;
-    case StatusCode::kFailedPrecondition:
-    case StatusCode::kAlreadyExists:
-    case StatusCode::kUnavailable: return 5;
-    case StatusCode::kDataLoss: return 6;
-    case StatusCode::kUnauthenticated:
-    case StatusCode::kPermissionDenied: return 7;
-    case StatusCode::kCancelled: return 8;
-    default: return 1;
+  for (const ExitCodeRow& row : kExitCodes) {
+    for (size_t i = 0; i < row.mapped; ++i) {
+      if (row.statuses[i] == code) return row.code;
+    }
   }
+  return kInternalExitCode;
 }
 
 static int& ExitCode() {
@@ -182,5 +178,12 @@ void AddFooters(CLI::App* app, const std::string& path) {
 }  // namespace
 
 void AddHelpFooters(CLI::App& app) { AddFooters(&app, ""); }
+
+std::string_view ExampleFor(std::string_view path) {
+  for (const auto& [name, example] : kExamples) {
+    if (name == path) return example;
+  }
+  return {};
+}
 
 }  // namespace custody::cli
