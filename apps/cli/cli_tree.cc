@@ -17,6 +17,7 @@ OptionInfo Describe(const CLI::Option& o) {
   }
   info.description = o.get_description();
   info.required = o.get_required();
+  info.many = o.get_items_expected_max() > 1;
   return info;
 }
 

@@ -16,6 +16,7 @@ struct OptionInfo {
   std::string value;               // the value's name ("TEXT", "INT") or "" for a flag
   std::string description;
   bool required = false;
+  bool many = false;  // takes several values (a positional FILE...)
 };
 
 struct CommandInfo {

@@ -2,6 +2,7 @@
 // custody(1) man page, generated from the CLI11 command tree (cli_tree.h),
 // so a new command or option appears in both without a list to maintain.
 #include <algorithm>
+#include <cctype>
 #include <iostream>
 #include <sstream>
 
@@ -206,7 +207,10 @@ std::string ManPage(const std::vector<CommandInfo>& tree) {
     std::string synopsis = "custody " + c.path;
     if (!c.subcommands.empty()) synopsis += " COMMAND";
     for (const auto& o : c.options) {
-      if (!o.positional.empty()) synopsis += " " + o.positional;
+      if (o.positional.empty()) continue;
+      std::string name = o.positional;
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::toupper(ch); });
+      synopsis += " " + name + (o.many ? "..." : "");
     }
     s << ".SS \"" << Roff(synopsis) << "\"\n" << Roff(c.description) << "\n";
     if (!c.subcommands.empty()) s << ".br\nCommands: " << Roff(Join(c.subcommands)) << ".\n";

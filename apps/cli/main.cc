@@ -111,10 +111,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   auto& g = Globals();
-  app.add_option("--vault", g.vault, "vault directory (default $CUSTODY_VAULT, else ./vault)")
+  app.add_option("--vault", g.vault, "vault directory (default $CUSTODY_VAULT, else the config file's vault, else ./vault)")
       ->take_last();
   app.add_option("--key-file", g.key_file,
-                 "master key file (default $CUSTODY_KEY_FILE, else ~/.config/custody/keys/...)")
+                 "master key file (default $CUSTODY_KEY_FILE, else the config file's key_file, else ~/.config/custody/keys/...)")
       ->take_last();
   app.add_flag("--passphrase", g.passphrase,
                "the master key is sealed with a passphrase ($CUSTODY_PASSPHRASE or a prompt)");
