@@ -125,7 +125,7 @@ def test_completion_zsh(env):
     check(p.returncode == 0, f"zsh -n: exit {p.returncode}: {p.stderr}")
     # The command table answers as it should once loaded (compinit, as a user's shell has it).
     program = (f"autoload -U compinit; compinit -u -d {env.tmp}/zcompdump; source {script}; "
-               "_custody_spec incident; print -l ${subs%%:*}; _custody_spec 'grant add'; print -l $opts")
+               "_custody_spec incident; print -l -- ${subs%%:*}; _custody_spec 'grant add'; print -l -- $opts")
     p = subprocess.run([zsh, "-f", "-c", program], capture_output=True, text=True, timeout=60)
     check(p.returncode == 0, f"zsh: loading the script: {p.stderr}")
     words = p.stdout.split()
