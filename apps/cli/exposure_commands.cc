@@ -88,7 +88,8 @@ void RegisterExposure(CLI::App& app) {
         nlohmann::json rs = nlohmann::json::array();
         for (const auto& x : e.recipients) {
           rs.push_back({{"member", x.member}, {"partner", x.partner}, {"release", x.release_id},
-                        {"grant", x.grant_id}, {"created_at", FormatRfc3339(x.created_at)}});
+                        {"grant", x.grant_id}, {"created_at", FormatRfc3339(x.created_at)},
+                        {"member_status", x.member_status}, {"grant_status", x.grant_status}});
         }
         PrintJson({{"record", e.record_id}, {"dataset", e.dataset}, {"version", e.version},
                    {"at", at_json}, {"recipients", rs}});
@@ -97,8 +98,9 @@ void RegisterExposure(CLI::App& app) {
                                  Counted(e.recipients.size(), "release"),
                                  when ? ", as of " + FormatRfc3339(*when) : "");
         for (const auto& x : e.recipients) {
-          std::cout << fmt::format("  {} ({})  release {}  grant {}  {}\n", x.member, x.partner, x.release_id,
-                                   x.grant_id, FormatRfc3339(x.created_at));
+          std::cout << fmt::format("  {} ({}, {})  release {}  grant {} ({})  {}\n", x.member, x.partner,
+                                   x.member_status, x.release_id, x.grant_id, x.grant_status,
+                                   FormatRfc3339(x.created_at));
         }
       }
       return OkStatus();

@@ -52,8 +52,9 @@ Result<RecordExposure> ExposureOfRecord(Custody& c, RecordId record_id, std::opt
       CUSTODY_ASSIGN_OR_RETURN(Member m, GetMember(c, r.member_id));
       it = members.emplace(r.member_id, std::move(m)).first;
     }
-    e.recipients.push_back({it->second.name, r.member_id, it->second.partner, r.release_id,
-                            r.grant_id, r.created_at, r.dataset, r.version});
+    e.recipients.push_back({it->second.name, r.member_id, it->second.partner, r.release_id, r.grant_id,
+                            r.created_at, r.dataset, r.version, state.MemberStatus(r.member_id.value()),
+                            state.GrantStatus(r.grant_id.value())});
   }
   return e;
 }

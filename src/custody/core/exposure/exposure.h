@@ -29,6 +29,8 @@ struct RecordRecipient {
   Time created_at;
   std::string dataset;
   int version = 0;
+  std::string member_status;  // at the query's time (as_of.h)
+  std::string grant_status;
 };
 
 struct RecordExposure {

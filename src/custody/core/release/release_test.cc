@@ -523,6 +523,16 @@ TEST_F(ReleaseTest, ExposureStatusesAsTheLogHadThem) {
   EXPECT_EQ(revoked->status, "active");
   EXPECT_EQ(statuses(*revoked), (std::vector<std::string>{"revoked", "active"}));
 
+  auto record = ExposureOfRecord(*custody_, RecordId(first_id_), t_revoked);
+  ASSERT_TRUE(record.ok());
+  ASSERT_EQ(record->recipients.size(), 2u);
+  EXPECT_EQ(record->recipients[0].grant_status, "revoked");
+  EXPECT_EQ(record->recipients[1].grant_status, "active");
+  EXPECT_EQ(record->recipients[1].member_status, "active");
+  auto record_early = ExposureOfRecord(*custody_, RecordId(first_id_), t_first_release);
+  ASSERT_TRUE(record_early.ok());
+  EXPECT_EQ(record_early->recipients.size(), 1u);
+
   auto now = ExposureOfPartner(*custody_, "acme", std::nullopt);
   ASSERT_TRUE(now.ok());
   EXPECT_EQ(now->status, "terminated");
