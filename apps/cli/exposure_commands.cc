@@ -17,9 +17,10 @@
 namespace custody::cli {
 namespace {
 
-// A time as given: a date when it is midnight UTC.
-std::string ShortTime(Time t) {
-  std::string s = FormatRfc3339(t);
+// A time as given: a date when it is midnight UTC; "(not logged)" if unset.
+std::string ShortTime(std::optional<Time> t) {
+  if (!t) return "(not logged)";
+  std::string s = FormatRfc3339(*t);
   if (s.ends_with("T00:00:00Z")) s.resize(10);
   return s;
 }
@@ -127,7 +128,8 @@ void RegisterExposure(CLI::App& app) {
       for (const auto& g : h->grants) {
         gs.push_back({{"grant", g.id}, {"member", g.member.empty() ? nlohmann::json() : nlohmann::json(g.member)},
                       {"dataset", g.dataset}, {"version", g.version},
-                      {"expires_at", FormatRfc3339(g.expires_at)}, {"status", g.status}});
+                      {"expires_at", g.expires_at ? nlohmann::json(FormatRfc3339(*g.expires_at)) : nlohmann::json()},
+                      {"status", g.status}});
       }
       PrintJson({{h->kind, h->name}, {"partner", h->partner}, {"status", h->status},
                  {"partner_status", h->partner_status}, {"at", at_json}, {"records", h->records},

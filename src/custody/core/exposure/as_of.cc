@@ -50,8 +50,7 @@ void Apply(const ledger::Event& ev, LoggedState& s) {
       g.member = StringDetail(ev, "member");
       g.dataset = StringDetail(ev, "dataset");
       g.version = static_cast<int>(IntDetail(ev, "version").value_or(0));
-      auto expires = ParseTime(StringDetail(ev, "expires_at"));
-      g.expires_at = expires.ok() ? *expires : Time::max();
+      if (auto expires = ParseTime(StringDetail(ev, "expires_at")); expires.ok()) g.expires_at = *expires;
       s.grants[*id] = std::move(g);
     }
   } else if (ev.type == t::kRevoke) {
@@ -82,7 +81,7 @@ std::string LoggedState::GrantStatus(int64_t grant_id) const {
   auto it = grants.find(grant_id);
   if (it == grants.end()) return kNotYetAdded;
   if (it->second.revoked) return "revoked";
-  if (it->second.expires_at <= at) return kExpired;
+  if (it->second.expires_at && *it->second.expires_at <= at) return kExpired;
   return "active";
 }
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -35,7 +36,7 @@ struct GrantAsOf {
   std::string member;  // "" for a grant to the whole partner
   std::string dataset;
   int version = 0;
-  Time expires_at;
+  std::optional<Time> expires_at;  // unset if the event holds no valid expires_at
   bool revoked = false;
 };
 

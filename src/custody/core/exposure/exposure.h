@@ -59,7 +59,7 @@ struct GrantExposure {
   std::string member;  // "" for a grant to the whole partner
   std::string dataset;
   int version = 0;
-  Time expires_at;
+  std::optional<Time> expires_at;  // as logged; unset if the event holds none
   std::string status;
 };
 
