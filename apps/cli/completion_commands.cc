@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <cctype>
 #include <iostream>
+#include <map>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "apps/cli/cli.h"
 #include "apps/cli/cli_tree.h"
