@@ -15,7 +15,7 @@ CLANGXX ?= clang++
 CLANG ?= clang
 
 .PHONY: all deps build build-asan build-fuzz demo test test-fast test-asan test-fuzz test-slow \
-	fuzz bench bench-trace bench-serve screenshots clean
+	fuzz bench bench-trace bench-serve screenshots man clean
 
 all: build
 
@@ -76,6 +76,13 @@ test-fuzz:
 
 test-slow: build
 	@ctest --test-dir $(BUILD) -L slow --output-on-failure
+
+# The custody(1) man page, generated from the command definitions
+# (`custody man`): view it with `man -l $(BUILD)/man/custody.1`.
+man: build
+	@mkdir -p $(BUILD)/man
+	@$(BUILD)/apps/cli/custody man > $(BUILD)/man/custody.1.tmp && mv $(BUILD)/man/custody.1.tmp $(BUILD)/man/custody.1
+	@echo "wrote $(BUILD)/man/custody.1"
 
 bench: build
 	@bench/run-all $(BUILD)

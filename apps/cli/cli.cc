@@ -9,6 +9,9 @@
 #include <string_view>
 #include <utility>
 
+#include "apps/cli/config.h"
+#include "apps/cli/exit_codes.h"
+
 namespace custody::cli {
 
 GlobalOptions& Globals() {
@@ -19,24 +22,17 @@ GlobalOptions& Globals() {
 std::string VaultPath() {
   if (!Globals().vault.empty()) return Globals().vault;
   if (const char* v = std::getenv("CUSTODY_VAULT"); v != nullptr && *v != '\0') return v;
+  if (Config().vault) return Config().vault->value;
   return "./vault";
 }
 
 int ExitCodeFor(StatusCode code) {
-  switch (code) {
-    case StatusCode::kOk: return 0;
-    case StatusCode::kInvalidArgument:
-    case StatusCode::kOutOfRange: return 3;
-    case StatusCode::kNotFound: return 4;
-    case StatusCode::kFailedPrecondition:
-    case StatusCode::kAlreadyExists:
-    case StatusCode::kUnavailable: return 5;
-    case StatusCode::kDataLoss: return 6;
-    case StatusCode::kUnauthenticated:
-    case StatusCode::kPermissionDenied: return 7;
-    case StatusCode::kCancelled: return 8;
-    default: return 1;
+  for (const ExitCodeRow& row : kExitCodes) {
+    for (size_t i = 0; i < row.mapped; ++i) {
+      if (row.statuses[i] == code) return row.code;
+    }
   }
+  return kInternalExitCode;
 }
 
 static int& ExitCode() {
@@ -168,24 +164,78 @@ constexpr std::pair<std::string_view, std::string_view> kExamples[] = {
     {"token issue", "custody token issue --member alice --expires 2027-06-30"},
     {"token list", "custody token list"},
     {"token revoke", "custody token revoke 3 --reason \"laptop lost\""},
+    {"vault", "custody vault check"},
+    {"vault check", "custody vault check"},
+    {"log checkpoint", "custody log checkpoint --out checkpoint.txt"},
+    {"log repair", "custody log repair"},
+    {"partner attest-deletion", "custody partner attest-deletion --partner acme --release 3 --certificate deletion.pdf"},
+    {"dataset set-sensitivity", "custody dataset set-sensitivity gsm8k restricted"},
+    {"audit", "custody audit template > acme-answers.toml"},
+    {"audit template", "custody audit template --format toml > acme-answers.toml"},
+    {"audit submit", "custody audit submit --partner acme acme-answers.toml --evidence IAM-01=access-review.pdf"},
+    {"audit score", "custody audit score --partner acme --external bitsight:720"},
+    {"risk", "custody risk"},
+    {"report", "custody report partner acme --format html --out acme.html"},
+    {"report partner", "custody report partner acme --format html --out acme.html"},
+    {"completion", "custody completion zsh > \"${fpath[1]}/_custody\""},
+    {"completion bash", "custody completion bash > ~/.local/share/bash-completion/completions/custody"},
+    {"completion zsh", "custody completion zsh > \"${fpath[1]}/_custody\""},
+    {"man", "custody man > custody.1 && man -l custody.1"},
+    {"config", "custody config show"},
+    {"config show", "custody config show"},
+    {"report risk", "custody report risk --format html --out risk.html"},
+    {"incident update", "custody incident update 1 --aware-at 2026-12-01T09:00:00Z"},
+    {"incident contain", "custody incident contain 1 --suspend-partner --yes"},
+    {"incident report", "custody incident report 1 --format html --out incident-1.html"},
 };
 
-void AddFooters(CLI::App* app, const std::string& path) {
+// "--vault DIR, --key-file PATH, ..., -q/--quiet, ...": the root's options,
+// wrapped to lines of at most 100 columns.
+std::string GlobalOptionsText(const CLI::App& root) {
+  std::string text = "\nGlobal options (before or after the command):";
+  size_t column = text.size() - 1;
+  const auto options = root.get_options();
+  for (size_t i = 0; i < options.size(); ++i) {
+    const CLI::Option* o = options[i];
+    std::string item;
+    for (const auto& s : o->get_snames()) item += (item.empty() ? "-" : "/-") + s;
+    for (const auto& l : o->get_lnames()) item += (item.empty() ? "--" : "/--") + l;
+    if (o->get_items_expected_max() > 0) {
+      const std::string l = o->get_lnames().empty() ? "" : o->get_lnames()[0];
+      item += l == "vault" ? " DIR" : l.ends_with("-fd") ? " N" : " PATH";
+    }
+    item += i + 1 < options.size() ? "," : ".";
+    if (column + 1 + item.size() > 100) {
+      text += "\n ";
+      column = 1;
+    }
+    text += " " + item;
+    column += 1 + item.size();
+  }
+  return text + " Exit codes and more: docs/cli.md.";
+}
+
+void AddFooters(CLI::App* app, const std::string& path, const std::string& globals) {
   for (CLI::App* sub : app->get_subcommands({})) {
     const std::string p = path.empty() ? sub->get_name() : path + " " + sub->get_name();
-    std::string footer =
-        "\nGlobal options (before or after the command): --vault DIR, --key-file PATH, --passphrase,\n"
-        "  --json, -q/--quiet, --version, -h/--help. Exit codes and more: docs/cli.md.";
+    std::string footer = globals;
     for (const auto& [name, example] : kExamples) {
       if (name == p) footer += "\nExample:\n  " + std::string(example);
     }
     sub->footer(footer);
-    AddFooters(sub, p);
+    AddFooters(sub, p, globals);
   }
 }
 
 }  // namespace
 
-void AddHelpFooters(CLI::App& app) { AddFooters(&app, ""); }
+void AddHelpFooters(CLI::App& app) { AddFooters(&app, "", GlobalOptionsText(app)); }
+
+std::string_view ExampleFor(std::string_view path) {
+  for (const auto& [name, example] : kExamples) {
+    if (name == path) return example;
+  }
+  return {};
+}
 
 }  // namespace custody::cli

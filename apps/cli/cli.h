@@ -16,8 +16,8 @@
 namespace custody::cli {
 
 struct GlobalOptions {
-  std::string vault;     // --vault, else $CUSTODY_VAULT, else ./vault
-  std::string key_file;  // --key-file, else $CUSTODY_KEY_FILE, else the per-user default
+  std::string vault;     // --vault, else $CUSTODY_VAULT, else the config file's, else ./vault
+  std::string key_file;  // --key-file, else $CUSTODY_KEY_FILE, else the config file's, else the per-user default
   bool passphrase = false;  // --passphrase: the master key is sealed with a passphrase
   int passphrase_fd = -1;   // --passphrase-fd N: read it from file descriptor N (implies --passphrase)
   bool json = false;        // --json: one JSON object on stdout
@@ -26,7 +26,7 @@ struct GlobalOptions {
 
 GlobalOptions& Globals();
 
-// The vault directory chosen by --vault, $CUSTODY_VAULT or ./vault.
+// The vault directory chosen by --vault, $CUSTODY_VAULT, the config file or ./vault.
 std::string VaultPath();
 
 // Exit codes (docs/cli.md): 0 ok, 1 internal, 2 usage, 3 invalid input,
@@ -64,6 +64,9 @@ bool ShowProgress();
 
 // Gives every subcommand's --help the global options and one example.
 void AddHelpFooters(CLI::App& app);
+
+// The example `--help` shows for the command at `path` ("grant add"); "" if none.
+std::string_view ExampleFor(std::string_view path);
 
 using RegisterFn = void (*)(CLI::App&);
 struct Registrar {

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "apps/cli/cli.h"
+#include "apps/cli/config.h"
+#include "apps/cli/exit_codes.h"
 
 namespace custody::cli {
 void RegisterAll(CLI::App& app);
@@ -69,13 +71,13 @@ bool WantsJson(int argc, char** argv) {
 
 // A usage error: the message on stderr and, with --json, as the one JSON
 // object on stdout. Exit code 2.
-int UsageError(bool json, const std::string& message) {
+int UsageError(bool json, const std::string& message, const char* code = "usage") {
   if (json) {
-    nlohmann::json j = {{"error", {{"code", "usage"}, {"message", message}}}};
+    nlohmann::json j = {{"error", {{"code", code}, {"message", message}}}};
     std::cout << j.dump() << std::endl;
   }
   std::cerr << "custody: " << message << std::endl;
-  return 2;
+  return kUsageExitCode;
 }
 
 // "unknown command 'grnt' (did you mean 'grant'?)", or "" if `word` names a
@@ -109,10 +111,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   auto& g = Globals();
-  app.add_option("--vault", g.vault, "vault directory (default $CUSTODY_VAULT, else ./vault)")
+  app.add_option("--vault", g.vault, "vault directory (default $CUSTODY_VAULT, else the config file's vault, else ./vault)")
       ->take_last();
   app.add_option("--key-file", g.key_file,
-                 "master key file (default $CUSTODY_KEY_FILE, else ~/.config/custody/keys/...)")
+                 "master key file (default $CUSTODY_KEY_FILE, else the config file's key_file, else ~/.config/custody/keys/...)")
       ->take_last();
   app.add_flag("--passphrase", g.passphrase,
                "the master key is sealed with a passphrase ($CUSTODY_PASSPHRASE or a prompt)");
@@ -124,7 +126,11 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("custody ") + CUSTODY_VERSION);
   RegisterAll(app);
   AddHelpFooters(app);
-  const bool json = WantsJson(argc, argv);
+  // The config file sets defaults for the flags (docs/cli.md, "Config file");
+  // a bad one is an error of its own, exit code 2 like a usage error.
+  if (custody::Status s = LoadUserConfig(); !s.ok()) return UsageError(WantsJson(argc, argv), s.message(), "config");
+  ApplyConfigDefaults(app);
+  const bool json = WantsJson(argc, argv) || Globals().json;
   if (const std::string word = CommandWord(argc, argv); !word.empty()) {
     if (std::string unknown = UnknownCommand(app, word); !unknown.empty()) {
       return UsageError(json, unknown);
@@ -136,7 +142,7 @@ int main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     if (json) return UsageError(json, e.what());
     app.exit(e);
-    return 2;
+    return kUsageExitCode;
   } catch (const std::exception& e) {
     // The library reports errors as Status; an exception reaching here is a
     // bug, reported as one rather than as an abort.

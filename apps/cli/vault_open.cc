@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "apps/cli/cli.h"
+#include "apps/cli/config.h"
 
 namespace custody::cli {
 namespace {
@@ -69,6 +70,9 @@ Result<std::string> ReadPassphrase(bool confirm) {
 Result<store::KeyOptions> KeyOptionsFromFlags(bool confirm_passphrase) {
   store::KeyOptions k;
   k.key_file = Globals().key_file;
+  if (const char* e = std::getenv("CUSTODY_KEY_FILE"); k.key_file.empty() && (e == nullptr || *e == '\0')) {
+    k.key_file = ConfigKeyFile();  // below the flag and the environment
+  }
   if (Globals().passphrase || Globals().passphrase_fd >= 0) {
     CUSTODY_ASSIGN_OR_RETURN(std::string p, ReadPassphrase(confirm_passphrase));
     k.passphrase = crypto::SecretBytes::FromBytes(p);

@@ -227,6 +227,19 @@ def run_step(argv, tmp, env, shell=False):
         raise CaseError(f"no exit after {STEP_TIMEOUT} s: {argv}") from None
 
 
+def substitute(arg, tmp):
+    """`{{file:NAME}}` in a `run` argument becomes the text of the file NAME that a
+    setup step wrote (surrounding whitespace removed): a value only known at run time."""
+    def read(m):
+        path = os.path.join(tmp, m.group(1))
+        try:
+            with open(path, encoding="utf-8") as f:
+                return f.read().strip()
+        except OSError as e:
+            raise CaseError(f"{{{{file:{m.group(1)}}}}}: {e.strerror}") from None
+    return re.sub(r"\{\{file:([^}]+)\}\}", read, arg)
+
+
 def run_case(case, custody, update):
     """Runs one case; returns an error message, or None when it passes."""
     tmp = tempfile.mkdtemp(prefix="custody-golden-")
@@ -241,7 +254,7 @@ def run_case(case, custody, update):
                 return (f"setup step failed with exit code {p.returncode}: {shown}\n"
                         f"{p.stdout}{p.stderr}")
 
-        argv = [custody, "--json"] + case.command
+        argv = [custody, "--json"] + [substitute(a, tmp) for a in case.command]
         p = run_step(argv, tmp, env)
         if p.returncode != case.exit_code:
             return (f"exit code {p.returncode}, expected {case.exit_code}: "

@@ -125,16 +125,17 @@ Status CreateVaultAndIngest(DemoRun& d) {
   if (corpus.empty()) {
     corpus = JoinPath(d.dir, "corpus.jsonl");
     CUSTODY_ASSIGN_OR_RETURN(uint64_t bytes, format::GenerateCorpusFile(env, corpus, o.records, o.seed));
-    out << fmt::format("   Generated {} instruction-style records ({:.1f} MB): {}\n", o.records, bytes / 1e6, corpus);
+    out << fmt::format("   Generated {} ({:.1f} MB): {}\n", Counted(o.records, "instruction-style record"),
+                       bytes / 1e6, corpus);
   }
   IngestOptions io;
   io.dataset = "instructions";
   io.files = {corpus};
   CUSTODY_ASSIGN_OR_RETURN(auto ing, Ingest(*d.c, io));
   d.dataset = io.dataset;
-  out << fmt::format("   Ingested dataset '{}': {} records (ids {}..{}), {} duplicates; logged as entry {}\n\n",
-                     ing.dataset, ing.records, ing.first_record_id, ing.first_record_id + ing.records - 1,
-                     ing.duplicates, ing.log_index);
+  out << fmt::format("   Ingested dataset '{}': {} (ids {}..{}), {}; logged as entry {}\n\n",
+                     ing.dataset, Counted(ing.records, "record"), ing.first_record_id,
+                     ing.first_record_id + ing.records - 1, Counted(ing.duplicates, "duplicate"), ing.log_index);
   return OkStatus();
 }
 
@@ -185,11 +186,12 @@ Status AddPeopleAndRelease(DemoRun& d) {
     ro.member = p.member;
     ro.out = JoinPath(releases, std::string(p.member) + ".jsonl");
     CUSTODY_ASSIGN_OR_RETURN(auto rel, Release(*c, ro));
-    out << fmt::format("   {:<18} {:<6} grant {} ({}): release {} = {} records + {} canaries, {} mark slots -> {}\n",
+    out << fmt::format("   {:<18} {:<6} grant {} {:<14} release {} = {:>5} records + {:>2} {}, {:>6} mark slots -> {}\n",
                        p.partner, p.member, g.id,
-                       std::string(p.selection) == "all" ? std::string("full copy")
-                                                         : std::string(p.selection) + " sample",
-                       rel.release_id, rel.records, rel.canaries, rel.slots, ro.out);
+                       "(" + (std::string(p.selection) == "all" ? std::string("full copy")
+                                                                : std::string(p.selection) + " sample") + "):",
+                       rel.release_id, WithThousands(rel.records), WithThousands(rel.canaries),
+                       rel.canaries == 1 ? "canary" : "canaries", WithThousands(rel.slots), ro.out);
   }
   out << "\n";
   return OkStatus();

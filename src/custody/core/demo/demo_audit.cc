@@ -3,6 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+
+#include "custody/base/count_format.h"
 #include "custody/base/env.h"
 #include "custody/core/audit/controls.h"
 #include "custody/core/audit/obligations.h"
@@ -31,6 +35,12 @@ nlohmann::json Answers(const nlohmann::json& overrides) {
   return {{"control_set", audit::BuiltinControls().name},
           {"version", audit::BuiltinControls().version},
           {"answers", a}};
+}
+
+// "10,147.0": one decimal, thousands separated (the human output's rule).
+std::string OneDecimal(double x) {
+  const long long tenths = std::llround(std::max(0.0, x) * 10);
+  return WithThousands(static_cast<uint64_t>(tenths / 10)) + "." + std::to_string(tenths % 10);
 }
 
 }  // namespace
@@ -65,8 +75,8 @@ Status DemoAudits(Custody& c, const std::string& dir, std::ostream& out) {
       }
     }
     CUSTODY_ASSIGN_OR_RETURN(auto s, audit::SubmitAudit(c, so));
-    out << fmt::format("   {:<18} grade {}  posture {:>5.1f}%  {} gaps{}{}\n", k.partner,
-                       s.posture.grade, s.posture.posture * 100, s.posture.Gaps().size(),
+    out << fmt::format("   {:<18} grade {}  posture {:>5.1f}%  {:>7}{}{}\n", k.partner,
+                       s.posture.grade, s.posture.posture * 100, Counted(s.posture.Gaps().size(), "gap"),
                        s.posture.knockout_failed ? "  (knockout failed: a crowd platform)" : "",
                        k.evidence ? "" : "  (no evidence: answers count half)");
   }
@@ -74,9 +84,9 @@ Status DemoAudits(Custody& c, const std::string& dir, std::ostream& out) {
   out << "   Risk = likelihood (from the grade) x exposure (records held, sensitivity, members):\n";
   int rank = 0;
   for (const auto& r : ranked) {
-    out << fmt::format("   {}. {:<18} grade {}  likelihood {:.2f}  exposure {:>9.1f}  risk {:>8.1f}\n",
+    out << fmt::format("   {}. {:<18} grade {}  likelihood {:.2f}  exposure {:>9}  risk {:>8}\n",
                        ++rank, r.partner, r.grade ? std::string(1, *r.grade) : "-", r.likelihood,
-                       r.exposure, r.risk);
+                       OneDecimal(r.exposure), OneDecimal(r.risk));
   }
   const std::string report = JoinPath(dir, "partner-globex-annotation.html");
   CUSTODY_RETURN_IF_ERROR(audit::WritePartnerReport(c, "globex-annotation",

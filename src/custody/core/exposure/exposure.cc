@@ -42,34 +42,40 @@ Result<RecordExposure> ExposureOfRecord(Custody& c, RecordId record_id, std::opt
   e.record_id = record_id;
   e.dataset = v.dataset;
   e.version = v.version;
-  HoldingsQuery q;
-  q.at = at;
-  CUSTODY_ASSIGN_OR_RETURN(auto releases, ListReleases(c, q));
+  CUSTODY_ASSIGN_OR_RETURN(LoggedState state, LoggedStateAt(c, at.value_or(c.clock()->Now())));
+  CUSTODY_ASSIGN_OR_RETURN(auto releases, ListReleases(c, HoldingsQuery{}));
   std::map<MemberId, Member> members;
   for (const auto& r : releases) {
-    if (!r.ids.Contains(record_id.value())) continue;
+    if (!r.ids.Contains(record_id.value()) || !state.releases.contains(r.release_id.value())) continue;
     auto it = members.find(r.member_id);
     if (it == members.end()) {
       CUSTODY_ASSIGN_OR_RETURN(Member m, GetMember(c, r.member_id));
       it = members.emplace(r.member_id, std::move(m)).first;
     }
-    e.recipients.push_back({it->second.name, r.member_id, it->second.partner, r.release_id,
-                            r.grant_id, r.created_at, r.dataset, r.version});
+    e.recipients.push_back({it->second.name, r.member_id, it->second.partner, r.release_id, r.grant_id,
+                            r.created_at, r.dataset, r.version, state.MemberStatus(r.member_id.value()),
+                            state.GrantStatus(r.grant_id.value())});
   }
   return e;
 }
 
 namespace {
 
-// The exposure of the holder whose releases `q` selects (q.at included).
-Result<HolderExposure> ExposureOf(Custody& c, const HoldingsQuery& q, std::string kind,
-                                  std::string name, std::string partner, std::string status) {
-  CUSTODY_ASSIGN_OR_RETURN(auto releases, ListReleases(c, q));
+// The exposure of the holder whose releases `q` selects, keeping those the
+// log holds by `state.at`, with the grants `wanted` picks from the log.
+template <typename GrantFilter>
+Result<HolderExposure> ExposureOf(Custody& c, const HoldingsQuery& q, const LoggedState& state,
+                                  GrantFilter wanted) {
+  CUSTODY_ASSIGN_OR_RETURN(auto all, ListReleases(c, q));
+  std::vector<ReleaseSummary> releases;
+  for (auto& r : all) {
+    if (state.releases.contains(r.release_id.value())) releases.push_back(std::move(r));
+  }
   HolderExposure h = Summarize(std::move(releases));
-  h.kind = std::move(kind);
-  h.name = std::move(name);
-  h.partner = std::move(partner);
-  h.status = std::move(status);
+  for (const auto& [id, g] : state.grants) {
+    if (!wanted(g)) continue;
+    h.grants.push_back({GrantId(id), g.member, g.dataset, g.version, g.expires_at, state.GrantStatus(id)});
+  }
   return h;
 }
 
@@ -77,24 +83,34 @@ Result<HolderExposure> ExposureOf(Custody& c, const HoldingsQuery& q, std::strin
 
 Result<HolderExposure> ExposureOfMember(Custody& c, const std::string& name, std::optional<Time> at) {
   CUSTODY_ASSIGN_OR_RETURN(Member m, FindMember(c, name));
-  // The status at `at`: a member revoked later was active then.
-  std::string status(store::MemberStatusName(m.status));
-  if (at && m.revoked_at && *m.revoked_at > *at) status = "active";
-  if (at && m.created_at > *at) status = "not yet added";
+  CUSTODY_ASSIGN_OR_RETURN(LoggedState state, LoggedStateAt(c, at.value_or(c.clock()->Now())));
   HoldingsQuery q;
-  q.at = at;
   q.member_id = m.id;
-  return ExposureOf(c, q, "member", m.name, m.partner, std::move(status));
+  CUSTODY_ASSIGN_OR_RETURN(
+      HolderExposure h, ExposureOf(c, q, state, [&](const GrantAsOf& g) {
+        return g.partner == m.partner && (g.member.empty() || g.member == m.name);
+      }));
+  h.kind = "member";
+  h.name = m.name;
+  h.partner = m.partner;
+  h.status = state.MemberStatus(m.id.value());
+  h.partner_status = state.PartnerStatus(m.partner);
+  return h;
 }
 
 Result<HolderExposure> ExposureOfPartner(Custody& c, const std::string& name, std::optional<Time> at) {
   CUSTODY_ASSIGN_OR_RETURN(Partner p, FindPartner(c, name));
-  std::string status(store::PartnerStatusName(p.status));
-  if (at && p.created_at > *at) status = "not yet added";
+  CUSTODY_ASSIGN_OR_RETURN(LoggedState state, LoggedStateAt(c, at.value_or(c.clock()->Now())));
   HoldingsQuery q;
-  q.at = at;
   q.partner_id = p.id;
-  return ExposureOf(c, q, "partner", p.name, p.name, std::move(status));
+  CUSTODY_ASSIGN_OR_RETURN(HolderExposure h,
+                           ExposureOf(c, q, state, [&](const GrantAsOf& g) { return g.partner == p.name; }));
+  h.kind = "partner";
+  h.name = p.name;
+  h.partner = p.name;
+  h.status = state.PartnerStatus(p.name);
+  h.partner_status = h.status;
+  return h;
 }
 
 }  // namespace custody::core

@@ -485,6 +485,80 @@ TEST_F(ReleaseTest, ExposureAnswersForAnyPastTime) {
   EXPECT_EQ(ExposureOfRecord(*custody_, RecordId(first_id_ + 1000), std::nullopt).status().code(), StatusCode::kNotFound);
 }
 
+// Statuses as of a time come from the log: a grant revoked later is active
+// then, one whose expiry has passed is expired, a release logged later does
+// not count, and a partner's termination revokes its members and grants.
+TEST_F(ReleaseTest, ExposureStatusesAsTheLogHadThem) {
+  IngestGenerated(20);
+  AddPartnerAndMember("acme", "alice");
+  const Time t_added = clock_.Now();
+  GrantId g1 = AddGrantFor("acme", {}, "", /*days=*/30);
+  GrantId g2 = AddGrantFor("acme", {}, "alice", /*days=*/365);
+  clock_.Advance(std::chrono::hours(1));
+  ASSERT_TRUE(DoRelease(g1, "alice", "a1.jsonl").ok());
+  const Time t_first_release = clock_.Now();
+  clock_.Advance(std::chrono::hours(1));
+  ASSERT_TRUE(DoRelease(g2, "alice", "a2.jsonl").ok());
+  clock_.Advance(std::chrono::hours(1));
+  ASSERT_TRUE(RevokeGrant(*custody_, g1, "").ok());
+  const Time t_revoked = clock_.Now();
+  clock_.Advance(std::chrono::hours(1));
+  ASSERT_TRUE(TerminatePartner(*custody_, "acme", "").ok());
+
+  auto statuses = [](const HolderExposure& h) {
+    std::vector<std::string> s;
+    for (const auto& g : h.grants) s.push_back(g.status);
+    return s;
+  };
+  auto before = ExposureOfMember(*custody_, "alice", t_first_release);
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  EXPECT_EQ(before->releases, 1u);
+  EXPECT_EQ(before->status, "active");
+  EXPECT_EQ(before->partner_status, "active");
+  EXPECT_EQ(statuses(*before), (std::vector<std::string>{"active", "active"}));
+
+  auto revoked = ExposureOfMember(*custody_, "alice", t_revoked);
+  ASSERT_TRUE(revoked.ok());
+  EXPECT_EQ(revoked->releases, 2u);
+  EXPECT_EQ(revoked->status, "active");
+  EXPECT_EQ(statuses(*revoked), (std::vector<std::string>{"revoked", "active"}));
+
+  auto record = ExposureOfRecord(*custody_, RecordId(first_id_), t_revoked);
+  ASSERT_TRUE(record.ok());
+  ASSERT_EQ(record->recipients.size(), 2u);
+  EXPECT_EQ(record->recipients[0].grant_status, "revoked");
+  EXPECT_EQ(record->recipients[1].grant_status, "active");
+  EXPECT_EQ(record->recipients[1].member_status, "active");
+  auto record_early = ExposureOfRecord(*custody_, RecordId(first_id_), t_first_release);
+  ASSERT_TRUE(record_early.ok());
+  EXPECT_EQ(record_early->recipients.size(), 1u);
+
+  auto now = ExposureOfPartner(*custody_, "acme", std::nullopt);
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(now->status, "terminated");
+  EXPECT_EQ(statuses(*now), (std::vector<std::string>{"revoked", "revoked"}));
+  auto member_now = ExposureOfMember(*custody_, "alice", std::nullopt);
+  EXPECT_EQ(member_now->status, "revoked");
+
+  auto added = ExposureOfMember(*custody_, "alice", t_added - std::chrono::milliseconds(1));
+  ASSERT_TRUE(added.ok());
+  EXPECT_EQ(added->status, "not yet added");
+  EXPECT_TRUE(added->grants.empty());
+
+  auto state = LoggedStateAt(*custody_, t_first_release + std::chrono::days(60));
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->GrantStatus(g2.value()), "revoked");  // by the termination
+  auto early = LoggedStateAt(*custody_, t_first_release);
+  ASSERT_TRUE(early.ok());
+  EXPECT_EQ(early->GrantStatus(g1.value()), "active");
+  // The same events judged 31 days on: g1 (30 days) has expired, g2 not.
+  early->at = t_first_release + std::chrono::days(31);
+  EXPECT_EQ(early->GrantStatus(g1.value()), "expired");
+  EXPECT_EQ(early->GrantStatus(g2.value()), "active");
+  EXPECT_EQ(early->GrantStatus(g2.value() + 1), "not yet added");
+}
+
+
 TEST(RecordSetTest, RoundTripAndCorruption) {
   RecordSet s;
   for (uint64_t i = 1; i < 100000; i += 3) ASSERT_TRUE(s.Add(i).ok());
