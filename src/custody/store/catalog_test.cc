@@ -62,7 +62,7 @@ TEST_F(CatalogTest, MigratesV6IncidentEntriesKeepingThem) {
   }
   auto c = Catalog::Open(path, false);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(*(*c)->SchemaVersion(), 7);
+  EXPECT_EQ(*(*c)->SchemaVersion(), kCatalogSchemaVersion);
   auto entries = (*c)->incidents().Entries(IncidentId(1));
   ASSERT_TRUE(entries.ok()) << entries.status().ToString();
   ASSERT_EQ(entries->size(), 1u);
