@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
+#include "custody/base/count_format.h"
 #include "custody/base/output_file.h"
 #include "custody/core/audit/risk.h"
 #include "custody/format/html.h"
@@ -21,6 +24,9 @@ std::string GradeColor(const std::string& g) {
   if (g == "F") return "#c62828";
   return "#777777";  // never audited
 }
+
+// 10244.6 -> "10,245".
+std::string Rounded(double x) { return WithThousands(static_cast<uint64_t>(std::llround(x))); }
 
 // The components worth a line: those with a measure, and the likelihood.
 bool Shown(const nlohmann::json& c) {
@@ -90,11 +96,12 @@ std::string RenderRiskHtml(const nlohmann::json& r) {
   std::vector<format::Bar> risk, exposure;
   for (const auto& p : r["partners"]) {
     const std::string g = Grade(p);
+    // Short notes: the longest bar leaves them 160 px.
     risk.push_back({Str(p["partner"]), p["risk"].get<double>(), GradeColor(g),
-                    fmt::format("{:.1f} (grade {})", p["risk"].get<double>(), g)});
+                    Rounded(p["risk"].get<double>()) + " (grade " + g + ")"});
     exposure.push_back({Str(p["partner"]), p["exposure"].get<double>(), "#1f5fa8",
-                        fmt::format("{:.1f} weighted, {} records held",
-                                    p["exposure"].get<double>(), p["records_held"].dump())});
+                        Rounded(p["exposure"].get<double>()) + " (" +
+                            WithThousands(p["records_held"].get<uint64_t>()) + " held)"});
   }
   h += "<h2>Risk, highest first</h2>\n<p class=\"legend\"><span style=\"background:#2e7d32\">A/B</span>"
        "<span style=\"background:#f9a825\">C</span><span style=\"background:#ef6c00\">D</span>"
@@ -109,7 +116,8 @@ std::string RenderRiskHtml(const nlohmann::json& r) {
                      "<td>{:.1f}</td><td>{}</td><td>{}</td></tr>\n",
                      ++rank, Esc(Str(p["partner"])), Esc(Grade(p)), p["likelihood"].get<double>(),
                      p["exposure"].get<double>(), p["risk"].get<double>(),
-                     p["records_held"].dump(), p["overdue_records"].dump());
+                     WithThousands(p["records_held"].get<uint64_t>()),
+                     WithThousands(p["overdue_records"].get<uint64_t>()));
   }
   h += "</table>\n<h2>What drives each partner's risk, and what reduces it</h2>\n";
   for (const auto& p : r["partners"]) {
