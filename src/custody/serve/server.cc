@@ -633,8 +633,21 @@ Result<std::unique_ptr<Server>> Server::Create(std::unique_ptr<core::Custody> cu
   impl->http->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     const std::string id = NewRequestId();
-    Reply p = Problem(res.status == 0 ? 404 : res.status,
-                      "no route " + req.method + " " + req.path, id);
+    const int status = res.status == 0 ? 404 : res.status;
+    std::string detail = "no route " + req.method + " " + req.path;
+    if (status == 400 && !req.has_header("Content-Length") &&
+        !req.has_header("Transfer-Encoding")) {
+      // The HTTP library refuses a POST that states no length.
+      detail = req.method + " " + req.path +
+               ": expected a Content-Length header (an empty body is Content-Length: 0; "
+               "with curl, add -d '')";
+    } else if (status == 413) {
+      detail = req.method + " " + req.path + ": the body is larger than " +
+               std::to_string(core::TaskServer::kMaxAnswerBytes) + " bytes";
+    } else if (status != 404 && status != 405) {
+      detail = req.method + " " + req.path + ": the request could not be read";
+    }
+    Reply p = Problem(status, detail, id);
     res.set_header("X-Request-Id", id);
     res.set_content(p.body, p.content_type);
   });

@@ -3,6 +3,11 @@
 // plain HTTP off loopback.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdlib>
 
 #include "tests/integration/serve/serve_fixture.h"
@@ -84,6 +89,36 @@ TEST_F(ServeOpsTest, ABreachCanSuspendTheMemberAndLimitsComeFromToml) {
   EXPECT_EQ(bad.code, 3);
   EXPECT_NE(Stderr().find("bad.toml:2: limits.member_per_hour: expected a non-negative integer"), std::string::npos)
       << Stderr();
+}
+
+// A POST without Content-Length (curl -X POST with no -d) is refused by the
+// HTTP library; the problem says what is missing, not "no route".
+TEST_F(ServeOpsTest, APostWithoutContentLengthIsToldWhatIsMissing) {
+  MakeVault(20);
+  const std::string member = Token("--member alice");
+  StartServer();
+  const std::string raw = "POST /v1/tasks/next HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                          member + "\r\nConnection: close\r\n\r\n";
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port_));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::write(fd, raw.data(), raw.size()), static_cast<ssize_t>(raw.size()));
+  std::string reply;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof(buf))) > 0;) reply.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  EXPECT_NE(reply.find(" 400 "), std::string::npos) << reply;
+  EXPECT_NE(reply.find("expected a Content-Length header"), std::string::npos) << reply;
+  EXPECT_EQ(reply.find("no route"), std::string::npos) << reply;
+  // With an empty body stated, the same request gets its task.
+  auto r = Client()->Post("/v1/tasks/next", Bearer(member), "", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(Kill(SIGTERM), 0);
 }
 
 TEST_F(ServeOpsTest, LogFilesAreServedReadOnlyAndNothingElseOfTheLogDirectory) {
