@@ -1,5 +1,6 @@
 // `custody config show`: the effective settings and where each came from
 // (flag, environment variable, config file with its line, built-in default).
+#include <algorithm>
 #include <fmt/format.h>
 
 #include <cstdlib>
@@ -82,12 +83,18 @@ void RegisterConfig(CLI::App& app) {
     }
     std::cout << "config file: " << (c.path.empty() ? "(none: neither $XDG_CONFIG_HOME nor $HOME is set)" : c.path)
               << (c.path.empty() || c.found ? "" : " (not present)") << "\n";
-    std::cout << fmt::format("{:<9} {:<40} {}\n", "SETTING", "VALUE", "SOURCE");
+    std::vector<std::string> values;
+    size_t width = 5;  // "VALUE"
     for (const auto& x : settings) {
-      const std::string v = x.value.is_string() ? x.value.get<std::string>()
-                            : x.name == "threads" && x.value == 0 ? "0 (one per core)"
-                                                                  : x.value.dump();
-      std::cout << fmt::format("{:<9} {:<40} {}\n", x.name, v, x.source);
+      values.push_back(x.value.is_string() ? x.value.get<std::string>()
+                       : x.name == "threads" && x.value == 0 ? "0 (one per core)"
+                                                             : x.value.dump());
+      width = std::max(width, values.back().size());
+    }
+    std::cout << fmt::format("{:<9} {:<{}}  {}\n", "SETTING", "VALUE", width, "SOURCE");
+    for (size_t i = 0; i < settings.size(); ++i) {
+      std::cout << fmt::format("{:<9} {:<{}}  {}\n", settings[i].name, values[i], width,
+                               settings[i].source);
     }
     return OkStatus();
   });
