@@ -385,6 +385,25 @@ Result<Incident> GetIncident(Custody& custody, IncidentId id) {
   return i;
 }
 
+namespace {
+
+// The index of the `type` event about incident `incident` whose
+// details[`field`] is `row_id`, among `recent`; nullopt if none.
+std::optional<uint64_t> FindLogged(const std::vector<LoggedEvent>& recent, const char* type,
+                                   IncidentId incident, const char* field, int64_t row_id) {
+  const std::string subject = "incident:" + ToString(incident);
+  for (const LoggedEvent& e : recent) {
+    const auto it = e.event.details.find(field);
+    if (e.event.type == type && e.event.subject == subject && it != e.event.details.end() &&
+        *it == row_id) {
+      return e.index;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Status RecoverIncidents(Custody& custody) {
   store::IncidentTable& incidents = custody.catalog().incidents();
   CUSTODY_ASSIGN_OR_RETURN(std::vector<IncidentId> pending, incidents.Unlogged());
@@ -393,16 +412,8 @@ Status RecoverIncidents(Custody& custody) {
   if (pending.empty() && entries.empty() && updates.empty()) return OkStatus();
   CUSTODY_ASSIGN_OR_RETURN(auto recent, custody.RecentEvents());
   for (const auto& row : updates) {
-    std::optional<uint64_t> found;
-    const std::string subject = "incident:" + ToString(row.incident_id);
-    for (const LoggedEvent& e : recent) {
-      const auto update = e.event.details.find("update");
-      if (e.event.type == ledger::event_type::kIncidentUpdate && e.event.subject == subject &&
-          update != e.event.details.end() && *update == row.id) {
-        found = e.index;
-        break;
-      }
-    }
+    const auto found = FindLogged(recent, ledger::event_type::kIncidentUpdate, row.incident_id,
+                                  "update", row.id);
     if (found) {
       CUSTODY_RETURN_IF_ERROR(incidents.SetUpdateLogIndex(row.id, static_cast<int64_t>(*found)));
     } else {
@@ -410,16 +421,8 @@ Status RecoverIncidents(Custody& custody) {
     }
   }
   for (const auto& row : entries) {
-    std::optional<uint64_t> found;
-    const std::string subject = "incident:" + ToString(row.incident_id);
-    for (const LoggedEvent& e : recent) {
-      const auto entry = e.event.details.find("entry");
-      if (e.event.type == ledger::event_type::kIncident && e.event.subject == subject &&
-          entry != e.event.details.end() && *entry == row.id) {
-        found = e.index;
-        break;
-      }
-    }
+    const auto found =
+        FindLogged(recent, ledger::event_type::kIncident, row.incident_id, "entry", row.id);
     if (found) {
       CUSTODY_RETURN_IF_ERROR(incidents.SetEntryLogIndex(row.id, static_cast<int64_t>(*found)));
     } else {

@@ -38,41 +38,50 @@ Result<store::DatasetVersionInfo> FindVersion(Custody& c, const std::string& dat
                        " (latest is " + std::to_string(versions.back().version) + ")");
 }
 
-Result<StoredRecord> ReadRecord(Custody& c, RecordId record_id) {
-  CUSTODY_ASSIGN_OR_RETURN(auto v, c.catalog().VersionOfRecord(record_id));
+namespace {
+
+// The segment holding `record_id`, decrypted, checked against its catalog
+// row, with the version it belongs to.
+struct RecordSegment {
+  store::DatasetVersionInfo version;
+  store::SegmentContents contents;
+};
+Result<RecordSegment> LoadSegmentOf(Custody& c, RecordId record_id) {
+  RecordSegment out;
+  CUSTODY_ASSIGN_OR_RETURN(out.version, c.catalog().VersionOfRecord(record_id));
+  const store::DatasetVersionInfo& v = out.version;
   CUSTODY_ASSIGN_OR_RETURN(auto key, DataKey(c, v));
   CUSTODY_ASSIGN_OR_RETURN(auto seg, c.catalog().SegmentOfRecord(record_id));
-  CUSTODY_ASSIGN_OR_RETURN(auto contents,
+  CUSTODY_ASSIGN_OR_RETURN(out.contents,
                            store::ReadSegment(c.env(), c.VaultPath(seg.file), key,
                                               store::VersionContext(v.dataset_id, v.version), seg.seq));
-  if (contents.first_record_id != seg.first_record_id || contents.records.size() != seg.count) {
+  if (out.contents.first_record_id != seg.first_record_id ||
+      out.contents.records.size() != seg.count) {
     return DataLossError(seg.file + ": segment does not match the catalog (expected records " +
                          ToString(seg.first_record_id) + "+" + std::to_string(seg.count) + ")");
   }
-  size_t i = record_id.value() - seg.first_record_id;
+  return out;
+}
+
+}  // namespace
+
+Result<StoredRecord> ReadRecord(Custody& c, RecordId record_id) {
+  CUSTODY_ASSIGN_OR_RETURN(RecordSegment seg, LoadSegmentOf(c, record_id));
+  const size_t i = record_id.value() - seg.contents.first_record_id;
   StoredRecord r;
   r.record_id = record_id;
-  r.dataset = v.dataset;
-  r.version = v.version;
-  r.canonical = std::move(contents.records[i]);
-  r.content_id = HexEncode(contents.content_ids[i]);
+  r.dataset = seg.version.dataset;
+  r.version = seg.version.version;
+  r.canonical = std::move(seg.contents.records[i]);
+  r.content_id = HexEncode(seg.contents.content_ids[i]);
   return r;
 }
 
 Result<SegmentRecords> ReadSegmentOf(Custody& c, RecordId record_id) {
-  CUSTODY_ASSIGN_OR_RETURN(auto v, c.catalog().VersionOfRecord(record_id));
-  CUSTODY_ASSIGN_OR_RETURN(auto key, DataKey(c, v));
-  CUSTODY_ASSIGN_OR_RETURN(auto seg, c.catalog().SegmentOfRecord(record_id));
-  CUSTODY_ASSIGN_OR_RETURN(auto contents,
-                           store::ReadSegment(c.env(), c.VaultPath(seg.file), key,
-                                              store::VersionContext(v.dataset_id, v.version), seg.seq));
-  if (contents.first_record_id != seg.first_record_id || contents.records.size() != seg.count) {
-    return DataLossError(seg.file + ": segment does not match the catalog (expected records " +
-                         ToString(seg.first_record_id) + "+" + std::to_string(seg.count) + ")");
-  }
+  CUSTODY_ASSIGN_OR_RETURN(RecordSegment seg, LoadSegmentOf(c, record_id));
   SegmentRecords out;
-  out.first_record_id = seg.first_record_id;
-  out.records = std::move(contents.records);
+  out.first_record_id = seg.contents.first_record_id;
+  out.records = std::move(seg.contents.records);
   return out;
 }
 
