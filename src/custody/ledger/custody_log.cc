@@ -120,6 +120,18 @@ Result<std::unique_ptr<CustodyLog>> CustodyLog::Open(Env* env, const std::string
     }
   }
   if (writable) {
+    if (!log->signer_last_.has_value() && n == 0) {
+      // A new log: the signed empty tree is its signer state before the
+      // write-ahead file exists, so a crash never leaves entries without one
+      // (which a writer refuses, as it would after an attacker deleted it).
+      const ledger::Checkpoint empty{log->origin_, 0, EmptyTreeRoot(), {}};
+      CUSTODY_ASSIGN_OR_RETURN(std::string note,
+                               SignNote(FormatCheckpoint(empty), log->origin_, *log->seed_));
+      CUSTODY_RETURN_IF_ERROR(
+          env->WriteFileAtomically(log->options_.signer_state_path, note, 0600));
+      log->signer_last_ = empty;
+      log->signer_note_ = std::move(note);
+    }
     CUSTODY_ASSIGN_OR_RETURN(
         log->wal_, internal::WalWriter::Open(env, wal_path, scan.valid_size, *log->wal_mac_key_));
     // Rewrite the rightmost tiles (cheap; restores tiles lost with a crash,

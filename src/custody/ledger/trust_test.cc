@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "custody/base/encoding.h"
+#include "custody/base/fault_injection_env.h"
 #include "custody/crypto/crypto.h"
 #include "custody/ledger/custody_log.h"
 #include "custody/ledger/internal/wal.h"
@@ -115,6 +116,25 @@ TEST_F(LogTrustTest, ForgedBatchFailsItsMac) {
       << log.status().message();
   // Repair does not accept it either.
   EXPECT_EQ(OpenWriter(/*repair=*/true).status().code(), StatusCode::kDataLoss);
+}
+
+// A new log's first open that dies before it signed anything (here: every
+// rename fails) leaves no write-ahead file without a signer state, so the
+// next open is not refused as if the signer state had been deleted.
+TEST_F(LogTrustTest, ANewLogInterruptedBeforeItsFirstSignatureOpensAgain) {
+  FaultInjectionEnv faulty(Env::Default());
+  faulty.FailRenames(true);
+  LogOptions o;
+  auto failed = CustodyLog::Open(&faulty, LogDir(), kOrigin, keys_.seed.Clone(), o);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_FALSE(fs::exists(Path(kWalFile)));
+  auto log = OpenWriter();
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  ASSERT_TRUE((*log)->Append(Ev(0)).ok());
+  log->reset();
+  auto r = VerifyLog(Env::Default(), LogDir(), key_, {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ok());
 }
 
 // An entry longer than an entry bundle can carry is never written by the
