@@ -9,6 +9,8 @@ std::span<const Route> Routes() {
       {"GET", "/healthz", Access::kPublic},
       {"GET", "/readyz", Access::kPublic},
       {"GET", "/openapi.json", Access::kPublic},
+      {"GET", "/", Access::kPublic},
+      {"GET", "/dashboard/{file}", Access::kPublic},
       {"GET", "/metrics", Access::kRead},
       {"POST", "/v1/tasks/next", Access::kMember},
       {"POST", "/v1/tasks/{id}/result", Access::kMember},

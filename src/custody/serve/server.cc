@@ -25,6 +25,7 @@
 #include "custody/crypto/crypto.h"
 #include "custody/crypto/secret_bytes.h"
 #include "custody/ledger/custody_log.h"
+#include "custody/serve/dashboard.h"
 #include "custody/serve/metrics.h"
 #include "custody/serve/routes.h"
 #include "custody/serve/task_batcher.h"
@@ -349,6 +350,30 @@ void Server::Impl::RegisterAll() {
     r.body = options.openapi_json;
     return r;
   });
+  // The dashboard: static files only (no data; the pages call the read API
+  // with the token the user types), a strict CSP, never cached.
+  Register(route("GET /"), "/", [](auto&, auto&, auto&) {
+    Reply r;
+    r.status = 302;
+    r.headers["Location"] = "/dashboard/";
+    r.body = "see /dashboard/\n";
+    r.content_type = "text/plain; charset=utf-8";
+    return r;
+  });
+  Register(route("GET /dashboard/{file}"), R"(/dashboard/([0-9A-Za-z_-]{0,64}(?:\.[a-z]{1,8})?))",
+           [](const httplib::Request& req, auto&, const std::string& id) {
+             auto file = FindDashboardFile(req.matches[1].str());
+             if (!file) return Problem(404, "no dashboard file " + req.matches[1].str(), id);
+             Reply r;
+             r.body = std::string(file->body);
+             r.content_type = std::string(file->content_type);
+             r.headers["Content-Security-Policy"] = std::string(kDashboardCsp);
+             r.headers["Cache-Control"] = "no-store";
+             r.headers["X-Content-Type-Options"] = "nosniff";
+             r.headers["Referrer-Policy"] = "no-referrer";
+             r.headers["X-Frame-Options"] = "DENY";
+             return r;
+           });
   Register(route("GET /metrics"), "/metrics", [this](auto&, auto&, auto&) {
     uint64_t log_size = 0;
     {
