@@ -153,6 +153,31 @@ try {
   const verdict = await page.textContent('#verify-result');
   check(/^Verified/.test(verdict), `log page: Verify succeeds (${verdict})`);
   await layout(page, 'log');
+  // The log grows; Verify again proves the new checkpoint extends the one
+  // verified before, with a nonempty proof checked in the browser.
+  const serve = () => fetch(`${opt.url}/v1/tasks/next`, { method: 'POST', body: '', headers: { Authorization: `Bearer ${member}` } });
+  check((await serve()).status === 200, 'another task served');
+  const verifyAgain = async () => {
+    await page.evaluate(() => { const r = document.getElementById('verify-result'); r.className = 'muted'; r.textContent = ''; });
+    await page.click('#verify');
+    await page.waitForSelector('#verify-result.ok, #verify-result.error', WAIT);
+    return page.textContent('#verify-result');
+  };
+  const again = await verifyAgain();
+  const m = /verified before \(([\d,]+) entries, (\d+) proof hashes\)/.exec(again);
+  check(/^Verified/.test(again) && m && Number(m[2]) > 0,
+        `log page: Verify after growth checks a nonempty consistency proof (${again})`);
+  // A proof altered in transit must be caught.
+  check((await serve()).status === 200, 'a third task served');
+  await page.route('**/v1/log/proof/consistency**', async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    if (body.proof.length) body.proof[0] = body.proof[0].startsWith('A') ? 'B' + body.proof[0].slice(1) : 'A' + body.proof[0].slice(1);
+    await route.fulfill({ response: res, json: body });
+  });
+  const tampered = await verifyAgain();
+  check(/^NOT consistent/.test(tampered), `log page: an altered proof is caught (${tampered})`);
+  await page.unroute('**/v1/log/proof/consistency**');
 
   check(page.errors.length === 0, `admin: no console errors${page.errors.length ? `: ${page.errors.join(' | ')}` : ''}`);
   await page.click('#logout');

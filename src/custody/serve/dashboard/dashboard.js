@@ -207,6 +207,8 @@ async function consistent(n1, r1, n2, r2, proof) {
   return same(fr, r1) && same(sr, r2) && sn === 0;
 }
 
+const VERIFIED_KEY = 'custody.verified';  // the checkpoint this tab verified last
+
 async function verify(out) {
   out.className = 'muted';
   out.textContent = 'verifying…';
@@ -218,13 +220,35 @@ async function verify(out) {
     out.textContent = 'The checkpoint is of an empty log: nothing to verify yet.';
     return;
   }
+  const says = [];
+  let ok = true;
+  // 1. The log as served now extends the signed checkpoint.
   const p = await api(`/v1/log/proof/consistency?from=${size}&to=${status.size}`);
-  const ok = await consistent(size, root, status.size, hex(status.root), p.proof.map(b64));
+  if (await consistent(size, root, status.size, hex(status.root), p.proof.map(b64))) {
+    says.push(`the signed checkpoint (${fmt(size)} entries) is a prefix of the log as served now (${fmt(status.size)} entries, ` +
+              `${p.proof.length} proof hashes)`);
+  } else {
+    ok = false;
+    says.push(`the log as served (${fmt(status.size)} entries) does NOT extend the signed checkpoint (${fmt(size)} entries)`);
+  }
+  // 2. The signed checkpoint extends the one this tab verified before: the
+  // log was not rewritten in between.
+  const prev = JSON.parse(sessionStorage.getItem(VERIFIED_KEY) || 'null');
+  if (prev && prev.size > size) {
+    ok = false;
+    says.push(`the signed checkpoint (${fmt(size)} entries) is SMALLER than the one verified before (${fmt(prev.size)})`);
+  } else if (prev) {
+    const q = await api(`/v1/log/proof/consistency?from=${prev.size}&to=${size}`);
+    if (await consistent(prev.size, b64(prev.root), size, root, q.proof.map(b64))) {
+      says.push(`it extends the checkpoint verified before (${fmt(prev.size)} entries, ${q.proof.length} proof hashes)`);
+    } else {
+      ok = false;
+      says.push(`it does NOT extend the checkpoint verified before (${fmt(prev.size)} entries)`);
+    }
+  }
+  if (ok) sessionStorage.setItem(VERIFIED_KEY, JSON.stringify({ size, root: lines[2] }));
   out.className = ok ? 'ok' : 'error';
-  out.textContent = ok
-    ? `Verified: the signed checkpoint (${fmt(size)} entries) is a prefix of the log as served now (${fmt(status.size)} entries, ` +
-      `${p.proof.length} proof hashes checked with SHA-256 in this browser).`
-    : `NOT consistent: the log as served (${fmt(status.size)} entries) does not extend the signed checkpoint (${fmt(size)} entries).`;
+  out.textContent = `${ok ? 'Verified' : 'NOT consistent'}: ${says.join('; ')}. Hashes checked with SHA-256 in this browser.`;
 }
 
 async function log() {
@@ -242,7 +266,9 @@ async function log() {
     el('h2', {}, 'Signed checkpoint'),
     el('pre', { id: 'checkpoint' }, note),
     el('h2', {}, 'Verify'),
-    el('p', {}, 'Asks the server for a consistency proof from the signed checkpoint to the current log and checks it here (RFC 9162).'),
+    el('p', {}, 'Asks the server for consistency proofs (RFC 9162) from the signed checkpoint to the log as served now, and from ' +
+       'the checkpoint this tab verified last to the signed one, and checks them here. The checkpoint\'s signature is checked by ' +
+       'custody log verify, which holds the log\'s public key.'),
     button, result);
 }
 
@@ -299,6 +325,7 @@ function signedIn() {
 function logout(message = '') {
   clearInterval(timer);
   sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(VERIFIED_KEY);
   showLogin(message);
 }
 
