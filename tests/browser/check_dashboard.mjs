@@ -128,6 +128,12 @@ try {
   const ptext = await page.textContent('#page');
   check(ptext.includes(`Partner ${opt.partner}`) && ptext.includes(opt.member), `partner page: ${opt.partner} with member ${opt.member}`);
   check(await stat(page, 'grants') === '1', `partner page: 1 grant (found ${await stat(page, 'grants')})`);
+  const api = await (await fetch(`${opt.url}/v1/risk?partner=${encodeURIComponent(opt.partner)}`,
+                                 { headers: { Authorization: `Bearer ${admin}` } })).json();
+  const want = api.partners[0].risk.toFixed(1);
+  check(await stat(page, 'risk') === want, `partner page: risk ${want} as /v1/risk computes it (found ${await stat(page, 'risk')})`);
+  check((await page.textContent('#page')).includes(api.partners[0].components[0]?.action ?? ''),
+        'partner page: lists the risk components with their actions');
   await layout(page, 'partner');
 
   await page.click('nav a[href="#/tasks"]');

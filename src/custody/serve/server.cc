@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "custody/base/encoding.h"
+#include "custody/core/audit/risk_report.h"
 #include "custody/core/exposure/exposure.h"
 #include "custody/core/parties/grants.h"
 #include "custody/core/parties/parties.h"
@@ -492,6 +493,14 @@ void Server::Impl::RegisterAll() {
              CUSTODY_ASSIGN_OR_RETURN(Json page, Page(req, std::move(items)));
              if (q.at) page["at"] = FormatRfc3339(*q.at);
              return JsonReply(page);
+           }));
+  // The risk ranking of `custody risk` (docs/audit.md, "Risk"):
+  // computed from the vault, read-only.
+  Register(route("GET /v1/risk"), "/v1/risk", Locked([this](auto& req, auto&, auto&) -> Result<Reply> {
+             const std::string partner = req.has_param("partner") ? req.get_param_value("partner") : "";
+             auto report = core::audit::RiskReportJson(*custody, partner, custody->clock()->Now());
+             if (!report.ok()) return report.status().WithPrefix("partner");
+             return JsonReply(*report);
            }));
   Register(route("GET /v1/log/status"), "/v1/log/status", Locked([this](auto&, auto&, auto&) -> Result<Reply> {
              const ledger::LogStatus s = custody->log().status();

@@ -97,8 +97,9 @@ function show(...nodes) {
 // ---- pages ----
 
 async function overview() {
-  const [datasets, partners, exposure, metrics] = await Promise.all([
-    all('/v1/datasets'), all('/v1/partners'), all('/v1/exposure'), api('/metrics', token(), true)]);
+  const [datasets, partners, exposure, metrics, risk] = await Promise.all([
+    all('/v1/datasets'), all('/v1/partners'), all('/v1/exposure'), api('/metrics', token(), true), api('/v1/risk')]);
+  const riskOf = new Map(risk.partners.map((r) => [r.partner, r]));
   const m = /^custody_alerts_total (\d+)/m.exec(metrics);
   const alerts = m ? Number(m[1]) : 0;
   const out = new Map(partners.map((p) => [p.name, 0]));
@@ -114,8 +115,9 @@ async function overview() {
     el('h2', {}, 'Records out per partner'),
     bars('records out per partner', [...out.entries()].sort((a, b) => b[1] - a[1])),
     el('h2', {}, 'Partners'),
-    table(['Partner', 'Contract', 'Status', '#Records out'], partners.map((p) => [
-      el('a', { href: `#/partner/${encodeURIComponent(p.name)}` }, p.name), p.contract || '', p.status, fmt(out.get(p.name) || 0)])),
+    table(['Partner', 'Contract', 'Status', '#Records out', 'Grade', '#Risk'], partners.map((p) => [
+      el('a', { href: `#/partner/${encodeURIComponent(p.name)}` }, p.name), p.contract || '', p.status, fmt(out.get(p.name) || 0),
+      riskOf.get(p.name)?.grade || '—', riskOf.has(p.name) ? riskOf.get(p.name).risk.toFixed(1) : '—'])),
     el('h2', {}, 'Datasets'),
     table(['Dataset', 'Versions', '#Records (latest)', 'Shredded'], datasets.map((d) => [
       d.name, d.versions.map((v) => v.version).join(', '),
@@ -123,10 +125,11 @@ async function overview() {
 }
 
 async function partner(name) {
-  const [partners, members, grants, exposure] = await Promise.all([
-    all('/v1/partners'), all('/v1/members'), all('/v1/grants'), all('/v1/exposure')]);
-  const p = partners.find((x) => x.name === name);
+  const p = (await all('/v1/partners')).find((x) => x.name === name);
   if (!p) throw new ApiError(404, `no partner ${name}`);
+  const [members, grants, exposure, risk] = await Promise.all([
+    all('/v1/members'), all('/v1/grants'), all('/v1/exposure'), api(`/v1/risk?partner=${encodeURIComponent(name)}`)]);
+  const r = risk.partners[0];
   const mine = members.filter((x) => x.partner === name);
   const held = new Map(exposure.filter((h) => h.partner === name).map((h) => [h.member, h]));
   show(
@@ -134,7 +137,13 @@ async function partner(name) {
     el('p', { class: 'muted' }, `status ${p.status}${p.contract ? `, contract ${p.contract}` : ''}, since ${p.created_at}`),
     el('div', { class: 'cards' }, card(mine.length, 'members', 'members'),
        card(grants.filter((g) => g.partner === name).length, 'grants', 'grants'),
-       card([...held.values()].reduce((s, h) => s + h.records, 0), 'records held', 'records')),
+       card([...held.values()].reduce((s, h) => s + h.records, 0), 'records held', 'records'),
+       el('div', { class: 'card', 'data-stat': 'risk' }, el('div', { class: 'n' }, r.risk.toFixed(1)),
+          el('div', { class: 'l' }, `risk (grade ${r.grade || 'none: never audited'}, likelihood ${r.likelihood})`))),
+    el('h2', {}, 'Risk'),
+    el('p', { class: 'muted' }, `${risk.formula || 'likelihood x exposure'}: exposure ${r.exposure.toFixed(1)} weighted records, ` +
+       `${fmt(r.records_held)} records held, ${fmt(r.overdue_records)} overdue for deletion.`),
+    table(['Component', '#Value', '#Weighted', 'Action'], r.components.map((c) => [c.name, fmt(c.value), c.weighted.toFixed(2), c.action])),
     el('h2', {}, 'Records held per member'),
     bars(`records held per member of ${name}`, mine.map((x) => [x.name, held.get(x.name)?.records || 0])),
     el('h2', {}, 'Members'),
