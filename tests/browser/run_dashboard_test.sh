@@ -49,6 +49,11 @@ for m in alice:acme-labs bob:acme-labs carol:beta-works; do
 done
 json grant add --partner acme-labs --dataset prompts --expires 2099-01-01 --purpose labeling >/dev/null
 json grant add --partner beta-works --dataset prompts --expires 2099-01-01 --purpose labeling >/dev/null
+# An incident: a file released to bob, found "leaked", traced back to him.
+json release --grant 1 --member bob --out "$out/bob.jsonl" >/dev/null
+json trace "$out/bob.jsonl" --out "$out/trace.json" >/dev/null
+json incident open --from-trace "$out/trace.json" --title "forum dump" >/dev/null
+json incident note 1 "partner notified by phone" >/dev/null
 admin="$(json token issue --role admin | field token)"
 auditor="$(json token issue --role auditor | field token)"
 alice="$(json token issue --member alice | field token)"

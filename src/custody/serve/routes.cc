@@ -22,6 +22,7 @@ std::span<const Route> Routes() {
       {"GET", "/v1/releases", Access::kRead},
       {"GET", "/v1/exposure", Access::kRead},
       {"GET", "/v1/risk", Access::kRead},
+      {"GET", "/v1/incidents", Access::kRead},
       {"GET", "/v1/log/status", Access::kRead},
       {"GET", "/v1/log/checkpoint", Access::kRead},
       {"GET", "/v1/log/proof/inclusion", Access::kRead},

@@ -22,6 +22,7 @@
 #include "custody/core/release/file_key.h"
 #include "custody/core/release/holdings.h"
 #include "custody/core/release/task.h"
+#include "custody/core/trace/incident_json.h"
 #include "custody/core/vault/logged_rows.h"
 #include "custody/crypto/crypto.h"
 #include "custody/crypto/secret_bytes.h"
@@ -501,6 +502,20 @@ void Server::Impl::RegisterAll() {
              auto report = core::audit::RiskReportJson(*custody, partner, custody->clock()->Now());
              if (!report.ok()) return report.status().WithPrefix("partner");
              return JsonReply(*report);
+           }));
+  // Incidents as `custody incident list --json` shows them (without the
+  // frozen trace), each with its id as "id" for paging.
+  Register(route("GET /v1/incidents"), "/v1/incidents", Locked([this](auto& req, auto&, auto&) -> Result<Reply> {
+             CUSTODY_ASSIGN_OR_RETURN(auto incidents, core::ListIncidents(*custody));
+             std::vector<Json> items;
+             for (const auto& i : incidents) {
+               Json j = core::IncidentToJson(i, false);
+               j["id"] = i.id;
+               j["by_partner"] = i.trace.by_partner;
+               items.push_back(std::move(j));
+             }
+             CUSTODY_ASSIGN_OR_RETURN(Json page, Page(req, std::move(items)));
+             return JsonReply(page);
            }));
   Register(route("GET /v1/log/status"), "/v1/log/status", Locked([this](auto&, auto&, auto&) -> Result<Reply> {
              const ledger::LogStatus s = custody->log().status();

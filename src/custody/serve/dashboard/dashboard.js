@@ -179,6 +179,26 @@ async function tasks() {
     table(['Partner', 'Member', 'Status', '#Tasks', 'Last task'], rows.map((s) => [s.m.partner, s.m.name, s.m.status, fmt(s.n), s.last || '—'])));
 }
 
+async function incidents() {
+  const list = (await all('/v1/incidents')).sort((a, b) => b.id - a.id);
+  const nodes = [el('h1', {}, 'Incidents'),
+    el('div', { class: 'cards' }, card(list.length, 'incidents', 'incidents'),
+       card(list.filter((i) => i.status === 'open').length, 'open', 'open'))];
+  if (!list.length) nodes.push(el('p', { class: 'muted' }, 'No incident has been opened (custody incident open --from-trace).'));
+  for (const i of list) {
+    const c = i.clocks;
+    nodes.push(
+      el('h2', { 'data-incident': i.id }, `#${i.id} ${i.title} (${i.status})`),
+      el('p', {}, `Opened ${i.created_at}; ${fmt(i.verdict.compromised)} records compromised; ` +
+         (i.verdict.decided ? `accused: ${i.verdict.accused.join(', ')}` : 'no member accused') +
+         `. Aware ${c.aware_at || '—'}, contained ${c.contained_at || '—'}, ` +
+         `notified ${Object.entries(c.notified).map(([n, t]) => `${n} ${t}`).join(', ') || '—'}.`),
+      bars(`compromised records per partner, incident ${i.id}`, Object.entries(i.by_partner || {}).sort((a, b) => b[1] - a[1])),
+      table(['Time', 'Action', 'Actor', 'Text', '#Log entry'], i.entries.map((e) => [e.created_at, e.action, e.actor, e.text, e.log_index])));
+  }
+  show(...nodes);
+}
+
 // ---- the log: checkpoint, size and a consistency check in the browser ----
 
 const b64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
@@ -305,7 +325,8 @@ async function route() {
     else if (hash === '#/tasks') {
       await tasks();
       timer = setInterval(() => tasks().catch(fail), REFRESH_MS);
-    } else if (hash === '#/log') await log();
+    } else if (hash === '#/incidents') await incidents();
+    else if (hash === '#/log') await log();
     else await overview();
   } catch (e) {
     fail(e);
