@@ -7,6 +7,7 @@ const TOKEN_KEY = 'custody.token';
 const REFRESH_MS = 3000;  // the live tasks page
 const $ = (id) => document.getElementById(id);
 let timer = 0;
+let gen = 0;  // the current route's number: a slower, older page never replaces a newer one
 
 class ApiError extends Error {
   constructor(status, detail) { super(detail); this.status = status; }
@@ -88,7 +89,8 @@ function bars(title, pairs) {
   return svg;
 }
 
-function show(...nodes) {
+function show(my, ...nodes) {
+  if (my !== gen) return;
   const page = $('page');
   page.replaceChildren(...nodes);
   page.hidden = false;
@@ -96,7 +98,7 @@ function show(...nodes) {
 
 // ---- pages ----
 
-async function overview() {
+async function overview(my) {
   const [datasets, partners, exposure, metrics, risk] = await Promise.all([
     all('/v1/datasets'), all('/v1/partners'), all('/v1/exposure'), api('/metrics', token(), true), api('/v1/risk')]);
   const riskOf = new Map(risk.partners.map((r) => [r.partner, r]));
@@ -108,7 +110,7 @@ async function overview() {
     out.set(h.partner, (out.get(h.partner) || 0) + h.records);
     records += h.records;
   }
-  show(
+  show(my,
     el('h1', {}, 'Overview'),
     el('div', { class: 'cards' }, card(datasets.length, 'datasets', 'datasets'), card(partners.length, 'partners', 'partners'),
        card(records, 'records out (held by members)', 'records'), card(alerts, 'alerts since the server started', 'alerts')),
@@ -124,7 +126,7 @@ async function overview() {
       fmt(d.versions.length ? d.versions[d.versions.length - 1].records : 0), d.shredded ? 'yes' : 'no'])));
 }
 
-async function partner(name) {
+async function partner(name, my) {
   const p = (await all('/v1/partners')).find((x) => x.name === name);
   if (!p) throw new ApiError(404, `no partner ${name}`);
   const [members, grants, exposure, risk] = await Promise.all([
@@ -132,7 +134,7 @@ async function partner(name) {
   const r = risk.partners[0];
   const mine = members.filter((x) => x.partner === name);
   const held = new Map(exposure.filter((h) => h.partner === name).map((h) => [h.member, h]));
-  show(
+  show(my,
     el('h1', {}, `Partner ${p.name}`),
     el('p', { class: 'muted' }, `status ${p.status}${p.contract ? `, contract ${p.contract}` : ''}, since ${p.created_at}`),
     el('div', { class: 'cards' }, card(mine.length, 'members', 'members'),
@@ -156,7 +158,7 @@ async function partner(name) {
       g.id, g.dataset, g.version, g.member || 'all', g.purpose, g.status, g.expires_at])));
 }
 
-async function tasks() {
+async function tasks(my) {
   const [members, releases] = await Promise.all([all('/v1/members'), all('/v1/releases')]);
   const served = new Map(members.map((m) => [m.id, { m, n: 0, last: '' }]));
   let total = 0;
@@ -169,7 +171,7 @@ async function tasks() {
     if (r.created_at > s.last) s.last = r.created_at;
   }
   const rows = [...served.values()].sort((a, b) => b.n - a.n || a.m.name.localeCompare(b.m.name));
-  show(
+  show(my,
     el('h1', {}, 'Live tasks'),
     el('p', { class: 'muted' }, `Tasks served per member (releases of format task), refreshed every ${REFRESH_MS / 1000} s; ` +
        `last refresh ${new Date().toISOString().slice(11, 19)} UTC.`),
@@ -179,7 +181,7 @@ async function tasks() {
     table(['Partner', 'Member', 'Status', '#Tasks', 'Last task'], rows.map((s) => [s.m.partner, s.m.name, s.m.status, fmt(s.n), s.last || '—'])));
 }
 
-async function incidents() {
+async function incidents(my) {
   const list = (await all('/v1/incidents')).sort((a, b) => b.id - a.id);
   const nodes = [el('h1', {}, 'Incidents'),
     el('div', { class: 'cards' }, card(list.length, 'incidents', 'incidents'),
@@ -196,7 +198,7 @@ async function incidents() {
       bars(`compromised records per partner, incident ${i.id}`, Object.entries(i.by_partner || {}).sort((a, b) => b[1] - a[1])),
       table(['Time', 'Action', 'Actor', 'Text', '#Log entry'], i.entries.map((e) => [e.created_at, e.action, e.actor, e.text, e.log_index])));
   }
-  show(...nodes);
+  show(my, ...nodes);
 }
 
 // ---- the log: checkpoint, size and a consistency check in the browser ----
@@ -280,7 +282,7 @@ async function verify(out) {
   out.textContent = `${ok ? 'Verified' : 'NOT consistent'}: ${says.join('; ')}. Hashes checked with SHA-256 in this browser.`;
 }
 
-async function log() {
+async function log(my) {
   const [status, note] = await Promise.all([api('/v1/log/status'), api('/v1/log/checkpoint', token(), true)]);
   const result = el('p', { id: 'verify-result', class: 'muted' }, 'Not verified yet.');
   const button = el('button', { id: 'verify', type: 'button' }, 'Verify');
@@ -288,7 +290,7 @@ async function log() {
     result.className = 'error';
     result.textContent = `Verification failed: ${e.message}`;
   }));
-  show(
+  show(my,
     el('h1', {}, 'Custody log'),
     el('div', { class: 'cards' }, card(status.size, 'entries', 'size'), card(status.checkpoint_size, 'entries under the signed checkpoint', 'checkpoint')),
     el('p', {}, 'Origin ', el('code', {}, status.origin), ', root ', el('code', { class: 'root' }, status.root.slice(0, 16) + '…')),
@@ -319,17 +321,18 @@ async function route() {
   $('error').hidden = true;
   if (!token()) return showLogin();
   const hash = location.hash || '#/overview';
+  const my = ++gen;
   setNav(hash);
   try {
-    if (hash.startsWith('#/partner/')) await partner(decodeURIComponent(hash.slice('#/partner/'.length)));
+    if (hash.startsWith('#/partner/')) await partner(decodeURIComponent(hash.slice('#/partner/'.length)), my);
     else if (hash === '#/tasks') {
-      await tasks();
-      timer = setInterval(() => tasks().catch(fail), REFRESH_MS);
-    } else if (hash === '#/incidents') await incidents();
-    else if (hash === '#/log') await log();
-    else await overview();
+      await tasks(my);
+      if (my === gen) timer = setInterval(() => tasks(my).catch(fail), REFRESH_MS);
+    } else if (hash === '#/incidents') await incidents(my);
+    else if (hash === '#/log') await log(my);
+    else await overview(my);
   } catch (e) {
-    fail(e);
+    if (my === gen) fail(e);
   }
 }
 
