@@ -51,9 +51,11 @@ demo: build
 
 # docs/screenshots/*.png: the first screen (1280x900) of each HTML report of
 # a full demo run, taken by headless Chromium after the layout checks pass
-# (tests/browser/README.md).
+# (tests/browser/README.md); docs/screenshots/dashboard-*.png: the pages of
+# the `custody serve` dashboard after its browser checks pass.
 screenshots: build
 	@tests/browser/run_layout_test.sh $(BUILD)/apps/cli/custody docs/screenshots
+	@tests/browser/run_dashboard_test.sh $(BUILD)/apps/cli/custody docs/screenshots
 
 # Every test: the release build, then the same tests under ASan+UBSan, then a
 # short run of every fuzz target (skipped, saying why, without clang).

@@ -12,6 +12,7 @@
 #include "custody/base/clock.h"
 #include "custody/base/count_format.h"
 #include "custody/core/trace/incident.h"
+#include "custody/core/trace/incident_json.h"
 #include "custody/core/trace/report_html.h"
 #include "custody/core/trace/trace.h"
 
@@ -110,41 +111,9 @@ void RegisterTrace(CLI::App& app) {
   });
 }
 
-nlohmann::json EntryJson(const core::IncidentEntry& e) {
-  nlohmann::json j = {{"action", e.action},
-                      {"created_at", FormatRfc3339(e.created_at)},
-                      {"actor", e.actor},
-                      {"text", e.text},
-                      {"log_index", e.log_index}};
-  if (e.step_log_index) j["step_log_index"] = *e.step_log_index;
-  return j;
-}
-
-nlohmann::json ClocksJson(const core::IncidentClocks& c) {
-  auto t = [](const std::optional<Time>& v) { return v ? nlohmann::json(FormatRfc3339(*v)) : nlohmann::json(); };
-  nlohmann::json notified = nlohmann::json::object();
-  for (const auto& [name, at] : c.notified) notified[name] = FormatRfc3339(at);
-  return {{"aware_at", t(c.aware_at)},
-          {"material_at", t(c.material_at)},
-          {"contained_at", t(c.contained_at)},
-          {"notified", notified}};
-}
-
-nlohmann::json IncidentJson(const core::Incident& i, bool with_trace) {
-  nlohmann::json j = {{"incident", i.id},
-                      {"created_at", FormatRfc3339(i.created_at)},
-                      {"title", i.title},
-                      {"records_hash", i.records_hash},
-                      {"verdict", nlohmann::json::parse(core::VerdictToJson(i.verdict))},
-                      {"log_index", i.log_index ? nlohmann::json(*i.log_index) : nlohmann::json()}};
-  j["status"] = i.closed ? "closed" : "open";
-  nlohmann::json entries = nlohmann::json::array();
-  for (const auto& e : i.entries) entries.push_back(EntryJson(e));
-  j["entries"] = entries;
-  j["clocks"] = ClocksJson(i.clocks);
-  if (with_trace) j["trace"] = nlohmann::json::parse(core::ToJson(i.trace));
-  return j;
-}
+nlohmann::json EntryJson(const core::IncidentEntry& e) { return core::IncidentEntryToJson(e); }
+nlohmann::json ClocksJson(const core::IncidentClocks& c) { return core::IncidentClocksToJson(c); }
+nlohmann::json IncidentJson(const core::Incident& i, bool with_trace) { return core::IncidentToJson(i, with_trace); }
 
 // `incident note` and `incident close`: ID and a text.
 void RegisterIncidentEntry(CLI::App* inc, const char* name, const char* help, bool close) {

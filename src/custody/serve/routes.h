@@ -11,7 +11,7 @@ namespace custody::serve {
 
 // Who may call a route. kPublic routes need no token.
 enum class Access {
-  kPublic,       // anyone (health, readiness, the OpenAPI document)
+  kPublic,       // anyone (health, readiness, the OpenAPI document, the dashboard's files)
   kMember,       // a member token only
   kRead,         // admin or auditor
 };

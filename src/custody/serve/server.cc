@@ -15,16 +15,19 @@
 #include <nlohmann/json.hpp>
 
 #include "custody/base/encoding.h"
+#include "custody/core/audit/risk_report.h"
 #include "custody/core/exposure/exposure.h"
 #include "custody/core/parties/grants.h"
 #include "custody/core/parties/parties.h"
 #include "custody/core/release/file_key.h"
 #include "custody/core/release/holdings.h"
 #include "custody/core/release/task.h"
+#include "custody/core/trace/incident_json.h"
 #include "custody/core/vault/logged_rows.h"
 #include "custody/crypto/crypto.h"
 #include "custody/crypto/secret_bytes.h"
 #include "custody/ledger/custody_log.h"
+#include "custody/serve/dashboard.h"
 #include "custody/serve/metrics.h"
 #include "custody/serve/routes.h"
 #include "custody/serve/task_batcher.h"
@@ -349,6 +352,30 @@ void Server::Impl::RegisterAll() {
     r.body = options.openapi_json;
     return r;
   });
+  // The dashboard: static files only (no data; the pages call the read API
+  // with the token the user types), a strict CSP, never cached.
+  Register(route("GET /"), "/", [](auto&, auto&, auto&) {
+    Reply r;
+    r.status = 302;
+    r.headers["Location"] = "/dashboard/";
+    r.body = "see /dashboard/\n";
+    r.content_type = "text/plain; charset=utf-8";
+    return r;
+  });
+  Register(route("GET /dashboard/{file}"), R"(/dashboard/([0-9A-Za-z_-]{0,64}(?:\.[a-z]{1,8})?))",
+           [](const httplib::Request& req, auto&, const std::string& id) {
+             auto file = FindDashboardFile(req.matches[1].str());
+             if (!file) return Problem(404, "no dashboard file " + req.matches[1].str(), id);
+             Reply r;
+             r.body = std::string(file->body);
+             r.content_type = std::string(file->content_type);
+             r.headers["Content-Security-Policy"] = std::string(kDashboardCsp);
+             r.headers["Cache-Control"] = "no-store";
+             r.headers["X-Content-Type-Options"] = "nosniff";
+             r.headers["Referrer-Policy"] = "no-referrer";
+             r.headers["X-Frame-Options"] = "DENY";
+             return r;
+           });
   Register(route("GET /metrics"), "/metrics", [this](auto&, auto&, auto&) {
     uint64_t log_size = 0;
     {
@@ -466,6 +493,28 @@ void Server::Impl::RegisterAll() {
              }
              CUSTODY_ASSIGN_OR_RETURN(Json page, Page(req, std::move(items)));
              if (q.at) page["at"] = FormatRfc3339(*q.at);
+             return JsonReply(page);
+           }));
+  // The risk ranking of `custody risk` (docs/audit.md, "Risk"):
+  // computed from the vault, read-only.
+  Register(route("GET /v1/risk"), "/v1/risk", Locked([this](auto& req, auto&, auto&) -> Result<Reply> {
+             const std::string partner = req.has_param("partner") ? req.get_param_value("partner") : "";
+             auto report = core::audit::RiskReportJson(*custody, partner, custody->clock()->Now());
+             if (!report.ok()) return report.status().WithPrefix("partner");
+             return JsonReply(*report);
+           }));
+  // Incidents as `custody incident list --json` shows them (without the
+  // frozen trace), each with its id as "id" for paging.
+  Register(route("GET /v1/incidents"), "/v1/incidents", Locked([this](auto& req, auto&, auto&) -> Result<Reply> {
+             CUSTODY_ASSIGN_OR_RETURN(auto incidents, core::ListIncidents(*custody));
+             std::vector<Json> items;
+             for (const auto& i : incidents) {
+               Json j = core::IncidentToJson(i, false);
+               j["id"] = i.id;
+               j["by_partner"] = i.trace.by_partner;
+               items.push_back(std::move(j));
+             }
+             CUSTODY_ASSIGN_OR_RETURN(Json page, Page(req, std::move(items)));
              return JsonReply(page);
            }));
   Register(route("GET /v1/log/status"), "/v1/log/status", Locked([this](auto&, auto&, auto&) -> Result<Reply> {

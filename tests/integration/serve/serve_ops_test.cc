@@ -147,6 +147,46 @@ TEST_F(ServeOpsTest, LogFilesAreServedReadOnlyAndNothingElseOfTheLogDirectory) {
   EXPECT_EQ(Kill(SIGTERM), 0);
 }
 
+TEST_F(ServeOpsTest, TheDashboardIsTheEmbeddedFilesWithAStrictPolicyAndNothingElse) {
+  MakeVault(20);
+  StartServer();
+  auto cli = Client();
+  auto root = cli->Get("/");
+  ASSERT_TRUE(root);
+  EXPECT_EQ(root->status, 302);
+  EXPECT_EQ(root->get_header_value("Location"), "/dashboard/");
+  const std::pair<const char*, const char*> files[] = {{"", "index.html"},
+                                                       {"index.html", "index.html"},
+                                                       {"dashboard.css", "dashboard.css"},
+                                                       {"dashboard.js", "dashboard.js"}};
+  for (const auto& [name, file] : files) {
+    SCOPED_TRACE(name);
+    auto r = cli->Get((std::string("/dashboard/") + name).c_str());
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200);
+    // The bytes of the source file, built into the binary.
+    auto want = Env::Default()->ReadFileToString(std::string(CUSTODY_SOURCE_DIR) + "/src/custody/serve/dashboard/" + file);
+    ASSERT_TRUE(want.ok());
+    EXPECT_EQ(r->body, *want);
+    const std::string ext = std::string(file).substr(std::string(file).rfind('.') + 1);
+    const std::string type = ext == "html" ? "text/html; charset=utf-8"
+                             : ext == "css" ? "text/css; charset=utf-8"
+                                            : "text/javascript; charset=utf-8";
+    EXPECT_EQ(r->get_header_value("Content-Type"), type);
+    EXPECT_EQ(r->get_header_value("Content-Security-Policy").rfind("default-src 'self';", 0), 0u);
+    EXPECT_NE(r->get_header_value("Content-Security-Policy").find("frame-ancestors 'none'"), std::string::npos);
+    EXPECT_EQ(r->get_header_value("Cache-Control"), "no-store");
+    EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff");
+  }
+  for (const char* path : {"/dashboard/nope.js", "/dashboard/../openapi.json", "/dashboard/%2e%2e/healthz",
+                           "/dashboard/index.html/x", "/dashboard"}) {
+    auto r = cli->Get(path);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 404) << path;
+  }
+  EXPECT_EQ(Kill(SIGTERM), 0);
+}
+
 TEST_F(ServeOpsTest, CanaryTasksLookLikeRecordsAndAreCheckedByVaultCheck) {
   MakeVault(200);
   const std::string alice = Token("--member alice");
