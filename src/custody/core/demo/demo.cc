@@ -278,16 +278,17 @@ Status RunDemo(const DemoOptions& o, std::ostream& out) {
   const std::string& dir = d.dir;
   CUSTODY_RETURN_IF_ERROR(DemoAudits(*c, dir, out));
   CUSTODY_RETURN_IF_ERROR(DemoIncidentResponse(*c, d.incident, dir, out));
-  // 5. The custody log.
+  // 7. The custody log.
   auto st = c->log().status();
-  out << fmt::format("6. The custody log holds {} signed, tamper-evident entries (ingest, partners,\n"
+  out << fmt::format("7. The custody log holds {} signed, tamper-evident entries (ingest, partners,\n"
                      "   members, grants, releases, traces, the incident, audits). Verify it with:\n"
                      "   custody --vault {} log verify\n",
                      st.size, c->vault().dir());
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   out << fmt::format("\nDone in {:.1f} s. Everything is in {}: vault/, keys/, releases/, leak1.csv, leak2.csv,\n"
-                     "trace1.json, trace1.html, trace2.json, trace2.html, audits/, partner-globex-annotation.html, risk.html.\n",
+                     "trace1.json, trace1.html, trace2.json, trace2.html, audits/, partner-globex-annotation.html, risk.html,\n"
+                     "incident-1.html, incident-1.json.\n",
                      secs, dir);
   return OkStatus();
 }
