@@ -66,15 +66,33 @@ void RegisterServe(CLI::App& app) {
   sub->add_option("--member-per-day", o->limits.member_per_day, "tasks per member per day (0: no limit)");
   sub->add_option("--grant-per-hour", o->limits.grant_per_hour, "tasks per grant per hour (0: no limit)");
   sub->add_option("--grant-per-day", o->limits.grant_per_day, "tasks per grant per day (0: no limit)");
-  sub->add_flag("--suspend-on-breach", o->limits.suspend_member, "revoke a member that exceeds a limit");
-  sub->add_option("--config", *config, "TOML file with a [limits] table (flags win)");
-  SetAction(sub, [listen, o, config]() -> Status {
+  sub->add_flag("--suspend-on-breach", o->limits.suspend_member,
+                "revoke a member that exceeds a limit or trips the anomaly rule");
+  sub->add_option("--anomaly-factor", o->limits.anomaly.factor,
+                  "refuse and alert when a member's hourly tasks exceed this many times their own "
+                  "history or their peers' median (0: off)");
+  auto hours = std::make_shared<std::string>();
+  sub->add_option("--working-hours", *hours, "START-END in UTC hours (e.g. 8-20): tasks outside are refused "
+                                             "and alerted");
+  sub->add_option("--webhook-url", o->webhook.url, "POST alerts here, signed (https, or http on loopback)");
+  sub->add_option("--webhook-secret-file", o->webhook.secret_file, "the webhook's HMAC secret (mode 0600)");
+  sub->add_option("--webhook-ca-file", o->webhook.ca_file, "extra CA bundle (PEM) for an https webhook");
+  sub->add_option("--config", *config, "TOML file with [limits], [anomaly] and [webhook] tables (flags win)");
+  SetAction(sub, [listen, o, config, hours]() -> Status {
     serve::ServeOptions options = *o;
     CUSTODY_RETURN_IF_ERROR(ParseListen(*listen, &options.host, &options.port));
+    if (!hours->empty()) {
+      CUSTODY_RETURN_IF_ERROR(serve::ParseWorkingHours(*hours, &options.limits.anomaly).WithPrefix("--working-hours"));
+    }
+    if (options.limits.anomaly.factor != 0 && options.limits.anomaly.factor <= 1) {
+      return InvalidArgumentError("--anomaly-factor: expected 0 (off) or a number greater than 1, found " +
+                                  fmt::format("{}", options.limits.anomaly.factor));
+    }
     Env* env = Env::Default();
     if (!config->empty()) {
       CUSTODY_ASSIGN_OR_RETURN(std::string text, env->ReadFileToString(*config));
       CUSTODY_RETURN_IF_ERROR(serve::LoadLimitsToml(*config, text, &options.limits));
+      CUSTODY_RETURN_IF_ERROR(serve::LoadWebhookToml(*config, text, &options.webhook));
     }
     options.openapi_json = std::string(serve::OpenApiJson());
     // Signals go to one thread, which stops the server: the HTTP threads

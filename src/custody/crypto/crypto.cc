@@ -194,6 +194,19 @@ Result<SecretBytes> Argon2idDerive(std::string_view passphrase, std::string_view
   return out;
 }
 
+std::string HmacSha256(const SecretBytes& key, std::string_view message) {
+  EnsureSodium();
+  crypto_auth_hmacsha256_state state;
+  std::string out(crypto_auth_hmacsha256_BYTES, '\0');
+  // libsodium's streaming HMAC takes a key of any length and cannot fail.
+  crypto_auth_hmacsha256_init(&state, key.data(), key.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()),
+                                message.size());
+  crypto_auth_hmacsha256_final(&state, reinterpret_cast<unsigned char*>(out.data()));
+  sodium_memzero(&state, sizeof state);
+  return out;
+}
+
 std::string Prf(const SecretBytes& key, std::string_view data, size_t out_size) {
   EnsureSodium();
   CUSTODY_CHECK(key.size() >= crypto_generichash_KEYBYTES_MIN &&

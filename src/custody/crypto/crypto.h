@@ -94,6 +94,11 @@ uint64_t Prf64(const SecretBytes& key, std::string_view data);
 // Derives a sub-key for `purpose` from `key` (domain separation).
 SecretBytes DeriveKey(const SecretBytes& key, std::string_view purpose, size_t size = 32);
 
+// ---- HMAC-SHA256 (RFC 2104) ---------------------------------------------------
+// The 32-byte HMAC-SHA256 of `message` under `key` (any length). For
+// signatures outsiders check with standard tools (webhook deliveries).
+std::string HmacSha256(const SecretBytes& key, std::string_view message);
+
 // ---- Short-input PRF (SipHash-2-4, 128-bit output) ------------------------------
 // For many calls on a few dozen bytes (per-slot mark parameters): several
 // times cheaper than keyed BLAKE2b there. The key is 16 bytes.

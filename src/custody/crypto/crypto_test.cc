@@ -32,6 +32,15 @@ TEST(CryptoTest, Sha256KnownAnswers) {
   EXPECT_EQ(h.Finish(), Sha256("abc"));
 }
 
+// RFC 4231, test cases 2 (a short key) and 6 (a key longer than a block).
+TEST(CryptoTest, HmacSha256Rfc4231KnownAnswers) {
+  EXPECT_EQ(HexEncode(HmacSha256(SecretBytes::FromBytes("Jefe"), "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_EQ(HexEncode(HmacSha256(SecretBytes::FromBytes(std::string(131, '\xaa')),
+                                 "Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
 TEST(CryptoTest, Ed25519Rfc8032Test1) {
   auto seed = SecretBytes::FromBytes(
       *HexDecode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));

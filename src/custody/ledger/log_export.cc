@@ -74,12 +74,18 @@ void AddFinding(const Event& ev, const OcsfClass& cls, const std::string& uid, n
                          {"created_time", ToUnixMillis(ev.time)},
                          {"product_uid", kProductName}};
   if (cls.class_uid == kDetectionFinding && ev.type == "serve.alert") {
-    // custody serve: a member or grant went over a task limit.
+    // custody serve: a member or grant went over a task limit, or a
+    // member's pulling tripped the anomaly rule.
     const auto& scope = Detail(ev, "scope");
     const auto& window = Detail(ev, "window");
-    info["desc"] = "task limit reached: " + (scope.is_string() ? scope.get<std::string>() : std::string("?")) +
-                   " limit of " + Detail(ev, "limit").dump() + " per " +
-                   (window.is_string() ? window.get<std::string>() : std::string("?"));
+    const auto& reason = Detail(ev, "reason");
+    if (Detail(ev, "alert") == "anomaly" && reason.is_string()) {
+      info["desc"] = "task anomaly: " + reason.get<std::string>();
+    } else {
+      info["desc"] = "task limit reached: " + (scope.is_string() ? scope.get<std::string>() : std::string("?")) +
+                     " limit of " + Detail(ev, "limit").dump() + " per " +
+                     (window.is_string() ? window.get<std::string>() : std::string("?"));
+    }
     (*j)["finding_info"] = info;
     (*j)["severity_id"] = 3;  // Medium
     (*j)["severity"] = "Medium";

@@ -17,6 +17,39 @@ uint64_t CountSince(const std::deque<Time>& times, Time since) {
   return static_cast<uint64_t>(times.end() - std::upper_bound(times.begin(), times.end(), since));
 }
 
+std::string Where(const std::string& path, const toml::node& node, const char* table, const toml::key& key) {
+  return path + ":" + std::to_string(node.source().begin.line) + ": " + table + "." + std::string(key.str());
+}
+
+// The [anomaly] table; values already set (flags) are kept.
+Status LoadAnomalyTable(const std::string& path, const toml::table* t, AnomalyRule* rule) {
+  if (t == nullptr) return OkStatus();
+  for (const auto& [key, node] : *t) {
+    const std::string where = Where(path, node, "anomaly", key);
+    if (key == "factor") {
+      auto v = node.value<double>();
+      if (!v || *v <= 1) return InvalidArgumentError(where + ": expected a number greater than 1");
+      if (rule->factor == 0) rule->factor = *v;
+    } else if (key == "min_tasks") {
+      auto v = node.value<int64_t>();
+      if (!node.is_integer() || !v || *v < 1) return InvalidArgumentError(where + ": expected a positive integer");
+      rule->min_tasks = static_cast<uint64_t>(*v);
+    } else if (key == "hours") {
+      auto v = node.value<std::string>();
+      if (!v) return InvalidArgumentError(where + ": expected a string START-END (UTC hours)");
+      if (rule->hours()) continue;
+      AnomalyRule parsed;
+      Status s = ParseWorkingHours(*v, &parsed);
+      if (!s.ok()) return s.WithPrefix(where);
+      rule->start_hour = parsed.start_hour;
+      rule->end_hour = parsed.end_hour;
+    } else {
+      return InvalidArgumentError(where + ": unknown key; expected factor, min_tasks or hours");
+    }
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Status LoadLimitsToml(const std::string& path, const std::string& text, Limits* limits) {
@@ -27,11 +60,11 @@ Status LoadLimitsToml(const std::string& path, const std::string& text, Limits* 
     return InvalidArgumentError(path + ":" + std::to_string(e.source().begin.line) + ": " +
                                 std::string(e.description()));
   }
+  CUSTODY_RETURN_IF_ERROR(LoadAnomalyTable(path, root["anomaly"].as_table(), &limits->anomaly));
   const toml::table* t = root["limits"].as_table();
   if (t == nullptr) return OkStatus();
   for (const auto& [key, node] : *t) {
-    const std::string where = path + ":" + std::to_string(node.source().begin.line) + ": limits." +
-                              std::string(key.str());
+    const std::string where = Where(path, node, "limits", key);
     if (key == "suspend_member") {
       auto b = node.value<bool>();
       if (!b) return InvalidArgumentError(where + ": expected true or false");
@@ -56,8 +89,14 @@ Status LoadLimitsToml(const std::string& path, const std::string& text, Limits* 
   return OkStatus();
 }
 
-void LimitTracker::Seed(MemberId member, GrantId grant, Time t) {
+std::string Breach::Describe() const {
+  if (anomaly) return "anomaly: " + anomaly->reason;
+  return scope + " limit of " + std::to_string(limit) + " tasks per " + window + " reached";
+}
+
+void LimitTracker::Seed(MemberId member, PartnerId partner, GrantId grant, Time t) {
   std::lock_guard<std::mutex> lock(mu_);
+  anomaly_.Record(member, partner, t);
   for (std::deque<Time>* times : {&members_[member].times, &grants_[grant].times}) {
     times->insert(std::upper_bound(times->begin(), times->end(), t), t);
   }
@@ -90,12 +129,23 @@ std::optional<Breach> LimitTracker::Check(Window& w, uint64_t per_hour, uint64_t
   return std::nullopt;
 }
 
-std::optional<Breach> LimitTracker::Reserve(MemberId member, GrantId grant, Time now) {
+std::optional<Breach> LimitTracker::Reserve(MemberId member, PartnerId partner, GrantId grant, Time now) {
   std::lock_guard<std::mutex> lock(mu_);
   Window& m = members_[member];
   Window& g = grants_[grant];
   if (auto b = Check(m, limits_.member_per_hour, limits_.member_per_day, now, "member")) return b;
   if (auto b = Check(g, limits_.grant_per_hour, limits_.grant_per_day, now, "grant")) return b;
+  if (auto a = anomaly_.Check(member, partner, now)) {
+    Breach b;
+    b.kind = "anomaly";
+    b.scope = "member";
+    b.window = a->kind == "hours" ? "hours" : "hour";
+    b.retry_after = a->retry_after;
+    b.first = a->first;
+    b.anomaly = std::move(a);
+    return b;
+  }
+  anomaly_.Record(member, partner, now);
   for (std::deque<Time>* times : {&m.times, &g.times}) {
     times->insert(std::upper_bound(times->begin(), times->end(), now), now);
   }
@@ -104,6 +154,7 @@ std::optional<Breach> LimitTracker::Reserve(MemberId member, GrantId grant, Time
 
 void LimitTracker::Release(MemberId member, GrantId grant, Time at) {
   std::lock_guard<std::mutex> lock(mu_);
+  anomaly_.Forget(member, at);
   for (std::deque<Time>* times : {&members_[member].times, &grants_[grant].times}) {
     auto it = std::find(times->begin(), times->end(), at);
     if (it != times->end()) times->erase(it);

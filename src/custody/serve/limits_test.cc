@@ -13,32 +13,32 @@ TEST(LimitTrackerTest, RefusesTheTaskOverTheHourlyMemberLimitWithRetryAfter) {
   LimitTracker t(l);
   const MemberId m(1);
   const GrantId g(1);
-  EXPECT_FALSE(t.Reserve(m, g, kT0));
-  EXPECT_FALSE(t.Reserve(m, g, kT0 + std::chrono::minutes(10)));
-  EXPECT_FALSE(t.Reserve(m, g, kT0 + std::chrono::minutes(20)));
-  auto b = t.Reserve(m, g, kT0 + std::chrono::minutes(30));
+  EXPECT_FALSE(t.Reserve(m, PartnerId(1), g, kT0));
+  EXPECT_FALSE(t.Reserve(m, PartnerId(1), g, kT0 + std::chrono::minutes(10)));
+  EXPECT_FALSE(t.Reserve(m, PartnerId(1), g, kT0 + std::chrono::minutes(20)));
+  auto b = t.Reserve(m, PartnerId(1), g, kT0 + std::chrono::minutes(30));
   ASSERT_TRUE(b);
   EXPECT_EQ(b->scope, "member");
   EXPECT_EQ(b->window, "hour");
   EXPECT_EQ(b->limit, 3u);
   EXPECT_TRUE(b->first);
   EXPECT_EQ(b->retry_after, std::chrono::minutes(30));  // the first task leaves the window then
-  auto again = t.Reserve(m, g, kT0 + std::chrono::minutes(31));
+  auto again = t.Reserve(m, PartnerId(1), g, kT0 + std::chrono::minutes(31));
   ASSERT_TRUE(again);
   EXPECT_FALSE(again->first);  // one alert per breach
   // Another member is not limited by this one.
-  EXPECT_FALSE(t.Reserve(MemberId(2), GrantId(2), kT0 + std::chrono::minutes(31)));
+  EXPECT_FALSE(t.Reserve(MemberId(2), PartnerId(1), GrantId(2), kT0 + std::chrono::minutes(31)));
   // An hour after the first task, one more fits.
-  EXPECT_FALSE(t.Reserve(m, g, kT0 + std::chrono::minutes(61)));
+  EXPECT_FALSE(t.Reserve(m, PartnerId(1), g, kT0 + std::chrono::minutes(61)));
 }
 
 TEST(LimitTrackerTest, GrantDailyLimitCountsEveryMemberAndSeededTasks) {
   Limits l;
   l.grant_per_day = 2;
   LimitTracker t(l);
-  t.Seed(MemberId(1), GrantId(5), kT0 - std::chrono::hours(23));
-  EXPECT_FALSE(t.Reserve(MemberId(2), GrantId(5), kT0));
-  auto b = t.Reserve(MemberId(3), GrantId(5), kT0);
+  t.Seed(MemberId(1), PartnerId(1), GrantId(5), kT0 - std::chrono::hours(23));
+  EXPECT_FALSE(t.Reserve(MemberId(2), PartnerId(1), GrantId(5), kT0));
+  auto b = t.Reserve(MemberId(3), PartnerId(1), GrantId(5), kT0);
   ASSERT_TRUE(b);
   EXPECT_EQ(b->scope, "grant");
   EXPECT_EQ(b->window, "day");
@@ -49,10 +49,10 @@ TEST(LimitTrackerTest, ReleaseGivesBackAReservation) {
   Limits l;
   l.member_per_day = 1;
   LimitTracker t(l);
-  EXPECT_FALSE(t.Reserve(MemberId(1), GrantId(1), kT0));
+  EXPECT_FALSE(t.Reserve(MemberId(1), PartnerId(1), GrantId(1), kT0));
   t.Release(MemberId(1), GrantId(1), kT0);
-  EXPECT_FALSE(t.Reserve(MemberId(1), GrantId(1), kT0));
-  EXPECT_TRUE(t.Reserve(MemberId(1), GrantId(1), kT0));
+  EXPECT_FALSE(t.Reserve(MemberId(1), PartnerId(1), GrantId(1), kT0));
+  EXPECT_TRUE(t.Reserve(MemberId(1), PartnerId(1), GrantId(1), kT0));
 }
 
 TEST(LimitsTomlTest, ReadsTheLimitsTableAndFlagsWin) {

@@ -32,6 +32,7 @@
 #include "custody/serve/routes.h"
 #include "custody/serve/task_batcher.h"
 #include "custody/serve/token.h"
+#include "custody/serve/webhook.h"
 #include "custody/store/catalog.h"
 
 namespace custody::serve {
@@ -192,6 +193,7 @@ struct Server::Impl {
   std::unique_ptr<core::TaskServer> tasks;
   std::unique_ptr<LimitTracker> limits;
   std::unique_ptr<TaskBatcher> batcher;
+  std::unique_ptr<WebhookSender> webhook;  // null: no webhook
   Metrics metrics;
   std::mutex log_mu;
   FILE* access_log = nullptr;
@@ -212,31 +214,105 @@ struct Server::Impl {
     std::fflush(access_log);
   }
 
-  // The alert of a limit breach: a `serve.alert` event (once per member or
-  // grant and window) and, with suspend_member, the member's revocation.
-  // Runs with vault_mu held (from the batcher).
+  // The alert of a limit breach or an anomaly: a `serve.alert` event (once
+  // per member or grant and window), with suspend_member the member's
+  // revocation, and the webhook. Runs with vault_mu held (from the batcher).
   void OnBreach(const core::TaskRequest& r, const core::Grant& grant, const Breach& b) {
     metrics.CountAlert();
     if (!b.first) return;
     auto m = core::GetMember(*custody, r.member_id);
+    const std::string member = m.ok() ? m->name : ToString(r.member_id);
     ledger::Event ev;
     ev.type = "serve.alert";
-    ev.subject = "member:" + (m.ok() ? m->name : ToString(r.member_id));
+    ev.subject = "member:" + member;
     ev.actor = r.actor;
-    ev.details = {{"alert", "limit"}, {"scope", b.scope}, {"window", b.window}, {"limit", b.limit},
+    ev.details = {{"alert", b.kind}, {"scope", b.scope}, {"window", b.window},
                   {"member_id", r.member_id}, {"grant_id", grant.id}, {"request_id", r.request_id},
                   {"suspend_member", options.limits.suspend_member}};
+    if (b.anomaly) {
+      ev.details["rule"] = b.anomaly->kind;
+      ev.details["reason"] = b.anomaly->reason;
+      ev.details["last_hour"] = b.anomaly->last_hour;
+      if (!b.anomaly->baseline_kind.empty()) {
+        // A string: log entries hold no floating-point numbers.
+        char baseline[32];
+        std::snprintf(baseline, sizeof baseline, "%.1f", b.anomaly->baseline);
+        ev.details["baseline"] = baseline;
+        ev.details["baseline_kind"] = b.anomaly->baseline_kind;
+      }
+    } else {
+      ev.details["limit"] = b.limit;
+    }
     auto logged = custody->Commit(ev);
-    Json line = {{"event", "alert"}, {"request_id", r.request_id}, {"scope", b.scope}, {"window", b.window}};
+    Json line = {{"event", "alert"}, {"request_id", r.request_id}, {"alert", b.kind}, {"scope", b.scope},
+                 {"window", b.window}};
     if (!logged.ok()) line["error"] = logged.status().message();
+    bool suspended = false;
     if (options.limits.suspend_member && m.ok() && m->status == core::MemberStatus::kActive) {
-      auto revoked = core::RevokeMember(*custody, m->name,
-                                        "exceeded the " + b.scope + " limit of " + std::to_string(b.limit) +
-                                            " tasks per " + b.window);
+      auto revoked = core::RevokeMember(*custody, m->name, b.Describe());
+      suspended = revoked.ok();
       line["suspended"] = revoked.ok();
+      ClearAuthCache();
       if (!revoked.ok()) line["suspend_error"] = revoked.status().message();
     }
     AccessLog(line);
+    if (webhook) {
+      // The dedup id names the alert's log entry: the same alert is never
+      // sent under two ids, and two alerts never share one.
+      const std::string vault_id = custody->vault().config().vault_id;
+      const std::string dedup = logged.ok() ? "custody-" + vault_id + "-" + std::to_string(*logged)
+                                            : "custody-" + vault_id + "-request-" + r.request_id;
+      Json data = ev.details;
+      data["member"] = member;
+      data["partner"] = grant.partner;
+      data["detail"] = b.Describe();
+      data["suspended"] = suspended;
+      if (logged.ok()) data["log_index"] = *logged;
+      Json body = {{"type", "custody.serve.alert"}, {"timestamp", FormatRfc3339(custody->clock()->Now())},
+                   {"vault_id", vault_id}, {"data", std::move(data)}};
+      webhook->Send(dedup, Dump(body));
+    }
+  }
+
+  // Principals of the tokens seen, by the token's SHA-256, so that a
+  // request authenticates without waiting for the vault mutex (which a task
+  // batch holds through its fsync). Only successes are kept, and the cache
+  // is emptied whenever a request may have changed who may do what: every
+  // POST other than a task, an answer or a key (ClearAuthCache), and an
+  // alert's suspension. The server holds the vault's writer lock, so no
+  // other process changes tokens, members or partners meanwhile. Expiry is
+  // checked on every use.
+  std::mutex auth_mu;
+  std::map<std::string, Principal> auth_cache;
+  static constexpr size_t kAuthCacheMax = 100000;
+
+  void ClearAuthCache() {
+    std::lock_guard<std::mutex> lock(auth_mu);
+    auth_cache.clear();
+  }
+
+  Result<Principal> AuthenticateCached(const std::string& token) {
+    const std::string key = crypto::DigestBytes(crypto::Sha256(token));
+    const Time now = custody->clock()->Now();
+    {
+      std::lock_guard<std::mutex> lock(auth_mu);
+      auto it = auth_cache.find(key);
+      if (it != auth_cache.end()) {
+        if (!it->second.expires_at || now < *it->second.expires_at) return it->second;
+        auth_cache.erase(it);
+      }
+    }
+    Result<Principal> p = UnauthenticatedError("");
+    {
+      std::lock_guard<std::mutex> lock(vault_mu);
+      p = Authenticate(*custody, token, now, &revoked_in_log);
+    }
+    if (p.ok()) {
+      std::lock_guard<std::mutex> lock(auth_mu);
+      if (auth_cache.size() >= kAuthCacheMax) auth_cache.clear();
+      auth_cache.emplace(key, *p);
+    }
+    return p;
   }
 
   // Who may call a route, checked for `token`.
@@ -247,13 +323,8 @@ struct Server::Impl {
     if (auth.rfind(bearer, 0) != 0) {
       return UnauthenticatedError("expected an Authorization: Bearer token");
     }
-    Result<Principal> p = UnauthenticatedError("");
-    {
-      std::lock_guard<std::mutex> lock(vault_mu);
-      p = Authenticate(*custody, auth.substr(bearer.size()), custody->clock()->Now(), &revoked_in_log);
-    }
-    if (!p.ok()) return p.status();
-    const TokenRole role = p->role;
+    CUSTODY_ASSIGN_OR_RETURN(Principal who, AuthenticateCached(auth.substr(bearer.size())));
+    const TokenRole role = who.role;
     const bool allowed = route.access == Access::kMember ? role == TokenRole::kMember
                                                          : role == TokenRole::kAdmin || role == TokenRole::kAuditor;
     if (!allowed) {
@@ -261,7 +332,7 @@ struct Server::Impl {
                                    " token may not call " + std::string(route.method) + " " +
                                    std::string(route.path));
     }
-    return std::optional<Principal>(*p);
+    return std::optional<Principal>(std::move(who));
   }
 
   using Handler = std::function<Reply(const httplib::Request&, const std::optional<Principal>&,
@@ -280,6 +351,12 @@ struct Server::Impl {
       } else {
         who = *auth;
         reply = handler(req, who, request_id);
+        // A write other than a task, an answer or a key may have changed
+        // tokens, members, partners or grants.
+        if (route.method != "GET" && route.path != "/v1/tasks/next" && route.path != "/v1/tasks/{id}/result" &&
+            route.path != "/v1/releases/{id}/key") {
+          ClearAuthCache();
+        }
       }
       res.status = reply.status;
       res.set_header("X-Request-Id", request_id);
@@ -656,14 +733,43 @@ Result<std::unique_ptr<Server>> Server::Create(std::unique_ptr<core::Custody> cu
   core::TaskOptions task_options;
   task_options.canary_rate = o.canary_rate;
   CUSTODY_ASSIGN_OR_RETURN(impl->tasks, core::TaskServer::Create(*custody, task_options));
+  if (!o.webhook.url.empty() || !o.webhook.secret_file.empty()) {
+    if (o.webhook.url.empty() || o.webhook.secret_file.empty()) {
+      return InvalidArgumentError("webhook: expected both a url and a secret file (--webhook-url, "
+                                  "--webhook-secret-file)");
+    }
+    WebhookOptions w;
+    CUSTODY_ASSIGN_OR_RETURN(w.url, ParseWebhookUrl(o.webhook.url));
+    CUSTODY_ASSIGN_OR_RETURN(w.secret, ReadWebhookSecret(o.webhook.secret_file));
+    if (o.webhook.max_attempts < 1 || o.webhook.max_attempts > 20) {
+      return InvalidArgumentError("webhook: expected 1 to 20 attempts, found " +
+                                  std::to_string(o.webhook.max_attempts));
+    }
+    w.max_attempts = o.webhook.max_attempts;
+    w.first_retry = std::chrono::milliseconds(std::max(1, o.webhook.first_retry_ms));
+    w.ca_file = o.webhook.ca_file;
+    Impl* raw = impl.get();
+    impl->webhook = std::make_unique<WebhookSender>(std::move(w), [raw](const WebhookAttempt& a) {
+      Json line = {{"event", "webhook"}, {"id", a.id}, {"attempt", a.attempt}, {"final", a.final}};
+      if (a.http_status != 0) line["http_status"] = a.http_status;
+      if (!a.error.empty()) line["error"] = a.error;
+      raw->AccessLog(line);
+    });
+  }
   impl->limits = std::make_unique<LimitTracker>(o.limits);
   if (impl->limits->any()) {
-    // Tasks of the last day count against the limits after a restart.
+    // Tasks served before a restart count against the limits (the last
+    // day) and the anomaly rule's history (8 days).
     core::HoldingsQuery q;
     CUSTODY_ASSIGN_OR_RETURN(auto releases, core::ListReleases(*custody, q));
-    const Time since = custody->clock()->Now() - std::chrono::hours(24);
+    CUSTODY_ASSIGN_OR_RETURN(auto grants, core::ListGrants(*custody));
+    std::map<GrantId, PartnerId> partner_of;
+    for (const auto& g : grants) partner_of[g.id] = g.partner_id;
+    const Time since = custody->clock()->Now() - impl->limits->history();
     for (const auto& r : releases) {
-      if (r.format == "task" && r.created_at > since) impl->limits->Seed(r.member_id, r.grant_id, r.created_at);
+      if (r.format == "task" && r.created_at > since) {
+        impl->limits->Seed(r.member_id, partner_of[r.grant_id], r.grant_id, r.created_at);
+      }
     }
   }
   {
@@ -724,8 +830,15 @@ Status Server::Run() {
     std::lock_guard<std::mutex> lock(impl_->vault_mu);
     published = impl_->custody->log().Publish();
   }
-  impl_->AccessLog({{"event", "stopped"}, {"tasks_served", impl_->batcher->served()},
-                    {"batches", impl_->batcher->batches()}});
+  Json stopped = {{"event", "stopped"}, {"tasks_served", impl_->batcher->served()},
+                  {"batches", impl_->batcher->batches()}};
+  if (impl_->webhook) {
+    // Alerts are on the log; their webhooks get a last chance to go out.
+    impl_->webhook->Stop(std::chrono::seconds(2));
+    const auto w = impl_->webhook->stats();
+    stopped["webhooks"] = {{"delivered", w.delivered}, {"retries", w.retries}, {"dropped", w.dropped}};
+  }
+  impl_->AccessLog(stopped);
   if (!listened && !impl_->stopping.load()) return UnavailableError("listen: the server stopped unexpectedly");
   return published;
 }

@@ -20,6 +20,7 @@
 #include "custody/base/status.h"
 #include "custody/core/vault/custody.h"
 #include "custody/serve/limits.h"
+#include "custody/serve/webhook.h"
 
 namespace custody::serve {
 
@@ -33,6 +34,7 @@ struct ServeOptions {
   int threads = 64;        // HTTP worker threads (each serves one connection at a time)
   Limits limits;
   double canary_rate = 0.01;  // share of tasks that are canaries (core::TaskOptions)
+  WebhookSettings webhook;  // alerts POSTed to a URL (webhook.h); empty url: none
   std::string openapi_json;  // served at /openapi.json
 };
 
@@ -46,7 +48,8 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Checks the options (kInvalidArgument: plain HTTP on a non-loopback
-  // address, only one of cert and key, an unreadable certificate), binds
+  // address, only one of cert and key, an unreadable certificate, a bad
+  // webhook URL or secret file), binds
   // the port (kUnavailable if it is taken) and prepares the routes.
   static Result<std::unique_ptr<Server>> Create(std::unique_ptr<core::Custody> custody,
                                                 ServeOptions options);

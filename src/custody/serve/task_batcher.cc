@@ -67,15 +67,14 @@ void TaskBatcher::Loop() {
       std::lock_guard<std::mutex> vault(*vault_mu_);
       auto admit = [&](size_t i, const core::Grant& grant) -> Status {
         if (!limits_->any()) return OkStatus();
-        auto breach = limits_->Reserve(requests[i].member_id, grant.id, now);
+        auto breach = limits_->Reserve(requests[i].member_id, grant.partner_id, grant.id, now);
         if (!breach) {
           reserved[i] = grant.id;
           return OkStatus();
         }
         batch[i]->outcome.breach = breach;
         if (on_breach_) on_breach_(requests[i], grant, *breach);
-        return ResourceExhaustedError(breach->scope + " limit of " + std::to_string(breach->limit) +
-                                      " tasks per " + breach->window + " reached");
+        return ResourceExhaustedError(breach->Describe());
       };
       auto results = tasks_->ServeBatch(requests, admit);
       for (size_t i = 0; i < batch.size(); ++i) {

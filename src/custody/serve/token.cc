@@ -171,6 +171,7 @@ Result<Principal> Authenticate(core::Custody& c, const std::string& token, Time 
   p.token_id = row->id;
   p.role = row->role;
   p.actor = "token:" + ToString(row->id) + " " + std::string(store::TokenRoleName(row->role));
+  p.expires_at = row->expires_at;
   if (row->role == TokenRole::kMember) {
     if (!row->member_id) return UnauthenticatedError(where + ": a member token without a member");
     CUSTODY_ASSIGN_OR_RETURN(core::Member m, core::GetMember(c, *row->member_id));

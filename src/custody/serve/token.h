@@ -74,6 +74,7 @@ struct Principal {
   std::string member;    // for kMember
   // "token:3 member:alice", "token:1 admin": the actor of logged events.
   std::string actor;
+  std::optional<Time> expires_at;  // the token's expiry, if it has one
 };
 
 // The principal of `token` (the text after "Bearer "). kUnauthenticated for
