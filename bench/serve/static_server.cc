@@ -11,6 +11,9 @@ int main(int argc, char** argv) {
   const int threads = argc > 1 ? std::stoi(argv[1]) : 8;
   httplib::Server server;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // The same connection settings as custody serve (src/custody/serve/server.cc).
+  server.set_keep_alive_max_count(100000);
+  server.set_tcp_nodelay(true);
   const std::string body =
       R"({"dataset":"prompts","grant_id":1,"log_index":1,"record":"{\"answer\":\"Natalia sold 48/2 = <<48/2=24>>24 clips in May. Natalia sold 48+24 = <<48+24=72>>72 clips altogether in April and May. #### 72\",\"question\":\"Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?\"}","request_id":"0000000000000000","task_id":1,"version":1})";
   server.Post("/v1/tasks/next", [&](const httplib::Request&, httplib::Response& res) {

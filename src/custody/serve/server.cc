@@ -784,6 +784,11 @@ Result<std::unique_ptr<Server>> Server::Create(std::unique_ptr<core::Custody> cu
       impl->options.max_batch,
       [self](const core::TaskRequest& r, const core::Grant& g, const Breach& b) { self->OnBreach(r, g, b); });
   impl->http->new_task_queue = [n = impl->options.threads] { return new httplib::ThreadPool(n); };
+  // A keep-alive connection serves a worker for as long as it works (the
+  // library's default closes it every 5 requests), and small responses go
+  // out at once (Nagle's algorithm with delayed ACKs adds up to 40 ms).
+  impl->http->set_keep_alive_max_count(100000);
+  impl->http->set_tcp_nodelay(true);
   impl->http->set_payload_max_length(core::TaskServer::kMaxAnswerBytes + 1);
   impl->http->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;

@@ -82,12 +82,21 @@ Result<std::optional<StoredCanary>> TaskServer::MakeCanary(GrantState& g, const 
   // Sources: random records of the version not served under the grant
   // (any record once every one was).
   constexpr int kTries = 16;
-  for (int k = 0; k < kTries && span > 0; ++k) {
-    const uint64_t id = g.first + crypto::RandomUint64() % span;
+  constexpr int kCanariesPerSourceSegment = 64;
+  if (span == 0) return std::optional<StoredCanary>();
+  SegmentRecords& seg = g.canary_sources;
+  if (seg.records.empty() || g.canary_source_uses >= kCanariesPerSourceSegment) {
+    CUSTODY_ASSIGN_OR_RETURN(seg, ReadSegmentOf(c_, RecordId(g.first + crypto::RandomUint64() % span)));
+    g.canary_source_uses = 0;
+    if (seg.records.empty()) return std::optional<StoredCanary>();
+  }
+  ++g.canary_source_uses;
+  for (int k = 0; k < kTries; ++k) {
+    const uint64_t id = seg.first_record_id + crypto::RandomUint64() % seg.records.size();
+    if (id < g.first || id >= g.end) continue;
     if (k < kTries / 2 && (g.served.Contains(id) || taken.Contains(id))) continue;
-    CUSTODY_ASSIGN_OR_RETURN(auto stored, ReadRecord(c_, RecordId(id)));
     projected.clear();
-    ProjectFields(stored.canonical, g.grant.fields, &projected);
+    ProjectFields(seg.records[id - seg.first_record_id], g.grant.fields, &projected);
     CUSTODY_ASSIGN_OR_RETURN(auto sc, PrepareCanary(c_, cx, m.id, RecordId(id), projected,
                                                     crypto::RandomUint64() >> 1));
     if (sc) return sc;
@@ -95,10 +104,12 @@ Result<std::optional<StoredCanary>> TaskServer::MakeCanary(GrantState& g, const 
   return std::optional<StoredCanary>();
 }
 
-Result<TaskServer::GrantState*> TaskServer::StateOf(GrantId grant_id) {
+Result<TaskServer::GrantState*> TaskServer::StateOf(GrantId grant_id, BatchReads* batch) {
   auto it = grants_.find(grant_id);
   if (it != grants_.end()) {
-    // The grant's status may have changed since (revoked, expired): reread it.
+    // The grant's status may have changed since (revoked, expired): reread
+    // it, once a batch.
+    if (!batch->refreshed.insert(grant_id).second) return it->second.get();
     CUSTODY_ASSIGN_OR_RETURN(Grant fresh, GetGrant(c_, grant_id));
     it->second->grant.status = fresh.status;
     it->second->grant.revoked_at = fresh.revoked_at;
@@ -126,13 +137,14 @@ Result<TaskServer::GrantState*> TaskServer::StateOf(GrantId grant_id) {
   }
   GrantState* out = g.get();
   grants_.emplace(grant_id, std::move(g));
+  batch->refreshed.insert(grant_id);
   return out;
 }
 
 Result<TaskServer::GrantState*> TaskServer::PickGrant(const TaskRequest& r, const Member& m,
-                                                      const Partner& p, Time now) {
+                                                      const Partner& p, Time now, BatchReads* batch) {
   if (r.grant_id.valid()) {
-    auto g = StateOf(r.grant_id);
+    auto g = StateOf(r.grant_id, batch);
     if (!g.ok()) return g.status();
     const Grant& grant = (*g)->grant;
     // Another partner's (or member's) grant does not exist for this member.
@@ -142,7 +154,12 @@ Result<TaskServer::GrantState*> TaskServer::PickGrant(const TaskRequest& r, cons
     CUSTODY_RETURN_IF_ERROR(CheckReleasable(grant, m, p, now));
     return *g;
   }
-  CUSTODY_ASSIGN_OR_RETURN(auto grants, ListGrants(c_, p.name));
+  auto listed = batch->grants.find(p.id);
+  if (listed == batch->grants.end()) {
+    CUSTODY_ASSIGN_OR_RETURN(auto all, ListGrants(c_, p.name));
+    listed = batch->grants.emplace(p.id, std::move(all)).first;
+  }
+  const std::vector<Grant>& grants = listed->second;
   Status last = FailedPreconditionError("member '" + m.name + "' has no active grant");
   for (const auto& grant : grants) {
     if (grant.member_id && *grant.member_id != m.id) continue;
@@ -154,7 +171,7 @@ Result<TaskServer::GrantState*> TaskServer::PickGrant(const TaskRequest& r, cons
       }
       continue;
     }
-    CUSTODY_ASSIGN_OR_RETURN(GrantState * g, StateOf(grant.id));
+    CUSTODY_ASSIGN_OR_RETURN(GrantState * g, StateOf(grant.id, batch));
     if (g->cursor < g->end) return g;
     last = OutOfRangeError("every record of grant " + ToString(grant.id) + " was served");
   }
@@ -194,6 +211,7 @@ Result<std::vector<Result<ServedTask>>> TaskServer::ServeBatch(std::span<const T
   std::map<GrantId, uint64_t> cursors;
   std::map<GrantId, RecordSet> taken;  // records given out in this batch, by grant
   std::string projected;
+  BatchReads batch;
   for (size_t i = 0; i < requests.size(); ++i) {
     const TaskRequest& r = requests[i];
     auto m = GetMember(c_, r.member_id);
@@ -201,12 +219,17 @@ Result<std::vector<Result<ServedTask>>> TaskServer::ServeBatch(std::span<const T
       out[i] = m.status();
       continue;
     }
-    auto p = GetPartner(c_, m->partner_id);
-    if (!p.ok()) {
-      out[i] = p.status();
-      continue;
+    auto known = batch.partners.find(m->partner_id);
+    if (known == batch.partners.end()) {
+      auto read = GetPartner(c_, m->partner_id);
+      if (!read.ok()) {
+        out[i] = read.status();
+        continue;
+      }
+      known = batch.partners.emplace(m->partner_id, std::move(*read)).first;
     }
-    auto g = PickGrant(r, *m, *p, now);
+    Result<Partner> p(known->second);
+    auto g = PickGrant(r, *m, *p, now, &batch);
     if (!g.ok()) {
       out[i] = g.status();
       continue;

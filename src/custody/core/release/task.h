@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <span>
@@ -122,7 +123,12 @@ class TaskServer {
     std::unique_ptr<RecordMarker> record_marker;
     // The segment the cursor is in, decrypted (records are read in order).
     SegmentRecords segment;
-    // Canaries: loaded at the first one.
+    // Canaries: loaded at the first one. Their sources are drawn from one
+    // random segment of the version for kCanariesPerSourceSegment canaries,
+    // then from another (a segment decode per canary would cost more than
+    // the rest of a batch).
+    SegmentRecords canary_sources;
+    int canary_source_uses = 0;
     bool canary_ready = false;
     crypto::SecretBytes seal_key;   // CanarySealKey of the dataset
     ContentIdSet taken;             // the dataset's records and the canaries made here
@@ -136,9 +142,17 @@ class TaskServer {
       : c_(custody), options_(options), marker_(std::move(marker)),
         canary_maker_(std::move(canary_maker)), mark_key_(std::move(mark_key)),
         canary_key_(std::move(canary_key)), selection_key_(std::move(selection_key)) {}
-  Result<GrantState*> StateOf(GrantId grant_id);
+  // What one batch reads once: partners and each partner's grants (a batch
+  // holds the vault, so they cannot change while it is served).
+  struct BatchReads {
+    std::map<PartnerId, Partner> partners;
+    std::map<PartnerId, std::vector<Grant>> grants;
+    std::set<GrantId> refreshed;  // grant states whose status was reread
+  };
+  Result<GrantState*> StateOf(GrantId grant_id, BatchReads* batch);
   // The grant a request is served from, checked against member and partner.
-  Result<GrantState*> PickGrant(const TaskRequest& r, const Member& m, const Partner& p, Time now);
+  Result<GrantState*> PickGrant(const TaskRequest& r, const Member& m, const Partner& p, Time now,
+                                BatchReads* batch);
   // The stored text of record `id` of `g`, from its cached segment.
   Result<std::string_view> RecordText(GrantState& g, uint64_t id);
   // The next unserved record of `g` at or above its cursor, or nullopt.
