@@ -69,6 +69,18 @@ bool WantsJson(int argc, char** argv) {
   return false;
 }
 
+// True when the command line asks only for help or the version (before a
+// "--"): they must work even when the config file is broken, since they are
+// how a user finds out how to fix it.
+bool AsksForHelpOrVersion(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a(argv[i]);
+    if (a == "--") return false;
+    if (a == "--help" || a == "-h" || a == "--version") return true;
+  }
+  return false;
+}
+
 // A usage error: the message on stderr and, with --json, as the one JSON
 // object on stdout. Exit code 2.
 int UsageError(bool json, const std::string& message, const char* code = "usage") {
@@ -127,8 +139,12 @@ int main(int argc, char** argv) {
   RegisterAll(app);
   AddHelpFooters(app);
   // The config file sets defaults for the flags (docs/cli.md, "Config file");
-  // a bad one is an error of its own, exit code 2 like a usage error.
-  if (custody::Status s = LoadUserConfig(); !s.ok()) return UsageError(WantsJson(argc, argv), s.message(), "config");
+  // a bad one is an error of its own, exit code 2 like a usage error, except
+  // for --help and --version, which then warn and go on without it.
+  if (custody::Status s = LoadUserConfig(); !s.ok()) {
+    if (!AsksForHelpOrVersion(argc, argv)) return UsageError(WantsJson(argc, argv), s.message(), "config");
+    std::cerr << "custody: warning: config file ignored: " << s.message() << std::endl;
+  }
   ApplyConfigDefaults(app);
   const bool json = WantsJson(argc, argv) || Globals().json;
   if (const std::string word = CommandWord(argc, argv); !word.empty()) {

@@ -244,6 +244,13 @@ def test_config_bad_key(env):
     env.write("home/.config/custody/config.toml", "vault = \n")
     p = env.run("datasets", ok=False)
     check(p.returncode == 2 and f"{cfg}:1: expected TOML" in p.stderr, f"malformed TOML: {p.stderr}")
+    # --help and --version still work (they are how a user finds the fix),
+    # with a warning that names the problem.
+    for args in (["--version"], ["--help"], ["ingest", "--help"]):
+        p = env.run(*args, ok=False)
+        check(p.returncode == 0, f"custody {' '.join(args)} with a broken config: exit {p.returncode} {p.stderr}")
+        check(f"warning: config file ignored: {cfg}:1: expected TOML" in p.stderr,
+              f"custody {' '.join(args)}: no warning naming the config: {p.stderr}")
     return 0
 
 
