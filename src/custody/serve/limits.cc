@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <toml++/toml.h>
 
+#include "custody/serve/internal/toml_text.h"
+
 namespace custody::serve {
 namespace {
 
@@ -17,15 +19,11 @@ uint64_t CountSince(const std::deque<Time>& times, Time since) {
   return static_cast<uint64_t>(times.end() - std::upper_bound(times.begin(), times.end(), since));
 }
 
-std::string Where(const std::string& path, const toml::node& node, const char* table, const toml::key& key) {
-  return path + ":" + std::to_string(node.source().begin.line) + ": " + table + "." + std::string(key.str());
-}
-
 // The [anomaly] table; values already set (flags) are kept.
 Status LoadAnomalyTable(const std::string& path, const toml::table* t, AnomalyRule* rule) {
   if (t == nullptr) return OkStatus();
   for (const auto& [key, node] : *t) {
-    const std::string where = Where(path, node, "anomaly", key);
+    const std::string where = internal::WhereInToml(path, node, "anomaly", key);
     if (key == "factor") {
       auto v = node.value<double>();
       if (!v || *v <= 1) return InvalidArgumentError(where + ": expected a number greater than 1");
@@ -54,17 +52,12 @@ Status LoadAnomalyTable(const std::string& path, const toml::table* t, AnomalyRu
 
 Status LoadLimitsToml(const std::string& path, const std::string& text, Limits* limits) {
   toml::table root;
-  try {
-    root = toml::parse(text, path);
-  } catch (const toml::parse_error& e) {
-    return InvalidArgumentError(path + ":" + std::to_string(e.source().begin.line) + ": " +
-                                std::string(e.description()));
-  }
+  CUSTODY_RETURN_IF_ERROR(internal::ParseTomlText(path, text, &root));
   CUSTODY_RETURN_IF_ERROR(LoadAnomalyTable(path, root["anomaly"].as_table(), &limits->anomaly));
   const toml::table* t = root["limits"].as_table();
   if (t == nullptr) return OkStatus();
   for (const auto& [key, node] : *t) {
-    const std::string where = Where(path, node, "limits", key);
+    const std::string where = internal::WhereInToml(path, node, "limits", key);
     if (key == "suspend_member") {
       auto b = node.value<bool>();
       if (!b) return InvalidArgumentError(where + ": expected true or false");

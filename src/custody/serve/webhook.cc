@@ -13,6 +13,7 @@
 
 #include "custody/base/encoding.h"
 #include "custody/crypto/crypto.h"
+#include "custody/serve/internal/toml_text.h"
 #include "custody/serve/server.h"
 
 namespace custody::serve {
@@ -70,17 +71,11 @@ Result<WebhookUrl> ParseWebhookUrl(const std::string& url) {
 
 Status LoadWebhookToml(const std::string& path, const std::string& text, WebhookSettings* settings) {
   toml::table root;
-  try {
-    root = toml::parse(text, path);
-  } catch (const toml::parse_error& e) {
-    return InvalidArgumentError(path + ":" + std::to_string(e.source().begin.line) + ": " +
-                                std::string(e.description()));
-  }
+  CUSTODY_RETURN_IF_ERROR(internal::ParseTomlText(path, text, &root));
   const toml::table* t = root["webhook"].as_table();
   if (t == nullptr) return OkStatus();
   for (const auto& [key, node] : *t) {
-    const std::string where =
-        path + ":" + std::to_string(node.source().begin.line) + ": webhook." + std::string(key.str());
+    const std::string where = internal::WhereInToml(path, node, "webhook", key);
     std::string* field = key == "url"           ? &settings->url
                          : key == "secret_file" ? &settings->secret_file
                          : key == "ca_file"     ? &settings->ca_file

@@ -15,6 +15,7 @@
 
 #include "custody/base/encoding.h"
 #include "custody/crypto/crypto.h"
+#include "custody/serve/testing/webhook_receiver.h"
 
 namespace custody::serve {
 namespace {
@@ -91,42 +92,7 @@ TEST_F(SecretFileTest, ASecretFileMustBePrivateAndLongEnoughAndIsNeverEchoed) {
   EXPECT_EQ(ReadWebhookSecret(dir_ + "/missing").status().code(), StatusCode::kInvalidArgument);
 }
 
-// A receiver on loopback that fails the first `fail_first` deliveries.
-class Receiver {
- public:
-  explicit Receiver(int fail_first) : fail_first_(fail_first) {
-    server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard<std::mutex> lock(mu_);
-      Seen s{req.get_header_value("webhook-id"), req.get_header_value("webhook-timestamp"),
-             req.get_header_value("webhook-signature"), req.body};
-      seen_.push_back(s);
-      res.status = static_cast<int>(seen_.size()) <= fail_first_ ? 500 : 204;
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~Receiver() {
-    server_.stop();
-    thread_.join();
-  }
-  int port() const { return port_; }
-  struct Seen {
-    std::string id, timestamp, signature, body;
-  };
-  std::vector<Seen> seen() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return seen_;
-  }
-
- private:
-  int fail_first_;
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mu_;
-  std::vector<Seen> seen_;
-};
+using Receiver = testing::WebhookReceiver;
 
 WebhookOptions OptionsFor(int port, int max_attempts) {
   WebhookOptions o;
@@ -161,7 +127,7 @@ TEST(WebhookSenderTest, AFailedDeliveryIsRetriedUnderTheSameIdAndEveryAttemptIsS
   EXPECT_EQ(stats.delivered, 1u);
   EXPECT_EQ(stats.retries, 2u);
   EXPECT_EQ(stats.dropped, 0u);
-  const auto seen = receiver.seen();
+  const auto seen = receiver.deliveries();
   ASSERT_EQ(seen.size(), 3u);
   const auto key = crypto::SecretBytes::FromBytes(kSecret);
   for (const auto& s : seen) {
@@ -189,7 +155,7 @@ TEST(WebhookSenderTest, ADeliveryIsDroppedAfterMaxAttempts) {
   sender.Stop();
   EXPECT_EQ(sender.stats().dropped, 1u);
   EXPECT_EQ(sender.stats().delivered, 0u);
-  EXPECT_EQ(receiver.seen().size(), 3u);
+  EXPECT_EQ(receiver.deliveries().size(), 3u);
   EXPECT_EQ(finals.load(), 1);
 }
 
@@ -220,7 +186,7 @@ TEST(WebhookSenderTest, StopDeliversWhatIsQueued) {
   for (int i = 0; i < 5; ++i) sender.Send("custody-v1-" + std::to_string(100 + i), "{}");
   sender.Stop(std::chrono::seconds(10));
   EXPECT_EQ(sender.stats().delivered, 5u);
-  EXPECT_EQ(receiver.seen().size(), 5u);
+  EXPECT_EQ(receiver.deliveries().size(), 5u);
 }
 
 TEST(WebhookConfigTest, TheWebhookTableOfTheConfigFile) {

@@ -13,6 +13,7 @@
 #include "custody/base/encoding.h"
 #include "custody/crypto/crypto.h"
 #include "custody/crypto/secret_bytes.h"
+#include "custody/serve/testing/webhook_receiver.h"
 #include "tests/integration/serve/serve_fixture.h"
 
 namespace custody::testing {
@@ -23,40 +24,7 @@ using ServeAlertsTest = ServeTest;
 
 constexpr char kSecret[] = "f3b1c2d4e5a6978812345678abcdefab";
 
-// A webhook receiver on loopback that keeps what it is sent.
-class Receiver {
- public:
-  Receiver() {
-    server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard<std::mutex> lock(mu_);
-      got_.push_back({req.get_header_value("webhook-id"), req.get_header_value("webhook-timestamp"),
-                      req.get_header_value("webhook-signature"), req.body});
-      res.status = 204;
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~Receiver() {
-    server_.stop();
-    thread_.join();
-  }
-  int port() const { return port_; }
-  struct Delivery {
-    std::string id, timestamp, signature, body;
-  };
-  std::vector<Delivery> got() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return got_;
-  }
-
- private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mu_;
-  std::vector<Delivery> got_;
-};
+using Receiver = serve::testing::WebhookReceiver;
 
 int Alerts(const std::vector<json>& entries, const std::string& kind) {
   int n = 0;
@@ -98,7 +66,7 @@ TEST_F(ServeAlertsTest, AMemberFarFasterThanItsPeersIsRefusedAlertedSuspendedAnd
   // bob is not affected.
   EXPECT_EQ(cli->Post("/v1/tasks/next", Bearer(bob), "", "application/json")->status, 200);
   // The webhook arrives (bounded wait; the assertions below decide).
-  for (int i = 0; i < 500 && receiver.got().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int i = 0; i < 500 && receiver.deliveries().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(Kill(SIGTERM), 0);
 
   const auto entries = LogEntries();
@@ -114,7 +82,7 @@ TEST_F(ServeAlertsTest, AMemberFarFasterThanItsPeersIsRefusedAlertedSuspendedAnd
   EXPECT_EQ(alert["details"]["last_hour"], 7);
   EXPECT_EQ(Json("member show alice")["member"]["status"], "revoked");
 
-  const auto got = receiver.got();
+  const auto got = receiver.deliveries();
   ASSERT_EQ(got.size(), 1u);
   const json body = json::parse(got[0].body);
   // The dedup id names the vault and the alert's log entry.
