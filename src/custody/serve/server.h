@@ -34,6 +34,9 @@ struct ServeOptions {
   Limits limits;
   double canary_rate = 0.01;  // share of tasks that are canaries (core::TaskOptions)
   std::string openapi_json;  // served at /openapi.json
+  // The largest dump POST /v1/match and /v1/trace take (413 above); every
+  // other POST takes at most core::TaskServer::kMaxAnswerBytes.
+  size_t max_dump_bytes = 16 << 20;
 };
 
 // True for 127.0.0.0/8, ::1 and "localhost".
