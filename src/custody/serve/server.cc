@@ -239,7 +239,7 @@ struct Server::Impl : public internal::RouteHost {
                CUSTODY_ASSIGN_OR_RETURN(std::string previous,
                                         custody->SwapActor(who->actor + " request:" + request_id));
                Result<Reply> r = handler(req, *who, request_id);
-               custody->SwapActor(std::move(previous)).IgnoreError();
+               custody->SwapActor(std::move(previous)).status().IgnoreError();
                return r;
              }));
   }
