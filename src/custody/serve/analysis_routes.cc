@@ -242,8 +242,15 @@ void RegisterAnalysisRoutes(RouteHost& host) {
       if (!parsed.ok()) return parsed.status().WithPrefix("trace");
       report = std::move(*parsed);
     }
-    // OpenIncident checks the report against its trace's log entry.
-    CUSTODY_ASSIGN_OR_RETURN(core::Incident i, core::OpenIncident(h->vault(), report, title));
+    // OpenIncident checks the report against its trace's log entry. A report
+    // that does not match it is the caller's bad input here (the CLI reads
+    // it as a file), not damage to the vault: 400 with what differs.
+    auto opened = core::OpenIncident(h->vault(), report, title);
+    if (!opened.ok() && opened.status().code() == StatusCode::kDataLoss &&
+        opened.status().message().rfind("trace report: ", 0) == 0) {
+      return InvalidArgumentError(opened.status().message());
+    }
+    CUSTODY_ASSIGN_OR_RETURN(core::Incident i, std::move(opened));
     Json j = core::IncidentToJson(i, false);
     j["request_id"] = request_id;
     return JsonReply(j, 201);
