@@ -119,14 +119,18 @@ TEST_F(ServeAuthzTest, EveryRouteAnswersEveryCallerAsDocumented) {
       {"/v1/audit", "/v1/audit?partner=acme"},
       {"/v1/trace", "/v1/trace?name=bob.jsonl"},
   };
-  // The bodies of the writes that take one (others get {"label":"ok"}:
-  // an answer, or a dump of one record). The admin calls last, so each
+  // The bodies of the writes (others get {"label":"ok"}: an answer, or a
+  // dump of one record). The admin calls last, so each
   // write succeeds once. Routes are called in routes.cc's order: gamma is
   // added before it is suspended, dave before he is revoked.
   const std::map<std::string, std::string> bodies = {
       {"POST /v1/partners", R"({"name":"gamma","contract":"C-9"})"},
       {"POST /v1/partners/{name}/suspend", R"({"reason":"test"})"},
       {"POST /v1/partners/{name}/resume", ""},
+      {"POST /v1/partners/{name}/terminate", R"({"reason":"test"})"},
+      {"POST /v1/members/{name}/revoke", R"({"reason":"test"})"},
+      {"POST /v1/grants/{id}/revoke", ""},
+      {"POST /v1/tokens/{id}/revoke", R"({"reason":"test"})"},
       {"POST /v1/members", R"({"partner":"acme","name":"dave","email":"dave@acme.example","public_key":")" + dave_key +
                                "\"}"},
       {"POST /v1/grants", R"({"partner":"beta","dataset":"prompts","expires_at":"2099-01-01","purpose":"eval"})"},
