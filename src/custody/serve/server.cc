@@ -86,7 +86,8 @@ struct Server::Impl : public internal::RouteHost {
   bool own_access_log = false;
   std::atomic<bool> stopping{false};
   // Tokens the log revokes (read at start: while the server holds the
-  // vault's writer lock, no other process can revoke one).
+  // vault's writer lock, no other process can revoke one; POST
+  // /v1/tokens/{id}/revoke adds to it, under vault_mu).
   std::set<TokenId> revoked_in_log;
 
   ~Impl() {

@@ -2,8 +2,10 @@
 // cpp-httplib. Members pull one fingerprinted record at a time
 // (POST /v1/tasks/next, group-committed by TaskBatcher), send answers back,
 // and the lab's admins and auditors read lists, exposure, the custody log,
-// its proofs and tiles. Routes, roles and the error format: docs/api.md;
-// the route table with its access rules: routes.h.
+// its proofs and tiles; admins also write (partners, members, grants,
+// tokens, incidents) and trace dumps. Routes, roles and the error format:
+// docs/api.md; the route table with its access rules: routes.h; the admin
+// writes and analysis handlers: admin_routes.cc, analysis_routes.cc.
 //
 // The server owns the open vault (its writer lock is held while it runs:
 // one process over a vault). Every request that touches the vault holds
