@@ -13,8 +13,9 @@
 #include "apps/cli/progress.h"
 #include "apps/cli/vault_open.h"
 #include "custody/core/match/match_dumps.h"
+#include "custody/core/match/match_json.h"
 #include "custody/format/canonical_json.h"
-#include "custody/format/json_writer.h"
+#include "custody/format/formats.h"
 #include "custody/sketch/matcher.h"
 
 namespace custody::cli {
@@ -27,55 +28,7 @@ struct MatchFlags {
   bool list = false;
   size_t threads = 0;
   size_t max_json_depth = format::kMaxJsonDepth;
-};
-
-using format::AppendJsonDouble;
-using format::AppendJsonText;
-using format::AppendJsonUint;
-
-// One result as compact JSON, written by hand: this runs once per dump
-// record, and a JSON tree per record cost more than the matching of exact
-// copies. The dump's name is escaped once per dump.
-class ResultWriter {
- public:
-  void Append(const core::DumpRecordMatch& r, std::string* out) {
-    if (r.source != source_) {
-      source_ = r.source;
-      // "FILE: as a JSON string without its closing quote.
-      escaped_.clear();
-      AppendJsonText(source_ + ":", &escaped_);
-      escaped_.pop_back();
-    }
-    out->append("{\"source\":");
-    out->append(escaped_);
-    AppendJsonUint(r.line, out);
-    out->append("\",\"match\":");
-    if (!r.match) {
-      out->append("null}");
-      return;
-    }
-    if (r.version->dataset != dataset_) {
-      dataset_ = r.version->dataset;
-      dataset_json_.clear();
-      AppendJsonText(dataset_, &dataset_json_);
-    }
-    out->append("{\"containment\":");
-    AppendJsonDouble(r.match->containment, out);
-    out->append(",\"dataset\":");
-    out->append(dataset_json_);
-    out->append(",\"kind\":\"");
-    out->append(sketch::MatchKindName(r.match->kind));
-    out->append("\",\"record_id\":");
-    AppendJsonUint(r.match->record_id, out);
-    out->append(",\"similarity\":");
-    AppendJsonDouble(r.match->similarity, out);
-    out->append(r.unverified ? ",\"verified\":false,\"version\":" : ",\"verified\":true,\"version\":");
-    AppendJsonUint(static_cast<uint64_t>(r.version->version), out);
-    out->append("}}");
-  }
-
- private:
-  std::string source_, escaped_, dataset_, dataset_json_;
+  std::string format = "auto";
 };
 
 std::string Similarity(double s) {
@@ -100,6 +53,9 @@ Status RunMatch(const MatchFlags& flags) {
   options.dumps = flags.dumps;
   options.scan.threads = flags.threads;
   options.scan.max_json_depth = flags.max_json_depth;
+  auto format = format::ParseInputFormat(flags.format);
+  if (!format.ok()) return format.status().WithPrefix("--format");
+  options.scan.format = *format;
   options.top = flags.top;
   options.unmatched_sample = flags.show_unmatched;
   // --json: the per-record results go to an unlinked temporary file while the
@@ -115,7 +71,7 @@ Status RunMatch(const MatchFlags& flags) {
     // Each result is written on the worker that matched it, followed by a
     // comma (the last one is left out when the array is copied below).
     options.render = [](const core::DumpRecordMatch& r, std::string* out) {
-      thread_local ResultWriter writer;
+      thread_local core::MatchResultWriter writer;
       writer.Append(r, out);
       out->push_back(',');
     };
@@ -146,36 +102,13 @@ Status RunMatch(const MatchFlags& flags) {
   CUSTODY_ASSIGN_OR_RETURN(core::MatchSummary s, core::MatchDumps(*custody, options));
   if (progress) progress->Done();
 
-  nlohmann::json bad = nlohmann::json::array();
-  for (const auto& b : s.scan.problems) {
-    bad.push_back({{"source", b.source},
-                   {"line", b.line == 0 ? nlohmann::json(nullptr) : nlohmann::json(b.line)},
-                   {"error", b.error}});
-  }
   if (!s.verification_error.ok()) {
     // Some candidates were decided on their sketch alone.
     std::cerr << "warning: exact verification unavailable for some candidates: "
               << s.verification_error.message() << "\n";
   }
   if (json) {
-    nlohmann::json best = nlohmann::json::array();
-    for (const auto& b : s.best) {
-      best.push_back({{"source", b.where}, {"record_id", b.record_id}, {"dataset", b.dataset},
-                      {"version", b.version}, {"kind", sketch::MatchKindName(b.kind)},
-                      {"similarity", b.similarity}, {"verified", !b.unverified}});
-    }
-    nlohmann::json out = {{"dump_records", s.scan.dump_records},
-                          {"matched", s.matched},
-                          {"unmatched", s.unmatched()},
-                          {"unverified", s.unverified},
-                          {"distinct_records", s.distinct_records},
-                          {"by_dataset", s.by_dataset},
-                          {"by_kind", s.by_kind},
-                          {"top", best},
-                          {"skipped", s.scan.skipped},
-                          {"bad_records", bad},
-                          {"empty_dumps", s.scan.empty_dumps},
-                          {"threads", s.threads}};
+    const nlohmann::json out = core::MatchSummaryToJson(s);
     // The object without its closing brace, then the streamed results.
     std::string head = out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     head.pop_back();
@@ -241,6 +174,7 @@ void RegisterMatchCommands(CLI::App& app) {
       ->default_val(0);
   sub->add_option("--max-json-depth", flags->max_json_depth,
                   "a dump record nested deeper is unreadable (default 512, at most 1024)");
+  sub->add_option("--format", flags->format, "auto, jsonl, json, csv or text (default auto: detected per dump)");
   SetAction(sub, [flags] { return RunMatch(*flags); });
 }
 

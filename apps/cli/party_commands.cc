@@ -12,35 +12,15 @@
 #include "custody/base/encoding.h"
 #include "custody/core/parties/grants.h"
 #include "custody/core/parties/parties.h"
+#include "custody/core/parties/party_json.h"
 #include "custody/core/vault/records.h"
 
 namespace custody::cli {
 namespace {
 
-nlohmann::json OptTime(const std::optional<Time>& t) {
-  return t ? nlohmann::json(FormatRfc3339(*t)) : nlohmann::json();
-}
-
-nlohmann::json PartnerJson(const core::Partner& p) {
-  return {{"id", p.id}, {"name", p.name}, {"contact", p.contact}, {"contract", p.contract},
-          {"notes", p.notes}, {"status", std::string(store::PartnerStatusName(p.status))}, {"created_at", FormatRfc3339(p.created_at)},
-          {"changed_at", FormatRfc3339(p.changed_at)}};
-}
-
-nlohmann::json MemberJson(const core::Member& m) {
-  return {{"id", m.id}, {"name", m.name}, {"partner", m.partner}, {"email", m.email},
-          {"public_key", Base64Encode(m.public_key)}, {"status", std::string(store::MemberStatusName(m.status))},
-          {"created_at", FormatRfc3339(m.created_at)}, {"revoked_at", OptTime(m.revoked_at)}};
-}
-
-nlohmann::json GrantJson(const core::Grant& g) {
-  return {{"id", g.id}, {"partner", g.partner},
-          {"member", g.member.empty() ? nlohmann::json() : nlohmann::json(g.member)},
-          {"dataset", g.dataset}, {"version", g.version}, {"fields", g.fields},
-          {"selection", core::SelectionToJson(g.selection, false)},
-          {"expires_at", FormatRfc3339(g.expires_at)}, {"purpose", g.purpose}, {"status", std::string(store::GrantStatusName(g.status))},
-          {"created_at", FormatRfc3339(g.created_at)}, {"revoked_at", OptTime(g.revoked_at)}};
-}
+nlohmann::json PartnerJson(const core::Partner& p) { return core::PartnerToJson(p); }
+nlohmann::json MemberJson(const core::Member& m) { return core::MemberToJson(m); }
+nlohmann::json GrantJson(const core::Grant& g) { return core::GrantToJson(g); }
 
 void PrintPartner(const core::Partner& p) {
   std::cout << fmt::format("Partner {} (id {}): {}\n", p.name, p.id, std::string(store::PartnerStatusName(p.status)))

@@ -21,16 +21,7 @@
 namespace custody::cli {
 namespace {
 
-nlohmann::json TokenJson(const serve::TokenInfo& t) {
-  nlohmann::json j = {{"id", t.id},
-                      {"role", store::TokenRoleName(t.role)},
-                      {"state", t.state},
-                      {"created_at", FormatRfc3339(t.created_at)}};
-  if (t.member_id) j["member"] = t.member;
-  if (t.expires_at) j["expires_at"] = FormatRfc3339(*t.expires_at);
-  if (t.revoked_at) j["revoked_at"] = FormatRfc3339(*t.revoked_at);
-  return j;
-}
+nlohmann::json TokenJson(const serve::TokenInfo& t) { return serve::TokenInfoToJson(t); }
 
 // "HOST:PORT" or "[V6]:PORT" into host and port.
 Status ParseListen(const std::string& text, std::string* host, int* port) {
@@ -60,6 +51,8 @@ void RegisterServe(CLI::App& app) {
   sub->add_option("--access-log", o->access_log, "append the JSON-lines access log here (default: stderr)");
   sub->add_option("--threads", o->threads, "HTTP worker threads")->capture_default_str();
   sub->add_option("--max-batch", o->max_batch, "tasks committed together at most")->capture_default_str();
+  sub->add_option("--max-dump-bytes", o->max_dump_bytes,
+                  "largest dump POST /v1/match and /v1/trace take (413 above)")->capture_default_str();
   sub->add_option("--canary-rate", o->canary_rate, "share of tasks that are canaries, in [0, 0.5]")
       ->capture_default_str();
   sub->add_option("--member-per-hour", o->limits.member_per_hour, "tasks per member per hour (0: no limit)");
@@ -165,11 +158,7 @@ void RegisterToken(CLI::App& app) {
     CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
     CUSTODY_ASSIGN_OR_RETURN(auto t, serve::IssueToken(*c, spec));
     if (Globals().json) {
-      nlohmann::json j = {{"id", t.id}, {"role", store::TokenRoleName(t.role)}, {"token", t.token},
-                          {"log_index", t.log_index}};
-      if (!t.member.empty()) j["member"] = t.member;
-      if (t.expires_at) j["expires_at"] = FormatRfc3339(*t.expires_at);
-      PrintJson(j);
+      PrintJson(serve::IssuedTokenToJson(t));
     } else {
       std::cout << "Issued token " << t.id << " ("
                 << (t.member.empty() ? std::string(store::TokenRoleName(t.role)) : "member " + t.member)

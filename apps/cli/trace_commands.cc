@@ -15,6 +15,7 @@
 #include "custody/core/trace/incident_json.h"
 #include "custody/core/trace/report_html.h"
 #include "custody/core/trace/trace.h"
+#include "custody/format/formats.h"
 
 namespace custody::cli {
 
@@ -87,7 +88,12 @@ void RegisterTrace(CLI::App& app) {
   sub->add_option("--threads", o->threads, "worker threads (default: one per core)")->default_val(0);
   sub->add_option("--max-json-depth", o->max_json_depth,
                   "a dump record nested deeper is unreadable (default 512, at most 1024)");
-  SetAction(sub, [o, report, out]() -> Status {
+  auto format = std::make_shared<std::string>("auto");
+  sub->add_option("--format", *format, "auto, jsonl, json, csv or text (default auto: detected per dump)");
+  SetAction(sub, [o, report, out, format]() -> Status {
+    auto f = format::ParseInputFormat(*format);
+    if (!f.ok()) return f.status().WithPrefix("--format");
+    o->format = *f;
     CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
     Progress progress("trace");
     o->progress = [&](const core::ScanProgress& p) { progress.Update(p.bytes, p.records, p.total_bytes); };

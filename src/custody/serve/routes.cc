@@ -28,6 +28,26 @@ std::span<const Route> Routes() {
       {"GET", "/v1/log/proof/inclusion", Access::kRead},
       {"GET", "/v1/log/proof/consistency", Access::kRead},
       {"GET", "/log/{path}", Access::kRead},
+      // The admin writes (admin_routes.cc).
+      {"POST", "/v1/partners", Access::kAdmin},
+      {"POST", "/v1/partners/{name}/suspend", Access::kAdmin},
+      {"POST", "/v1/partners/{name}/resume", Access::kAdmin},
+      {"POST", "/v1/partners/{name}/terminate", Access::kAdmin},
+      {"POST", "/v1/members", Access::kAdmin},
+      {"POST", "/v1/members/{name}/revoke", Access::kAdmin},
+      {"POST", "/v1/grants", Access::kAdmin},
+      {"POST", "/v1/grants/{id}/revoke", Access::kAdmin},
+      {"GET", "/v1/tokens", Access::kAdmin},
+      {"POST", "/v1/tokens", Access::kAdmin},
+      {"POST", "/v1/tokens/{id}/revoke", Access::kAdmin},
+      // Analysis (analysis_routes.cc).
+      {"POST", "/v1/match", Access::kRead},
+      {"POST", "/v1/trace", Access::kAdmin},
+      {"GET", "/v1/incidents/{id}", Access::kRead},
+      {"POST", "/v1/incidents", Access::kAdmin},
+      {"POST", "/v1/incidents/{id}/notes", Access::kAdmin},
+      {"POST", "/v1/incidents/{id}/close", Access::kAdmin},
+      {"GET", "/v1/audit", Access::kRead},
   };
   return kRoutes;
 }

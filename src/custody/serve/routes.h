@@ -14,6 +14,7 @@ enum class Access {
   kPublic,       // anyone (health, readiness, the OpenAPI document, the dashboard's files)
   kMember,       // a member token only
   kRead,         // admin or auditor
+  kAdmin,        // admin only: the writes (parties, grants, tokens, trace, incidents)
 };
 
 struct Route {

@@ -25,6 +25,7 @@ std::set<std::string> Roles(Access a) {
     case Access::kPublic: return {"public"};
     case Access::kMember: return {"member"};
     case Access::kRead: return {"admin", "auditor"};
+    case Access::kAdmin: return {"admin"};
   }
   return {};
 }

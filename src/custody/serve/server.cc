@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "custody/base/check.h"
 #include "custody/base/encoding.h"
 #include "custody/core/audit/risk_report.h"
 #include "custody/core/exposure/exposure.h"
@@ -28,6 +30,9 @@
 #include "custody/crypto/secret_bytes.h"
 #include "custody/ledger/custody_log.h"
 #include "custody/serve/dashboard.h"
+#include "custody/serve/internal/page.h"
+#include "custody/serve/internal/reply.h"
+#include "custody/serve/internal/route_host.h"
 #include "custody/serve/metrics.h"
 #include "custody/serve/routes.h"
 #include "custody/serve/task_batcher.h"
@@ -38,77 +43,14 @@
 namespace custody::serve {
 namespace {
 
-using Json = nlohmann::json;
-
-std::string Dump(const Json& j) {
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-// What a handler answers: a body, or a problem (RFC 9457).
-struct Reply {
-  int status = 200;
-  std::string body;
-  std::string content_type = "application/json";
-  std::map<std::string, std::string> headers;
-};
-
-int HttpStatusFor(StatusCode code) {
-  switch (code) {
-    case StatusCode::kInvalidArgument:
-    case StatusCode::kOutOfRange: return 400;
-    case StatusCode::kUnauthenticated: return 401;
-    case StatusCode::kPermissionDenied:
-    case StatusCode::kFailedPrecondition: return 403;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kAlreadyExists: return 409;
-    case StatusCode::kResourceExhausted: return 429;
-    case StatusCode::kUnavailable: return 503;
-    default: return 500;
-  }
-}
-
-const char* TitleFor(int http) {
-  switch (http) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 409: return "Conflict";
-    case 429: return "Too Many Requests";
-    case 503: return "Service Unavailable";
-    default: return "Internal Server Error";
-  }
-}
-
-Reply Problem(int http, const std::string& detail, const std::string& request_id) {
-  Reply r;
-  r.status = http;
-  r.content_type = "application/problem+json";
-  Json p = {{"type", "about:blank"}, {"title", TitleFor(http)}, {"status", http}, {"detail", detail},
-            {"instance", "urn:custody:request:" + request_id}};
-  r.body = Dump(p);
-  if (http == 401) r.headers["WWW-Authenticate"] = "Bearer";
-  return r;
-}
-
-Reply ProblemOf(const Status& s, const std::string& request_id) {
-  const int http = HttpStatusFor(s.code());
-  // Internal errors say no more than that: their messages may name files.
-  return Problem(http, http == 500 ? "internal error (see the server's log)" : s.message(), request_id);
-}
-
-Reply JsonReply(const Json& j) {
-  Reply r;
-  r.body = Dump(j);
-  return r;
-}
-
-std::string Base64Url(std::string_view bytes) {
-  std::string b = Base64Encode(bytes);
-  while (!b.empty() && b.back() == '=') b.pop_back();
-  for (char& ch : b) ch = ch == '+' ? '-' : ch == '/' ? '_' : ch;
-  return b;
-}
+using internal::Dump;
+using internal::Json;
+using internal::JsonReply;
+using internal::Problem;
+using internal::ProblemOf;
+using internal::Page;
+using internal::Reply;
+using internal::UintParam;
 
 std::string HexOf(const ledger::Hash& h) {
   return HexEncode(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
@@ -116,60 +58,6 @@ std::string HexOf(const ledger::Hash& h) {
 
 std::string Base64Of(const ledger::Hash& h) {
   return Base64Encode(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
-}
-
-// A non-negative integer query parameter; nullopt if absent.
-Result<std::optional<uint64_t>> UintParam(const httplib::Request& req, const char* name) {
-  if (!req.has_param(name)) return std::optional<uint64_t>();
-  const std::string v = req.get_param_value(name);
-  uint64_t out = 0;
-  if (v.empty() || v.size() > 19) {
-    return InvalidArgumentError(std::string(name) + ": expected a non-negative integer, found '" + v + "'");
-  }
-  for (char ch : v) {
-    if (ch < '0' || ch > '9') {
-      return InvalidArgumentError(std::string(name) + ": expected a non-negative integer, found '" + v + "'");
-    }
-    out = out * 10 + static_cast<uint64_t>(ch - '0');
-  }
-  return std::optional<uint64_t>(out);
-}
-
-// Pagination: ?limit=N (1..1000, default 100) and ?after=TOKEN, the
-// continuation token of the previous page ("next" in its body). Items are
-// sorted by their integer "id"; a token is base64url("after:<id>").
-Result<Json> Page(const httplib::Request& req, std::vector<Json> items) {
-  CUSTODY_ASSIGN_OR_RETURN(auto limit, UintParam(req, "limit"));
-  const uint64_t n = limit.value_or(100);
-  if (n == 0 || n > 1000) {
-    return InvalidArgumentError("limit: expected 1 to 1000, found " + std::to_string(n));
-  }
-  int64_t after = 0;
-  if (req.has_param("after")) {
-    std::string t = req.get_param_value("after");
-    for (char& ch : t) ch = ch == '-' ? '+' : ch == '_' ? '/' : ch;
-    while (t.size() % 4 != 0) t += '=';
-    auto raw = Base64Decode(t);
-    const std::string prefix = "after:";
-    if (!raw.ok() || raw->rfind(prefix, 0) != 0 || raw->size() == prefix.size() || raw->size() > 26) {
-      return InvalidArgumentError("after: expected a continuation token from a previous page");
-    }
-    for (size_t i = prefix.size(); i < raw->size(); ++i) {
-      const char ch = (*raw)[i];
-      if (ch < '0' || ch > '9') return InvalidArgumentError("after: expected a continuation token from a previous page");
-      after = after * 10 + (ch - '0');
-    }
-  }
-  Json page = {{"items", Json::array()}};
-  for (auto& it : items) {
-    if (it["id"].get<int64_t>() <= after) continue;
-    if (page["items"].size() == n) {
-      page["next"] = Base64Url("after:" + std::to_string(page["items"].back()["id"].get<int64_t>()));
-      break;
-    }
-    page["items"].push_back(std::move(it));
-  }
-  return page;
 }
 
 std::string NewRequestId() { return HexEncode(crypto::RandomString(8)); }
@@ -183,7 +71,7 @@ bool IsLoopback(const std::string& host) {
   return false;
 }
 
-struct Server::Impl {
+struct Server::Impl : public internal::RouteHost {
   std::unique_ptr<core::Custody> custody;
   ServeOptions options;
   std::unique_ptr<httplib::Server> http;
@@ -200,7 +88,8 @@ struct Server::Impl {
   bool own_access_log = false;
   std::atomic<bool> stopping{false};
   // Tokens the log revokes (read at start: while the server holds the
-  // vault's writer lock, no other process can revoke one).
+  // vault's writer lock, no other process can revoke one; POST
+  // /v1/tokens/{id}/revoke adds to it, under vault_mu).
   std::set<TokenId> revoked_in_log;
 
   ~Impl() {
@@ -282,18 +171,22 @@ struct Server::Impl {
   // alert's suspension. The server holds the vault's writer lock, so no
   // other process changes tokens, members or partners meanwhile. Expiry is
   // checked on every use.
+  // A principal read before a clear is not cached after it (auth_epoch).
   std::mutex auth_mu;
   std::map<std::string, Principal> auth_cache;
+  uint64_t auth_epoch = 0;
   static constexpr size_t kAuthCacheMax = 100000;
 
   void ClearAuthCache() {
     std::lock_guard<std::mutex> lock(auth_mu);
     auth_cache.clear();
+    ++auth_epoch;
   }
 
   Result<Principal> AuthenticateCached(const std::string& token) {
     const std::string key = crypto::DigestBytes(crypto::Sha256(token));
     const Time now = custody->clock()->Now();
+    uint64_t epoch = 0;
     {
       std::lock_guard<std::mutex> lock(auth_mu);
       auto it = auth_cache.find(key);
@@ -301,6 +194,7 @@ struct Server::Impl {
         if (!it->second.expires_at || now < *it->second.expires_at) return it->second;
         auth_cache.erase(it);
       }
+      epoch = auth_epoch;
     }
     Result<Principal> p = UnauthenticatedError("");
     {
@@ -309,8 +203,10 @@ struct Server::Impl {
     }
     if (p.ok()) {
       std::lock_guard<std::mutex> lock(auth_mu);
-      if (auth_cache.size() >= kAuthCacheMax) auth_cache.clear();
-      auth_cache.emplace(key, *p);
+      if (auth_epoch == epoch) {
+        if (auth_cache.size() >= kAuthCacheMax) auth_cache.clear();
+        auth_cache.emplace(key, *p);
+      }
     }
     return p;
   }
@@ -325,8 +221,9 @@ struct Server::Impl {
     }
     CUSTODY_ASSIGN_OR_RETURN(Principal who, AuthenticateCached(auth.substr(bearer.size())));
     const TokenRole role = who.role;
-    const bool allowed = route.access == Access::kMember ? role == TokenRole::kMember
-                                                         : role == TokenRole::kAdmin || role == TokenRole::kAuditor;
+    const bool allowed = route.access == Access::kMember  ? role == TokenRole::kMember
+                         : route.access == Access::kAdmin ? role == TokenRole::kAdmin
+                                                          : role == TokenRole::kAdmin || role == TokenRole::kAuditor;
     if (!allowed) {
       return PermissionDeniedError(std::string("a ") + std::string(store::TokenRoleName(role)) +
                                    " token may not call " + std::string(route.method) + " " +
@@ -346,7 +243,12 @@ struct Server::Impl {
       Reply reply;
       std::optional<Principal> who;
       auto auth = Authorize(route, req);
-      if (!auth.ok()) {
+      const size_t max_body = MaxBody(route);
+      if (auth.ok() && req.body.size() > max_body) {
+        reply = Problem(413, std::string(route.method) + " " + std::string(route.path) +
+                                 ": the body is larger than " + std::to_string(max_body) + " bytes",
+                        request_id);
+      } else if (!auth.ok()) {
         reply = ProblemOf(auth.status(), request_id);
       } else {
         who = *auth;
@@ -401,6 +303,34 @@ struct Server::Impl {
       return r.ok() ? *r : ProblemOf(r.status(), request_id);
     };
   }
+
+  // The largest body `route` takes: a dump for match and trace, else an answer.
+  size_t MaxBody(const Route& route) const {
+    return route.path == "/v1/match" || route.path == "/v1/trace" ? options.max_dump_bytes
+                                                                  : core::TaskServer::kMaxAnswerBytes;
+  }
+
+  // internal::RouteHost, for the handlers of admin_routes.cc and analysis_routes.cc.
+  void RegisterLocked(std::string_view key, const std::string& pattern, internal::LockedHandler handler) override {
+    const Route* found = nullptr;
+    for (const Route& r : Routes()) {
+      if (std::string(r.method) + " " + std::string(r.path) == key) found = &r;
+    }
+    CUSTODY_CHECK(found != nullptr);
+    Register(*found, pattern,
+             Locked([this, handler](const httplib::Request& req, const std::optional<Principal>& who,
+                                    const std::string& request_id) -> Result<Reply> {
+               // Events committed for this request name its principal and the request.
+               CUSTODY_ASSIGN_OR_RETURN(std::string previous,
+                                        custody->SwapActor(who->actor + " request:" + request_id));
+               Result<Reply> r = handler(req, *who, request_id);
+               custody->SwapActor(std::move(previous)).status().IgnoreError();
+               return r;
+             }));
+  }
+  core::Custody& vault() override { return *custody; }
+  void TokenRevoked(TokenId id) override { revoked_in_log.insert(id); }
+  size_t max_dump_bytes() const override { return options.max_dump_bytes; }
 
   void RegisterAll();
   Reply TasksNext(const httplib::Request& req, const Principal& who, const std::string& request_id);
@@ -655,6 +585,8 @@ void Server::Impl::RegisterAll() {
              r.content_type = rel == "checkpoint" ? "text/plain; charset=utf-8" : "application/octet-stream";
              return r;
            }));
+  internal::RegisterAdminRoutes(*this);
+  internal::RegisterAnalysisRoutes(*this);
 }
 
 Reply Server::Impl::TasksNext(const httplib::Request& req, const Principal& who,
@@ -707,6 +639,9 @@ Result<std::unique_ptr<Server>> Server::Create(std::unique_ptr<core::Custody> cu
   if (!impl->tls && !IsLoopback(o.host)) {
     return InvalidArgumentError("listen: plain HTTP is served on a loopback address only, found '" + o.host +
                                 "'; give --cert and --key for HTTPS");
+  }
+  if (o.max_dump_bytes == 0 || o.max_dump_bytes > (size_t{1} << 30)) {
+    return InvalidArgumentError("max_dump_bytes: expected 1 to 1073741824, found " + std::to_string(o.max_dump_bytes));
   }
   if (o.port < 0 || o.port > 65535) {
     return InvalidArgumentError("listen: expected a port 0..65535, found " + std::to_string(o.port));
@@ -789,7 +724,8 @@ Result<std::unique_ptr<Server>> Server::Create(std::unique_ptr<core::Custody> cu
   // out at once (Nagle's algorithm with delayed ACKs adds up to 40 ms).
   impl->http->set_keep_alive_max_count(100000);
   impl->http->set_tcp_nodelay(true);
-  impl->http->set_payload_max_length(core::TaskServer::kMaxAnswerBytes + 1);
+  // Bodies over a route's own limit are refused by Register (413).
+  impl->http->set_payload_max_length(std::max(core::TaskServer::kMaxAnswerBytes, impl->options.max_dump_bytes) + 1);
   impl->http->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     const std::string id = NewRequestId();
@@ -802,8 +738,7 @@ Result<std::unique_ptr<Server>> Server::Create(std::unique_ptr<core::Custody> cu
                ": expected a Content-Length header (an empty body is Content-Length: 0; "
                "with curl, add -d '')";
     } else if (status == 413) {
-      detail = req.method + " " + req.path + ": the body is larger than " +
-               std::to_string(core::TaskServer::kMaxAnswerBytes) + " bytes";
+      detail = req.method + " " + req.path + ": the body is larger than any route takes";
     } else if (status != 404 && status != 405) {
       detail = req.method + " " + req.path + ": the request could not be read";
     }

@@ -2,8 +2,10 @@
 // cpp-httplib. Members pull one fingerprinted record at a time
 // (POST /v1/tasks/next, group-committed by TaskBatcher), send answers back,
 // and the lab's admins and auditors read lists, exposure, the custody log,
-// its proofs and tiles. Routes, roles and the error format: docs/api.md;
-// the route table with its access rules: routes.h.
+// its proofs and tiles; admins also write (partners, members, grants,
+// tokens, incidents) and trace dumps. Routes, roles and the error format:
+// docs/api.md; the route table with its access rules: routes.h; the admin
+// writes and analysis handlers: admin_routes.cc, analysis_routes.cc.
 //
 // The server owns the open vault (its writer lock is held while it runs:
 // one process over a vault). Every request that touches the vault holds
@@ -36,6 +38,9 @@ struct ServeOptions {
   double canary_rate = 0.01;  // share of tasks that are canaries (core::TaskOptions)
   WebhookSettings webhook;  // alerts POSTed to a URL (webhook.h); empty url: none
   std::string openapi_json;  // served at /openapi.json
+  // The largest dump POST /v1/match and /v1/trace take (413 above); every
+  // other POST takes at most core::TaskServer::kMaxAnswerBytes.
+  size_t max_dump_bytes = 16 << 20;
 };
 
 // True for 127.0.0.0/8, ::1 and "localhost".

@@ -154,6 +154,25 @@ Result<TokenInfo> RevokeToken(core::Custody& c, TokenId id, const std::string& r
   return InfoOf(c, *row, now);
 }
 
+nlohmann::json TokenInfoToJson(const TokenInfo& t) {
+  nlohmann::json j = {{"id", t.id},
+                      {"role", store::TokenRoleName(t.role)},
+                      {"state", t.state},
+                      {"created_at", FormatRfc3339(t.created_at)}};
+  if (t.member_id) j["member"] = t.member;
+  if (t.expires_at) j["expires_at"] = FormatRfc3339(*t.expires_at);
+  if (t.revoked_at) j["revoked_at"] = FormatRfc3339(*t.revoked_at);
+  return j;
+}
+
+nlohmann::json IssuedTokenToJson(const IssuedToken& t) {
+  nlohmann::json j = {{"id", t.id}, {"role", store::TokenRoleName(t.role)}, {"token", t.token},
+                      {"log_index", t.log_index}};
+  if (!t.member.empty()) j["member"] = t.member;
+  if (t.expires_at) j["expires_at"] = FormatRfc3339(*t.expires_at);
+  return j;
+}
+
 Result<Principal> Authenticate(core::Custody& c, const std::string& token, Time now,
                                const std::set<TokenId>* revoked_in_log) {
   if (token.rfind(kTokenPrefix, 0) != 0 || token.size() > 128) {

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "custody/base/clock.h"
 #include "custody/base/ids.h"
 #include "custody/base/status.h"
@@ -64,6 +66,14 @@ Result<std::vector<TokenInfo>> ListTokens(core::Custody& custody);
 // Revokes token `id` (logged). kNotFound if none; kFailedPrecondition if
 // it was already revoked.
 Result<TokenInfo> RevokeToken(core::Custody& custody, TokenId id, const std::string& reason);
+
+// What `custody token list|revoke --json` and GET /v1/tokens show of a
+// token: {"id", "role", "state", "created_at"[, "member", "expires_at",
+// "revoked_at"]}. Never its text (only its hash is kept).
+nlohmann::json TokenInfoToJson(const TokenInfo& t);
+// What `custody token issue --json` prints and POST /v1/tokens answers:
+// {"id", "role", "token", "log_index"[, "member", "expires_at"]}.
+nlohmann::json IssuedTokenToJson(const IssuedToken& t);
 
 // Who a request speaks for.
 struct Principal {

@@ -16,6 +16,7 @@
 #include "custody/serve/token.h"
 #include "custody/core/vault/logged_rows.h"
 #include "custody/store/sqlite.h"
+#include "tests/integration/serve/openapi_check.h"
 #include "tests/integration/serve/serve_fixture.h"
 
 namespace custody::testing {
@@ -66,6 +67,18 @@ TEST_F(ServeAuthzTest, EveryRouteAnswersEveryCallerAsDocumented) {
   auto release = Json("release --grant " + std::to_string(acme_grant_) + " --member alice --encrypt --out " + root_ +
                       "/alice.enc");
   const int64_t alice_release = release["release"];
+  // For the admin routes: a token to revoke, an incident (from a trace of
+  // bob's leaked release) and a second trace report to open one from.
+  Token("--role auditor");
+  const int64_t spare_token = Json("token list")["tokens"].back()["id"];
+  Json("release --grant " + std::to_string(acme_grant_) + " --member bob --out " + root_ + "/bob.jsonl");
+  Json("trace --out " + root_ + "/t1.json " + root_ + "/bob.jsonl");
+  const int64_t incident = Json("incident open --from-trace " + root_ + "/t1.json --title first")["incident"];
+  Json("trace --out " + root_ + "/t2.json " + root_ + "/bob.jsonl");
+  auto t2 = Env::Default()->ReadFileToString(root_ + "/t2.json");
+  ASSERT_TRUE(t2.ok());
+  const int64_t next_grant = beta_grant_ + 1;
+  const std::string dave_key = Base64Encode(crypto::X25519Generate().public_key);
   StartServer();
   // One process over the vault: the server holds its writer lock.
   EXPECT_EQ(Exec("token issue --member bob").code, 5);
@@ -94,14 +107,53 @@ TEST_F(ServeAuthzTest, EveryRouteAnswersEveryCallerAsDocumented) {
       {"/v1/exposure", "/v1/exposure?at=2099-01-01"},
       {"/log/{path}", "/log/checkpoint"},
       {"/dashboard/{file}", "/dashboard/"},
+      {"/v1/partners/{name}/suspend", "/v1/partners/gamma/suspend"},
+      {"/v1/partners/{name}/resume", "/v1/partners/gamma/resume"},
+      {"/v1/partners/{name}/terminate", "/v1/partners/gamma/terminate"},
+      {"/v1/members/{name}/revoke", "/v1/members/dave/revoke"},
+      {"/v1/grants/{id}/revoke", "/v1/grants/" + std::to_string(next_grant) + "/revoke"},
+      {"/v1/tokens/{id}/revoke", "/v1/tokens/" + std::to_string(spare_token) + "/revoke"},
+      {"/v1/incidents/{id}", "/v1/incidents/" + std::to_string(incident)},
+      {"/v1/incidents/{id}/notes", "/v1/incidents/" + std::to_string(incident) + "/notes"},
+      {"/v1/incidents/{id}/close", "/v1/incidents/" + std::to_string(incident) + "/close"},
+      {"/v1/audit", "/v1/audit?partner=acme"},
+      {"/v1/trace", "/v1/trace?name=bob.jsonl"},
   };
+  // The bodies of the writes (others get {"label":"ok"}: an answer, or a
+  // dump of one record). The admin calls last, so each
+  // write succeeds once. Routes are called in routes.cc's order: gamma is
+  // added before it is suspended, dave before he is revoked.
+  const std::map<std::string, std::string> bodies = {
+      {"POST /v1/partners", R"({"name":"gamma","contract":"C-9"})"},
+      {"POST /v1/partners/{name}/suspend", R"({"reason":"test"})"},
+      {"POST /v1/partners/{name}/resume", ""},
+      {"POST /v1/partners/{name}/terminate", R"({"reason":"test"})"},
+      {"POST /v1/members/{name}/revoke", R"({"reason":"test"})"},
+      {"POST /v1/grants/{id}/revoke", ""},
+      {"POST /v1/tokens/{id}/revoke", R"({"reason":"test"})"},
+      {"POST /v1/members", R"({"partner":"acme","name":"dave","email":"dave@acme.example","public_key":")" + dave_key +
+                               "\"}"},
+      {"POST /v1/grants", R"({"partner":"beta","dataset":"prompts","expires_at":"2099-01-01","purpose":"eval"})"},
+      {"POST /v1/tokens", R"({"role":"auditor"})"},
+      {"POST /v1/incidents", R"({"title":"second","trace":)" + *t2 + "}"},
+      {"POST /v1/incidents/{id}/notes", R"({"text":"looked"})"},
+      {"POST /v1/incidents/{id}/close", R"({"resolution":"contained"})"},
+  };
+  // What the allowed caller gets when it is not 200.
+  const std::map<std::string, int> created = {{"POST /v1/partners", 201}, {"POST /v1/members", 201},
+                                              {"POST /v1/grants", 201},   {"POST /v1/tokens", 201},
+                                              {"POST /v1/incidents", 201}, {"POST /v1/incidents/{id}/notes", 201}};
+  const json openapi = LoadOpenApi();
+  ASSERT_TRUE(openapi.is_object());
   int checked = 0;
   for (const serve::Route& r : serve::Routes()) {
     const std::string path = concrete.count(std::string(r.path)) ? concrete.at(std::string(r.path)) : std::string(r.path);
     for (const auto& [caller, token] : tokens) {
       SCOPED_TRACE(std::string(r.method) + " " + path + " as " + names.at(caller));
+      const std::string key = std::string(r.method) + " " + std::string(r.path);
+      const std::string body = bodies.count(key) ? bodies.at(key) : "{\"label\":\"ok\"}";
       httplib::Result res = r.method == "GET" ? cli->Get(path.c_str(), Bearer(token))
-                                              : cli->Post(path.c_str(), Bearer(token), "{\"label\":\"ok\"}", "application/json");
+                                              : cli->Post(path.c_str(), Bearer(token), body, "application/json");
       ASSERT_TRUE(res);
       ++checked;
       EXPECT_NE(res->status, 500) << res->body;
@@ -112,7 +164,12 @@ TEST_F(ServeAuthzTest, EveryRouteAnswersEveryCallerAsDocumented) {
           break;
         case serve::Access::kRead:
           want = caller == kNone || caller == kExpired || caller == kRevoked ? 401
-                 : caller == kAuditor || caller == kAdmin                   ? 200
+                 : caller == kAuditor || caller == kAdmin                   ? (created.count(key) ? created.at(key) : 200)
+                                                                            : 403;
+          break;
+        case serve::Access::kAdmin:
+          want = caller == kNone || caller == kExpired || caller == kRevoked ? 401
+                 : caller == kAdmin                                         ? (created.count(key) ? created.at(key) : 200)
                                                                             : 403;
           break;
         case serve::Access::kMember:
@@ -138,6 +195,10 @@ TEST_F(ServeAuthzTest, EveryRouteAnswersEveryCallerAsDocumented) {
         EXPECT_TRUE(p["detail"].is_string());
       }
       EXPECT_FALSE(res->get_header_value("X-Request-Id").empty());
+      // Every answer is one the document lists, in its documented shape.
+      EXPECT_EQ(ResponseMismatch(openapi, std::string(r.method), std::string(r.path), res->status,
+                                 res->get_header_value("Content-Type"), res->body),
+                "");
       if (r.path == "/v1/tasks/next" && res->status == 200) {
         // A record of the caller's own partner's grant, never another's.
         auto t = json::parse(res->body);

@@ -160,6 +160,7 @@ class DumpBatchFiller {
         ro.max_reported_bad = kMaxReportedBad;
         ro.defer_json_lines = true;
         ro.max_json_depth = options_.max_json_depth;
+        ro.format = options_.format;
         CUSTODY_ASSIGN_OR_RETURN(reader_, format::RecordReader::Open(env_, dumps_[next_dump_], ro));
         current_ = next_dump_++;
         state_[current_].reached = true;

@@ -21,6 +21,7 @@
 #include "custody/core/match/record_words.h"
 #include "custody/core/vault/custody.h"
 #include "custody/format/canonical_json.h"
+#include "custody/format/formats.h"
 #include "custody/format/record.h"
 #include "custody/sketch/matcher.h"
 
@@ -149,6 +150,9 @@ struct ScanOptions {
   // 1 to format::kMaxJsonDepthLimit, else the scan fails with
   // kInvalidArgument.
   size_t max_json_depth = format::kMaxJsonDepth;
+  // Every dump's format; kAuto detects each from its content
+  // (docs/formats/inputs.md).
+  format::InputFormat format = format::InputFormat::kAuto;
   std::function<void(const ScanProgress&)> progress;
 };
 

@@ -563,6 +563,7 @@ Result<TraceReport> Trace(Custody& custody, const TraceOptions& options) {
   ScanOptions scan;
   scan.threads = options.threads;
   scan.max_json_depth = options.max_json_depth;
+  scan.format = options.format;
   scan.progress = options.progress;
   const size_t threads = ScanThreads(scan);
 

@@ -72,6 +72,8 @@ struct TraceOptions {
   size_t threads = 0;
   // A dump record nested deeper is unreadable (skipped and reported).
   size_t max_json_depth = format::kMaxJsonDepth;
+  // The dumps' format (kAuto: detected from each one's content).
+  format::InputFormat format = format::InputFormat::kAuto;
   std::function<void(const ScanProgress&)> progress;
 };
 

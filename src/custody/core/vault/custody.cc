@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <utility>
 
 #include "custody/core/vault/records.h"
 #include "custody/crypto/crypto.h"
@@ -86,6 +87,12 @@ Result<std::unique_ptr<Custody>> Custody::Open(const std::string& dir, const Ope
   }
   if (!options.without_key) CUSTODY_RETURN_IF_ERROR(c->Recover(options.recovery));
   return c;
+}
+
+Result<std::string> Custody::SwapActor(std::string actor) {
+  if (actor.empty()) return InvalidArgumentError("actor: expected a name, found ''");
+  std::swap(actor, actor_);
+  return actor;
 }
 
 Result<uint64_t> Custody::Commit(ledger::Event event) {

@@ -77,6 +77,11 @@ class Custody {
   Env* env() const { return vault_->env(); }
   Clock* clock() const { return vault_->clock(); }
   const std::string& actor() const { return actor_; }
+  // Makes `actor` the actor of the events committed from now on (and of the
+  // rows that record one, e.g. incident notes); returns the previous actor.
+  // For a process that acts for several principals one at a time (custody
+  // serve, under its vault mutex); empty is refused (kInvalidArgument).
+  Result<std::string> SwapActor(std::string actor);
 
   // Fills in time and actor (if empty) and appends `event` durably; returns
   // its log index. An operation is committed only if this succeeds.
