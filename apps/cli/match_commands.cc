@@ -13,8 +13,8 @@
 #include "apps/cli/progress.h"
 #include "apps/cli/vault_open.h"
 #include "custody/core/match/match_dumps.h"
+#include "custody/core/match/result_json.h"
 #include "custody/format/canonical_json.h"
-#include "custody/format/json_writer.h"
 #include "custody/sketch/matcher.h"
 
 namespace custody::cli {
@@ -27,55 +27,6 @@ struct MatchFlags {
   bool list = false;
   size_t threads = 0;
   size_t max_json_depth = format::kMaxJsonDepth;
-};
-
-using format::AppendJsonDouble;
-using format::AppendJsonText;
-using format::AppendJsonUint;
-
-// One result as compact JSON, written by hand: this runs once per dump
-// record, and a JSON tree per record cost more than the matching of exact
-// copies. The dump's name is escaped once per dump.
-class ResultWriter {
- public:
-  void Append(const core::DumpRecordMatch& r, std::string* out) {
-    if (r.source != source_) {
-      source_ = r.source;
-      // "FILE: as a JSON string without its closing quote.
-      escaped_.clear();
-      AppendJsonText(source_ + ":", &escaped_);
-      escaped_.pop_back();
-    }
-    out->append("{\"source\":");
-    out->append(escaped_);
-    AppendJsonUint(r.line, out);
-    out->append("\",\"match\":");
-    if (!r.match) {
-      out->append("null}");
-      return;
-    }
-    if (r.version->dataset != dataset_) {
-      dataset_ = r.version->dataset;
-      dataset_json_.clear();
-      AppendJsonText(dataset_, &dataset_json_);
-    }
-    out->append("{\"containment\":");
-    AppendJsonDouble(r.match->containment, out);
-    out->append(",\"dataset\":");
-    out->append(dataset_json_);
-    out->append(",\"kind\":\"");
-    out->append(sketch::MatchKindName(r.match->kind));
-    out->append("\",\"record_id\":");
-    AppendJsonUint(r.match->record_id, out);
-    out->append(",\"similarity\":");
-    AppendJsonDouble(r.match->similarity, out);
-    out->append(r.unverified ? ",\"verified\":false,\"version\":" : ",\"verified\":true,\"version\":");
-    AppendJsonUint(static_cast<uint64_t>(r.version->version), out);
-    out->append("}}");
-  }
-
- private:
-  std::string source_, escaped_, dataset_, dataset_json_;
 };
 
 std::string Similarity(double s) {
@@ -115,7 +66,7 @@ Status RunMatch(const MatchFlags& flags) {
     // Each result is written on the worker that matched it, followed by a
     // comma (the last one is left out when the array is copied below).
     options.render = [](const core::DumpRecordMatch& r, std::string* out) {
-      thread_local ResultWriter writer;
+      thread_local core::ResultJsonWriter writer;
       writer.Append(r, out);
       out->push_back(',');
     };
