@@ -226,11 +226,13 @@ Status Checker::Indexes() {
         }
         const std::string found = sketch::Sha256Hex(*bytes);
         if (found != want.sha256) {
-          // Which block is what the file's own checksums can tell.
+          // Which block changed is what the file's own checksums can tell;
+          // a shard replaced whole (consistent checksums) shows in its hash.
           auto m = sketch::Matcher::Open(c_.env(), {c_.VaultPath(file)}, *key);
-          Problem("index", file, where + ": SHA-256 " + Short(found) +
-                                     " does not match the manifest's " + Short(want.sha256) +
-                                     (m.ok() ? std::string() : "; " + m.status().message()));
+          Problem("index", file,
+                  where + ": does not match its manifest: " +
+                      (m.ok() ? "SHA-256 " + Short(found) + ", expected " + Short(want.sha256)
+                              : m.status().message()));
           continue;
         }
       }
