@@ -210,6 +210,13 @@ Status Checker::Indexes() {
     if (index->manifest && ev != log_.ingests.end()) {
       Compare("index", index->manifest_file, "index manifest", index->manifest_sha256, ev->second,
               "index_manifest");
+    } else if (ev != log_.ingests.end() && !Hash(ev->second, "index_manifest").empty()) {
+      // Ingested in shards, now pointed at a one-file index: the manifest
+      // check would be skipped.
+      Problem("index", v.index_file,
+              subject + ": index_file is '" + v.index_file + "', but its ingest event (log index " +
+                  std::to_string(ev->second.index) + ") commits to an index manifest",
+              ev->second.index);
     }
     for (size_t i = 0; i < index->files.size(); ++i) {
       Count("index_files");
