@@ -31,7 +31,9 @@ std::string Text(uint64_t i) {
 class ShardTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::string(CUSTODY_BINARY_DIR) + "/sketch_shard_test";
+    // One directory per test: ctest runs the tests of this file in parallel.
+    dir_ = std::string(CUSTODY_BINARY_DIR) + "/sketch_shard_test_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
     env_->RemoveTree(dir_).IgnoreError();
     ASSERT_TRUE(env_->CreateDirs(dir_).ok());
   }
