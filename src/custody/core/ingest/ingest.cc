@@ -93,16 +93,15 @@ Status RemoveOrphanFiles(Custody& custody, const std::vector<store::DatasetVersi
     owned.insert(VersionDirOf(v.dataset_id, v.version));
     owned_index.insert(IndexPrefixOf(v.dataset_id, v.version));
   }
-  auto is_number = IsNumber;
   const std::string records = custody.VaultPath("records");
   if (e->IsDirectory(records)) {
     CUSTODY_ASSIGN_OR_RETURN(auto datasets, e->GetChildren(records));
     for (const auto& d : datasets) {
-      if (!is_number(d) || !e->IsDirectory(JoinPath(records, d))) continue;
+      if (!IsNumber(d) || !e->IsDirectory(JoinPath(records, d))) continue;
       CUSTODY_ASSIGN_OR_RETURN(auto vs, e->GetChildren(JoinPath(records, d)));
       for (const auto& v : vs) {
         const std::string rel = "records/" + d + "/" + v;
-        if (v.size() < 2 || v[0] != 'v' || !is_number(v.substr(1)) || owned.count(rel)) continue;
+        if (v.size() < 2 || v[0] != 'v' || !IsNumber(v.substr(1)) || owned.count(rel)) continue;
         CUSTODY_RETURN_IF_ERROR(e->RemoveTree(custody.VaultPath(rel)));
       }
     }
