@@ -15,7 +15,7 @@ CLANGXX ?= clang++
 CLANG ?= clang
 
 .PHONY: all deps build build-asan build-fuzz demo test test-fast test-asan test-fuzz test-slow \
-	fuzz bench bench-trace bench-serve screenshots man clean
+	fuzz bench bench-trace bench-serve bench-scale screenshots man clean
 
 all: build
 
@@ -94,6 +94,10 @@ bench-trace: build
 
 bench-serve: build
 	@bench/serve/run $(BUILD) && bench/collect
+
+# The sharded index: build and scan records/s per worker, 1 and 2 workers.
+bench-scale: build
+	@bench/scale/run $(BUILD) && bench/collect
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(DEMO_DIR)

@@ -123,6 +123,7 @@ constexpr std::pair<std::string_view, std::string_view> kExamples[] = {
     {"log export", "custody log export --out log.json"},
     {"log key", "custody log key"},
     {"match", "custody match leak.jsonl --top 20"},
+    {"scan", "custody scan dump.jsonl.zst --out matches.jsonl --checkpoint scan.ckpt"},
     {"partner", "custody partner add acme"},
     {"partner add", "custody partner add acme --contact legal@acme.example"},
     {"partner list", "custody partner list"},

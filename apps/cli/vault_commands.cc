@@ -77,6 +77,8 @@ void RegisterIngest(CLI::App& app) {
   sub->add_option("--max-record-mb", *max_mb, "size limit of one record in MiB (default 16)");
   sub->add_option("--max-json-depth", o->max_json_depth,
                   "a JSON record nested deeper is a bad record (default 512, at most 1024)");
+  sub->add_option("--shard-bits", o->shard_bits,
+                  "sketch index shards of 2^N record ids (8 to 24; default 24)");
   SetAction(sub, [o, format, fields, max_mb, sensitivity]() -> Status {
     CUSTODY_ASSIGN_OR_RETURN(o->format, format::ParseInputFormat(*format));
     std::optional<store::Sensitivity> tier;
@@ -120,6 +122,8 @@ void RegisterIngest(CLI::App& app) {
                  {"input_bytes", r.input_bytes},
                  {"stored_bytes", r.stored_bytes},
                  {"records_root", r.records_root},
+                 {"index_manifest", r.index_manifest},
+                 {"index_shards", r.index_shards},
                  {"log_index", r.log_index},
                  {"first_bad", bad}});
     } else {

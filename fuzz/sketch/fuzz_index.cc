@@ -5,8 +5,8 @@
 // (as anyone can), so the section and table checks are reached.
 // Never crashes; no lookup reads outside the file.
 //
-// Input: byte 0 = bit 0 set the checksum and key check, bit 1 also the
-// trailer magic; the rest is the index file. Seeds (CUSTODY_FUZZ_WRITE_SEEDS,
+// Input: byte 0 = bit 0 set the checksums (format 4: every block's and the
+// block table's) and key check, bit 1 also the trailer magic; the rest is the index file. Seeds (CUSTODY_FUZZ_WRITE_SEEDS,
 // common/seeds.h) are indexes IndexBuilder made with this target's key.
 #include <xxhash.h>
 
@@ -79,6 +79,35 @@ std::vector<std::string> MakeSeeds() {
   return seeds;
 }
 
+// Sets the checksums as a writer would: with a format-4 header whose block
+// fields fit the file, every block's checksum and the trailer's checksum of
+// the block table; otherwise the trailer's checksum of the whole body.
+void SetChecksums(std::string* file) {
+  const size_t body = file->size() - sketch::kIndexTrailerSize;
+  uint32_t version = 0, log2 = 0;
+  uint64_t data = 0;
+  std::memcpy(&version, file->data() + sketch::kOffVersion, 4);
+  std::memcpy(&log2, file->data() + sketch::kOffBlockLog2, 4);
+  std::memcpy(&data, file->data() + sketch::kOffDataBytes, 8);
+  size_t table = 0;
+  if (version >= 4 && log2 >= sketch::kIndexBlockLog2Min && log2 <= sketch::kIndexBlockLog2Max &&
+      data >= sketch::kIndexHeaderSize && data <= body) {
+    const uint64_t block = uint64_t{1} << log2;
+    const uint64_t blocks = data / block + (data % block != 0);
+    if (body - data == blocks * 8) {
+      for (uint64_t i = 0; i < blocks; ++i) {
+        const uint64_t begin = i * block;
+        const uint64_t len = data - begin < block ? data - begin : block;
+        const uint64_t sum = XXH3_64bits(file->data() + begin, len);
+        std::memcpy(file->data() + data + i * 8, &sum, 8);
+      }
+      table = data;
+    }
+  }
+  const uint64_t sum = XXH3_64bits(file->data() + table, body - table);
+  std::memcpy(file->data() + body, &sum, 8);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -95,9 +124,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (flags & 2) std::memcpy(file.data() + file.size() - 8, sketch::kIndexTrailerMagic, 8);
     const uint64_t check = KeyCheck();
     std::memcpy(file.data() + sketch::kOffKeyCheck, &check, 8);
-    const size_t body = file.size() - sketch::kIndexTrailerSize;
-    const uint64_t sum = XXH3_64bits(file.data(), body);
-    std::memcpy(file.data() + body, &sum, 8);
+    SetChecksums(&file);
   }
   auto matcher = sketch::Matcher::FromBuffers({file}, Key());
   if (!matcher.ok()) return 0;

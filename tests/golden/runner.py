@@ -38,6 +38,7 @@ DEFAULT_MASKS = [
     "leaf_hash",                  # log leaves: entries carry times
     "fingerprint_params_sha256",  # commits to keyed mark parameters
     "file_sha256",                # released files carry keyed marks
+    "index_manifest",             # the sketch index is keyed by the vault's index key
 ]
 
 # RFC 3339 date-times, alone or inside a longer string.

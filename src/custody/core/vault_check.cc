@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "custody/base/encoding.h"
+#include "custody/core/match/version_index.h"
 #include "custody/core/release/canary_store.h"
 #include "custody/core/trace/incident.h"
 #include "custody/core/vault/log_verify.h"
@@ -14,6 +15,7 @@
 #include "custody/crypto/crypto.h"
 #include "custody/ledger/merkle.h"
 #include "custody/sketch/matcher.h"
+#include "custody/sketch/sharded_index.h"
 #include "custody/store/catalog.h"
 #include "custody/store/segment.h"
 
@@ -115,9 +117,11 @@ Status Checker::Version(const store::DatasetInfo& ds, const store::DatasetVersio
     Problem("dataset", subject, subject + ": dir is '" + v.dir + "', expected '" + dir +
                                     "' (paths are derived from ids; the stored one is never used)");
   }
-  if (!v.index_file.empty() && v.index_file != IndexFileOf(ds.id, v.version)) {
+  if (!v.index_file.empty() && v.index_file != IndexFileOf(ds.id, v.version) &&
+      v.index_file != IndexManifestOf(ds.id, v.version)) {
     Problem("dataset", subject, subject + ": index_file is '" + v.index_file + "', expected '" +
-                                    IndexFileOf(ds.id, v.version) + "'");
+                                    IndexManifestOf(ds.id, v.version) + "' (or, ingested before shards, '" +
+                                    IndexFileOf(ds.id, v.version) + "')");
   }
   auto ev = log_.ingests.find("dataset:" + ds.name + "@v" + std::to_string(v.version));
   if (ev == log_.ingests.end()) {
@@ -186,20 +190,62 @@ Status Checker::Indexes() {
   std::optional<crypto::SecretBytes> key;
   for (const auto& v : versions) {
     if (v.index_file.empty()) continue;
-    const std::string file = IndexFileOf(v.dataset_id, v.version);
-    const std::string path = c_.VaultPath(file);
-    if (v.shredded_at && !c_.env()->FileExists(path)) continue;
+    if (v.shredded_at && !c_.env()->FileExists(c_.VaultPath(v.index_file))) continue;
+    const std::string subject = "dataset " + v.dataset + " v" + std::to_string(v.version);
+    auto index = ReadVersionIndex(c_, v);
+    if (!index.ok()) {
+      Problem("index", v.index_file, index.status().message());
+      continue;
+    }
     if (!key) {
       auto k = c_.vault().GetWrappedKey(store::KeyPurpose::Index());
       if (!k.ok()) {
-        Problem("index", file, file + ": index key: " + k.status().message());
+        Problem("index", v.index_file, v.index_file + ": index key: " + k.status().message());
         return OkStatus();
       }
       key = std::move(*k);
     }
-    Count("index_files");
-    auto m = sketch::Matcher::Open(c_.env(), {path}, *key);
-    if (!m.ok()) Problem("index", file, file + ": " + m.status().message());
+    // The manifest answers to the ingest entry; each shard to the manifest.
+    auto ev = log_.ingests.find("dataset:" + v.dataset + "@v" + std::to_string(v.version));
+    if (index->manifest && ev != log_.ingests.end()) {
+      Compare("index", index->manifest_file, "index manifest", index->manifest_sha256, ev->second,
+              "index_manifest");
+    } else if (ev != log_.ingests.end() && !Hash(ev->second, "index_manifest").empty()) {
+      // Ingested in shards, now pointed at a one-file index: the manifest
+      // check would be skipped.
+      Problem("index", v.index_file,
+              subject + ": index_file is '" + v.index_file + "', but its ingest event (log index " +
+                  std::to_string(ev->second.index) + ") commits to an index manifest",
+              ev->second.index);
+    }
+    for (size_t i = 0; i < index->files.size(); ++i) {
+      Count("index_files");
+      const std::string& file = index->files[i];
+      const std::string where = index->manifest
+                                    ? subject + " shard " + std::to_string(index->shards[i]) + " (" + file + ")"
+                                    : file;
+      if (index->manifest) {
+        const sketch::ShardEntry& want = index->manifest->shards[i];
+        auto bytes = c_.env()->ReadFileToString(c_.VaultPath(file));
+        if (!bytes.ok()) {
+          Problem("index", file, where + ": " + bytes.status().message());
+          continue;
+        }
+        const std::string found = sketch::Sha256Hex(*bytes);
+        if (found != want.sha256) {
+          // Which block changed is what the file's own checksums can tell;
+          // a shard replaced whole (consistent checksums) shows in its hash.
+          auto m = sketch::Matcher::Open(c_.env(), {c_.VaultPath(file)}, *key);
+          Problem("index", file,
+                  where + ": does not match its manifest: " +
+                      (m.ok() ? "SHA-256 " + Short(found) + ", expected " + Short(want.sha256)
+                              : m.status().message()));
+          continue;
+        }
+      }
+      auto m = sketch::Matcher::Open(c_.env(), {c_.VaultPath(file)}, *key);
+      if (!m.ok()) Problem("index", file, where + ": " + m.status().message());
+    }
   }
   return OkStatus();
 }

@@ -207,7 +207,20 @@ Result<std::string> IndexBuilder::Serialize() const {
   Pad8(&out);
   internal::BuildKeyTable(anchors, anchor_bits, &out);
   Pad8(&out);
-  uint64_t checksum = XXH3_64bits(out.data(), out.size());
+  // Per-block checksums of everything so far (the header's block fields
+  // included), then the trailer's checksum of the block table.
+  const size_t data_bytes = out.size();
+  const size_t block = size_t{1} << kIndexBlockLog2;
+  Put32(&out, kOffBlockLog2, kIndexBlockLog2);
+  Put64(&out, kOffDataBytes, data_bytes);
+  const size_t blocks = (data_bytes + block - 1) / block;
+  out.resize(data_bytes + blocks * 8);
+  for (size_t i = 0; i < blocks; ++i) {
+    const size_t begin = i * block;
+    Put64(&out, data_bytes + i * 8,
+          XXH3_64bits(out.data() + begin, std::min(block, data_bytes - begin)));
+  }
+  uint64_t checksum = XXH3_64bits(out.data() + data_bytes, blocks * 8);
   size_t t = out.size();
   out.resize(t + kIndexTrailerSize);
   Put64(&out, t, checksum);

@@ -16,7 +16,7 @@
 #include "custody/format/reader.h"
 #include "custody/ledger/custody_log.h"
 #include "custody/ledger/merkle.h"
-#include "custody/sketch/index_builder.h"
+#include "custody/sketch/sharded_index.h"
 #include "custody/sketch/record_words.h"
 #include "custody/store/segment.h"
 
@@ -60,28 +60,48 @@ std::optional<uint64_t> IngestEntryOf(const store::DatasetVersionInfo& v,
 
 namespace {
 
+bool IsNumber(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// Of a file in VAULT/index/ named by ingest ("<ds>-v<N>.idx",
+// "<ds>-v<N>.manifest", "<ds>-v<N>.s<K>.idx"): its prefix "<ds>-v<N>";
+// nullopt for any other name.
+std::optional<std::string> IndexFilePrefix(std::string_view f) {
+  const size_t dash = f.find("-v");
+  if (dash == std::string_view::npos || !IsNumber(f.substr(0, dash))) return std::nullopt;
+  const size_t dot = f.find('.', dash);
+  if (dot == std::string_view::npos || !IsNumber(f.substr(dash + 2, dot - dash - 2))) {
+    return std::nullopt;
+  }
+  const std::string_view rest = f.substr(dot);
+  const bool shard = rest.size() > 6 && rest.substr(0, 2) == ".s" &&
+                     rest.substr(rest.size() - 4) == ".idx" &&
+                     IsNumber(rest.substr(2, rest.size() - 6));
+  if (rest != ".idx" && rest != ".manifest" && !shard) return std::nullopt;
+  return std::string(f.substr(0, dot));
+}
+
 // Removes version directories and index files that no catalog version owns:
 // an ingest that published its files and crashed before its catalog row
 // would otherwise block the next ingest of a dataset with the same id.
 Status RemoveOrphanFiles(Custody& custody, const std::vector<store::DatasetVersionInfo>& versions) {
   Env* e = custody.env();
   std::set<std::string> owned;
+  std::set<std::string> owned_index;  // prefixes
   for (const auto& v : versions) {
     owned.insert(VersionDirOf(v.dataset_id, v.version));
-    owned.insert(IndexFileOf(v.dataset_id, v.version));
+    owned_index.insert(IndexPrefixOf(v.dataset_id, v.version));
   }
-  auto is_number = [](std::string_view s) {
-    return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
-  };
   const std::string records = custody.VaultPath("records");
   if (e->IsDirectory(records)) {
     CUSTODY_ASSIGN_OR_RETURN(auto datasets, e->GetChildren(records));
     for (const auto& d : datasets) {
-      if (!is_number(d) || !e->IsDirectory(JoinPath(records, d))) continue;
+      if (!IsNumber(d) || !e->IsDirectory(JoinPath(records, d))) continue;
       CUSTODY_ASSIGN_OR_RETURN(auto vs, e->GetChildren(JoinPath(records, d)));
       for (const auto& v : vs) {
         const std::string rel = "records/" + d + "/" + v;
-        if (v.size() < 2 || v[0] != 'v' || !is_number(v.substr(1)) || owned.count(rel)) continue;
+        if (v.size() < 2 || v[0] != 'v' || !IsNumber(v.substr(1)) || owned.count(rel)) continue;
         CUSTODY_RETURN_IF_ERROR(e->RemoveTree(custody.VaultPath(rel)));
       }
     }
@@ -90,11 +110,8 @@ Status RemoveOrphanFiles(Custody& custody, const std::vector<store::DatasetVersi
   if (e->IsDirectory(index)) {
     CUSTODY_ASSIGN_OR_RETURN(auto files, e->GetChildren(index));
     for (const auto& f : files) {
-      const size_t dash = f.find("-v");
-      const bool ours = dash != std::string::npos && f.size() > 4 &&
-                        f.compare(f.size() - 4, 4, ".idx") == 0 && is_number(f.substr(0, dash)) &&
-                        is_number(f.substr(dash + 2, f.size() - 4 - dash - 2));
-      if (!ours || owned.count("index/" + f)) continue;
+      const auto prefix = IndexFilePrefix(f);
+      if (!prefix || owned_index.count(*prefix)) continue;
       CUSTODY_RETURN_IF_ERROR(e->RemoveFile(JoinPath(index, f)));
     }
   }
@@ -145,6 +162,7 @@ Status ValidateIngest(const IngestOptions& options) {
   }
   if (options.files.empty()) return InvalidArgumentError("ingest: expected at least one FILE");
   CUSTODY_RETURN_IF_ERROR(format::ValidateJsonDepth(options.max_json_depth).WithPrefix("ingest"));
+  CUSTODY_RETURN_IF_ERROR(sketch::ValidateShardBits(options.shard_bits).WithPrefix("ingest"));
   return OkStatus();
 }
 
@@ -156,7 +174,8 @@ struct VersionTarget {
   crypto::SecretBytes index_key;
   std::string context;    // store::VersionContext
   std::string rel_dir;    // records/<dataset id>/v<N>
-  std::string index_rel;  // index/<dataset id>-v<N>.idx
+  std::string index_prefix;  // <dataset id>-v<N>
+  std::string index_rel;     // index/<prefix>.manifest
   uint64_t first_id = 0;  // the first record id it takes
 };
 
@@ -175,7 +194,8 @@ Result<VersionTarget> PlanVersion(Custody& custody, const IngestOptions& options
   CUSTODY_ASSIGN_OR_RETURN(t.index_key, vault.GetOrCreateWrappedKey(store::KeyPurpose::Index()));
   t.context = store::VersionContext(t.ds.id, t.version);
   t.rel_dir = VersionDirOf(t.ds.id, t.version);
-  t.index_rel = IndexFileOf(t.ds.id, t.version);
+  t.index_prefix = IndexPrefixOf(t.ds.id, t.version);
+  t.index_rel = IndexManifestOf(t.ds.id, t.version);
   CUSTODY_ASSIGN_OR_RETURN(t.first_id, catalog.PeekNextRecordId());
   return t;
 }
@@ -218,7 +238,7 @@ format::ReadOptions ReadOptionsFor(const IngestOptions& options, std::string_vie
 // What the read step writes into: the segments, the index, the Merkle leaves.
 struct VersionWriter {
   store::SegmentWriter& segments;
-  sketch::IndexBuilder& index;
+  sketch::ShardedIndexWriter& index;
   std::vector<crypto::Digest> content_ids;
 };
 
@@ -287,15 +307,29 @@ Status ReadInputs(Custody& custody, const IngestOptions& options, const VersionT
   return OkStatus();
 }
 
+// The index files of a version: its shards, then its manifest (the order
+// they are published in: a manifest never names a missing shard).
+std::vector<std::string> IndexFilesOf(const VersionTarget& t, const sketch::ShardManifest& m) {
+  std::vector<std::string> files;
+  for (const auto& s : m.shards) files.push_back(s.file);
+  files.push_back(sketch::ManifestFileName(t.index_prefix));
+  return files;
+}
+
 // Step: the staged files, durable under their final names.
-Status PublishFiles(Custody& custody, const VersionTarget& t, const std::string& staging,
-                    StagingGuard* guard) {
+Status PublishFiles(Custody& custody, const VersionTarget& t, const sketch::ShardManifest& m,
+                    const std::string& staging, StagingGuard* guard) {
   Env* env = custody.env();
   const std::string final_dir = custody.VaultPath(t.rel_dir);
   CUSTODY_RETURN_IF_ERROR(env->CreateDirs(DirName(final_dir), 0700));
-  CUSTODY_RETURN_IF_ERROR(
-      env->RenameFile(JoinPath(staging, "index.idx"), custody.VaultPath(t.index_rel)));
-  CUSTODY_RETURN_IF_ERROR(env->SyncDir(custody.VaultPath("index")));
+  const std::string index_dir = custody.VaultPath("index");
+  for (const std::string& f : IndexFilesOf(t, m)) {
+    CUSTODY_RETURN_IF_ERROR(
+        env->RenameFile(JoinPath(JoinPath(staging, "index"), f), JoinPath(index_dir, f)));
+  }
+  CUSTODY_RETURN_IF_ERROR(env->SyncDir(index_dir));
+  // The staging directory becomes the version's: nothing of the index stays.
+  CUSTODY_RETURN_IF_ERROR(env->RemoveTree(JoinPath(staging, "index")));
   CUSTODY_RETURN_IF_ERROR(env->RenameFile(staging, final_dir));
   guard->Release();
   CUSTODY_RETURN_IF_ERROR(env->SyncDir(DirName(final_dir)));
@@ -303,17 +337,19 @@ Status PublishFiles(Custody& custody, const VersionTarget& t, const std::string&
 }
 
 // Removes the published files of a version that was not committed.
-void RemovePublished(Custody& custody, const VersionTarget& t) {
+void RemovePublished(Custody& custody, const VersionTarget& t, const sketch::ShardManifest& m) {
   custody.env()->RemoveTree(custody.VaultPath(t.rel_dir)).IgnoreError();
-  custody.env()->RemoveFile(custody.VaultPath(t.index_rel)).IgnoreError();
+  for (const std::string& f : IndexFilesOf(t, m)) {
+    custody.env()->RemoveFile(JoinPath(custody.VaultPath("index"), f)).IgnoreError();
+  }
 }
 
 // Step: the catalog row (pending), the log entry, then the commit mark. A
 // failure before the log entry undoes everything; recovery on open finishes
 // or removes whatever a crash interrupted.
 Status CommitIngest(Custody& custody, const IngestOptions& options, const VersionTarget& t,
-                    const std::vector<store::SegmentInfo>& segments, Time now,
-                    IngestResult* result) {
+                    const std::vector<store::SegmentInfo>& segments,
+                    const sketch::ShardManifest& manifest, Time now, IngestResult* result) {
   store::Catalog& catalog = custody.catalog();
   store::DatasetVersionInfo v;
   v.dataset_id = t.ds.id;
@@ -334,7 +370,7 @@ Status CommitIngest(Custody& custody, const IngestOptions& options, const Versio
   v.sources = sources.dump();
   auto version_id = catalog.InsertPendingVersion(v, segments);
   if (!version_id.ok()) {
-    RemovePublished(custody, t);
+    RemovePublished(custody, t, manifest);
     return version_id.status();
   }
   ledger::Event ev;
@@ -348,11 +384,12 @@ Status CommitIngest(Custody& custody, const IngestOptions& options, const Versio
                 {"first_record_id", t.first_id},
                 {"sources", sources}};
   ev.hashes["records_root"] = result->records_root;
+  ev.hashes["index_manifest"] = result->index_manifest;
   auto committed = custody.Commit(ev);
   if (!committed.ok()) {
     // Not committed: undo everything so the vault shows no trace of it.
     catalog.DeletePendingVersion(*version_id).IgnoreError();
-    RemovePublished(custody, t);
+    RemovePublished(custody, t, manifest);
     return committed.status().WithPrefix("ingest not committed: custody log append failed");
   }
   result->log_index = *committed;
@@ -377,7 +414,11 @@ Result<IngestResult> Ingest(Custody& custody, const IngestOptions& options) {
                                 options.records_per_segment);
   sketch::IndexBuilderOptions index_options;
   index_options.label = options.dataset + "@v" + std::to_string(t.version);
-  CUSTODY_ASSIGN_OR_RETURN(auto index, sketch::IndexBuilder::Create(t.index_key, index_options));
+  const std::string staged_index = JoinPath(staging, "index");
+  CUSTODY_RETURN_IF_ERROR(env->CreateDirs(staged_index, 0700));
+  CUSTODY_ASSIGN_OR_RETURN(auto index, sketch::ShardedIndexWriter::Create(
+                                           env, t.index_key, index_options, staged_index,
+                                           t.index_prefix, t.first_id, options.shard_bits));
   VersionWriter w{segments, *index, {}};
 
   IngestResult result;
@@ -386,12 +427,15 @@ Result<IngestResult> Ingest(Custody& custody, const IngestOptions& options) {
   result.first_record_id = t.first_id;
   CUSTODY_RETURN_IF_ERROR(ReadInputs(custody, options, t, &seen, &w, &result));
   CUSTODY_RETURN_IF_ERROR(segments.Finish());
-  CUSTODY_RETURN_IF_ERROR(index->Finish(env, JoinPath(staging, "index.idx")));
+  CUSTODY_ASSIGN_OR_RETURN(std::string manifest, index->Finish());
   result.stored_bytes = segments.stored_bytes();
   result.records_root = crypto::DigestHex(ledger::MerkleRoot(w.content_ids));
+  result.index_manifest = sketch::Sha256Hex(manifest);
+  result.index_shards = index->manifest().shards.size();
 
-  CUSTODY_RETURN_IF_ERROR(PublishFiles(custody, t, staging, &guard));
-  CUSTODY_RETURN_IF_ERROR(CommitIngest(custody, options, t, segments.segments(), now, &result));
+  CUSTODY_RETURN_IF_ERROR(PublishFiles(custody, t, index->manifest(), staging, &guard));
+  CUSTODY_RETURN_IF_ERROR(CommitIngest(custody, options, t, segments.segments(),
+                                       index->manifest(), now, &result));
   return result;
 }
 

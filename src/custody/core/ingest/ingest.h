@@ -14,6 +14,7 @@
 #include "custody/core/vault/record_fields.h"
 #include "custody/format/canonical_json.h"
 #include "custody/format/formats.h"
+#include "custody/sketch/shard_manifest.h"
 
 namespace custody::core {
 
@@ -34,6 +35,9 @@ struct IngestOptions {
   // Most records per segment (0: the format's default, segment_format.h);
   // tests use small segments to exercise many of them.
   uint32_t records_per_segment = 0;
+  // The sketch index is written in shards of 2^shard_bits record ids
+  // (sketch::kMinShardBits to kMaxShardBits; docs/formats/manifest.md).
+  uint32_t shard_bits = sketch::kDefaultShardBits;
   // Called now and then with (input bytes consumed, records read).
   std::function<void(uint64_t, uint64_t)> progress;
 };
@@ -54,6 +58,10 @@ struct IngestResult {
   uint64_t input_bytes = 0;
   int64_t stored_bytes = 0;
   std::string records_root;  // hex RFC 6962 root over content ids
+  // The sketch index's manifest (hex SHA-256, which the log entry holds as
+  // `index_manifest`) and its shard count.
+  std::string index_manifest;
+  uint64_t index_shards = 0;
   uint64_t log_index = 0;
   std::vector<BadRecord> first_bad;
 };

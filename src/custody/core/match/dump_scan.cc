@@ -8,6 +8,7 @@
 
 #include <sched.h>
 
+#include "custody/core/match/version_index.h"
 #include "custody/format/canonical_json.h"
 #include "custody/format/reader.h"
 
@@ -19,18 +20,25 @@ Result<std::unique_ptr<VaultMatcher>> VaultMatcher::Open(Custody& custody, size_
   auto vm = std::unique_ptr<VaultMatcher>(new VaultMatcher());
   CUSTODY_ASSIGN_OR_RETURN(auto datasets, custody.catalog().ListDatasets());
   std::vector<std::string> paths;
+  size_t indexed = 0;
   for (const auto& ds : datasets) {
     CUSTODY_ASSIGN_OR_RETURN(auto versions, custody.catalog().ListVersions(ds.id, false));
     for (const auto& v : versions) {
       if (v.index_file.empty()) continue;
-      const std::string path = custody.VaultPath(v.index_file);
       // A dataset shredded before its index was kept has none left.
-      if (ds.shredded_at && !custody.env()->FileExists(path)) continue;
-      vm->versions_.push_back({path, ds.name, v.version, v.id, ds.shredded_at.has_value()});
-      paths.push_back(path);
+      if (ds.shredded_at && !custody.env()->FileExists(custody.VaultPath(v.index_file))) continue;
+      CUSTODY_ASSIGN_OR_RETURN(VersionIndex index, ReadVersionIndex(custody, v));
+      ++indexed;
+      // One entry per index file (a match names its file): the shards of a
+      // version in id order.
+      for (const std::string& file : index.files) {
+        const std::string path = custody.VaultPath(file);
+        vm->versions_.push_back({path, ds.name, v.version, v.id, ds.shredded_at.has_value()});
+        paths.push_back(path);
+      }
     }
   }
-  if (paths.empty()) {
+  if (indexed == 0) {
     return FailedPreconditionError("the vault has no indexed dataset; run `custody ingest` first");
   }
   CUSTODY_ASSIGN_OR_RETURN(auto index_key, custody.vault().GetWrappedKey(store::KeyPurpose::Index()));

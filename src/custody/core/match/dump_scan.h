@@ -82,6 +82,9 @@ class DumpBatch {
   // Position of record `i` among every record the scan read (readable or
   // not, over every dump, 0-based): increasing in dump order.
   uint64_t ordinal(size_t i) const { return records_[i].ordinal; }
+  // One past the ordinal of the batch's last record, readable or not: once
+  // the batch is folded, every record before it is.
+  uint64_t end_ordinal() const { return first_ordinal_ + pending_.size(); }
   const std::string& source(size_t i) const { return (*dumps_)[records_[i].dump]; }
   uint64_t line(size_t i) const { return records_[i].line; }
   // "FILE:LINE" of record `i`.

@@ -44,13 +44,16 @@ class MatchWork : public BatchWork {
     const Result<std::unique_ptr<VaultMatcher>>& opened = opening_.get();  // waits, once
     if (!opened.ok()) return opened.status();
     if (words_[worker] == nullptr) words_[worker] = (*opened)->NewWords();
-    const auto& results = results_[slot];
-    vm().matcher().MatchBatch(batch.all_fields(), 1, words_[worker].get(), &results_[slot]);
+    auto& results = results_[slot];
+    const size_t first = FirstToMatch(batch);
+    vm().matcher().MatchBatch(batch.all_fields().subspan(first), 1, words_[worker].get(),
+                              &results);
+    results.insert(results.begin(), first, {});  // the records resumed past
     if (!options_.render) return OkStatus();
     std::string& text = rendered_[slot];
     text.clear();
     DumpRecordMatch r;
-    for (size_t i = 0; i < batch.size(); ++i) {
+    for (size_t i = first; i < batch.size(); ++i) {
       Describe(batch, i, results[i], &r);
       options_.render(r, &text);
     }
@@ -60,7 +63,7 @@ class MatchWork : public BatchWork {
   Status Fold(size_t slot, const DumpBatch& batch) override {
     const auto& results = results_[slot];
     DumpRecordMatch r;
-    for (size_t i = 0; i < batch.size(); ++i) {
+    for (size_t i = FirstToMatch(batch); i < batch.size(); ++i) {
       Describe(batch, i, results[i], &r);
       if (r.match) {
         Count(r, batch.ordinal(i));
@@ -72,6 +75,7 @@ class MatchWork : public BatchWork {
     if (options_.render && options_.on_rendered) {
       CUSTODY_RETURN_IF_ERROR(options_.on_rendered(rendered_[slot]));
     }
+    if (options_.on_batch_end) CUSTODY_RETURN_IF_ERROR(options_.on_batch_end(batch.end_ordinal()));
     return OkStatus();
   }
 
@@ -90,6 +94,13 @@ class MatchWork : public BatchWork {
   }
 
  private:
+  // The first record of `batch` past MatchOptions::resume_after.
+  size_t FirstToMatch(const DumpBatch& batch) const {
+    size_t i = 0;
+    while (i < batch.size() && batch.ordinal(i) < options_.resume_after) ++i;
+    return i;
+  }
+
   // Once a batch was processed, the indexes are open.
   const VaultMatcher& vm() const { return **opening_.get(); }
 

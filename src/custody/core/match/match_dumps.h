@@ -49,6 +49,13 @@ struct MatchOptions {
   // batch's text then reaches `on_rendered`, in dump order.
   std::function<void(const DumpRecordMatch&, std::string*)> render;
   std::function<Status(std::string_view)> on_rendered;
+  // Resuming a scan: the records whose ordinal (DumpBatch::ordinal) is below
+  // this are read and accounted (dump_records, skipped, problems) but
+  // neither matched nor reported to on_record, render or the totals.
+  uint64_t resume_after = 0;
+  // Called after each batch is folded (after on_rendered), in dump order,
+  // with DumpBatch::end_ordinal (a place to checkpoint; optional).
+  std::function<Status(uint64_t)> on_batch_end;
 };
 
 struct VerificationCounts {

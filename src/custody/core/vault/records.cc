@@ -165,6 +165,14 @@ std::string IndexFileOf(DatasetId dataset_id, int version) {
   return "index/" + ToString(dataset_id) + "-v" + std::to_string(version) + ".idx";
 }
 
+std::string IndexPrefixOf(DatasetId dataset_id, int version) {
+  return ToString(dataset_id) + "-v" + std::to_string(version);
+}
+
+std::string IndexManifestOf(DatasetId dataset_id, int version) {
+  return "index/" + IndexPrefixOf(dataset_id, version) + ".manifest";
+}
+
 Status FinishShred(Custody& c, DatasetId dataset_id) {
   Env* e = c.env();
   Status s = c.vault().DestroyWrappedKey(store::KeyPurpose::Dataset(dataset_id));

@@ -88,5 +88,11 @@ Status FinishShred(Custody& custody, DatasetId dataset_id);
 // must not make them delete it.
 std::string VersionDirOf(DatasetId dataset_id, int version);
 std::string IndexFileOf(DatasetId dataset_id, int version);
+// The sketch index of a version written as shards (sketch/shard_manifest.h):
+// the files' common prefix "<dataset_id>-v<version>" inside VAULT/index/, and
+// the manifest "index/<prefix>.manifest" (the version's index_file). Versions
+// ingested before shards have one file, IndexFileOf.
+std::string IndexPrefixOf(DatasetId dataset_id, int version);
+std::string IndexManifestOf(DatasetId dataset_id, int version);
 
 }  // namespace custody::core

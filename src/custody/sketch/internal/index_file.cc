@@ -111,6 +111,48 @@ Status LocateSections(IndexFile* f, const char* base, size_t body, uint32_t vers
   return OkStatus();
 }
 
+// Version 4: returns where the block checksum table starts (the end of the
+// checksummed data), checked against the file size.
+Result<size_t> LocateBlockTable(const std::string& name, const char* base, size_t body) {
+  const uint32_t log2 = Get32(base + kOffBlockLog2);
+  const uint64_t data = Get64(base + kOffDataBytes);
+  if (log2 < kIndexBlockLog2Min || log2 > kIndexBlockLog2Max) {
+    return Corrupt(name, "block size (header bytes 76-79): expected 2^" +
+                             std::to_string(kIndexBlockLog2Min) + " to 2^" +
+                             std::to_string(kIndexBlockLog2Max) + ", found 2^" +
+                             std::to_string(log2));
+  }
+  const uint64_t block = uint64_t{1} << log2;
+  const uint64_t blocks = data / block + (data % block != 0);
+  if (data < kIndexHeaderSize || data > body || body - data != blocks * 8) {
+    return Corrupt(name, "block table (header bytes 80-87): " + std::to_string(data) +
+                             " data bytes do not fit a file of " +
+                             std::to_string(body + kIndexTrailerSize) + " bytes");
+  }
+  return static_cast<size_t>(data);
+}
+
+// Version 4: checks the block table against the trailer, then every block
+// against the table; the error names the first bad block and its bytes.
+Status CheckBlocks(const std::string& name, const char* base, size_t data, size_t body) {
+  const uint64_t block = uint64_t{1} << Get32(base + kOffBlockLog2);
+  const size_t blocks = (body - data) / 8;
+  if (XXH3_64bits(base + data, body - data) != Get64(base + body)) {
+    return Corrupt(name, "block checksum table (bytes " + std::to_string(data) + "-" +
+                             std::to_string(body - 1) + "): checksum mismatch");
+  }
+  for (size_t i = 0; i < blocks; ++i) {
+    const size_t begin = i * block;
+    const size_t len = std::min<size_t>(block, data - begin);
+    if (XXH3_64bits(base + begin, len) != Get64(base + data + i * 8)) {
+      return Corrupt(name, "block " + std::to_string(i) + " of " + std::to_string(blocks) +
+                               " (bytes " + std::to_string(begin) + "-" +
+                               std::to_string(begin + len - 1) + "): checksum mismatch");
+    }
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Status ParseIndex(IndexFile* f, std::span<const std::byte> data, uint64_t key_check,
@@ -134,12 +176,17 @@ Status ParseIndex(IndexFile* f, std::span<const std::byte> data, uint64_t key_ch
                              std::to_string(version));
   }
   const size_t body = size - kIndexTrailerSize;
+  // Version 4: the sections end where the block checksum table starts.
+  size_t sections_end = body;
+  if (version >= 4) {
+    CUSTODY_ASSIGN_OR_RETURN(sections_end, LocateBlockTable(name, base, body));
+  }
   // Every entry of both tables is checked (and summarized, key_table.h) on
   // every open, and the whole file is checksummed: with threads, the anchor
   // table's pass runs beside the checksum and the exact table's. Errors are
   // reported as a sequential check would find them: the checksum first.
   TableSpan exact, anchors;
-  const Status located = LocateSections(f, base, body, version, &exact, &anchors);
+  const Status located = LocateSections(f, base, sections_end, version, &exact, &anchors);
   std::string exact_wrong, anchor_wrong;
   auto summarize_anchors = [&] {
     anchor_wrong = SummarizeKeyTable(anchors.offsets, anchors.entries, anchors.bits, f->n,
@@ -147,7 +194,12 @@ Status ParseIndex(IndexFile* f, std::span<const std::byte> data, uint64_t key_ch
   };
   std::thread helper;
   if (located.ok() && threads > 1) helper = std::thread(summarize_anchors);
-  const bool checksum_ok = XXH3_64bits(base, body) == Get64(base + body);
+  const Status checksum =
+      version >= 4 ? CheckBlocks(name, base, sections_end, body)
+                   : (XXH3_64bits(base, body) == Get64(base + body)
+                          ? OkStatus()
+                          : Corrupt(name, "checksum mismatch"));
+  const bool checksum_ok = checksum.ok();
   if (located.ok() && checksum_ok) {
     exact_wrong = SummarizeKeyTable(exact.offsets, exact.entries, exact.bits, f->n, &f->exact_buckets);
   }
@@ -156,7 +208,7 @@ Status ParseIndex(IndexFile* f, std::span<const std::byte> data, uint64_t key_ch
   } else if (located.ok() && checksum_ok) {
     summarize_anchors();
   }
-  if (!checksum_ok) return Corrupt(name, "checksum mismatch");
+  CUSTODY_RETURN_IF_ERROR(checksum);
   if (Get64(base + kOffKeyCheck) != key_check) {
     return UnauthenticatedError(name + ": sketch index was built with a different index key");
   }
