@@ -44,11 +44,13 @@ function(custody_add_module name)
   target_link_libraries(custody_${name} PUBLIC ${M_DEPS} PRIVATE ${M_PRIVATE_DEPS})
 endfunction()
 
-# custody_add_test(NAME SOURCES ... DEPS ... [LABELS ...])
+# custody_add_test(NAME SOURCES ... DEPS ... [LABELS ...] [LABEL_PATTERNS "REGEX=LABEL" ...])
 # Each test binary is discovered by gtest_discover_tests and labelled; the
-# test's working directory is the source root so ../shared resolves.
+# test's working directory is the source root so ../shared resolves. A test
+# whose name matches a LABEL_PATTERNS regex also gets that label (e.g. the
+# PostgreSQL instances of a suite that runs on both catalog backends).
 function(custody_add_test name)
-  cmake_parse_arguments(T "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "" "" "SOURCES;DEPS;LABELS;LABEL_PATTERNS" ${ARGN})
   if(NOT T_LABELS)
     set(T_LABELS unit)
   endif()
@@ -66,9 +68,22 @@ function(custody_add_test name)
   # are included: a list value cannot pass through gtest_discover_tests'
   # PROPERTIES intact.
   set(_label_file ${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake)
+  set(_pattern_lines "")
+  foreach(_p IN LISTS T_LABEL_PATTERNS)
+    string(FIND "${_p}" "=" _eq REVERSE)
+    string(SUBSTRING "${_p}" 0 ${_eq} _regex)
+    math(EXPR _after "${_eq} + 1")
+    string(SUBSTRING "${_p}" ${_after} -1 _label)
+    string(APPEND _pattern_lines
+      "  if(\"\${_t}\" MATCHES \"${_regex}\")\n"
+      "    list(APPEND _labels ${_label})\n"
+      "  endif()\n")
+  endforeach()
   file(WRITE ${_label_file}
     "foreach(_t IN LISTS ${name}_TESTS)\n"
-    "  set_tests_properties(\"\${_t}\" PROPERTIES LABELS \"${T_LABELS}\")\n"
+    "  set(_labels \"${T_LABELS}\")\n"
+    "${_pattern_lines}"
+    "  set_tests_properties(\"\${_t}\" PROPERTIES LABELS \"\${_labels}\")\n"
     "endforeach()\n")
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${_label_file})
 endfunction()

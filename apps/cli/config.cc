@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "apps/cli/cli.h"
+#include "custody/store/sql.h"
 
 namespace custody::cli {
 namespace {
@@ -38,7 +39,25 @@ bool NamesASecret(std::string_view key) {
   return key == "key" || key == "passphrase_fd";
 }
 
-constexpr std::string_view kKnownKeys = "vault, key_file, json, quiet, threads";
+constexpr std::string_view kKnownKeys = "vault, key_file, catalog, json, quiet, threads";
+
+// "" for "sqlite", the URI for a postgresql:// URI without a password;
+// kInvalidArgument naming `where` otherwise.
+Result<std::string> CheckCatalog(const std::string& value, const std::string& where) {
+  if (value == "sqlite") return std::string();
+  if (!store::IsPostgresLocation(value)) {
+    return InvalidArgumentError(where +
+                                ": expected sqlite or a postgresql:// connection URI, found '" +
+                                store::RedactCatalogLocation(value) + "'");
+  }
+  if (store::CatalogLocationHasPassword(value)) {
+    return InvalidArgumentError(
+        where + ": the URI " + store::RedactCatalogLocation(value) +
+        " holds a password, which custody would write into the vault's custody.toml; give it "
+        "through ~/.pgpass (PGPASSFILE) or PGPASSWORD, or connect by Unix socket");
+  }
+  return value;
+}
 
 }  // namespace
 
@@ -80,7 +99,12 @@ Status LoadUserConfig() {
       return InvalidArgumentError(where + ": expected " + std::string(type) + ", found a TOML " +
                                   std::string(toml::impl::node_type_friendly_names[static_cast<size_t>(node.type())]));
     };
-    if (key == "vault" || key == "key_file") {
+    if (key == "catalog") {
+      auto s = node.value<std::string>();
+      if (!node.is_string() || !s) return want("a string (sqlite or a postgresql:// URI)");
+      CUSTODY_RETURN_IF_ERROR(CheckCatalog(*s, where).status());
+      c.catalog = ConfigValue<std::string>{*s, line};
+    } else if (key == "vault" || key == "key_file") {
       auto s = node.value<std::string>();
       if (!node.is_string() || !s) return want("a string (a path)");
       if (s->empty()) return InvalidArgumentError(where + ": expected a path, found an empty string");
@@ -121,10 +145,26 @@ void ApplyConfigDefaults(CLI::App& app) {
 
 std::string ConfigKeyFile() { return Config().key_file ? Config().key_file->value : std::string(); }
 
+Result<std::string> InitCatalog(const std::string& flag) {
+  if (!flag.empty()) return CheckCatalog(flag, "--catalog");
+  if (const std::string e = Getenv("CUSTODY_CATALOG"); !e.empty()) {
+    return CheckCatalog(e, "$CUSTODY_CATALOG");
+  }
+  if (const auto& c = Config().catalog; c) {
+    return CheckCatalog(c->value, Config().path + ":" + std::to_string(c->line) + ": catalog");
+  }
+  return std::string();
+}
+
 std::vector<std::pair<std::string, std::string>> EnvironmentVariables() {
   return {
       {"CUSTODY_VAULT", "the vault directory when --vault is not given (beats the config file's vault)"},
       {"CUSTODY_KEY_FILE", "the master key file when --key-file is not given (beats the config file's key_file)"},
+      {"CUSTODY_CATALOG",
+       "the catalog `custody init` makes when --catalog is not given: sqlite or a postgresql:// URI without a "
+       "password (beats the config file's catalog)"},
+      {"PGPASSFILE, PGPASSWORD",
+       "the password of a PostgreSQL catalog (libpq reads them; custody never stores or shows a password)"},
       {"CUSTODY_PASSPHRASE",
        "the passphrase of a sealed master key file, with --passphrase (--passphrase-fd is safer: the environment "
        "of a process can be read by others of the same user)"},
@@ -138,8 +178,9 @@ std::vector<std::pair<std::string, std::string>> EnvironmentVariables() {
 std::vector<std::pair<std::string, std::string>> ConfigFiles() {
   return {
       {"~/.config/custody/config.toml",
-       "the config file (keys vault, key_file, json, quiet, threads; never a passphrase or key): defaults that "
-       "environment variables and flags override. `custody config show` prints the effective settings."},
+       "the config file (keys vault, key_file, catalog, json, quiet, threads; never a passphrase or key): "
+       "defaults that environment variables and flags override. `custody config show` prints the effective "
+       "settings."},
       {"~/.config/custody/keys/VAULT-ID.key", "the vault's master key file (mode 0600) unless named otherwise"},
       {"./vault", "the vault directory unless named otherwise"},
   };

@@ -28,6 +28,9 @@ struct UserConfig {
   bool found = false;
   std::optional<ConfigValue<std::string>> vault;
   std::optional<ConfigValue<std::string>> key_file;
+  // The catalog `custody init` makes: "sqlite" or a postgresql:// URI
+  // (never with a password).
+  std::optional<ConfigValue<std::string>> catalog;
   std::optional<ConfigValue<bool>> json;
   std::optional<ConfigValue<bool>> quiet;
   std::optional<ConfigValue<int64_t>> threads;
@@ -50,6 +53,12 @@ void ApplyConfigDefaults(CLI::App& app);
 // The master key file named by the config ("" if none), for when neither
 // --key-file nor $CUSTODY_KEY_FILE is set.
 std::string ConfigKeyFile();
+
+// The catalog `custody init` makes: --catalog, else $CUSTODY_CATALOG, else
+// the config's catalog, else SQLite. Returns "" for SQLite (the value
+// "sqlite") and the URI for PostgreSQL; kInvalidArgument naming the source
+// for anything else, or for a URI that holds a password (never shown).
+Result<std::string> InitCatalog(const std::string& flag);
 
 // The environment variables and files custody reads, with what each does:
 // for the man page and `config show`.

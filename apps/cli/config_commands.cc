@@ -8,6 +8,7 @@
 
 #include "apps/cli/cli.h"
 #include "apps/cli/config.h"
+#include "custody/store/sql.h"
 
 namespace custody::cli {
 namespace {
@@ -48,6 +49,13 @@ std::vector<Setting> Effective(const CLI::App& root) {
     out.push_back({"key_file", c.key_file->value, FileSource(*c.key_file)});
   } else {
     out.push_back({"key_file", "${XDG_CONFIG_HOME:-~/.config}/custody/keys/VAULT-ID.key", "default"});
+  }
+  if (std::string e = Env("CUSTODY_CATALOG"); !e.empty()) {
+    out.push_back({"catalog", store::RedactCatalogLocation(e), "$CUSTODY_CATALOG"});
+  } else if (c.catalog) {
+    out.push_back({"catalog", c.catalog->value, FileSource(*c.catalog)});
+  } else {
+    out.push_back({"catalog", "sqlite", "default"});
   }
   auto flag = [&](const char* name, bool value, const std::optional<ConfigValue<bool>>& from_file) {
     const CLI::Option* o = root.get_option_no_throw(std::string("--") + name);

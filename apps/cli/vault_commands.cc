@@ -16,6 +16,9 @@
 #include "custody/core/vault_check.h"
 #include "custody/core/vault/records.h"
 #include "custody/ledger/custody_log.h"
+#include "apps/cli/config.h"
+#include "custody/store/sql.h"
+#include "custody/store/vault.h"
 
 namespace custody::cli {
 namespace {
@@ -31,18 +34,26 @@ void RegisterInit(CLI::App& app) {
   auto* sub = app.add_subcommand("init", "create a new vault and its master key");
   auto dir = std::make_shared<std::string>();
   auto origin = std::make_shared<std::string>();
+  auto catalog = std::make_shared<std::string>();
   sub->add_option("DIR", *dir, "vault directory (must not exist or be empty)");
   sub->add_option("--origin", *origin, "custody log origin line (default custody.local/<vault-id>)");
-  SetAction(sub, [dir, origin]() -> Status {
+  sub->add_option("--catalog", *catalog,
+                  "the catalog: sqlite (default: DIR/catalog.db) or a PostgreSQL connection URI, "
+                  "postgresql:///DB?host=SOCKET_DIR (no password in it: use ~/.pgpass)");
+  SetAction(sub, [dir, origin, catalog]() -> Status {
     std::string path = dir->empty() ? VaultPath() : *dir;
     store::InitOptions o;
+    CUSTODY_ASSIGN_OR_RETURN(o.catalog, InitCatalog(*catalog));
     CUSTODY_ASSIGN_OR_RETURN(o.keys, KeyOptionsFromFlags(true));
     o.log_origin = *origin;
     CUSTODY_ASSIGN_OR_RETURN(auto c, core::Custody::Init(path, o));
     const auto& v = c->vault();
+    const bool pg = !v.config().catalog_uri.empty();
     if (Globals().json) {
       PrintJson({{"vault", path},
                  {"vault_id", v.config().vault_id},
+                 {"catalog", pg ? "postgresql" : "sqlite"},
+                 {"catalog_location", store::RedactCatalogLocation(v.catalog_location())},
                  {"key_file", v.key_file()},
                  {"passphrase", o.keys.passphrase.has_value()},
                  {"log_origin", v.config().log_origin}});
@@ -52,7 +63,9 @@ void RegisterInit(CLI::App& app) {
                 << (o.keys.passphrase ? " (sealed with your passphrase)" : " (mode 0600)") << "\n"
                 << "Keep the master key file outside the vault and back it up: without it the\n"
                 << "vault's records cannot be read.\n"
-                << "Log origin: " << v.config().log_origin << "\n";
+                << "Log origin: " << v.config().log_origin << "\n"
+                << "Catalog: " << (pg ? "PostgreSQL " : "SQLite ")
+                << store::RedactCatalogLocation(v.catalog_location()) << "\n";
     }
     return OkStatus();
   });

@@ -3,7 +3,7 @@
 #include "custody/store/audit_tables.h"
 
 #include "custody/store/internal/table_util.h"
-#include "custody/store/sqlite.h"
+#include "custody/store/sql.h"
 
 namespace custody::store {
 namespace {
@@ -72,21 +72,31 @@ Result<Sensitivity> ParseSensitivity(std::string_view word) {
 }
 
 Result<SubmissionId> AuditTables::InsertSubmission(const SubmissionRow& row) {
-  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "INSERT INTO audit_submissions(partner_id, created_at, control_set, answers, answers_sha256, "
-      "posture_millis, grade, knockout_failed, log_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  CUSTODY_RETURN_IF_ERROR(st.Bind(1, row.partner_id).Bind(2, row.created_at)
-                              .Bind(3, row.control_set).Bind(4, row.answers_json)
-                              .Bind(5, row.answers_sha256).Bind(6, row.posture_millis)
-                              .Bind(7, row.grade).Bind(8, int64_t{row.knockout_failed ? 1 : 0})
-                              .Bind(9, row.log_index).Run());
-  return SubmissionId(db_->LastInsertId());
+  CUSTODY_ASSIGN_OR_RETURN(
+      auto st, db_->Prepare("INSERT INTO audit_submissions(id, partner_id, created_at, "
+                            "control_set, answers, answers_sha256, "
+                            "posture_millis, grade, knockout_failed, log_index) VALUES (" +
+                            internal::NextRowIdSql("audit_submissions") +
+                            ", ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+  st.Bind(1, row.partner_id)
+      .Bind(2, row.created_at)
+      .Bind(3, row.control_set)
+      .Bind(4, row.answers_json)
+      .Bind(5, row.answers_sha256)
+      .Bind(6, row.posture_millis)
+      .Bind(7, row.grade)
+      .Bind(8, int64_t{row.knockout_failed ? 1 : 0})
+      .Bind(9, row.log_index);
+  CUSTODY_ASSIGN_OR_RETURN(int64_t id, InsertReturningId(st));
+  return SubmissionId(id);
 }
 
 Status AuditTables::InsertEvidence(const EvidenceRow& row) {
-  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "INSERT INTO audit_evidence(submission_id, control_id, file_name, sha256, bytes, sealed) "
-      "VALUES (?, ?, ?, ?, ?, ?)"));
+  CUSTODY_ASSIGN_OR_RETURN(
+      auto st, db_->Prepare("INSERT INTO audit_evidence(id, submission_id, "
+                            "control_id, file_name, sha256, bytes, sealed) "
+                            "VALUES (" +
+                            internal::NextRowIdSql("audit_evidence") + ", ?, ?, ?, ?, ?, ?)"));
   st.Bind(1, row.submission_id).Bind(2, row.control_id).Bind(3, row.file_name)
       .Bind(4, row.sha256).Bind(5, row.bytes).BindBlob(6, row.sealed);
   return st.Run();
@@ -120,16 +130,19 @@ Result<std::vector<EvidenceRow>> AuditTables::Evidence(SubmissionId submission_i
 }
 
 Result<AttestationId> AuditTables::InsertAttestation(const AttestationRow& row) {
-  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "INSERT INTO deletion_attestations(partner_id, release_id, grant_id, created_at, file_name, "
-      "sha256, bytes, sealed, log_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  CUSTODY_ASSIGN_OR_RETURN(auto st,
+                           db_->Prepare("INSERT INTO deletion_attestations(id, partner_id, "
+                                        "release_id, grant_id, created_at, file_name, "
+                                        "sha256, bytes, sealed, log_index) VALUES (" +
+                                        internal::NextRowIdSql("deletion_attestations") +
+                                        ", ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
   st.Bind(1, row.partner_id);
   if (row.release_id.valid()) st.Bind(2, row.release_id); else st.BindNull(2);
   if (row.grant_id.valid()) st.Bind(3, row.grant_id); else st.BindNull(3);
   st.Bind(4, row.created_at).Bind(5, row.file_name).Bind(6, row.sha256).Bind(7, row.bytes)
       .BindBlob(8, row.sealed).Bind(9, row.log_index);
-  CUSTODY_RETURN_IF_ERROR(st.Run());
-  return AttestationId(db_->LastInsertId());
+  CUSTODY_ASSIGN_OR_RETURN(int64_t id, InsertReturningId(st));
+  return AttestationId(id);
 }
 
 Result<std::vector<AttestationRow>> AuditTables::Attestations(PartnerId partner_id) {

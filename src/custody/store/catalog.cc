@@ -36,33 +36,60 @@ Result<int> Catalog::DeleteEmptyDatasets() {
   return db_->Changes();
 }
 
-Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path, bool create) {
-  CUSTODY_ASSIGN_OR_RETURN(auto db, Db::Open(path, create));
+Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& location, bool create) {
+  CUSTODY_ASSIGN_OR_RETURN(auto db, Db::Open(location, create));
   auto c = std::unique_ptr<Catalog>(new Catalog(std::move(db)));
-  CUSTODY_RETURN_IF_ERROR(c->Migrate());
+  CUSTODY_RETURN_IF_ERROR(c->Migrate(location, create));
   return c;
 }
 
-Result<int> Catalog::SchemaVersion() {
-  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare("PRAGMA user_version"));
-  CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
-  if (!row) return InternalError("catalog: no user_version");
-  return static_cast<int>(st.Int(0));
-}
+Result<int> Catalog::SchemaVersion() { return db_->SchemaVersion(); }
 
-Status Catalog::Migrate() {
-  CUSTODY_ASSIGN_OR_RETURN(int v, SchemaVersion());
+SqlDialect Catalog::dialect() const { return db_->dialect(); }
+
+Status Catalog::Migrate(const std::string& location, bool create) {
+  // Both backends reach the same latest version (catalog_schema.h).
   constexpr int kLatest = static_cast<int>(std::size(kCatalogMigrations));
   static_assert(kLatest == kCatalogSchemaVersion);
+  static_assert(kPostgresBaselineVersion + std::size(kPostgresCatalogMigrations) ==
+                kCatalogSchemaVersion);
+  CUSTODY_ASSIGN_OR_RETURN(int v, SchemaVersion());
   if (v > kLatest) {
     return FailedPreconditionError("catalog schema version " + std::to_string(v) +
                                    " is newer than this custody supports (" +
                                    std::to_string(kLatest) + "); upgrade custody");
   }
-  for (int i = v; i < kLatest; ++i) {
+  const bool pg = db_->dialect() == SqlDialect::kPostgres;
+  if (pg && v == 0) {
+    if (!create) {
+      return NotFoundError(RedactCatalogLocation(location) +
+                           ": expected a custody catalog, found a database without one");
+    }
     CUSTODY_RETURN_IF_ERROR(InTransaction(*db_, [&]() -> Status {
-      CUSTODY_RETURN_IF_ERROR(db_->Exec(kCatalogMigrations[i]));
-      return db_->Exec("PRAGMA user_version = " + std::to_string(i + 1));
+      CUSTODY_ASSIGN_OR_RETURN(v, SchemaVersion());
+      if (v != 0) return OkStatus();  // another process created it first
+      CUSTODY_RETURN_IF_ERROR(db_->Exec(kPostgresCatalogBaseline));
+      v = kPostgresBaselineVersion;
+      return db_->SetSchemaVersion(v);
+    }));
+  }
+  if (pg && v < kPostgresBaselineVersion) {
+    return DataLossError(RedactCatalogLocation(location) + ": schema version: expected " +
+                         std::to_string(kPostgresBaselineVersion) + " or later, found " +
+                         std::to_string(v));
+  }
+  // One transaction per step. The version is read again under the write
+  // lock: another process sharing the catalog may have migrated it since.
+  while (v < kLatest) {
+    CUSTODY_RETURN_IF_ERROR(InTransaction(*db_, [&]() -> Status {
+      CUSTODY_ASSIGN_OR_RETURN(v, SchemaVersion());
+      if (v >= kLatest) return OkStatus();
+      const char* sql =
+          pg ? kPostgresCatalogMigrations[static_cast<size_t>(v - kPostgresBaselineVersion)]
+             : kCatalogMigrations[v];
+      CUSTODY_RETURN_IF_ERROR(db_->Exec(sql));
+      ++v;
+      return db_->SetSchemaVersion(v);
     }));
   }
   return OkStatus();
@@ -118,11 +145,12 @@ Result<DatasetInfo> Catalog::GetOrCreateDataset(const std::string& name, Time no
   CUSTODY_ASSIGN_OR_RETURN(auto found, FindDataset(name));
   if (found) return *found;
   CUSTODY_ASSIGN_OR_RETURN(auto st,
-                           db_->Prepare("INSERT INTO datasets(id, name, created_at) VALUES (" + internal::NextIdSql("datasets") + ", ?, ?)"));
+                           db_->Prepare("INSERT INTO datasets(id, name, created_at) VALUES (" +
+                                        internal::NextIdSql("datasets") + ", ?, ?) RETURNING id"));
   st.Bind(1, name).Bind(2, now);
-  CUSTODY_RETURN_IF_ERROR(st.Run());
+  CUSTODY_ASSIGN_OR_RETURN(int64_t id, InsertReturningId(st));
   DatasetInfo d;
-  d.id = DatasetId(db_->LastInsertId());
+  d.id = DatasetId(id);
   d.name = name;
   d.created_at = now;
   return d;
@@ -296,12 +324,15 @@ Result<VersionId> Catalog::InsertPendingVersion(const DatasetVersionInfo& v,
                                                 const std::vector<SegmentInfo>& segments) {
   VersionId id;
   CUSTODY_RETURN_IF_ERROR(InTransaction(*db_, [&]() -> Status {
-    CUSTODY_ASSIGN_OR_RETURN(
-        auto st,
-        db_->Prepare("INSERT INTO dataset_versions(dataset_id, version, state, created_at, records, "
-                     "duplicates, skipped, input_bytes, stored_bytes, first_record_id, merkle_root, "
-                     "dir, index_file, text_fields, sources) VALUES "
-                     "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    CUSTODY_ASSIGN_OR_RETURN(auto st,
+                             db_->Prepare("INSERT INTO dataset_versions(id, dataset_id, version, "
+                                          "state, created_at, records, "
+                                          "duplicates, skipped, input_bytes, stored_bytes, "
+                                          "first_record_id, merkle_root, "
+                                          "dir, index_file, text_fields, sources) VALUES (" +
+                                          internal::NextRowIdSql("dataset_versions") +
+                                          ", ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                                          "RETURNING id"));
     st.Bind(1, v.dataset_id)
         .Bind(2, static_cast<int64_t>(v.version))
         .Bind(3, v.created_at)
@@ -316,8 +347,8 @@ Result<VersionId> Catalog::InsertPendingVersion(const DatasetVersionInfo& v,
         .Bind(12, v.index_file)
         .Bind(13, v.text_fields)
         .Bind(14, v.sources);
-    CUSTODY_RETURN_IF_ERROR(st.Run());
-    id = VersionId(db_->LastInsertId());
+    CUSTODY_ASSIGN_OR_RETURN(int64_t new_id, InsertReturningId(st));
+    id = VersionId(new_id);
     CUSTODY_ASSIGN_OR_RETURN(
         auto seg, db_->Prepare("INSERT INTO segments(version_id, seq, first_record_id, count, "
                                "file, bytes) VALUES (?, ?, ?, ?, ?, ?)"));

@@ -1,10 +1,11 @@
-// Catalog: the vault's SQLite database (DIR/catalog.db, WAL mode). It holds
+// Catalog: the vault's database — SQLite (DIR/catalog.db, WAL mode, the
+// default) or PostgreSQL (a database named by a connection URI). It holds
 // metadata only — datasets, versions, segment locations, and (from schema v2)
 // partners, members, grants, releases, canaries and incidents — never record
 // text. Every table is read and written through a typed method here or a
-// table class it hands out; no SQL exists outside this module. The schema is versioned; Open() applies pending migrations in one
-// transaction each. Schema: docs/formats/catalog.md.
-// Thread-safety: one thread at a time.
+// table class it hands out; no SQL exists outside this module. The schema is
+// versioned; Open() applies pending migrations in one transaction each. Schema:
+// docs/formats/catalog.md. Thread-safety: one thread at a time.
 #pragma once
 
 #include <cstdint>
@@ -20,7 +21,7 @@
 #include "custody/store/party_tables.h"
 #include "custody/store/release_tables.h"
 #include "custody/store/serve_tables.h"
-#include "custody/store/sqlite.h"
+#include "custody/store/sql.h"
 
 namespace custody::store {
 
@@ -68,13 +69,20 @@ struct SegmentInfo {
 
 class Catalog {
  public:
-  // Opens (creating if `create`) and migrates the catalog at `path`.
-  static Result<std::unique_ptr<Catalog>> Open(const std::string& path, bool create);
+  // Opens (creating if `create`) and migrates the catalog at `location`: a
+  // SQLite file path, or a PostgreSQL connection URI (postgresql://...; see
+  // Db::Open in sql.h). A PostgreSQL database without a catalog gets one if
+  // `create`, else kNotFound. kFailedPrecondition for a schema newer than
+  // this custody; kUnimplemented for a URI when built without PostgreSQL.
+  static Result<std::unique_ptr<Catalog>> Open(const std::string& location, bool create);
 
   Result<int> SchemaVersion();
+  SqlDialect dialect() const;
 
-  // Runs `fn` in one transaction (BEGIN IMMEDIATE): commits if it returns OK,
-  // else rolls back and returns its error. Not reentrant.
+  // Runs `fn` in one write transaction that serializes with every other
+  // writer of the catalog, in this process or another (sql.h, Db::Begin):
+  // commits if it returns OK, else rolls back and returns its error. Not
+  // reentrant.
   Status Transaction(const std::function<Status()>& fn);
 
   // The tables of parties, releases and incidents (party_tables.h,
@@ -139,7 +147,7 @@ class Catalog {
 
  private:
   explicit Catalog(std::unique_ptr<Db> db);
-  Status Migrate();
+  Status Migrate(const std::string& location, bool create);
   std::unique_ptr<Db> db_;
   PartnerTable partners_;
   MemberTable members_;

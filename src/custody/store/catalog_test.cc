@@ -5,10 +5,14 @@
 
 #include "custody/base/env.h"
 #include "custody/store/catalog_schema.h"
+#include "custody/store/sqlite.h"
+#include "custody/store/testing/catalog_backend_test.h"
 
 namespace custody::store {
 namespace {
 
+// Migrations of older SQLite catalogs (a PostgreSQL catalog starts at
+// kPostgresBaselineVersion: no older one exists).
 class CatalogTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -24,7 +28,7 @@ TEST_F(CatalogTest, MigratesV1CatalogKeepingData) {
   std::string path = dir_ + "/c.db";
   {
     // A catalog left at schema v1 by an older custody, holding one dataset.
-    auto db = *Db::Open(path, true);
+    auto db = *OpenSqliteDb(path, true);
     ASSERT_TRUE(db->Exec(kCatalogMigrations[0]).ok());
     ASSERT_TRUE(db->Exec("PRAGMA user_version = 1").ok());
     ASSERT_TRUE(db->Exec("INSERT INTO datasets(name, created_at) VALUES ('old', 1767225600)").ok());
@@ -40,7 +44,7 @@ TEST_F(CatalogTest, MigratesV1CatalogKeepingData) {
   EXPECT_TRUE((*c)->partners().List().ok());
   c->reset();
   // A catalog from a newer custody is refused, not damaged.
-  ASSERT_TRUE((*Db::Open(path, false))->Exec("PRAGMA user_version = 99").ok());
+  ASSERT_TRUE((*OpenSqliteDb(path, false))->Exec("PRAGMA user_version = 99").ok());
   EXPECT_EQ(Catalog::Open(path, false).status().code(), StatusCode::kFailedPrecondition);
   // A file that is not SQLite is reported, not trusted.
   ASSERT_TRUE(Env::Default()->WriteFileAtomically(dir_ + "/junk.db", std::string(4096, 'x')).ok());
@@ -52,7 +56,7 @@ TEST_F(CatalogTest, MigratesV1CatalogKeepingData) {
 TEST_F(CatalogTest, MigratesV6IncidentEntriesKeepingThem) {
   std::string path = dir_ + "/c.db";
   {
-    auto db = *Db::Open(path, true);
+    auto db = *OpenSqliteDb(path, true);
     for (int i = 0; i < 6; ++i) ASSERT_TRUE(db->Exec(kCatalogMigrations[i]).ok()) << i;
     ASSERT_TRUE(db->Exec("PRAGMA user_version = 6").ok());
     ASSERT_TRUE(db->Exec("INSERT INTO incidents(id, created_at, title, trace_json, records_hash, verdict, "
@@ -81,8 +85,11 @@ TEST_F(CatalogTest, MigratesV6IncidentEntriesKeepingThem) {
   EXPECT_TRUE(u->empty());
 }
 
-TEST_F(CatalogTest, VersionsAndRecordRanges) {
-  auto c = *Catalog::Open(dir_ + "/c.db", true);
+// The catalog on both backends (testing/catalog_backend_test.h).
+class CatalogBackendsTest : public testing::CatalogBackendTest {};
+
+TEST_P(CatalogBackendsTest, VersionsAndRecordRanges) {
+  auto c = *Catalog::Open(location(), true);
   auto ds = *c->GetOrCreateDataset("gsm8k", FromUnixSeconds(100));
   EXPECT_EQ(c->GetOrCreateDataset("gsm8k", FromUnixSeconds(200))->id, ds.id);
   EXPECT_EQ(*c->NextVersionNumber(ds.id), 1);
@@ -108,6 +115,87 @@ TEST_F(CatalogTest, VersionsAndRecordRanges) {
   EXPECT_EQ(*c->PeekNextRecordId(), v.first_record_id + 10);
   EXPECT_EQ(*c->NextVersionNumber(ds.id), 2);
 }
+
+TEST_P(CatalogBackendsTest, NewerSchemaIsRefusedNotDamaged) {
+  ASSERT_TRUE(Catalog::Open(location(), true).ok());
+  {
+    auto db = OpenRaw();
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->SetSchemaVersion(kCatalogSchemaVersion + 1).ok());
+  }
+  auto c = Catalog::Open(location(), false);
+  EXPECT_EQ(c.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(c.status().message().find("newer than this custody supports"), std::string::npos);
+  EXPECT_EQ(*OpenRaw()->SchemaVersion(), kCatalogSchemaVersion + 1);
+}
+
+TEST_P(CatalogBackendsTest, ReopensWithDataAndIdFloors) {
+  {
+    auto c = *Catalog::Open(location(), true);
+    EXPECT_EQ(*c->SchemaVersion(), kCatalogSchemaVersion);
+    ASSERT_TRUE(c->ReserveIdsThrough("datasets", 41).ok());
+    EXPECT_EQ(c->GetOrCreateDataset("a", FromUnixSeconds(1))->id, DatasetId(42));
+    EXPECT_EQ(c->ReserveIdsThrough("segments", 1).code(), StatusCode::kInvalidArgument);
+  }
+  auto c = Catalog::Open(location(), false);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ((*c)->FindDataset("a")->value().id, DatasetId(42));
+  EXPECT_EQ((*c)->GetOrCreateDataset("b", FromUnixSeconds(2))->id, DatasetId(43));
+  // A transaction that fails leaves nothing behind.
+  Status s = (*c)->Transaction([&]() -> Status {
+    CUSTODY_RETURN_IF_ERROR((*c)->GetOrCreateDataset("c", FromUnixSeconds(3)).status());
+    return AbortedError("changed my mind");
+  });
+  EXPECT_EQ(s.code(), StatusCode::kAborted);
+  EXPECT_FALSE((*c)->FindDataset("c")->has_value());
+  // Two rows may not share a name: the constraint holds on both backends.
+  ASSERT_TRUE((*c)->partners()
+                  .Insert(PartnerRow{PartnerId(), "p", "", "", "", PartnerStatus::kActive,
+                                     FromUnixSeconds(1), FromUnixSeconds(1)})
+                  .ok());
+  EXPECT_EQ((*c)->partners()
+                .Insert(PartnerRow{PartnerId(), "p", "", "", "", PartnerStatus::kActive,
+                                   FromUnixSeconds(1), FromUnixSeconds(1)})
+                .status()
+                .code(),
+            StatusCode::kAlreadyExists);
+  // Names order bytewise on both backends (SQLite BINARY, PostgreSQL "C").
+  for (const char* name : {"b-", "B", "a", "_z", "Z"}) {
+    ASSERT_TRUE((*c)->GetOrCreateDataset(name, FromUnixSeconds(4)).ok());
+  }
+  std::string order;
+  auto listed = (*c)->ListDatasets();
+  ASSERT_TRUE(listed.ok());
+  for (const auto& d : *listed) order += d.name + " ";
+  EXPECT_EQ(order, "B Z _z a b b- ");
+}
+
+TEST_P(CatalogBackendsTest, DeletesEmptyDatasetsAndPendingVersions) {
+  auto c = *Catalog::Open(location(), true);
+  auto kept = *c->GetOrCreateDataset("kept", FromUnixSeconds(1));
+  ASSERT_TRUE(c->GetOrCreateDataset("empty", FromUnixSeconds(1)).ok());
+  DatasetVersionInfo v;
+  v.dataset_id = kept.id;
+  v.version = 1;
+  v.records = 3;
+  v.first_record_id = *c->PeekNextRecordId();
+  v.text_fields = v.sources = "[]";
+  auto id =
+      *c->InsertPendingVersion(v, {SegmentInfo{VersionId(), 1, v.first_record_id, 3, "s", 9}});
+  EXPECT_EQ(*c->DeleteEmptyDatasets(), 1);
+  EXPECT_FALSE(c->FindDataset("empty")->has_value());
+  ASSERT_TRUE(c->DeletePendingVersion(id).ok());
+  EXPECT_TRUE(c->SegmentsOf(id)->empty());
+  EXPECT_EQ(c->GetVersion(id).status().code(), StatusCode::kNotFound);
+  // Record ids of a version that is gone stay reserved.
+  EXPECT_EQ(*c->PeekNextRecordId(), v.first_record_id + 3);
+  // A version whose record ids moved meanwhile is refused, not inserted.
+  v.first_record_id -= 1;
+  EXPECT_EQ(c->InsertPendingVersion(v, {}).status().code(), StatusCode::kAborted);
+  EXPECT_TRUE(c->ListVersions(DatasetId(), true)->empty());
+}
+
+CUSTODY_INSTANTIATE_FOR_CATALOG_BACKENDS(CatalogBackendsTest);
 
 }  // namespace
 }  // namespace custody::store

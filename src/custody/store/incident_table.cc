@@ -2,7 +2,7 @@
 #include "custody/store/incident_table.h"
 
 #include "custody/store/internal/table_util.h"
-#include "custody/store/sqlite.h"
+#include "custody/store/sql.h"
 
 namespace custody::store {
 namespace {
@@ -67,13 +67,19 @@ Result<IncidentUpdateRow> ReadUpdate(const Stmt& st) {
 }  // namespace
 
 Result<IncidentId> IncidentTable::Insert(const IncidentRow& row) {
-  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "INSERT INTO incidents(id, created_at, title, trace_json, records_hash, verdict, log_index) "
-      "VALUES (" + internal::NextIdSql("incidents") + ", ?, ?, ?, ?, ?, ?)"));
-  CUSTODY_RETURN_IF_ERROR(st.Bind(1, row.created_at).Bind(2, row.title).Bind(3, row.trace_json)
-                              .Bind(4, row.records_hash).Bind(5, row.verdict_json)
-                              .Bind(6, row.log_index).Run());
-  return IncidentId(db_->LastInsertId());
+  CUSTODY_ASSIGN_OR_RETURN(
+      auto st, db_->Prepare("INSERT INTO incidents(id, created_at, title, "
+                            "trace_json, records_hash, verdict, log_index) "
+                            "VALUES (" +
+                            internal::NextIdSql("incidents") + ", ?, ?, ?, ?, ?, ?) RETURNING id"));
+  st.Bind(1, row.created_at)
+      .Bind(2, row.title)
+      .Bind(3, row.trace_json)
+      .Bind(4, row.records_hash)
+      .Bind(5, row.verdict_json)
+      .Bind(6, row.log_index);
+  CUSTODY_ASSIGN_OR_RETURN(int64_t id, InsertReturningId(st));
+  return IncidentId(id);
 }
 
 Status IncidentTable::SetLogIndex(IncidentId id, int64_t log_index) {
@@ -108,13 +114,20 @@ Result<std::vector<IncidentId>> IncidentTable::Unlogged() {
 }
 
 Result<int64_t> IncidentTable::InsertEntry(const IncidentEntryRow& row) {
-  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "INSERT INTO incident_entries(incident_id, created_at, action, actor, text, log_index, "
-      "step_log_index) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-  CUSTODY_RETURN_IF_ERROR(st.Bind(1, row.incident_id).Bind(2, row.created_at).Bind(3, row.action)
-                              .Bind(4, row.actor).Bind(5, row.text).Bind(6, row.log_index)
-                              .Bind(7, row.step_log_index).Run());
-  return db_->LastInsertId();
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare("INSERT INTO incident_entries(id, incident_id, "
+                                                 "created_at, action, actor, text, log_index, "
+                                                 "step_log_index) VALUES (" +
+                                                 internal::NextRowIdSql("incident_entries") +
+                                                 ", ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+  st.Bind(1, row.incident_id)
+      .Bind(2, row.created_at)
+      .Bind(3, row.action)
+      .Bind(4, row.actor)
+      .Bind(5, row.text)
+      .Bind(6, row.log_index)
+      .Bind(7, row.step_log_index);
+  CUSTODY_ASSIGN_OR_RETURN(int64_t id, InsertReturningId(st));
+  return id;
 }
 
 Status IncidentTable::SetEntryLogIndex(int64_t entry_id, int64_t log_index) {
@@ -144,14 +157,21 @@ Result<std::vector<IncidentEntryRow>> IncidentTable::UnloggedEntries() {
 }
 
 Result<int64_t> IncidentTable::InsertUpdate(const IncidentUpdateRow& row) {
-  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "INSERT INTO incident_updates(incident_id, created_at, actor, aware_at, material_at, "
-      "contained_at, notified, log_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
-  CUSTODY_RETURN_IF_ERROR(st.Bind(1, row.incident_id).Bind(2, row.created_at).Bind(3, row.actor)
-                              .Bind(4, row.aware_at).Bind(5, row.material_at)
-                              .Bind(6, row.contained_at).Bind(7, row.notified_json)
-                              .Bind(8, row.log_index).Run());
-  return db_->LastInsertId();
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare("INSERT INTO incident_updates(id, incident_id, "
+                                                 "created_at, actor, aware_at, material_at, "
+                                                 "contained_at, notified, log_index) VALUES (" +
+                                                 internal::NextRowIdSql("incident_updates") +
+                                                 ", ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+  st.Bind(1, row.incident_id)
+      .Bind(2, row.created_at)
+      .Bind(3, row.actor)
+      .Bind(4, row.aware_at)
+      .Bind(5, row.material_at)
+      .Bind(6, row.contained_at)
+      .Bind(7, row.notified_json)
+      .Bind(8, row.log_index);
+  CUSTODY_ASSIGN_OR_RETURN(int64_t id, InsertReturningId(st));
+  return id;
 }
 
 Status IncidentTable::SetUpdateLogIndex(int64_t update_id, int64_t log_index) {

@@ -3,7 +3,7 @@
 
 #include "custody/base/encoding.h"
 #include "custody/store/internal/table_util.h"
-#include "custody/store/sqlite.h"
+#include "custody/store/sql.h"
 
 namespace custody::store {
 namespace {
@@ -131,13 +131,21 @@ std::string_view MemberStatusName(MemberStatus s) { return kActiveRevoked[static
 std::string_view GrantStatusName(GrantStatus s) { return kActiveRevoked[static_cast<size_t>(s)]; }
 
 Result<PartnerId> PartnerTable::Insert(const PartnerRow& row) {
-  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "INSERT INTO partners(id, name, contact, contract, notes, status, created_at, changed_at) "
-      "VALUES (" + internal::NextIdSql("partners") + ", ?, ?, ?, ?, ?, ?, ?)"));
-  CUSTODY_RETURN_IF_ERROR(st.Bind(1, row.name).Bind(2, row.contact).Bind(3, row.contract)
-                              .Bind(4, row.notes).Bind(5, PartnerStatusName(row.status))
-                              .Bind(6, row.created_at).Bind(7, row.changed_at).Run());
-  return PartnerId(db_->LastInsertId());
+  CUSTODY_ASSIGN_OR_RETURN(
+      auto st,
+      db_->Prepare("INSERT INTO partners(id, name, contact, contract, "
+                   "notes, status, created_at, changed_at) "
+                   "VALUES (" +
+                   internal::NextIdSql("partners") + ", ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+  st.Bind(1, row.name)
+      .Bind(2, row.contact)
+      .Bind(3, row.contract)
+      .Bind(4, row.notes)
+      .Bind(5, PartnerStatusName(row.status))
+      .Bind(6, row.created_at)
+      .Bind(7, row.changed_at);
+  CUSTODY_ASSIGN_OR_RETURN(int64_t id, InsertReturningId(st));
+  return PartnerId(id);
 }
 
 Result<std::vector<PartnerRow>> PartnerTable::List() {
@@ -166,14 +174,20 @@ Status PartnerTable::SetStatus(PartnerId id, PartnerStatus status, Time changed_
 }
 
 Result<MemberId> MemberTable::Insert(const MemberRow& row) {
-  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "INSERT INTO members(id, partner_id, name, email, public_key, status, created_at, revoked_at) "
-      "VALUES (" + internal::NextIdSql("members") + ", ?, ?, ?, ?, ?, ?, ?)"));
-  CUSTODY_RETURN_IF_ERROR(st.Bind(1, row.partner_id).Bind(2, row.name).Bind(3, row.email)
-                              .Bind(4, Base64Encode(row.public_key))
-                              .Bind(5, MemberStatusName(row.status)).Bind(6, row.created_at)
-                              .Bind(7, row.revoked_at).Run());
-  return MemberId(db_->LastInsertId());
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare("INSERT INTO members(id, partner_id, name, email, "
+                                                 "public_key, status, created_at, revoked_at) "
+                                                 "VALUES (" +
+                                                 internal::NextIdSql("members") +
+                                                 ", ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+  st.Bind(1, row.partner_id)
+      .Bind(2, row.name)
+      .Bind(3, row.email)
+      .Bind(4, Base64Encode(row.public_key))
+      .Bind(5, MemberStatusName(row.status))
+      .Bind(6, row.created_at)
+      .Bind(7, row.revoked_at);
+  CUSTODY_ASSIGN_OR_RETURN(int64_t id, InsertReturningId(st));
+  return MemberId(id);
 }
 
 Result<std::vector<MemberRow>> MemberTable::List(PartnerId partner_id) {
@@ -204,16 +218,25 @@ Result<std::vector<MemberId>> MemberTable::RevokeAllOf(PartnerId partner_id, Tim
 }
 
 Result<GrantId> GrantTable::Insert(const GrantRow& row) {
-  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "INSERT INTO grants(id, partner_id, member_id, dataset_id, version_id, fields, selection, "
-      "expires_at, purpose, status, created_at, revoked_at) VALUES (" + internal::NextIdSql("grants") + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  CUSTODY_RETURN_IF_ERROR(st.Bind(1, row.partner_id).Bind(2, row.member_id)
-                              .Bind(3, row.dataset_id).Bind(4, row.version_id)
-                              .Bind(5, row.fields_json).Bind(6, row.selection_json)
-                              .Bind(7, row.expires_at).Bind(8, row.purpose)
-                              .Bind(9, GrantStatusName(row.status)).Bind(10, row.created_at)
-                              .Bind(11, row.revoked_at).Run());
-  return GrantId(db_->LastInsertId());
+  CUSTODY_ASSIGN_OR_RETURN(
+      auto st, db_->Prepare("INSERT INTO grants(id, partner_id, member_id, dataset_id, "
+                            "version_id, fields, selection, "
+                            "expires_at, purpose, status, created_at, revoked_at) VALUES (" +
+                            internal::NextIdSql("grants") +
+                            ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+  st.Bind(1, row.partner_id)
+      .Bind(2, row.member_id)
+      .Bind(3, row.dataset_id)
+      .Bind(4, row.version_id)
+      .Bind(5, row.fields_json)
+      .Bind(6, row.selection_json)
+      .Bind(7, row.expires_at)
+      .Bind(8, row.purpose)
+      .Bind(9, GrantStatusName(row.status))
+      .Bind(10, row.created_at)
+      .Bind(11, row.revoked_at);
+  CUSTODY_ASSIGN_OR_RETURN(int64_t id, InsertReturningId(st));
+  return GrantId(id);
 }
 
 Result<std::vector<GrantRow>> GrantTable::List(PartnerId partner_id) {

@@ -2,7 +2,7 @@
 #include "custody/store/release_tables.h"
 
 #include "custody/store/internal/table_util.h"
-#include "custody/store/sqlite.h"
+#include "custody/store/sql.h"
 
 namespace custody::store {
 namespace {
@@ -48,18 +48,29 @@ Result<CanaryRow> ReadCanary(const Stmt& st) {
 }  // namespace
 
 Result<ReleaseId> ReleaseTable::Insert(const ReleaseRow& row) {
-  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "INSERT INTO releases(id, grant_id, member_id, created_at, format, encrypted, records, canaries, "
-      "record_bitmap, bitmap_hash, params_hash, file_hash, out_path, log_index) "
-      "VALUES (" + internal::NextIdSql("releases") + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  CUSTODY_RETURN_IF_ERROR(st.Bind(1, row.grant_id).Bind(2, row.member_id).Bind(3, row.created_at)
-                              .Bind(4, row.format).Bind(5, int64_t{row.encrypted})
-                              .Bind(6, static_cast<int64_t>(row.records))
-                              .Bind(7, static_cast<int64_t>(row.canaries))
-                              .BindBlob(8, row.record_bitmap).Bind(9, row.bitmap_hash)
-                              .Bind(10, row.params_hash).Bind(11, row.file_hash)
-                              .Bind(12, row.out_path).Bind(13, row.log_index).Run());
-  return ReleaseId(db_->LastInsertId());
+  CUSTODY_ASSIGN_OR_RETURN(auto st,
+                           db_->Prepare("INSERT INTO releases(id, grant_id, member_id, created_at, "
+                                        "format, encrypted, records, canaries, "
+                                        "record_bitmap, bitmap_hash, params_hash, file_hash, "
+                                        "out_path, log_index) "
+                                        "VALUES (" +
+                                        internal::NextIdSql("releases") +
+                                        ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+  st.Bind(1, row.grant_id)
+      .Bind(2, row.member_id)
+      .Bind(3, row.created_at)
+      .Bind(4, row.format)
+      .Bind(5, int64_t{row.encrypted})
+      .Bind(6, static_cast<int64_t>(row.records))
+      .Bind(7, static_cast<int64_t>(row.canaries))
+      .BindBlob(8, row.record_bitmap)
+      .Bind(9, row.bitmap_hash)
+      .Bind(10, row.params_hash)
+      .Bind(11, row.file_hash)
+      .Bind(12, row.out_path)
+      .Bind(13, row.log_index);
+  CUSTODY_ASSIGN_OR_RETURN(int64_t id, InsertReturningId(st));
+  return ReleaseId(id);
 }
 
 Status ReleaseTable::ChangedOne(ReleaseId id) {
@@ -88,23 +99,30 @@ Status ReleaseTable::SetFileHash(ReleaseId id, std::string_view file_hash) {
 }
 
 Result<std::vector<ReleaseHolding>> ReleaseTable::Holdings(const ReleaseFilter& f) {
-  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "SELECT r.id, r.grant_id, r.member_id, r.created_at, r.format, r.encrypted, r.records, "
-      "r.canaries, r.record_bitmap, r.bitmap_hash, r.params_hash, r.file_hash, r.out_path, "
-      "r.log_index, m.partner_id, d.name, v.id, v.version, g.selection "
-      "FROM releases r JOIN grants g ON g.id = r.grant_id "
-      "JOIN dataset_versions v ON v.id = g.version_id JOIN datasets d ON d.id = v.dataset_id "
-      "JOIN members m ON m.id = r.member_id "
-      "WHERE (?1 IS NULL OR r.created_at <= ?1) AND (?2 = 0 OR r.member_id = ?2) "
-      "AND (?3 = 0 OR m.partner_id = ?3) AND (?4 = 0 OR r.id = ?4) ORDER BY r.created_at, r.id"));
+  CUSTODY_ASSIGN_OR_RETURN(
+      auto st, db_->Prepare("SELECT r.id, r.grant_id, r.member_id, r.created_at, r.format, "
+                            "r.encrypted, r.records, "
+                            "r.canaries, r.record_bitmap, r.bitmap_hash, r.params_hash, "
+                            "r.file_hash, r.out_path, "
+                            "r.log_index, m.partner_id, d.name, v.id, v.version, g.selection "
+                            "FROM releases r JOIN grants g ON g.id = r.grant_id "
+                            "JOIN dataset_versions v ON v.id = g.version_id JOIN datasets d ON "
+                            "d.id = v.dataset_id "
+                            "JOIN members m ON m.id = r.member_id "
+                            "WHERE (CAST(?1 AS BIGINT) IS NULL OR r.created_at <= ?1) AND (?2 = "
+                            "0 OR r.member_id = ?2) "
+                            "AND (?3 = 0 OR m.partner_id = ?3) AND (?4 = 0 OR r.id = ?4) ORDER "
+                            "BY r.created_at, r.id"));
   st.Bind(1, f.at).Bind(2, f.member_id).Bind(3, f.partner_id).Bind(4, f.release_id);
   return All<ReleaseHolding>(st, ReadHolding);
 }
 
 Result<CanaryId> CanaryTable::Insert(const CanaryRow& row) {
-  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "INSERT INTO canaries(release_id, member_id, source_record_id, sealed, content_tag) "
-      "VALUES (?, ?, ?, ?, ?)"));
+  CUSTODY_ASSIGN_OR_RETURN(
+      auto st, db_->Prepare("INSERT INTO canaries(id, release_id, member_id, "
+                            "source_record_id, sealed, content_tag) "
+                            "VALUES (" +
+                            internal::NextRowIdSql("canaries") + ", ?, ?, ?, ?, ?) RETURNING id"));
   st.Bind(1, row.release_id).Bind(2, row.member_id)
       .Bind(3, row.source_record_id).BindBlob(4, row.sealed);
   if (row.content_tag) {
@@ -112,8 +130,8 @@ Result<CanaryId> CanaryTable::Insert(const CanaryRow& row) {
   } else {
     st.BindNull(5);
   }
-  CUSTODY_RETURN_IF_ERROR(st.Run());
-  return CanaryId(db_->LastInsertId());
+  CUSTODY_ASSIGN_OR_RETURN(int64_t id, InsertReturningId(st));
+  return CanaryId(id);
 }
 
 Result<bool> CanaryTable::TagExists(std::string_view content_tag) {
@@ -138,11 +156,12 @@ Status CanaryTable::SetTag(CanaryId id, std::string_view content_tag) {
 }
 
 Result<uint64_t> CanaryTable::EraseSealedFrom(uint64_t first_record_id, uint64_t count) {
-  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "UPDATE canaries SET sealed = X'' WHERE source_record_id >= ? AND source_record_id < ? "
-      "AND length(sealed) > 0"));
-  CUSTODY_RETURN_IF_ERROR(st.Bind(1, static_cast<int64_t>(first_record_id))
-                              .Bind(2, static_cast<int64_t>(first_record_id + count))
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare("UPDATE canaries SET sealed = ? WHERE "
+                                                 "source_record_id >= ? AND source_record_id < ? "
+                                                 "AND length(sealed) > 0"));
+  CUSTODY_RETURN_IF_ERROR(st.BindBlob(1, "")
+                              .Bind(2, static_cast<int64_t>(first_record_id))
+                              .Bind(3, static_cast<int64_t>(first_record_id + count))
                               .Run());
   return static_cast<uint64_t>(db_->Changes());
 }

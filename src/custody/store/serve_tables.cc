@@ -2,7 +2,7 @@
 #include "custody/store/serve_tables.h"
 
 #include "custody/store/internal/table_util.h"
-#include "custody/store/sqlite.h"
+#include "custody/store/sql.h"
 
 namespace custody::store {
 namespace {
@@ -62,14 +62,20 @@ Result<TokenRole> ParseTokenRole(std::string_view name) {
 }
 
 Result<TokenId> TokenTable::Insert(const TokenRow& row) {
-  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "INSERT INTO tokens(id, role, member_id, token_hash, created_at, expires_at, revoked_at, "
-      "log_index) VALUES (" + internal::NextIdSql("tokens") + ", ?, ?, ?, ?, ?, ?, ?)"));
-  CUSTODY_RETURN_IF_ERROR(st.Bind(1, TokenRoleName(row.role)).Bind(2, row.member_id)
-                              .Bind(3, row.token_hash).Bind(4, row.created_at)
-                              .Bind(5, row.expires_at).Bind(6, row.revoked_at)
-                              .Bind(7, row.log_index).Run());
-  return TokenId(db_->LastInsertId());
+  CUSTODY_ASSIGN_OR_RETURN(
+      auto st, db_->Prepare("INSERT INTO tokens(id, role, member_id, "
+                            "token_hash, created_at, expires_at, revoked_at, "
+                            "log_index) VALUES (" +
+                            internal::NextIdSql("tokens") + ", ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+  st.Bind(1, TokenRoleName(row.role))
+      .Bind(2, row.member_id)
+      .Bind(3, row.token_hash)
+      .Bind(4, row.created_at)
+      .Bind(5, row.expires_at)
+      .Bind(6, row.revoked_at)
+      .Bind(7, row.log_index);
+  CUSTODY_ASSIGN_OR_RETURN(int64_t id, InsertReturningId(st));
+  return TokenId(id);
 }
 
 Status TokenTable::SetLogIndex(TokenId id, int64_t log_index) {
@@ -104,15 +110,17 @@ Result<std::vector<TokenRow>> TokenTable::List() {
 }
 
 Result<TaskResultId> TaskResultTable::Insert(const TaskResultRow& row) {
-  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare(
-      "INSERT INTO task_results(id, release_id, member_id, record_id, created_at, sealed, "
-      "answer_hash, log_index) VALUES (" + internal::NextIdSql("task_results") +
-      ", ?, ?, ?, ?, ?, ?, ?)"));
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare("INSERT INTO task_results(id, release_id, "
+                                                 "member_id, record_id, created_at, sealed, "
+                                                 "answer_hash, log_index) VALUES (" +
+                                                 internal::NextIdSql("task_results") +
+                                                 ", ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
   st.Bind(1, row.release_id).Bind(2, row.member_id)
       .Bind(3, static_cast<int64_t>(row.record_id.value())).Bind(4, row.created_at);
   st.BindBlob(5, row.sealed);
-  CUSTODY_RETURN_IF_ERROR(st.Bind(6, row.answer_hash).Bind(7, row.log_index).Run());
-  return TaskResultId(db_->LastInsertId());
+  st.Bind(6, row.answer_hash).Bind(7, row.log_index);
+  CUSTODY_ASSIGN_OR_RETURN(int64_t id, InsertReturningId(st));
+  return TaskResultId(id);
 }
 
 Status TaskResultTable::SetLogIndex(TaskResultId id, int64_t log_index) {

@@ -6,6 +6,7 @@
 
 #include "custody/base/env.h"
 #include "custody/store/catalog.h"
+#include "custody/store/testing/catalog_backend_test.h"
 
 namespace custody::store {
 namespace {
@@ -13,28 +14,19 @@ namespace {
 // A time given in Unix seconds.
 Time T(int64_t seconds) { return FromUnixSeconds(seconds); }
 
-class TablesTest : public ::testing::Test {
+// Runs on both catalog backends (testing/catalog_backend_test.h).
+class TablesTest : public testing::CatalogBackendTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/custody_tables_test.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    auto c = Catalog::Open(Path(), true);
+    CatalogBackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    auto c = Catalog::Open(location(), true);
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     catalog_ = std::move(*c);
   }
   void TearDown() override {
     catalog_.reset();
-    Env::Default()->RemoveTree(dir_).IgnoreError();
-  }
-  std::string Path() const { return dir_ + "/catalog.db"; }
-  // Changes the file behind the catalog's back, as an editor of the vault
-  // would (who is not bound by the schema's CHECK constraints either).
-  void Tamper(const std::string& sql) {
-    auto db = Db::Open(Path(), false);
-    ASSERT_TRUE(db.ok());
-    ASSERT_TRUE((*db)->Exec("PRAGMA ignore_check_constraints = ON").ok());
-    ASSERT_TRUE((*db)->Exec(sql).ok()) << sql;
+    CatalogBackendTest::TearDown();
   }
 
   PartnerId AddPartner(const std::string& name) {
@@ -58,11 +50,10 @@ class TablesTest : public ::testing::Test {
     return *id;
   }
 
-  std::string dir_;
   std::unique_ptr<Catalog> catalog_;
 };
 
-TEST_F(TablesTest, PartnersAndMembersRoundTrip) {
+TEST_P(TablesTest, PartnersAndMembersRoundTrip) {
   const PartnerId acme = AddPartner("acme");
   const PartnerId beta = AddPartner("beta");
   const MemberId ann = AddMember(acme, "ann");
@@ -96,7 +87,7 @@ TEST_F(TablesTest, PartnersAndMembersRoundTrip) {
   EXPECT_EQ(catalog_->members().Revoke(ann, T(500)).code(), StatusCode::kNotFound);
 }
 
-TEST_F(TablesTest, RevokeAllOfAPartnerReturnsTheIdsItRevoked) {
+TEST_P(TablesTest, RevokeAllOfAPartnerReturnsTheIdsItRevoked) {
   const PartnerId acme = AddPartner("acme");
   const PartnerId other = AddPartner("other");
   const MemberId a = AddMember(acme, "a");
@@ -110,7 +101,7 @@ TEST_F(TablesTest, RevokeAllOfAPartnerReturnsTheIdsItRevoked) {
   EXPECT_EQ((*catalog_->members().Get(a))->revoked_at, T(10));  // not rewritten
 }
 
-TEST_F(TablesTest, ValuesThisCodeNeverWritesAreDataLossNamingTheRow) {
+TEST_P(TablesTest, ValuesThisCodeNeverWritesAreDataLossNamingTheRow) {
   const PartnerId acme = AddPartner("acme");
   const MemberId ann = AddMember(acme, "ann");
   Tamper("UPDATE partners SET status = 'friendly' WHERE id = " + ToString(acme));
@@ -129,7 +120,7 @@ TEST_F(TablesTest, ValuesThisCodeNeverWritesAreDataLossNamingTheRow) {
   EXPECT_EQ(catalog_->members().List().status().code(), StatusCode::kDataLoss);
 }
 
-TEST_F(TablesTest, ReleasesCanariesAndIncidents) {
+TEST_P(TablesTest, ReleasesCanariesAndIncidents) {
   const PartnerId acme = AddPartner("acme");
   const MemberId ann = AddMember(acme, "ann");
   auto ds = catalog_->GetOrCreateDataset("d", T(1));
@@ -211,7 +202,7 @@ TEST_F(TablesTest, ReleasesCanariesAndIncidents) {
   EXPECT_TRUE(catalog_->incidents().List()->empty());
 }
 
-TEST_F(TablesTest, TransactionRollsBackOnError) {
+TEST_P(TablesTest, TransactionRollsBackOnError) {
   Status s = catalog_->Transaction([&]() -> Status {
     PartnerRow p;
     p.name = "gone";
@@ -228,7 +219,7 @@ TEST_F(TablesTest, TransactionRollsBackOnError) {
   EXPECT_EQ(catalog_->partners().List()->size(), 1u);
 }
 
-TEST_F(TablesTest, AuditRowsRoundTripAndTamperingIsDataLoss) {
+TEST_P(TablesTest, AuditRowsRoundTripAndTamperingIsDataLoss) {
   const PartnerId p = AddPartner("acme");
   SubmissionRow s;
   s.partner_id = p;
@@ -267,10 +258,9 @@ TEST_F(TablesTest, AuditRowsRoundTripAndTamperingIsDataLoss) {
   a.sha256 = "ef";
   a.sealed = "x";
   // Grant 7 does not exist: write the row with foreign keys off.
-  auto db = Db::Open(Path(), false);
-  ASSERT_TRUE(db.ok());
-  ASSERT_TRUE((*db)->Exec("PRAGMA foreign_keys = OFF").ok());
-  AuditTables raw(db->get());
+  auto db = OpenRawWithoutForeignKeys();
+  ASSERT_NE(db, nullptr);
+  AuditTables raw(db.get());
   ASSERT_TRUE(raw.InsertAttestation(a).ok());
   auto att = catalog_->audits().Attestations(p);
   ASSERT_TRUE(att.ok()) << att.status().ToString();
@@ -281,7 +271,7 @@ TEST_F(TablesTest, AuditRowsRoundTripAndTamperingIsDataLoss) {
   EXPECT_EQ(catalog_->audits().Attestations(p).status().code(), StatusCode::kDataLoss);
 }
 
-TEST_F(TablesTest, DatasetSensitivityDefaultsToConfidential) {
+TEST_P(TablesTest, DatasetSensitivityDefaultsToConfidential) {
   auto d = catalog_->GetOrCreateDataset("math", T(1));
   ASSERT_TRUE(d.ok());
   auto s = catalog_->audits().GetSensitivity(d->id);
@@ -298,6 +288,8 @@ TEST_F(TablesTest, DatasetSensitivityDefaultsToConfidential) {
   EXPECT_EQ(bad.status().code(), StatusCode::kDataLoss);
   EXPECT_NE(bad.status().message().find("catalog datasets row 1"), std::string::npos);
 }
+
+CUSTODY_INSTANTIATE_FOR_CATALOG_BACKENDS(TablesTest);
 
 }  // namespace
 }  // namespace custody::store

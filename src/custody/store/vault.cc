@@ -194,6 +194,51 @@ Result<crypto::SecretBytes> UnlockKeyFile(Env* env, const std::string& path,
   return master;
 }
 
+// A catalog URI fit to record in custody.toml: a PostgreSQL URI without a
+// password. `where` names its source in errors.
+Status CheckCatalogUri(const std::string& uri, const std::string& where) {
+  if (!IsPostgresLocation(uri)) {
+    return InvalidArgumentError(where + ": expected a postgresql:// connection URI, found '" +
+                                RedactCatalogLocation(uri) + "'");
+  }
+  if (CatalogLocationHasPassword(uri)) {
+    return InvalidArgumentError(where + ": the URI " + RedactCatalogLocation(uri) +
+                                " holds a password, which custody would have "
+                                "to write into custody.toml; give it "
+                                "through ~/.pgpass (PGPASSFILE) or PGPASSWORD "
+                                "instead, or connect by Unix socket");
+  }
+  for (char c : uri) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return InvalidArgumentError(where + ": the URI holds a control character");
+    }
+  }
+  return OkStatus();
+}
+
+// `s` as a TOML basic string, quotes included (no control characters).
+std::string TomlString(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// Claims a new catalog for vault `vault_id` (meta "vault_id"), unless it
+// already belongs to a vault: kAlreadyExists naming that vault.
+Status ClaimCatalog(Catalog& catalog, const std::string& vault_id, const std::string& shown) {
+  return catalog.Transaction([&]() -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(auto owner, catalog.GetMeta(kCatalogVaultIdKey));
+    if (owner && *owner != vault_id) {
+      return AlreadyExistsError("catalog " + shown + " already holds the catalog of vault " +
+                                *owner + "; give each vault a database of its own");
+    }
+    return catalog.SetMeta(kCatalogVaultIdKey, vault_id);
+  });
+}
+
 }  // namespace
 
 std::string DefaultKeyFilePath(const std::string& vault_id) {
@@ -209,6 +254,10 @@ std::string DefaultKeyFilePath(const std::string& vault_id) {
 }
 
 Vault::~Vault() = default;
+
+std::string Vault::catalog_location() const {
+  return config_.catalog_uri.empty() ? JoinPath(dir_, kCatalogFile) : config_.catalog_uri;
+}
 
 std::string Vault::records_dir() const { return JoinPath(dir_, kRecordsDir); }
 std::string Vault::index_dir() const { return JoinPath(dir_, kIndexDir); }
@@ -234,6 +283,20 @@ Result<std::unique_ptr<Vault>> Vault::Create(const std::string& dir, const InitO
     if (!kids.empty()) return FailedPreconditionError(dir + " exists and is not empty");
   } else if (env->FileExists(dir)) {
     return FailedPreconditionError(dir + " exists and is not a directory");
+  }
+  // A PostgreSQL catalog is checked (and its schema made) before anything is
+  // written: a refused URI or a database that holds another vault's
+  // catalog leaves no directory or key file behind.
+  std::unique_ptr<Catalog> pg_catalog;
+  if (!options.catalog.empty()) {
+    CUSTODY_RETURN_IF_ERROR(CheckCatalogUri(options.catalog, "--catalog"));
+    CUSTODY_ASSIGN_OR_RETURN(pg_catalog, Catalog::Open(options.catalog, true));
+    CUSTODY_ASSIGN_OR_RETURN(auto owner, pg_catalog->GetMeta(kCatalogVaultIdKey));
+    if (owner) {
+      return AlreadyExistsError("catalog " + RedactCatalogLocation(options.catalog) +
+                                " already holds the catalog of vault " + *owner +
+                                "; give each vault a database of its own");
+    }
   }
   std::string vault_id = HexEncode(crypto::RandomString(8));
   std::string key_file = ResolveKeyFile(options.keys, vault_id);
@@ -282,12 +345,22 @@ Result<std::unique_ptr<Vault>> Vault::Create(const std::string& dir, const InitO
   CUSTODY_RETURN_IF_ERROR(env->WriteFileAtomically(JoinPath(v->keys_dir(), kLogPublicKeyFile),
                                                    Base64Encode(kp.public_key) + "\n", 0644));
 
-  CUSTODY_ASSIGN_OR_RETURN(v->catalog_, Catalog::Open(JoinPath(dir, kCatalogFile), true));
+  v->config_.catalog_uri = options.catalog;
+  if (pg_catalog) {
+    v->catalog_ = std::move(pg_catalog);
+  } else {
+    CUSTODY_ASSIGN_OR_RETURN(v->catalog_, Catalog::Open(JoinPath(dir, kCatalogFile), true));
+  }
+  CUSTODY_RETURN_IF_ERROR(
+      ClaimCatalog(*v->catalog_, vault_id, RedactCatalogLocation(v->catalog_location())));
 
   // custody.toml last: its presence marks a complete vault.
   std::string toml = "# custody vault settings (docs/formats/vault.md)\n[vault]\nid = \"" +
                      vault_id + "\"\nformat_version = 1\n\n[log]\norigin = \"" +
                      v->config_.log_origin + "\"\n";
+  if (!options.catalog.empty()) {
+    toml += "\n[catalog]\nuri = " + TomlString(options.catalog) + "\n";
+  }
   CUSTODY_RETURN_IF_ERROR(env->WriteFileAtomically(JoinPath(dir, kConfigFile), toml, 0644));
   return v;
 }
@@ -314,6 +387,13 @@ Result<std::unique_ptr<Vault>> Vault::Open(const std::string& dir, const OpenOpt
     v->config_.vault_id = *id;
     v->config_.log_origin = *origin;
     v->config_.format_version = t["vault"]["format_version"].value_or(1);
+    if (auto cat = t["catalog"]; cat) {
+      auto uri = cat["uri"].value<std::string>();
+      if (!uri)
+        return InvalidArgumentError(cfg_path + ": [catalog] uri: expected a string, found none");
+      CUSTODY_RETURN_IF_ERROR(CheckCatalogUri(*uri, cfg_path + ": [catalog] uri"));
+      v->config_.catalog_uri = *uri;
+    }
   } catch (const toml::parse_error& e) {
     return InvalidArgumentError(cfg_path + ":" + std::to_string(e.source().begin.line) + ": " +
                                 std::string(e.description()));
@@ -351,7 +431,15 @@ Result<std::unique_ptr<Vault>> Vault::Open(const std::string& dir, const OpenOpt
       env->RemoveAbandonedTempFiles(d).status().IgnoreError();
     }
   }
-  CUSTODY_ASSIGN_OR_RETURN(v->catalog_, Catalog::Open(JoinPath(dir, kCatalogFile), false));
+  CUSTODY_ASSIGN_OR_RETURN(v->catalog_, Catalog::Open(v->catalog_location(), false));
+  // The catalog must be this vault's: a URI edited to point at another
+  // vault's database would pair its history with the wrong log.
+  CUSTODY_ASSIGN_OR_RETURN(auto owner, v->catalog_->GetMeta(kCatalogVaultIdKey));
+  if (owner && *owner != v->config_.vault_id) {
+    return FailedPreconditionError("catalog " + RedactCatalogLocation(v->catalog_location()) +
+                                   " belongs to vault " + *owner + ", not to vault " +
+                                   v->config_.vault_id + " (" + cfg_path + ")");
+  }
   return v;
 }
 

@@ -1,7 +1,8 @@
 // Vault: custody's embedded store, a directory laid out as in
 // docs/formats/vault.md:
 //   custody.toml   settings (log origin, policies)
-//   catalog.db     SQLite catalog (WAL)
+//   catalog.db     SQLite catalog (WAL), unless custody.toml names a
+//                  PostgreSQL catalog
 //   keys/          wrapped data keys, the log signing key (wrapped), log.pub
 //   records/       encrypted, zstd-compressed record segments
 //   index/         sketch index files
@@ -60,6 +61,11 @@ struct KeyOptions {
 struct InitOptions {
   KeyOptions keys;
   std::string log_origin;  // empty: "custody.local/<vault-id>"
+  // The catalog: empty for SQLite in DIR/catalog.db (the default), else a
+  // PostgreSQL connection URI (postgresql://...) of a database holding no
+  // custody catalog yet. Recorded in custody.toml; it must carry no
+  // password (give that through ~/.pgpass, PGPASSFILE or PGPASSWORD).
+  std::string catalog;
   Env* env = nullptr;      // nullptr: Env::Default()
   Clock* clock = nullptr;  // nullptr: Clock::System()
 };
@@ -77,6 +83,9 @@ struct VaultConfig {
   std::string vault_id;    // random, hex; names the default key file
   std::string log_origin;  // the checkpoint origin line
   int format_version = 1;
+  // custody.toml [catalog] uri: the PostgreSQL catalog's connection URI, or
+  // empty for the SQLite catalog DIR/catalog.db. Never holds a password.
+  std::string catalog_uri;
 };
 
 // What a wrapped key is for: one key file (keys/<name>.key) per purpose, and
@@ -112,6 +121,9 @@ class Vault {
   Vault& operator=(const Vault&) = delete;
 
   // Creates a new vault in `dir` (which must not exist or be empty) and its
+  // catalog (options.catalog: SQLite by default, or PostgreSQL; a URI with
+  // a password is kInvalidArgument, a database already holding a custody
+  // catalog kAlreadyExists, both before anything is written), and its
   // master key file, mode 0600 in a 0700 directory, written through an
   // OutputFile (base/output_file.h: an exclusive temporary sibling, never
   // through a planted file or symbolic link). Fails kAlreadyExists if `dir`
@@ -125,7 +137,9 @@ class Vault {
   // & 077, as ssh refuses private keys; the message names the mode and
   // `chmod 600`); kInvalidArgument for a key file inside `dir`. With the
   // key, it also removes the temporary files of atomic writes an
-  // interrupted process left in `dir`, keys/ and index/.
+  // interrupted process left in `dir`, keys/ and index/. The catalog is the
+  // one custody.toml names; kFailedPrecondition if it belongs to another
+  // vault (its meta vault_id differs).
   static Result<std::unique_ptr<Vault>> Open(const std::string& dir, const OpenOptions& options);
 
   const std::string& dir() const { return dir_; }
@@ -139,6 +153,8 @@ class Vault {
   Env* env() const { return env_; }
   Clock* clock() const { return clock_; }
   Catalog& catalog() { return *catalog_; }
+  // Where the catalog is: DIR/catalog.db, or the PostgreSQL URI.
+  std::string catalog_location() const;
   bool has_master_key() const { return !master_key_.empty(); }
 
   // The Ed25519 seed of the log signing key (unwrapped with the master key).

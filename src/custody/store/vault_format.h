@@ -6,6 +6,8 @@ namespace custody::store {
 
 inline constexpr const char* kConfigFile = "custody.toml";
 inline constexpr const char* kCatalogFile = "catalog.db";
+// The catalog's meta key naming the vault it belongs to (set by init).
+inline constexpr const char* kCatalogVaultIdKey = "vault_id";
 inline constexpr const char* kLockFile = "LOCK";
 inline constexpr const char* kKeysDir = "keys";
 inline constexpr const char* kRecordsDir = "records";

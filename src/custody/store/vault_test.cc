@@ -8,6 +8,8 @@
 #include <cstdio>
 
 #include "custody/store/catalog.h"
+#include "custody/store/sql.h"
+#include "custody/store/testing/catalog_backend_test.h"
 
 namespace custody::store {
 namespace {
@@ -211,6 +213,101 @@ TEST_F(VaultTest, SecondWriterIsLockedOut) {
   ro.without_key = true;
   EXPECT_TRUE(Vault::Open(dir_, ro).ok());
 }
+
+// A vault on either catalog backend (testing/catalog_backend_test.h): the
+// catalog it records is the one every later open uses.
+class VaultCatalogTest : public testing::CatalogBackendTest {
+ protected:
+  InitOptions Init() const {
+    InitOptions o;
+    o.keys.key_file = dir() + "/keys/master.key";
+    if (postgres()) o.catalog = location();
+    return o;
+  }
+  OpenOptions OpenOpts() const {
+    OpenOptions o;
+    o.keys.key_file = dir() + "/keys/master.key";
+    return o;
+  }
+  std::string Toml(const std::string& vault) const {
+    return *Env::Default()->ReadFileToString(vault + "/custody.toml");
+  }
+};
+
+TEST_P(VaultCatalogTest, RecordsItsCatalogAndReopensIt) {
+  const std::string vault = dir() + "/vault";
+  std::string id;
+  {
+    auto v = Vault::Create(vault, Init());
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    id = (*v)->config().vault_id;
+    EXPECT_EQ((*v)->catalog().dialect(), postgres() ? SqlDialect::kPostgres : SqlDialect::kSqlite);
+    ASSERT_TRUE((*v)->catalog().GetOrCreateDataset("kept", FromUnixSeconds(1)).ok());
+  }
+  EXPECT_EQ(Env::Default()->FileExists(vault + "/catalog.db"), !postgres());
+  EXPECT_EQ(Toml(vault).find("[catalog]") != std::string::npos, postgres());
+  auto v = Vault::Open(vault, OpenOpts());
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ((*v)->catalog_location(), postgres() ? location() : vault + "/catalog.db");
+  EXPECT_TRUE((*v)->catalog().FindDataset("kept")->has_value());
+  EXPECT_EQ(*(*v)->catalog().GetMeta(kCatalogVaultIdKey), id);
+}
+
+TEST_P(VaultCatalogTest, ACatalogOfAnotherVaultIsRefused) {
+  const std::string first = dir() + "/first";
+  InitOptions o = Init();
+  ASSERT_TRUE(Vault::Create(first, o).ok());
+  if (postgres()) {
+    // A second vault may not share the first one's database; nothing of it
+    // is written.
+    o.keys.key_file = dir() + "/keys/second.key";
+    auto second = Vault::Create(dir() + "/second", o);
+    EXPECT_EQ(second.status().code(), StatusCode::kAlreadyExists);
+    EXPECT_FALSE(Env::Default()->FileExists(dir() + "/second"));
+    EXPECT_FALSE(Env::Default()->FileExists(dir() + "/keys/second.key"));
+  }
+  // The catalog belongs to a vault whose id custody.toml does not give.
+  const std::string toml = Toml(first);
+  const size_t at = toml.find("id = \"") + 6;
+  std::string edited = toml;
+  edited.replace(at, 16, "00000000000000ff");
+  ASSERT_TRUE(Env::Default()->WriteFileAtomically(first + "/custody.toml", edited).ok());
+  OpenOptions without_key;
+  without_key.without_key = true;
+  auto v = Vault::Open(first, without_key);
+  EXPECT_EQ(v.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(v.status().message().find("belongs to vault"), std::string::npos)
+      << v.status().message();
+}
+
+// PostgreSQL only: a SQLite catalog is a file, with no URI or password.
+class VaultPostgresTest : public VaultCatalogTest {};
+
+TEST_P(VaultPostgresTest, AUriWithAPasswordIsRefusedBeforeAnythingIsWritten) {
+  InitOptions o = Init();
+  o.catalog = "postgresql://ann:hunter2@/custody?host=" + dir();
+  auto v = Vault::Create(dir() + "/vault", o);
+  EXPECT_EQ(v.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(v.status().message().find("hunter2"), std::string::npos) << v.status().message();
+  EXPECT_NE(v.status().message().find("~/.pgpass"), std::string::npos) << v.status().message();
+  EXPECT_FALSE(Env::Default()->FileExists(dir() + "/vault"));
+  EXPECT_FALSE(Env::Default()->FileExists(o.keys.key_file));
+  // Nor does a custody.toml edited to hold one open.
+  ASSERT_TRUE(Vault::Create(dir() + "/vault", Init()).ok());
+  std::string toml = Toml(dir() + "/vault");
+  const size_t uri = toml.find("postgresql:///");
+  ASSERT_NE(uri, std::string::npos);
+  toml.replace(uri, 14, "postgresql://ann:hunter2@/");
+  ASSERT_TRUE(Env::Default()->WriteFileAtomically(dir() + "/vault/custody.toml", toml).ok());
+  auto w = Vault::Open(dir() + "/vault", OpenOpts());
+  EXPECT_EQ(w.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(w.status().message().find("hunter2"), std::string::npos) << w.status().message();
+}
+
+CUSTODY_INSTANTIATE_FOR_CATALOG_BACKENDS(VaultCatalogTest);
+INSTANTIATE_TEST_SUITE_P(Backends, VaultPostgresTest,
+                         ::testing::Values(testing::TestBackend::kPostgres),
+                         testing::TestBackendName);
 
 }  // namespace
 }  // namespace custody::store

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "custody/base/status.h"
-#include "custody/store/sqlite.h"
+#include "custody/store/sql.h"
 
 namespace custody::store::internal {
 
@@ -23,11 +23,22 @@ inline std::string RowName(std::string_view table, int64_t id) {
 // largest id in the table and the table's id floor (meta "id_floor.TABLE",
 // raised by Catalog::ReserveIdsThrough for ids a crash left in the log
 // without their row), so an id named by a logged event is never reused.
+// Written in the SQL both backends read alike (no two-argument MAX).
 inline std::string NextIdSql(std::string_view table) {
   const std::string t(table);
-  return "(SELECT MAX(COALESCE((SELECT MAX(id) FROM " + t +
-         "), 0), COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'id_floor." + t +
-         "'), 0)) + 1)";
+  return "(SELECT COALESCE(MAX(n), 0) + 1 FROM (SELECT MAX(id) AS n FROM " + t +
+         " UNION ALL SELECT CAST(value AS BIGINT) FROM meta WHERE key = "
+         "'id_floor." +
+         t + "') AS floors)";
+}
+
+// The SQL expression of the id a new row of `table` gets when the table has
+// no id floor: one past its largest id, as SQLite gives a rowid, on both
+// backends. Inserts run under the catalog's write lock (sql.h, Db::Begin),
+// so two writers never compute the same id.
+inline std::string NextRowIdSql(std::string_view table) {
+  const std::string t(table);
+  return "(SELECT COALESCE(MAX(id), 0) + 1 FROM " + t + ")";
 }
 
 // The enum whose index in `names` is `text`, or kDataLoss naming the row.
