@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <string>
+#include <unordered_map>
+
 namespace custody::store {
 namespace {
 
@@ -18,10 +21,23 @@ Status SqlError(sqlite3* db, std::string_view what) {
   return InternalError(std::move(msg));
 }
 
+// Where a finished statement goes back to be run again (SqliteDb's cache).
+class StmtCache {
+ public:
+  virtual ~StmtCache() = default;
+  // Takes `stmt` (reset, binds cleared) for a later Prepare of `sql`.
+  virtual void Return(std::string sql, sqlite3_stmt* stmt) = 0;
+};
+
 class SqliteStmt final : public StmtBackend {
  public:
-  SqliteStmt(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
-  ~SqliteStmt() override { sqlite3_finalize(stmt_); }
+  SqliteStmt(sqlite3* db, sqlite3_stmt* stmt, StmtCache* cache, std::string sql)
+      : db_(db), stmt_(stmt), cache_(cache), sql_(std::move(sql)) {}
+  ~SqliteStmt() override {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    cache_->Return(std::move(sql_), stmt_);
+  }
 
   void BindInt(int i, int64_t v) override { sqlite3_bind_int64(stmt_, i, v); }
   void BindText(int i, std::string_view t) override {
@@ -59,12 +75,23 @@ class SqliteStmt final : public StmtBackend {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  StmtCache* cache_;
+  std::string sql_;
 };
 
-class SqliteDb final : public Db {
+// Prepared statements are kept after use, by their SQL text, and handed out
+// again (reset, binds cleared) by the next Prepare of the same text:
+// parsing and planning a statement cost more than running most of the
+// catalog's. At most kMaxIdle are kept; a statement in use is never shared
+// (a second Prepare of the same text while the first is alive prepares
+// another).
+class SqliteDb final : public Db, public StmtCache {
  public:
   explicit SqliteDb(sqlite3* db) : db_(db) {}
-  ~SqliteDb() override { sqlite3_close_v2(db_); }
+  ~SqliteDb() override {
+    for (auto& [sql, stmt] : idle_) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+  }
 
   SqlDialect dialect() const override { return SqlDialect::kSqlite; }
 
@@ -80,12 +107,18 @@ class SqliteDb final : public Db {
   }
 
   Result<Stmt> Prepare(std::string_view sql) override {
+    std::string text(sql);
+    if (auto it = idle_.find(text); it != idle_.end()) {
+      sqlite3_stmt* st = it->second;
+      idle_.erase(it);
+      return Stmt(std::make_unique<SqliteStmt>(db_, st, this, std::move(text)));
+    }
     sqlite3_stmt* st = nullptr;
     if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, nullptr) !=
         SQLITE_OK) {
-      return SqlError(db_, std::string(sql));
+      return SqlError(db_, text);
     }
-    return Stmt(std::make_unique<SqliteStmt>(db_, st));
+    return Stmt(std::make_unique<SqliteStmt>(db_, st, this, std::move(text)));
   }
 
   int Changes() const override { return sqlite3_changes(db_); }
@@ -104,7 +137,17 @@ class SqliteDb final : public Db {
   }
 
  private:
+  static constexpr size_t kMaxIdle = 512;
+  void Return(std::string sql, sqlite3_stmt* stmt) override {
+    if (idle_.size() >= kMaxIdle) {
+      sqlite3_finalize(stmt);
+      return;
+    }
+    idle_.emplace(std::move(sql), stmt);
+  }
+
   sqlite3* db_;
+  std::unordered_multimap<std::string, sqlite3_stmt*> idle_;
 };
 
 }  // namespace
