@@ -9,6 +9,8 @@
 // Thread-safety: as any fixture (one test thread).
 #pragma once
 
+#include <ostream>
+
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -23,6 +25,11 @@ enum class TestBackend { kSqlite, kPostgres };
 
 // "SQLite" or "PostgreSQL", the suffix of the test names.
 std::string TestBackendName(const ::testing::TestParamInfo<TestBackend>& info);
+
+// How GoogleTest prints the parameter (ctest shows it after each name).
+inline void PrintTo(TestBackend b, std::ostream* os) {
+  *os << (b == TestBackend::kPostgres ? "postgresql" : "sqlite");
+}
 
 class CatalogBackendTest : public ::testing::TestWithParam<TestBackend> {
  protected:
