@@ -75,10 +75,13 @@ Result<core::GrantSpec> GrantSpecOf(const JsonBody& body) {
     return InvalidArgumentError("sample, shard: expected at most one selection, found both");
   }
   if (!sample.empty()) {
-    const auto& seed = body.json()["seed"];
-    if (!has_seed || !seed.is_number_unsigned()) {
-      return InvalidArgumentError("seed: expected a non-negative integer with sample, found " +
-                                  (has_seed ? Found(seed) : std::string("nothing")));
+    // operator[] on a const object with a missing key is undefined; look first.
+    if (!has_seed) {
+      return InvalidArgumentError("seed: expected a non-negative integer with sample, found nothing");
+    }
+    const auto& seed = body.json().at("seed");
+    if (!seed.is_number_unsigned()) {
+      return InvalidArgumentError("seed: expected a non-negative integer with sample, found " + Found(seed));
     }
     auto s = core::SampleSelection(sample, seed.get<uint64_t>());
     if (!s.ok()) return s.status().WithPrefix("sample");

@@ -224,7 +224,7 @@ void RegisterAnalysisRoutes(RouteHost& host) {
     }
     core::TraceReport report;
     if (has_index) {
-      const auto& v = body.json()["trace_log_index"];
+      const auto& v = body.json().at("trace_log_index");
       if (!v.is_number_unsigned()) {
         return InvalidArgumentError("trace_log_index: expected a log index, found " + Found(v));
       }
@@ -236,7 +236,7 @@ void RegisterAnalysisRoutes(RouteHost& host) {
       }
       report = std::move(*kept);
     } else {
-      const auto& v = body.json()["trace"];
+      const auto& v = body.json().at("trace");
       if (!v.is_object()) return InvalidArgumentError("trace: expected a trace report object, found " + Found(v));
       auto parsed = core::TraceReportFromJson(Dump(v));
       if (!parsed.ok()) return parsed.status().WithPrefix("trace");
