@@ -17,6 +17,11 @@ void EnsureSodium() {
   }
 }
 
+void WipeString(std::string* s) {
+  if (!s->empty()) sodium_memzero(s->data(), s->size());
+  s->clear();
+}
+
 SecretBytes::SecretBytes(size_t size) : size_(size) {
   EnsureSodium();
   if (size == 0) return;

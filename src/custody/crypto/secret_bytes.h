@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "custody/base/status.h"
@@ -48,6 +49,10 @@ class SecretBytes {
 // Initializes libsodium once; safe to call repeatedly. Aborts if libsodium
 // cannot initialize (no usable CSPRNG), since nothing else can work then.
 void EnsureSodium();
+
+// Overwrites `*s` with zeros (in a way the compiler keeps) and empties it:
+// for the rare std::string that held secret bytes on their way somewhere.
+void WipeString(std::string* s);
 
 // Fills a std::string with `n` random bytes (non-secret randomness: nonces, salts, ids).
 std::string RandomString(size_t n);

@@ -33,22 +33,10 @@ constexpr uint32_t kWholeIsField = 1u << 30;   // query text == one field of the
 constexpr uint32_t kFieldShift = 20;           // query fields equal to record fields
 constexpr uint32_t kHitMask = (1u << kFieldShift) - 1;
 
-struct Candidate {
-  uint64_t key;  // file << 32 | ordinal
-  uint32_t info;
-};
-
-enum class Decision : uint8_t { kExact, kNear, kFragment, kReject };
-
+using Candidate = MatchCandidate;
+using Decision = CandidateDecision;
 // A candidate with its estimates and current decision.
-struct Scored {
-  Candidate c;
-  double j = 0, kept = 0, cont = 0, na = 0;
-  Decision decision = Decision::kReject;
-  bool text_verified = false;
-  double rank = 0;  // ordering among accepted candidates (higher first)
-  MatchResult r;
-};
+using Scored = ScoredCandidate;
 
 // The most candidates scored against the signatures, and compared against
 // their real text, per dump record.
@@ -66,6 +54,18 @@ struct Matcher::Impl {
   uint64_t records = 0;
   CandidateWords* words = nullptr;
   bool keyed = false;  // every file stores its records' key halves (format 3)
+  // Per file, its position (SetFilePositions; else its index); per
+  // position, the file (kNoFile for positions of other matchers' files).
+  std::vector<uint32_t> positions;
+  std::vector<uint32_t> file_at;
+  static constexpr uint32_t kNoFile = ~uint32_t{0};
+  void IdentityPositions() {
+    positions.resize(files.size());
+    file_at.resize(files.size());
+    for (uint32_t i = 0; i < files.size(); ++i) positions[i] = file_at[i] = i;
+  }
+  // The file a candidate key names (one of this matcher's).
+  const IndexFile& FileOf(uint64_t key) const { return files[file_at[key >> 32]]; }
 
   // One dump record in flight: its sketch and its scored candidates.
   struct Query {
@@ -165,6 +165,7 @@ Status Matcher::Impl::FinishOpen(Impl* impl, const crypto::SecretBytes& key,
     }
     impl->records += f.n;
   }
+  impl->IdentityPositions();
   impl->keyed = !impl->files.empty();
   for (const IndexFile& f : impl->files) impl->keyed = impl->keyed && f.key_lo != nullptr;
   CUSTODY_ASSIGN_OR_RETURN(impl->sketcher, Sketcher::Create(key, params, verify));
@@ -187,12 +188,12 @@ bool Matcher::Impl::SettleOnFirst(Query* query,
     });
     if (!found) continue;
     Scored s;
-    s.c = {uint64_t{fi} << 32 | ord, kRecordKeyHit};
+    s.c = {uint64_t{positions[fi]} << 32 | ord, kRecordKeyHit};
     s.decision = Decision::kExact;
     s.rank = 10;
     s.j = 1;
     s.r.record_id = f.RecordId(ord);
-    s.r.index = fi;
+    s.r.index = positions[fi];
     s.r.kind = MatchKind::kExact;
     s.r.similarity = 1;
     s.r.containment = 1;
@@ -275,7 +276,7 @@ void Matcher::Impl::CollectCandidates(const Query& query, std::vector<Candidate>
   const uint32_t whole_as_field = ExactKey(Sketcher::FieldTag(q.record_key));
   for (uint32_t fi = 0; fi < files.size(); ++fi) {
     const IndexFile& f = files[fi];
-    const uint64_t hi = uint64_t{fi} << 32;
+    const uint64_t hi = uint64_t{positions[fi]} << 32;
     f.exact.Lookup(record_key, [&](uint32_t o) { cands->push_back({hi | o, kRecordKeyHit}); });
     f.exact.Lookup(whole_as_field, [&](uint32_t o) { cands->push_back({hi | o, kWholeIsField}); });
     for (uint64_t fk : q.field_keys) {
@@ -498,14 +499,14 @@ void Matcher::Impl::Prepare(size_t max, Query* query) const {
   const SketchParams& p = sketcher->params();
   const double nq = q.shingle_count;
   for (const Candidate& c : cands) {  // their signatures are cache misses: overlap them
-    const IndexFile& f = files[c.key >> 32];
+    const IndexFile& f = FileOf(c.key);
     const uint32_t ord = static_cast<uint32_t>(c.key);
     __builtin_prefetch(f.sigs + static_cast<size_t>(ord) * p.sig_bytes());
     __builtin_prefetch(f.filled + static_cast<size_t>(ord) * p.filled_bytes());
     __builtin_prefetch(f.counts + ord);
   }
   for (const Candidate& c : cands) {
-    const IndexFile& f = files[c.key >> 32];
+    const IndexFile& f = FileOf(c.key);
     const uint32_t ord = static_cast<uint32_t>(c.key);
     const uint8_t* sig = f.sigs + static_cast<size_t>(ord) * p.sig_bytes();
     const uint8_t* filled = f.filled + static_cast<size_t>(ord) * p.filled_bytes();
@@ -602,14 +603,22 @@ std::unique_ptr<CandidateWords> Matcher::WordsFromTexts(CandidateTexts* texts) c
 
 void Matcher::set_words(CandidateWords* words) { impl_->words = words; }
 
-void Matcher::MatchBatch(std::span<const Fields> queries, size_t max, CandidateWords* words,
-                         std::vector<std::vector<MatchResult>>* results) const {
-  thread_local std::vector<Impl::Query> states;
-  thread_local std::vector<uint64_t> wanted;
-  if (words == nullptr) words = impl_->words;
+struct Matcher::ScoredBatch::Impl {
+  std::vector<Matcher::Impl::Query> states;
+  size_t size = 0;
+};
+
+Matcher::ScoredBatch::ScoredBatch() : impl_(std::make_unique<Impl>()) {}
+Matcher::ScoredBatch::~ScoredBatch() = default;
+size_t Matcher::ScoredBatch::size() const { return impl_->size; }
+std::vector<ScoredCandidate>& Matcher::ScoredBatch::candidates(size_t i) {
+  return impl_->states.at(i).scored;
+}
+
+void Matcher::ScoreBatch(std::span<const Fields> queries, size_t max, ScoredBatch* batch) const {
+  std::vector<Impl::Query>& states = batch->impl_->states;
   if (states.size() < queries.size()) states.resize(queries.size());
-  results->resize(queries.size());
-  wanted.clear();
+  batch->impl_->size = queries.size();
   // A four-stage pipeline over the batch, so the table loads of one record
   // overlap the work on the others: normalize record i (and start loading
   // its exact bucket), settle or sketch record i-1 (and start loading its
@@ -620,18 +629,87 @@ void Matcher::MatchBatch(std::span<const Fields> queries, size_t max, CandidateW
     if (i < n) impl_->NormalizeQuery(queries[i], max, &states[i]);
     if (i >= 1 && i - 1 < n) impl_->SketchQuery(max, &states[i - 1]);
     if (i >= 2 && i - 2 < n) impl_->LoadRanges(&states[i - 2]);
-    if (i < 3) continue;
-    impl_->Prepare(max, &states[i - 3]);
-    if (words != nullptr) impl_->WantedWords(states[i - 3], &wanted);
+    if (i >= 3) impl_->Prepare(max, &states[i - 3]);
+  }
+}
+
+void Matcher::MergeScored(std::span<const ScoredCandidate> others, size_t max,
+                          std::vector<ScoredCandidate>* into) {
+  if (others.empty()) return;
+  into->insert(into->end(), others.begin(), others.end());
+  std::vector<ScoredCandidate>& cs = *into;
+  if (max == 1) {
+    // One matcher stops at an exact copy: the first found, in file order.
+    const ScoredCandidate* exact = nullptr;
+    for (const auto& c : cs) {
+      if (c.decision == Decision::kExact && (exact == nullptr || c.c.key < exact->c.key)) exact = &c;
+    }
+    if (exact != nullptr) {
+      const ScoredCandidate keep = *exact;
+      cs.assign(1, keep);
+      return;
+    }
+  }
+  // Each matcher scored its strongest candidates; one matcher over every
+  // file scores the strongest of them all (CollectCandidates' order).
+  if (cs.size() > kMaxScored) {
+    std::partial_sort(cs.begin(), cs.begin() + kMaxScored, cs.end(),
+                      [](const ScoredCandidate& a, const ScoredCandidate& b) {
+                        if (a.c.info != b.c.info) return a.c.info > b.c.info;
+                        return a.c.key < b.c.key;
+                      });
+    cs.resize(kMaxScored);
+  }
+}
+
+void Matcher::FinishBatch(ScoredBatch* batch, size_t max, CandidateWords* words,
+                          std::vector<std::vector<MatchResult>>* results) const {
+  thread_local std::vector<uint64_t> wanted;
+  std::vector<Impl::Query>& states = batch->impl_->states;
+  const size_t n = batch->impl_->size;
+  if (words == nullptr) words = impl_->words;
+  results->resize(n);
+  wanted.clear();
+  for (size_t i = 0; i < n; ++i) {
+    Impl::Query& q = states[i];
+    // Merged candidates may hold an exact copy that settles the query.
+    q.settled = max == 1 && q.scored.size() == 1 && q.scored[0].decision == Decision::kExact;
+    if (words != nullptr) impl_->WantedWords(q, &wanted);
   }
   if (words != nullptr && !wanted.empty()) {
     std::sort(wanted.begin(), wanted.end());
     wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
     words->Prefetch(wanted);
   }
-  for (size_t i = 0; i < queries.size(); ++i) {
-    impl_->Finish(&states[i], max, words, &(*results)[i]);
+  for (size_t i = 0; i < n; ++i) impl_->Finish(&states[i], max, words, &(*results)[i]);
+}
+
+void Matcher::MatchBatch(std::span<const Fields> queries, size_t max, CandidateWords* words,
+                         std::vector<std::vector<MatchResult>>* results) const {
+  thread_local ScoredBatch batch;
+  ScoreBatch(queries, max, &batch);
+  FinishBatch(&batch, max, words, results);
+}
+
+Status Matcher::SetFilePositions(std::vector<uint32_t> positions) {
+  if (positions.size() != impl_->files.size()) {
+    return InvalidArgumentError("matcher: expected " + std::to_string(impl_->files.size()) +
+                                " file positions, found " + std::to_string(positions.size()));
   }
+  for (size_t i = 1; i < positions.size(); ++i) {
+    if (positions[i] <= positions[i - 1]) {
+      return InvalidArgumentError("matcher: file positions must increase, found " +
+                                  std::to_string(positions[i]) + " after " +
+                                  std::to_string(positions[i - 1]));
+    }
+  }
+  if (!positions.empty() && positions.back() == Impl::kNoFile) {
+    return InvalidArgumentError("matcher: a file position out of range");
+  }
+  impl_->file_at.assign(positions.empty() ? 0 : positions.back() + 1, Impl::kNoFile);
+  for (uint32_t i = 0; i < positions.size(); ++i) impl_->file_at[positions[i]] = i;
+  impl_->positions = std::move(positions);
+  return OkStatus();
 }
 
 std::vector<MatchResult> Matcher::Candidates(Fields fields, size_t max,

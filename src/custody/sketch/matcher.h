@@ -43,8 +43,29 @@ struct MatchResult {
   // Share of the dump record's shingles found in the record (exact or
   // estimated, as similarity).
   double containment = 0;
-  // Which index file (position in the paths given to Open).
+  // Which index file: its position in the paths given to Open (or the
+  // position SetFilePositions gave it).
   uint32_t index = 0;
+};
+
+// Matching split over matchers that each hold some of the index files
+// (custody-mpi): each scores a batch on its own files (ScoreBatch), the
+// candidates travel to one matcher (they are plain values: ids, keys and
+// estimates, no text), which merges them (MergeScored) and verifies them
+// with words (FinishBatch), which gives what one matcher over every file
+// gives.
+enum class CandidateDecision : uint8_t { kExact, kNear, kFragment, kReject };
+struct MatchCandidate {
+  uint64_t key = 0;   // file position << 32 | ordinal in the file
+  uint32_t info = 0;  // how it was found: exact keys, fields and anchors hit
+};
+struct ScoredCandidate {
+  MatchCandidate c;
+  double j = 0, kept = 0, cont = 0, na = 0;  // estimates from the signature
+  CandidateDecision decision = CandidateDecision::kReject;
+  bool text_verified = false;
+  double rank = 0;  // ordering among accepted candidates (higher first)
+  MatchResult r;
 };
 
 class Matcher {
@@ -84,6 +105,43 @@ class Matcher {
   // grouped by where they live.
   void MatchBatch(std::span<const Fields> queries, size_t max, CandidateWords* words,
                   std::vector<std::vector<MatchResult>>* results) const;
+  // Split matching (see ScoredCandidate). A batch's queries held between
+  // scoring and verification; reusable.
+  class ScoredBatch {
+   public:
+    ScoredBatch();
+    ~ScoredBatch();
+    size_t size() const;
+    // Query i's scored candidates; another matcher's are added with
+    // MergeScored before FinishBatch.
+    std::vector<ScoredCandidate>& candidates(size_t i);
+
+   private:
+    friend class Matcher;
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+  };
+  // Sketches and scores each query against this matcher's files, as
+  // MatchBatch does, without verifying with words.
+  void ScoreBatch(std::span<const Fields> queries, size_t max, ScoredBatch* batch) const;
+  // Adds `others` (a query's candidates from matchers over other files, keys
+  // in the same file positions) to `*into`, keeping what one matcher over
+  // all the files would have scored: an exact copy settles the query (the
+  // one in the first file); else the strongest candidates, as many as one
+  // matcher scores.
+  static void MergeScored(std::span<const ScoredCandidate> others, size_t max,
+                          std::vector<ScoredCandidate>* into);
+  // Verifies the batch's candidates with `words` (nullptr: the default) and
+  // sets `(*results)[i]` as MatchBatch would. The queries given to
+  // ScoreBatch must still be valid.
+  void FinishBatch(ScoredBatch* batch, size_t max, CandidateWords* words,
+                   std::vector<std::vector<MatchResult>>* results) const;
+  // Names file i by `positions[i]` (in candidate keys and results) instead
+  // of i: a matcher over some of a list of files names them as a matcher
+  // over the whole list does. kInvalidArgument unless there is one position
+  // per file, strictly increasing.
+  Status SetFilePositions(std::vector<uint32_t> positions);
+
   // The default source of candidate words (not owned; must outlive its use;
   // nullptr for none).
   void set_words(CandidateWords* words);

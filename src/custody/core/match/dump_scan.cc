@@ -16,37 +16,34 @@ namespace custody::core {
 
 // ---- VaultMatcher ------------------------------------------------------------
 
-Result<std::unique_ptr<VaultMatcher>> VaultMatcher::Open(Custody& custody, size_t threads) {
+Result<std::unique_ptr<VaultMatcher>> VaultMatcher::Open(Env* env, const MatchPlan& plan,
+                                                         size_t threads, size_t part, size_t parts) {
+  if (parts == 0 || part >= parts) {
+    return InvalidArgumentError("matcher: expected a part below " + std::to_string(parts) +
+                                ", found " + std::to_string(part));
+  }
   auto vm = std::unique_ptr<VaultMatcher>(new VaultMatcher());
-  CUSTODY_ASSIGN_OR_RETURN(auto datasets, custody.catalog().ListDatasets());
+  vm->versions_ = plan.files;
   std::vector<std::string> paths;
-  size_t indexed = 0;
-  for (const auto& ds : datasets) {
-    CUSTODY_ASSIGN_OR_RETURN(auto versions, custody.catalog().ListVersions(ds.id, false));
-    for (const auto& v : versions) {
-      if (v.index_file.empty()) continue;
-      // A dataset shredded before its index was kept has none left.
-      if (ds.shredded_at && !custody.env()->FileExists(custody.VaultPath(v.index_file))) continue;
-      CUSTODY_ASSIGN_OR_RETURN(VersionIndex index, ReadVersionIndex(custody, v));
-      ++indexed;
-      // One entry per index file (a match names its file): the shards of a
-      // version in id order.
-      for (const std::string& file : index.files) {
-        const std::string path = custody.VaultPath(file);
-        vm->versions_.push_back({path, ds.name, v.version, v.id, ds.shredded_at.has_value()});
-        paths.push_back(path);
-      }
-    }
+  std::vector<uint32_t> positions;
+  for (uint32_t i = 0; i < plan.files.size(); ++i) {
+    if (i % parts != part) continue;
+    positions.push_back(i);
+    paths.push_back(plan.files[i].path);
   }
-  if (indexed == 0) {
-    return FailedPreconditionError("the vault has no indexed dataset; run `custody ingest` first");
-  }
-  CUSTODY_ASSIGN_OR_RETURN(auto index_key, custody.vault().GetWrappedKey(store::KeyPurpose::Index()));
   CUSTODY_ASSIGN_OR_RETURN(vm->matcher_,
-                           sketch::Matcher::Open(custody.env(), paths, index_key, {}, threads));
-  CUSTODY_ASSIGN_OR_RETURN(vm->store_, VaultWordStore::Open(custody));
+                           sketch::Matcher::Open(env, paths, plan.index_key, {}, threads));
+  // Matches name files by their position in the plan, whichever part opened them.
+  CUSTODY_RETURN_IF_ERROR(vm->matcher_->SetFilePositions(std::move(positions)));
+  CUSTODY_ASSIGN_OR_RETURN(vm->store_, VaultWordStore::Open(env, plan));
   return vm;
 }
+
+Result<std::unique_ptr<VaultMatcher>> VaultMatcher::Open(Custody& custody, size_t threads) {
+  CUSTODY_ASSIGN_OR_RETURN(MatchPlan plan, PlanMatch(custody));
+  return Open(custody.env(), plan, threads);
+}
+
 
 std::unique_ptr<VaultRecordWords> VaultMatcher::NewWords() const {
   return std::make_unique<VaultRecordWords>(*store_);

@@ -27,18 +27,17 @@
 
 namespace custody::core {
 
-struct IndexedVersion {
-  std::string path;
-  std::string dataset;
-  int version = 0;
-  VersionId version_id;
-  // The dataset was shredded: its records cannot be read, so its matches
-  // rest on the sketch alone (unverified).
-  bool shredded = false;
-};
-
 class VaultMatcher {
  public:
+  // Opens the index files of `plan` whose position p has p % parts == part
+  // (all of them with the defaults): a process of a scan split over
+  // processes matches against its share of the files, and its matches still
+  // name a file by its position in the plan. kInvalidArgument unless
+  // part < parts; errors of sketch::Matcher::Open and VaultWordStore::Open.
+  static Result<std::unique_ptr<VaultMatcher>> Open(Env* env, const MatchPlan& plan,
+                                                    size_t threads = 1, size_t part = 0,
+                                                    size_t parts = 1);
+  // As above over every index file of `custody`'s vault (PlanMatch):
   // kFailedPrecondition if the vault has no indexed dataset version.
   // `custody` is read during Open only.
   static Result<std::unique_ptr<VaultMatcher>> Open(Custody& custody, size_t threads = 1);
@@ -47,12 +46,11 @@ class VaultMatcher {
   // A reader of candidate words for one thread (verification).
   std::unique_ptr<VaultRecordWords> NewWords() const;
   const VaultWordStore& store() const { return *store_; }
-  // The dataset version of a match's `index`.
+  // The dataset version of a match's `index` (a position in the plan).
   const IndexedVersion& version(uint32_t index) const { return versions_.at(index); }
-
  private:
   VaultMatcher() = default;
-  std::vector<IndexedVersion> versions_;
+  std::vector<IndexedVersion> versions_;  // every file of the plan
   std::unique_ptr<sketch::Matcher> matcher_;
   std::unique_ptr<VaultWordStore> store_;
 };

@@ -38,30 +38,31 @@ class MatchWork : public BatchWork {
   MatchWork(OpeningMatcher opening, const MatchOptions& options, size_t threads,
             MatchSummary* summary)
       : opening_(std::move(opening)), options_(options), summary_(summary), words_(threads),
-        results_(ScanSlots(threads)), rendered_(ScanSlots(threads)) {}
+        results_(ScanSlots(threads)), rendered_(ScanSlots(threads)),
+        scored_(options.parts > 1 ? ScanSlots(threads) : 0) {}
 
   Status Process(size_t worker, size_t slot, const DumpBatch& batch) override {
     const Result<std::unique_ptr<VaultMatcher>>& opened = opening_.get();  // waits, once
     if (!opened.ok()) return opened.status();
+    const size_t first = FirstToMatch(batch);
+    if (split()) {
+      // Scored here, verified on the scanning thread once the other
+      // processes' candidates are in (Fold).
+      vm().matcher().ScoreBatch(batch.all_fields().subspan(first), 1, &scored_[slot]);
+      return OkStatus();
+    }
     if (words_[worker] == nullptr) words_[worker] = (*opened)->NewWords();
     auto& results = results_[slot];
-    const size_t first = FirstToMatch(batch);
     vm().matcher().MatchBatch(batch.all_fields().subspan(first), 1, words_[worker].get(),
                               &results);
     results.insert(results.begin(), first, {});  // the records resumed past
-    if (!options_.render) return OkStatus();
-    std::string& text = rendered_[slot];
-    text.clear();
-    DumpRecordMatch r;
-    for (size_t i = first; i < batch.size(); ++i) {
-      Describe(batch, i, results[i], &r);
-      options_.render(r, &text);
-    }
+    if (options_.render) Render(slot, batch);
     return OkStatus();
   }
 
   Status Fold(size_t slot, const DumpBatch& batch) override {
-    const auto& results = results_[slot];
+    auto& results = results_[slot];
+    if (split()) CUSTODY_RETURN_IF_ERROR(ExchangeAndVerify(slot, batch));
     DumpRecordMatch r;
     for (size_t i = FirstToMatch(batch); i < batch.size(); ++i) {
       Describe(batch, i, results[i], &r);
@@ -79,10 +80,40 @@ class MatchWork : public BatchWork {
     return OkStatus();
   }
 
+  // A split scan's batch: its candidates go through `exchange`, come back
+  // merged (or emptied), and are verified here, on the scanning thread.
+  Status ExchangeAndVerify(size_t slot, const DumpBatch& batch) {
+    sketch::Matcher::ScoredBatch& scored = scored_[slot];
+    const size_t first = FirstToMatch(batch);
+    exchanged_.assign(batch.size(), {});
+    for (size_t i = first; i < batch.size(); ++i) exchanged_[i] = std::move(scored.candidates(i - first));
+    CUSTODY_RETURN_IF_ERROR(options_.exchange(batch, &exchanged_));
+    for (size_t i = first; i < batch.size(); ++i) scored.candidates(i - first) = std::move(exchanged_[i]);
+    if (fold_words_ == nullptr) fold_words_ = vm().NewWords();
+    auto& results = results_[slot];
+    vm().matcher().FinishBatch(&scored, 1, fold_words_.get(), &results);
+    results.insert(results.begin(), first, {});
+    if (options_.render) Render(slot, batch);
+    return OkStatus();
+  }
+
+  // Renders the results of the batch in `slot` into its text.
+  void Render(size_t slot, const DumpBatch& batch) {
+    const auto& results = results_[slot];
+    std::string& text = rendered_[slot];
+    text.clear();
+    DumpRecordMatch r;
+    for (size_t i = FirstToMatch(batch); i < batch.size(); ++i) {
+      Describe(batch, i, results[i], &r);
+      options_.render(r, &text);
+    }
+  }
+
   void Finish() {
     std::sort(best_.begin(), best_.end(), Above);
     for (auto& b : best_) summary_->best.push_back(std::move(b.entry));
     summary_->distinct_records = distinct_.cardinality();
+    if (fold_words_ != nullptr) words_.push_back(std::move(fold_words_));
     for (const auto& w : words_) {
       if (w == nullptr) continue;  // a worker that took no batch
       summary_->verification.lookups += w->lookups();
@@ -94,6 +125,8 @@ class MatchWork : public BatchWork {
   }
 
  private:
+  bool split() const { return options_.parts > 1; }
+
   // The first record of `batch` past MatchOptions::resume_after.
   size_t FirstToMatch(const DumpBatch& batch) const {
     size_t i = 0;
@@ -149,28 +182,44 @@ class MatchWork : public BatchWork {
   std::vector<Ranked> best_;
   Roaring64Map distinct_;
   std::vector<std::string> rendered_;  // per slot, with `render`
+  // A split scan: per slot, the batch scored and waiting for Fold; the
+  // candidates being exchanged; the scanning thread's words.
+  std::vector<sketch::Matcher::ScoredBatch> scored_;
+  std::vector<std::vector<sketch::ScoredCandidate>> exchanged_;
+  std::unique_ptr<VaultRecordWords> fold_words_;
 };
 
 }  // namespace
 
-Result<MatchSummary> MatchDumps(Custody& custody, const MatchOptions& options) {
+Result<MatchSummary> MatchDumps(Env* env, const MatchPlan& plan, const MatchOptions& options) {
   if (options.dumps.empty()) return InvalidArgumentError("match: expected at least one dump");
+  if (options.parts > 1 && !options.exchange) {
+    return InvalidArgumentError("match: a scan split in " + std::to_string(options.parts) +
+                                " parts needs an exchange of candidates");
+  }
   MatchSummary summary;
   summary.threads = ScanThreads(options.scan);
   // With more than one thread, the indexes open (their every entry checked)
   // beside the first reads of the dumps, rather than before them.
   OpeningMatcher opening =
       std::async(summary.threads > 1 ? std::launch::async : std::launch::deferred,
-                 [&custody, threads = summary.threads] { return VaultMatcher::Open(custody, threads); })
+                 [env, &plan, &options, threads = summary.threads] {
+                   return VaultMatcher::Open(env, plan, threads, options.part, options.parts);
+                 })
           .share();
   MatchWork work(opening, options, summary.threads, &summary);
-  const Status scanned =
-      ScanDumpBatches(custody.env(), options.dumps, options.scan, &work, &summary.scan);
+  const Status scanned = ScanDumpBatches(env, options.dumps, options.scan, &work, &summary.scan);
   // An unusable vault is the error to report, whatever the dumps hold.
   CUSTODY_RETURN_IF_ERROR(opening.get().status());
   CUSTODY_RETURN_IF_ERROR(scanned);
   work.Finish();
   return summary;
+}
+
+Result<MatchSummary> MatchDumps(Custody& custody, const MatchOptions& options) {
+  if (options.dumps.empty()) return InvalidArgumentError("match: expected at least one dump");
+  CUSTODY_ASSIGN_OR_RETURN(MatchPlan plan, PlanMatch(custody));
+  return MatchDumps(custody.env(), plan, options);
 }
 
 }  // namespace custody::core

@@ -56,6 +56,20 @@ struct MatchOptions {
   // Called after each batch is folded (after on_rendered), in dump order,
   // with DumpBatch::end_ordinal (a place to checkpoint; optional).
   std::function<Status(uint64_t)> on_batch_end;
+
+  // A scan split over processes (custody-mpi scan): this process scores
+  // the dump records against the index files at positions p with
+  // p % parts == part (VaultMatcher::Open), and, with parts > 1, `exchange`
+  // is called on the scanning thread for every batch in dump order with
+  // each record's scored candidates (`(*scored)[i]` for batch record i; file
+  // positions of the plan). The process that reports (rank 0) adds the
+  // other processes' candidates there (sketch::Matcher::MergeScored) and
+  // then verifies and reports what one process over every file would; the
+  // others send theirs on and report nothing (no record is matched).
+  size_t part = 0;
+  size_t parts = 1;
+  std::function<Status(const DumpBatch&, std::vector<std::vector<sketch::ScoredCandidate>>*)>
+      exchange;
 };
 
 struct VerificationCounts {
@@ -94,5 +108,8 @@ struct MatchSummary {
 // kFailedPrecondition if the vault has no indexed dataset; errors of
 // reading a dump or of `on_record` end the scan.
 Result<MatchSummary> MatchDumps(Custody& custody, const MatchOptions& options);
+// As above, from a plan (a process that cannot open the vault's catalog and
+// keys); `env` reads the dumps and the plan's files.
+Result<MatchSummary> MatchDumps(Env* env, const MatchPlan& plan, const MatchOptions& options);
 
 }  // namespace custody::core

@@ -13,47 +13,34 @@ namespace custody::core {
 
 // ---- VaultWordStore ----------------------------------------------------------
 
-Result<std::unique_ptr<VaultWordStore>> VaultWordStore::Open(Custody& custody,
+Result<std::unique_ptr<VaultWordStore>> VaultWordStore::Open(Env* env, const MatchPlan& plan,
                                                             size_t max_open_files) {
   auto s = std::unique_ptr<VaultWordStore>(new VaultWordStore());
-  s->env_ = custody.env();
-  s->root_ = custody.VaultPath("");
+  s->env_ = env;
+  s->root_ = plan.root;
   s->max_open_files_ = std::max<size_t>(1, max_open_files);
-  CUSTODY_ASSIGN_OR_RETURN(auto index_key,
-                           custody.vault().GetWrappedKey(store::KeyPurpose::Index()));
-  CUSTODY_ASSIGN_OR_RETURN(s->sketcher_, sketch::Sketcher::Create(index_key, sketch::SketchParams{}));
-  CUSTODY_ASSIGN_OR_RETURN(auto datasets, custody.catalog().ListDatasets());
-  for (const auto& ds : datasets) {
-    CUSTODY_ASSIGN_OR_RETURN(auto versions, custody.catalog().ListVersions(ds.id, false));
-    for (auto& info : versions) {
-      auto v = std::make_unique<Version>();
-      v->shredded = ds.shredded_at.has_value() || info.shredded_at.has_value();
-      if (!v->shredded) {
-        CUSTODY_ASSIGN_OR_RETURN(v->segments, custody.catalog().SegmentsOf(info.id));
-        std::sort(v->segments.begin(), v->segments.end(),
-                  [](const auto& a, const auto& b) { return a.first_record_id < b.first_record_id; });
-        CUSTODY_ASSIGN_OR_RETURN(
-            v->key, custody.vault().GetWrappedKey(store::KeyPurpose::Dataset(info.dataset_id)));
-      }
-      v->context = store::VersionContext(info.dataset_id, info.version);
-      if (!info.text_fields.empty()) {
-        auto j = nlohmann::json::parse(info.text_fields, nullptr, false);
-        if (!j.is_array()) {
-          return DataLossError("catalog: version " + ToString(info.id) +
-                               ": text_fields: expected a JSON array, found " + info.text_fields);
-        }
-        for (const auto& f : j) {
-          if (f.is_string()) v->fields.push_back(f.get<std::string>());
-        }
-      }
-      v->info = std::move(info);
-      s->versions_.push_back(std::move(v));
-    }
+  CUSTODY_ASSIGN_OR_RETURN(s->sketcher_, sketch::Sketcher::Create(plan.index_key, sketch::SketchParams{}));
+  for (const auto& v : plan.versions) {
+    auto c = std::make_unique<Version>();
+    c->info = v.info;
+    c->segments = v.segments;
+    c->key = v.key.Clone();
+    c->context = v.context;
+    c->fields = v.fields;
+    c->shredded = v.shredded;
+    s->versions_.push_back(std::move(c));
   }
+  // PlanMatch orders them; a plan from elsewhere is not trusted to.
   std::sort(s->versions_.begin(), s->versions_.end(), [](const auto& a, const auto& b) {
     return a->info.first_record_id < b->info.first_record_id;
   });
   return s;
+}
+
+Result<std::unique_ptr<VaultWordStore>> VaultWordStore::Open(Custody& custody,
+                                                            size_t max_open_files) {
+  CUSTODY_ASSIGN_OR_RETURN(MatchPlan plan, PlanMatch(custody));
+  return Open(custody.env(), plan, max_open_files);
 }
 
 const VaultWordStore::Version* VaultWordStore::VersionFor(uint64_t id) const {

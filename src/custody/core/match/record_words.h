@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "custody/base/status.h"
+#include "custody/core/match/match_plan.h"
 #include "custody/core/vault/custody.h"
 #include "custody/crypto/secret_bytes.h"
 #include "custody/format/record.h"
@@ -38,18 +39,15 @@ namespace custody::core {
 
 class VaultWordStore {
  public:
-  struct Version {
-    store::DatasetVersionInfo info;
-    std::vector<store::SegmentInfo> segments;  // by first_record_id
-    crypto::SecretBytes key;                   // empty once the dataset is shredded
-    std::string context;
-    std::vector<std::string> fields;  // indexed field names; empty: all
-    bool shredded = false;
-  };
+  using Version = WordSource;
 
-  // Loads every committed dataset version (shredded ones too, without a key).
-  // Reads the catalog once; `custody` is not used after Open, but its Env
-  // must outlive the store. `max_open_files` bounds the word files kept open.
+  // Loads every committed dataset version of `plan` (shredded ones too,
+  // without a key); `env` must outlive the store. `max_open_files` bounds
+  // the word files kept open.
+  static Result<std::unique_ptr<VaultWordStore>> Open(Env* env, const MatchPlan& plan,
+                                                      size_t max_open_files = 256);
+  // As above, with the plan of `custody`'s vault (PlanMatch); `custody` is
+  // not used after Open, but its Env must outlive the store.
   static Result<std::unique_ptr<VaultWordStore>> Open(Custody& custody,
                                                       size_t max_open_files = 256);
 

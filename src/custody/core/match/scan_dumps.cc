@@ -114,6 +114,9 @@ Result<ScanDumpsResult> ScanDumps(Custody& custody, const ScanDumpsOptions& opti
   m.top = 0;
   m.unmatched_sample = 0;
   m.resume_after = ckpt.records;
+  m.part = options.match.part;
+  m.parts = options.match.parts;
+  m.exchange = options.match.exchange;
   uint64_t matched = ckpt.matched;
   m.render = [](const DumpRecordMatch& r, std::string* text) {
     if (!r.match) return;

@@ -19,8 +19,8 @@
 namespace custody::core {
 
 struct ScanDumpsOptions {
-  // dumps, scan.threads, scan.progress and scan.max_json_depth are used;
-  // the per-record callbacks are ScanDumps' own.
+  // dumps, scan.threads, scan.progress, scan.max_json_depth, part, parts
+  // and exchange are used; the per-record callbacks are ScanDumps' own.
   MatchOptions match;
   // The results: one line per matched dump record, in dump order, each the
   // JSON of a `custody match --json` result.
