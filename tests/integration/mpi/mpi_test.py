@@ -47,6 +47,12 @@ class Env:
             "OMPI_MCA_oob_tcp_if_include": "lo",
             "LC_ALL": "C",
         })
+        # In a sanitizer build, Open MPI's own allocations that it never frees
+        # would fail every rank at exit; leaks of custody's code on this path
+        # are checked in process by match_plan_test (core_test), which runs
+        # the same plan, split and merge without MPI.
+        asan = self.env.get("ASAN_OPTIONS", "")
+        self.env["ASAN_OPTIONS"] = (asan + ":" if asan else "") + "detect_leaks=0"
 
     def run(self, *args, ok=True, timeout=300):
         p = subprocess.run(list(args), cwd=self.tmp, env=self.env, stdin=subprocess.DEVNULL,
