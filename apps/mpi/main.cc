@@ -32,9 +32,12 @@
 #include "custody/base/env.h"
 #include "custody/core/custody_core.h"
 #include "custody/core/match/match_dumps.h"
+#include "custody/core/match/index_rebuild.h"
 #include "custody/core/match/match_plan.h"
 #include "custody/core/match/scan_dumps.h"
 #include "custody/crypto/crypto.h"
+#include "custody/sketch/shard_manifest.h"
+#include "custody/sketch/sharded_index.h"
 
 namespace custody::mpi {
 namespace {
@@ -44,6 +47,8 @@ constexpr int kTagPublicKey = 1;
 constexpr int kTagPlan = 2;
 constexpr int kTagResults = 3;
 constexpr int kTagError = 4;
+constexpr int kTagHeader = 5;
+constexpr int kTagShards = 6;
 
 struct ScanFlags {
   std::vector<std::string> dumps;
@@ -156,30 +161,45 @@ Status MergeBatch(int from, std::string_view msg, const core::DumpBatch& batch, 
   return OkStatus();
 }
 
+// A rank that rank 0 told of its own failure: rank 0 prints the reason and
+// ends the job; this one leaves without a second message.
+[[noreturn]] void QuietExit() {
+  MPI_Finalize();
+  std::exit(1);
+}
+
 [[noreturn]] void Fail(const Status& s) {
-  std::cerr << "custody-mpi: rank " << Rank() << ": " << s.ToString() << "\n";
+  std::cerr << "custody-mpi: rank " << Rank() << ": " << s.message() << "\n";
   std::cerr.flush();
   MPI_Abort(MPI_COMM_WORLD, 1);
   std::exit(1);
+}
+
+// Rank 0 opens the vault: --vault or $CUSTODY_VAULT; the key from --key-file,
+// $CUSTODY_KEY_FILE or $CUSTODY_PASSPHRASE (never a prompt: ranks have no terminal).
+Result<std::unique_ptr<core::Custody>> OpenRoot(const std::string& vault, const std::string& key_file) {
+  core::OpenOptions o;
+  o.keys.key_file = key_file;
+  if (const char* p = std::getenv("CUSTODY_PASSPHRASE"); p != nullptr && *p != '\0') {
+    o.keys.passphrase = crypto::SecretBytes::FromBytes(p);
+  }
+  std::string dir = vault;
+  if (dir.empty()) {
+    const char* e = std::getenv("CUSTODY_VAULT");
+    if (e == nullptr || *e == '\0') {
+      return InvalidArgumentError("--vault: give the vault directory (or set CUSTODY_VAULT)");
+    }
+    dir = e;
+  }
+  return core::OpenVault(dir, std::move(o));
 }
 
 // Rank 0: opens the vault, seals the plan to every other rank, scans its
 // share and merges the others'.
 Status ScanRoot(const ScanFlags& flags) {
   const int n = Size();
-  core::OpenOptions o;
-  o.keys.key_file = flags.key_file;
-  if (const char* p = std::getenv("CUSTODY_PASSPHRASE"); p != nullptr && *p != '\0') {
-    o.keys.passphrase = crypto::SecretBytes::FromBytes(p);
-  }
-  std::string dir = flags.vault;
-  if (dir.empty()) {
-    const char* e = std::getenv("CUSTODY_VAULT");
-    if (e == nullptr || *e == '\0') return InvalidArgumentError("--vault: give the vault directory (or set CUSTODY_VAULT)");
-    dir = e;
-  }
   // Every rank waits for its plan; on an error here each is told so.
-  auto opened = core::OpenVault(dir, std::move(o));
+  auto opened = OpenRoot(flags.vault, flags.key_file);
   Result<core::MatchPlan> plan = opened.ok() ? core::PlanMatch(**opened) : Result<core::MatchPlan>(opened.status());
   for (int r = 1; r < n; ++r) {
     const std::string pk = Receive(r, kTagPublicKey, nullptr);
@@ -240,7 +260,7 @@ Status ScanWorker(const ScanFlags& flags) {
   Send(0, kTagPublicKey, keys.public_key);
   int tag = 0;
   const std::string sealed = Receive(0, MPI_ANY_TAG, &tag);
-  if (tag == kTagError) return AbortedError("rank 0 could not open the vault");
+  if (tag == kTagError) QuietExit();  // rank 0 says why
   CUSTODY_ASSIGN_OR_RETURN(core::MatchPlan plan, core::OpenMatchPlan(keys, sealed));
   core::MatchOptions options;
   options.dumps = flags.dumps;
@@ -263,6 +283,129 @@ Status ScanWorker(const ScanFlags& flags) {
     return s.status();
   }
   return OkStatus();
+}
+
+struct BuildFlags {
+  std::string dataset;
+  int version = 0;
+  std::string vault;
+  std::string key_file;
+  bool json = false;
+};
+
+// The shards of `manifest` this rank builds: shard i of the list on rank i % N.
+Result<std::vector<sketch::ShardEntry>> BuildMyShards(const core::RebuildPlan& plan, uint64_t* reused) {
+  CUSTODY_ASSIGN_OR_RETURN(sketch::ShardManifest manifest,
+                           sketch::ParseManifest(plan.manifest_bytes, plan.prefix + ".manifest"));
+  std::vector<sketch::ShardEntry> out;
+  const size_t rank = static_cast<size_t>(Rank()), n = static_cast<size_t>(Size());
+  for (size_t i = rank; i < manifest.shards.size(); i += n) {
+    bool was_reused = false;
+    CUSTODY_ASSIGN_OR_RETURN(sketch::ShardEntry e,
+                             core::RebuildShard(Env::Default(), plan, manifest.shards[i], &was_reused));
+    *reused += was_reused;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+// Rank 0: plans the rebuild, hands every rank its sealed plan, builds its
+// own shards, gathers the others' and commits.
+Status BuildRoot(const BuildFlags& flags) {
+  const int n = Size();
+  auto opened = OpenRoot(flags.vault, flags.key_file);
+  Result<core::RebuildPlan> plan =
+      opened.ok() ? core::PlanRebuild(**opened, flags.dataset, flags.version)
+                  : Result<core::RebuildPlan>(opened.status());
+  for (int r = 1; r < n; ++r) {
+    const std::string pk = Receive(r, kTagPublicKey, nullptr);
+    if (!plan.ok()) {
+      Send(r, kTagError, "");
+      continue;
+    }
+    auto sealed = core::SealMatchPlan(plan->records, pk);
+    if (!sealed.ok()) Fail(sealed.status().WithPrefix("rank " + std::to_string(r) + "'s public key"));
+    Send(r, kTagHeader, core::SerializeRebuildHeader(*plan));
+    Send(r, kTagPlan, *sealed);
+  }
+  if (!plan.ok()) return plan.status();
+  uint64_t reused = 0;
+  CUSTODY_ASSIGN_OR_RETURN(std::vector<sketch::ShardEntry> built, BuildMyShards(*plan, &reused));
+  for (int r = 1; r < n; ++r) {
+    int tag = 0;
+    const std::string msg = Receive(r, MPI_ANY_TAG, &tag);
+    if (tag == kTagError) return AbortedError("rank " + std::to_string(r) + " failed: " + msg);
+    auto j = nlohmann::json::parse(msg, nullptr, false);
+    if (!j.is_object() || !j.contains("shards") || !j["shards"].is_array()) {
+      return InternalError("rank " + std::to_string(r) + ": malformed shard list");
+    }
+    reused += j.value("reused", uint64_t{0});
+    for (const auto& s : j["shards"]) {
+      sketch::ShardEntry e;
+      e.shard = s.value("shard", uint64_t{0});
+      e.first_id = s.value("first_id", uint64_t{0});
+      e.records = s.value("records", uint64_t{0});
+      e.bytes = s.value("bytes", uint64_t{0});
+      e.sha256 = s.value("sha256", std::string());
+      e.file = s.value("file", std::string());
+      built.push_back(std::move(e));
+    }
+  }
+  CUSTODY_ASSIGN_OR_RETURN(uint64_t log_index, core::CommitRebuild(**opened, *plan, built, n, reused));
+  const std::string manifest_sha = sketch::Sha256Hex(plan->manifest_bytes);
+  if (flags.json) {
+    std::cout << nlohmann::json({{"dataset", plan->dataset},
+                                 {"version", plan->version},
+                                 {"shards", built.size()},
+                                 {"reused", reused},
+                                 {"ranks", n},
+                                 {"index_manifest", manifest_sha},
+                                 {"log_index", log_index}})
+                     .dump(2)
+              << "\n";
+  } else {
+    std::cout << "Rebuilt " << plan->dataset << " v" << plan->version << ": " << built.size()
+              << " shards over " << n << " ranks (" << reused << " reused), identical to the committed index; log entry "
+              << log_index << "\n";
+  }
+  return OkStatus();
+}
+
+// Rank r > 0: receives its plan, builds its shards, sends their entries.
+Status BuildWorker() {
+  const crypto::X25519KeyPair keys = crypto::X25519Generate();
+  Send(0, kTagPublicKey, keys.public_key);
+  int tag = 0;
+  const std::string header = Receive(0, MPI_ANY_TAG, &tag);
+  if (tag == kTagError) QuietExit();  // rank 0 says why
+  const std::string sealed = Receive(0, kTagPlan, nullptr);
+  core::RebuildPlan plan;
+  Status s = core::ParseRebuildHeader(header, &plan);
+  if (s.ok()) {
+    auto records = core::OpenMatchPlan(keys, sealed);
+    if (records.ok()) plan.records = std::move(*records);
+    else s = records.status();
+  }
+  uint64_t reused = 0;
+  Result<std::vector<sketch::ShardEntry>> built = s.ok() ? BuildMyShards(plan, &reused)
+                                                         : Result<std::vector<sketch::ShardEntry>>(s);
+  if (!built.ok()) {
+    Send(0, kTagError, built.status().ToString());
+    return built.status();
+  }
+  nlohmann::json shards = nlohmann::json::array();
+  for (const auto& e : *built) {
+    shards.push_back({{"shard", e.shard}, {"first_id", e.first_id}, {"records", e.records},
+                      {"bytes", e.bytes}, {"sha256", e.sha256}, {"file", e.file}});
+  }
+  Send(0, kTagShards, nlohmann::json({{"shards", shards}, {"reused", reused}}).dump());
+  return OkStatus();
+}
+
+int RunBuild(const BuildFlags& flags) {
+  const Status s = Rank() == 0 ? BuildRoot(flags) : BuildWorker();
+  if (!s.ok()) Fail(s);
+  return 0;
 }
 
 int RunScan(const ScanFlags& flags) {
@@ -291,6 +434,14 @@ int main(int argc, char** argv) {
   scan->add_option("--threads", flags->threads, "matching threads per rank (0: the cores the rank may use)");
   scan->add_option("--max-json-depth", flags->max_json_depth, "deepest nesting a dump record may have");
   scan->add_flag("--json", flags->json, "print the summary as one JSON object");
+  auto bflags = std::make_shared<BuildFlags>();
+  auto* build = app.add_subcommand(
+      "build", "rebuild a committed dataset version's sketch index over every rank, checked against the committed manifest");
+  build->add_option("dataset", bflags->dataset, "dataset name")->required();
+  build->add_option("--version", bflags->version, "dataset version (default: the latest)");
+  build->add_option("--vault", bflags->vault, "vault directory (default: $CUSTODY_VAULT); rank 0 opens it");
+  build->add_option("--key-file", bflags->key_file, "master key file (default: $CUSTODY_KEY_FILE); read by rank 0 only");
+  build->add_flag("--json", bflags->json, "print the summary as one JSON object");
   int rc = 0;
   try {
     app.parse(argc, argv);
@@ -303,6 +454,7 @@ int main(int argc, char** argv) {
     return rc;
   }
   if (scan->parsed()) rc = RunScan(*flags);
+  if (build->parsed()) rc = RunBuild(*bflags);
   MPI_Finalize();
   return rc;
 }

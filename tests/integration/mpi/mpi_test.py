@@ -148,6 +148,117 @@ def test_a_failed_rank_fails_the_job(e):
     check(not os.path.exists(e.path("out.jsonl")), "no results file after a failure")
 
 
+def index_files(e):
+    d = e.path("vault/index")
+    return {f: open(os.path.join(d, f), "rb").read() for f in sorted(os.listdir(d))
+            if os.path.isfile(os.path.join(d, f))}
+
+
+def log_size(e):
+    return json.loads(e.custody_run("--json", "log", "status").stdout)["size"]
+
+
+def sharded_vault(e, records, bits):
+    e.custody_run("init")
+    e.custody_run("generate", "--records", str(records), "--seed", "11", "--out", "data.jsonl")
+    e.custody_run("ingest", "--dataset", "math", "--shard-bits", str(bits), "data.jsonl")
+
+
+def test_build_is_the_ingest_index(e):
+    """np=2, 3 (uneven) and 4 (oversubscribed) rebuild every shard and the
+    manifest byte-identical to what ingest wrote, each rebuild one `index`
+    log entry; vault check stays clean."""
+    sharded_vault(e, 6000, 9)  # 12 shards
+    before = index_files(e)
+    check(sum(f.endswith(".idx") for f in before) == 12, f"expected 12 shards, found {sorted(before)}")
+    for n in (2, 3, 4):
+        size = log_size(e)
+        out = json.loads(e.mpirun(n, "build", "math", "--json").stdout)
+        check(out["shards"] == 12 and out["ranks"] == n and out["reused"] == 0, f"np={n}: {out}")
+        after = index_files(e)
+        check(after == before, f"np={n}: the rebuilt index differs from the ingested one")
+        check(log_size(e) == size + 1, f"np={n}: expected one log entry")
+        entry = json.loads(e.custody_run("--json", "log", "show", "--from", str(size), "--to", str(size)).stdout)
+        check(entry["entry"]["type"] == "index" and entry["entry"]["hashes"]["index_manifest"] == out["index_manifest"],
+              f"np={n}: log entry {entry}")
+    e.custody_run("vault", "check")
+
+
+def test_build_repairs_a_corrupted_shard(e):
+    """A flipped byte in a shard: vault check names shard, file and block;
+    the rebuild restores the shard as ingest wrote it."""
+    sharded_vault(e, 3000, 9)
+    before = index_files(e)
+    victim = sorted(f for f in before if f.endswith(".s2.idx"))[0]
+    path = os.path.join(e.path("vault/index"), victim)
+    data = bytearray(before[victim])
+    data[len(data) // 2] ^= 0x40
+    with open(path, "wb") as f:
+        f.write(data)
+    p = e.custody_run("vault", "check", ok=False)
+    check(p.returncode != 0 and victim in p.stdout + p.stderr and "block" in p.stdout + p.stderr,
+          f"vault check should name the shard file and block:\n{p.stdout}{p.stderr}")
+    e.mpirun(2, "build", "math")
+    check(index_files(e) == before, "the rebuilt shard should be the ingested one")
+    e.custody_run("vault", "check")
+
+
+def rank_pid(rank):
+    """The pid of the custody-mpi process of MPI rank `rank`, if running."""
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+            if b"custody-mpi" not in cmd.split(b"\0")[0]:
+                continue
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+        except OSError:
+            continue
+        if f"OMPI_COMM_WORLD_RANK={rank}".encode() in env:
+            return int(pid)
+    return None
+
+
+def test_killed_rank_leaves_no_manifest_change_and_no_log_entry(e):
+    """kill -9 of rank 1 in the middle of a build: non-zero exit, the index
+    and the log untouched; the rerun reuses the shards finished before the
+    kill and ends with the ingested index."""
+    sharded_vault(e, 40000, 9)  # 79 shards
+    before = index_files(e)
+    size = log_size(e)
+    staging = [os.path.join(e.path("vault/index"), ".rebuild-" + f[: -len(".manifest")])
+               for f in before if f.endswith(".manifest")][0]
+    proc = subprocess.Popen([shutil.which("mpirun"), "--oversubscribe", "-np", "2", e.custody_mpi, "build", "math"],
+                            cwd=e.tmp, env=e.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    killed = False
+    import time
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        staged = os.listdir(staging) if os.path.isdir(staging) else []
+        if len([f for f in staged if f.endswith(".idx")]) >= 4:
+            pid = rank_pid(1)
+            if pid is not None:
+                os.kill(pid, 9)
+                killed = True
+                break
+        time.sleep(0.01)
+    out, err = proc.communicate(timeout=120)
+    if not killed:
+        raise Failed(f"rank 1 could not be killed mid-build (exit {proc.returncode}):\n{out}{err}")
+    check(proc.returncode != 0, f"a killed rank should fail the job:\n{out}{err}")
+    check(index_files(e) == before, "the index changed after a failed build")
+    check(log_size(e) == size, "a failed build appended to the log")
+    out = json.loads(e.mpirun(2, "build", "math", "--json").stdout)
+    check(out["reused"] >= 2, f"the rerun should reuse the shards finished before the kill: {out}")
+    check(index_files(e) == before, "the rerun's index differs from the ingested one")
+    check(log_size(e) == size + 1, "the rerun should append one log entry")
+    check(not os.path.exists(staging), "the staging directory should be gone after the rerun")
+
+
 def test_usage_error_exits_2(e):
     """Bad usage: exit 2 and one message, from rank 0."""
     p = e.mpirun(2, "scan", ok=False)

@@ -170,6 +170,23 @@ Result<std::vector<std::string>> FieldsOf(const store::DatasetVersionInfo& info)
 
 }  // namespace
 
+Result<WordSource> WordSourceOf(Custody& custody, const store::DatasetInfo& ds,
+                                store::DatasetVersionInfo info) {
+  WordSource v;
+  v.shredded = ds.shredded_at.has_value() || info.shredded_at.has_value();
+  if (!v.shredded) {
+    CUSTODY_ASSIGN_OR_RETURN(v.segments, custody.catalog().SegmentsOf(info.id));
+    std::sort(v.segments.begin(), v.segments.end(),
+              [](const auto& a, const auto& b) { return a.first_record_id < b.first_record_id; });
+    CUSTODY_ASSIGN_OR_RETURN(
+        v.key, custody.vault().GetWrappedKey(store::KeyPurpose::Dataset(info.dataset_id)));
+  }
+  v.context = store::VersionContext(info.dataset_id, info.version);
+  CUSTODY_ASSIGN_OR_RETURN(v.fields, FieldsOf(info));
+  v.info = std::move(info);
+  return v;
+}
+
 Result<MatchPlan> PlanMatch(Custody& custody) {
   MatchPlan plan;
   plan.root = custody.VaultPath("");
@@ -191,18 +208,7 @@ Result<MatchPlan> PlanMatch(Custody& custody) {
               {custody.VaultPath(file), ds.name, info.version, info.id, ds.shredded_at.has_value()});
         }
       }
-      WordSource v;
-      v.shredded = ds.shredded_at.has_value() || info.shredded_at.has_value();
-      if (!v.shredded) {
-        CUSTODY_ASSIGN_OR_RETURN(v.segments, custody.catalog().SegmentsOf(info.id));
-        std::sort(v.segments.begin(), v.segments.end(),
-                  [](const auto& a, const auto& b) { return a.first_record_id < b.first_record_id; });
-        CUSTODY_ASSIGN_OR_RETURN(
-            v.key, custody.vault().GetWrappedKey(store::KeyPurpose::Dataset(info.dataset_id)));
-      }
-      v.context = store::VersionContext(info.dataset_id, info.version);
-      CUSTODY_ASSIGN_OR_RETURN(v.fields, FieldsOf(info));
-      v.info = std::move(info);
+      CUSTODY_ASSIGN_OR_RETURN(WordSource v, WordSourceOf(custody, ds, std::move(info)));
       plan.versions.push_back(std::move(v));
     }
   }

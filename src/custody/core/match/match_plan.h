@@ -52,6 +52,12 @@ struct MatchPlan {
   std::vector<WordSource> versions;   // every committed version, by first_record_id
 };
 
+// Version `info` of dataset `ds` as verification reads it (its segments and
+// data key unless the dataset was shredded). Errors of the catalog and the
+// key store; kDataLoss for malformed text_fields.
+Result<WordSource> WordSourceOf(Custody& custody, const store::DatasetInfo& ds,
+                                store::DatasetVersionInfo info);
+
 // Reads the plan of `custody`'s vault. kFailedPrecondition if the vault has
 // no indexed dataset version; errors of the catalog, the key store and
 // ReadVersionIndex (a corrupt or missing manifest).
