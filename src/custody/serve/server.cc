@@ -325,6 +325,7 @@ struct Server::Impl : public internal::RouteHost {
                    {"ms", static_cast<int64_t>(ms * 1000) / 1000.0},
                    {"bytes", reply.body.size()},
                    {"remote", req.remote_addr}};
+      if (!reply.internal_error.empty()) line["error"] = reply.internal_error;
       if (who) {
         line["token_id"] = who->token_id;
         line["role"] = store::TokenRoleName(who->role);
