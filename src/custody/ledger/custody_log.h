@@ -101,8 +101,9 @@ class CustodyLog {
   // options.repair), and the files are left as they are for `log verify`.
   // Without a seed the log is read-only, MACs are not checked, and a torn
   // tail is ignored, not repaired.
-  // Errors: kInvalidArgument for a bad origin; kUnavailable if another
-  // process writes the log; kDataLoss as above, or if the write-ahead file is
+  // Errors: kInvalidArgument for a bad origin (or repair with shared);
+  // kUnavailable if another process writes the log (unless shared: then it
+  // waits for the lock file); kDataLoss as above, or if the write-ahead file is
   // corrupt other than at its tail, a batch fails its MAC, or the file holds
   // fewer entries than the last signed checkpoint (a rollback).
   static Result<std::unique_ptr<CustodyLog>> Open(Env* env, const std::string& log_dir,
