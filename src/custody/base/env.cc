@@ -8,6 +8,12 @@
 
 namespace custody {
 
+Result<std::unique_ptr<FileLock>> Env::AcquireLock(const std::string& path, LockMode mode,
+                                                   bool wait) {
+  if (mode == LockMode::kExclusive && !wait) return LockFile(path);
+  return UnimplementedError(path + ": this file system offers only exclusive locks without waiting");
+}
+
 Result<std::string> Env::ReadFileToString(const std::string& path) {
   CUSTODY_ASSIGN_OR_RETURN(auto file, NewSequentialFile(path));
   std::string out;

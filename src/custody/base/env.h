@@ -51,11 +51,13 @@ class MappedFile {
   virtual std::span<const std::byte> data() const = 0;
 };
 
-// An advisory exclusive lock, released when destroyed.
+// An advisory lock (exclusive or shared), released when destroyed.
 class FileLock {
  public:
   virtual ~FileLock() = default;
 };
+
+enum class LockMode { kExclusive, kShared };
 
 // What a directory entry is (as lstat(2) sees it when symbolic links are not followed).
 enum class FileKind { kRegular, kDirectory, kSymlink, kOther };
@@ -120,6 +122,15 @@ class Env {
   // Takes an exclusive advisory lock on `path` (created if missing); fails
   // with kUnavailable if another process holds it.
   virtual Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) = 0;
+  // Takes an advisory lock on `path` (created if missing) in `mode`: an
+  // exclusive lock excludes every other lock, shared locks exclude only an
+  // exclusive one. Two locks conflict even when one process takes both
+  // (each call opens the file anew). With `wait`, blocks until the lock is
+  // free; without, fails with kUnavailable if a conflicting lock is held.
+  // The default implementation supports only an exclusive lock without
+  // waiting (LockFile) and returns kUnimplemented for the rest.
+  virtual Result<std::unique_ptr<FileLock>> AcquireLock(const std::string& path, LockMode mode,
+                                                        bool wait);
 
   // Helpers built on the primitives above.
   Result<std::string> ReadFileToString(const std::string& path);

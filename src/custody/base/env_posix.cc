@@ -371,6 +371,25 @@ class PosixEnv final : public Env {
     }
     return std::unique_ptr<FileLock>(new PosixFileLock(fd));
   }
+  Result<std::unique_ptr<FileLock>> AcquireLock(const std::string& path, LockMode mode,
+                                                bool wait) override {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return PosixError(path, errno);
+    const int op = (mode == LockMode::kExclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB);
+    int r;
+    do {
+      r = ::flock(fd, op);
+    } while (r != 0 && errno == EINTR);
+    if (r != 0) {
+      int e = errno;
+      ::close(fd);
+      if (e == EWOULDBLOCK) {
+        return UnavailableError(path + ": locked by another custody process");
+      }
+      return PosixError(path, e);
+    }
+    return std::unique_ptr<FileLock>(new PosixFileLock(fd));
+  }
 };
 
 }  // namespace

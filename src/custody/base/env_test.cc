@@ -136,6 +136,26 @@ TEST_F(EnvTest, LockIsExclusive) {
   EXPECT_EQ(l2.status().code(), StatusCode::kUnavailable);
 }
 
+TEST_F(EnvTest, SharedLocksExcludeOnlyAnExclusiveOne) {
+  Env* env = Env::Default();
+  const std::string path = JoinPath(dir_, "LOCK");
+  auto s1 = env->AcquireLock(path, LockMode::kShared, /*wait=*/false);
+  ASSERT_TRUE(s1.ok()) << s1.status().ToString();
+  auto s2 = env->AcquireLock(path, LockMode::kShared, /*wait=*/false);
+  ASSERT_TRUE(s2.ok()) << s2.status().ToString();
+  EXPECT_EQ(env->AcquireLock(path, LockMode::kExclusive, false).status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(env->LockFile(path).status().code(), StatusCode::kUnavailable);
+  s1->reset();
+  EXPECT_EQ(env->AcquireLock(path, LockMode::kExclusive, false).status().code(), StatusCode::kUnavailable);
+  s2->reset();
+  auto x = env->AcquireLock(path, LockMode::kExclusive, /*wait=*/true);  // free: returns at once
+  ASSERT_TRUE(x.ok()) << x.status().ToString();
+  EXPECT_EQ(env->AcquireLock(path, LockMode::kShared, false).status().code(), StatusCode::kUnavailable);
+  // The fault-injecting Env passes locks through.
+  FaultInjectionEnv faulty(env);
+  EXPECT_EQ(faulty.AcquireLock(path, LockMode::kShared, false).status().code(), StatusCode::kUnavailable);
+}
+
 TEST_F(EnvTest, FaultEnvShortWriteThenFails) {
   FaultInjectionEnv env(Env::Default());
   std::string p = JoinPath(dir_, "f");

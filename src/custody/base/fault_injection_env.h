@@ -75,6 +75,10 @@ class FaultInjectionEnv final : public Env {
   Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
     return base_->LockFile(path);
   }
+  Result<std::unique_ptr<FileLock>> AcquireLock(const std::string& path, LockMode mode,
+                                                bool wait) override {
+    return base_->AcquireLock(path, mode, wait);
+  }
 
  private:
   friend class FaultWritableFile;

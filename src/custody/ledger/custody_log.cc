@@ -41,13 +41,21 @@ Result<std::unique_ptr<CustodyLog>> CustodyLog::Open(Env* env, const std::string
   const std::string wal_path = JoinPath(log_dir, kWalFile);
   const std::string cp_path = JoinPath(log_dir, kCheckpointFile);
   const bool fresh = !env->FileExists(wal_path) && !env->FileExists(cp_path);
+  if (log->options_.shared && log->options_.repair) {
+    return InvalidArgumentError(log_dir + ": a log repair needs the log to itself, not shared");
+  }
   if (writable) {
     CUSTODY_ASSIGN_OR_RETURN(auto pair, crypto::Ed25519FromSeed(*signing_seed));
     log->public_key_ = pair.public_key;
     log->wal_mac_key_ = internal::WalMacKey(*signing_seed);
     log->seed_ = std::move(signing_seed);
     CUSTODY_RETURN_IF_ERROR(env->CreateDirs(log_dir));
-    CUSTODY_ASSIGN_OR_RETURN(log->lock_, env->LockFile(JoinPath(log_dir, kLockFile)));
+    // Shared: held until Open returns (other writers wait), then released.
+    CUSTODY_ASSIGN_OR_RETURN(log->lock_,
+                             log->options_.shared
+                                 ? env->AcquireLock(JoinPath(log_dir, kLockFile), LockMode::kExclusive,
+                                                    /*wait=*/true)
+                                 : env->LockFile(JoinPath(log_dir, kLockFile)));
     if (log->options_.signer_state_path.empty()) {
       log->options_.signer_state_path = DefaultSignerStatePath(env, log_dir);
     }
@@ -143,6 +151,7 @@ Result<std::unique_ptr<CustodyLog>> CustodyLog::Open(Env* env, const std::string
     if (log->published_size_ != n || log->checkpoint_.empty()) {
       CUSTODY_RETURN_IF_ERROR(log->PublishLocked());
     }
+    if (log->options_.shared) log->lock_.reset();
   }
   return log;
 }
@@ -284,6 +293,8 @@ Result<uint64_t> CustodyLog::AppendBatch(std::span<const Event> events) {
 
 Result<uint64_t> CustodyLog::AppendEntriesLocked(std::vector<std::string> entries) {
   if (!wal_) return FailedPreconditionError(dir_ + ": the log is open read-only");
+  std::unique_ptr<FileLock> held;
+  if (options_.shared) CUSTODY_RETURN_IF_ERROR(LockSharedLocked(&held));
   const uint64_t first = tree_.size();
   if (entries.empty()) return first;
   std::vector<uint64_t> offsets;
@@ -306,7 +317,106 @@ Result<uint64_t> CustodyLog::AppendEntriesLocked(std::vector<std::string> entrie
 
 Status CustodyLog::Publish() {
   std::lock_guard<std::mutex> lock(mu_);
+  std::unique_ptr<FileLock> held;
+  if (options_.shared && seed_) CUSTODY_RETURN_IF_ERROR(LockSharedLocked(&held));
   return PublishLocked();
+}
+
+Status CustodyLog::Refresh() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!options_.shared || !seed_) return OkStatus();
+  std::unique_ptr<FileLock> held;
+  return LockSharedLocked(&held);
+}
+
+Status CustodyLog::LockSharedLocked(std::unique_ptr<FileLock>* held) {
+  CUSTODY_RETURN_IF_ERROR(poisoned_);
+  CUSTODY_ASSIGN_OR_RETURN(*held, env_->AcquireLock(JoinPath(dir_, kLockFile), LockMode::kExclusive,
+                                                    /*wait=*/true));
+  Status s = SyncLocked();
+  if (s.code() == StatusCode::kDataLoss) poisoned_ = s;
+  return s;
+}
+
+Status CustodyLog::SyncLocked() {
+  const std::string wal_path = JoinPath(dir_, kWalFile);
+  const uint64_t known = tree_.size();
+  // Collected first: nothing of a scan that fails reaches the tree.
+  std::vector<std::pair<uint64_t, std::string>> fresh;
+  CUSTODY_ASSIGN_OR_RETURN(
+      internal::WalScanResult scan,
+      internal::ScanWalFrom(env_, wal_path, &*wal_mac_key_, wal_->size(), known,
+                            [&fresh](uint64_t, uint64_t offset, std::string_view e) {
+                              fresh.emplace_back(offset, std::string(e));
+                            }));
+  if (!scan.torn_tail.empty()) {
+    // Under the lock no writer is alive: a torn batch is a dead writer's.
+    repaired_bytes_ += scan.file_size - scan.valid_size;
+    repair_note_ = "dropped " + std::to_string(scan.file_size - scan.valid_size) +
+                   " bytes of a torn write by another writer (" + scan.torn_tail + ")";
+  }
+  CUSTODY_RETURN_IF_ERROR(wal_->Resync(scan.valid_size));
+  if (fresh.empty()) return OkStatus();
+  for (auto& [offset, e] : fresh) {
+    tree_.AppendLeafHash(HashLeaf(e));
+    entry_offsets_.push_back(offset);
+    entry_lengths_.push_back(static_cast<uint32_t>(e.size()));
+    tail_entries_.push_back(std::move(e));
+  }
+  CUSTODY_RETURN_IF_ERROR(ReloadSignedStateLocked(signer_last_ ? signer_last_->size : 0));
+  if (published_size_ != tree_.size()) return PublishLocked();  // its writer died first
+  return OkStatus();
+}
+
+// What the other writers signed, checked as Open checks it.
+Status CustodyLog::ReloadSignedStateLocked(uint64_t signed_before) {
+  const uint64_t n = tree_.size();
+  signer_last_.reset();
+  signer_note_.clear();
+  CUSTODY_RETURN_IF_ERROR(LoadSignerState());
+  CUSTODY_RETURN_IF_ERROR(CheckSignerStatePresent(/*fresh=*/false));
+  const std::string& state = options_.signer_state_path;
+  if (!signer_last_ || signer_last_->size < signed_before) {
+    return DataLossError(state + ": expected a signed checkpoint of at least " +
+                         std::to_string(signed_before) + " entries, found " +
+                         (signer_last_ ? std::to_string(signer_last_->size) : std::string("none")) +
+                         ": rolled back");
+  }
+  if (signer_last_->size > n || *tree_.RootAt(signer_last_->size) != signer_last_->root) {
+    return DataLossError(state + ": the log (" + std::to_string(n) +
+                         " entries) is not a consistent extension of the last signed checkpoint "
+                         "(size " + std::to_string(signer_last_->size) + ")");
+  }
+  const std::string cp_path = JoinPath(dir_, kCheckpointFile);
+  uint64_t published = signer_last_->size;
+  std::string note = signer_note_;
+  if (env_->FileExists(cp_path)) {
+    CUSTODY_ASSIGN_OR_RETURN(std::string read, env_->ReadFileToString(cp_path));
+    auto cp = OpenCheckpoint(read, NoteVerifierKey{origin_, NoteKeyId(origin_, public_key_), public_key_});
+    if (!cp.ok()) {
+      return DataLossError(cp_path + ": expected a checkpoint signed by this vault's log key, found " +
+                           cp.status().message() + "; nothing is signed over it");
+    }
+    if (cp->size > n || *tree_.RootAt(cp->size) != cp->root) {
+      return DataLossError(cp_path + ": root: the checkpoint's root for size " +
+                           std::to_string(cp->size) +
+                           " does not match the entries of the write-ahead file");
+    }
+    published = cp->size;
+    note = std::move(read);
+  } else {
+    CUSTODY_RETURN_IF_ERROR(WritePublicFile(kCheckpointFile, note, false));
+  }
+  if (published < published_size_) return OkStatus();  // never behind what this process published
+  published_size_ = published;
+  checkpoint_ = std::move(note);
+  const uint64_t new_start = published_size_ / kTileWidth * kTileWidth;
+  if (new_start > tail_start_) {
+    tail_entries_.erase(tail_entries_.begin(),
+                        tail_entries_.begin() + static_cast<ptrdiff_t>(new_start - tail_start_));
+    tail_start_ = new_start;
+  }
+  return OkStatus();
 }
 
 Status CustodyLog::PublishLocked() {

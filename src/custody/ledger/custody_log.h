@@ -12,7 +12,11 @@
 //   CUSTODY_ASSIGN_OR_RETURN(uint64_t index, log->Append(event));
 //
 // Thread-safety: all methods may be called from several threads; appends are
-// serialized. One process at a time may open a log for writing (a lock file).
+// serialized. Writers in several processes: by default one process at a time
+// opens a log for writing (it holds the lock file while the log is open);
+// with LogOptions::shared, any number may, each taking the lock file for the
+// duration of one append or publish and first reading, and checking as
+// opening does, what the others appended (Refresh).
 #pragma once
 
 #include <cstdint>
@@ -60,6 +64,14 @@ struct LogOptions {
   // upgraded even past the last signed checkpoint. Never repaired: a
   // rollback, a batch whose MAC fails, damage before the final batch.
   bool repair = false;
+  // Several processes write this log (custody serve instances over one vault
+  // whose catalog is on PostgreSQL). Open, every append and every publish
+  // take `LOCK` (waiting for it) for their own duration only, and before
+  // appending read the batches other writers appended since, with the same
+  // checks as an open (MACs, index sequence, signer state, checkpoint). A
+  // torn final batch found under the lock is a dead writer's: it is dropped.
+  // Not with repair (a repair needs the log to itself).
+  bool shared = false;
 };
 
 struct LogStatus {
@@ -89,8 +101,9 @@ class CustodyLog {
   // options.repair), and the files are left as they are for `log verify`.
   // Without a seed the log is read-only, MACs are not checked, and a torn
   // tail is ignored, not repaired.
-  // Errors: kInvalidArgument for a bad origin; kUnavailable if another
-  // process writes the log; kDataLoss as above, or if the write-ahead file is
+  // Errors: kInvalidArgument for a bad origin (or repair with shared);
+  // kUnavailable if another process writes the log (unless shared: then it
+  // waits for the lock file); kDataLoss as above, or if the write-ahead file is
   // corrupt other than at its tail, a batch fails its MAC, or the file holds
   // fewer entries than the last signed checkpoint (a rollback).
   static Result<std::unique_ptr<CustodyLog>> Open(Env* env, const std::string& log_dir,
@@ -106,6 +119,15 @@ class CustodyLog {
   Result<uint64_t> AppendBatch(std::span<const Event> events);
   // Writes tiles and a signed checkpoint for the current size.
   Status Publish();
+  // A shared writer (LogOptions::shared): takes the lock file, reads and
+  // checks what other writers appended since this process last looked (as
+  // opening does), publishes it if they did not, and releases the lock, so
+  // that size(), root(), proofs and entries include it. Otherwise OK and
+  // nothing is done (no other process writes the log). kDataLoss as Open
+  // (a batch failing its MAC or out of sequence, fewer entries than known, a
+  // signer state or checkpoint that does not verify or does not match the
+  // entries); after a kDataLoss the log refuses to append or sign.
+  Status Refresh();
 
   uint64_t size() const;
   Hash root() const;
@@ -128,6 +150,13 @@ class CustodyLog {
   CustodyLog() = default;
   Result<uint64_t> AppendEntriesLocked(std::vector<std::string> entries);
   Status PublishLocked();
+  // Shared mode, with mu_ held: takes the lock file into `*held` (waiting)
+  // and reads what other writers appended (SyncLocked).
+  Status LockSharedLocked(std::unique_ptr<FileLock>* held);
+  // With the lock file held: reads and checks the batches after the ones
+  // this process knows, then the signer state and checkpoint they left.
+  Status SyncLocked();
+  Status ReloadSignedStateLocked(uint64_t signed_before);
   // Writes the tiles and bundles of entries [from_size, to_size). The partial
   // tiles they supersede are added to `stale` (if not null): the caller removes
   // them only once a checkpoint of to_size is in place, so a crash in between
@@ -155,7 +184,8 @@ class CustodyLog {
   std::vector<std::string> findings_;
   bool authenticated_ = false;
   std::string public_key_;
-  std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<FileLock> lock_;  // held for the log's life, unless options_.shared
+  Status poisoned_;                 // a shared refresh found damage: nothing more is signed
   std::unique_ptr<internal::WalWriter> wal_;
   std::unique_ptr<RandomAccessFile> wal_reader_;
   uint64_t wal_reader_size_ = 0;

@@ -96,6 +96,125 @@ TEST_F(CustodyLogTest, SecondWriterIsRefused) {
   EXPECT_FALSE(b.ok());
 }
 
+// Several writers on one directory (LogOptions::shared), as two custody
+// serve processes over one vault: their appends interleave into one chain.
+Result<std::unique_ptr<CustodyLog>> OpenShared(const std::string& dir, const crypto::SecretBytes& seed) {
+  LogOptions o;
+  o.shared = true;
+  return CustodyLog::Open(Env::Default(), dir, kOrigin, seed.Clone(), o);
+}
+
+TEST_F(CustodyLogTest, SharedWritersInterleaveIntoOneVerifiableLog) {
+  auto a = OpenShared(LogDir(), keys_.seed);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  auto b = OpenShared(LogDir(), keys_.seed);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  CustodyLog* writers[2] = {a->get(), b->get()};
+  // Batches of 1 to 97 entries, alternating writers, across several tiles.
+  std::vector<Event> appended;
+  std::string early_checkpoint;
+  for (int round = 0; appended.size() < 700; ++round) {
+    CustodyLog* w = writers[round % 2];
+    const size_t n = 1 + (static_cast<size_t>(round) * 37) % 97;
+    std::vector<Event> batch;
+    for (size_t i = 0; i < n; ++i) batch.push_back(Ev(static_cast<int>(appended.size() + i)));
+    auto first = w->AppendBatch(batch);
+    ASSERT_TRUE(first.ok()) << round << ": " << first.status().ToString();
+    // Each writer appends after everything the other one wrote: no index is given twice.
+    ASSERT_EQ(*first, appended.size()) << "round " << round;
+    appended.insert(appended.end(), batch.begin(), batch.end());
+    ASSERT_EQ(w->size(), appended.size());
+    if (round == 3) early_checkpoint = *w->Checkpoint();
+  }
+  // The other writer sees the whole log after a refresh, with the same root.
+  ASSERT_TRUE(writers[0]->Refresh().ok());
+  ASSERT_TRUE(writers[1]->Refresh().ok());
+  EXPECT_EQ(writers[0]->size(), appended.size());
+  EXPECT_EQ(writers[0]->root(), writers[1]->root());
+  EXPECT_EQ(*writers[0]->Checkpoint(), *writers[1]->Checkpoint());
+  for (uint64_t i : {0u, 255u, 256u, 511u, 699u}) {
+    EXPECT_EQ(*ParseEvent(*writers[i % 2]->ReadEntry(i)), appended[i]) << i;
+  }
+  a->reset();
+  b->reset();
+  // One chain: every tile, bundle and the checkpoint verify, and the log
+  // extends a checkpoint signed early on.
+  VerifyOptions vo;
+  vo.earlier_checkpoints = {{"early", early_checkpoint}};
+  auto report = VerifyLog(Env::Default(), LogDir(), key_, vo);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  for (const auto& p : report->problems) ADD_FAILURE() << p.where << ": " << p.what;
+  EXPECT_EQ(report->checkpoint.size, appended.size());
+  auto reader = CustodyLog::Open(Env::Default(), LogDir(), kOrigin, std::nullopt);
+  ASSERT_TRUE(reader.ok());
+  ASSERT_EQ((*reader)->size(), appended.size());
+  for (uint64_t i = 0; i < appended.size(); ++i) {
+    ASSERT_EQ(*ParseEvent(*(*reader)->ReadEntry(i)), appended[i]) << i;
+  }
+}
+
+TEST_F(CustodyLogTest, SharedWriterDropsADeadWritersTornBatchAndSignsWhatItLeft) {
+  auto a = OpenShared(LogDir(), keys_.seed);
+  auto b = OpenShared(LogDir(), keys_.seed);
+  ASSERT_TRUE(a.ok() && b.ok());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE((*a)->Append(Ev(i)).ok());
+  const auto wal = fs::path(LogDir()) / kWalFile;
+  const auto good = fs::file_size(wal);
+  // A writer that died: one batch durable but never published, then half of
+  // the next one.
+  {
+    auto c = OpenShared(LogDir(), keys_.seed);
+    ASSERT_TRUE(c.ok());
+    ASSERT_EQ(*(*c)->Append(Ev(5)), 5u);
+  }
+  const auto with_six = fs::file_size(wal);
+  {
+    std::string bytes = *Env::Default()->ReadFileToString(wal.string());
+    std::string torn = bytes.substr(good, (with_six - good) / 2);
+    auto f = Env::Default()->NewAppendableFile(wal.string());
+    ASSERT_TRUE(f.ok());
+    ASSERT_TRUE((*f)->Append(torn).ok());
+    ASSERT_TRUE((*f)->Close().ok());
+  }
+  auto idx = (*b)->Append(Ev(6));
+  ASSERT_TRUE(idx.ok()) << idx.status().ToString();
+  EXPECT_EQ(*idx, 6u);
+  EXPECT_GT((*b)->status().repaired_bytes, 0u);
+  ASSERT_EQ(*(*a)->Append(Ev(7)), 7u);
+  a->reset();
+  b->reset();
+  auto report = VerifyLog(Env::Default(), LogDir(), key_);
+  ASSERT_TRUE(report.ok());
+  for (const auto& p : report->problems) ADD_FAILURE() << p.where << ": " << p.what;
+  EXPECT_EQ(report->checkpoint.size, 8u);
+}
+
+TEST_F(CustodyLogTest, SharedWriterRefusesABatchOutOfSequenceAndSignsNothingMore) {
+  auto a = OpenShared(LogDir(), keys_.seed);
+  auto b = OpenShared(LogDir(), keys_.seed);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE((*a)->Append(Ev(0)).ok());
+  const auto wal = fs::path(LogDir()) / kWalFile;
+  // The first batch again: its checksum and MAC hold, its index does not.
+  const std::string bytes = *Env::Default()->ReadFileToString(wal.string());
+  {
+    auto f = Env::Default()->NewAppendableFile(wal.string());
+    ASSERT_TRUE(f.ok());
+    ASSERT_TRUE((*f)->Append(bytes.substr(kWalMagic.size())).ok());
+    ASSERT_TRUE((*f)->Close().ok());
+  }
+  const std::string checkpoint = *Env::Default()->ReadFileToString(LogDir() + "/checkpoint");
+  auto appended = (*b)->Append(Ev(1));
+  ASSERT_FALSE(appended.ok());
+  EXPECT_EQ(appended.status().code(), StatusCode::kDataLoss) << appended.status().ToString();
+  EXPECT_NE(appended.status().message().find("expected first entry 1"), std::string::npos)
+      << appended.status().ToString();
+  EXPECT_EQ((*b)->Refresh().code(), StatusCode::kDataLoss);
+  EXPECT_EQ((*a)->Append(Ev(1)).status().code(), StatusCode::kDataLoss);
+  // Nothing was signed over it.
+  EXPECT_EQ(*Env::Default()->ReadFileToString(LogDir() + "/checkpoint"), checkpoint);
+}
+
 TEST_F(CustodyLogTest, TornTailIsRepairedNotAccepted) {
   {
     auto log = OpenWriter();

@@ -29,6 +29,7 @@
 #include "custody/crypto/crypto.h"
 #include "custody/crypto/secret_bytes.h"
 #include "custody/ledger/custody_log.h"
+#include "custody/ledger/log_format.h"
 #include "custody/serve/dashboard.h"
 #include "custody/serve/internal/page.h"
 #include "custody/serve/internal/reply.h"
@@ -91,6 +92,8 @@ struct Server::Impl : public internal::RouteHost {
   // vault's writer lock, no other process can revoke one; POST
   // /v1/tokens/{id}/revoke adds to it, under vault_mu).
   std::set<TokenId> revoked_in_log;
+  bool shared = false;   // the vault is shared with other processes (store::Vault::shared)
+  std::string wal_path;  // the log's write-ahead file, whose growth tells of other writers
 
   ~Impl() {
     if (own_access_log && access_log != nullptr) std::fclose(access_log);
@@ -168,8 +171,10 @@ struct Server::Impl : public internal::RouteHost {
   // batch holds through its fsync). Only successes are kept, and the cache
   // is emptied whenever a request may have changed who may do what: every
   // POST other than a task, an answer or a key (ClearAuthCache), and an
-  // alert's suspension. The server holds the vault's writer lock, so no
-  // other process changes tokens, members or partners meanwhile. Expiry is
+  // alert's suspension. Over a SQLite vault the server holds the vault's
+  // writer lock, so no other process changes tokens, members or partners
+  // meanwhile; over a shared vault another server may, and
+  // CatchUpWithOtherServers empties the cache when it did. Expiry is
   // checked on every use.
   // A principal read before a clear is not cached after it (auth_epoch).
   std::mutex auth_mu;
@@ -183,7 +188,51 @@ struct Server::Impl : public internal::RouteHost {
     ++auth_epoch;
   }
 
+  // A shared vault (several servers over one PostgreSQL catalog): another
+  // server's revocation, suspension or token change is an event on the
+  // custody log. When the log's write-ahead file grew, the new entries are
+  // read before any cached principal is used again: token revocations join
+  // revoked_in_log, and any partner, member, grant, revoke or token event
+  // empties the cache, so such a change made through one server is honoured
+  // by the others at their next request.
+  std::mutex catchup_mu;
+  uint64_t catchup_wal_size = 0;  // under catchup_mu
+  uint64_t catchup_log_size = 0;  // entries looked at, under catchup_mu
+
+  Status CatchUpWithOtherServers() {
+    if (!shared) return OkStatus();
+    std::lock_guard<std::mutex> lock(catchup_mu);
+    CUSTODY_ASSIGN_OR_RETURN(uint64_t wal_size, custody->env()->GetFileSize(wal_path));
+    if (wal_size == catchup_wal_size) return OkStatus();
+    ledger::CustodyLog& log = custody->log();  // thread-safe on its own
+    CUSTODY_RETURN_IF_ERROR(log.Refresh());
+    const uint64_t size = log.size();
+    bool changed = false;
+    std::vector<TokenId> revoked;
+    for (uint64_t i = catchup_log_size; i < size; ++i) {
+      CUSTODY_ASSIGN_OR_RETURN(ledger::Event ev, core::ReadLogEvent(log, i));
+      namespace t = ledger::event_type;
+      if (ev.type == t::kPartner || ev.type == t::kMember || ev.type == t::kGrant ||
+          ev.type == t::kRevoke || ev.type == "token") {
+        changed = true;
+      }
+      if (ev.type == "token" && ev.details.is_object() && ev.details.value("action", "") == "revoke" &&
+          ev.details.contains("token_id") && ev.details["token_id"].is_number_integer()) {
+        revoked.push_back(TokenId(ev.details["token_id"].get<int64_t>()));
+      }
+    }
+    if (!revoked.empty()) {
+      std::lock_guard<std::mutex> vault(vault_mu);
+      for (TokenId id : revoked) revoked_in_log.insert(id);
+    }
+    if (changed) ClearAuthCache();
+    catchup_log_size = size;
+    catchup_wal_size = wal_size;
+    return OkStatus();
+  }
+
   Result<Principal> AuthenticateCached(const std::string& token) {
+    CUSTODY_RETURN_IF_ERROR(CatchUpWithOtherServers());
     const std::string key = crypto::DigestBytes(crypto::Sha256(token));
     const Time now = custody->clock()->Now();
     uint64_t epoch = 0;
@@ -276,6 +325,7 @@ struct Server::Impl : public internal::RouteHost {
                    {"ms", static_cast<int64_t>(ms * 1000) / 1000.0},
                    {"bytes", reply.body.size()},
                    {"remote", req.remote_addr}};
+      if (!reply.internal_error.empty()) line["error"] = reply.internal_error;
       if (who) {
         line["token_id"] = who->token_id;
         line["role"] = store::TokenRoleName(who->role);
@@ -711,6 +761,9 @@ Result<std::unique_ptr<Server>> Server::Create(std::unique_ptr<core::Custody> cu
     CUSTODY_ASSIGN_OR_RETURN(core::LoggedRows logged, core::IndexLoggedRows(*custody));
     for (const auto& [id, ev] : logged.token_revocations) impl->revoked_in_log.insert(TokenId(id));
   }
+  impl->shared = custody->vault().shared();
+  impl->wal_path = JoinPath(custody->log().dir(), ledger::kWalFile);
+  impl->catchup_log_size = custody->log().size();
   impl->custody = std::move(custody);
   impl->options = std::move(o);
   Impl* self = impl.get();

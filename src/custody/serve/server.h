@@ -7,8 +7,13 @@
 // docs/api.md; the route table with its access rules: routes.h; the admin
 // writes and analysis handlers: admin_routes.cc, analysis_routes.cc.
 //
-// The server owns the open vault (its writer lock is held while it runs:
-// one process over a vault). Every request that touches the vault holds
+// The server owns the open vault. Over a SQLite catalog its writer lock is
+// held while it runs (one process over a vault); over a PostgreSQL catalog
+// several servers may share the vault (store::Vault::shared): each write
+// transaction serializes with theirs and first reads what they logged, and
+// a change they logged (a revocation, a suspension) empties the principal
+// cache before the next request is authorized (docs/api.md, "Several
+// servers"). Every request that touches the vault holds
 // one mutex (the catalog and Custody are one-thread-at-a-time), except that
 // task requests wait in the batcher's queue and are committed together.
 // Thread-safety: Stop() may be called from any thread; everything else from

@@ -26,7 +26,11 @@ Catalog::Catalog(std::unique_ptr<Db> db)
       task_results_(db_.get()) {}
 
 Status Catalog::Transaction(const std::function<Status()>& fn) {
-  return InTransaction(*db_, fn);
+  if (!hook_) return InTransaction(*db_, fn);
+  return InTransaction(*db_, [&]() -> Status {
+    CUSTODY_RETURN_IF_ERROR(hook_());
+    return fn();
+  });
 }
 
 Result<int> Catalog::DeleteEmptyDatasets() {

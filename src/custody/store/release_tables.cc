@@ -111,10 +111,18 @@ Result<std::vector<ReleaseHolding>> ReleaseTable::Holdings(const ReleaseFilter& 
                             "JOIN members m ON m.id = r.member_id "
                             "WHERE (CAST(?1 AS BIGINT) IS NULL OR r.created_at <= ?1) AND (?2 = "
                             "0 OR r.member_id = ?2) "
-                            "AND (?3 = 0 OR m.partner_id = ?3) AND (?4 = 0 OR r.id = ?4) ORDER "
-                            "BY r.created_at, r.id"));
-  st.Bind(1, f.at).Bind(2, f.member_id).Bind(3, f.partner_id).Bind(4, f.release_id);
+                            "AND (?3 = 0 OR m.partner_id = ?3) AND (?4 = 0 OR r.id = ?4) "
+                            "AND r.id > ?5 ORDER BY r.created_at, r.id"));
+  st.Bind(1, f.at).Bind(2, f.member_id).Bind(3, f.partner_id).Bind(4, f.release_id)
+      .Bind(5, f.after_id);
   return All<ReleaseHolding>(st, ReadHolding);
+}
+
+Result<ReleaseId> ReleaseTable::LastId() {
+  CUSTODY_ASSIGN_OR_RETURN(auto st, db_->Prepare("SELECT COALESCE(MAX(id), 0) FROM releases"));
+  CUSTODY_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return ReleaseId();
+  return ReleaseId(st.Int(0));
 }
 
 Result<CanaryId> CanaryTable::Insert(const CanaryRow& row) {

@@ -53,6 +53,7 @@ struct ReleaseFilter {
   MemberId member_id;
   PartnerId partner_id;
   ReleaseId release_id;
+  ReleaseId after_id;           // only releases with a larger id
 };
 
 class ReleaseTable {
@@ -67,6 +68,8 @@ class ReleaseTable {
   Status SetFileHash(ReleaseId id, std::string_view file_hash);
   // Releases matching `filter`, oldest first (then by id).
   Result<std::vector<ReleaseHolding>> Holdings(const ReleaseFilter& filter);
+  // The largest release id (an invalid id when there is none).
+  Result<ReleaseId> LastId();
 
  private:
   // kNotFound unless the last statement changed exactly one release.

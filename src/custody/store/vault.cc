@@ -323,6 +323,7 @@ Result<std::unique_ptr<Vault>> Vault::Create(const std::string& dir, const InitO
     CUSTODY_RETURN_IF_ERROR(env->CreateDirs(JoinPath(dir, sub), 0700));
   }
   CUSTODY_ASSIGN_OR_RETURN(v->lock_, env->LockFile(JoinPath(dir, kLockFile)));
+  v->sole_ = true;
 
   // Master key, written outside the vault first (0600, directory 0700).
   v->master_key_ = crypto::SecretBytes::Random(32);
@@ -411,7 +412,26 @@ Result<std::unique_ptr<Vault>> Vault::Open(const std::string& dir, const OpenOpt
   }
   v->log_public_key_ = *pub;
   if (!options.without_key) {
-    CUSTODY_ASSIGN_OR_RETURN(v->lock_, env->LockFile(JoinPath(dir, kLockFile)));
+    const std::string lock_path = JoinPath(dir, kLockFile);
+    if (!v->shared()) {
+      CUSTODY_ASSIGN_OR_RETURN(v->lock_, env->LockFile(lock_path));
+      v->sole_ = true;
+    } else {
+      // Several processes may write a vault whose catalog is on PostgreSQL:
+      // each holds DIR/LOCK shared while it has the vault open, and the one
+      // that finds no other holder has it exclusively until ShareLock (for
+      // crash recovery, which must not take another process's work in
+      // flight for a crashed one's).
+      auto alone = env->AcquireLock(lock_path, LockMode::kExclusive, /*wait=*/false);
+      if (alone.ok()) {
+        v->lock_ = std::move(*alone);
+        v->sole_ = true;
+      } else if (alone.status().code() == StatusCode::kUnavailable) {
+        CUSTODY_ASSIGN_OR_RETURN(v->lock_, env->AcquireLock(lock_path, LockMode::kShared, /*wait=*/true));
+      } else {
+        return alone.status();
+      }
+    }
     v->key_file_ = ResolveKeyFile(options.keys, v->config_.vault_id);
     CUSTODY_RETURN_IF_ERROR(KeyFileOutsideVault(v->key_file_, dir));
     CUSTODY_ASSIGN_OR_RETURN(v->master_key_, UnlockKeyFile(env, v->key_file_, v->config_.vault_id,
@@ -443,6 +463,15 @@ Result<std::unique_ptr<Vault>> Vault::Open(const std::string& dir, const OpenOpt
   return v;
 }
 
+Status Vault::ShareLock() {
+  if (!shared() || !sole_ || !lock_) return OkStatus();
+  lock_.reset();
+  sole_ = false;
+  CUSTODY_ASSIGN_OR_RETURN(lock_, env_->AcquireLock(JoinPath(dir_, kLockFile), LockMode::kShared,
+                                                    /*wait=*/true));
+  return OkStatus();
+}
+
 Result<crypto::SecretBytes> Vault::LogSigningSeed() const {
   return GetWrappedKey(KeyPurpose::LogSigning());
 }
@@ -457,7 +486,18 @@ Result<crypto::SecretBytes> Vault::CreateWrappedKey(const KeyPurpose& key_purpos
   CUSTODY_ASSIGN_OR_RETURN(
       std::string wrapped,
       crypto::AeadSeal(master_key_, key.view(), kWrapAdPrefix + config_.vault_id + ":" + purpose));
-  CUSTODY_RETURN_IF_ERROR(env_->WriteFileAtomically(path, wrapped, 0600));
+  // Never over a key another process made meanwhile (a shared vault): the
+  // rename does not replace, and the loser reads the winner's key.
+  OutputOptions o;
+  o.mode = 0600;
+  o.field = "key '" + purpose + "'";
+  CUSTODY_ASSIGN_OR_RETURN(auto out, OutputFile::Create(env_, path, o));
+  CUSTODY_RETURN_IF_ERROR(out->file()->Append(wrapped));
+  Status committed = out->Commit();
+  if (committed.code() == StatusCode::kAlreadyExists) {
+    return AlreadyExistsError("key '" + purpose + "' already exists");
+  }
+  CUSTODY_RETURN_IF_ERROR(committed);
   return key;
 }
 
@@ -479,7 +519,10 @@ Result<crypto::SecretBytes> Vault::GetOrCreateWrappedKey(const KeyPurpose& key_p
   (void)purpose;
   auto k = GetWrappedKey(key_purpose);
   if (k.ok() || k.status().code() != StatusCode::kNotFound) return k;
-  return CreateWrappedKey(key_purpose);
+  auto created = CreateWrappedKey(key_purpose);
+  // Another process made it first: use that one.
+  if (created.status().code() == StatusCode::kAlreadyExists) return GetWrappedKey(key_purpose);
+  return created;
 }
 
 Status Vault::DestroyWrappedKey(const KeyPurpose& key_purpose) {

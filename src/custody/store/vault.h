@@ -137,7 +137,11 @@ class Vault {
   // & 077, as ssh refuses private keys; the message names the mode and
   // `chmod 600`); kInvalidArgument for a key file inside `dir`. With the
   // key, it also removes the temporary files of atomic writes an
-  // interrupted process left in `dir`, keys/ and index/. The catalog is the
+  // interrupted process left in `dir`, keys/ and index/. With the key it
+  // locks DIR/LOCK: exclusively for a SQLite vault (kUnavailable if another
+  // process has it open with its key); for a shared() vault, exclusively if
+  // no other process has it open (sole()), else shared, waiting while
+  // another process holds it exclusively. The catalog is the
   // one custody.toml names; kFailedPrecondition if it belongs to another
   // vault (its meta vault_id differs).
   static Result<std::unique_ptr<Vault>> Open(const std::string& dir, const OpenOptions& options);
@@ -156,6 +160,20 @@ class Vault {
   // Where the catalog is: DIR/catalog.db, or the PostgreSQL URI.
   std::string catalog_location() const;
   bool has_master_key() const { return !master_key_.empty(); }
+  // Whether several processes may write this vault at once: its catalog is
+  // on PostgreSQL (docs/formats/catalog.md, "Sharing one catalog between
+  // processes"). A SQLite vault has one writing process, which holds DIR/LOCK
+  // exclusively while it has the vault open.
+  bool shared() const { return !config_.catalog_uri.empty(); }
+  // Whether no other process has this vault open with its key: always for a
+  // SQLite vault opened with the key; for a shared vault, from an Open that
+  // found no other holder of DIR/LOCK until ShareLock. Crash recovery of
+  // other processes' work runs only then.
+  bool sole() const { return sole_; }
+  // A shared vault opened alone: lets other processes in (DIR/LOCK from
+  // exclusive to shared; waits while another process recovers alone). OK and
+  // nothing done otherwise.
+  Status ShareLock();
 
   // The Ed25519 seed of the log signing key (unwrapped with the master key).
   Result<crypto::SecretBytes> LogSigningSeed() const;
@@ -186,6 +204,7 @@ class Vault {
   crypto::SecretBytes master_key_;
   std::string log_public_key_;
   std::unique_ptr<FileLock> lock_;
+  bool sole_ = false;
   std::unique_ptr<Catalog> catalog_;
 };
 

@@ -1,7 +1,8 @@
 // A test fixture for custody serve: a vault made with the custody binary
 // (CliTest), a server process started on 127.0.0.1 with port 0 (the port is
 // read from its first line of output), stopped with SIGTERM or killed with
-// SIGKILL, and httplib clients for it.
+// SIGKILL, and httplib clients for it; more servers for a shared vault
+// (SpawnServer).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -30,14 +31,21 @@ class ServeTest : public CliTest {
 
   // Starts `custody serve` (extra flags in `args`); fails the test if it
   // does not say where it listens.
-  void StartServer(const std::string& args = "") {
+  void StartServer(const std::string& args = "") { SpawnServer(args, "serve", &pid_, &port_); }
+
+  // Starts a `custody serve` process named `name` (its stderr in
+  // ROOT/NAME.stderr, its access log in ROOT/NAME.access.log; the first
+  // server's are serve.stderr and access.log) and sets `*pid` and `*port`,
+  // or fails the test. Several may run at once over a shared vault.
+  void SpawnServer(const std::string& args, const std::string& name, pid_t* pid, int* port) {
     int out[2];
     ASSERT_EQ(::pipe(out), 0);
-    const std::string cmd = "exec " + Cmd("serve --listen 127.0.0.1:0 --access-log " + root_ + "/access.log " +
-                                          args) + " 2>>" + root_ + "/serve.stderr";
-    pid_ = ::fork();
-    ASSERT_GE(pid_, 0);
-    if (pid_ == 0) {
+    const std::string access = name == "serve" ? "access.log" : name + ".access.log";
+    const std::string cmd = "exec " + Cmd("serve --listen 127.0.0.1:0 --access-log " + root_ + "/" + access +
+                                          " " + args) + " 2>>" + root_ + "/" + name + ".stderr";
+    *pid = ::fork();
+    ASSERT_GE(*pid, 0);
+    if (*pid == 0) {
       ::dup2(out[1], 1);
       ::close(out[0]);
       ::close(out[1]);
@@ -49,31 +57,33 @@ class ServeTest : public CliTest {
     char line[512] = {0};
     const bool got = std::fgets(line, sizeof(line), f) != nullptr;
     std::fclose(f);
-    ASSERT_TRUE(got) << "custody serve printed nothing: " << ServeStderr();
+    ASSERT_TRUE(got) << "custody serve printed nothing: " << ServeStderr(name);
     const std::string s(line);
     const size_t colon = s.rfind(':');
     ASSERT_NE(colon, std::string::npos) << s;
-    port_ = std::stoi(s.substr(colon + 1));
-    ASSERT_GT(port_, 0) << s;
+    *port = std::stoi(s.substr(colon + 1));
+    ASSERT_GT(*port, 0) << s;
   }
 
   // Sends `sig` and waits; returns the exit status (or -signal).
-  int Kill(int sig) {
-    if (pid_ <= 0) return -1;
-    ::kill(pid_, sig);
+  int Kill(int sig) { return KillProcess(&pid_, sig); }
+  static int KillProcess(pid_t* pid, int sig) {
+    if (*pid <= 0) return -1;
+    ::kill(*pid, sig);
     int st = 0;
-    ::waitpid(pid_, &st, 0);
-    pid_ = -1;
+    ::waitpid(*pid, &st, 0);
+    *pid = -1;
     return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
   }
 
-  std::string ServeStderr() const {
-    auto s = custody::Env::Default()->ReadFileToString(root_ + "/serve.stderr");
+  std::string ServeStderr(const std::string& name = "serve") const {
+    auto s = custody::Env::Default()->ReadFileToString(root_ + "/" + name + ".stderr");
     return s.ok() ? *s : "";
   }
 
-  std::unique_ptr<httplib::Client> Client() const {
-    auto c = std::make_unique<httplib::Client>("127.0.0.1", port_);
+  std::unique_ptr<httplib::Client> Client() const { return ClientOf(port_); }
+  static std::unique_ptr<httplib::Client> ClientOf(int port) {
+    auto c = std::make_unique<httplib::Client>("127.0.0.1", port);
     c->set_read_timeout(120, 0);
     return c;
   }

@@ -25,6 +25,11 @@ Result<LoggedEvent> ReleaseEventOf(Custody& c, const store::ReleaseRow& rel,
     return ev.type == ledger::event_type::kRelease && id != ev.details.end() &&
            id->is_number_integer() && id->get<int64_t>() == rel.id.value();
   };
+  if (rel.log_index && *rel.log_index >= 0 && static_cast<uint64_t>(*rel.log_index) >= c.log().size()) {
+    // A row newer than this process's view of a shared vault's log: its
+    // event was durable before the row committed, so it is there now.
+    CUSTODY_RETURN_IF_ERROR(c.log().Refresh());
+  }
   if (rel.log_index && *rel.log_index >= 0 && static_cast<uint64_t>(*rel.log_index) < c.log().size()) {
     const uint64_t index = static_cast<uint64_t>(*rel.log_index);
     CUSTODY_ASSIGN_OR_RETURN(ledger::Event ev, ReadLogEvent(c.log(), index));

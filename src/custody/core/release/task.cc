@@ -58,9 +58,13 @@ Result<std::unique_ptr<TaskServer>> TaskServer::Create(Custody& c, const TaskOpt
                            c.vault().GetOrCreateWrappedKey(store::KeyPurpose::Selection()));
   CUSTODY_ASSIGN_OR_RETURN(auto marker, mark::Marker::Create(mark_key.Clone()));
   CUSTODY_ASSIGN_OR_RETURN(auto canary_maker, mark::CanaryMaker::Create(mark_key));
-  return std::unique_ptr<TaskServer>(new TaskServer(c, options, std::move(marker), std::move(canary_maker),
-                                                    std::move(mark_key), std::move(canary_key),
-                                                    std::move(selection_key)));
+  auto server = std::unique_ptr<TaskServer>(new TaskServer(c, options, std::move(marker),
+                                                           std::move(canary_maker), std::move(mark_key),
+                                                           std::move(canary_key), std::move(selection_key)));
+  // Releases after this one were made after the server started (a grant's
+  // state read later reads them all anyway).
+  CUSTODY_ASSIGN_OR_RETURN(server->seen_through_, c.catalog().releases().LastId());
+  return server;
 }
 
 Result<std::optional<StoredCanary>> TaskServer::MakeCanary(GrantState& g, const Member& m,
@@ -189,6 +193,39 @@ Result<std::string_view> TaskServer::RecordText(GrantState& g, uint64_t id) {
   return std::string_view(s.records[id - s.first_record_id]);
 }
 
+Status TaskServer::MarkRecord(GrantState& g, uint64_t id, ServedTask* t, store::ReleaseRow* row) {
+  auto stored = RecordText(g, id);
+  if (!stored.ok()) return stored.status().WithPrefix("task of grant " + ToString(g.grant.id));
+  // The release path: project to the grant's fields, then mark.
+  std::string projected;
+  ProjectFields(*stored, g.grant.fields, &projected);
+  t->record_id = RecordId(id);
+  t->record.clear();
+  t->slots = g.record_marker->Apply(t->record_id, t->member_id, projected, &t->record);
+  RecordSet one;
+  CUSTODY_RETURN_IF_ERROR(one.Add(id));
+  row->records = 1;
+  row->record_bitmap = one.Serialize();
+  row->bitmap_hash = Sha256Hex(row->record_bitmap);
+  row->file_hash = Sha256Hex(t->record);
+  return OkStatus();
+}
+
+Status TaskServer::CatchUpServed() {
+  store::ReleaseFilter f;
+  f.after_id = seen_through_;
+  CUSTODY_ASSIGN_OR_RETURN(auto rows, c_.catalog().releases().Holdings(f));
+  for (const auto& h : rows) {
+    const store::ReleaseRow& r = h.release;
+    if (r.id > seen_through_) seen_through_ = r.id;
+    auto it = grants_.find(r.grant_id);
+    if (r.format != kTaskFormat || it == grants_.end()) continue;
+    CUSTODY_ASSIGN_OR_RETURN(RecordSet ids, RecordSet::Deserialize(r.record_bitmap));
+    it->second->served.UnionWith(ids);
+  }
+  return OkStatus();
+}
+
 std::optional<uint64_t> TaskServer::NextRecord(GrantState& g, const RecordSet& taken) {
   for (; g.cursor < g.end; ++g.cursor) {
     const uint64_t id = g.cursor;
@@ -210,8 +247,10 @@ Result<std::vector<Result<ServedTask>>> TaskServer::ServeBatch(std::span<const T
   // Cursors before the batch: restored if the commit fails.
   std::map<GrantId, uint64_t> cursors;
   std::map<GrantId, RecordSet> taken;  // records given out in this batch, by grant
-  std::string projected;
   BatchReads batch;
+  // What other processes served since the last batch (checked again under
+  // the catalog's write lock below): fewer records taken twice to redo.
+  if (c_.vault().shared()) CUSTODY_RETURN_IF_ERROR(CatchUpServed());
   for (size_t i = 0; i < requests.size(); ++i) {
     const TaskRequest& r = requests[i];
     auto m = GetMember(c_, r.member_id);
@@ -255,50 +294,65 @@ Result<std::vector<Result<ServedTask>>> TaskServer::ServeBatch(std::span<const T
         static_cast<double>(crypto::RandomUint64() >> 11) * 0x1p-53 < options_.canary_rate) {
       CUSTODY_ASSIGN_OR_RETURN(pd.canary, MakeCanary(gs, *m, taken[gs.grant.id]));
     }
-    ServedTask& t = pd.task;
-    RecordSet one;
-    if (pd.canary) {
-      // Marked as a release marks its canaries: under the source's id.
-      t.record_id = pd.canary->source_record_id;
-      t.canary = true;
-      projected = pd.canary->record;
-    } else {
-      Status added = taken[gs.grant.id].Add(*next);
-      if (!added.ok()) return added;
-      auto stored = RecordText(gs, *next);
-      if (!stored.ok()) return stored.status().WithPrefix("task of grant " + ToString(gs.grant.id));
-      // The release path: project to the grant's fields, then mark.
-      projected.clear();
-      ProjectFields(*stored, gs.grant.fields, &projected);
-      t.record_id = RecordId(*next);
-      CUSTODY_RETURN_IF_ERROR(one.Add(*next));
-    }
     pd.member = std::move(*m);
     pd.partner = std::move(*p);
+    ServedTask& t = pd.task;
     t.grant_id = gs.grant.id;
     t.member_id = pd.member.id;
     t.dataset = gs.grant.dataset;
     t.version = gs.grant.version;
     t.created_at = now;
-    t.slots = gs.record_marker->Apply(t.record_id, t.member_id, projected, &t.record);
     pd.row.grant_id = gs.grant.id;
     pd.row.member_id = pd.member.id;
     pd.row.created_at = now;
     pd.row.format = kTaskFormat;
     pd.row.encrypted = false;
-    pd.row.records = pd.canary ? 0 : 1;
-    pd.row.record_bitmap = one.Serialize();
-    pd.row.bitmap_hash = Sha256Hex(pd.row.record_bitmap);
-    pd.row.file_hash = Sha256Hex(t.record);
-    pd.row.out_path = "";
+    if (pd.canary) {
+      // Marked as a release marks its canaries: under the source's id.
+      t.record_id = pd.canary->source_record_id;
+      t.canary = true;
+      t.slots = gs.record_marker->Apply(t.record_id, t.member_id, pd.canary->record, &t.record);
+      pd.row.records = 0;
+      pd.row.record_bitmap = RecordSet().Serialize();
+      pd.row.bitmap_hash = Sha256Hex(pd.row.record_bitmap);
+      pd.row.file_hash = Sha256Hex(t.record);
+    } else {
+      CUSTODY_RETURN_IF_ERROR(taken[gs.grant.id].Add(*next));
+      CUSTODY_RETURN_IF_ERROR(MarkRecord(gs, *next, &pd.task, &pd.row));
+    }
     pending.push_back(std::move(pd));
   }
   if (pending.empty()) return out;
+  // A shared vault: the records another process served meanwhile, read
+  // under the catalog's write lock, are not served again; a task that took
+  // one takes the next unserved record instead (or none is left).
+  auto catch_up = [&]() -> Status {
+    CUSTODY_RETURN_IF_ERROR(CatchUpServed());
+    std::vector<Pending> kept;
+    for (Pending& pd : pending) {
+      GrantState& gs = *grants_.at(pd.grant);
+      if (pd.canary || !gs.served.Contains(pd.task.record_id.value())) {
+        kept.push_back(std::move(pd));
+        continue;
+      }
+      auto next = NextRecord(gs, taken[gs.grant.id]);
+      if (!next) {
+        out[pd.request] = OutOfRangeError("every record of grant " + ToString(gs.grant.id) + " was served");
+        continue;
+      }
+      CUSTODY_RETURN_IF_ERROR(taken[gs.grant.id].Add(*next));
+      CUSTODY_RETURN_IF_ERROR(MarkRecord(gs, *next, &pd.task, &pd.row));
+      kept.push_back(std::move(pd));
+    }
+    pending = std::move(kept);
+    return OkStatus();
+  };
 
   store::ReleaseTable& releases = c_.catalog().releases();
   auto first = LoggedChanges(
       c_,
       [&](std::vector<ledger::Event>* events) -> Status {
+        if (c_.vault().shared()) CUSTODY_RETURN_IF_ERROR(catch_up());
         for (Pending& pd : pending) {
           CUSTODY_ASSIGN_OR_RETURN(pd.task.task_id, releases.Insert(pd.row));
           GrantState& gs = *grants_.at(pd.task.grant_id);
@@ -365,6 +419,8 @@ Result<std::vector<Result<ServedTask>>> TaskServer::ServeBatch(std::span<const T
   for (Pending& pd : pending) {
     GrantState& gs = *grants_.at(pd.task.grant_id);
     if (!pd.canary) CUSTODY_RETURN_IF_ERROR(gs.served.Add(pd.task.record_id.value()));
+    // Every release below these ids was read by catch_up or written here.
+    if (c_.vault().shared() && pd.task.task_id > seen_through_) seen_through_ = pd.task.task_id;
     out[pd.request] = std::move(pd.task);
   }
   return out;

@@ -18,6 +18,10 @@
 // canary instead (made by the release path, canary_make.h, from a record of
 // the version not yet served under the grant), a release row with no
 // record and one canary; the member cannot tell it from a record.
+//
+// Over a shared vault (several custody serve processes) a batch reads,
+// under the catalog's write lock, the tasks the other processes served
+// since its last batch, so no record is served twice under a grant.
 // Thread-safety: one thread at a time (as Custody).
 #pragma once
 
@@ -157,6 +161,12 @@ class TaskServer {
   Result<std::string_view> RecordText(GrantState& g, uint64_t id);
   // The next unserved record of `g` at or above its cursor, or nullopt.
   std::optional<uint64_t> NextRecord(GrantState& g, const RecordSet& taken);
+  // Makes `*t` (whose member is set) the task of record `id` of `g`: the
+  // record projected and marked, and `*row`'s record fields.
+  Status MarkRecord(GrantState& g, uint64_t id, ServedTask* t, store::ReleaseRow* row);
+  // Adds the records of the tasks made since seen_through_ (by another
+  // process, over a shared vault) to their grants' served sets.
+  Status CatchUpServed();
 
   Custody& c_;
   TaskOptions options_;
@@ -167,6 +177,7 @@ class TaskServer {
   bool tags_backfilled_ = false;
   crypto::SecretBytes selection_key_;
   std::map<GrantId, std::unique_ptr<GrantState>> grants_;
+  ReleaseId seen_through_;  // releases up to this id are in the served sets
 };
 
 // The event type of a stored task answer.

@@ -3,7 +3,10 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <map>
+#include <string_view>
 #include <utility>
 
 #include "custody/core/vault/records.h"
@@ -27,7 +30,8 @@ std::string Custody::VaultPath(const std::string& rel) const { return JoinPath(v
 // `creating`: only `custody init` starts a log; every later open requires
 // the signer state (ledger::LogOptions::create_if_missing).
 static Result<std::unique_ptr<ledger::CustodyLog>> OpenLog(store::Vault& vault, bool with_key,
-                                                          bool creating, bool repair) {
+                                                          bool creating, bool repair,
+                                                          bool shared) {
   std::optional<crypto::SecretBytes> seed;
   if (with_key) {
     CUSTODY_ASSIGN_OR_RETURN(auto s, vault.LogSigningSeed());
@@ -43,6 +47,7 @@ static Result<std::unique_ptr<ledger::CustodyLog>> OpenLog(store::Vault& vault, 
   ledger::LogOptions o;
   o.create_if_missing = creating;
   o.repair = repair;
+  o.shared = shared && with_key;
   return ledger::CustodyLog::Open(vault.env(), vault.log_dir(), vault.config().log_origin,
                                   std::move(seed), o);
 }
@@ -58,7 +63,7 @@ Result<std::unique_ptr<Custody>> Custody::Init(const std::string& dir,
   auto c = std::unique_ptr<Custody>(new Custody());
   CUSTODY_ASSIGN_OR_RETURN(c->vault_, store::Vault::Create(dir, options));
   c->actor_ = actor.empty() ? DefaultActor() : actor;
-  CUSTODY_ASSIGN_OR_RETURN(c->log_, OpenLog(*c->vault_, true, /*creating=*/true, false));
+  CUSTODY_ASSIGN_OR_RETURN(c->log_, OpenLog(*c->vault_, true, /*creating=*/true, false, false));
   return c;
 }
 
@@ -71,9 +76,22 @@ Result<std::unique_ptr<Custody>> Custody::Open(const std::string& dir, const Ope
   so.clock = options.clock;
   CUSTODY_ASSIGN_OR_RETURN(c->vault_, store::Vault::Open(dir, so));
   c->actor_ = options.actor.empty() ? DefaultActor() : options.actor;
+  const bool shared = c->vault_->shared() && !options.without_key;
+  if (shared && options.repair_log && !c->vault_->sole()) {
+    return FailedPreconditionError(
+        "a log repair needs the vault to itself: another custody process has it open (stop it "
+        "first)");
+  }
   CUSTODY_ASSIGN_OR_RETURN(
       c->log_, OpenLog(*c->vault_, !options.without_key, false,
-                       options.repair_log && !options.without_key));
+                       options.repair_log && !options.without_key,
+                       shared && !options.repair_log));
+  if (shared) {
+    // Every write transaction first reads what other processes appended to
+    // the log and reserves the ids it names (Custody::CatchUpLog).
+    Custody* self = c.get();
+    c->vault_->catalog().SetTransactionHook([self] { return self->CatchUpLog(); });
+  }
   if (options.repair_log && !options.without_key) {
     c->repair_findings_ = c->log_->repair_findings();
     if (!c->repair_findings_.empty()) {
@@ -85,7 +103,10 @@ Result<std::unique_ptr<Custody>> Custody::Open(const std::string& dir, const Ope
       c->repair_index_ = index;
     }
   }
-  if (!options.without_key) CUSTODY_RETURN_IF_ERROR(c->Recover(options.recovery));
+  if (!options.without_key) {
+    CUSTODY_RETURN_IF_ERROR(c->Recover(options.recovery));
+    CUSTODY_RETURN_IF_ERROR(c->vault_->ShareLock());
+  }
   return c;
 }
 
@@ -170,7 +191,48 @@ Status ReserveLoggedIds(Custody& c) {
 
 }  // namespace
 
+Status Custody::CatchUpLog() {
+  CUSTODY_RETURN_IF_ERROR(log_->Refresh());
+  static constexpr std::pair<const char*, const char*> kIdTables[] = {
+      {"partner_id", "partners"}, {"member_id", "members"}, {"grant_id", "grants"},
+      {"release_id", "releases"}, {"dataset_id", "datasets"}};
+  const uint64_t size = log_->size();
+  CUSTODY_ASSIGN_OR_RETURN(auto cursor, catalog().GetMeta(kIdsReservedThroughKey));
+  uint64_t from = size > kRecoveryWindow ? size - kRecoveryWindow : 0;
+  if (cursor) {
+    char* end = nullptr;
+    const unsigned long long v = std::strtoull(cursor->c_str(), &end, 10);
+    if (end == cursor->c_str() || *end != '\0') {
+      return DataLossError(std::string("catalog meta ") + kIdsReservedThroughKey +
+                           ": expected a log size, found '" + *cursor + "'");
+    }
+    from = std::min<uint64_t>(v, size);
+  }
+  if (from == size) return OkStatus();
+  std::map<std::string_view, int64_t> highest;
+  for (uint64_t i = from; i < size; ++i) {
+    CUSTODY_ASSIGN_OR_RETURN(ledger::Event ev, ReadLogEvent(*log_, i));
+    for (const auto& [key, table] : kIdTables) {
+      auto it = ev.details.find(key);
+      if (it == ev.details.end() || !it->is_number_integer()) continue;
+      int64_t& h = highest[table];
+      h = std::max(h, it->get<int64_t>());
+    }
+  }
+  for (const auto& [table, id] : highest) {
+    CUSTODY_RETURN_IF_ERROR(catalog().ReserveIdsThrough(table, id));
+  }
+  return catalog().SetMeta(kIdsReservedThroughKey, std::to_string(size));
+}
+
 Status Custody::Recover(const std::vector<RecoveryStep>& steps) {
+  if (!vault_->sole()) {
+    // Other processes have the vault open: work in flight there looks like
+    // a crashed command's, so nothing is finished or undone. The ids a
+    // crashed writer logged are reserved, under the catalog's write lock
+    // (the floors must never go down), by the transaction's CatchUpLog.
+    return catalog().Transaction([] { return OkStatus(); });
+  }
   CUSTODY_RETURN_IF_ERROR(FinishLoggedShreds(*this));
   CUSTODY_RETURN_IF_ERROR(ReserveLoggedIds(*this));
   for (const RecoveryStep& step : steps) {

@@ -5,6 +5,16 @@
 // key runs crash recovery: the vault's own step (a shred whose log entry is
 // durable is finished), then each module's step given in OpenOptions::recovery
 // (core::AllRecoverySteps() in custody_core.h lists them all).
+//
+// A vault whose catalog is on PostgreSQL may be open in several processes
+// (custody serve instances): see store::Vault::shared(). Then the log is
+// opened shared (ledger::LogOptions::shared), every catalog write
+// transaction first catches up with the log (CatchUpLog), and recovery of
+// interrupted work runs only in a process that opens the vault alone.
+// Lock order, in every process: DIR/LOCK (shared, for the process's life),
+// then the catalog's write lock (PostgreSQL advisory lock, per write
+// transaction), then log/LOCK (per append or refresh, never held while
+// waiting for another lock), so no two processes wait on each other.
 // Thread-safety: one thread at a time.
 #pragma once
 
@@ -90,6 +100,17 @@ class Custody {
   // commit); returns the first event's index, the others follow in order.
   // kInvalidArgument for an empty batch.
   Result<uint64_t> CommitBatch(std::vector<ledger::Event> events);
+
+  // A shared vault (store::Vault::shared(): several processes write it):
+  // run first in every catalog write transaction, under the catalog's write
+  // lock. Reads what other processes appended to the custody log
+  // (CustodyLog::Refresh) and raises the catalog's id floors past every id
+  // the entries not yet looked at name (from the meta row
+  // ids_reserved_through_log on; it advances with the transaction), so that
+  // an id a crashed writer logged but never committed a row for is given to
+  // no other row. Errors: those of the refresh (kDataLoss) and the catalog.
+  Status CatchUpLog();
+  static constexpr char kIdsReservedThroughKey[] = "ids_reserved_through_log";
 
   // Absolute path of a vault-relative path.
   std::string VaultPath(const std::string& rel) const;

@@ -1,5 +1,6 @@
 #include "custody/core/vault/logged_change.h"
 
+#include "custody/ledger/custody_log.h"
 #include "custody/store/catalog.h"
 
 namespace custody::core {
@@ -33,6 +34,10 @@ Result<uint64_t> LoggedChanges(Custody& custody,
   CUSTODY_RETURN_IF_ERROR(custody.catalog().Transaction([&]() -> Status {
     std::vector<ledger::Event> events;
     CUSTODY_RETURN_IF_ERROR(rows(&events));
+    if (events.empty()) {
+      first = custody.log().size();
+      return OkStatus();
+    }
     auto committed = custody.CommitBatch(std::move(events));
     if (!committed.ok()) {
       return committed.status().WithPrefix("not committed: custody log append failed");

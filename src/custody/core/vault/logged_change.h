@@ -24,7 +24,10 @@ Result<uint64_t> LoggedChange(Custody& custody,
 // writes every change's rows and appends one event per change to `*events`;
 // the events are appended as one batch with one fsync. Then `logged(first)`
 // runs in the same transaction with the first event's index (to record log
-// indexes on the rows). Returns the first event's index.
+// indexes on the rows). Returns the first event's index. If `rows` appends
+// no event (a batch whose every change fell through), nothing is logged,
+// `logged` is not called, what `rows` wrote commits, and the log's size is
+// returned.
 Result<uint64_t> LoggedChanges(Custody& custody,
                                const std::function<Status(std::vector<ledger::Event>* events)>& rows,
                                const std::function<Status(uint64_t first)>& logged);

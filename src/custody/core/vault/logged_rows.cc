@@ -33,6 +33,9 @@ Result<ledger::Event> ReadAt(Custody& c, uint64_t index) {
 std::string Sha256Hex(std::string_view bytes) { return crypto::DigestHex(crypto::Sha256(bytes)); }
 
 Result<LoggedRows> IndexLoggedRows(Custody& c) {
+  // Rows read before this call have their events in the log as it is now
+  // (a shared vault's other writers append too; a no-op otherwise).
+  CUSTODY_RETURN_IF_ERROR(c.log().Refresh());
   LoggedRows rows;
   const uint64_t size = c.log().size();
   for (uint64_t i = 0; i < size; ++i) {
@@ -78,6 +81,10 @@ Result<LoggedRows> IndexLoggedRows(Custody& c) {
 }
 
 Result<LoggedEvent> FindMemberAddEvent(Custody& c, MemberId member_id) {
+  // The member row was read before: its event, durable before the row
+  // committed, is in the log as it is now (another process may have
+  // appended it to a shared vault's log).
+  CUSTODY_RETURN_IF_ERROR(c.log().Refresh());
   for (uint64_t i = c.log().size(); i > 0; --i) {
     CUSTODY_ASSIGN_OR_RETURN(ledger::Event ev, ReadAt(c, i - 1));
     if (ev.type == ledger::event_type::kMember && IsAdd(ev) &&

@@ -41,8 +41,11 @@ struct LoggedRows {
   std::map<int64_t, LoggedEvent> task_results;   // `task.result`, by task_result_id
 };
 
-// Reads and indexes every entry of the log. Errors: those of reading or
-// parsing an entry (kDataLoss / kInvalidArgument naming the index).
+// Reads and indexes every entry of the log, first reading what other
+// processes appended to a shared vault's log (CustodyLog::Refresh), so that
+// every row read before the call finds its event. Errors: those of the
+// refresh, and of reading or parsing an entry (kDataLoss / kInvalidArgument
+// naming the index).
 Result<LoggedRows> IndexLoggedRows(Custody& custody);
 
 // The newest `member` add event of `member_id` (scanning the log from its

@@ -48,35 +48,20 @@ crypto::SecretBytes WalMacKey(const crypto::SecretBytes& signing_seed) {
   return crypto::DeriveKey(signing_seed, kWalMacKeyPurpose, 32);
 }
 
-Result<WalScanResult> ScanWal(
-    Env* env, const std::string& path, const crypto::SecretBytes* mac_key,
-    const std::function<void(uint64_t, uint64_t, std::string_view)>& on_entry) {
-  WalScanResult r;
-  if (!env->FileExists(path)) return r;
-  CUSTODY_ASSIGN_OR_RETURN(r.file_size, env->GetFileSize(path));
-  if (r.file_size == 0) return r;
-  CUSTODY_ASSIGN_OR_RETURN(auto mapped, env->MapFile(path));
-  const auto bytes = mapped->data();
-  std::string_view data(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  r.file_size = data.size();
-  if (data.size() < kWalMagic.size()) {
-    if (kWalMagic.substr(0, data.size()) == data) {
-      r.torn_tail = "incomplete header";
-      return r;
-    }
-    return DataLossError(Where(path, 0) + ": header: expected the custody log magic");
-  }
-  if (data.substr(0, kWalMagic.size()) == kWalMagicV1) {
-    r.version = 1;
-  } else if (data.substr(0, kWalMagic.size()) != kWalMagic) {
-    return DataLossError(Where(path, 0) + ": header: expected the custody log magic");
-  }
+namespace {
+
+// The batches of `data` from byte `off` on, the first expected to start at
+// entry `next_index`; fills `r` (valid_size, entries, torn_tail).
+Status ScanBatches(const std::string& path, std::string_view data, uint64_t off,
+                   uint64_t next_index, const crypto::SecretBytes* mac_key,
+                   const std::function<void(uint64_t, uint64_t, std::string_view)>& on_entry,
+                   WalScanResult* out) {
+  WalScanResult& r = *out;
   const size_t mac_size = r.version == 2 ? kWalMacSize : 0;
   const size_t trailer = mac_size + kWalChecksumSize;
   r.authenticated = r.version == 2 && mac_key != nullptr;
-  uint64_t off = kWalMagic.size();
   r.valid_size = off;
-  uint64_t next_index = 0;
+  r.entries = next_index;
   while (off < data.size()) {
     const uint64_t left = data.size() - off;
     if (left < kWalBatchHeaderSize) {
@@ -146,6 +131,67 @@ Result<WalScanResult> ScanWal(
     r.valid_size = off;
     r.entries = next_index;
   }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<WalScanResult> ScanWal(
+    Env* env, const std::string& path, const crypto::SecretBytes* mac_key,
+    const std::function<void(uint64_t, uint64_t, std::string_view)>& on_entry) {
+  WalScanResult r;
+  if (!env->FileExists(path)) return r;
+  CUSTODY_ASSIGN_OR_RETURN(r.file_size, env->GetFileSize(path));
+  if (r.file_size == 0) return r;
+  CUSTODY_ASSIGN_OR_RETURN(auto mapped, env->MapFile(path));
+  const auto bytes = mapped->data();
+  std::string_view data(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  r.file_size = data.size();
+  if (data.size() < kWalMagic.size()) {
+    if (kWalMagic.substr(0, data.size()) == data) {
+      r.torn_tail = "incomplete header";
+      return r;
+    }
+    return DataLossError(Where(path, 0) + ": header: expected the custody log magic");
+  }
+  if (data.substr(0, kWalMagic.size()) == kWalMagicV1) {
+    r.version = 1;
+  } else if (data.substr(0, kWalMagic.size()) != kWalMagic) {
+    return DataLossError(Where(path, 0) + ": header: expected the custody log magic");
+  }
+  CUSTODY_RETURN_IF_ERROR(ScanBatches(path, data, kWalMagic.size(), 0, mac_key, on_entry, &r));
+  return r;
+}
+
+Result<WalScanResult> ScanWalFrom(
+    Env* env, const std::string& path, const crypto::SecretBytes* mac_key, uint64_t offset,
+    uint64_t first_index,
+    const std::function<void(uint64_t, uint64_t, std::string_view)>& on_entry) {
+  if (offset < kWalMagic.size()) return ScanWal(env, path, mac_key, on_entry);
+  WalScanResult r;
+  auto size = env->GetFileSize(path);
+  if (!size.ok() || *size < offset) {
+    return DataLossError(Where(path, offset) + ": expected at least " + std::to_string(offset) +
+                         " bytes (" + std::to_string(first_index) + " entries), found " +
+                         (size.ok() ? std::to_string(*size) + " bytes" : size.status().message()) +
+                         ": entries lost or the log rolled back");
+  }
+  r.file_size = *size;
+  if (r.file_size == offset) {
+    r.valid_size = offset;
+    r.entries = first_index;
+    r.authenticated = mac_key != nullptr;
+    return r;
+  }
+  CUSTODY_ASSIGN_OR_RETURN(auto mapped, env->MapFile(path));
+  const auto bytes = mapped->data();
+  std::string_view data(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  r.file_size = data.size();
+  if (data.size() < offset || data.substr(0, kWalMagic.size()) != kWalMagic) {
+    return DataLossError(Where(path, 0) + ": header: expected the custody log magic of a "
+                         "version 2 file of at least " + std::to_string(offset) + " bytes");
+  }
+  CUSTODY_RETURN_IF_ERROR(ScanBatches(path, data, offset, first_index, mac_key, on_entry, &r));
   return r;
 }
 
@@ -204,6 +250,17 @@ Status WalWriter::AppendBatch(uint64_t first_index, std::span<const std::string>
                         std::to_string(first_index));
   }
   size_ += batch.size();
+  return OkStatus();
+}
+
+Status WalWriter::Resync(uint64_t valid_size) {
+  if (broken_) {
+    return FailedPreconditionError(BaseName(path_) +
+                                   ": an earlier write failed; reopen the log to recover");
+  }
+  CUSTODY_ASSIGN_OR_RETURN(uint64_t size, env_->GetFileSize(path_));
+  if (size != valid_size) CUSTODY_RETURN_IF_ERROR(env_->Truncate(path_, valid_size));
+  size_ = valid_size;
   return OkStatus();
 }
 

@@ -41,6 +41,18 @@ Result<WalScanResult> ScanWal(
     Env* env, const std::string& path, const crypto::SecretBytes* mac_key,
     const std::function<void(uint64_t, uint64_t, std::string_view)>& on_entry);
 
+// Continues a scan of a version 2 file from byte `offset`, the end of the
+// intact batches an earlier scan found (its valid_size), where entry
+// `first_index` is expected next: the checks and the torn-tail rule of
+// ScanWal, for the batches after `offset` only (another writer's appends).
+// The result's valid_size and entries count the whole file. kDataLoss if the
+// file is now shorter than `offset` (entries lost or rolled back) or is not
+// a version 2 file. An `offset` within the header scans the whole file.
+Result<WalScanResult> ScanWalFrom(
+    Env* env, const std::string& path, const crypto::SecretBytes* mac_key, uint64_t offset,
+    uint64_t first_index,
+    const std::function<void(uint64_t, uint64_t, std::string_view)>& on_entry);
+
 // Replaces the file at `path` by a version 2 file holding `entries` (one batch
 // per kRewriteBatch entries) under `mac_key`: temp file, fsync, rename, fsync
 // of the directory. Used to upgrade a version 1 file and by repair.
@@ -62,6 +74,13 @@ class WalWriter {
   // Fills `offsets` with the file offset of each entry's bytes.
   Status AppendBatch(uint64_t first_index, std::span<const std::string> entries,
                      std::vector<uint64_t>* offsets);
+  // Another writer appended (or left a torn batch): the file's intact part
+  // now ends at `valid_size`. Truncates what follows it (a torn batch of a
+  // writer that died; the caller holds the log's lock, so no writer is
+  // alive) and appends from there. kFailedPrecondition after a failed write.
+  Status Resync(uint64_t valid_size);
+  // The file's size as this writer knows it: the end of its last batch.
+  uint64_t size() const { return size_; }
 
  private:
   WalWriter() = default;

@@ -49,7 +49,9 @@ Reply Problem(int http, const std::string& detail, const std::string& request_id
 
 Reply ProblemOf(const Status& s, const std::string& request_id) {
   const int http = HttpStatusFor(s.code());
-  return Problem(http, http == 500 ? "internal error (see the server's log)" : s.message(), request_id);
+  Reply r = Problem(http, http == 500 ? "internal error (see the server's log)" : s.message(), request_id);
+  if (http == 500) r.internal_error = s.ToString();
+  return r;
 }
 
 Reply JsonReply(const Json& j, int status) {

@@ -23,6 +23,8 @@ struct Reply {
   std::string body;
   std::string content_type = "application/json";
   std::map<std::string, std::string> headers;
+  // For a 500: the error, written to the access log line, never to the client.
+  std::string internal_error;
 };
 
 // 400 bad input, 401, 403 (also a wrong state), 404, 409, 413
