@@ -31,6 +31,16 @@ constexpr uint32_t kEmptyBin = 0xFFFFFFFFu;
 
 }  // namespace
 
+// The signature comparisons count bits several times per candidate. The
+// baseline x86-64 target has no POPCNT instruction, so std::popcount is a
+// library call there; these functions are built twice, with and without
+// POPCNT, and the loader picks the one the CPU runs (the counts are equal).
+#if defined(__x86_64__) && defined(__ELF__)
+#define CUSTODY_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
+#else
+#define CUSTODY_POPCNT_CLONES
+#endif
+
 Sketcher::~Sketcher() = default;
 
 Result<std::unique_ptr<Sketcher>> Sketcher::Create(const crypto::SecretBytes& index_key,
@@ -238,7 +248,7 @@ void Sketcher::FillCodeMasks(RecordSketch* r) const {
   }
 }
 
-uint32_t SignatureMatches(const uint8_t* a, const uint8_t* b, const SketchParams& p) {
+CUSTODY_POPCNT_CLONES uint32_t SignatureMatches(const uint8_t* a, const uint8_t* b, const SketchParams& p) {
   const uint32_t bits = p.sig_bits;
   const size_t nbytes = p.sig_bytes();
   uint64_t lsb_mask = 0;
@@ -257,7 +267,7 @@ uint32_t SignatureMatches(const uint8_t* a, const uint8_t* b, const SketchParams
   return p.bins() - differing;
 }
 
-double EstimateKept(const uint8_t* record_sig, const uint8_t* record_filled,
+CUSTODY_POPCNT_CLONES double EstimateKept(const uint8_t* record_sig, const uint8_t* record_filled,
                     const std::vector<uint16_t>& query_masks, const SketchParams& p) {
   const uint32_t bits = p.sig_bits;
   const uint32_t nb = p.bins();
@@ -305,7 +315,7 @@ inline uint64_t LoadUpTo8(const uint8_t* p, size_t n) {
 
 }  // namespace
 
-double EstimateJaccardFilled(const uint8_t* record_sig, const uint8_t* record_filled,
+CUSTODY_POPCNT_CLONES double EstimateJaccardFilled(const uint8_t* record_sig, const uint8_t* record_filled,
                              const RecordSketch& q, const SketchParams& p) {
   // Bit-parallel over one 64-bit signature word (64/bits bins) at a time:
   // the filled bitmaps give the union and the bins filled in both; the
