@@ -134,16 +134,24 @@ void VaultRecordWords::Note(const Status& s) {
 Status VaultRecordWords::ReadFromWordFile(const VaultWordStore::Version& v,
                                           const store::SegmentInfo& seg, uint64_t id,
                                           std::string* entry) {
-  CUSTODY_ASSIGN_OR_RETURN(auto file, store_.WordFile(v, seg));
+  // Ids come sorted, so reads stay in one segment for a while: its reader
+  // is asked of the store (a path, a lock and a map lookup) once per run.
+  if (file_segment_ != &seg) {
+    file_segment_ = nullptr;
+    CUSTODY_ASSIGN_OR_RETURN(file_, store_.WordFile(v, seg));
+    file_segment_ = &seg;
+  }
+  const store::WordFileReader* file = file_.get();
   const uint32_t index = static_cast<uint32_t>(id - seg.first_record_id);
-  const size_t b = file->BlockOf(index);
-  if (block_file_ != file.get() || block_index_ != b) {
+  const bool in_block = block_file_ == file && index >= block_.first() &&
+                        index - block_.first() < block_.size();
+  if (!in_block) {
+    const size_t b = file->BlockOf(index);
     block_file_ = nullptr;
     CUSTODY_RETURN_IF_ERROR(file->ReadBlock(b, &block_));
     ++block_reads_;
-    block_owner_ = file;
-    block_file_ = file.get();
-    block_index_ = b;
+    block_owner_ = file_;
+    block_file_ = file;
   }
   entry->append(block_.Entry(index));
   return OkStatus();

@@ -127,10 +127,13 @@ class VaultRecordWords : public sketch::CandidateWords {
 
   VaultWordStore& store_;
   size_t max_segments_;
+  // The word file of the segment last read (a segment of the store's
+  // versions, which do not move), kept while reads stay in that segment.
+  const store::SegmentInfo* file_segment_ = nullptr;
+  std::shared_ptr<const store::WordFileReader> file_;
   // The block last opened, kept while reads stay in it.
   const store::WordFileReader* block_file_ = nullptr;
   std::shared_ptr<const store::WordFileReader> block_owner_;
-  size_t block_index_ = 0;
   store::WordBlock block_;
   std::list<CachedSegment> segments_;  // legacy path; most recently used first
   // The current batch's prefetched entries: ids ascending, entry ends in arena.
