@@ -58,14 +58,17 @@ Status RunMatch(const MatchFlags& flags) {
   options.scan.format = *format;
   options.top = flags.top;
   options.unmatched_sample = flags.show_unmatched;
-  // --json: the per-record results go to an unlinked temporary file while the
-  // scan runs (bounded memory), and into the one JSON object at the end; on
-  // an error, only the error is printed.
+  // --json: the per-record results are kept in memory up to
+  // kResultsInMemory bytes and beyond that spilled to an unlinked temporary
+  // file (bounded memory whatever the dump size), then copied into the one
+  // JSON object at the end; on an error, only the error is printed. Most
+  // dumps never touch the file, whose writing and reading back cost the
+  // scanning thread as much as folding the results.
+  constexpr size_t kResultsInMemory = size_t{64} << 20;
+  std::string results_text;
   // The stdio buffer outlives the FILE (declared first, destroyed last).
-  std::vector<char> results_buffer(json ? 1 << 20 : 0);
-  std::unique_ptr<FILE, int (*)(FILE*)> results(json ? std::tmpfile() : nullptr, &std::fclose);
-  if (json && !results) return InternalError("match: cannot create a temporary file for results");
-  if (json) std::setvbuf(results.get(), results_buffer.data(), _IOFBF, results_buffer.size());
+  std::vector<char> results_buffer;
+  std::unique_ptr<FILE, int (*)(FILE*)> results(nullptr, &std::fclose);
   uint64_t results_bytes = 0;
   if (json) {
     // Each result is written on the worker that matched it, followed by a
@@ -76,10 +79,22 @@ Status RunMatch(const MatchFlags& flags) {
       out->push_back(',');
     };
     options.on_rendered = [&](std::string_view text) -> Status {
+      results_bytes += text.size();
+      if (!results && results_text.size() + text.size() <= kResultsInMemory) {
+        results_text.append(text);
+        return OkStatus();
+      }
+      if (!results) {
+        results.reset(std::tmpfile());
+        if (!results) return InternalError("match: cannot create a temporary file for results");
+        results_buffer.resize(1 << 20);
+        std::setvbuf(results.get(), results_buffer.data(), _IOFBF, results_buffer.size());
+        text = std::string_view(results_text.append(text));
+      }
       if (std::fwrite(text.data(), 1, text.size(), results.get()) != text.size()) {
         return InternalError("match: writing the temporary results file failed");
       }
-      results_bytes += text.size();
+      if (!results_text.empty()) std::string().swap(results_text);
       return OkStatus();
     };
   } else if (flags.list) {
@@ -113,9 +128,14 @@ Status RunMatch(const MatchFlags& flags) {
     std::string head = out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     head.pop_back();
     std::cout << head << ",\"results\":[";
-    std::rewind(results.get());
-    char buf[1 << 16];
     uint64_t left = results_bytes > 0 ? results_bytes - 1 : 0;  // without the last comma
+    if (!results) {
+      std::cout.write(results_text.data(), static_cast<std::streamsize>(left));
+      left = 0;
+    } else {
+      std::rewind(results.get());
+    }
+    char buf[1 << 16];
     while (left > 0) {
       const size_t n = std::fread(buf, 1, std::min<uint64_t>(sizeof(buf), left), results.get());
       if (n == 0) return InternalError("match: reading the temporary results file failed");
