@@ -325,19 +325,39 @@ CUSTODY_POPCNT_CLONES double EstimateJaccardFilled(const uint8_t* record_sig, co
   const uint32_t per_word = 64 / bits;
   const size_t sig_bytes = p.sig_bytes(), filled_bytes = p.filled_bytes();
   uint32_t uni = 0, both = 0, equal = 0;
-  for (uint32_t first = 0; first < nb; first += per_word) {
-    const uint32_t count = std::min(per_word, nb - first);
-    const uint64_t keep = count == 64 ? ~0ull : (1ull << count) - 1;
-    const size_t fb = first / 8, sb = static_cast<size_t>(first) * bits / 8;
-    const uint64_t fa = LoadUpTo8(record_filled + fb, filled_bytes - fb) & keep;
-    const uint64_t fq = LoadUpTo8(q.filled.data() + fb, filled_bytes - fb) & keep;
-    const uint64_t in_both = fa & fq;
-    uint64_t t = LoadUpTo8(record_sig + sb, sig_bytes - sb) ^ LoadUpTo8(q.sig.data() + sb, sig_bytes - sb);
-    for (uint32_t s = 1; s < bits; s <<= 1) t |= t >> s;
-    const uint32_t n_both = static_cast<uint32_t>(std::popcount(in_both));
-    uni += static_cast<uint32_t>(std::popcount(fa | fq));
-    both += n_both;
-    equal += n_both - static_cast<uint32_t>(std::popcount(SpreadBits(in_both, bits) & t));
+  if (bits == 2 && nb == 64) {
+    // The default parameters, as the loop below computes them, with
+    // fixed-size loads: one bitmap word and two signature words per side.
+    uint64_t fa, fq, sa[2], sq[2];
+    std::memcpy(&fa, record_filled, 8);
+    std::memcpy(&fq, q.filled.data(), 8);
+    std::memcpy(sa, record_sig, 16);
+    std::memcpy(sq, q.sig.data(), 16);
+    for (int h = 0; h < 2; ++h) {
+      const uint64_t a = (fa >> (32 * h)) & 0xFFFFFFFFull, b = (fq >> (32 * h)) & 0xFFFFFFFFull;
+      const uint64_t in_both = a & b;
+      uint64_t t = sa[h] ^ sq[h];
+      t |= t >> 1;
+      const uint32_t n_both = static_cast<uint32_t>(std::popcount(in_both));
+      uni += static_cast<uint32_t>(std::popcount(a | b));
+      both += n_both;
+      equal += n_both - static_cast<uint32_t>(std::popcount(SpreadBits(in_both, 2) & t));
+    }
+  } else {
+    for (uint32_t first = 0; first < nb; first += per_word) {
+      const uint32_t count = std::min(per_word, nb - first);
+      const uint64_t keep = count == 64 ? ~0ull : (1ull << count) - 1;
+      const size_t fb = first / 8, sb = static_cast<size_t>(first) * bits / 8;
+      const uint64_t fa = LoadUpTo8(record_filled + fb, filled_bytes - fb) & keep;
+      const uint64_t fq = LoadUpTo8(q.filled.data() + fb, filled_bytes - fb) & keep;
+      const uint64_t in_both = fa & fq;
+      uint64_t t = LoadUpTo8(record_sig + sb, sig_bytes - sb) ^ LoadUpTo8(q.sig.data() + sb, sig_bytes - sb);
+      for (uint32_t s = 1; s < bits; s <<= 1) t |= t >> s;
+      const uint32_t n_both = static_cast<uint32_t>(std::popcount(in_both));
+      uni += static_cast<uint32_t>(std::popcount(fa | fq));
+      both += n_both;
+      equal += n_both - static_cast<uint32_t>(std::popcount(SpreadBits(in_both, bits) & t));
+    }
   }
   if (uni == 0) return 0;
   const double r = 1.0 / static_cast<double>(1u << bits);
