@@ -147,7 +147,8 @@ Status RunMatch(const MatchFlags& flags) {
       }
       bool written = true;
       auto write = [&](std::string_view piece) {
-        written = written && std::fwrite(piece.data(), 1, piece.size(), results.get()) == piece.size();
+        written = written &&
+                  std::fwrite(piece.data(), 1, piece.size(), results.get()) == piece.size();
       };
       if (!results) {
         results.reset(std::tmpfile());

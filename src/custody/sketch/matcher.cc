@@ -361,13 +361,16 @@ void Matcher::Impl::CollectCandidates(const Query& query, std::vector<Candidate>
       const uint32_t packed = static_cast<uint32_t>((t.key >> 32) << 24 | (t.key & 0xFFFFFF));
       const uint64_t x = uint64_t{t.info} << 32 | (0xFFFFFFFFu - packed);
       if (x <= top[kMaxScored - 1]) continue;
-      for (size_t j = kMaxScored - 1; j > 0; --j) top[j] = std::max(top[j], std::min(top[j - 1], x));
+      for (size_t j = kMaxScored - 1; j > 0; --j) {
+        top[j] = std::max(top[j], std::min(top[j - 1], x));
+      }
       top[0] = std::max(top[0], x);
     }
     cs.resize(kMaxScored);
     for (size_t j = 0; j < kMaxScored; ++j) {
       const uint32_t packed = 0xFFFFFFFFu - static_cast<uint32_t>(top[j]);
-      cs[j] = {uint64_t{packed >> 24} << 32 | (packed & 0xFFFFFF), static_cast<uint32_t>(top[j] >> 32)};
+      cs[j] = {uint64_t{packed >> 24} << 32 | (packed & 0xFFFFFF),
+               static_cast<uint32_t>(top[j] >> 32)};
     }
   }
   for (uint32_t slot : used) table[slot].key = kEmpty;

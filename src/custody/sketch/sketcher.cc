@@ -248,7 +248,8 @@ void Sketcher::FillCodeMasks(RecordSketch* r) const {
   }
 }
 
-CUSTODY_POPCNT_CLONES uint32_t SignatureMatches(const uint8_t* a, const uint8_t* b, const SketchParams& p) {
+CUSTODY_POPCNT_CLONES uint32_t SignatureMatches(const uint8_t* a, const uint8_t* b,
+                                                const SketchParams& p) {
   const uint32_t bits = p.sig_bits;
   const size_t nbytes = p.sig_bytes();
   uint64_t lsb_mask = 0;
@@ -267,8 +268,10 @@ CUSTODY_POPCNT_CLONES uint32_t SignatureMatches(const uint8_t* a, const uint8_t*
   return p.bins() - differing;
 }
 
-CUSTODY_POPCNT_CLONES double EstimateKept(const uint8_t* record_sig, const uint8_t* record_filled,
-                    const std::vector<uint16_t>& query_masks, const SketchParams& p) {
+CUSTODY_POPCNT_CLONES double EstimateKept(const uint8_t* record_sig,
+                                          const uint8_t* record_filled,
+                                          const std::vector<uint16_t>& query_masks,
+                                          const SketchParams& p) {
   const uint32_t bits = p.sig_bits;
   const uint32_t nb = p.bins();
   double hits = 0, chance = 0, bins = 0;
@@ -315,8 +318,10 @@ inline uint64_t LoadUpTo8(const uint8_t* p, size_t n) {
 
 }  // namespace
 
-CUSTODY_POPCNT_CLONES double EstimateJaccardFilled(const uint8_t* record_sig, const uint8_t* record_filled,
-                             const RecordSketch& q, const SketchParams& p) {
+CUSTODY_POPCNT_CLONES double EstimateJaccardFilled(const uint8_t* record_sig,
+                                                   const uint8_t* record_filled,
+                                                   const RecordSketch& q,
+                                                   const SketchParams& p) {
   // Bit-parallel over one 64-bit signature word (64/bits bins) at a time:
   // the filled bitmaps give the union and the bins filled in both; the
   // XOR of the codes, folded to one bit per bin, the bins that differ.
@@ -351,7 +356,8 @@ CUSTODY_POPCNT_CLONES double EstimateJaccardFilled(const uint8_t* record_sig, co
       const uint64_t fa = LoadUpTo8(record_filled + fb, filled_bytes - fb) & keep;
       const uint64_t fq = LoadUpTo8(q.filled.data() + fb, filled_bytes - fb) & keep;
       const uint64_t in_both = fa & fq;
-      uint64_t t = LoadUpTo8(record_sig + sb, sig_bytes - sb) ^ LoadUpTo8(q.sig.data() + sb, sig_bytes - sb);
+      uint64_t t = LoadUpTo8(record_sig + sb, sig_bytes - sb) ^
+                   LoadUpTo8(q.sig.data() + sb, sig_bytes - sb);
       for (uint32_t s = 1; s < bits; s <<= 1) t |= t >> s;
       const uint32_t n_both = static_cast<uint32_t>(std::popcount(in_both));
       uni += static_cast<uint32_t>(std::popcount(fa | fq));

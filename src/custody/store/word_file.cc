@@ -150,7 +150,8 @@ size_t WordFileReader::BlockOf(uint32_t index) const {
   // proportional place: widen a bracket around that guess, then bisect it
   // (a few nearby cache lines rather than a search over the whole index).
   const size_t n = blocks_.size();
-  size_t lo = std::min(n - 1, static_cast<size_t>(uint64_t{index} * n / std::max<uint32_t>(count_, 1)));
+  if (n == 0) return static_cast<size_t>(-1);  // no block (as the search over none gave)
+  size_t lo = std::min(n - 1, static_cast<size_t>(uint64_t{index} * n / count_));
   size_t hi = lo + 1;  // invariant sought: blocks_[lo].first <= index < blocks_[hi].first (hi == n: end)
   for (size_t step = 1; blocks_[lo].first > index; step *= 2) {
     hi = lo;

@@ -87,7 +87,8 @@ class MatchWork : public BatchWork {
 
   void Finish() {
     for (size_t i = 0; i < per_index_.size(); ++i) {
-      if (per_index_[i] > 0) summary_->by_dataset[vm().version(static_cast<uint32_t>(i)).dataset] += per_index_[i];
+      if (per_index_[i] == 0) continue;
+      summary_->by_dataset[vm().version(static_cast<uint32_t>(i)).dataset] += per_index_[i];
     }
     for (size_t k = 0; k < kKinds; ++k) {
       if (per_kind_[k] > 0) {

@@ -210,13 +210,17 @@ Status VaultRecordWords::ReadEntry(uint64_t id, std::string* entry) {
 // Slots per cache generation: at most half are filled.
 constexpr int kCacheSlotBits = 16;
 constexpr size_t kCacheSlots = size_t{1} << kCacheSlotBits;
-size_t CacheSlot(uint64_t key) { return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> (64 - kCacheSlotBits)); }
+size_t CacheSlot(uint64_t key) {
+  return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> (64 - kCacheSlotBits));
+}
 
 std::optional<std::string_view> VaultRecordWords::CacheGeneration::Find(uint64_t id) const {
   if (entries == 0) return std::nullopt;
   const uint64_t key = id + 1;
   for (size_t i = CacheSlot(key);; i = (i + 1) & (kCacheSlots - 1)) {
-    if (keys[i] == key) return std::string_view(arena).substr(spans[i] >> 32, spans[i] & 0xFFFFFFFF);
+    if (keys[i] == key) {
+      return std::string_view(arena).substr(spans[i] >> 32, spans[i] & 0xFFFFFFFF);
+    }
     if (keys[i] == 0) return std::nullopt;
   }
 }
