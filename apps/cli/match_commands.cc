@@ -2,10 +2,17 @@
 // A thin shell over core::MatchDumps (the scan, matching, verification and
 // totals live in the library): flags in, the summary out, per record results
 // streamed (--json, --list). Output schema: docs/matching.md ("custody match").
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <memory>
+#include <new>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "apps/cli/cli.h"
@@ -29,6 +36,60 @@ struct MatchFlags {
   size_t threads = 0;
   size_t max_json_depth = format::kMaxJsonDepth;
   std::string format = "auto";
+};
+
+// Text appended in 2 MiB chunks, each on a transparent huge page where the
+// kernel offers one: megabytes of results cost a few page faults and no
+// copies as they grow (a growing std::string copies itself at every
+// doubling and faults on every 4 KiB of each new buffer).
+class ChunkedText {
+ public:
+  void Append(std::string_view s) {
+    while (!s.empty()) {
+      if (chunks_.empty() || used_ == kChunk) {
+        chunks_.push_back(NewChunk());
+        used_ = 0;
+      }
+      const size_t n = std::min(s.size(), kChunk - used_);
+      std::memcpy(chunks_.back().get() + used_, s.data(), n);
+      used_ += n;
+      size_ += n;
+      s.remove_prefix(n);
+    }
+  }
+  size_t size() const { return size_; }
+  // Calls fn(piece) for the first `n` bytes (at most size()), in order.
+  template <typename Fn>
+  void ForEachPiece(size_t n, Fn&& fn) const {
+    for (size_t i = 0; i < chunks_.size() && n > 0; ++i) {
+      const size_t len = std::min(n, kChunk);
+      fn(std::string_view(chunks_[i].get(), len));
+      n -= len;
+    }
+  }
+  void Clear() {
+    chunks_.clear();
+    used_ = size_ = 0;
+  }
+
+ private:
+  static constexpr size_t kChunk = size_t{2} << 20;
+  struct Free {
+    void operator()(char* p) const { std::free(p); }
+  };
+  using Chunk = std::unique_ptr<char[], Free>;
+  static Chunk NewChunk() {
+    void* p = std::aligned_alloc(kChunk, kChunk);
+    if (p == nullptr) throw std::bad_alloc();  // as operator new would
+#ifdef MADV_HUGEPAGE
+    ::madvise(p, kChunk, MADV_HUGEPAGE);  // advice only: failure is harmless
+#endif
+    return Chunk(static_cast<char*>(p));
+  }
+
+  std::vector<Chunk> chunks_;
+  size_t used_ = 0;  // bytes of the last chunk
+  size_t size_ = 0;
 };
 
 std::string Similarity(double s) {
@@ -58,14 +119,17 @@ Status RunMatch(const MatchFlags& flags) {
   options.scan.format = *format;
   options.top = flags.top;
   options.unmatched_sample = flags.show_unmatched;
-  // --json: the per-record results go to an unlinked temporary file while the
-  // scan runs (bounded memory), and into the one JSON object at the end; on
-  // an error, only the error is printed.
+  // --json: the per-record results are kept in memory up to
+  // kResultsInMemory bytes and beyond that spilled to an unlinked temporary
+  // file (bounded memory whatever the dump size), then copied into the one
+  // JSON object at the end; on an error, only the error is printed. Most
+  // dumps never touch the file, whose writing and reading back cost the
+  // scanning thread as much as folding the results.
+  constexpr size_t kResultsInMemory = size_t{64} << 20;
+  ChunkedText results_text;
   // The stdio buffer outlives the FILE (declared first, destroyed last).
-  std::vector<char> results_buffer(json ? 1 << 20 : 0);
-  std::unique_ptr<FILE, int (*)(FILE*)> results(json ? std::tmpfile() : nullptr, &std::fclose);
-  if (json && !results) return InternalError("match: cannot create a temporary file for results");
-  if (json) std::setvbuf(results.get(), results_buffer.data(), _IOFBF, results_buffer.size());
+  std::vector<char> results_buffer;
+  std::unique_ptr<FILE, int (*)(FILE*)> results(nullptr, &std::fclose);
   uint64_t results_bytes = 0;
   if (json) {
     // Each result is written on the worker that matched it, followed by a
@@ -76,10 +140,26 @@ Status RunMatch(const MatchFlags& flags) {
       out->push_back(',');
     };
     options.on_rendered = [&](std::string_view text) -> Status {
-      if (std::fwrite(text.data(), 1, text.size(), results.get()) != text.size()) {
-        return InternalError("match: writing the temporary results file failed");
-      }
       results_bytes += text.size();
+      if (!results && results_text.size() + text.size() <= kResultsInMemory) {
+        results_text.Append(text);
+        return OkStatus();
+      }
+      bool written = true;
+      auto write = [&](std::string_view piece) {
+        written = written &&
+                  std::fwrite(piece.data(), 1, piece.size(), results.get()) == piece.size();
+      };
+      if (!results) {
+        results.reset(std::tmpfile());
+        if (!results) return InternalError("match: cannot create a temporary file for results");
+        results_buffer.resize(1 << 20);
+        std::setvbuf(results.get(), results_buffer.data(), _IOFBF, results_buffer.size());
+        results_text.ForEachPiece(results_text.size(), write);
+        results_text.Clear();
+      }
+      write(text);
+      if (!written) return InternalError("match: writing the temporary results file failed");
       return OkStatus();
     };
   } else if (flags.list) {
@@ -113,9 +193,16 @@ Status RunMatch(const MatchFlags& flags) {
     std::string head = out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     head.pop_back();
     std::cout << head << ",\"results\":[";
-    std::rewind(results.get());
-    char buf[1 << 16];
     uint64_t left = results_bytes > 0 ? results_bytes - 1 : 0;  // without the last comma
+    if (!results) {
+      results_text.ForEachPiece(left, [](std::string_view piece) {
+        std::cout.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+      });
+      left = 0;
+    } else {
+      std::rewind(results.get());
+    }
+    char buf[1 << 16];
     while (left > 0) {
       const size_t n = std::fread(buf, 1, std::min<uint64_t>(sizeof(buf), left), results.get());
       if (n == 0) return InternalError("match: reading the temporary results file failed");

@@ -44,6 +44,9 @@ constexpr size_t kMaxScored = 12;
 constexpr size_t kMaxTextVerified = 4;
 // Records one anchor may nominate before it is ignored.
 constexpr size_t kMaxPerAnchor = 64;
+// Candidates are ranked as one integer when their keys (file << 32 |
+// 24-bit ordinal) fit in 32 bits.
+constexpr size_t kMaxPackedFiles = 256;
 
 }  // namespace
 
@@ -76,6 +79,7 @@ struct Matcher::Impl {
     std::vector<std::vector<uint32_t>> ranges;
     bool ranges_loaded = false;
     RecordWords words;  // q's words, filled when a candidate is compared
+    std::vector<Candidate> cands;  // after Collect, until Score
     std::vector<Scored> scored;
     bool settled = false;  // an exact match ends the search (max == 1)
   };
@@ -95,10 +99,13 @@ struct Matcher::Impl {
   bool SettleOnFirst(Query* query,
                      const std::function<bool(const IndexFile&, uint32_t)>& is_copy) const;
   // Reads the sketched query's anchor buckets and starts loading their
-  // entries (MatchBatch does it one record ahead of Prepare).
+  // entries (MatchBatch does it one record ahead of Collect).
   void LoadRanges(Query* query) const;
-  // Collects and scores the sketched query's candidates from the index.
-  void Prepare(size_t max, Query* query) const;
+  // Collects the sketched query's candidates from the index and starts
+  // loading their signatures (MatchBatch does it one record ahead of Score).
+  void Collect(size_t max, Query* query) const;
+  // Scores the collected candidates against their signatures.
+  void Score(size_t max, Query* query) const;
   // Appends the records whose words Finish may read for `query` (a superset).
   void WantedWords(const Query& query, std::vector<uint64_t>* ids) const;
   // Verifies with words where needed and sets `*results` (best first).
@@ -298,20 +305,24 @@ void Matcher::Impl::CollectCandidates(const Query& query, std::vector<Candidate>
   }
   if (cands->empty()) return;
   // Merge per record in an open-addressing table (linear in the entries).
+  // The table is all empty between calls: the slots a call fills are listed
+  // and emptied again, so neither clearing nor compacting walks the table.
   std::vector<Candidate>& cs = *cands;
+  constexpr uint64_t kEmpty = ~uint64_t{0};
   thread_local std::vector<Candidate> table;
+  thread_local std::vector<uint32_t> used;  // filled slots, in filling order
   size_t cap = 64;
   while (cap < 2 * cs.size()) cap <<= 1;
-  if (table.size() < cap) table.resize(cap);
-  constexpr uint64_t kEmpty = ~uint64_t{0};
-  for (size_t i = 0; i < cap; ++i) table[i].key = kEmpty;
+  if (table.size() < cap) table.resize(cap, Candidate{kEmpty, 0});
   const size_t mask = cap - 1;
+  used.clear();
   for (const Candidate& c : cs) {
     size_t i = static_cast<size_t>((c.key * 0x9E3779B97F4A7C15ull) >> 32) & mask;
     while (table[i].key != kEmpty && table[i].key != c.key) i = (i + 1) & mask;
     Candidate& t = table[i];
     if (t.key == kEmpty) {
       t = c;
+      used.push_back(static_cast<uint32_t>(i));
       continue;
     }
     const uint32_t hits = std::min<uint32_t>((t.info & kHitMask) + (c.info & kHitMask), kHitMask);
@@ -321,23 +332,49 @@ void Matcher::Impl::CollectCandidates(const Query& query, std::vector<Candidate>
     const uint32_t flags = (t.info | c.info) & (kRecordKeyHit | kWholeIsField);
     t.info = flags | (fields_hit << kFieldShift) | hits;
   }
-  // Compact branch-free: which slots are full is a coin toss per slot.
-  cs.resize(std::max(cs.size(), cap));
-  size_t w = 0;
-  for (size_t i = 0; i < cap; ++i) {
-    cs[w] = table[i];
-    w += table[i].key != kEmpty;
-  }
-  cs.resize(w);
-  // The strongest candidates: exact flags first, then by anchor hits.
-  if (cs.size() > kMaxScored) {
+  const size_t w = used.size();
+  if (w <= kMaxScored) {
+    // All of them, in table order (as a walk over the table finds them).
+    std::sort(used.begin(), used.end());
+    cs.resize(w);
+    for (size_t k = 0; k < w; ++k) cs[k] = table[used[k]];
+  } else if (file_at.size() > kMaxPackedFiles) {  // positions, not just this matcher's files
+    // The strongest kMaxScored, strongest first: exact flags first, then by
+    // anchor hits, then the lower key.
+    cs.resize(w);
+    for (size_t k = 0; k < w; ++k) cs[k] = table[used[k]];
     std::partial_sort(cs.begin(), cs.begin() + kMaxScored, cs.end(),
                       [](const Candidate& a, const Candidate& b) {
                         if (a.info != b.info) return a.info > b.info;
                         return a.key < b.key;
                       });
     cs.resize(kMaxScored);
+  } else {
+    // The same, with each candidate ranked as one integer (the ordinals of
+    // up to 256 files fit in 32 bits): its info, then its key reversed, so
+    // the larger rank is the stronger candidate. The kept ranks form a
+    // sorted list that a candidate enters through a min/max network: few
+    // get past the weakest kept one, and those move the rest without
+    // branches (a partial sort's comparisons are coin tosses here).
+    uint64_t top[kMaxScored] = {};  // every rank is above 0 (info > 0)
+    for (uint32_t slot : used) {
+      const Candidate& t = table[slot];
+      const uint32_t packed = static_cast<uint32_t>((t.key >> 32) << 24 | (t.key & 0xFFFFFF));
+      const uint64_t x = uint64_t{t.info} << 32 | (0xFFFFFFFFu - packed);
+      if (x <= top[kMaxScored - 1]) continue;
+      for (size_t j = kMaxScored - 1; j > 0; --j) {
+        top[j] = std::max(top[j], std::min(top[j - 1], x));
+      }
+      top[0] = std::max(top[0], x);
+    }
+    cs.resize(kMaxScored);
+    for (size_t j = 0; j < kMaxScored; ++j) {
+      const uint32_t packed = 0xFFFFFFFFu - static_cast<uint32_t>(top[j]);
+      cs[j] = {uint64_t{packed >> 24} << 32 | (packed & 0xFFFFFF),
+               static_cast<uint32_t>(top[j] >> 32)};
+    }
   }
+  for (uint32_t slot : used) table[slot].key = kEmpty;
 }
 
 Decision Matcher::Impl::EstimateDecision(const Scored& s, const RecordSketch& q) const {
@@ -485,19 +522,15 @@ void Matcher::Impl::VerifyWithWords(Query* query, CandidateWords* words) const {
   }
 }
 
-void Matcher::Impl::Prepare(size_t max, Query* query) const {
-  thread_local std::vector<Candidate> cands;
-  RecordSketch& q = query->q;
-  std::vector<Scored>& scored = query->scored;
-  if (query->settled || q.joined.empty() || files.empty()) return;
+void Matcher::Impl::Collect(size_t max, Query* query) const {
+  std::vector<Candidate>& cands = query->cands;
+  cands.clear();
+  if (query->settled || query->q.joined.empty() || files.empty()) return;
   // With key halves, SettleByKey already answered: a high-half hit whose
   // low half differs is another text.
   if (max == 1 && !keyed && SettleExact(query)) return;
   CollectCandidates(*query, &cands);
-  if (cands.empty()) return;
-
   const SketchParams& p = sketcher->params();
-  const double nq = q.shingle_count;
   for (const Candidate& c : cands) {  // their signatures are cache misses: overlap them
     const IndexFile& f = FileOf(c.key);
     const uint32_t ord = static_cast<uint32_t>(c.key);
@@ -505,6 +538,15 @@ void Matcher::Impl::Prepare(size_t max, Query* query) const {
     __builtin_prefetch(f.filled + static_cast<size_t>(ord) * p.filled_bytes());
     __builtin_prefetch(f.counts + ord);
   }
+}
+
+void Matcher::Impl::Score(size_t max, Query* query) const {
+  RecordSketch& q = query->q;
+  std::vector<Scored>& scored = query->scored;
+  const std::vector<Candidate>& cands = query->cands;
+  if (query->settled) return;
+  const SketchParams& p = sketcher->params();
+  const double nq = q.shingle_count;
   for (const Candidate& c : cands) {
     const IndexFile& f = FileOf(c.key);
     const uint32_t ord = static_cast<uint32_t>(c.key);
@@ -619,17 +661,19 @@ void Matcher::ScoreBatch(std::span<const Fields> queries, size_t max, ScoredBatc
   std::vector<Impl::Query>& states = batch->impl_->states;
   if (states.size() < queries.size()) states.resize(queries.size());
   batch->impl_->size = queries.size();
-  // A four-stage pipeline over the batch, so the table loads of one record
+  // A five-stage pipeline over the batch, so the table loads of one record
   // overlap the work on the others: normalize record i (and start loading
   // its exact bucket), settle or sketch record i-1 (and start loading its
   // anchor buckets), read record i-2's buckets (and start loading their
-  // entries), then look up and score record i-3, whose entries have arrived.
+  // entries), look up record i-3's candidates, whose entries have arrived
+  // (and start loading their signatures), then score record i-4.
   const size_t n = queries.size();
-  for (size_t i = 0; i < n + 3; ++i) {
+  for (size_t i = 0; i < n + 4; ++i) {
     if (i < n) impl_->NormalizeQuery(queries[i], max, &states[i]);
     if (i >= 1 && i - 1 < n) impl_->SketchQuery(max, &states[i - 1]);
     if (i >= 2 && i - 2 < n) impl_->LoadRanges(&states[i - 2]);
-    if (i >= 3) impl_->Prepare(max, &states[i - 3]);
+    if (i >= 3 && i - 3 < n) impl_->Collect(max, &states[i - 3]);
+    if (i >= 4) impl_->Score(max, &states[i - 4]);
   }
 }
 
@@ -719,7 +763,8 @@ std::vector<MatchResult> Matcher::Candidates(Fields fields, size_t max,
   if (words == nullptr) words = impl_->words;
   impl_->NormalizeQuery(fields, max, &state);
   impl_->SketchQuery(max, &state);
-  impl_->Prepare(max, &state);
+  impl_->Collect(max, &state);
+  impl_->Score(max, &state);
   impl_->Finish(&state, max, words, &r);
   return r;
 }

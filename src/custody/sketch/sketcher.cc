@@ -31,6 +31,16 @@ constexpr uint32_t kEmptyBin = 0xFFFFFFFFu;
 
 }  // namespace
 
+// The signature comparisons count bits several times per candidate. The
+// baseline x86-64 target has no POPCNT instruction, so std::popcount is a
+// library call there; these functions are built twice, with and without
+// POPCNT, and the loader picks the one the CPU runs (the counts are equal).
+#if defined(__x86_64__) && defined(__ELF__)
+#define CUSTODY_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
+#else
+#define CUSTODY_POPCNT_CLONES
+#endif
+
 Sketcher::~Sketcher() = default;
 
 Result<std::unique_ptr<Sketcher>> Sketcher::Create(const crypto::SecretBytes& index_key,
@@ -238,7 +248,8 @@ void Sketcher::FillCodeMasks(RecordSketch* r) const {
   }
 }
 
-uint32_t SignatureMatches(const uint8_t* a, const uint8_t* b, const SketchParams& p) {
+CUSTODY_POPCNT_CLONES uint32_t SignatureMatches(const uint8_t* a, const uint8_t* b,
+                                                const SketchParams& p) {
   const uint32_t bits = p.sig_bits;
   const size_t nbytes = p.sig_bytes();
   uint64_t lsb_mask = 0;
@@ -257,8 +268,10 @@ uint32_t SignatureMatches(const uint8_t* a, const uint8_t* b, const SketchParams
   return p.bins() - differing;
 }
 
-double EstimateKept(const uint8_t* record_sig, const uint8_t* record_filled,
-                    const std::vector<uint16_t>& query_masks, const SketchParams& p) {
+CUSTODY_POPCNT_CLONES double EstimateKept(const uint8_t* record_sig,
+                                          const uint8_t* record_filled,
+                                          const std::vector<uint16_t>& query_masks,
+                                          const SketchParams& p) {
   const uint32_t bits = p.sig_bits;
   const uint32_t nb = p.bins();
   double hits = 0, chance = 0, bins = 0;
@@ -305,8 +318,10 @@ inline uint64_t LoadUpTo8(const uint8_t* p, size_t n) {
 
 }  // namespace
 
-double EstimateJaccardFilled(const uint8_t* record_sig, const uint8_t* record_filled,
-                             const RecordSketch& q, const SketchParams& p) {
+CUSTODY_POPCNT_CLONES double EstimateJaccardFilled(const uint8_t* record_sig,
+                                                   const uint8_t* record_filled,
+                                                   const RecordSketch& q,
+                                                   const SketchParams& p) {
   // Bit-parallel over one 64-bit signature word (64/bits bins) at a time:
   // the filled bitmaps give the union and the bins filled in both; the
   // XOR of the codes, folded to one bit per bin, the bins that differ.
@@ -315,19 +330,40 @@ double EstimateJaccardFilled(const uint8_t* record_sig, const uint8_t* record_fi
   const uint32_t per_word = 64 / bits;
   const size_t sig_bytes = p.sig_bytes(), filled_bytes = p.filled_bytes();
   uint32_t uni = 0, both = 0, equal = 0;
-  for (uint32_t first = 0; first < nb; first += per_word) {
-    const uint32_t count = std::min(per_word, nb - first);
-    const uint64_t keep = count == 64 ? ~0ull : (1ull << count) - 1;
-    const size_t fb = first / 8, sb = static_cast<size_t>(first) * bits / 8;
-    const uint64_t fa = LoadUpTo8(record_filled + fb, filled_bytes - fb) & keep;
-    const uint64_t fq = LoadUpTo8(q.filled.data() + fb, filled_bytes - fb) & keep;
-    const uint64_t in_both = fa & fq;
-    uint64_t t = LoadUpTo8(record_sig + sb, sig_bytes - sb) ^ LoadUpTo8(q.sig.data() + sb, sig_bytes - sb);
-    for (uint32_t s = 1; s < bits; s <<= 1) t |= t >> s;
-    const uint32_t n_both = static_cast<uint32_t>(std::popcount(in_both));
-    uni += static_cast<uint32_t>(std::popcount(fa | fq));
-    both += n_both;
-    equal += n_both - static_cast<uint32_t>(std::popcount(SpreadBits(in_both, bits) & t));
+  if (bits == 2 && nb == 64) {
+    // The default parameters, as the loop below computes them, with
+    // fixed-size loads: one bitmap word and two signature words per side.
+    uint64_t fa, fq, sa[2], sq[2];
+    std::memcpy(&fa, record_filled, 8);
+    std::memcpy(&fq, q.filled.data(), 8);
+    std::memcpy(sa, record_sig, 16);
+    std::memcpy(sq, q.sig.data(), 16);
+    for (int h = 0; h < 2; ++h) {
+      const uint64_t a = (fa >> (32 * h)) & 0xFFFFFFFFull, b = (fq >> (32 * h)) & 0xFFFFFFFFull;
+      const uint64_t in_both = a & b;
+      uint64_t t = sa[h] ^ sq[h];
+      t |= t >> 1;
+      const uint32_t n_both = static_cast<uint32_t>(std::popcount(in_both));
+      uni += static_cast<uint32_t>(std::popcount(a | b));
+      both += n_both;
+      equal += n_both - static_cast<uint32_t>(std::popcount(SpreadBits(in_both, 2) & t));
+    }
+  } else {
+    for (uint32_t first = 0; first < nb; first += per_word) {
+      const uint32_t count = std::min(per_word, nb - first);
+      const uint64_t keep = count == 64 ? ~0ull : (1ull << count) - 1;
+      const size_t fb = first / 8, sb = static_cast<size_t>(first) * bits / 8;
+      const uint64_t fa = LoadUpTo8(record_filled + fb, filled_bytes - fb) & keep;
+      const uint64_t fq = LoadUpTo8(q.filled.data() + fb, filled_bytes - fb) & keep;
+      const uint64_t in_both = fa & fq;
+      uint64_t t = LoadUpTo8(record_sig + sb, sig_bytes - sb) ^
+                   LoadUpTo8(q.sig.data() + sb, sig_bytes - sb);
+      for (uint32_t s = 1; s < bits; s <<= 1) t |= t >> s;
+      const uint32_t n_both = static_cast<uint32_t>(std::popcount(in_both));
+      uni += static_cast<uint32_t>(std::popcount(fa | fq));
+      both += n_both;
+      equal += n_both - static_cast<uint32_t>(std::popcount(SpreadBits(in_both, bits) & t));
+    }
   }
   if (uni == 0) return 0;
   const double r = 1.0 / static_cast<double>(1u << bits);

@@ -146,7 +146,23 @@ Result<std::unique_ptr<WordFileReader>> WordFileReader::Open(Env* env, const std
 }
 
 size_t WordFileReader::BlockOf(uint32_t index) const {
-  auto it = std::upper_bound(blocks_.begin(), blocks_.end(), index,
+  // Blocks hold about as many records each, so the block is near its
+  // proportional place: widen a bracket around that guess, then bisect it
+  // (a few nearby cache lines rather than a search over the whole index).
+  const size_t n = blocks_.size();
+  if (n == 0) return static_cast<size_t>(-1);  // no block (as the search over none gave)
+  size_t lo = std::min(n - 1, static_cast<size_t>(uint64_t{index} * n / count_));
+  size_t hi = lo + 1;  // invariant sought: blocks_[lo].first <= index < blocks_[hi].first (hi == n: end)
+  for (size_t step = 1; blocks_[lo].first > index; step *= 2) {
+    hi = lo;
+    lo = lo > step ? lo - step : 0;
+  }
+  for (size_t step = 1; hi < n && blocks_[hi].first <= index; step *= 2) {
+    lo = hi;
+    hi = std::min(n, hi + step);
+  }
+  auto it = std::upper_bound(blocks_.begin() + static_cast<std::ptrdiff_t>(lo) + 1,
+                             blocks_.begin() + static_cast<std::ptrdiff_t>(hi), index,
                              [](uint32_t x, const Block& b) { return x < b.first; });
   return static_cast<size_t>(it - blocks_.begin()) - 1;
 }

@@ -21,14 +21,20 @@ struct Ranked {
   MatchSummary::TopEntry entry;
   uint64_t ordinal = 0;
 };
-// True if `a` ranks above `b`: exact before near before fragment, then by
-// similarity, then the earlier dump record.
-bool Above(const Ranked& a, const Ranked& b) {
-  const int ka = KindRank(a.entry.kind), kb = KindRank(b.entry.kind);
+// True if a match of `kind` and `similarity` at dump ordinal `ordinal`
+// ranks above `b`: exact before near before fragment, then by similarity,
+// then the earlier dump record.
+bool RanksAbove(sketch::MatchKind kind, double similarity, uint64_t ordinal, const Ranked& b) {
+  const int ka = KindRank(kind), kb = KindRank(b.entry.kind);
   if (ka != kb) return ka > kb;
-  if (a.entry.similarity != b.entry.similarity) return a.entry.similarity > b.entry.similarity;
-  return a.ordinal < b.ordinal;
+  if (similarity != b.entry.similarity) return similarity > b.entry.similarity;
+  return ordinal < b.ordinal;
 }
+bool Above(const Ranked& a, const Ranked& b) {
+  return RanksAbove(a.entry.kind, a.entry.similarity, a.ordinal, b);
+}
+
+constexpr size_t kKinds = 3;  // sketch::MatchKind's values
 
 // The vault's indexes, being opened (beside the first reads of the dumps).
 using OpeningMatcher = std::shared_future<Result<std::unique_ptr<VaultMatcher>>>;
@@ -110,6 +116,16 @@ class MatchWork : public BatchWork {
   }
 
   void Finish() {
+    for (size_t i = 0; i < per_index_.size(); ++i) {
+      if (per_index_[i] == 0) continue;
+      summary_->by_dataset[vm().version(static_cast<uint32_t>(i)).dataset] += per_index_[i];
+    }
+    for (size_t k = 0; k < kKinds; ++k) {
+      if (per_kind_[k] > 0) {
+        summary_->by_kind[std::string(sketch::MatchKindName(static_cast<sketch::MatchKind>(k)))] +=
+            per_kind_[k];
+      }
+    }
     std::sort(best_.begin(), best_.end(), Above);
     for (auto& b : best_) summary_->best.push_back(std::move(b.entry));
     summary_->distinct_records = distinct_.cardinality();
@@ -151,23 +167,29 @@ class MatchWork : public BatchWork {
     r->unverified = r->version->shredded;
   }
 
+  // Counts a match; the totals per dataset and kind are kept per index
+  // file and kind (no map lookup per record) and summed up by Finish.
   void Count(const DumpRecordMatch& r, uint64_t ordinal) {
     const sketch::MatchResult& m = *r.match;
     ++summary_->matched;
     summary_->unverified += r.unverified;
-    ++summary_->by_dataset[r.version->dataset];
-    ++summary_->by_kind[std::string(sketch::MatchKindName(m.kind))];
+    if (per_index_.size() <= m.index) per_index_.resize(m.index + 1, 0);
+    ++per_index_[m.index];
+    ++per_kind_[static_cast<size_t>(m.kind)];
     distinct_.add(m.record_id);
     if (options_.top == 0) return;
+    // best_ is a heap whose front is the lowest-ranked kept entry; an entry
+    // is built only when it is kept.
+    const bool full = best_.size() >= options_.top;
+    if (full && !RanksAbove(m.kind, m.similarity, ordinal, best_.front())) return;
     Ranked x;
     x.ordinal = ordinal;
     x.entry = {r.source + ":" + std::to_string(r.line), m.record_id, r.version->dataset,
                r.version->version, m.kind, m.similarity, r.unverified};
-    // best_ is a heap whose front is the lowest-ranked kept entry.
-    if (best_.size() < options_.top) {
+    if (!full) {
       best_.push_back(std::move(x));
       std::push_heap(best_.begin(), best_.end(), Above);
-    } else if (Above(x, best_.front())) {
+    } else {
       std::pop_heap(best_.begin(), best_.end(), Above);
       best_.back() = std::move(x);
       std::push_heap(best_.begin(), best_.end(), Above);
@@ -180,6 +202,8 @@ class MatchWork : public BatchWork {
   std::vector<std::unique_ptr<VaultRecordWords>> words_;
   std::vector<std::vector<std::vector<sketch::MatchResult>>> results_;  // per slot
   std::vector<Ranked> best_;
+  std::vector<uint64_t> per_index_;  // matches per index file (MatchResult::index)
+  uint64_t per_kind_[kKinds] = {};   // matches per sketch::MatchKind
   Roaring64Map distinct_;
   std::vector<std::string> rendered_;  // per slot, with `render`
   // A split scan: per slot, the batch scored and waiting for Fold; the

@@ -109,6 +109,37 @@ TEST_F(MatchVaultTest, PrefetchOpensEachBlockOnceWhateverTheCache) {
   EXPECT_EQ(w2.field_keys, w.field_keys);
 }
 
+// A candidate asked for again in a later batch comes from the reader's
+// cache of entries, not from its block; without a cache it is read again.
+TEST_F(MatchVaultTest, EntriesOfEarlierBatchesAreNotReadAgain) {
+  IngestSmallSegments(600);
+  auto store = VaultWordStore::Open(*custody_);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  std::vector<uint64_t> ids;
+  for (uint64_t i = 0; i < 600; i += 7) ids.push_back(first_id_ + i);
+  VaultRecordWords cached(**store);
+  VaultRecordWords uncached(**store, /*max_segments=*/8, /*max_cache_bytes=*/0);
+  sketch::RecordWords first, again, plain;
+  for (VaultRecordWords* w : {&cached, &uncached}) {
+    w->Prefetch(ids);
+    ASSERT_TRUE(w->first_error().ok()) << w->first_error().ToString();
+    ASSERT_GT(w->block_reads(), 0u);
+  }
+  ASSERT_TRUE(cached.Words(ids[5], &first).ok());
+  const uint64_t reads = cached.block_reads(), uncached_reads = uncached.block_reads();
+  cached.Prefetch(ids);
+  uncached.Prefetch(ids);
+  EXPECT_EQ(cached.block_reads(), reads);
+  EXPECT_EQ(uncached.block_reads(), 2 * uncached_reads);
+  EXPECT_EQ(cached.prefetched(), 2 * ids.size());
+  ASSERT_TRUE(cached.Words(ids[5], &again).ok());
+  ASSERT_TRUE(uncached.Words(ids[5], &plain).ok());
+  EXPECT_FALSE(first.tokens.empty());
+  EXPECT_EQ(again.tokens, first.tokens);
+  EXPECT_EQ(again.field_keys, first.field_keys);
+  EXPECT_EQ(plain.tokens, first.tokens);
+}
+
 TEST_F(MatchVaultTest, DumpOverEverySegmentNeedsBoundedReadsPerBatch) {
   IngestSmallSegments(600);
   const std::string dump = EditedDump(600, 2);  // 300 copies over all 30 segments

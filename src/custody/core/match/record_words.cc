@@ -106,8 +106,10 @@ Result<std::shared_ptr<const store::WordFileReader>> VaultWordStore::WordFile(
 
 // ---- VaultRecordWords --------------------------------------------------------
 
-VaultRecordWords::VaultRecordWords(VaultWordStore& store, size_t max_segments)
-    : store_(store), max_segments_(std::max<size_t>(1, max_segments)) {}
+VaultRecordWords::VaultRecordWords(VaultWordStore& store, size_t max_segments,
+                                   size_t max_cache_bytes)
+    : store_(store), max_segments_(std::max<size_t>(1, max_segments)),
+      max_cache_bytes_(max_cache_bytes) {}
 
 VaultRecordWords::~VaultRecordWords() = default;
 
@@ -121,16 +123,24 @@ void VaultRecordWords::Note(const Status& s) {
 Status VaultRecordWords::ReadFromWordFile(const VaultWordStore::Version& v,
                                           const store::SegmentInfo& seg, uint64_t id,
                                           std::string* entry) {
-  CUSTODY_ASSIGN_OR_RETURN(auto file, store_.WordFile(v, seg));
+  // Ids come sorted, so reads stay in one segment for a while: its reader
+  // is asked of the store (a path, a lock and a map lookup) once per run.
+  if (file_segment_ != &seg) {
+    file_segment_ = nullptr;
+    CUSTODY_ASSIGN_OR_RETURN(file_, store_.WordFile(v, seg));
+    file_segment_ = &seg;
+  }
+  const store::WordFileReader* file = file_.get();
   const uint32_t index = static_cast<uint32_t>(id - seg.first_record_id);
-  const size_t b = file->BlockOf(index);
-  if (block_file_ != file.get() || block_index_ != b) {
+  const bool in_block = block_file_ == file && index >= block_.first() &&
+                        index - block_.first() < block_.size();
+  if (!in_block) {
+    const size_t b = file->BlockOf(index);
     block_file_ = nullptr;
     CUSTODY_RETURN_IF_ERROR(file->ReadBlock(b, &block_));
     ++block_reads_;
-    block_owner_ = file;
-    block_file_ = file.get();
-    block_index_ = b;
+    block_owner_ = file_;
+    block_file_ = file;
   }
   entry->append(block_.Entry(index));
   return OkStatus();
@@ -184,17 +194,83 @@ Status VaultRecordWords::ReadEntry(uint64_t id, std::string* entry) {
   return s;
 }
 
+// Slots per cache generation: at most half are filled.
+constexpr int kCacheSlotBits = 16;
+constexpr size_t kCacheSlots = size_t{1} << kCacheSlotBits;
+size_t CacheSlot(uint64_t key) {
+  return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> (64 - kCacheSlotBits));
+}
+
+std::optional<std::string_view> VaultRecordWords::CacheGeneration::Find(uint64_t id) const {
+  if (entries == 0) return std::nullopt;
+  const uint64_t key = id + 1;
+  for (size_t i = CacheSlot(key);; i = (i + 1) & (kCacheSlots - 1)) {
+    if (keys[i] == key) {
+      return std::string_view(arena).substr(spans[i] >> 32, spans[i] & 0xFFFFFFFF);
+    }
+    if (keys[i] == 0) return std::nullopt;
+  }
+}
+
+bool VaultRecordWords::CacheGeneration::Add(uint64_t id, std::string_view entry, size_t max_bytes) {
+  if (entries >= kCacheSlots / 2 || arena.size() + entry.size() > max_bytes) return false;
+  if (keys.empty()) {
+    keys.assign(kCacheSlots, 0);
+    spans.resize(kCacheSlots);
+  }
+  const uint64_t key = id + 1;
+  size_t i = CacheSlot(key);
+  while (keys[i] != 0 && keys[i] != key) i = (i + 1) & (kCacheSlots - 1);
+  if (keys[i] == 0) ++entries;
+  keys[i] = key;
+  spans[i] = uint64_t{arena.size()} << 32 | entry.size();
+  arena.append(entry);
+  return true;
+}
+
+void VaultRecordWords::CacheGeneration::Clear() {
+  if (entries > 0) std::fill(keys.begin(), keys.end(), 0);
+  arena.clear();
+  entries = 0;
+}
+
+std::optional<std::string_view> VaultRecordWords::Cached(uint64_t id) {
+  if (auto e = recent_.Find(id)) return e;
+  auto e = older_.Find(id);
+  if (!e) return std::nullopt;
+  // Still wanted: back into the recent generation (copied, as the older
+  // one may be dropped on the way).
+  entry_.assign(*e);
+  Remember(id, entry_);
+  return recent_.Find(id);
+}
+
+void VaultRecordWords::Remember(uint64_t id, std::string_view entry) {
+  if (recent_.Add(id, entry, max_cache_bytes_ / 2)) return;
+  std::swap(older_, recent_);  // the older generation is dropped
+  recent_.Clear();
+  recent_.Add(id, entry, max_cache_bytes_ / 2);  // may still not fit: then not cached
+}
+
 void VaultRecordWords::Prefetch(std::span<const uint64_t> ids) {
   batch_ids_.clear();
   batch_ends_.clear();
   batch_arena_.clear();
   // `ids` ascending (the matcher sorts them): records of one block or
-  // segment are adjacent, so each is opened once.
+  // segment are adjacent, so each is opened once. Entries read for an
+  // earlier batch come from the cache.
   for (uint64_t id : ids) {
-    Status s = ReadEntry(id, &batch_arena_);
-    if (!s.ok()) {
-      Note(s);
-      continue;  // Words will report it again
+    if (const auto cached = max_cache_bytes_ > 0 ? Cached(id) : std::nullopt) {
+      batch_arena_ += *cached;
+    } else {
+      entry_.clear();
+      Status s = ReadEntry(id, &entry_);
+      if (!s.ok()) {
+        Note(s);
+        continue;  // Words will report it again
+      }
+      batch_arena_ += entry_;
+      if (max_cache_bytes_ > 0) Remember(id, entry_);
     }
     batch_ids_.push_back(id);
     batch_ends_.push_back(static_cast<uint32_t>(batch_arena_.size()));

@@ -21,7 +21,9 @@
 #include <mutex>
 #include <set>
 #include <span>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "custody/base/status.h"
@@ -89,7 +91,11 @@ class VaultRecordWords : public sketch::CandidateWords {
  public:
   // `store` must outlive this object. `max_segments` bounds the decoded
   // segments kept for versions without word files (each up to 4 MiB).
-  explicit VaultRecordWords(VaultWordStore& store, size_t max_segments = 8);
+  // `max_cache_bytes` bounds the words entries kept from earlier batches
+  // (0: none): a candidate that comes back, as the popular records of a
+  // templated corpus do, is not read and decrypted again.
+  explicit VaultRecordWords(VaultWordStore& store, size_t max_segments = 8,
+                            size_t max_cache_bytes = size_t{16} << 20);
   ~VaultRecordWords() override;
 
   // The words of `record_id` as indexed at ingest. kNotFound if no committed
@@ -117,6 +123,26 @@ class VaultRecordWords : public sketch::CandidateWords {
   };
   // Appends the words entry of `id` to `*entry`.
   Status ReadEntry(uint64_t id, std::string* entry);
+  // Entries of earlier batches: two generations of up to half the budget
+  // each; when the recent one is full it becomes the older one and the
+  // older one is dropped, and an older entry asked for again is copied back
+  // into the recent one. Each generation is an arena of entries and an
+  // open-addressing table of ids (a lookup is a probe or two).
+  struct CacheGeneration {
+    std::vector<uint64_t> keys;   // id + 1 per slot; 0: empty
+    std::vector<uint64_t> spans;  // per slot: arena offset << 32 | length
+    std::string arena;
+    size_t entries = 0;
+    // The entry of `id`, or nullopt.
+    std::optional<std::string_view> Find(uint64_t id) const;
+    // False if full (by entries or by `max_bytes`).
+    bool Add(uint64_t id, std::string_view entry, size_t max_bytes);
+    void Clear();
+  };
+  // The cached entry of `id`, or nullopt; valid until the next Remember.
+  std::optional<std::string_view> Cached(uint64_t id);
+  // Caches `entry` (not a view into the cache) as the entry of `id`.
+  void Remember(uint64_t id, std::string_view entry);
   Status ReadFromWordFile(const VaultWordStore::Version& v, const store::SegmentInfo& seg,
                           uint64_t id, std::string* entry);
   Status ReadFromSegment(const VaultWordStore::Version& v, const store::SegmentInfo& seg,
@@ -125,16 +151,22 @@ class VaultRecordWords : public sketch::CandidateWords {
 
   VaultWordStore& store_;
   size_t max_segments_;
+  // The word file of the segment last read (a segment of the store's
+  // versions, which do not move), kept while reads stay in that segment.
+  const store::SegmentInfo* file_segment_ = nullptr;
+  std::shared_ptr<const store::WordFileReader> file_;
   // The block last opened, kept while reads stay in it.
   const store::WordFileReader* block_file_ = nullptr;
   std::shared_ptr<const store::WordFileReader> block_owner_;
-  size_t block_index_ = 0;
   store::WordBlock block_;
   std::list<CachedSegment> segments_;  // legacy path; most recently used first
   // The current batch's prefetched entries: ids ascending, entry ends in arena.
   std::vector<uint64_t> batch_ids_;
   std::vector<uint32_t> batch_ends_;
   std::string batch_arena_;
+  // Entries of earlier batches, in two generations (Remember).
+  size_t max_cache_bytes_;
+  CacheGeneration recent_, older_;
   std::string entry_;
   // Legacy path scratch.
   std::vector<format::TextField> extracted_;
