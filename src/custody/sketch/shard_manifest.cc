@@ -1,6 +1,7 @@
 #include "custody/sketch/shard_manifest.h"
 
 #include <charconv>
+#include <cstdint>
 
 #include "custody/base/check.h"
 
@@ -131,12 +132,21 @@ Result<ShardManifest> ParseManifest(std::string_view bytes, std::string_view nam
     return Bad(name, lines.size(), "expected " + std::to_string(shard_count) +
                                        " shard lines, then 'end'");
   }
-  const auto expected = ShardRanges(m.first_id, m.records, m.shard_bits);
-  if (expected.size() != shard_count) {
-    return Bad(name, 6, "expected " + std::to_string(expected.size()) + " shards for " +
+  if (m.records > UINT64_MAX - m.first_id) {
+    return Bad(name, 4, "records past the last id: " + std::to_string(m.records) + " from id " +
+                            std::to_string(m.first_id));
+  }
+  // Counted before the ranges are listed: a manifest's header must not make
+  // the parser allocate more than its shard lines justify.
+  const uint64_t ranges =
+      m.records == 0 ? 0
+                     : ((m.first_id + m.records - 1) >> m.shard_bits) - (m.first_id >> m.shard_bits) + 1;
+  if (ranges != shard_count) {
+    return Bad(name, 6, "expected " + std::to_string(ranges) + " shards for " +
                             std::to_string(m.records) + " records from id " +
                             std::to_string(m.first_id) + ", found " + std::to_string(shard_count));
   }
+  const auto expected = ShardRanges(m.first_id, m.records, m.shard_bits);
   for (size_t i = 0; i < shard_count; ++i) {
     const size_t line = 7 + i;
     auto f = Split(lines[6 + i]);

@@ -194,5 +194,24 @@ TEST_F(ShardTest, ManifestParserRejectsDamage) {
   EXPECT_THAT(r.status().message(), HasSubstr("dir/m.manifest:3:"));
 }
 
+TEST_F(ShardTest, AHeaderClaimingBillionsOfShardsIsRefusedBeforeAnyAllocation) {
+  // A manifest of one shard line whose header claims 2^60 records in shards
+  // of 2^8: refused by counting, not by listing 2^52 ranges (found by
+  // fuzz_manifest as an out-of-memory).
+  std::string good = Write("a", 100, 1000, 8);
+  const size_t at = good.find("records 1000");
+  ASSERT_NE(at, std::string::npos);
+  std::string bad = good;
+  bad.replace(at, 12, "records 1152921504606846976");
+  auto r = ParseManifest(bad, "m");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kDataLoss);
+  EXPECT_THAT(r.status().message(), HasSubstr("shards for 1152921504606846976 records"));
+  // Records that run past the last id.
+  bad = good;
+  bad.replace(at, 12, "records 18446744073709551615");
+  EXPECT_EQ(ParseManifest(bad, "m").status().code(), StatusCode::kDataLoss);
+}
+
 }  // namespace
 }  // namespace custody::sketch

@@ -203,8 +203,9 @@ def test_build_repairs_a_corrupted_shard(e):
     e.custody_run("vault", "check")
 
 
-def rank_pid(rank):
-    """The pid of the custody-mpi process of MPI rank `rank`, if running."""
+def rank_pid(rank, cwd):
+    """The pid of the custody-mpi process of MPI rank `rank` running in
+    `cwd` (this test's job, not another test's running beside it)."""
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
@@ -212,6 +213,8 @@ def rank_pid(rank):
             with open(f"/proc/{pid}/cmdline", "rb") as f:
                 cmd = f.read()
             if b"custody-mpi" not in cmd.split(b"\0")[0]:
+                continue
+            if os.path.realpath(os.readlink(f"/proc/{pid}/cwd")) != os.path.realpath(cwd):
                 continue
             with open(f"/proc/{pid}/environ", "rb") as f:
                 env = f.read().split(b"\0")
@@ -240,7 +243,7 @@ def test_killed_rank_leaves_no_manifest_change_and_no_log_entry(e):
     while proc.poll() is None and time.monotonic() < deadline:
         staged = os.listdir(staging) if os.path.isdir(staging) else []
         if len([f for f in staged if f.endswith(".idx")]) >= 4:
-            pid = rank_pid(1)
+            pid = rank_pid(1, e.tmp)
             if pid is not None:
                 os.kill(pid, 9)
                 killed = True
