@@ -359,17 +359,7 @@ class PosixEnv final : public Env {
     return OkStatus();
   }
   Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return PosixError(path, errno);
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      int e = errno;
-      ::close(fd);
-      if (e == EWOULDBLOCK) {
-        return UnavailableError(path + ": locked by another custody process");
-      }
-      return PosixError(path, e);
-    }
-    return std::unique_ptr<FileLock>(new PosixFileLock(fd));
+    return AcquireLock(path, LockMode::kExclusive, /*wait=*/false);
   }
   Result<std::unique_ptr<FileLock>> AcquireLock(const std::string& path, LockMode mode,
                                                 bool wait) override {
