@@ -5,11 +5,14 @@
 // it (core::SealMatchPlan): the index files, the versions' segments and the
 // keys that verification needs. No key and no record text crosses MPI in
 // the clear. Every rank reads every dump (a file system all ranks see) and
-// matches it against its share of the index files (file p goes to rank
-// p % N); per batch, each rank sends rank 0 its candidates (record ids,
-// kinds, scores: no text), and rank 0 keeps the best per dump record, which
-// is what one process over every file finds, and writes the results file of
-// `custody scan` (docs/scale.md, "custody-mpi").
+// holds its share of the index files (file p on rank p % N). The dump's
+// batches go in rounds of N: rank j parses and sketches batch j of each
+// round, the sketches (keyed hashes and signatures: no text) are
+// allgathered, every rank scores them against its files, the candidates
+// (ids and estimates) go back to the batch's rank (alltoall), which
+// verifies them with the records' words, and rank 0 gathers the outcomes
+// and writes the results file of `custody scan`, the same as one process
+// over every file writes (docs/scale.md, "custody-mpi").
 //
 // Exit codes: 0 done, 1 an error (printed by the rank that met it; the job
 // is aborted so no rank waits forever), 2 bad usage.
@@ -23,6 +26,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <limits>
+#include <span>
 #include <memory>
 #include <string>
 #include <thread>
@@ -45,7 +50,6 @@ namespace {
 // Message tags.
 constexpr int kTagPublicKey = 1;
 constexpr int kTagPlan = 2;
-constexpr int kTagResults = 3;
 constexpr int kTagError = 4;
 constexpr int kTagHeader = 5;
 constexpr int kTagShards = 6;
@@ -89,76 +93,96 @@ void Send(int dest, int tag, std::string_view bytes) {
   MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, dest, tag, MPI_COMM_WORLD);
 }
 
-// A batch's scored candidates as one rank sends them to rank 0: the
-// batch's end ordinal, then per candidate its record's place in the batch
-// and the candidate's fields, fixed-width little-endian (ids, keys,
-// estimates: no text, no key).
-void PutDouble(std::string* out, double d) { PutFixed64(out, std::bit_cast<uint64_t>(d)); }
-
-std::string EncodeBatch(const core::DumpBatch& batch,
-                        const std::vector<std::vector<sketch::ScoredCandidate>>& scored) {
-  std::string out;
-  PutFixed64(&out, batch.end_ordinal());
-  for (size_t i = 0; i < scored.size(); ++i) {
-    for (const auto& c : scored[i]) {
-      PutFixed32(&out, static_cast<uint32_t>(i));
-      PutFixed64(&out, c.c.key);
-      PutFixed32(&out, c.c.info);
-      for (double d : {c.j, c.kept, c.cont, c.na, c.rank, c.r.similarity, c.r.containment}) PutDouble(&out, d);
-      PutFixed64(&out, c.r.record_id);
-      PutFixed32(&out, c.r.index);
-      out.push_back(static_cast<char>(c.decision));
-      out.push_back(static_cast<char>(c.r.kind));
-      out.push_back(c.text_verified ? 1 : 0);
+// The collectives of a split scan (core::MatchOptions::Exchange) over
+// MPI_COMM_WORLD: sizes first, then the bytes. A message is at most 2 GiB
+// (MPI counts are int); a round of 512-record batches is a few MiB.
+Result<std::vector<int>> Counts(const std::string& what, std::span<const size_t> sizes) {
+  std::vector<int> out;
+  for (size_t n : sizes) {
+    if (n > static_cast<size_t>(std::numeric_limits<int>::max())) {
+      return ResourceExhaustedError(what + ": a message of " + std::to_string(n) +
+                                    " bytes is over MPI's 2 GiB");
     }
+    out.push_back(static_cast<int>(n));
   }
   return out;
 }
-constexpr size_t kWireCandidate = 4 + 8 + 4 + 7 * 8 + 8 + 4 + 3;
 
-// Adds a rank's batch message to `scored`. kInternal if the ranks did not
-// cut the dumps into the same batches, or the message is malformed.
-Status MergeBatch(int from, std::string_view msg, const core::DumpBatch& batch, size_t files,
-                  std::vector<std::vector<sketch::ScoredCandidate>>* scored) {
-  const std::string who = "rank " + std::to_string(from);
-  if (msg.size() < 8 || (msg.size() - 8) % kWireCandidate != 0) {
-    return InternalError(who + ": malformed batch message of " + std::to_string(msg.size()) + " bytes");
+std::vector<int> Displacements(const std::vector<int>& counts, size_t* total) {
+  std::vector<int> displs(counts.size(), 0);
+  size_t at = 0;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    displs[i] = static_cast<int>(at);
+    at += static_cast<size_t>(counts[i]);
   }
-  const uint64_t end = DecodeFixed64(msg.data());
-  if (end != batch.end_ordinal()) {
-    return InternalError(who + " read the dumps differently: expected a batch ending at record " +
-                         std::to_string(batch.end_ordinal()) + ", found " + std::to_string(end));
+  *total = at;
+  return displs;
+}
+
+std::vector<std::string> Split(const std::string& all, const std::vector<int>& counts,
+                               const std::vector<int>& displs) {
+  std::vector<std::string> out(counts.size());
+  for (size_t i = 0; i < counts.size(); ++i) out[i] = all.substr(displs[i], counts[i]);
+  return out;
+}
+
+Result<std::vector<std::string>> AllGather(std::string mine) {
+  const size_t n = static_cast<size_t>(Size());
+  const size_t one = mine.size();
+  CUSTODY_ASSIGN_OR_RETURN(std::vector<int> c, Counts("allgather", std::span<const size_t>(&one, 1)));
+  std::vector<int> counts(n);
+  MPI_Allgather(c.data(), 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD);
+  size_t total = 0;
+  const std::vector<int> displs = Displacements(counts, &total);
+  std::string all(total, '\0');
+  MPI_Allgatherv(mine.data(), c[0], MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE,
+                 MPI_COMM_WORLD);
+  return Split(all, counts, displs);
+}
+
+Result<std::vector<std::string>> AllToAll(std::vector<std::string> out) {
+  const size_t n = static_cast<size_t>(Size());
+  std::vector<size_t> sizes;
+  std::string send;
+  for (const auto& o : out) {
+    sizes.push_back(o.size());
+    send += o;
   }
-  std::vector<sketch::ScoredCandidate> theirs;
-  size_t current = 0;
-  auto flush = [&] {
-    if (!theirs.empty()) sketch::Matcher::MergeScored(theirs, 1, &(*scored)[current]);
-    theirs.clear();
-  };
-  for (const char* p = msg.data() + 8; p < msg.data() + msg.size(); p += kWireCandidate) {
-    const char* q = p;
-    const uint32_t i = DecodeFixed32(q);
-    sketch::ScoredCandidate c;
-    c.c.key = DecodeFixed64(q + 4);
-    c.c.info = DecodeFixed32(q + 12);
-    double* ds[] = {&c.j, &c.kept, &c.cont, &c.na, &c.rank, &c.r.similarity, &c.r.containment};
-    for (size_t k = 0; k < 7; ++k) *ds[k] = std::bit_cast<double>(DecodeFixed64(q + 16 + 8 * k));
-    c.r.record_id = DecodeFixed64(q + 72);
-    c.r.index = DecodeFixed32(q + 80);
-    const uint8_t decision = static_cast<uint8_t>(q[84]), kind = static_cast<uint8_t>(q[85]);
-    if (i >= scored->size() || c.r.index >= files || (c.c.key >> 32) != c.r.index || decision > 3 ||
-        kind > 2) {
-      return InternalError(who + ": a candidate out of range");
-    }
-    c.decision = static_cast<sketch::CandidateDecision>(decision);
-    c.r.kind = static_cast<sketch::MatchKind>(kind);
-    c.text_verified = q[86] != 0;
-    if (i != current) flush();
-    current = i;
-    theirs.push_back(c);
-  }
-  flush();
-  return OkStatus();
+  CUSTODY_ASSIGN_OR_RETURN(std::vector<int> scounts, Counts("alltoall", sizes));
+  std::vector<int> rcounts(n);
+  MPI_Alltoall(scounts.data(), 1, MPI_INT, rcounts.data(), 1, MPI_INT, MPI_COMM_WORLD);
+  size_t stotal = 0, rtotal = 0;
+  const std::vector<int> sdispls = Displacements(scounts, &stotal);
+  const std::vector<int> rdispls = Displacements(rcounts, &rtotal);
+  std::string recv(rtotal, '\0');
+  MPI_Alltoallv(send.data(), scounts.data(), sdispls.data(), MPI_BYTE, recv.data(), rcounts.data(),
+                rdispls.data(), MPI_BYTE, MPI_COMM_WORLD);
+  return Split(recv, rcounts, rdispls);
+}
+
+Result<std::vector<std::string>> Gather(std::string mine) {
+  const size_t n = static_cast<size_t>(Size());
+  const bool root = Rank() == 0;
+  const size_t one = mine.size();
+  CUSTODY_ASSIGN_OR_RETURN(std::vector<int> c, Counts("gather", std::span<const size_t>(&one, 1)));
+  std::vector<int> counts(root ? n : 0);
+  MPI_Gather(c.data(), 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  size_t total = 0;
+  const std::vector<int> displs = Displacements(counts, &total);
+  std::string all(total, '\0');
+  MPI_Gatherv(mine.data(), c[0], MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE, 0,
+              MPI_COMM_WORLD);
+  if (!root) return std::vector<std::string>();
+  return Split(all, counts, displs);
+}
+
+// This rank's part of a split scan.
+void SetSplit(core::MatchOptions* o) {
+  o->part = static_cast<size_t>(Rank());
+  o->parts = static_cast<size_t>(Size());
+  o->exchange.allgather = AllGather;
+  o->exchange.alltoall = AllToAll;
+  o->exchange.gather = Gather;
 }
 
 // A rank that rank 0 told of its own failure: rank 0 prints the reason and
@@ -195,7 +219,7 @@ Result<std::unique_ptr<core::Custody>> OpenRoot(const std::string& vault, const 
 }
 
 // Rank 0: opens the vault, seals the plan to every other rank, scans its
-// share and merges the others'.
+// share and writes the results.
 Status ScanRoot(const ScanFlags& flags) {
   const int n = Size();
   // Every rank waits for its plan; on an error here each is told so.
@@ -207,8 +231,9 @@ Status ScanRoot(const ScanFlags& flags) {
       Send(r, kTagError, "");
       continue;
     }
-    // The other ranks only score: they get no data key.
-    auto sealed = core::SealMatchPlan(core::ScoringPlan(*plan), pk);
+    // Each rank verifies its own batches: it gets the data keys, sealed to
+    // its one-time key.
+    auto sealed = core::SealMatchPlan(*plan, pk);
     if (!sealed.ok()) Fail(sealed.status().WithPrefix("rank " + std::to_string(r) + "'s public key"));
     Send(r, kTagPlan, *sealed);
   }
@@ -220,18 +245,7 @@ Status ScanRoot(const ScanFlags& flags) {
   options.match.dumps = flags.dumps;
   options.match.scan.threads = flags.threads;
   options.match.scan.max_json_depth = flags.max_json_depth;
-  options.match.part = 0;
-  options.match.parts = static_cast<size_t>(n);
-  options.match.exchange = [n, files](const core::DumpBatch& batch,
-                                      std::vector<std::vector<sketch::ScoredCandidate>>* scored) -> Status {
-    for (int r = 1; r < n; ++r) {
-      int tag = 0;
-      const std::string msg = Receive(r, MPI_ANY_TAG, &tag);
-      if (tag == kTagError) return AbortedError("rank " + std::to_string(r) + " failed: " + msg);
-      CUSTODY_RETURN_IF_ERROR(MergeBatch(r, msg, batch, files, scored));
-    }
-    return OkStatus();
-  };
+  SetSplit(&options.match);
   options.out = flags.out;
   CUSTODY_ASSIGN_OR_RETURN(core::ScanDumpsResult result, core::ScanDumps(custody, options));
   const core::MatchSummary& s = result.summary;
@@ -242,7 +256,6 @@ Status ScanRoot(const ScanFlags& flags) {
                                  {"empty_dumps", s.scan.empty_dumps},
                                  {"ranks", n},
                                  {"index_files", files},
-                                 {"threads", s.threads},
                                  {"out", flags.out}})
                      .dump(2)
               << "\n";
@@ -253,9 +266,8 @@ Status ScanRoot(const ScanFlags& flags) {
   return OkStatus();
 }
 
-// Rank r > 0: receives its plan, scans its share, sends its candidates.
+// Rank r > 0: receives its plan and takes its part of the scan.
 Status ScanWorker(const ScanFlags& flags) {
-  const int rank = Rank();
   const crypto::X25519KeyPair keys = crypto::X25519Generate();
   Send(0, kTagPublicKey, keys.public_key);
   int tag = 0;
@@ -264,25 +276,11 @@ Status ScanWorker(const ScanFlags& flags) {
   CUSTODY_ASSIGN_OR_RETURN(core::MatchPlan plan, core::OpenMatchPlan(keys, sealed));
   core::MatchOptions options;
   options.dumps = flags.dumps;
-  options.scan.threads = flags.threads;
   options.scan.max_json_depth = flags.max_json_depth;
   options.top = 0;
   options.unmatched_sample = 0;
-  options.part = static_cast<size_t>(rank);
-  options.parts = static_cast<size_t>(Size());
-  options.exchange = [](const core::DumpBatch& batch,
-                        std::vector<std::vector<sketch::ScoredCandidate>>* scored) -> Status {
-    Send(0, kTagResults, EncodeBatch(batch, *scored));
-    scored->assign(scored->size(), {});  // verified and reported by rank 0, not here
-    return OkStatus();
-  };
-  auto s = core::MatchDumps(Env::Default(), plan, options);
-  if (!s.ok()) {
-    // Rank 0 is waiting for this rank's next batch: tell it why none comes.
-    Send(0, kTagError, s.status().ToString());
-    return s.status();
-  }
-  return OkStatus();
+  SetSplit(&options);
+  return core::MatchDumps(Env::Default(), plan, options).status();
 }
 
 struct BuildFlags {
@@ -431,7 +429,7 @@ int main(int argc, char** argv) {
   scan->add_option("--out", flags->out, "results file: one JSON line per matched dump record (as custody scan)")->required();
   scan->add_option("--vault", flags->vault, "vault directory (default: $CUSTODY_VAULT); rank 0 opens it");
   scan->add_option("--key-file", flags->key_file, "master key file (default: $CUSTODY_KEY_FILE); read by rank 0 only");
-  scan->add_option("--threads", flags->threads, "matching threads per rank (0: the cores the rank may use)");
+  scan->add_option("--threads", flags->threads, "threads that check the index files as a rank opens them (0: the cores it may use); matching runs on one thread per rank: start a rank per core");
   scan->add_option("--max-json-depth", flags->max_json_depth, "deepest nesting a dump record may have");
   scan->add_flag("--json", flags->json, "print the summary as one JSON object");
   auto bflags = std::make_shared<BuildFlags>();

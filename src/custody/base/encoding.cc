@@ -1,5 +1,7 @@
 #include "custody/base/encoding.h"
 
+#include <bit>
+
 #include <cstring>
 
 namespace custody {
@@ -124,6 +126,45 @@ uint64_t DecodeFixed64(const char* p) {
   for (int i = 7; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(p[i]);
   return v;
 }
+void PutDouble(std::string* dst, double v) { PutFixed64(dst, std::bit_cast<uint64_t>(v)); }
+
+bool ByteReader::U8(uint8_t* v) {
+  if (in_.empty()) return false;
+  *v = static_cast<uint8_t>(in_[0]);
+  in_.remove_prefix(1);
+  return true;
+}
+bool ByteReader::U32(uint32_t* v) {
+  if (in_.size() < 4) return false;
+  *v = DecodeFixed32(in_.data());
+  in_.remove_prefix(4);
+  return true;
+}
+bool ByteReader::U64(uint64_t* v) {
+  if (in_.size() < 8) return false;
+  *v = DecodeFixed64(in_.data());
+  in_.remove_prefix(8);
+  return true;
+}
+bool ByteReader::Double(double* v) {
+  uint64_t bits = 0;
+  if (!U64(&bits)) return false;
+  *v = std::bit_cast<double>(bits);
+  return true;
+}
+bool ByteReader::Bytes(size_t n, std::string* v) {
+  if (in_.size() < n) return false;
+  v->assign(in_.data(), n);
+  in_.remove_prefix(n);
+  return true;
+}
+bool ByteReader::U64s(size_t n, std::vector<uint64_t>* v) {
+  if (n > in_.size() / 8) return false;
+  v->resize(n);
+  for (size_t i = 0; i < n; ++i) U64(&(*v)[i]);
+  return true;
+}
+
 void PutBigEndian64(std::string* dst, uint64_t v) {
   char b[8];
   for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (56 - 8 * i));

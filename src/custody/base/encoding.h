@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "custody/base/status.h"
 
@@ -27,5 +28,27 @@ void PutBigEndian64(std::string* dst, uint64_t v);
 void PutVarint64(std::string* dst, uint64_t v);
 // Parses a varint from the front of `*in`, advancing it; false if malformed.
 bool GetVarint64(std::string_view* in, uint64_t* v);
+void PutDouble(std::string* dst, double v);  // its IEEE 754 bits, as PutFixed64
+
+// Reads fixed-width little-endian values off the front of a byte string.
+// Each call returns false, and reads nothing, if too few bytes are left.
+class ByteReader {
+ public:
+  explicit ByteReader(std::string_view in) : in_(in) {}
+  bool U8(uint8_t* v);
+  bool U32(uint32_t* v);
+  bool U64(uint64_t* v);
+  bool Double(double* v);
+  // `n` bytes into `*v`.
+  bool Bytes(size_t n, std::string* v);
+  // `n` 8-byte values, refusing counts the bytes left cannot hold (before
+  // allocating).
+  bool U64s(size_t n, std::vector<uint64_t>* v);
+  size_t left() const { return in_.size(); }
+  bool done() const { return in_.empty(); }
+
+ private:
+  std::string_view in_;
+};
 
 }  // namespace custody

@@ -1,8 +1,11 @@
 #include "custody/sketch/matcher.h"
 
 #include <algorithm>
-#include <functional>
+#include <bit>
 #include <cstring>
+#include <functional>
+
+#include "custody/base/encoding.h"
 
 #include "custody/sketch/exact_compare.h"
 #include "custody/sketch/record_words.h"
@@ -74,6 +77,8 @@ struct Matcher::Impl {
   struct Query {
     RecordSketch q;
     size_t fields = 0;
+    bool text = false;      // the record has text to match (q.joined, or imported)
+    bool sketched = false;  // q's shingles, keys and signature are set
     std::vector<uint32_t> anchor_keys;  // distinct anchor keys of q's shingles
     // Per index file, the anchor buckets' entry ranges (after LoadRanges).
     std::vector<std::vector<uint32_t>> ranges;
@@ -90,6 +95,9 @@ struct Matcher::Impl {
   // Settles an exact copy by key, else sketches the normalized query and
   // starts loading the table buckets it will probe.
   void SketchQuery(size_t max, Query* query) const;
+  // The distinct anchor keys of the sketched query's shingles; starts
+  // loading the table buckets it will probe.
+  void FindAnchors(Query* query) const;
   // With every file of format 3: an exact copy settled by its 64-bit
   // fingerprint (table key and stored low half) right after normalization,
   // before its words are hashed; true if settled (max == 1 only).
@@ -233,16 +241,25 @@ void Matcher::Impl::NormalizeQuery(std::span<const std::string_view> fields, siz
   query->settled = false;
   query->ranges_loaded = false;
   query->anchor_keys.clear();
+  query->sketched = false;
   sketcher->NormalizeFields(fields, &q);
-  if (q.joined.empty() || max != 1 || !keyed) return;
+  query->text = !q.joined.empty();
+  if (!query->text || max != 1 || !keyed) return;
   for (const IndexFile& f : files) f.exact.PrefetchBucket(ExactKey(q.record_key));
 }
 
 void Matcher::Impl::SketchQuery(size_t max, Query* query) const {
   RecordSketch& q = query->q;
-  if (q.joined.empty() || files.empty()) return;
+  if (!query->text || files.empty()) return;
   if (max == 1 && keyed && SettleByKey(query)) return;
   sketcher->SketchJoined(&q);
+  query->sketched = true;
+  FindAnchors(query);
+}
+
+void Matcher::Impl::FindAnchors(Query* query) const {
+  const RecordSketch& q = query->q;
+  query->anchor_keys.clear();
   if (q.words >= verify.min_words) {
     thread_local std::vector<uint32_t> seen;
     // Each distinct shingle votes once: a phrase the dump record repeats
@@ -525,7 +542,7 @@ void Matcher::Impl::VerifyWithWords(Query* query, CandidateWords* words) const {
 void Matcher::Impl::Collect(size_t max, Query* query) const {
   std::vector<Candidate>& cands = query->cands;
   cands.clear();
-  if (query->settled || query->q.joined.empty() || files.empty()) return;
+  if (query->settled || !query->text || !query->sketched || files.empty()) return;
   // With key halves, SettleByKey already answered: a high-half hit whose
   // low half differs is another text.
   if (max == 1 && !keyed && SettleExact(query)) return;
@@ -704,6 +721,178 @@ void Matcher::MergeScored(std::span<const ScoredCandidate> others, size_t max,
                       });
     cs.resize(kMaxScored);
   }
+}
+
+namespace {
+
+constexpr uint8_t kSketchText = 1;      // the record has text
+constexpr uint8_t kSketchSketched = 2;  // its keys, shingles and signature follow
+
+}  // namespace
+
+void Matcher::ExportSketches(ScoredBatch* batch, std::string* out) const {
+  const SketchParams& p = impl_->sketcher->params();
+  std::vector<Impl::Query>& states = batch->impl_->states;
+  const size_t n = batch->impl_->size;
+  out->clear();
+  PutFixed32(out, static_cast<uint32_t>(n));
+  PutFixed32(out, static_cast<uint32_t>(p.sig_bytes()));
+  for (size_t i = 0; i < n; ++i) {
+    Impl::Query& query = states[i];
+    RecordSketch& q = query.q;
+    // A query settled by its key here was not sketched: the others only
+    // look its key up. One that this matcher had no file to score against
+    // is sketched now.
+    if (query.text && !query.sketched && !query.settled) {
+      impl_->sketcher->SketchJoined(&q);
+      query.sketched = true;
+    }
+    out->push_back(static_cast<char>((query.text ? kSketchText : 0) |
+                                     (query.sketched ? kSketchSketched : 0)));
+    PutFixed32(out, static_cast<uint32_t>(query.fields));
+    PutFixed64(out, q.record_key);
+    if (!query.sketched) continue;
+    PutFixed32(out, q.words);
+    PutFixed32(out, static_cast<uint32_t>(q.field_keys.size()));
+    for (uint64_t k : q.field_keys) PutFixed64(out, k);
+    PutFixed32(out, static_cast<uint32_t>(q.shingles.size()));
+    for (uint64_t h : q.shingles) PutFixed64(out, h);
+    out->append(reinterpret_cast<const char*>(q.sig.data()), p.sig_bytes());
+    out->append(reinterpret_cast<const char*>(q.filled.data()), p.filled_bytes());
+  }
+}
+
+Status Matcher::ScoreSketches(std::string_view sketches, size_t max, ScoredBatch* batch) const {
+  const SketchParams& p = impl_->sketcher->params();
+  ByteReader in(sketches);
+  uint32_t n = 0, sig_bytes = 0;
+  if (!in.U32(&n) || !in.U32(&sig_bytes) || n > sketches.size() / 13) {
+    return DataLossError("split matching: a malformed sketch batch");
+  }
+  if (sig_bytes != p.sig_bytes()) {
+    return InvalidArgumentError("split matching: sketches of " + std::to_string(sig_bytes) +
+                                "-byte signatures, expected " + std::to_string(p.sig_bytes()));
+  }
+  std::vector<Impl::Query>& states = batch->impl_->states;
+  if (states.size() < n) states.resize(n);
+  batch->impl_->size = n;
+  for (uint32_t i = 0; i < n; ++i) {
+    Impl::Query& query = states[i];
+    RecordSketch& q = query.q;
+    uint8_t flags = 0;
+    uint32_t fields = 0, words = 0, count = 0;
+    thread_local std::string sig, filled;
+    bool ok = in.U8(&flags) && in.U32(&fields) && in.U64(&q.record_key) && flags <= 3;
+    query.text = ok && (flags & kSketchText);
+    query.sketched = ok && (flags & kSketchSketched);
+    query.fields = fields;
+    query.scored.clear();
+    query.settled = false;
+    query.ranges_loaded = false;
+    query.anchor_keys.clear();
+    q.joined.clear();  // the text stays with the matcher that read it
+    q.code_masks.clear();
+    q.word_hashes.clear();
+    if (ok && query.sketched) {
+      ok = query.text && in.U32(&words) && in.U32(&count) && in.U64s(count, &q.field_keys) &&
+           in.U32(&count) && in.U64s(count, &q.shingles) && in.Bytes(p.sig_bytes(), &sig) &&
+           in.Bytes(p.filled_bytes(), &filled);
+      q.sig.assign(sig.begin(), sig.end());
+      q.filled.assign(filled.begin(), filled.end());
+      q.words = words;
+      q.shingle_count = static_cast<uint32_t>(q.shingles.size());
+    }
+    if (!ok) {
+      batch->impl_->size = 0;
+      return DataLossError("split matching: malformed sketch " + std::to_string(i) + " of " +
+                           std::to_string(n));
+    }
+  }
+  if (!in.done()) {
+    batch->impl_->size = 0;
+    return DataLossError("split matching: bytes past the last sketch");
+  }
+  // ScoreBatch's pipeline from its second stage: the sketches are made.
+  for (size_t i = 0; i < n + 3; ++i) {
+    if (i < n) {
+      Impl::Query& query = states[i];
+      if (query.text && !impl_->files.empty() &&
+          !(max == 1 && impl_->keyed && impl_->SettleByKey(&query)) && query.sketched) {
+        impl_->FindAnchors(&query);
+      }
+    }
+    if (i >= 1 && i - 1 < n) impl_->LoadRanges(&states[i - 1]);
+    if (i >= 2 && i - 2 < n) impl_->Collect(max, &states[i - 2]);
+    if (i >= 3) impl_->Score(max, &states[i - 3]);
+  }
+  return OkStatus();
+}
+
+namespace {
+// A scored candidate on the wire: key, info, 7 estimates, record id, file
+// position, decision, kind, text-verified.
+constexpr size_t kWireCandidate = 8 + 4 + 7 * 8 + 8 + 4 + 3;
+}  // namespace
+
+void Matcher::ExportCandidates(ScoredBatch* batch, std::string* out) {
+  std::vector<Impl::Query>& states = batch->impl_->states;
+  const size_t n = batch->impl_->size;
+  out->clear();
+  PutFixed32(out, static_cast<uint32_t>(n));
+  for (size_t i = 0; i < n; ++i) {
+    const std::vector<Scored>& cs = states[i].scored;
+    PutFixed32(out, static_cast<uint32_t>(cs.size()));
+    for (const Scored& c : cs) {
+      PutFixed64(out, c.c.key);
+      PutFixed32(out, c.c.info);
+      for (double d : {c.j, c.kept, c.cont, c.na, c.rank, c.r.similarity, c.r.containment}) {
+        PutDouble(out, d);
+      }
+      PutFixed64(out, c.r.record_id);
+      PutFixed32(out, c.r.index);
+      out->push_back(static_cast<char>(c.decision));
+      out->push_back(static_cast<char>(c.r.kind));
+      out->push_back(c.text_verified ? 1 : 0);
+    }
+  }
+}
+
+Status Matcher::MergeCandidates(std::string_view in, size_t max, size_t files, ScoredBatch* into) {
+  std::vector<Impl::Query>& states = into->impl_->states;
+  const size_t n = into->impl_->size;
+  ByteReader r(in);
+  uint32_t count = 0;
+  if (!r.U32(&count) || count != n) {
+    return DataLossError("split matching: candidates for " + std::to_string(count) +
+                         " records, expected " + std::to_string(n));
+  }
+  std::vector<Scored> theirs;
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t k = 0;
+    if (!r.U32(&k) || k > in.size() / kWireCandidate) {
+      return DataLossError("split matching: malformed candidates of record " + std::to_string(i));
+    }
+    theirs.assign(k, {});
+    for (Scored& c : theirs) {
+      uint8_t decision = 0, kind = 0, verified = 0;
+      bool ok = r.U64(&c.c.key) && r.U32(&c.c.info);
+      for (double* d : {&c.j, &c.kept, &c.cont, &c.na, &c.rank, &c.r.similarity, &c.r.containment}) {
+        ok = ok && r.Double(d);
+      }
+      ok = ok && r.U64(&c.r.record_id) && r.U32(&c.r.index) && r.U8(&decision) && r.U8(&kind) &&
+           r.U8(&verified);
+      if (!ok || c.r.index >= files || (c.c.key >> 32) != c.r.index || decision > 3 || kind > 2) {
+        return DataLossError("split matching: a candidate out of range for record " +
+                             std::to_string(i));
+      }
+      c.decision = static_cast<Decision>(decision);
+      c.r.kind = static_cast<MatchKind>(kind);
+      c.text_verified = verified != 0;
+    }
+    MergeScored(theirs, max, &states[i].scored);
+  }
+  if (!r.done()) return DataLossError("split matching: bytes past the last candidate");
+  return OkStatus();
 }
 
 void Matcher::FinishBatch(ScoredBatch* batch, size_t max, CandidateWords* words,

@@ -49,11 +49,14 @@ struct MatchResult {
 };
 
 // Matching split over matchers that each hold some of the index files
-// (custody-mpi): each scores a batch on its own files (ScoreBatch), the
-// candidates travel to one matcher (they are plain values: ids, keys and
-// estimates, no text), which merges them (MergeScored) and verifies them
-// with words (FinishBatch), which gives what one matcher over every file
-// gives.
+// (custody-mpi scan): the matcher that read a batch of dump records scores
+// it on its files (ScoreBatch) and exports the batch's sketches
+// (ExportSketches: keys, shingle hashes and signatures under the index key;
+// no text); every other matcher scores those sketches on its own files
+// (ScoreSketches) and exports its candidates (ExportCandidates: ids, keys
+// and estimates); the first merges them in (MergeCandidates, MergeScored)
+// and verifies with words (FinishBatch), which gives what one matcher over
+// every file gives.
 enum class CandidateDecision : uint8_t { kExact, kNear, kFragment, kReject };
 struct MatchCandidate {
   uint64_t key = 0;   // file position << 32 | ordinal in the file
@@ -124,6 +127,22 @@ class Matcher {
   // Sketches and scores each query against this matcher's files, as
   // MatchBatch does, without verifying with words.
   void ScoreBatch(std::span<const Fields> queries, size_t max, ScoredBatch* batch) const;
+  // The sketches of a batch ScoreBatch scored, as ScoreSketches reads them
+  // (little-endian; docs/scale.md, "custody-mpi scan"). A query whose
+  // record this matcher had no file to score against is sketched here.
+  void ExportSketches(ScoredBatch* batch, std::string* out) const;
+  // Scores exported sketches against this matcher's files, as ScoreBatch
+  // scores the records they came from. kDataLoss for malformed bytes,
+  // kInvalidArgument for sketches of other parameters.
+  Status ScoreSketches(std::string_view sketches, size_t max, ScoredBatch* batch) const;
+  // Every query's scored candidates, as MergeCandidates reads them.
+  static void ExportCandidates(ScoredBatch* batch, std::string* out);
+  // Adds exported candidates of the same queries (from a matcher over
+  // other files) to `*into`, as MergeScored does. kDataLoss if they are
+  // malformed, are not one list per query of `*into`, or name a file
+  // position >= `files`.
+  static Status MergeCandidates(std::string_view in, size_t max, size_t files,
+                                ScoredBatch* into);
   // Adds `others` (a query's candidates from matchers over other files, keys
   // in the same file positions) to `*into`, keeping what one matcher over
   // all the files would have scored: an exact copy settles the query (the

@@ -102,7 +102,7 @@ void DumpBatch::Prepare() {
       const std::string_view json(raw_.data() + p.begin, p.end - p.begin);
       Status s = format::ParseDeferredJson(json, &canonicalizer, &rec);
       if (!s.ok()) {
-        bad_.push_back({p.dump, p.line, s.message()});
+        bad_.push_back({static_cast<uint32_t>(k), p.dump, p.line, s.message()});
         continue;
       }
       r.field_begin = static_cast<uint32_t>(value_ends_.size());
@@ -113,6 +113,37 @@ void DumpBatch::Prepare() {
   }
   raw_.resize(raw_size);
   Seal();
+}
+
+std::vector<DumpBatch::Unreadable> DumpBatch::unreadable() const {
+  std::vector<Unreadable> out;
+  out.reserve(bad_.size());
+  for (const Bad& b : bad_) out.push_back({b.at, b.error});
+  return out;
+}
+
+Status DumpBatch::PrepareAs(const std::vector<Unreadable>& bad) {
+  records_.clear();
+  bad_.clear();
+  size_t next = 0;
+  for (size_t k = 0; k < pending_.size(); ++k) {
+    const Pending& p = pending_[k];
+    if (next < bad.size() && bad[next].at == k) {
+      bad_.push_back({static_cast<uint32_t>(k), p.dump, p.line, bad[next].error});
+      ++next;
+      continue;
+    }
+    records_.push_back({p.dump, p.line, first_ordinal_ + k, 0, 0});
+  }
+  if (next != bad.size()) {
+    records_.clear();
+    bad_.clear();
+    return DataLossError("split scan: unreadable records out of order or past the batch's " +
+                         std::to_string(pending_.size()));
+  }
+  value_ends_.clear();
+  Seal();
+  return OkStatus();
 }
 
 void DumpBatch::Seal() {
@@ -152,6 +183,7 @@ class DumpBatchFiller {
   Result<bool> Fill(DumpBatch* batch) {
     batch->Clear();
     batch->dumps_ = &dumps_;
+    batch->index_ = stats_->batches;
     batch->first_ordinal_ = read_;
     batch->max_json_depth_ = options_.max_json_depth;
     // A batch also closes at kMaxBatchBytes of text, so a dump of huge
@@ -349,6 +381,34 @@ Status ScanDumpBatches(Env* env, const std::vector<std::string>& dumps,
   const size_t threads = ScanThreads(options);
   std::vector<DumpBatch> batches(ScanSlots(threads));
   DumpBatchFiller filler(env, dumps, options, stats);
+  if (options.parts > 1) {
+    if (options.part >= options.parts) {
+      return InvalidArgumentError("scan: part " + std::to_string(options.part) + " of " +
+                                  std::to_string(options.parts));
+    }
+    std::vector<DumpBatch> round(options.parts);
+    while (true) {
+      size_t m = 0;
+      while (m < round.size()) {
+        CUSTODY_ASSIGN_OR_RETURN(bool more, filler.Fill(&round[m]));
+        if (!more) break;
+        ++m;
+      }
+      if (m == 0) break;
+      if (options.part < m) {
+        round[options.part].Prepare();
+        CUSTODY_RETURN_IF_ERROR(work->Process(0, options.part, round[options.part]));
+      }
+      CUSTODY_RETURN_IF_ERROR(work->Exchange(std::span<DumpBatch>(round.data(), m)));
+      for (size_t j = 0; j < m; ++j) {
+        filler.Account(round[j]);
+        CUSTODY_RETURN_IF_ERROR(work->Fold(j, round[j]));
+      }
+      if (m < round.size()) break;
+    }
+    filler.Finish();
+    return OkStatus();
+  }
   if (threads == 1) {
     while (true) {
       CUSTODY_ASSIGN_OR_RETURN(bool more, filler.Fill(&batches[0]));

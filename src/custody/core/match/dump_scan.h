@@ -48,6 +48,8 @@ class VaultMatcher {
   const VaultWordStore& store() const { return *store_; }
   // The dataset version of a match's `index` (a position in the plan).
   const IndexedVersion& version(uint32_t index) const { return versions_.at(index); }
+  // Index files in the plan (this matcher opened those of its part).
+  size_t file_count() const { return versions_.size(); }
  private:
   VaultMatcher() = default;
   std::vector<IndexedVersion> versions_;  // every file of the plan
@@ -91,6 +93,22 @@ class DumpBatch {
   std::span<const std::string_view> fields(size_t i) const;
   // Every record's fields, for Matcher::MatchBatch.
   std::span<const sketch::Matcher::Fields> all_fields() const { return spans_; }
+  // The batch's place among the scan's batches (0-based).
+  uint64_t index() const { return index_; }
+
+  // A record Prepare found unreadable: its place among the batch's records
+  // (readable or not) and why.
+  struct Unreadable {
+    uint32_t at = 0;
+    std::string error;
+  };
+  // After Prepare: the unreadable records, in batch order.
+  std::vector<Unreadable> unreadable() const;
+  // For a batch another process prepared (a split scan): marks `bad` (in
+  // batch order) unreadable and the other records readable, as Prepare
+  // would have, but without their fields. kDataLoss if `bad` names a place
+  // out of the batch or out of order.
+  Status PrepareAs(const std::vector<Unreadable>& bad);
 
   // Parses the records left unparsed and keeps those that are readable; the
   // others are reported by the scan. The scan calls it (on the worker) before
@@ -112,6 +130,7 @@ class DumpBatch {
     uint32_t field_begin, field_end;  // into views_
   };
   struct Bad {
+    uint32_t at;  // place among pending_
     uint32_t dump;
     uint64_t line;
     std::string error;
@@ -123,6 +142,7 @@ class DumpBatch {
   void Seal();  // builds views_ and spans_ once the arena stops growing
 
   const std::vector<std::string>* dumps_ = nullptr;
+  uint64_t index_ = 0;
   uint64_t first_ordinal_ = 0;
   size_t max_json_depth_ = format::kMaxJsonDepth;  // for the records left unparsed
   std::vector<Pending> pending_;
@@ -155,6 +175,15 @@ struct ScanOptions {
   // (docs/formats/inputs.md).
   format::InputFormat format = format::InputFormat::kAuto;
   std::function<void(const ScanProgress&)> progress;
+  // A scan split over `parts` processes (custody-mpi scan) that each read
+  // every dump: batches go in rounds of `parts` consecutive ones; batch j of
+  // a round is prepared and processed by part j alone (JSON is parsed
+  // once over all the processes), then every part calls
+  // BatchWork::Exchange with the round, in step, before its batches are
+  // folded in order. Such a scan runs on the calling thread (`threads` is
+  // ignored: one process per core).
+  size_t part = 0;
+  size_t parts = 1;
 };
 
 // The work a scan does on each batch. Process runs on a worker thread, at
@@ -166,9 +195,19 @@ class BatchWork {
   virtual ~BatchWork() = default;
   virtual Status Process(size_t worker, size_t slot, const DumpBatch& batch) = 0;
   virtual Status Fold(size_t slot, const DumpBatch& batch) = 0;
+  // A split scan (ScanOptions::parts > 1): called once per round of batches
+  // after this part processed its batch of the round (`round[part]`, if
+  // the round has one); slot j holds `round[j]`. The batches of other parts
+  // are read but not prepared: Exchange may PrepareAs them before they are
+  // accounted and folded.
+  virtual Status Exchange(std::span<DumpBatch> round) {
+    (void)round;
+    return OkStatus();
+  }
 };
 
-// The slots a scan with `threads` workers uses (for sizing per-slot storage).
+// The slots a scan with `threads` workers uses (for sizing per-slot storage;
+// a split scan uses `parts` slots).
 size_t ScanSlots(size_t threads);
 // The worker count `options.threads` resolves to.
 size_t ScanThreads(const ScanOptions& options);

@@ -3,7 +3,10 @@
 #include <roaring/roaring64map.hh>
 
 #include <algorithm>
+#include <span>
 #include <future>
+
+#include "custody/base/encoding.h"
 
 namespace custody::core {
 namespace {
@@ -36,6 +39,68 @@ bool Above(const Ranked& a, const Ranked& b) {
 
 constexpr size_t kKinds = 3;  // sketch::MatchKind's values
 
+// A part's outcome of its batch in a split scan, as part 0 reads it
+// (little-endian): the unreadable records (place, error), then each
+// readable record's best match, if any (record id, file position, kind,
+// similarity, containment).
+void EncodeOutcome(const DumpBatch& batch, const std::vector<std::vector<sketch::MatchResult>>& results,
+                   std::string* out) {
+  const std::vector<DumpBatch::Unreadable> bad = batch.unreadable();
+  PutFixed32(out, static_cast<uint32_t>(bad.size()));
+  for (const auto& b : bad) {
+    PutFixed32(out, b.at);
+    PutFixed32(out, static_cast<uint32_t>(b.error.size()));
+    out->append(b.error);
+  }
+  PutFixed32(out, static_cast<uint32_t>(results.size()));
+  for (const auto& cands : results) {
+    out->push_back(cands.empty() ? 0 : 1);
+    if (cands.empty()) continue;
+    const sketch::MatchResult& m = cands[0];
+    PutFixed64(out, m.record_id);
+    PutFixed32(out, m.index);
+    out->push_back(static_cast<char>(m.kind));
+    PutDouble(out, m.similarity);
+    PutDouble(out, m.containment);
+  }
+}
+
+// Reads a part's outcome into `batch` (read here, prepared there) and
+// `results`. kDataLoss if it is malformed or does not fit the batch.
+Status DecodeOutcome(std::string_view in, size_t files, DumpBatch* batch,
+                     std::vector<std::vector<sketch::MatchResult>>* results) {
+  ByteReader r(in);
+  uint32_t n = 0;
+  if (!r.U32(&n) || n > r.left() / 8) return DataLossError("malformed unreadable records");
+  std::vector<DumpBatch::Unreadable> bad(n);
+  for (auto& b : bad) {
+    uint32_t len = 0;
+    if (!r.U32(&b.at) || !r.U32(&len) || !r.Bytes(len, &b.error)) {
+      return DataLossError("malformed unreadable records");
+    }
+  }
+  CUSTODY_RETURN_IF_ERROR(batch->PrepareAs(bad));
+  if (!r.U32(&n) || n != batch->size()) {
+    return DataLossError("outcomes of " + std::to_string(n) + " records, expected " +
+                         std::to_string(batch->size()));
+  }
+  results->assign(n, {});
+  for (auto& cands : *results) {
+    uint8_t matched = 0, kind = 0;
+    if (!r.U8(&matched) || matched > 1) return DataLossError("a malformed outcome");
+    if (matched == 0) continue;
+    sketch::MatchResult m;
+    if (!r.U64(&m.record_id) || !r.U32(&m.index) || !r.U8(&kind) || !r.Double(&m.similarity) ||
+        !r.Double(&m.containment) || m.index >= files || kind > 2) {
+      return DataLossError("a malformed outcome");
+    }
+    m.kind = static_cast<sketch::MatchKind>(kind);
+    cands.push_back(m);
+  }
+  if (!r.done()) return DataLossError("bytes past the last outcome");
+  return OkStatus();
+}
+
 // The vault's indexes, being opened (beside the first reads of the dumps).
 using OpeningMatcher = std::shared_future<Result<std::unique_ptr<VaultMatcher>>>;
 
@@ -44,17 +109,18 @@ class MatchWork : public BatchWork {
   MatchWork(OpeningMatcher opening, const MatchOptions& options, size_t threads,
             MatchSummary* summary)
       : opening_(std::move(opening)), options_(options), summary_(summary), words_(threads),
-        results_(ScanSlots(threads)), rendered_(ScanSlots(threads)),
-        scored_(options.parts > 1 ? ScanSlots(threads) : 0) {}
+        results_(std::max(ScanSlots(threads), options.parts)),
+        rendered_(std::max(ScanSlots(threads), options.parts)) {}
 
   Status Process(size_t worker, size_t slot, const DumpBatch& batch) override {
     const Result<std::unique_ptr<VaultMatcher>>& opened = opening_.get();  // waits, once
     if (!opened.ok()) return opened.status();
     const size_t first = FirstToMatch(batch);
     if (split()) {
-      // Scored here, verified on the scanning thread once the other
-      // processes' candidates are in (Fold).
-      vm().matcher().ScoreBatch(batch.all_fields().subspan(first), 1, &scored_[slot]);
+      // Scored here on this part's files and sketched for the others;
+      // verified in Exchange once their candidates are in.
+      vm().matcher().ScoreBatch(batch.all_fields(), 1, &own_);
+      vm().matcher().ExportSketches(&own_, &own_sketches_);
       return OkStatus();
     }
     if (words_[worker] == nullptr) words_[worker] = (*opened)->NewWords();
@@ -68,7 +134,10 @@ class MatchWork : public BatchWork {
 
   Status Fold(size_t slot, const DumpBatch& batch) override {
     auto& results = results_[slot];
-    if (split()) CUSTODY_RETURN_IF_ERROR(ExchangeAndVerify(slot, batch));
+    if (split()) {
+      if (options_.part != 0) return OkStatus();  // part 0 reports
+      if (options_.render) Render(slot, batch);
+    }
     DumpRecordMatch r;
     for (size_t i = FirstToMatch(batch); i < batch.size(); ++i) {
       Describe(batch, i, results[i], &r);
@@ -86,20 +155,48 @@ class MatchWork : public BatchWork {
     return OkStatus();
   }
 
-  // A split scan's batch: its candidates go through `exchange`, come back
-  // merged (or emptied), and are verified here, on the scanning thread.
-  Status ExchangeAndVerify(size_t slot, const DumpBatch& batch) {
-    sketch::Matcher::ScoredBatch& scored = scored_[slot];
-    const size_t first = FirstToMatch(batch);
-    exchanged_.assign(batch.size(), {});
-    for (size_t i = first; i < batch.size(); ++i) exchanged_[i] = std::move(scored.candidates(i - first));
-    CUSTODY_RETURN_IF_ERROR(options_.exchange(batch, &exchanged_));
-    for (size_t i = first; i < batch.size(); ++i) scored.candidates(i - first) = std::move(exchanged_[i]);
-    if (fold_words_ == nullptr) fold_words_ = vm().NewWords();
-    auto& results = results_[slot];
-    vm().matcher().FinishBatch(&scored, 1, fold_words_.get(), &results);
-    results.insert(results.begin(), first, {});
-    if (options_.render) Render(slot, batch);
+  // A split scan's round (MatchOptions::part): the sketches of every
+  // part's batch go to every part, each scores them on its files, the
+  // candidates go back to the batch's part, which verifies them, and the
+  // outcomes reach part 0, whose results_[j] then hold batch j's.
+  Status Exchange(std::span<DumpBatch> round) override {
+    const Result<std::unique_ptr<VaultMatcher>>& opened = opening_.get();
+    if (!opened.ok()) return opened.status();
+    const size_t parts = options_.parts, me = options_.part, m = round.size();
+    const bool mine = me < m;
+    const size_t files = vm().file_count();
+    CUSTODY_ASSIGN_OR_RETURN(std::vector<std::string> sketches,
+                             options_.exchange.allgather(mine ? std::move(own_sketches_) : std::string()));
+    CUSTODY_RETURN_IF_ERROR(CheckParts(sketches, "sketches"));
+    std::vector<std::string> out(parts);
+    for (size_t j = 0; j < m; ++j) {
+      if (j == me) continue;
+      CUSTODY_RETURN_IF_ERROR(vm().matcher().ScoreSketches(sketches[j], 1, &theirs_)
+                                  .WithPrefix("part " + std::to_string(j) + "'s batch"));
+      sketch::Matcher::ExportCandidates(&theirs_, &out[j]);
+    }
+    sketches.clear();
+    CUSTODY_ASSIGN_OR_RETURN(std::vector<std::string> back, options_.exchange.alltoall(std::move(out)));
+    CUSTODY_RETURN_IF_ERROR(CheckParts(back, "candidates"));
+    std::string outcome;
+    if (mine) {
+      for (size_t j = 0; j < parts; ++j) {  // parts without a batch of the round scored too
+        if (j == me) continue;
+        CUSTODY_RETURN_IF_ERROR(sketch::Matcher::MergeCandidates(back[j], 1, files, &own_)
+                                    .WithPrefix("part " + std::to_string(j) + "'s candidates"));
+      }
+      if (fold_words_ == nullptr) fold_words_ = vm().NewWords();
+      vm().matcher().FinishBatch(&own_, 1, fold_words_.get(), &results_[me]);
+      EncodeOutcome(round[me], results_[me], &outcome);
+    }
+    CUSTODY_ASSIGN_OR_RETURN(std::vector<std::string> outcomes,
+                             options_.exchange.gather(std::move(outcome)));
+    if (me != 0) return OkStatus();
+    CUSTODY_RETURN_IF_ERROR(CheckParts(outcomes, "outcomes"));
+    for (size_t j = 1; j < m; ++j) {
+      CUSTODY_RETURN_IF_ERROR(DecodeOutcome(outcomes[j], files, &round[j], &results_[j])
+                                  .WithPrefix("part " + std::to_string(j) + "'s outcomes"));
+    }
     return OkStatus();
   }
 
@@ -142,6 +239,13 @@ class MatchWork : public BatchWork {
 
  private:
   bool split() const { return options_.parts > 1; }
+
+  // An exchange gave one entry per part.
+  Status CheckParts(const std::vector<std::string>& got, std::string_view what) const {
+    if (got.size() == options_.parts) return OkStatus();
+    return InternalError("split scan: " + std::string(what) + " of " + std::to_string(got.size()) +
+                         " parts, expected " + std::to_string(options_.parts));
+  }
 
   // The first record of `batch` past MatchOptions::resume_after.
   size_t FirstToMatch(const DumpBatch& batch) const {
@@ -206,10 +310,12 @@ class MatchWork : public BatchWork {
   uint64_t per_kind_[kKinds] = {};   // matches per sketch::MatchKind
   Roaring64Map distinct_;
   std::vector<std::string> rendered_;  // per slot, with `render`
-  // A split scan: per slot, the batch scored and waiting for Fold; the
-  // candidates being exchanged; the scanning thread's words.
-  std::vector<sketch::Matcher::ScoredBatch> scored_;
-  std::vector<std::vector<sketch::ScoredCandidate>> exchanged_;
+  // A split scan: this part's batch of the round (scored, then merged and
+  // verified) and its sketches; another part's batch being scored here;
+  // the words this part verifies with.
+  sketch::Matcher::ScoredBatch own_;
+  std::string own_sketches_;
+  sketch::Matcher::ScoredBatch theirs_;
   std::unique_ptr<VaultRecordWords> fold_words_;
 };
 
@@ -217,22 +323,31 @@ class MatchWork : public BatchWork {
 
 Result<MatchSummary> MatchDumps(Env* env, const MatchPlan& plan, const MatchOptions& options) {
   if (options.dumps.empty()) return InvalidArgumentError("match: expected at least one dump");
-  if (options.parts > 1 && !options.exchange) {
-    return InvalidArgumentError("match: a scan split in " + std::to_string(options.parts) +
-                                " parts needs an exchange of candidates");
+  if (options.parts > 1) {
+    const auto& x = options.exchange;
+    if (!x.allgather || !x.alltoall || !x.gather) {
+      return InvalidArgumentError("match: a scan split in " + std::to_string(options.parts) +
+                                  " parts needs its exchanges");
+    }
+    if (options.resume_after > 0) {
+      return InvalidArgumentError("match: a scan split over processes cannot resume");
+    }
   }
   MatchSummary summary;
-  summary.threads = ScanThreads(options.scan);
+  summary.threads = options.parts > 1 ? 1 : ScanThreads(options.scan);
   // With more than one thread, the indexes open (their every entry checked)
   // beside the first reads of the dumps, rather than before them.
   OpeningMatcher opening =
       std::async(summary.threads > 1 ? std::launch::async : std::launch::deferred,
-                 [env, &plan, &options, threads = summary.threads] {
+                 [env, &plan, &options, threads = ScanThreads(options.scan)] {
                    return VaultMatcher::Open(env, plan, threads, options.part, options.parts);
                  })
           .share();
   MatchWork work(opening, options, summary.threads, &summary);
-  const Status scanned = ScanDumpBatches(env, options.dumps, options.scan, &work, &summary.scan);
+  ScanOptions scan = options.scan;
+  scan.part = options.part;
+  scan.parts = options.parts;
+  const Status scanned = ScanDumpBatches(env, options.dumps, scan, &work, &summary.scan);
   // An unusable vault is the error to report, whatever the dumps hold.
   CUSTODY_RETURN_IF_ERROR(opening.get().status());
   CUSTODY_RETURN_IF_ERROR(scanned);

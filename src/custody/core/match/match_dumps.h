@@ -57,19 +57,29 @@ struct MatchOptions {
   // with DumpBatch::end_ordinal (a place to checkpoint; optional).
   std::function<Status(uint64_t)> on_batch_end;
 
-  // A scan split over processes (custody-mpi scan): this process scores
-  // the dump records against the index files at positions p with
-  // p % parts == part (VaultMatcher::Open), and, with parts > 1, `exchange`
-  // is called on the scanning thread for every batch in dump order with
-  // each record's scored candidates (`(*scored)[i]` for batch record i; file
-  // positions of the plan). The process that reports (rank 0) adds the
-  // other processes' candidates there (sketch::Matcher::MergeScored) and
-  // then verifies and reports what one process over every file would; the
-  // others send theirs on and report nothing (no record is matched).
+  // A scan split over processes (custody-mpi scan; docs/scale.md): this
+  // process is `part` of `parts`. It scores against the index files at
+  // positions p with p % parts == part (VaultMatcher::Open), and in each
+  // round of `parts` batches (ScanOptions::part) it matches batch `part` of
+  // the round: it parses and sketches it, the sketches go to every process
+  // (`allgather`), each scores them against its files and sends its
+  // candidates back (`alltoall`), and this process verifies them with words.
+  // The outcomes reach part 0 (`gather`), which reports and writes what one
+  // process over every file would; the other parts report nothing (their
+  // summaries count nothing). The exchanges are collective: every part
+  // calls each of them once per round, in step. A split scan cannot resume
+  // (resume_after must be 0).
   size_t part = 0;
   size_t parts = 1;
-  std::function<Status(const DumpBatch&, std::vector<std::vector<sketch::ScoredCandidate>>*)>
-      exchange;
+  struct Exchange {
+    // Every part's bytes, by part (`mine` at `part`).
+    std::function<Result<std::vector<std::string>>(std::string mine)> allgather;
+    // `out[p]` goes to part p; returns what each part sent this one, by part.
+    std::function<Result<std::vector<std::string>>(std::vector<std::string> out)> alltoall;
+    // On part 0, every part's bytes by part; elsewhere an empty list.
+    std::function<Result<std::vector<std::string>>(std::string mine)> gather;
+  };
+  Exchange exchange;
 };
 
 struct VerificationCounts {

@@ -239,15 +239,6 @@ MatchPlan ClonePlan(const MatchPlan& plan) {
   return out;
 }
 
-MatchPlan ScoringPlan(const MatchPlan& plan) {
-  MatchPlan out = ClonePlan(plan);
-  for (auto& v : out.versions) {
-    v.key = crypto::SecretBytes();
-    v.segments.clear();
-  }
-  return out;
-}
-
 Result<std::string> SealMatchPlan(const MatchPlan& plan, std::string_view public_key) {
   CUSTODY_RETURN_IF_ERROR(crypto::CheckX25519PublicKey(public_key));
   std::string plain = Serialize(plan);

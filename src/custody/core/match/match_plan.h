@@ -65,11 +65,6 @@ Result<MatchPlan> PlanMatch(Custody& custody);
 
 // An explicit deep copy (keys included).
 MatchPlan ClonePlan(const MatchPlan& plan);
-// What a process that only scores candidates needs (the other ranks of
-// custody-mpi scan): the index files and the index key; the versions stay
-// (their ids and places) but without their data keys, so such a process
-// can read no record and no word.
-MatchPlan ScoringPlan(const MatchPlan& plan);
 
 // The plan sealed to `public_key` (crypto::SealToPublicKey: X25519 and
 // XSalsa20-Poly1305, anonymous sender). kInvalidArgument for a public key

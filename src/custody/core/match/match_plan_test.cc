@@ -2,12 +2,17 @@
 // opens only with it and not once altered; a plan opened elsewhere matches
 // as the vault does; and the parts of a split match (files p % parts), each
 // matched apart and merged by the matcher's order, give what one match over
-// every file gives, record by record.
+// every file gives, record by record, with nothing of the dump's text in
+// the exchanges.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <barrier>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "custody/core/match/match_dumps.h"
 #include "custody/core/match/match_plan.h"
@@ -17,6 +22,61 @@ namespace custody::core {
 namespace {
 
 using testing::ReleaseTest;
+
+// MatchOptions::Exchange between parts running on threads of one process:
+// each exchange is a matrix of messages, written by every part, then read
+// by every part, with a barrier after each.
+class InProcessExchange {
+ public:
+  explicit InProcessExchange(size_t parts)
+      : parts_(parts), box_(parts, std::vector<std::string>(parts)), barrier_(static_cast<ptrdiff_t>(parts)) {}
+
+  void Join(size_t part, MatchOptions* o) {
+    o->part = part;
+    o->parts = parts_;
+    o->exchange.allgather = [this, part](std::string mine) {
+      return Swap(part, std::vector<std::string>(parts_, mine), true);
+    };
+    o->exchange.alltoall = [this, part](std::vector<std::string> out) {
+      return Swap(part, std::move(out), true);
+    };
+    o->exchange.gather = [this, part](std::string mine) {
+      std::vector<std::string> out(parts_);
+      out[0] = std::move(mine);
+      return Swap(part, std::move(out), part == 0);
+    };
+  }
+  uint64_t bytes() const { return bytes_; }
+  bool Carried(std::string_view text) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return seen_.find(text) != std::string::npos;
+  }
+
+ private:
+  Result<std::vector<std::string>> Swap(size_t me, std::vector<std::string> out, bool take) {
+    if (out.size() != parts_) return InvalidArgumentError("a message per part expected");
+    for (size_t to = 0; to < parts_; ++to) {
+      std::lock_guard<std::mutex> lock(mu_);
+      bytes_ += out[to].size();
+      if (seen_.size() < (64u << 20)) seen_ += out[to];
+      box_[me][to] = std::move(out[to]);
+    }
+    barrier_.arrive_and_wait();
+    std::vector<std::string> in;
+    if (take) {
+      for (size_t from = 0; from < parts_; ++from) in.push_back(box_[from][me]);
+    }
+    barrier_.arrive_and_wait();
+    return in;
+  }
+
+  const size_t parts_;
+  std::vector<std::vector<std::string>> box_;  // [from][to]
+  std::barrier<> barrier_;
+  std::mutex mu_;
+  std::atomic<uint64_t> bytes_{0};
+  std::string seen_;  // what the messages carried (bounded)
+};
 
 class MatchPlanTest : public ReleaseTest {
  protected:
@@ -95,67 +155,64 @@ TEST_F(MatchPlanTest, PartsMatchedApartAndMergedGiveTheWholeMatch) {
     expected += Line(r);
     return OkStatus();
   };
-  ASSERT_TRUE(MatchDumps(*custody_, whole).ok());
+  auto whole_summary = MatchDumps(*custody_, whole);
+  ASSERT_TRUE(whole_summary.ok());
   ASSERT_GT(std::count(expected.begin(), expected.end(), '\n'), 600);
 
-  for (size_t parts : {2u, 4u, 7u}) {
-    // Parts 1.. first, each from a scoring plan that went through sealing,
-    // their candidates kept by dump ordinal; then part 0 merges them in,
-    // verifies and reports.
-    std::map<uint64_t, std::vector<sketch::ScoredCandidate>> others;
+  for (size_t parts : {2u, 3u, 4u, 7u}) {
+    // Each part on its own thread, parts 1.. from a plan that went through
+    // sealing, exchanging through memory as custody-mpi's ranks do through
+    // MPI; part 0 reports.
+    InProcessExchange x(parts);
+    std::vector<std::thread> others;
+    std::vector<Status> status(parts);
+    std::vector<size_t> reported(parts, 0);
     for (size_t part = 1; part < parts; ++part) {
       const auto keys = crypto::X25519Generate();
-      auto opened = OpenMatchPlan(keys, *SealMatchPlan(ScoringPlan(*plan), keys.public_key));
+      auto opened = OpenMatchPlan(keys, *SealMatchPlan(*plan, keys.public_key));
       ASSERT_TRUE(opened.ok());
-      EXPECT_TRUE(opened->versions[0].key.empty());
-      MatchOptions o;
-      o.dumps = whole.dumps;
-      o.scan.threads = 1;
-      o.part = part;
-      o.parts = parts;
-      o.exchange = [&](const DumpBatch& batch, std::vector<std::vector<sketch::ScoredCandidate>>* scored) {
-        for (size_t i = 0; i < batch.size(); ++i) {
-          for (const auto& c : (*scored)[i]) {
-            // Each part names files by their position in the plan, and only its own.
-            EXPECT_EQ(c.r.index % parts, part);
-          }
-          sketch::Matcher::MergeScored((*scored)[i], 1, &others[batch.ordinal(i)]);
-        }
-        scored->assign(scored->size(), {});
-        return OkStatus();
-      };
-      size_t reported = 0;
-      o.on_record = [&](const DumpRecordMatch& r) -> Status {
-        reported += r.match.has_value();
-        return OkStatus();
-      };
-      ASSERT_TRUE(MatchDumps(Env::Default(), *opened, o).ok());
-      EXPECT_EQ(reported, 0u);  // the parts that hand their candidates on report nothing
+      others.emplace_back([&, part, p = std::move(*opened)] {
+        MatchOptions o;
+        o.dumps = whole.dumps;
+        x.Join(part, &o);
+        o.on_record = [&](const DumpRecordMatch& r) -> Status {
+          reported[part] += r.match.has_value();
+          return OkStatus();
+        };
+        status[part] = MatchDumps(Env::Default(), p, o).status();
+      });
     }
     MatchOptions o;
     o.dumps = whole.dumps;
-    o.scan.threads = 2;
-    o.part = 0;
-    o.parts = parts;
-    o.exchange = [&](const DumpBatch& batch, std::vector<std::vector<sketch::ScoredCandidate>>* scored) {
-      for (size_t i = 0; i < batch.size(); ++i) {
-        auto it = others.find(batch.ordinal(i));
-        if (it != others.end()) sketch::Matcher::MergeScored(it->second, 1, &(*scored)[i]);
-      }
-      return OkStatus();
-    };
+    x.Join(0, &o);
     std::string merged;
     o.on_record = [&](const DumpRecordMatch& r) -> Status {
       merged += Line(r);
       return OkStatus();
     };
-    ASSERT_TRUE(MatchDumps(*custody_, o).ok());
+    auto summary = MatchDumps(*custody_, o);
+    for (auto& t : others) t.join();
+    ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+    for (size_t part = 1; part < parts; ++part) {
+      EXPECT_TRUE(status[part].ok()) << status[part].ToString();
+      EXPECT_EQ(reported[part], 0u);  // only part 0 reports
+    }
     EXPECT_EQ(merged, expected) << parts << " parts";
+    EXPECT_EQ(summary->scan.dump_records, whole_summary->scan.dump_records);
+    EXPECT_EQ(summary->matched, whole_summary->matched);
+    // Every part parsed and sketched its own batches; the exchanges carried
+    // sketches, candidates and outcomes, but no text of a dump record.
+    EXPECT_GT(x.bytes(), 0u);
+    EXPECT_FALSE(x.Carried("nothing of ours here"));
   }
-  // Without an exchange, a split scan is refused.
+  // Without its exchanges, or resuming, a split scan is refused.
   MatchOptions o;
   o.dumps = whole.dumps;
   o.parts = 2;
+  EXPECT_EQ(MatchDumps(*custody_, o).status().code(), StatusCode::kInvalidArgument);
+  InProcessExchange x(2);
+  x.Join(0, &o);
+  o.resume_after = 10;
   EXPECT_EQ(MatchDumps(*custody_, o).status().code(), StatusCode::kInvalidArgument);
 }
 
