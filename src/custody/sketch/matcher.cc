@@ -730,6 +730,82 @@ constexpr uint8_t kSketchSketched = 2;  // its keys, shingles and signature foll
 
 }  // namespace
 
+void Matcher::SettleBatch(std::span<const Fields> queries, size_t max, ScoredBatch* batch) const {
+  std::vector<Impl::Query>& states = batch->impl_->states;
+  if (states.size() < queries.size()) states.resize(queries.size());
+  batch->impl_->size = queries.size();
+  // Normalize record i (and start loading its exact bucket), settle i-1.
+  const size_t n = queries.size();
+  for (size_t i = 0; i < n + 1; ++i) {
+    if (i < n) impl_->NormalizeQuery(queries[i], max, &states[i]);
+    if (i >= 1 && max == 1 && impl_->keyed && states[i - 1].text) impl_->SettleByKey(&states[i - 1]);
+  }
+}
+
+void Matcher::ExportKeys(const ScoredBatch& batch, std::string* out) {
+  const std::vector<Impl::Query>& states = batch.impl_->states;
+  const size_t n = batch.impl_->size;
+  out->clear();
+  PutFixed32(out, static_cast<uint32_t>(n));
+  for (size_t i = 0; i < n; ++i) {
+    out->push_back(states[i].text ? 1 : 0);
+    PutFixed32(out, static_cast<uint32_t>(states[i].fields));
+    PutFixed64(out, states[i].q.record_key);
+  }
+}
+
+Status Matcher::SettleKeys(std::string_view keys, size_t max, ScoredBatch* batch) const {
+  ByteReader in(keys);
+  uint32_t n = 0;
+  if (!in.U32(&n) || n > keys.size() / 13) return DataLossError("split matching: a malformed key batch");
+  std::vector<Impl::Query>& states = batch->impl_->states;
+  if (states.size() < n) states.resize(n);
+  batch->impl_->size = n;
+  for (uint32_t i = 0; i < n; ++i) {
+    Impl::Query& query = states[i];
+    uint8_t text = 0;
+    uint32_t fields = 0;
+    if (!in.U8(&text) || text > 1 || !in.U32(&fields) || !in.U64(&query.q.record_key)) {
+      batch->impl_->size = 0;
+      return DataLossError("split matching: malformed key " + std::to_string(i) + " of " +
+                           std::to_string(n));
+    }
+    query.text = text != 0;
+    query.sketched = false;
+    query.fields = fields;
+    query.scored.clear();
+    query.settled = false;
+    query.q.joined.clear();
+    if (query.text && max == 1 && impl_->keyed) impl_->SettleByKey(&query);
+  }
+  if (!in.done()) {
+    batch->impl_->size = 0;
+    return DataLossError("split matching: bytes past the last key");
+  }
+  return OkStatus();
+}
+
+void Matcher::ScoreUnsettled(size_t max, ScoredBatch* batch) const {
+  std::vector<Impl::Query>& states = batch->impl_->states;
+  const size_t n = batch->impl_->size;
+  for (size_t i = 0; i < n + 3; ++i) {
+    if (i < n) {
+      Impl::Query& query = states[i];
+      // An exact copy another matcher found by its key settles the query.
+      query.settled = max == 1 && query.scored.size() == 1 &&
+                      query.scored[0].decision == Decision::kExact;
+      if (query.text && !query.settled) {
+        impl_->sketcher->SketchJoined(&query.q);
+        query.sketched = true;
+        if (!impl_->files.empty()) impl_->FindAnchors(&query);
+      }
+    }
+    if (i >= 1 && i - 1 < n) impl_->LoadRanges(&states[i - 1]);
+    if (i >= 2 && i - 2 < n) impl_->Collect(max, &states[i - 2]);
+    if (i >= 3) impl_->Score(max, &states[i - 3]);
+  }
+}
+
 void Matcher::ExportSketches(ScoredBatch* batch, std::string* out) const {
   const SketchParams& p = impl_->sketcher->params();
   std::vector<Impl::Query>& states = batch->impl_->states;
@@ -740,18 +816,17 @@ void Matcher::ExportSketches(ScoredBatch* batch, std::string* out) const {
   for (size_t i = 0; i < n; ++i) {
     Impl::Query& query = states[i];
     RecordSketch& q = query.q;
-    // A query settled by its key here was not sketched: the others only
-    // look its key up. One that this matcher had no file to score against
-    // is sketched now.
+    // A settled query is not scored further; one that this matcher had no
+    // file to score against is sketched now.
     if (query.text && !query.sketched && !query.settled) {
       impl_->sketcher->SketchJoined(&q);
       query.sketched = true;
     }
-    out->push_back(static_cast<char>((query.text ? kSketchText : 0) |
-                                     (query.sketched ? kSketchSketched : 0)));
+    const bool send = query.sketched && !query.settled;
+    out->push_back(static_cast<char>((query.text ? kSketchText : 0) | (send ? kSketchSketched : 0)));
     PutFixed32(out, static_cast<uint32_t>(query.fields));
     PutFixed64(out, q.record_key);
-    if (!query.sketched) continue;
+    if (!send) continue;
     PutFixed32(out, q.words);
     PutFixed32(out, static_cast<uint32_t>(q.field_keys.size()));
     for (uint64_t k : q.field_keys) PutFixed64(out, k);
@@ -812,15 +887,10 @@ Status Matcher::ScoreSketches(std::string_view sketches, size_t max, ScoredBatch
     batch->impl_->size = 0;
     return DataLossError("split matching: bytes past the last sketch");
   }
-  // ScoreBatch's pipeline from its second stage: the sketches are made.
+  // ScoreBatch's pipeline from its second stage: the sketches are made,
+  // and exact copies were settled by key before (SettleKeys).
   for (size_t i = 0; i < n + 3; ++i) {
-    if (i < n) {
-      Impl::Query& query = states[i];
-      if (query.text && !impl_->files.empty() &&
-          !(max == 1 && impl_->keyed && impl_->SettleByKey(&query)) && query.sketched) {
-        impl_->FindAnchors(&query);
-      }
-    }
+    if (i < n && states[i].sketched && !impl_->files.empty()) impl_->FindAnchors(&states[i]);
     if (i >= 1 && i - 1 < n) impl_->LoadRanges(&states[i - 1]);
     if (i >= 2 && i - 2 < n) impl_->Collect(max, &states[i - 2]);
     if (i >= 3) impl_->Score(max, &states[i - 3]);

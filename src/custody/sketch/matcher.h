@@ -49,14 +49,17 @@ struct MatchResult {
 };
 
 // Matching split over matchers that each hold some of the index files
-// (custody-mpi scan): the matcher that read a batch of dump records scores
-// it on its files (ScoreBatch) and exports the batch's sketches
-// (ExportSketches: keys, shingle hashes and signatures under the index key;
-// no text); every other matcher scores those sketches on its own files
-// (ScoreSketches) and exports its candidates (ExportCandidates: ids, keys
-// and estimates); the first merges them in (MergeCandidates, MergeScored)
-// and verifies with words (FinishBatch), which gives what one matcher over
-// every file gives.
+// (custody-mpi scan). The matcher that read a batch of dump records
+// normalizes it and settles exact copies by key on its files (SettleBatch)
+// and exports the record keys (ExportKeys); every other matcher settles
+// those keys on its files (SettleKeys) and exports what it found
+// (ExportCandidates), which the first merges in (MergeCandidates). The
+// first then sketches and scores the records no exact copy settled
+// (ScoreUnsettled) and exports their sketches (ExportSketches: keys,
+// shingle hashes and signatures under the index key; no text); every other
+// matcher scores them on its files (ScoreSketches) and exports its
+// candidates, which the first merges in and verifies with words
+// (FinishBatch). That gives what one matcher over every file gives.
 enum class CandidateDecision : uint8_t { kExact, kNear, kFragment, kReject };
 struct MatchCandidate {
   uint64_t key = 0;   // file position << 32 | ordinal in the file
@@ -127,12 +130,27 @@ class Matcher {
   // Sketches and scores each query against this matcher's files, as
   // MatchBatch does, without verifying with words.
   void ScoreBatch(std::span<const Fields> queries, size_t max, ScoredBatch* batch) const;
-  // The sketches of a batch ScoreBatch scored, as ScoreSketches reads them
-  // (little-endian; docs/scale.md, "custody-mpi scan"). A query whose
-  // record this matcher had no file to score against is sketched here.
+  // Split matching, in the order of the calls (see above CandidateDecision).
+  // Normalizes the queries and settles exact copies by key on this
+  // matcher's files.
+  void SettleBatch(std::span<const Fields> queries, size_t max, ScoredBatch* batch) const;
+  // The batch's record keys, as SettleKeys reads them (little-endian;
+  // docs/scale.md, "custody-mpi scan").
+  static void ExportKeys(const ScoredBatch& batch, std::string* out);
+  // Another matcher's keys, settled on this matcher's files into `*batch`
+  // (then ExportCandidates). kDataLoss for malformed bytes.
+  Status SettleKeys(std::string_view keys, size_t max, ScoredBatch* batch) const;
+  // Sketches and scores, on this matcher's files, the queries of a
+  // SettleBatch batch that no exact copy settled (after MergeCandidates
+  // added the others' exact copies).
+  void ScoreUnsettled(size_t max, ScoredBatch* batch) const;
+  // The sketches of the batch's unsettled queries, as ScoreSketches reads
+  // them; a query this matcher had no file to score against is sketched
+  // here.
   void ExportSketches(ScoredBatch* batch, std::string* out) const;
   // Scores exported sketches against this matcher's files, as ScoreBatch
-  // scores the records they came from. kDataLoss for malformed bytes,
+  // scores the records they came from past their exact keys (settled
+  // before, by SettleKeys). kDataLoss for malformed bytes,
   // kInvalidArgument for sketches of other parameters.
   Status ScoreSketches(std::string_view sketches, size_t max, ScoredBatch* batch) const;
   // Every query's scored candidates, as MergeCandidates reads them.

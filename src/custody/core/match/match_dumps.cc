@@ -117,10 +117,9 @@ class MatchWork : public BatchWork {
     if (!opened.ok()) return opened.status();
     const size_t first = FirstToMatch(batch);
     if (split()) {
-      // Scored here on this part's files and sketched for the others;
-      // verified in Exchange once their candidates are in.
-      vm().matcher().ScoreBatch(batch.all_fields(), 1, &own_);
-      vm().matcher().ExportSketches(&own_, &own_sketches_);
+      // Settled by key here; the rest in Exchange, with the other parts.
+      vm().matcher().SettleBatch(batch.all_fields(), 1, &own_);
+      sketch::Matcher::ExportKeys(own_, &own_keys_);
       return OkStatus();
     }
     if (words_[worker] == nullptr) words_[worker] = (*opened)->NewWords();
@@ -155,38 +154,32 @@ class MatchWork : public BatchWork {
     return OkStatus();
   }
 
-  // A split scan's round (MatchOptions::part): the sketches of every
-  // part's batch go to every part, each scores them on its files, the
-  // candidates go back to the batch's part, which verifies them, and the
-  // outcomes reach part 0, whose results_[j] then hold batch j's.
+  // A split scan's round (MatchOptions::part), in two exchanges of the
+  // same shape: every part's record keys go to every part, each settles
+  // exact copies by key on its files and sends them back to the batch's
+  // part; then the sketches of the records still open go to every part,
+  // each scores them on its files and sends its candidates back. The
+  // batch's part verifies them, and the outcomes reach part 0, whose
+  // results_[j] then hold batch j's.
   Status Exchange(std::span<DumpBatch> round) override {
     const Result<std::unique_ptr<VaultMatcher>>& opened = opening_.get();
     if (!opened.ok()) return opened.status();
-    const size_t parts = options_.parts, me = options_.part, m = round.size();
+    const size_t me = options_.part, m = round.size();
     const bool mine = me < m;
-    const size_t files = vm().file_count();
-    CUSTODY_ASSIGN_OR_RETURN(std::vector<std::string> sketches,
-                             options_.exchange.allgather(mine ? std::move(own_sketches_) : std::string()));
-    CUSTODY_RETURN_IF_ERROR(CheckParts(sketches, "sketches"));
-    std::vector<std::string> out(parts);
-    for (size_t j = 0; j < m; ++j) {
-      if (j == me) continue;
-      CUSTODY_RETURN_IF_ERROR(vm().matcher().ScoreSketches(sketches[j], 1, &theirs_)
-                                  .WithPrefix("part " + std::to_string(j) + "'s batch"));
-      sketch::Matcher::ExportCandidates(&theirs_, &out[j]);
+    const sketch::Matcher& matcher = vm().matcher();
+    CUSTODY_RETURN_IF_ERROR(Answer(m, mine ? std::move(own_keys_) : std::string(), "keys",
+                                   [&](std::string_view in) { return matcher.SettleKeys(in, 1, &theirs_); }));
+    std::string sketches;
+    if (mine) {
+      matcher.ScoreUnsettled(1, &own_);
+      matcher.ExportSketches(&own_, &sketches);
     }
-    sketches.clear();
-    CUSTODY_ASSIGN_OR_RETURN(std::vector<std::string> back, options_.exchange.alltoall(std::move(out)));
-    CUSTODY_RETURN_IF_ERROR(CheckParts(back, "candidates"));
+    CUSTODY_RETURN_IF_ERROR(Answer(m, std::move(sketches), "sketches",
+                                   [&](std::string_view in) { return matcher.ScoreSketches(in, 1, &theirs_); }));
     std::string outcome;
     if (mine) {
-      for (size_t j = 0; j < parts; ++j) {  // parts without a batch of the round scored too
-        if (j == me) continue;
-        CUSTODY_RETURN_IF_ERROR(sketch::Matcher::MergeCandidates(back[j], 1, files, &own_)
-                                    .WithPrefix("part " + std::to_string(j) + "'s candidates"));
-      }
       if (fold_words_ == nullptr) fold_words_ = vm().NewWords();
-      vm().matcher().FinishBatch(&own_, 1, fold_words_.get(), &results_[me]);
+      matcher.FinishBatch(&own_, 1, fold_words_.get(), &results_[me]);
       EncodeOutcome(round[me], results_[me], &outcome);
     }
     CUSTODY_ASSIGN_OR_RETURN(std::vector<std::string> outcomes,
@@ -194,8 +187,35 @@ class MatchWork : public BatchWork {
     if (me != 0) return OkStatus();
     CUSTODY_RETURN_IF_ERROR(CheckParts(outcomes, "outcomes"));
     for (size_t j = 1; j < m; ++j) {
-      CUSTODY_RETURN_IF_ERROR(DecodeOutcome(outcomes[j], files, &round[j], &results_[j])
+      CUSTODY_RETURN_IF_ERROR(DecodeOutcome(outcomes[j], vm().file_count(), &round[j], &results_[j])
                                   .WithPrefix("part " + std::to_string(j) + "'s outcomes"));
+    }
+    return OkStatus();
+  }
+
+  // One exchange of a round: `mine` (this part's batch, if it has one of
+  // the `m`) goes to every part; each part reads every other batch's with
+  // `read` (into theirs_) and sends the candidates it found back to that
+  // batch's part, which merges them into own_.
+  Status Answer(size_t m, std::string mine, std::string_view what,
+                const std::function<Status(std::string_view)>& read) {
+    const size_t parts = options_.parts, me = options_.part;
+    CUSTODY_ASSIGN_OR_RETURN(std::vector<std::string> in, options_.exchange.allgather(std::move(mine)));
+    CUSTODY_RETURN_IF_ERROR(CheckParts(in, what));
+    std::vector<std::string> out(parts);
+    for (size_t j = 0; j < m; ++j) {
+      if (j == me) continue;
+      CUSTODY_RETURN_IF_ERROR(read(in[j]).WithPrefix("part " + std::to_string(j) + "'s " + std::string(what)));
+      sketch::Matcher::ExportCandidates(&theirs_, &out[j]);
+    }
+    in.clear();
+    CUSTODY_ASSIGN_OR_RETURN(std::vector<std::string> back, options_.exchange.alltoall(std::move(out)));
+    CUSTODY_RETURN_IF_ERROR(CheckParts(back, "candidates"));
+    if (me >= m) return OkStatus();
+    for (size_t j = 0; j < parts; ++j) {  // parts without a batch of the round answer too
+      if (j == me) continue;
+      CUSTODY_RETURN_IF_ERROR(sketch::Matcher::MergeCandidates(back[j], 1, vm().file_count(), &own_)
+                                  .WithPrefix("part " + std::to_string(j) + "'s candidates"));
     }
     return OkStatus();
   }
@@ -310,11 +330,11 @@ class MatchWork : public BatchWork {
   uint64_t per_kind_[kKinds] = {};   // matches per sketch::MatchKind
   Roaring64Map distinct_;
   std::vector<std::string> rendered_;  // per slot, with `render`
-  // A split scan: this part's batch of the round (scored, then merged and
-  // verified) and its sketches; another part's batch being scored here;
+  // A split scan: this part's batch of the round (settled, scored, merged,
+  // verified) and its keys; another part's batch being answered here;
   // the words this part verifies with.
   sketch::Matcher::ScoredBatch own_;
-  std::string own_sketches_;
+  std::string own_keys_;
   sketch::Matcher::ScoredBatch theirs_;
   std::unique_ptr<VaultRecordWords> fold_words_;
 };
