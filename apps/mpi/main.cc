@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include <bit>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -63,6 +64,15 @@ struct ScanFlags {
   size_t max_json_depth = format::kMaxJsonDepth;
   bool json = false;
 };
+
+// When MPI_Init returned on this rank.
+std::chrono::steady_clock::time_point job_start;
+
+// Seconds since MPI_Init returned: the job's own time, without mpirun's
+// start and end (reported by --json).
+double JobSeconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - job_start).count();
+}
 
 int Rank() {
   int r = 0;
@@ -256,6 +266,7 @@ Status ScanRoot(const ScanFlags& flags) {
                                  {"empty_dumps", s.scan.empty_dumps},
                                  {"ranks", n},
                                  {"index_files", files},
+                                 {"seconds", JobSeconds()},
                                  {"out", flags.out}})
                      .dump(2)
               << "\n";
@@ -357,6 +368,7 @@ Status BuildRoot(const BuildFlags& flags) {
                                  {"shards", built.size()},
                                  {"reused", reused},
                                  {"ranks", n},
+                                 {"seconds", JobSeconds()},
                                  {"index_manifest", manifest_sha},
                                  {"log_index", log_index}})
                      .dump(2)
@@ -421,6 +433,7 @@ int main(int argc, char** argv) {
   // MPI is called from the main thread only (the scanning thread folds
   // batches there); the matcher's worker threads never touch it.
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+  job_start = std::chrono::steady_clock::now();
   CLI::App app{"custody-mpi: custody's leak scan over the ranks of an MPI job"};
   app.require_subcommand(1);
   auto flags = std::make_shared<ScanFlags>();
