@@ -116,15 +116,25 @@ void PutFixed64(std::string* dst, uint64_t v) {
   for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (8 * i));
   dst->append(b, 8);
 }
-uint32_t DecodeFixed32(const char* p) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(p[i]);
-  return v;
+void PutFixed32s(std::string* dst, std::span<const uint32_t> v) {
+  const size_t at = dst->size();
+  dst->resize(at + 4 * v.size());
+  char* out = dst->data() + at;
+  if constexpr (std::endian::native == std::endian::little) {
+    if (!v.empty()) std::memcpy(out, v.data(), 4 * v.size());
+  } else {
+    for (size_t i = 0; i < v.size(); ++i) EncodeFixed32(out + 4 * i, v[i]);
+  }
 }
-uint64_t DecodeFixed64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(p[i]);
-  return v;
+void PutFixed64s(std::string* dst, std::span<const uint64_t> v) {
+  const size_t at = dst->size();
+  dst->resize(at + 8 * v.size());
+  char* out = dst->data() + at;
+  if constexpr (std::endian::native == std::endian::little) {
+    if (!v.empty()) std::memcpy(out, v.data(), 8 * v.size());
+  } else {
+    for (size_t i = 0; i < v.size(); ++i) EncodeFixed64(out + 8 * i, v[i]);
+  }
 }
 void PutDouble(std::string* dst, double v) { PutFixed64(dst, std::bit_cast<uint64_t>(v)); }
 
@@ -158,10 +168,26 @@ bool ByteReader::Bytes(size_t n, std::string* v) {
   in_.remove_prefix(n);
   return true;
 }
+bool ByteReader::U32s(size_t n, std::vector<uint32_t>* v) {
+  if (n > in_.size() / 4) return false;
+  v->resize(n);
+  if constexpr (std::endian::native == std::endian::little) {
+    if (n > 0) std::memcpy(v->data(), in_.data(), 4 * n);
+  } else {
+    for (size_t i = 0; i < n; ++i) (*v)[i] = DecodeFixed32(in_.data() + 4 * i);
+  }
+  in_.remove_prefix(4 * n);
+  return true;
+}
 bool ByteReader::U64s(size_t n, std::vector<uint64_t>* v) {
   if (n > in_.size() / 8) return false;
   v->resize(n);
-  for (size_t i = 0; i < n; ++i) U64(&(*v)[i]);
+  if constexpr (std::endian::native == std::endian::little) {
+    if (n > 0) std::memcpy(v->data(), in_.data(), 8 * n);
+  } else {
+    for (size_t i = 0; i < n; ++i) (*v)[i] = DecodeFixed64(in_.data() + 8 * i);
+  }
+  in_.remove_prefix(8 * n);
   return true;
 }
 

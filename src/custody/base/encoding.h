@@ -21,8 +21,27 @@ Result<std::string> Base64Decode(std::string_view b64);
 // Little-endian and big-endian fixed-width integer encodings.
 void PutFixed32(std::string* dst, uint32_t v);
 void PutFixed64(std::string* dst, uint64_t v);
-uint32_t DecodeFixed32(const char* p);
-uint64_t DecodeFixed64(const char* p);
+// Every value of `v`, as PutFixed32 / PutFixed64 each (one append).
+void PutFixed32s(std::string* dst, std::span<const uint32_t> v);
+void PutFixed64s(std::string* dst, std::span<const uint64_t> v);
+// The same encodings written at `dst` (4 or 8 bytes); inline, for loops
+// over many values.
+inline void EncodeFixed32(char* dst, uint32_t v) {
+  for (int i = 0; i < 4; ++i) dst[i] = static_cast<char>(v >> (8 * i));
+}
+inline void EncodeFixed64(char* dst, uint64_t v) {
+  for (int i = 0; i < 8; ++i) dst[i] = static_cast<char>(v >> (8 * i));
+}
+inline uint32_t DecodeFixed32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(p[i]);
+  return v;
+}
+inline uint64_t DecodeFixed64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(p[i]);
+  return v;
+}
 void PutBigEndian64(std::string* dst, uint64_t v);
 // Unsigned LEB128 varint.
 void PutVarint64(std::string* dst, uint64_t v);
@@ -44,6 +63,7 @@ class ByteReader {
   // `n` 8-byte values, refusing counts the bytes left cannot hold (before
   // allocating).
   bool U64s(size_t n, std::vector<uint64_t>* v);
+  bool U32s(size_t n, std::vector<uint32_t>* v);
   size_t left() const { return in_.size(); }
   bool done() const { return in_.empty(); }
 

@@ -47,5 +47,44 @@ TEST(EncodingTest, VarintRoundTrip) {
   EXPECT_FALSE(GetVarint64(&truncated, &v));
 }
 
+TEST(EncodingTest, FixedWidthValuesAreLittleEndianAndReadBack) {
+  std::string s;
+  PutFixed32(&s, 0x01020304u);
+  PutFixed64s(&s, std::vector<uint64_t>{0x1122334455667788ull, 1});
+  PutDouble(&s, 0.5);
+  s.push_back('\x7f');
+  // Known answer: byte by byte, least significant first.
+  EXPECT_EQ(HexEncode(s.substr(0, 20)), "04030201" "8877665544332211" "0100000000000000");
+  EXPECT_EQ(HexEncode(s.substr(20, 8)), "000000000000e03f");
+  ByteReader r(s);
+  uint32_t a = 0;
+  std::vector<uint64_t> b;
+  double d = 0;
+  uint8_t c = 0;
+  ASSERT_TRUE(r.U32(&a) && r.U64s(2, &b) && r.Double(&d) && r.U8(&c));
+  EXPECT_EQ(a, 0x01020304u);
+  EXPECT_EQ(b, (std::vector<uint64_t>{0x1122334455667788ull, 1}));
+  EXPECT_EQ(d, 0.5);
+  EXPECT_EQ(c, 0x7f);
+  EXPECT_TRUE(r.done());
+}
+
+TEST(EncodingTest, ByteReaderRefusesToReadPastTheEnd) {
+  const std::string s("\x01\x02\x03", 3);
+  ByteReader r(s);
+  uint32_t a = 0;
+  EXPECT_FALSE(r.U32(&a));
+  EXPECT_EQ(r.left(), 3u);  // nothing consumed
+  std::vector<uint64_t> v;
+  EXPECT_FALSE(r.U64s(size_t{1} << 60, &v));  // refused before allocating
+  EXPECT_TRUE(v.empty());
+  std::string bytes;
+  EXPECT_FALSE(r.Bytes(4, &bytes));
+  EXPECT_TRUE(r.Bytes(3, &bytes));
+  EXPECT_EQ(bytes, s);
+  uint8_t c = 0;
+  EXPECT_FALSE(r.U8(&c));
+}
+
 }  // namespace
 }  // namespace custody

@@ -95,9 +95,10 @@ struct Matcher::Impl {
   // Settles an exact copy by key, else sketches the normalized query and
   // starts loading the table buckets it will probe.
   void SketchQuery(size_t max, Query* query) const;
-  // The distinct anchor keys of the sketched query's shingles; starts
-  // loading the table buckets it will probe.
+  // The distinct anchor keys of the sketched query's shingles.
   void FindAnchors(Query* query) const;
+  // Starts loading the table buckets the sketched query will probe.
+  void PrefetchBuckets(const Query& query) const;
   // With every file of format 3: an exact copy settled by its 64-bit
   // fingerprint (table key and stored low half) right after normalization,
   // before its words are hashed; true if settled (max == 1 only).
@@ -255,6 +256,7 @@ void Matcher::Impl::SketchQuery(size_t max, Query* query) const {
   sketcher->SketchJoined(&q);
   query->sketched = true;
   FindAnchors(query);
+  PrefetchBuckets(*query);
 }
 
 void Matcher::Impl::FindAnchors(Query* query) const {
@@ -277,11 +279,15 @@ void Matcher::Impl::FindAnchors(Query* query) const {
       query->anchor_keys.push_back(k);
     }
   }
+}
+
+void Matcher::Impl::PrefetchBuckets(const Query& query) const {
+  const RecordSketch& q = query.q;
   for (const IndexFile& f : files) {
     f.exact.PrefetchBucket(ExactKey(q.record_key));
     f.exact.PrefetchBucket(ExactKey(Sketcher::FieldTag(q.record_key)));
     for (uint64_t fk : q.field_keys) f.exact.PrefetchBucket(ExactKey(fk));
-    for (uint32_t k : query->anchor_keys) f.anchors.PrefetchBucket(k);
+    for (uint32_t k : query.anchor_keys) f.anchors.PrefetchBucket(k);
   }
 }
 
@@ -797,7 +803,8 @@ void Matcher::ScoreUnsettled(size_t max, ScoredBatch* batch) const {
       if (query.text && !query.settled) {
         impl_->sketcher->SketchJoined(&query.q);
         query.sketched = true;
-        if (!impl_->files.empty()) impl_->FindAnchors(&query);
+        impl_->FindAnchors(&query);
+        impl_->PrefetchBuckets(query);
       }
     }
     if (i >= 1 && i - 1 < n) impl_->LoadRanges(&states[i - 1]);
@@ -821,17 +828,28 @@ void Matcher::ExportSketches(ScoredBatch* batch, std::string* out) const {
     if (query.text && !query.sketched && !query.settled) {
       impl_->sketcher->SketchJoined(&q);
       query.sketched = true;
+      impl_->FindAnchors(&query);
     }
     const bool send = query.sketched && !query.settled;
     out->push_back(static_cast<char>((query.text ? kSketchText : 0) | (send ? kSketchSketched : 0)));
     PutFixed32(out, static_cast<uint32_t>(query.fields));
     PutFixed64(out, q.record_key);
     if (!send) continue;
+    // The others need the shingles only for their code masks (Score's
+    // kept estimate): those, and the anchors, travel instead.
+    if (q.code_masks.empty()) impl_->sketcher->FillCodeMasks(&q);
     PutFixed32(out, q.words);
+    PutFixed32(out, q.shingle_count);
     PutFixed32(out, static_cast<uint32_t>(q.field_keys.size()));
-    for (uint64_t k : q.field_keys) PutFixed64(out, k);
-    PutFixed32(out, static_cast<uint32_t>(q.shingles.size()));
-    for (uint64_t h : q.shingles) PutFixed64(out, h);
+    PutFixed64s(out, q.field_keys);
+    PutFixed32(out, static_cast<uint32_t>(query.anchor_keys.size()));
+    PutFixed32s(out, query.anchor_keys);
+    const size_t at = out->size();
+    out->resize(at + 2 * p.bins());
+    for (uint32_t b = 0; b < p.bins(); ++b) {
+      (*out)[at + 2 * b] = static_cast<char>(q.code_masks[b]);
+      (*out)[at + 2 * b + 1] = static_cast<char>(q.code_masks[b] >> 8);
+    }
     out->append(reinterpret_cast<const char*>(q.sig.data()), p.sig_bytes());
     out->append(reinterpret_cast<const char*>(q.filled.data()), p.filled_bytes());
   }
@@ -856,7 +874,7 @@ Status Matcher::ScoreSketches(std::string_view sketches, size_t max, ScoredBatch
     RecordSketch& q = query.q;
     uint8_t flags = 0;
     uint32_t fields = 0, words = 0, count = 0;
-    thread_local std::string sig, filled;
+    thread_local std::string sig, filled, masks;
     bool ok = in.U8(&flags) && in.U32(&fields) && in.U64(&q.record_key) && flags <= 3;
     query.text = ok && (flags & kSketchText);
     query.sketched = ok && (flags & kSketchSketched);
@@ -869,13 +887,23 @@ Status Matcher::ScoreSketches(std::string_view sketches, size_t max, ScoredBatch
     q.code_masks.clear();
     q.word_hashes.clear();
     if (ok && query.sketched) {
-      ok = query.text && in.U32(&words) && in.U32(&count) && in.U64s(count, &q.field_keys) &&
-           in.U32(&count) && in.U64s(count, &q.shingles) && in.Bytes(p.sig_bytes(), &sig) &&
+      uint32_t shingles = 0;
+      ok = query.text && in.U32(&words) && in.U32(&shingles) && in.U32(&count) &&
+           in.U64s(count, &q.field_keys) && in.U32(&count) && in.U32s(count, &query.anchor_keys) &&
+           in.Bytes(2 * p.bins(), &masks) && in.Bytes(p.sig_bytes(), &sig) &&
            in.Bytes(p.filled_bytes(), &filled);
+      if (ok) {
+        q.code_masks.resize(p.bins());
+        for (uint32_t b = 0; b < p.bins(); ++b) {
+          q.code_masks[b] = static_cast<uint16_t>(static_cast<uint8_t>(masks[2 * b]) |
+                                                  static_cast<uint8_t>(masks[2 * b + 1]) << 8);
+        }
+      }
       q.sig.assign(sig.begin(), sig.end());
       q.filled.assign(filled.begin(), filled.end());
       q.words = words;
-      q.shingle_count = static_cast<uint32_t>(q.shingles.size());
+      q.shingle_count = shingles;
+      q.shingles.clear();
     }
     if (!ok) {
       batch->impl_->size = 0;
@@ -890,7 +918,7 @@ Status Matcher::ScoreSketches(std::string_view sketches, size_t max, ScoredBatch
   // ScoreBatch's pipeline from its second stage: the sketches are made,
   // and exact copies were settled by key before (SettleKeys).
   for (size_t i = 0; i < n + 3; ++i) {
-    if (i < n && states[i].sketched && !impl_->files.empty()) impl_->FindAnchors(&states[i]);
+    if (i < n && states[i].sketched) impl_->PrefetchBuckets(states[i]);
     if (i >= 1 && i - 1 < n) impl_->LoadRanges(&states[i - 1]);
     if (i >= 2 && i - 2 < n) impl_->Collect(max, &states[i - 2]);
     if (i >= 3) impl_->Score(max, &states[i - 3]);
@@ -907,22 +935,27 @@ constexpr size_t kWireCandidate = 8 + 4 + 7 * 8 + 8 + 4 + 3;
 void Matcher::ExportCandidates(ScoredBatch* batch, std::string* out) {
   std::vector<Impl::Query>& states = batch->impl_->states;
   const size_t n = batch->impl_->size;
-  out->clear();
-  PutFixed32(out, static_cast<uint32_t>(n));
+  size_t total = 0;
+  for (size_t i = 0; i < n; ++i) total += states[i].scored.size();
+  out->resize(4 + 4 * n + kWireCandidate * total);
+  char* p = out->data();
+  EncodeFixed32(p, static_cast<uint32_t>(n));
+  p += 4;
   for (size_t i = 0; i < n; ++i) {
     const std::vector<Scored>& cs = states[i].scored;
-    PutFixed32(out, static_cast<uint32_t>(cs.size()));
+    EncodeFixed32(p, static_cast<uint32_t>(cs.size()));
+    p += 4;
     for (const Scored& c : cs) {
-      PutFixed64(out, c.c.key);
-      PutFixed32(out, c.c.info);
-      for (double d : {c.j, c.kept, c.cont, c.na, c.rank, c.r.similarity, c.r.containment}) {
-        PutDouble(out, d);
-      }
-      PutFixed64(out, c.r.record_id);
-      PutFixed32(out, c.r.index);
-      out->push_back(static_cast<char>(c.decision));
-      out->push_back(static_cast<char>(c.r.kind));
-      out->push_back(c.text_verified ? 1 : 0);
+      EncodeFixed64(p, c.c.key);
+      EncodeFixed32(p + 8, c.c.info);
+      const double ds[] = {c.j, c.kept, c.cont, c.na, c.rank, c.r.similarity, c.r.containment};
+      for (size_t k = 0; k < 7; ++k) EncodeFixed64(p + 12 + 8 * k, std::bit_cast<uint64_t>(ds[k]));
+      EncodeFixed64(p + 68, c.r.record_id);
+      EncodeFixed32(p + 76, c.r.index);
+      p[80] = static_cast<char>(c.decision);
+      p[81] = static_cast<char>(c.r.kind);
+      p[82] = c.text_verified ? 1 : 0;
+      p += kWireCandidate;
     }
   }
 }
@@ -930,38 +963,42 @@ void Matcher::ExportCandidates(ScoredBatch* batch, std::string* out) {
 Status Matcher::MergeCandidates(std::string_view in, size_t max, size_t files, ScoredBatch* into) {
   std::vector<Impl::Query>& states = into->impl_->states;
   const size_t n = into->impl_->size;
-  ByteReader r(in);
-  uint32_t count = 0;
-  if (!r.U32(&count) || count != n) {
-    return DataLossError("split matching: candidates for " + std::to_string(count) +
+  const char* p = in.data();
+  const char* end = in.data() + in.size();
+  if (in.size() < 4 || DecodeFixed32(p) != n) {
+    return DataLossError("split matching: candidates for " +
+                         (in.size() < 4 ? std::string("no") : std::to_string(DecodeFixed32(p))) +
                          " records, expected " + std::to_string(n));
   }
+  p += 4;
   std::vector<Scored> theirs;
   for (size_t i = 0; i < n; ++i) {
-    uint32_t k = 0;
-    if (!r.U32(&k) || k > in.size() / kWireCandidate) {
+    const uint32_t k = end - p >= 4 ? DecodeFixed32(p) : ~uint32_t{0};
+    if (k == ~uint32_t{0} || k > static_cast<size_t>(end - p - 4) / kWireCandidate) {
       return DataLossError("split matching: malformed candidates of record " + std::to_string(i));
     }
+    p += 4;
     theirs.assign(k, {});
     for (Scored& c : theirs) {
-      uint8_t decision = 0, kind = 0, verified = 0;
-      bool ok = r.U64(&c.c.key) && r.U32(&c.c.info);
-      for (double* d : {&c.j, &c.kept, &c.cont, &c.na, &c.rank, &c.r.similarity, &c.r.containment}) {
-        ok = ok && r.Double(d);
-      }
-      ok = ok && r.U64(&c.r.record_id) && r.U32(&c.r.index) && r.U8(&decision) && r.U8(&kind) &&
-           r.U8(&verified);
-      if (!ok || c.r.index >= files || (c.c.key >> 32) != c.r.index || decision > 3 || kind > 2) {
+      c.c.key = DecodeFixed64(p);
+      c.c.info = DecodeFixed32(p + 8);
+      double* ds[] = {&c.j, &c.kept, &c.cont, &c.na, &c.rank, &c.r.similarity, &c.r.containment};
+      for (size_t d = 0; d < 7; ++d) *ds[d] = std::bit_cast<double>(DecodeFixed64(p + 12 + 8 * d));
+      c.r.record_id = DecodeFixed64(p + 68);
+      c.r.index = DecodeFixed32(p + 76);
+      const uint8_t decision = static_cast<uint8_t>(p[80]), kind = static_cast<uint8_t>(p[81]);
+      if (c.r.index >= files || (c.c.key >> 32) != c.r.index || decision > 3 || kind > 2) {
         return DataLossError("split matching: a candidate out of range for record " +
                              std::to_string(i));
       }
       c.decision = static_cast<Decision>(decision);
       c.r.kind = static_cast<MatchKind>(kind);
-      c.text_verified = verified != 0;
+      c.text_verified = p[82] != 0;
+      p += kWireCandidate;
     }
     MergeScored(theirs, max, &states[i].scored);
   }
-  if (!r.done()) return DataLossError("split matching: bytes past the last candidate");
+  if (p != end) return DataLossError("split matching: bytes past the last candidate");
   return OkStatus();
 }
 
