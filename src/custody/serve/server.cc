@@ -81,6 +81,9 @@ struct Server::Impl : public internal::RouteHost {
   std::mutex vault_mu;
   std::unique_ptr<core::TaskServer> tasks;
   std::unique_ptr<LimitTracker> limits;
+  // The partner of each grant whose tasks other servers were seen serving
+  // (under vault_mu).
+  std::map<GrantId, PartnerId> partner_of_grant;
   std::unique_ptr<TaskBatcher> batcher;
   std::unique_ptr<WebhookSender> webhook;  // null: no webhook
   Metrics metrics;
@@ -717,6 +720,20 @@ Result<std::unique_ptr<Server>> Server::Create(std::unique_ptr<core::Custody> cu
   }
   core::TaskOptions task_options;
   task_options.canary_rate = o.canary_rate;
+  // Two servers on one catalog: each counts the other's tasks against the
+  // limits and the anomaly rule as it learns of them (at the start of each
+  // batch, under the vault's lock), so a member cannot get twice the quota
+  // by spreading requests over servers.
+  task_options.on_other_task = [raw = impl.get()](const store::ReleaseRow& r) {
+    if (raw->limits == nullptr || !raw->limits->any()) return;
+    auto partner = raw->partner_of_grant.find(r.grant_id);
+    if (partner == raw->partner_of_grant.end()) {
+      auto g = core::GetGrant(*raw->custody, r.grant_id);
+      if (!g.ok()) return;  // a grant that cannot be read: its tasks are not served here either
+      partner = raw->partner_of_grant.emplace(r.grant_id, g->partner_id).first;
+    }
+    raw->limits->Seed(r.member_id, partner->second, r.grant_id, r.created_at);
+  };
   CUSTODY_ASSIGN_OR_RETURN(impl->tasks, core::TaskServer::Create(*custody, task_options));
   if (!o.webhook.url.empty() || !o.webhook.secret_file.empty()) {
     if (o.webhook.url.empty() || o.webhook.secret_file.empty()) {

@@ -7,7 +7,9 @@
 // event) and on the log exactly once, no record was served twice under a
 // grant, `custody log verify` (against checkpoints the two servers handed
 // out on the way) and `custody vault check` pass, and a revocation made
-// through one server is honoured by the other at the next request.
+// through one server is honoured by the other at the next request. A
+// member's hourly quota holds across the two servers: each counts the
+// tasks the other served.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -334,6 +336,40 @@ TEST_F(ServeSharedTest, KillingOneServerLosesNoTaskAndTheOtherReusesNoId) {
   EXPECT_EQ(verify.code, 0) << verify.out << Stderr();
   auto check = Exec("--json vault check");
   EXPECT_EQ(check.code, 0) << check.out << Stderr();
+}
+
+// Both servers with a quota of 10 tasks per member and hour: a member who
+// asks the two in turn gets 10 tasks in all (not 10 from each), and the
+// refusals are 429s from whichever server was asked once the quota was
+// reached; another member's quota is untouched.
+TEST_F(ServeSharedTest, AMembersQuotaHoldsAcrossBothServers) {
+  constexpr int kQuota = 10;
+  MakeSharedVault(200, 1, 2);
+  if (HasFatalFailure()) return;
+  const std::string limit = "--member-per-hour " + std::to_string(kQuota);
+  SpawnServer(limit, "serve", &pid_, &port_);
+  SpawnServer(limit, "serve-b", &pid_b_, &port_b_);
+  const int ports[2] = {port_, port_b_};
+  const std::string& token = members_[0].second;
+  int served[2] = {0, 0}, refused[2] = {0, 0};
+  for (int k = 0; k < 3 * kQuota; ++k) {
+    const int server = k % 2;
+    auto [status, body] = Post(ports[server], token, "/v1/tasks/next");
+    if (status == 200) {
+      ++served[server];
+    } else {
+      EXPECT_EQ(status, 429) << body;
+      ++refused[server];
+    }
+  }
+  EXPECT_EQ(served[0] + served[1], kQuota);
+  EXPECT_EQ(served[0], kQuota / 2);  // in turn until the quota was reached
+  EXPECT_EQ(refused[0], refused[1]);
+  // The other member of the partner still has a full quota, on either server.
+  EXPECT_EQ(Post(port_b_, members_[1].second, "/v1/tasks/next").first, 200);
+  EXPECT_EQ(Post(port_, members_[1].second, "/v1/tasks/next").first, 200);
+  EXPECT_EQ(KillProcess(&pid_b_, SIGTERM), 0) << ServeStderr("serve-b");
+  EXPECT_EQ(Kill(SIGTERM), 0) << ServeStderr();
 }
 
 }  // namespace

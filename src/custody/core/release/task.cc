@@ -218,6 +218,7 @@ Status TaskServer::CatchUpServed() {
   for (const auto& h : rows) {
     const store::ReleaseRow& r = h.release;
     if (r.id > seen_through_) seen_through_ = r.id;
+    if (r.format == kTaskFormat && options_.on_other_task) options_.on_other_task(r);
     auto it = grants_.find(r.grant_id);
     if (r.format != kTaskFormat || it == grants_.end()) continue;
     CUSTODY_ASSIGN_OR_RETURN(RecordSet ids, RecordSet::Deserialize(r.record_bitmap));

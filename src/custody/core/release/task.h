@@ -60,6 +60,11 @@ struct TaskRequest {
 
 struct TaskOptions {
   double canary_rate = mark::kDefaultCanaryRate;  // share of tasks that are canaries, in [0, 0.5]
+  // A shared vault (several servers on one catalog): called from ServeBatch,
+  // before any request of the batch is admitted, for every task another
+  // process served since this server last looked (its release row), so
+  // per-member and per-grant counts can include the other servers' tasks.
+  std::function<void(const store::ReleaseRow&)> on_other_task;
 };
 
 struct ServedTask {
