@@ -99,6 +99,10 @@ Status ReleaseTable::SetFileHash(ReleaseId id, std::string_view file_hash) {
 }
 
 Result<std::vector<ReleaseHolding>> ReleaseTable::Holdings(const ReleaseFilter& f) {
+  // One release is looked up by its key: the planner cannot use the key for
+  // "(?4 = 0 OR r.id = ?4)", and a scan per release made a loop over the
+  // releases quadratic (vault check, answers to tasks).
+  const std::string by_id = f.release_id.valid() ? "r.id = ?4 AND " : "";
   CUSTODY_ASSIGN_OR_RETURN(
       auto st, db_->Prepare("SELECT r.id, r.grant_id, r.member_id, r.created_at, r.format, "
                             "r.encrypted, r.records, "
@@ -109,7 +113,7 @@ Result<std::vector<ReleaseHolding>> ReleaseTable::Holdings(const ReleaseFilter& 
                             "JOIN dataset_versions v ON v.id = g.version_id JOIN datasets d ON "
                             "d.id = v.dataset_id "
                             "JOIN members m ON m.id = r.member_id "
-                            "WHERE (CAST(?1 AS BIGINT) IS NULL OR r.created_at <= ?1) AND (?2 = "
+                            "WHERE " + by_id + "(CAST(?1 AS BIGINT) IS NULL OR r.created_at <= ?1) AND (?2 = "
                             "0 OR r.member_id = ?2) "
                             "AND (?3 = 0 OR m.partner_id = ?3) AND (?4 = 0 OR r.id = ?4) "
                             "AND r.id > ?5 ORDER BY r.created_at, r.id"));
