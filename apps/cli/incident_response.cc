@@ -14,13 +14,6 @@ namespace custody::cli {
 
 namespace {
 
-nlohmann::json StepJson(const core::ContainStep& s) {
-  nlohmann::json j = {{"action", s.action}, {"target", s.target}, {"text", s.text}};
-  j["step_log_index"] = s.step_log_index >= 0 ? nlohmann::json(s.step_log_index) : nlohmann::json();
-  j["log_index"] = s.entry_log_index >= 0 ? nlohmann::json(s.entry_log_index) : nlohmann::json();
-  return j;
-}
-
 void RegisterContain(CLI::App* inc) {
   auto* sub = inc->add_subcommand(
       "contain", "revoke the accused members' grants and the members, optionally suspend their partner and "
@@ -50,7 +43,7 @@ void RegisterContain(CLI::App* inc) {
     CUSTODY_ASSIGN_OR_RETURN(auto steps, core::ContainIncident(*c, iid, *o));
     if (Globals().json) {
       nlohmann::json arr = nlohmann::json::array();
-      for (const auto& s : steps) arr.push_back(StepJson(s));
+      for (const auto& s : steps) arr.push_back(core::ContainStepToJson(s));
       PrintJson({{"incident", *id}, {"steps", arr}});
     } else {
       for (const auto& s : steps) {

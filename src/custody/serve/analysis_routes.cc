@@ -1,9 +1,10 @@
 // The analysis routes of custody serve (docs/api.md, "Match, trace,
 // incidents and audit"): POST /v1/match and /v1/trace over a dump sent as
-// the body, the incidents (one in full, open, note, close) and the partner
-// audit report. Each answers the JSON its CLI command prints
-// (core::MatchSummaryToJson, core::ToJson of a trace report,
-// core::IncidentToJson, core::audit::PartnerReportJson).
+// the body, the incidents (one in full, open, note, close, update, contain,
+// the breach-impact report) and the partner audit report. Each answers what
+// its CLI command prints or writes (core::MatchSummaryToJson, core::ToJson of
+// a trace report, core::IncidentToJson, core::ContainStepToJson,
+// core::RenderIncidentReport, core::audit::PartnerReportJson).
 //
 // A dump is held in an anonymous memory file (memfd) while it is scanned:
 // the leaked text never touches a disk, and the file is gone when the
@@ -22,6 +23,8 @@
 #include "custody/core/audit/partner_report.h"
 #include "custody/core/match/match_dumps.h"
 #include "custody/core/match/match_json.h"
+#include "custody/core/response/containment.h"
+#include "custody/core/response/incident_report.h"
 #include "custody/core/trace/incident.h"
 #include "custody/core/trace/incident_json.h"
 #include "custody/core/trace/trace.h"
@@ -135,6 +138,49 @@ Result<std::string> EntryText(const httplib::Request& req, const char* field) {
   CUSTODY_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(req.body));
   CUSTODY_RETURN_IF_ERROR(body.OnlyFields({field}));
   return body.String(field, true);
+}
+
+// The body of an update: {aware_at?, material_at?, contained_at?,
+// notified?: {NOTICE: time}}, times as `custody incident update` takes them.
+// kInvalidArgument naming the field, or if nothing is set.
+Result<core::IncidentClocks> ClocksOf(const httplib::Request& req) {
+  CUSTODY_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(req.body));
+  CUSTODY_RETURN_IF_ERROR(body.OnlyFields({"aware_at", "material_at", "contained_at", "notified"}));
+  core::IncidentClocks c;
+  CUSTODY_ASSIGN_OR_RETURN(c.aware_at, body.TimeField("aware_at", false));
+  CUSTODY_ASSIGN_OR_RETURN(c.material_at, body.TimeField("material_at", false));
+  CUSTODY_ASSIGN_OR_RETURN(c.contained_at, body.TimeField("contained_at", false));
+  CUSTODY_ASSIGN_OR_RETURN(c.notified, body.TimesByName("notified"));
+  if (!c.aware_at && !c.material_at && !c.contained_at && c.notified.empty()) {
+    return InvalidArgumentError("body: expected at least one of aware_at, material_at, contained_at, notified; "
+                                "found none");
+  }
+  return c;
+}
+
+// The body of a containment: {members?: [name], suspend_partner?: bool,
+// shred_dataset?: name}, as `custody incident contain`'s options.
+Result<core::ContainOptions> ContainOptionsOf(const httplib::Request& req) {
+  CUSTODY_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(req.body));
+  CUSTODY_RETURN_IF_ERROR(body.OnlyFields({"members", "suspend_partner", "shred_dataset"}));
+  core::ContainOptions o;
+  CUSTODY_ASSIGN_OR_RETURN(o.members, body.Strings("members"));
+  for (size_t i = 0; i < o.members.size(); ++i) {
+    if (o.members[i].empty()) {
+      return InvalidArgumentError("members[" + std::to_string(i) + "]: expected a member name, found \"\"");
+    }
+  }
+  CUSTODY_ASSIGN_OR_RETURN(o.suspend_partner, body.Bool("suspend_partner"));
+  CUSTODY_ASSIGN_OR_RETURN(o.shred_dataset, body.String("shred_dataset", false));
+  return o;
+}
+
+// ?format= of a report: json (the default), md or html.
+Result<core::IncidentReportFormat> ReportFormatOf(const httplib::Request& req) {
+  if (!req.has_param("format")) return core::IncidentReportFormat::kJson;
+  auto f = core::ParseIncidentReportFormat(req.get_param_value("format"));
+  if (!f.ok()) return f.status().WithPrefix("format");
+  return *f;
 }
 
 Reply RawJson(std::string body, int status = 200) {
@@ -275,6 +321,53 @@ void RegisterAnalysisRoutes(RouteHost& host) {
                         j["incident"] = id;
                         j["request_id"] = request_id;
                         return JsonReply(j);
+                      });
+
+  host.RegisterLocked("POST /v1/incidents/{id}/update", "/v1/incidents/(\\d{1,18})/update",
+                      [h](auto& req, auto&, auto& request_id) -> Result<Reply> {
+                        CUSTODY_ASSIGN_OR_RETURN(IncidentId id, IncidentOf(req));
+                        CUSTODY_ASSIGN_OR_RETURN(core::IncidentClocks clocks, ClocksOf(req));
+                        CUSTODY_ASSIGN_OR_RETURN(auto u, core::UpdateIncident(h->vault(), id, clocks));
+                        CUSTODY_ASSIGN_OR_RETURN(core::Incident i, core::GetIncident(h->vault(), id));
+                        Json j = core::IncidentToJson(i, false);
+                        j["update"] = {{"id", u.id},
+                                       {"set", core::IncidentClocksToJson(u.clocks)},
+                                       {"log_index", u.log_index}};
+                        j["request_id"] = request_id;
+                        return JsonReply(j);
+                      });
+  // No confirmation here: the request is the admin's decision (the CLI asks
+  // because a command line is easily mistyped). Each step is its own
+  // logged event under the admin's token and the request.
+  host.RegisterLocked("POST /v1/incidents/{id}/contain", "/v1/incidents/(\\d{1,18})/contain",
+                      [h](auto& req, auto&, auto& request_id) -> Result<Reply> {
+                        CUSTODY_ASSIGN_OR_RETURN(IncidentId id, IncidentOf(req));
+                        CUSTODY_ASSIGN_OR_RETURN(core::ContainOptions options, ContainOptionsOf(req));
+                        CUSTODY_ASSIGN_OR_RETURN(auto steps, core::ContainIncident(h->vault(), id, options));
+                        Json arr = Json::array();
+                        for (const auto& s : steps) arr.push_back(core::ContainStepToJson(s));
+                        return JsonReply({{"incident", id}, {"steps", arr}, {"request_id", request_id}});
+                      });
+  // Reading only (BuildIncidentReport logs nothing), so auditors may.
+  host.RegisterLocked("GET /v1/incidents/{id}/report", "/v1/incidents/(\\d{1,18})/report",
+                      [h](auto& req, auto&, auto&) -> Result<Reply> {
+                        CUSTODY_ASSIGN_OR_RETURN(IncidentId id, IncidentOf(req));
+                        CUSTODY_ASSIGN_OR_RETURN(core::IncidentReportFormat format, ReportFormatOf(req));
+                        CUSTODY_ASSIGN_OR_RETURN(
+                            Json report, core::BuildIncidentReport(h->vault(), id, h->vault().clock()->Now()));
+                        Reply r;
+                        r.body = core::RenderIncidentReport(report, format);
+                        r.headers["X-Content-Type-Options"] = "nosniff";
+                        if (format == core::IncidentReportFormat::kMarkdown) {
+                          r.content_type = "text/markdown; charset=utf-8";
+                        } else if (format == core::IncidentReportFormat::kHtml) {
+                          r.content_type = "text/html; charset=utf-8";
+                          // The page is self-contained: inline CSS and SVG, no scripts.
+                          r.headers["Content-Security-Policy"] =
+                              "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                              "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+                        }
+                        return r;
                       });
 
   host.RegisterLocked("GET /v1/audit", "/v1/audit", [h](auto& req, auto&, auto&) -> Result<Reply> {

@@ -44,8 +44,11 @@ std::span<const Route> Routes() {
       {"POST", "/v1/match", Access::kRead},
       {"POST", "/v1/trace", Access::kAdmin},
       {"GET", "/v1/incidents/{id}", Access::kRead},
+      {"GET", "/v1/incidents/{id}/report", Access::kRead},
       {"POST", "/v1/incidents", Access::kAdmin},
       {"POST", "/v1/incidents/{id}/notes", Access::kAdmin},
+      {"POST", "/v1/incidents/{id}/update", Access::kAdmin},
+      {"POST", "/v1/incidents/{id}/contain", Access::kAdmin},
       {"POST", "/v1/incidents/{id}/close", Access::kAdmin},
       {"GET", "/v1/audit", Access::kRead},
   };

@@ -2,10 +2,13 @@
 // the custody log under the admin's token and the request id, and shows in
 // the read routes; a revocation through the API takes effect at the next
 // request of the running server; bad bodies are problems naming the field;
-// match, trace and incidents answer what their CLI commands print.
+// match, trace and incidents answer what their CLI commands print; an
+// incident's update, containment and report do what `custody incident
+// update|contain|report` do.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "custody/base/encoding.h"
@@ -300,6 +303,204 @@ TEST_F(ServeApiTest, MatchTraceAndIncidentsAnswerWhatTheCliPrints) {
     logged = logged || (e["type"] == "trace" && e["actor"].get<std::string>().ends_with("request:" + trace_request));
   }
   EXPECT_TRUE(logged);
+}
+
+std::string Detail(const httplib::Result& r) {
+  auto p = json::parse(r->body, nullptr, false);
+  return p.is_object() && p["detail"].is_string() ? p["detail"].get<std::string>() : "(no detail) " + r->body;
+}
+
+// The status of each item of a page, by name.
+std::map<std::string, std::string> StatusByName(const httplib::Result& page) {
+  std::map<std::string, std::string> out;
+  EXPECT_EQ(page->status, 200) << page->body;
+  const json j = json::parse(page->body);
+  for (const auto& it : j["items"]) {
+    out[it["name"].get<std::string>()] = it["status"].get<std::string>();
+  }
+  return out;
+}
+
+TEST_F(ServeApiTest, IncidentUpdateContainAndReportDoWhatTheCliDoes) {
+  MakeVault(60);
+  const std::string admin = Token("--role admin");
+  const std::string auditor = Token("--role auditor");
+  const std::string alice = Token("--member alice");
+  Json("release --grant " + std::to_string(acme_grant_) + " --member alice --out " + root_ + "/alice.jsonl");
+  Json("trace --out " + root_ + "/t.json " + root_ + "/alice.jsonl");
+  const json opened = Json("incident open --from-trace " + root_ + "/t.json --title alice-leak");
+  const int64_t incident = opened["incident"];
+  const uint64_t compromised = opened["verdict"]["compromised"];
+  ASSERT_GT(compromised, 0u);
+  ASSERT_EQ(opened["verdict"]["accused"], json::array({"alice"}));
+  StartServer();
+  auto cli = Client();
+  const json openapi = LoadOpenApi();
+  auto check = [&](const char* method, const char* route, const httplib::Result& r) {
+    EXPECT_EQ(ResponseMismatch(openapi, method, route, r->status, r->get_header_value("Content-Type"), r->body), "");
+  };
+  const std::string path = "/v1/incidents/" + std::to_string(incident);
+
+  // Update: the times show on the incident; a later update keeps what it does not set.
+  auto update = Post(path + "/update", admin,
+                     R"({"aware_at":"2026-03-01T09:00:00Z","material_at":"2026-03-02",)"
+                     R"("notified":{"gdpr-art33":"2026-03-03T10:00:00Z"}})");
+  ASSERT_EQ(update->status, 200) << update->body;
+  check("POST", "/v1/incidents/{id}/update", update);
+  const std::string update_request = Remember(update);
+  const json u = json::parse(update->body);
+  EXPECT_EQ(u["incident"], incident);
+  EXPECT_EQ(u["request_id"], update_request);
+  EXPECT_EQ(u["clocks"]["aware_at"], "2026-03-01T09:00:00Z");
+  EXPECT_EQ(u["clocks"]["material_at"], "2026-03-02T00:00:00Z");
+  EXPECT_EQ(u["clocks"]["notified"]["gdpr-art33"], "2026-03-03T10:00:00Z");
+  EXPECT_TRUE(u["clocks"]["contained_at"].is_null());
+  EXPECT_EQ(u["update"]["set"], u["clocks"]);
+  auto second = Post(path + "/update", admin, R"({"contained_at":"2026-03-04T12:00:00Z"})");
+  ASSERT_EQ(second->status, 200) << second->body;
+  Remember(second);
+  const json clocks = json::parse(second->body)["clocks"];
+  EXPECT_EQ(clocks["aware_at"], "2026-03-01T09:00:00Z");
+  EXPECT_EQ(clocks["contained_at"], "2026-03-04T12:00:00Z");
+  EXPECT_TRUE(json::parse(second->body)["update"]["set"]["aware_at"].is_null());
+  EXPECT_EQ(json::parse(cli->Get(path.c_str(), Bearer(auditor))->body)["clocks"], clocks);
+  // Bad bodies name the field; nothing is recorded.
+  const std::pair<std::string, std::string> bad_updates[] = {
+      {"", "body: expected at least one of aware_at, material_at, contained_at, notified; found none"},
+      {R"({"aware_at":5})", "aware_at: expected a date or RFC 3339 time, found 5"},
+      {R"({"awareat":"2026-03-01"})",
+       "awareat: expected one of the fields aware_at, material_at, contained_at, notified, found an unknown field"},
+      {R"({"notified":{"gdpr-art33":"soon"}})", "notified.gdpr-art33: "},
+      {R"({"notified":["2026-03-01"]})", "notified: expected an object of name: time"},
+      {R"({"notified":{"Bad Name":"2026-03-01"}})", "notice name: expected 1..64 of [a-z0-9._-]"},
+  };
+  for (const auto& [body, detail] : bad_updates) {
+    auto r = Post(path + "/update", admin, body);
+    EXPECT_EQ(r->status, 400) << body;
+    EXPECT_NE(Detail(r).find(detail), std::string::npos) << r->body;
+    check("POST", "/v1/incidents/{id}/update", r);
+  }
+  EXPECT_EQ(json::parse(cli->Get(path.c_str(), Bearer(auditor))->body)["clocks"], clocks);
+  auto no_incident = Post("/v1/incidents/999/update", admin, R"({"aware_at":"2026-03-01"})");
+  EXPECT_EQ(no_incident->status, 404) << no_incident->body;
+  check("POST", "/v1/incidents/{id}/update", no_incident);
+  EXPECT_EQ(Post(path + "/update", auditor, R"({"aware_at":"2026-03-01"})")->status, 403);
+
+  // Containment refused before any step: nothing is done.
+  const std::pair<std::string, std::pair<int, std::string>> bad_contains[] = {
+      {R"({"suspend_partner":"yes"})", {400, "suspend_partner: expected true or false, found \"yes\""}},
+      {R"({"members":"alice"})", {400, "members: expected an array of strings, found \"alice\""}},
+      {R"({"members":[""]})", {400, "members[0]: expected a member name, found \"\""}},
+      {R"({"reason":"leak"})",
+       {400, "reason: expected one of the fields members, suspend_partner, shred_dataset, found an unknown field"}},
+      {R"({"members":["nobody"]})", {404, "nobody"}},
+      {R"({"suspend_partner":true,"shred_dataset":"nosuch"})", {404, "nosuch"}},
+  };
+  for (const auto& [body, want] : bad_contains) {
+    auto r = Post(path + "/contain", admin, body);
+    EXPECT_EQ(r->status, want.first) << body << ": " << r->body;
+    EXPECT_NE(Detail(r).find(want.second), std::string::npos) << r->body;
+    check("POST", "/v1/incidents/{id}/contain", r);
+  }
+  EXPECT_EQ(Post("/v1/incidents/999/contain", admin, "")->status, 404);
+  EXPECT_EQ(Post(path + "/contain", auditor, "")->status, 403);
+  EXPECT_TRUE(json::parse(cli->Get(path.c_str(), Bearer(auditor))->body)["entries"].empty());
+  EXPECT_EQ(StatusByName(cli->Get("/v1/members", Bearer(auditor)))["alice"], "active");
+  EXPECT_EQ(StatusByName(cli->Get("/v1/partners", Bearer(auditor)))["acme"], "active");
+  ASSERT_EQ(Post("/v1/tasks/next", alice, "")->status, 200);
+
+  // Containment of the accused, with their partner: each step logged under
+  // the request and recorded on the incident; alice is cut off at once.
+  auto contain = Post(path + "/contain", admin, R"({"suspend_partner":true})");
+  ASSERT_EQ(contain->status, 200) << contain->body;
+  check("POST", "/v1/incidents/{id}/contain", contain);
+  const std::string contain_request = Remember(contain);
+  const json steps = json::parse(contain->body)["steps"];
+  EXPECT_EQ(json::parse(contain->body)["incident"], incident);
+  std::set<std::string> targets;
+  for (const auto& st : steps) targets.insert(st["target"].get<std::string>());
+  EXPECT_TRUE(targets.count("member alice")) << steps;
+  EXPECT_TRUE(targets.count("partner acme")) << steps;
+  EXPECT_EQ(Post("/v1/tasks/next", alice, "")->status, 403);
+  EXPECT_EQ(StatusByName(cli->Get("/v1/members", Bearer(auditor)))["alice"], "revoked");
+  EXPECT_EQ(StatusByName(cli->Get("/v1/members", Bearer(auditor)))["bob"], "active");  // not accused
+  EXPECT_EQ(StatusByName(cli->Get("/v1/partners", Bearer(auditor)))["acme"], "suspended");
+  const json contained = json::parse(cli->Get(path.c_str(), Bearer(auditor))->body);
+  ASSERT_EQ(contained["entries"].size(), steps.size());
+  for (size_t n = 0; n < steps.size(); ++n) {
+    EXPECT_EQ(contained["entries"][n]["action"], "contain");
+    EXPECT_EQ(contained["entries"][n]["text"], steps[n]["text"]);
+    EXPECT_EQ(contained["entries"][n]["step_log_index"], steps[n]["step_log_index"]);
+    EXPECT_EQ(contained["entries"][n]["log_index"], steps[n]["log_index"]);
+  }
+  auto again = Post(path + "/contain", admin, "");
+  EXPECT_EQ(again->status, 403) << again->body;
+  EXPECT_NE(Detail(again).find("nothing left to contain"), std::string::npos) << again->body;
+
+  // The report, to an auditor: the incident's counts, times and containment.
+  auto report = cli->Get((path + "/report?format=json").c_str(), Bearer(auditor));
+  ASSERT_EQ(report->status, 200) << report->body;
+  EXPECT_EQ(report->get_header_value("Content-Type"), "application/json");
+  check("GET", "/v1/incidents/{id}/report", report);
+  const json r = json::parse(report->body);
+  EXPECT_EQ(r["format"], "custody.incident-report");
+  EXPECT_EQ(r["header"]["incident"], incident);
+  EXPECT_EQ(r["summary"]["compromised"], compromised);
+  EXPECT_EQ(r["scope"]["compromised"], compromised);
+  EXPECT_EQ(r["scope"]["records_sha256"], opened["records_hash"]);
+  EXPECT_EQ(r["timeline"]["aware_at"], "2026-03-01T09:00:00Z");
+  EXPECT_EQ(r["containment"]["steps"].size(), steps.size());
+  EXPECT_EQ(json::parse(cli->Get((path + "/report").c_str(), Bearer(auditor))->body)["scope"], r["scope"]);
+  auto md = cli->Get((path + "/report?format=md").c_str(), Bearer(auditor));
+  ASSERT_EQ(md->status, 200) << md->body;
+  EXPECT_EQ(md->get_header_value("Content-Type"), "text/markdown; charset=utf-8");
+  EXPECT_NE(md->body.find("alice-leak"), std::string::npos);
+  check("GET", "/v1/incidents/{id}/report", md);
+  auto html = cli->Get((path + "/report?format=html").c_str(), Bearer(admin));
+  ASSERT_EQ(html->status, 200) << html->body;
+  EXPECT_EQ(html->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(html->get_header_value("Content-Security-Policy").rfind("default-src 'none'", 0), 0u);
+  EXPECT_NE(html->body.find("alice-leak"), std::string::npos);
+  EXPECT_EQ(html->body.find("<script"), std::string::npos);
+  auto pdf = cli->Get((path + "/report?format=pdf").c_str(), Bearer(auditor));
+  EXPECT_EQ(pdf->status, 400);
+  EXPECT_EQ(Detail(pdf).rfind("format: ", 0), 0u) << pdf->body;
+  check("GET", "/v1/incidents/{id}/report", pdf);
+  auto no_report = cli->Get("/v1/incidents/999/report", Bearer(auditor));
+  EXPECT_EQ(no_report->status, 404);
+  check("GET", "/v1/incidents/{id}/report", no_report);
+
+  // Closed: no more updates or containment; the report still reads.
+  ASSERT_EQ(Post(path + "/close", admin, R"({"resolution":"contained"})")->status, 200);
+  auto late_update = Post(path + "/update", admin, R"({"aware_at":"2026-03-05"})");
+  EXPECT_EQ(late_update->status, 403) << late_update->body;
+  EXPECT_NE(Detail(late_update).find("closed"), std::string::npos) << late_update->body;
+  check("POST", "/v1/incidents/{id}/update", late_update);
+  auto late_contain = Post(path + "/contain", admin, R"({"members":["bob"]})");
+  EXPECT_EQ(late_contain->status, 403) << late_contain->body;
+  check("POST", "/v1/incidents/{id}/contain", late_contain);
+  EXPECT_EQ(StatusByName(cli->Get("/v1/members", Bearer(auditor)))["bob"], "active");
+  auto closed_report = cli->Get((path + "/report").c_str(), Bearer(auditor));
+  ASSERT_EQ(closed_report->status, 200) << closed_report->body;
+  EXPECT_EQ(json::parse(closed_report->body)["closure"]["status"], "closed");
+  EXPECT_EQ(Kill(SIGTERM), 0) << ServeStderr();
+
+  // On the log: the updates and each step under the admin's request.
+  const auto entries = LogEntries();
+  auto logged = EntriesOfRequests();
+  EXPECT_EQ(logged.count(update_request), 1u);
+  for (const auto& st : steps) {
+    const auto& step = entries.at(st["step_log_index"].get<size_t>());
+    EXPECT_TRUE(step["actor"].get<std::string>().ends_with("request:" + contain_request)) << step;
+    EXPECT_EQ(entries.at(st["log_index"].get<size_t>())["type"], "incident");
+  }
+  // The CLI shows the same incident and writes the same report scope.
+  const json shown = Json("incident show " + std::to_string(incident));
+  EXPECT_EQ(shown["clocks"], clocks);
+  Json("incident report " + std::to_string(incident) + " --format json --out " + root_ + "/report.json");
+  auto written = Env::Default()->ReadFileToString(root_ + "/report.json");
+  ASSERT_TRUE(written.ok());
+  EXPECT_EQ(json::parse(*written)["scope"], json::parse(closed_report->body)["scope"]);
 }
 
 }  // namespace

@@ -75,6 +75,9 @@ TEST_F(ServeAuthzTest, EveryRouteAnswersEveryCallerAsDocumented) {
   Json("trace --out " + root_ + "/t1.json " + root_ + "/bob.jsonl");
   const int64_t incident = Json("incident open --from-trace " + root_ + "/t1.json --title first")["incident"];
   Json("trace --out " + root_ + "/t2.json " + root_ + "/bob.jsonl");
+  // A member no other call uses, for the incident's containment.
+  Json("member add --partner beta --name erin --email erin@beta.example --generate-key --key-out " + root_ +
+       "/erin.key");
   auto t2 = Env::Default()->ReadFileToString(root_ + "/t2.json");
   ASSERT_TRUE(t2.ok());
   const int64_t next_grant = beta_grant_ + 1;
@@ -114,7 +117,10 @@ TEST_F(ServeAuthzTest, EveryRouteAnswersEveryCallerAsDocumented) {
       {"/v1/grants/{id}/revoke", "/v1/grants/" + std::to_string(next_grant) + "/revoke"},
       {"/v1/tokens/{id}/revoke", "/v1/tokens/" + std::to_string(spare_token) + "/revoke"},
       {"/v1/incidents/{id}", "/v1/incidents/" + std::to_string(incident)},
+      {"/v1/incidents/{id}/report", "/v1/incidents/" + std::to_string(incident) + "/report?format=json"},
       {"/v1/incidents/{id}/notes", "/v1/incidents/" + std::to_string(incident) + "/notes"},
+      {"/v1/incidents/{id}/update", "/v1/incidents/" + std::to_string(incident) + "/update"},
+      {"/v1/incidents/{id}/contain", "/v1/incidents/" + std::to_string(incident) + "/contain"},
       {"/v1/incidents/{id}/close", "/v1/incidents/" + std::to_string(incident) + "/close"},
       {"/v1/audit", "/v1/audit?partner=acme"},
       {"/v1/trace", "/v1/trace?name=bob.jsonl"},
@@ -122,7 +128,8 @@ TEST_F(ServeAuthzTest, EveryRouteAnswersEveryCallerAsDocumented) {
   // The bodies of the writes (others get {"label":"ok"}: an answer, or a
   // dump of one record). The admin calls last, so each
   // write succeeds once. Routes are called in routes.cc's order: gamma is
-  // added before it is suspended, dave before he is revoked.
+  // added before it is suspended, dave before he is revoked, the incident
+  // updated and contained before it is closed.
   const std::map<std::string, std::string> bodies = {
       {"POST /v1/partners", R"({"name":"gamma","contract":"C-9"})"},
       {"POST /v1/partners/{name}/suspend", R"({"reason":"test"})"},
@@ -137,6 +144,8 @@ TEST_F(ServeAuthzTest, EveryRouteAnswersEveryCallerAsDocumented) {
       {"POST /v1/tokens", R"({"role":"auditor"})"},
       {"POST /v1/incidents", R"({"title":"second","trace":)" + *t2 + "}"},
       {"POST /v1/incidents/{id}/notes", R"({"text":"looked"})"},
+      {"POST /v1/incidents/{id}/update", R"({"aware_at":"2026-01-01T00:00:00Z"})"},
+      {"POST /v1/incidents/{id}/contain", R"({"members":["erin"]})"},
       {"POST /v1/incidents/{id}/close", R"({"resolution":"contained"})"},
   };
   // What the allowed caller gets when it is not 200.

@@ -32,6 +32,13 @@ Result<int64_t> StepIndex(Custody& c, const char* type, const std::string& subje
 
 }  // namespace
 
+nlohmann::json ContainStepToJson(const ContainStep& s) {
+  nlohmann::json j = {{"action", s.action}, {"target", s.target}, {"text", s.text}};
+  j["step_log_index"] = s.step_log_index >= 0 ? nlohmann::json(s.step_log_index) : nlohmann::json();
+  j["log_index"] = s.entry_log_index >= 0 ? nlohmann::json(s.entry_log_index) : nlohmann::json();
+  return j;
+}
+
 Result<std::vector<ContainStep>> PlanContainment(Custody& c, IncidentId id, const ContainOptions& o) {
   CUSTODY_ASSIGN_OR_RETURN(Incident inc, GetIncident(c, id));
   if (inc.closed) {

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "custody/base/ids.h"
 #include "custody/base/status.h"
 #include "custody/core/vault/custody.h"
@@ -32,6 +34,11 @@ struct ContainStep {
   int64_t step_log_index = -1;   // the step's own event (-1 until done)
   int64_t entry_log_index = -1;  // the incident's "contain" entry
 };
+
+// A step as `custody incident contain --json` prints it and custody serve
+// answers it: {"action", "target", "text", "step_log_index", "log_index"
+// (the incident entry)}; the indexes are null until the step is done.
+nlohmann::json ContainStepToJson(const ContainStep& step);
 
 // What ContainIncident would do, without changing anything: the plan shown
 // before the confirmation. Steps already in effect (a revoked grant or

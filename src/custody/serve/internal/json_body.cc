@@ -72,6 +72,13 @@ Result<std::vector<std::string>> JsonBody::Strings(std::string_view field) const
   return out;
 }
 
+Result<bool> JsonBody::Bool(std::string_view field) const {
+  auto it = json_.find(Key(field));
+  if (it == json_.end() || it->is_null()) return false;
+  if (!it->is_boolean()) return InvalidArgumentError(Key(field) + ": expected true or false, found " + Found(*it));
+  return it->get<bool>();
+}
+
 Result<std::optional<Time>> JsonBody::TimeField(std::string_view field, bool required) const {
   auto it = json_.find(Key(field));
   if (it == json_.end() || it->is_null()) {
@@ -86,6 +93,25 @@ Result<std::optional<Time>> JsonBody::TimeField(std::string_view field, bool req
   auto t = ParseTime(it->get<std::string>());
   if (!t.ok()) return t.status().WithPrefix(Key(field));
   return std::optional<Time>(*t);
+}
+
+Result<std::map<std::string, Time>> JsonBody::TimesByName(std::string_view field) const {
+  std::map<std::string, Time> out;
+  auto it = json_.find(Key(field));
+  if (it == json_.end() || it->is_null()) return out;
+  if (!it->is_object()) {
+    return InvalidArgumentError(Key(field) + ": expected an object of name: time, found " + Found(*it));
+  }
+  for (const auto& [name, value] : it->items()) {
+    const std::string where = Key(field) + "." + name;
+    if (!value.is_string()) {
+      return InvalidArgumentError(where + ": expected a date or RFC 3339 time, found " + Found(value));
+    }
+    auto t = ParseTime(value.get<std::string>());
+    if (!t.ok()) return t.status().WithPrefix(where);
+    out[name] = *t;
+  }
+  return out;
 }
 
 }  // namespace custody::serve::internal

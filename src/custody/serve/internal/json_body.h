@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,9 +38,16 @@ class JsonBody {
   Result<std::optional<int64_t>> PositiveInt(std::string_view field) const;
   // An array of strings ([] if absent).
   Result<std::vector<std::string>> Strings(std::string_view field) const;
+  // A boolean field (false if absent); kInvalidArgument if it is present
+  // and not true or false.
+  Result<bool> Bool(std::string_view field) const;
   // A time as the CLI takes it (YYYY-MM-DD or RFC 3339 UTC); nullopt if
   // absent and not `required`.
   Result<std::optional<Time>> TimeField(std::string_view field, bool required) const;
+  // An object of times by name ({} if absent), each as TimeField reads
+  // one; kInvalidArgument naming "FIELD.NAME" for a value that is not a
+  // time, or FIELD if it is not an object.
+  Result<std::map<std::string, Time>> TimesByName(std::string_view field) const;
 
   const nlohmann::json& json() const { return json_; }
 

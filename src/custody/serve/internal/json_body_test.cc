@@ -42,6 +42,26 @@ TEST(JsonBodyTest, AGoodBodyReadsBack) {
   EXPECT_TRUE(b->TimeField("at", true)->has_value());
 }
 
+TEST(JsonBodyTest, BooleansAndTimesByName) {
+  auto b = JsonBody::Parse(
+      R"({"yes": true, "word": "yes", "times": {"a": "2026-03-01T09:00:00Z", "b": "2026-03-02"},
+          "bad": {"a": "soon"}, "number": {"a": 5}, "list": ["2026-03-01"]})");
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE(*b->Bool("yes"));
+  EXPECT_FALSE(*b->Bool("missing"));
+  EXPECT_EQ(ErrorOf(b->Bool("word").status()), "word: expected true or false, found \"yes\"");
+  auto times = b->TimesByName("times");
+  ASSERT_TRUE(times.ok()) << times.status().message();
+  EXPECT_EQ(times->size(), 2u);
+  EXPECT_EQ(FormatRfc3339(times->at("a")), "2026-03-01T09:00:00Z");
+  EXPECT_EQ(FormatRfc3339(times->at("b")), "2026-03-02T00:00:00Z");
+  EXPECT_TRUE(b->TimesByName("missing")->empty());
+  EXPECT_EQ(ErrorOf(b->TimesByName("bad").status()).rfind("bad.a: ", 0), 0u);
+  EXPECT_EQ(ErrorOf(b->TimesByName("number").status()), "number.a: expected a date or RFC 3339 time, found 5");
+  EXPECT_EQ(ErrorOf(b->TimesByName("list").status()),
+            "list: expected an object of name: time, found [\"2026-03-01\"]");
+}
+
 TEST(JsonBodyTest, FoundIsShort) {
   EXPECT_EQ(Found(nlohmann::json(std::string(100, 'x'))).size(), 40u);
 }
