@@ -273,6 +273,7 @@ Status ScanRoot(const ScanFlags& flags) {
   } else {
     std::cout << s.scan.dump_records << " dump records, " << result.matched << " matched over "
               << n << " ranks (" << files << " index files); results in " << flags.out << "\n";
+    if (s.scan.skipped > 0) std::cout << "  " << s.scan.skipped << " unreadable records skipped\n";
   }
   return OkStatus();
 }

@@ -104,6 +104,7 @@ class MatchPlanTest : public ReleaseTest {
         dump << nlohmann::json({{"prompt", q}, {"completion", j["answer"]}}).dump() << "\n";
       }
       if (i % 13 == 0) dump << R"({"text":"nothing of ours here, record )" << i << R"("})" << "\n";
+      if (i % 700 == 350) dump << "{\"text\": not json " << i << "\n";  // unreadable, in several batches
     }
   }
 
@@ -158,6 +159,7 @@ TEST_F(MatchPlanTest, PartsMatchedApartAndMergedGiveTheWholeMatch) {
   auto whole_summary = MatchDumps(*custody_, whole);
   ASSERT_TRUE(whole_summary.ok());
   ASSERT_GT(std::count(expected.begin(), expected.end(), '\n'), 600);
+  ASSERT_GE(whole_summary->scan.skipped, 4u);
 
   for (size_t parts : {2u, 3u, 4u, 7u}) {
     // Each part on its own thread, parts 1.. from a plan that went through
@@ -200,6 +202,14 @@ TEST_F(MatchPlanTest, PartsMatchedApartAndMergedGiveTheWholeMatch) {
     EXPECT_EQ(merged, expected) << parts << " parts";
     EXPECT_EQ(summary->scan.dump_records, whole_summary->scan.dump_records);
     EXPECT_EQ(summary->matched, whole_summary->matched);
+    // The unreadable records were found by the parts that parsed them and
+    // reported by part 0 as one process reports them.
+    EXPECT_EQ(summary->scan.skipped, whole_summary->scan.skipped);
+    ASSERT_EQ(summary->scan.problems.size(), whole_summary->scan.problems.size());
+    for (size_t k = 0; k < summary->scan.problems.size(); ++k) {
+      EXPECT_EQ(summary->scan.problems[k].line, whole_summary->scan.problems[k].line);
+      EXPECT_EQ(summary->scan.problems[k].error, whole_summary->scan.problems[k].error);
+    }
     // Every part parsed and sketched its own batches; the exchanges carried
     // sketches, candidates and outcomes, but no text of a dump record.
     EXPECT_GT(x.bytes(), 0u);
