@@ -823,13 +823,8 @@ void Matcher::ExportSketches(ScoredBatch* batch, std::string* out) const {
   for (size_t i = 0; i < n; ++i) {
     Impl::Query& query = states[i];
     RecordSketch& q = query.q;
-    // A settled query is not scored further; one that this matcher had no
-    // file to score against is sketched now.
-    if (query.text && !query.sketched && !query.settled) {
-      impl_->sketcher->SketchJoined(&q);
-      query.sketched = true;
-      impl_->FindAnchors(&query);
-    }
+    // ScoreUnsettled sketched every query with text that no exact copy
+    // settled; a settled one is not scored further.
     const bool send = query.sketched && !query.settled;
     out->push_back(static_cast<char>((query.text ? kSketchText : 0) | (send ? kSketchSketched : 0)));
     PutFixed32(out, static_cast<uint32_t>(query.fields));

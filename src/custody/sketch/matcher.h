@@ -144,9 +144,8 @@ class Matcher {
   // SettleBatch batch that no exact copy settled (after MergeCandidates
   // added the others' exact copies).
   void ScoreUnsettled(size_t max, ScoredBatch* batch) const;
-  // The sketches of the batch's unsettled queries, as ScoreSketches reads
-  // them; a query this matcher had no file to score against is sketched
-  // here.
+  // The sketches of the batch's unsettled queries (after ScoreUnsettled),
+  // as ScoreSketches reads them.
   void ExportSketches(ScoredBatch* batch, std::string* out) const;
   // Scores exported sketches against this matcher's files, as ScoreBatch
   // scores the records they came from past their exact keys (settled
