@@ -1,10 +1,14 @@
 #include "custody/serve/server.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -63,6 +67,30 @@ std::string Base64Of(const ledger::Hash& h) {
 
 std::string NewRequestId() { return HexEncode(crypto::RandomString(8)); }
 
+// Connections the kernel queues for accept: SOMAXCONN, itself capped by
+// net.core.somaxconn.
+constexpr int kListenBacklog = SOMAXCONN;
+
+// Raises the backlog of the bound listening socket `sock` (on `port`).
+// kInternal if `sock` is not that socket or listen(2) fails.
+Status RaiseBacklog(int sock, int port) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  int listening = 0;
+  socklen_t ilen = sizeof(listening);
+  const bool ours =
+      sock >= 0 && ::getsockname(sock, reinterpret_cast<sockaddr*>(&addr), &len) == 0 &&
+      ::getsockopt(sock, SOL_SOCKET, SO_ACCEPTCONN, &listening, &ilen) == 0 && listening == 1 &&
+      ntohs(addr.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
+                                       : reinterpret_cast<sockaddr_in*>(&addr)->sin_port) == port;
+  if (!ours) return InternalError("listen: the listening socket on port " + std::to_string(port) + " was not found");
+  if (::listen(sock, kListenBacklog) != 0) {
+    return InternalError("listen: cannot raise the backlog of port " + std::to_string(port) + ": " +
+                         std::strerror(errno));
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 bool IsLoopback(const std::string& host) {
@@ -78,6 +106,7 @@ struct Server::Impl : public internal::RouteHost {
   std::unique_ptr<httplib::Server> http;
   bool tls = false;
   int port = 0;
+  int listen_socket = -1;  // the library's listening socket, once bound
   std::mutex vault_mu;
   std::unique_ptr<core::TaskServer> tasks;
   std::unique_ptr<LimitTracker> limits;
@@ -792,6 +821,15 @@ Result<std::unique_ptr<Server>> Server::Create(std::unique_ptr<core::Custody> cu
   // A keep-alive connection serves a worker for as long as it works (the
   // library's default closes it every 5 requests), and small responses go
   // out at once (Nagle's algorithm with delayed ACKs adds up to 40 ms).
+  // The library listens with a backlog of 5 (fixed when it was built): a
+  // burst of connections (100 workers starting at once) overflows it, the
+  // kernel drops their handshakes, and each waits a SYN-ACK retransmission
+  // (1 s, then 3 s) before its first request is read. The socket is
+  // captured here and its backlog raised once bound (listen(2) again).
+  impl->http->set_socket_options([self](socket_t sock) {
+    httplib::default_socket_options(sock);
+    self->listen_socket = sock;
+  });
   impl->http->set_keep_alive_max_count(100000);
   impl->http->set_tcp_nodelay(true);
   // Bodies over a route's own limit are refused by Register (413).
@@ -828,6 +866,7 @@ Result<std::unique_ptr<Server>> Server::Create(std::unique_ptr<core::Custody> cu
     }
     impl->port = impl->options.port;
   }
+  CUSTODY_RETURN_IF_ERROR(RaiseBacklog(impl->listen_socket, impl->port));
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 

@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,6 +21,49 @@ namespace {
 
 using nlohmann::json;
 using ServeOpsTest = ServeTest;
+
+// The backlog of the TCP socket listening on 127.0.0.1:`port`, as the
+// kernel reports it (sock_diag; `ss -ltn` shows it as Send-Q): -1 if no
+// such socket was found, -2 if the kernel could not be asked.
+int ListenBacklog(int port) {
+  const int fd = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0) return -2;
+  struct {
+    nlmsghdr nlh;
+    inet_diag_req_v2 req;
+  } msg{};
+  msg.nlh.nlmsg_len = sizeof(msg);
+  msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  msg.req.sdiag_family = AF_INET;
+  msg.req.sdiag_protocol = IPPROTO_TCP;
+  msg.req.idiag_states = 1u << TCP_LISTEN;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (::sendto(fd, &msg, sizeof(msg), 0, reinterpret_cast<sockaddr*>(&kernel), sizeof(kernel)) < 0) {
+    ::close(fd);
+    return -2;
+  }
+  int found = -1;
+  alignas(nlmsghdr) char buf[16384];
+  for (bool done = false; !done;) {
+    const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    int len = static_cast<int>(n);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+      if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+        done = true;
+        break;
+      }
+      const auto* d = static_cast<const inet_diag_msg*>(NLMSG_DATA(h));
+      if (ntohs(d->id.idiag_sport) == port && d->id.idiag_src[0] == htonl(INADDR_LOOPBACK)) {
+        found = static_cast<int>(d->idiag_wqueue);  // a listening socket's backlog
+      }
+    }
+  }
+  ::close(fd);
+  return found;
+}
 
 int Alerts(const std::vector<json>& entries) {
   int n = 0;
@@ -220,6 +267,21 @@ TEST_F(ServeOpsTest, CanaryTasksLookLikeRecordsAndAreCheckedByVaultCheck) {
   EXPECT_GT(records, 0u);
   auto check = Json("vault check");
   EXPECT_EQ(check["checked"]["canaries"].get<size_t>(), canaries);
+}
+
+// The HTTP library listens with a backlog of 5: a burst of workers
+// connecting at once would have most handshakes dropped and wait a second
+// or more for their first task. The server raises it.
+TEST_F(ServeOpsTest, TheListeningSocketQueuesABurstOfConnections) {
+  MakeVault(10);
+  StartServer();
+  const int backlog = ListenBacklog(port_);
+  if (backlog == -2) {
+    EXPECT_EQ(Kill(SIGTERM), 0);
+    GTEST_SKIP() << "the kernel's sock_diag interface is not available here: the backlog cannot be read";
+  }
+  EXPECT_GE(backlog, 128) << "the listening socket's backlog (-1: the socket was not found)";
+  EXPECT_EQ(Kill(SIGTERM), 0);
 }
 
 TEST_F(ServeOpsTest, PlainHttpIsRefusedOffLoopback) {
