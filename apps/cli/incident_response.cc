@@ -29,7 +29,12 @@ void RegisterContain(CLI::App* inc) {
   SetAction(sub, [id, o, yes]() -> Status {
     CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
     const IncidentId iid(*id);
-    CUSTODY_ASSIGN_OR_RETURN(auto plan, core::PlanContainment(*c, iid, *o));
+    auto planned = core::PlanContainment(*c, iid, *o);
+    if (!planned.ok() && planned.status().code() == StatusCode::kInvalidArgument && o->members.empty()) {
+      // Nobody accused and nobody named: say how to name them here.
+      return Status(StatusCode::kInvalidArgument, planned.status().message() + " (--revoke-member NAME)");
+    }
+    CUSTODY_ASSIGN_OR_RETURN(auto plan, std::move(planned));
     if (!*yes) {
       std::cerr << "Containment of incident " << *id << ":\n";
       for (const auto& s : plan) std::cerr << "  " << s.text << "\n";

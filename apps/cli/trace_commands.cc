@@ -173,6 +173,10 @@ void RegisterIncidentUpdate(CLI::App* inc) {
   sub->add_option("--contained-at", *contained, "when the breach was contained");
   sub->add_option("--notified-at", *notified, "NOTICE=TIME: a notice sent (gdpr-art33, sec-8k, or another name); repeatable");
   SetAction(sub, [id, aware, material, contained, notified]() -> Status {
+    if (aware->empty() && material->empty() && contained->empty() && notified->empty()) {
+      return InvalidArgumentError("incident update: expected at least one of --aware-at, --material-at, "
+                                  "--contained-at, --notified-at; found none");
+    }
     core::IncidentClocks clocks;
     if (!aware->empty()) {
       CUSTODY_ASSIGN_OR_RETURN(clocks.aware_at, OptionTime("aware-at", *aware));
@@ -193,7 +197,11 @@ void RegisterIncidentUpdate(CLI::App* inc) {
       clocks.notified[n.substr(0, eq)] = at;
     }
     CUSTODY_ASSIGN_OR_RETURN(auto c, OpenVault(true));
-    CUSTODY_ASSIGN_OR_RETURN(auto u, core::UpdateIncident(*c, IncidentId(*id), clocks));
+    auto updated = core::UpdateIncident(*c, IncidentId(*id), clocks);
+    if (!updated.ok() && updated.status().code() == StatusCode::kInvalidArgument) {
+      return updated.status().WithPrefix("--notified-at");
+    }
+    CUSTODY_ASSIGN_OR_RETURN(auto u, std::move(updated));
     CUSTODY_ASSIGN_OR_RETURN(auto i, core::GetIncident(*c, IncidentId(*id)));
     if (Globals().json) {
       PrintJson({{"incident", *id},

@@ -378,6 +378,7 @@ TEST_F(ServeApiTest, IncidentUpdateContainAndReportDoWhatTheCliDoes) {
     auto r = Post(path + "/update", admin, body);
     EXPECT_EQ(r->status, 400) << body;
     EXPECT_NE(Detail(r).find(detail), std::string::npos) << r->body;
+    EXPECT_EQ(Detail(r).find("notified-at"), std::string::npos) << "a CLI flag in an API error: " << r->body;
     check("POST", "/v1/incidents/{id}/update", r);
   }
   EXPECT_EQ(json::parse(cli->Get(path.c_str(), Bearer(auditor))->body)["clocks"], clocks);

@@ -50,7 +50,7 @@ Result<std::vector<ContainStep>> PlanContainment(Custody& c, IncidentId id, cons
   std::vector<std::string> names = o.members.empty() ? inc.verdict.accused : o.members;
   if (names.empty()) {
     return InvalidArgumentError("incident " + ToString(id) +
-                                " accuses nobody: name the members to contain with --revoke-member");
+                                " accuses nobody: name the members to contain");
   }
   std::vector<ContainStep> steps;
   std::set<std::string> partners;

@@ -316,13 +316,13 @@ Result<IncidentEntry> AddContainmentEntry(Custody& custody, IncidentId id, const
 
 Result<IncidentUpdate> UpdateIncident(Custody& custody, IncidentId id, const IncidentClocks& clocks) {
   if (!clocks.aware_at && !clocks.material_at && !clocks.contained_at && clocks.notified.empty()) {
-    return InvalidArgumentError("incident update: expected at least one of --aware-at, --material-at, "
-                                "--contained-at, --notified-at; found none");
+    return InvalidArgumentError("incident update: expected at least one clock (aware, material, contained) "
+                                "or notice to set; found none");
   }
   for (const auto& [name, at] : clocks.notified) {
     if (name.empty() || name.size() > 64 || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-") !=
                                                  std::string::npos) {
-      return InvalidArgumentError("notified-at: notice name: expected 1..64 of [a-z0-9._-] (e.g. " +
+      return InvalidArgumentError("notice name: expected 1..64 of [a-z0-9._-] (e.g. " +
                                   std::string(kNoticeGdprArt33) + ", " + kNoticeSec8k + "), found '" + name + "'");
     }
   }
