@@ -15,59 +15,28 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 
-SKIP = 77
-
-
-class Failed(Exception):
-    pass
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from harness import SKIP, Workdir, check, main  # noqa: E402
 
 
-def check(cond, message):
-    if not cond:
-        raise Failed(message)
+class Env(Workdir):
+    """A Workdir with HOME and the config directory inside it; run() runs custody."""
 
-
-class Env:
     def __init__(self, custody, source):
+        super().__init__("custody-cli-", "cli-test", {"TZ": "UTC"})
         self.custody = custody
         self.source = source
-        self.tmp = tempfile.mkdtemp(prefix="custody-cli-")
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTODY_")}
-        self.env.update({
-            "HOME": os.path.join(self.tmp, "home"),
-            "XDG_CONFIG_HOME": os.path.join(self.tmp, "home", ".config"),
-            "CUSTODY_VAULT": os.path.join(self.tmp, "vault"),
-            "CUSTODY_KEY_FILE": os.path.join(self.tmp, "master.key"),
-            "CUSTODY_ACTOR": "cli-test",
-            "LC_ALL": "C",
-            "TZ": "UTC",
-        })
+        self.env["HOME"] = os.path.join(self.tmp, "home")
+        self.env["XDG_CONFIG_HOME"] = os.path.join(self.tmp, "home", ".config")
         os.makedirs(self.env["XDG_CONFIG_HOME"])
 
     def run(self, *args, env=None, ok=True):
-        e = dict(self.env)
-        e.update(env or {})
-        e = {k: v for k, v in e.items() if v is not None}
-        p = subprocess.run([self.custody, *args], cwd=self.tmp, env=e, stdin=subprocess.DEVNULL,
-                           capture_output=True, text=True, timeout=120)
-        if ok and p.returncode != 0:
-            raise Failed(f"custody {' '.join(args)}: exit {p.returncode}\n{p.stdout}{p.stderr}")
-        return p
+        return self.exec([self.custody, *args], env=env, ok=ok)
 
     def json(self, *args, env=None):
         return json.loads(self.run("--json", *args, env=env).stdout)
-
-    def write(self, name, text):
-        path = os.path.join(self.tmp, name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
-        return path
-
-    def close(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def command_paths(env):
@@ -318,24 +287,12 @@ def test_cancelled_prompt(env):
     return 0
 
 
-def main(argv):
-    if len(argv) != 4:
+def make_env(args):
+    if len(args) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    name, custody, source = argv[1], os.path.abspath(argv[2]), argv[3]
-    test = globals().get("test_" + name)
-    if test is None:
-        print(f"no test '{name}'", file=sys.stderr)
-        return 2
-    env = Env(custody, source)
-    try:
-        return test(env)
-    except Failed as e:
-        print(f"FAILED: {e}", file=sys.stderr)
-        return 1
-    finally:
-        env.close()
+    return Env(os.path.abspath(args[0]), args[1])
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(__doc__, sys.argv, make_env))

@@ -15,38 +15,26 @@ import random
 import shutil
 import subprocess
 import sys
-import tempfile
 
-SKIP = 77
-
-
-class Failed(Exception):
-    pass
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from harness import SKIP, Failed, Workdir, check, main  # noqa: E402
 
 
-def check(cond, message):
-    if not cond:
-        raise Failed(message)
+class Env(Workdir):
+    """A Workdir whose mpirun starts as root and stays on this machine."""
 
-
-class Env:
     def __init__(self, custody, custody_mpi):
-        self.custody = custody
-        self.custody_mpi = custody_mpi
-        self.tmp = tempfile.mkdtemp(prefix="custody-mpi-")
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTODY_")}
-        self.env.update({
-            "CUSTODY_VAULT": os.path.join(self.tmp, "vault"),
-            "CUSTODY_KEY_FILE": os.path.join(self.tmp, "master.key"),
-            "CUSTODY_ACTOR": "mpi-test",
+        super().__init__("custody-mpi-", "mpi-test", {
             "OMPI_ALLOW_RUN_AS_ROOT": "1",
             "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
             # One machine, no network: shared memory and loopback only.
             "OMPI_MCA_btl": "self,vader,tcp",
             "OMPI_MCA_btl_tcp_if_include": "lo",
             "OMPI_MCA_oob_tcp_if_include": "lo",
-            "LC_ALL": "C",
         })
+        self.custody = custody
+        self.custody_mpi = custody_mpi
         # In a sanitizer build, Open MPI's own allocations that it never frees
         # would fail every rank at exit; leaks of custody's code on this path
         # are checked in process by match_plan_test (core_test), which runs
@@ -54,26 +42,12 @@ class Env:
         asan = self.env.get("ASAN_OPTIONS", "")
         self.env["ASAN_OPTIONS"] = (asan + ":" if asan else "") + "detect_leaks=0"
 
-    def run(self, *args, ok=True, timeout=300):
-        p = subprocess.run(list(args), cwd=self.tmp, env=self.env, stdin=subprocess.DEVNULL,
-                           capture_output=True, text=True, timeout=timeout)
-        if ok and p.returncode != 0:
-            raise Failed(f"{' '.join(args)}: exit {p.returncode}\n{p.stdout}{p.stderr}")
-        return p
-
     def custody_run(self, *args, ok=True):
-        return self.run(self.custody, *args, ok=ok)
+        return self.exec([self.custody, *args], ok=ok, timeout=300)
 
     def mpirun(self, n, *args, ok=True):
-        return self.run(shutil.which("mpirun"), "--oversubscribe", "-np", str(n), self.custody_mpi,
-                        *args, ok=ok)
-
-    def path(self, name):
-        return os.path.join(self.tmp, name)
-
-    def read(self, name):
-        with open(self.path(name), encoding="utf-8") as f:
-            return f.read()
+        return self.exec([shutil.which("mpirun"), "--oversubscribe", "-np", str(n), self.custody_mpi, *args],
+                         ok=ok, timeout=300)
 
 
 def planted_vault(e, records=4000):
@@ -270,29 +244,15 @@ def test_usage_error_exits_2(e):
     check(p.stderr.count("dumps is required") == 1, f"expected one usage message:\n{p.stderr}")
 
 
-def main():
-    if len(sys.argv) != 4:
+def make_env(args):
+    if len(args) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    test, custody, custody_mpi = sys.argv[1:]
     if shutil.which("mpirun") is None:
         print("SKIPPED: mpirun is missing (scripts/install-deps installs openmpi-bin)")
         return SKIP
-    fn = globals().get("test_" + test)
-    if fn is None:
-        print(f"no test {test}", file=sys.stderr)
-        return 2
-    e = Env(custody, custody_mpi)
-    try:
-        fn(e)
-    except Failed as f:
-        print(f"FAILED: {test}: {f}", file=sys.stderr)
-        return 1
-    finally:
-        shutil.rmtree(e.tmp, ignore_errors=True)
-    print(f"passed: {test}")
-    return 0
+    return Env(*args)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(__doc__, sys.argv, make_env))

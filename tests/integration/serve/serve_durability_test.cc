@@ -10,24 +10,12 @@
 #include <thread>
 #include <vector>
 
-#include "custody/core/custody_core.h"
-#include "custody/core/release/holdings.h"
-#include "custody/core/vault/logged_rows.h"
-#include "custody/ledger/custody_log.h"
 #include "tests/integration/serve/serve_fixture.h"
 
 namespace custody::testing {
 namespace {
 
 using nlohmann::json;
-
-struct Received {
-  std::string member;
-  int64_t task_id = 0;
-  int64_t grant_id = 0;
-  uint64_t log_index = 0;
-  std::string record;
-};
 
 using ServeDurabilityTest = ServeTest;
 
@@ -39,7 +27,7 @@ TEST_F(ServeDurabilityTest, EveryTaskAClientReceivedSurvivesKill9) {
   constexpr int kClients = 50;
   constexpr size_t kKillAfter = 400;
   std::mutex mu;
-  std::vector<Received> received;
+  std::vector<ReceivedTask> received;
   std::atomic<bool> killed{false};
   std::vector<std::thread> clients;
   for (int i = 0; i < kClients; ++i) {
@@ -55,7 +43,7 @@ TEST_F(ServeDurabilityTest, EveryTaskAClientReceivedSurvivesKill9) {
         }
         auto j = json::parse(r->body);
         std::lock_guard<std::mutex> lock(mu);
-        received.push_back({name, j["task_id"], j["grant_id"], j["log_index"], j["record"]});
+        received.push_back({name, 0, j["task_id"], j["grant_id"], j["log_index"], j["record"]});
         if (received.size() == kKillAfter) {
           killed.store(true);
           EXPECT_EQ(Kill(SIGKILL), -SIGKILL);
@@ -67,52 +55,9 @@ TEST_F(ServeDurabilityTest, EveryTaskAClientReceivedSurvivesKill9) {
   ASSERT_TRUE(killed.load()) << ServeStderr();
   ASSERT_GE(received.size(), kKillAfter);
 
-  {
-    core::OpenOptions o;
-    o.keys.key_file = key_;
-    o.recovery = core::AllRecoverySteps();
-    auto c = core::Custody::Open(vault_, o);
-    ASSERT_TRUE(c.ok()) << c.status().message();
-    auto releases = core::ListReleases(**c);  // checks every bitmap against its event
-    ASSERT_TRUE(releases.ok()) << releases.status().message();
-    std::map<int64_t, const core::ReleaseSummary*> by_id;
-    for (const auto& r : *releases) by_id[r.release_id.value()] = &r;
-    auto holdings = core::LoadHoldings(**c);
-    ASSERT_TRUE(holdings.ok());
-    std::map<std::string, const core::MemberHoldings*> held;
-    for (const auto& h : *holdings) held[h.member] = &h;
-    std::map<int64_t, std::set<uint64_t>> per_grant;  // each record once per grant
-    size_t canary_tasks = 0;
-    for (const Received& r : received) {
-      SCOPED_TRACE("task " + std::to_string(r.task_id) + " of " + r.member);
-      auto it = by_id.find(r.task_id);
-      ASSERT_NE(it, by_id.end());
-      const core::ReleaseSummary& s = *it->second;
-      EXPECT_EQ(s.format, "task");
-      if (s.canaries == 1) {
-        ++canary_tasks;  // a canary: no record, its canary row checked by vault check
-        EXPECT_EQ(s.records, 0u);
-        EXPECT_EQ(s.ids.Cardinality(), 0u);
-      } else {
-        EXPECT_EQ(s.records, 1u);
-        ASSERT_EQ(s.ids.Cardinality(), 1u);
-        const uint64_t record_id = s.ids.ToVector()[0];
-        EXPECT_TRUE(per_grant[r.grant_id].insert(record_id).second) << "record " << record_id << " served twice";
-        ASSERT_TRUE(held.count(r.member));
-        EXPECT_TRUE(held[r.member]->ids.Contains(record_id));
-      }
-      ASSERT_TRUE(s.log_index.has_value());
-      EXPECT_EQ(static_cast<uint64_t>(*s.log_index), r.log_index);
-      auto ev = core::ReadLogEvent((*c)->log(), r.log_index);
-      ASSERT_TRUE(ev.ok());
-      EXPECT_EQ(ev->type, "release");
-      EXPECT_EQ(ev->details["release_id"], r.task_id);
-      EXPECT_EQ(ev->details["member"], r.member);
-      EXPECT_EQ(ev->hashes["record"], core::Sha256Hex(r.record));
-    }
-    // Canaries are mixed in at the release rate (1%): some, not many.
-    EXPECT_LT(canary_tasks, received.size() / 10);
-  }
+  const size_t canary_tasks = ExpectTasksHeld(received);
+  // Canaries are mixed in at the release rate (1%): some, not many.
+  EXPECT_LT(canary_tasks, received.size() / 10);
   auto verify = Exec("--json log verify");
   EXPECT_EQ(verify.code, 0) << verify.out << Stderr();
   auto check = Exec("--json vault check");
@@ -126,7 +71,7 @@ TEST_F(ServeDurabilityTest, EveryTaskAClientReceivedSurvivesKill9) {
   EXPECT_EQ(Kill(SIGTERM), 0) << ServeStderr();
   auto after = Json("exposure --member alice");
   size_t alice_tasks = 0;
-  for (const Received& r : received) alice_tasks += r.member == "alice";
+  for (const ReceivedTask& r : received) alice_tasks += r.member == "alice";
   // Every task alice received is held by her (canaries are not records).
   EXPECT_GE(after["records"].get<size_t>() + after["canaries"].get<size_t>(), alice_tasks + 1);
 }

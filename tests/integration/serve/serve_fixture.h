@@ -2,7 +2,8 @@
 // (CliTest), a server process started on 127.0.0.1 with port 0 (the port is
 // read from its first line of output), stopped with SIGTERM or killed with
 // SIGKILL, and httplib clients for it; more servers for a shared vault
-// (SpawnServer).
+// (SpawnServer); and the check that tasks clients received are durable
+// (ExpectTasksHeld).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,16 +12,32 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "custody/core/custody_core.h"
+#include "custody/core/release/holdings.h"
+#include "custody/core/vault/logged_rows.h"
+#include "custody/ledger/custody_log.h"
 #include "tests/integration/vault/cli_fixture.h"
 
 namespace custody::testing {
+
+// A task as a client received it (POST /v1/tasks/next).
+struct ReceivedTask {
+  std::string member;
+  int server = 0;  // which server answered (tests with several)
+  int64_t task_id = 0;
+  int64_t grant_id = 0;
+  uint64_t log_index = 0;
+  std::string record;
+};
 
 class ServeTest : public CliTest {
  protected:
@@ -132,6 +149,68 @@ class ServeTest : public CliTest {
       start = end + 1;
     }
     return out;
+  }
+
+  // Checks, on the vault as the servers left it (opened with every recovery
+  // step, as the next command would), that each task in `received` is a
+  // task release of its member whose bitmap matches its event (ListReleases
+  // checks that), held by the member unless a canary, at the log index the
+  // client got, with a `release` event naming the task, the member and the
+  // SHA-256 of the record text the client got; and that no record was
+  // served twice under a grant. Returns how many were canaries.
+  size_t ExpectTasksHeld(const std::vector<ReceivedTask>& received) {
+    core::OpenOptions o;
+    o.keys.key_file = key_;
+    o.recovery = core::AllRecoverySteps();
+    auto c = core::Custody::Open(vault_, o);
+    EXPECT_TRUE(c.ok()) << c.status().message();
+    if (!c.ok()) return 0;
+    auto releases = core::ListReleases(**c);
+    EXPECT_TRUE(releases.ok()) << releases.status().message();
+    auto holdings = core::LoadHoldings(**c);
+    EXPECT_TRUE(holdings.ok()) << holdings.status().message();
+    if (!releases.ok() || !holdings.ok()) return 0;
+    std::map<int64_t, const core::ReleaseSummary*> by_id;
+    for (const auto& r : *releases) by_id[r.release_id.value()] = &r;
+    std::map<std::string, const core::MemberHoldings*> held;
+    for (const auto& h : *holdings) held[h.member] = &h;
+    std::map<int64_t, std::set<uint64_t>> per_grant;  // each record once per grant
+    size_t canary_tasks = 0;
+    for (const ReceivedTask& r : received) {
+      SCOPED_TRACE("task " + std::to_string(r.task_id) + " of " + r.member);
+      auto it = by_id.find(r.task_id);
+      EXPECT_NE(it, by_id.end());
+      if (it == by_id.end()) continue;
+      const core::ReleaseSummary& s = *it->second;
+      EXPECT_EQ(s.format, "task");
+      EXPECT_TRUE(held.count(r.member)) << "no holdings of " << r.member;
+      if (held.count(r.member)) {
+        EXPECT_EQ(s.member_id, held[r.member]->member_id);
+      }
+      if (s.canaries == 1) {
+        ++canary_tasks;  // a canary: no record, its canary row checked by vault check
+        EXPECT_EQ(s.records, 0u);
+        EXPECT_EQ(s.ids.Cardinality(), 0u);
+      } else {
+        EXPECT_EQ(s.records, 1u);
+        EXPECT_EQ(s.ids.Cardinality(), 1u);
+        if (s.ids.Cardinality() != 1) continue;
+        const uint64_t record_id = s.ids.ToVector()[0];
+        EXPECT_TRUE(per_grant[r.grant_id].insert(record_id).second) << "record " << record_id << " served twice";
+        EXPECT_TRUE(held.count(r.member) && held[r.member]->ids.Contains(record_id));
+      }
+      EXPECT_TRUE(s.log_index.has_value());
+      if (!s.log_index) continue;
+      EXPECT_EQ(static_cast<uint64_t>(*s.log_index), r.log_index);
+      auto ev = core::ReadLogEvent((*c)->log(), r.log_index);
+      EXPECT_TRUE(ev.ok()) << r.log_index;
+      if (!ev.ok()) continue;
+      EXPECT_EQ(ev->type, "release");
+      EXPECT_EQ(ev->details["release_id"], r.task_id);
+      EXPECT_EQ(ev->details["member"], r.member);
+      EXPECT_EQ(ev->hashes["record"], core::Sha256Hex(r.record));
+    }
+    return canary_tasks;
   }
 
   pid_t pid_ = -1;
