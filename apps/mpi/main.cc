@@ -54,12 +54,15 @@ constexpr int kTagPlan = 2;
 constexpr int kTagError = 4;
 constexpr int kTagHeader = 5;
 constexpr int kTagShards = 6;
+constexpr int kTagResume = 7;  // the records a scan resumes past (8 bytes)
 
 struct ScanFlags {
   std::vector<std::string> dumps;
   std::string out;
   std::string vault;
   std::string key_file;
+  std::string checkpoint;  // read and written by rank 0
+  uint64_t checkpoint_records = 100000;
   size_t threads = 0;
   size_t max_json_depth = format::kMaxJsonDepth;
   bool json = false;
@@ -257,6 +260,16 @@ Status ScanRoot(const ScanFlags& flags) {
   options.match.scan.max_json_depth = flags.max_json_depth;
   SetSplit(&options.match);
   options.out = flags.out;
+  options.checkpoint = flags.checkpoint;
+  options.checkpoint_records = flags.checkpoint_records;
+  // The other ranks wait for the point this scan resumes past (0: a fresh
+  // scan); an error before it aborts the job.
+  options.on_start = [n](uint64_t resume_after) -> Status {
+    std::string bytes;
+    PutFixed64(&bytes, resume_after);
+    for (int r = 1; r < n; ++r) Send(r, kTagResume, bytes);
+    return OkStatus();
+  };
   CUSTODY_ASSIGN_OR_RETURN(core::ScanDumpsResult result, core::ScanDumps(custody, options));
   const core::MatchSummary& s = result.summary;
   if (flags.json) {
@@ -266,6 +279,8 @@ Status ScanRoot(const ScanFlags& flags) {
                                  {"empty_dumps", s.scan.empty_dumps},
                                  {"ranks", n},
                                  {"index_files", files},
+                                 {"resumed_from", result.resumed_from},
+                                 {"checkpoints", result.checkpoints},
                                  {"seconds", JobSeconds()},
                                  {"out", flags.out}})
                      .dump(2)
@@ -274,6 +289,9 @@ Status ScanRoot(const ScanFlags& flags) {
     std::cout << s.scan.dump_records << " dump records, " << result.matched << " matched over "
               << n << " ranks (" << files << " index files); results in " << flags.out << "\n";
     if (s.scan.skipped > 0) std::cout << "  " << s.scan.skipped << " unreadable records skipped\n";
+    if (result.resumed_from > 0) {
+      std::cout << "  resumed after " << result.resumed_from << " records (checkpoint)\n";
+    }
   }
   return OkStatus();
 }
@@ -286,7 +304,10 @@ Status ScanWorker(const ScanFlags& flags) {
   const std::string sealed = Receive(0, MPI_ANY_TAG, &tag);
   if (tag == kTagError) QuietExit();  // rank 0 says why
   CUSTODY_ASSIGN_OR_RETURN(core::MatchPlan plan, core::OpenMatchPlan(keys, sealed));
+  const std::string resume = Receive(0, kTagResume, nullptr);
+  if (resume.size() != 8) return DataLossError("rank 0's resume point: expected 8 bytes");
   core::MatchOptions options;
+  options.resume_after = DecodeFixed64(resume.data());
   options.dumps = flags.dumps;
   options.scan.max_json_depth = flags.max_json_depth;
   options.top = 0;
@@ -445,6 +466,11 @@ int main(int argc, char** argv) {
   scan->add_option("--key-file", flags->key_file, "master key file (default: $CUSTODY_KEY_FILE); read by rank 0 only");
   scan->add_option("--threads", flags->threads, "threads that check the index files as a rank opens them (0: the cores it may use); matching runs on one thread per rank: start a rank per core");
   scan->add_option("--max-json-depth", flags->max_json_depth, "deepest nesting a dump record may have");
+  scan->add_option("--checkpoint", flags->checkpoint,
+                   "checkpoint file, written by rank 0 as the scan goes and resumed from if present "
+                   "(the same file as custody scan's: either resumes the other's)");
+  scan->add_option("--checkpoint-records", flags->checkpoint_records,
+                   "records read between checkpoints (default 100000)");
   scan->add_flag("--json", flags->json, "print the summary as one JSON object");
   auto bflags = std::make_shared<BuildFlags>();
   auto* build = app.add_subcommand(

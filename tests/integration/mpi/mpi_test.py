@@ -107,6 +107,54 @@ def test_scan_is_the_single_process_scan(e):
         check(e.read(f"mpi{n}.jsonl") == single, f"np={n}: results differ from custody scan")
 
 
+def test_scan_resumes_from_its_checkpoint(e):
+    """kill -9 of rank 1 in the middle of a scan with --checkpoint: the job
+    fails; rerun with the checkpoint it resumes (with another rank count,
+    or as `custody scan`: the same checkpoint) and writes the results of an
+    uninterrupted scan, byte for byte, then removes the checkpoint."""
+    import time
+    planted_vault(e, records=20000)
+    e.custody_run("scan", "leak.jsonl", "--out", "single.jsonl", "--threads", "1")
+    single = e.read("single.jsonl")
+    args = ["scan", "leak.jsonl", "--out", "out.jsonl", "--checkpoint", "scan.ckpt",
+            "--checkpoint-records", "300", "--json"]
+    proc = subprocess.Popen([shutil.which("mpirun"), "--oversubscribe", "-np", "2", e.custody_mpi, *args],
+                            cwd=e.tmp, env=e.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    killed = False
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        if os.path.exists(e.path("scan.ckpt")):
+            pid = rank_pid(1, e.tmp)
+            if pid is not None:
+                os.kill(pid, 9)
+                killed = True
+                break
+        time.sleep(0.005)
+    out, err = proc.communicate(timeout=120)
+    if not killed:
+        raise Failed(f"rank 1 could not be killed mid-scan (exit {proc.returncode}):\n{out}{err}")
+    check(proc.returncode != 0, f"a killed rank should fail the job:\n{out}{err}")
+    check(os.path.exists(e.path("scan.ckpt")), "the checkpoint should outlive the failed job")
+    ckpt, partial = e.read("scan.ckpt"), e.read("out.jsonl")
+    check(len(partial) < len(single), "the killed job should not have finished")
+
+    def restore():
+        e.write("scan.ckpt", ckpt)
+        e.write("out.jsonl", partial)
+
+    # Resumed by three ranks.
+    summary = json.loads(e.mpirun(3, *args).stdout)
+    check(summary["resumed_from"] > 0, f"the rerun should resume: {summary}")
+    check(e.read("out.jsonl") == single, "the resumed scan's results differ from an uninterrupted scan")
+    check(not os.path.exists(e.path("scan.ckpt")), "the checkpoint should be removed once the scan is done")
+    # Resumed by custody scan, one process.
+    restore()
+    done = json.loads(e.custody_run("--json", *args[:-1], "--threads", "1").stdout)
+    check(done["resumed_from"] > 0, f"custody scan should resume custody-mpi's checkpoint: {done}")
+    check(e.read("out.jsonl") == single, "custody scan resumed: results differ from an uninterrupted scan")
+
+
 def test_a_failed_rank_fails_the_job(e):
     """A dump no rank can read, and a vault rank 0 cannot open: non-zero exit,
     the reason printed, no results file."""

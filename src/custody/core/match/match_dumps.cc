@@ -118,7 +118,8 @@ class MatchWork : public BatchWork {
     const size_t first = FirstToMatch(batch);
     if (split()) {
       // Settled by key here; the rest in Exchange, with the other parts.
-      vm().matcher().SettleBatch(batch.all_fields(), 1, &own_);
+      own_first_ = first;
+      vm().matcher().SettleBatch(batch.all_fields().subspan(first), 1, &own_);
       sketch::Matcher::ExportKeys(own_, &own_keys_);
       return OkStatus();
     }
@@ -180,6 +181,7 @@ class MatchWork : public BatchWork {
     if (mine) {
       if (fold_words_ == nullptr) fold_words_ = vm().NewWords();
       matcher.FinishBatch(&own_, 1, fold_words_.get(), &results_[me]);
+      results_[me].insert(results_[me].begin(), own_first_, {});  // the records resumed past
       EncodeOutcome(round[me], results_[me], &outcome);
     }
     CUSTODY_ASSIGN_OR_RETURN(std::vector<std::string> outcomes,
@@ -334,6 +336,7 @@ class MatchWork : public BatchWork {
   // verified) and its keys; another part's batch being answered here;
   // the words this part verifies with.
   sketch::Matcher::ScoredBatch own_;
+  size_t own_first_ = 0;  // records of this part's batch before resume_after
   std::string own_keys_;
   sketch::Matcher::ScoredBatch theirs_;
   std::unique_ptr<VaultRecordWords> fold_words_;
@@ -348,9 +351,6 @@ Result<MatchSummary> MatchDumps(Env* env, const MatchPlan& plan, const MatchOpti
     if (!x.allgather || !x.alltoall || !x.gather) {
       return InvalidArgumentError("match: a scan split in " + std::to_string(options.parts) +
                                   " parts needs its exchanges");
-    }
-    if (options.resume_after > 0) {
-      return InvalidArgumentError("match: a scan split over processes cannot resume");
     }
   }
   MatchSummary summary;

@@ -67,8 +67,9 @@ struct MatchOptions {
   // The outcomes reach part 0 (`gather`), which reports and writes what one
   // process over every file would; the other parts report nothing (their
   // summaries count nothing). The exchanges are collective: every part
-  // calls each of them once per round, in step. A split scan cannot resume
-  // (resume_after must be 0).
+  // calls each of them once per round, in step. A split scan resumes as one
+  // process does: every part must be given the same resume_after (the
+  // batches, and so the rounds, do not depend on it).
   size_t part = 0;
   size_t parts = 1;
   struct Exchange {

@@ -215,15 +215,67 @@ TEST_F(MatchPlanTest, PartsMatchedApartAndMergedGiveTheWholeMatch) {
     EXPECT_GT(x.bytes(), 0u);
     EXPECT_FALSE(x.Carried("nothing of ours here"));
   }
-  // Without its exchanges, or resuming, a split scan is refused.
+  // Without its exchanges a split scan is refused.
   MatchOptions o;
   o.dumps = whole.dumps;
   o.parts = 2;
   EXPECT_EQ(MatchDumps(*custody_, o).status().code(), StatusCode::kInvalidArgument);
-  InProcessExchange x(2);
-  x.Join(0, &o);
-  o.resume_after = 10;
-  EXPECT_EQ(MatchDumps(*custody_, o).status().code(), StatusCode::kInvalidArgument);
+}
+
+// A split scan resumed after a record (as custody-mpi scan resumes from a
+// checkpoint) reports what one process resumed there reports: at a batch
+// end (where checkpoints are) and in the middle of a batch.
+TEST_F(MatchPlanTest, ASplitScanResumesAsOneProcessDoes) {
+  auto plan = PlanMatch(*custody_);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  // Batches of 64 records: the dump's ~940 are 15 batches, several rounds.
+  for (uint64_t resume_after : {uint64_t{320}, uint64_t{333}}) {
+    MatchOptions whole;
+    whole.dumps = {root_ + "/dump.jsonl"};
+    whole.scan.batch_records = 64;
+    whole.resume_after = resume_after;
+    std::string expected;
+    whole.on_record = [&](const DumpRecordMatch& r) -> Status {
+      expected += Line(r);
+      return OkStatus();
+    };
+    auto whole_summary = MatchDumps(*custody_, whole);
+    ASSERT_TRUE(whole_summary.ok());
+    ASSERT_GT(std::count(expected.begin(), expected.end(), '\n'), 300);
+    for (size_t parts : {2u, 3u}) {
+      InProcessExchange x(parts);
+      std::vector<std::thread> others;
+      std::vector<Status> status(parts);
+      for (size_t part = 1; part < parts; ++part) {
+        others.emplace_back([&, part] {
+          MatchOptions o;
+          o.dumps = whole.dumps;
+          o.resume_after = resume_after;
+          o.scan.batch_records = 64;
+          x.Join(part, &o);
+          status[part] = MatchDumps(Env::Default(), *plan, o).status();
+        });
+      }
+      MatchOptions o;
+      o.dumps = whole.dumps;
+      o.resume_after = resume_after;
+      o.scan.batch_records = 64;
+      x.Join(0, &o);
+      std::string merged;
+      o.on_record = [&](const DumpRecordMatch& r) -> Status {
+        merged += Line(r);
+        return OkStatus();
+      };
+      auto summary = MatchDumps(*custody_, o);
+      for (auto& t : others) t.join();
+      ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+      for (size_t part = 1; part < parts; ++part) EXPECT_TRUE(status[part].ok()) << status[part].ToString();
+      EXPECT_EQ(merged, expected) << parts << " parts, resumed after " << resume_after;
+      EXPECT_EQ(summary->matched, whole_summary->matched);
+      EXPECT_EQ(summary->scan.dump_records, whole_summary->scan.dump_records);
+      EXPECT_EQ(summary->scan.skipped, whole_summary->scan.skipped);
+    }
+  }
 }
 
 TEST_F(MatchPlanTest, APartBeyondThePartsIsRefused) {

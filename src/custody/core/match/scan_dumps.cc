@@ -106,6 +106,7 @@ Result<ScanDumpsResult> ScanDumps(Custody& custody, const ScanDumpsOptions& opti
     ckpt = found;
     result.resumed_from = found.records;
   }
+  if (options.on_start) CUSTODY_RETURN_IF_ERROR(options.on_start(ckpt.records));
   CUSTODY_ASSIGN_OR_RETURN(auto out, resume ? env->NewAppendableFile(options.out, 0600)
                                             : env->NewWritableFile(options.out, 0600));
   MatchOptions m;

@@ -33,6 +33,12 @@ struct ScanDumpsOptions {
   // Called after each checkpoint is written, with the records it covers;
   // an error stops the scan there (tests use it to stop a scan midway).
   std::function<Status(uint64_t)> after_checkpoint;
+  // Called once the checkpoint (if any) is read and before any record is
+  // matched, with the records the scan resumes past (0: from the start).
+  // A split scan (custody-mpi) tells its other parts here: they resume
+  // past the same records (MatchOptions::resume_after). An error stops the
+  // scan before it starts.
+  std::function<Status(uint64_t resume_after)> on_start;
 };
 
 struct ScanDumpsResult {
