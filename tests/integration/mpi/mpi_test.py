@@ -15,6 +15,7 @@ import random
 import shutil
 import subprocess
 import sys
+import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -112,29 +113,12 @@ def test_scan_resumes_from_its_checkpoint(e):
     fails; rerun with the checkpoint it resumes (with another rank count,
     or as `custody scan`: the same checkpoint) and writes the results of an
     uninterrupted scan, byte for byte, then removes the checkpoint."""
-    import time
     planted_vault(e, records=20000)
     e.custody_run("scan", "leak.jsonl", "--out", "single.jsonl", "--threads", "1")
     single = e.read("single.jsonl")
     args = ["scan", "leak.jsonl", "--out", "out.jsonl", "--checkpoint", "scan.ckpt",
             "--checkpoint-records", "300", "--json"]
-    proc = subprocess.Popen([shutil.which("mpirun"), "--oversubscribe", "-np", "2", e.custody_mpi, *args],
-                            cwd=e.tmp, env=e.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    killed = False
-    deadline = time.monotonic() + 120
-    while proc.poll() is None and time.monotonic() < deadline:
-        if os.path.exists(e.path("scan.ckpt")):
-            pid = rank_pid(1, e.tmp)
-            if pid is not None:
-                os.kill(pid, 9)
-                killed = True
-                break
-        time.sleep(0.005)
-    out, err = proc.communicate(timeout=120)
-    if not killed:
-        raise Failed(f"rank 1 could not be killed mid-scan (exit {proc.returncode}):\n{out}{err}")
-    check(proc.returncode != 0, f"a killed rank should fail the job:\n{out}{err}")
+    kill_rank_1_when(e, args, lambda: os.path.exists(e.path("scan.ckpt")), "scan")
     check(os.path.exists(e.path("scan.ckpt")), "the checkpoint should outlive the failed job")
     ckpt, partial = e.read("scan.ckpt"), e.read("out.jsonl")
     check(len(partial) < len(single), "the killed job should not have finished")
@@ -247,6 +231,30 @@ def rank_pid(rank, cwd):
     return None
 
 
+def kill_rank_1_when(e, args, ready, what):
+    """Starts custody-mpi ARGS on 2 ranks, kills rank 1 with SIGKILL once
+    ready() holds (polled), and checks that the job failed; returns its
+    (stdout, stderr). Fails the test if the job ended before the kill."""
+    proc = subprocess.Popen([shutil.which("mpirun"), "--oversubscribe", "-np", "2", e.custody_mpi, *args],
+                            cwd=e.tmp, env=e.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    killed = False
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        if ready():
+            pid = rank_pid(1, e.tmp)
+            if pid is not None:
+                os.kill(pid, 9)
+                killed = True
+                break
+        time.sleep(0.005)
+    out, err = proc.communicate(timeout=120)
+    if not killed:
+        raise Failed(f"rank 1 could not be killed mid-{what} (exit {proc.returncode}):\n{out}{err}")
+    check(proc.returncode != 0, f"a killed rank should fail the job:\n{out}{err}")
+    return out, err
+
+
 def test_killed_rank_leaves_no_manifest_change_and_no_log_entry(e):
     """kill -9 of rank 1 in the middle of a build: non-zero exit, the index
     and the log untouched; the rerun reuses the shards finished before the
@@ -256,25 +264,9 @@ def test_killed_rank_leaves_no_manifest_change_and_no_log_entry(e):
     size = log_size(e)
     staging = [os.path.join(e.path("vault/index"), ".rebuild-" + f[: -len(".manifest")])
                for f in before if f.endswith(".manifest")][0]
-    proc = subprocess.Popen([shutil.which("mpirun"), "--oversubscribe", "-np", "2", e.custody_mpi, "build", "math"],
-                            cwd=e.tmp, env=e.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    killed = False
-    import time
-    deadline = time.monotonic() + 120
-    while proc.poll() is None and time.monotonic() < deadline:
-        staged = os.listdir(staging) if os.path.isdir(staging) else []
-        if len([f for f in staged if f.endswith(".idx")]) >= 4:
-            pid = rank_pid(1, e.tmp)
-            if pid is not None:
-                os.kill(pid, 9)
-                killed = True
-                break
-        time.sleep(0.01)
-    out, err = proc.communicate(timeout=120)
-    if not killed:
-        raise Failed(f"rank 1 could not be killed mid-build (exit {proc.returncode}):\n{out}{err}")
-    check(proc.returncode != 0, f"a killed rank should fail the job:\n{out}{err}")
+    kill_rank_1_when(e, ["build", "math"],
+                     lambda: os.path.isdir(staging) and
+                     len([f for f in os.listdir(staging) if f.endswith(".idx")]) >= 4, "build")
     check(index_files(e) == before, "the index changed after a failed build")
     check(log_size(e) == size, "a failed build appended to the log")
     out = json.loads(e.mpirun(2, "build", "math", "--json").stdout)

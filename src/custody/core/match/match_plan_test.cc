@@ -116,6 +116,52 @@ class MatchPlanTest : public ReleaseTest {
       << r.match->similarity << " " << r.match->index << "\n";
     return s.str();
   }
+
+  // `options` in one process: its summary, and Line() of every dump record
+  // appended to `*lines`.
+  Result<MatchSummary> MatchLines(MatchOptions options, std::string* lines) {
+    options.on_record = [lines](const DumpRecordMatch& r) -> Status {
+      *lines += Line(r);
+      return OkStatus();
+    };
+    return MatchDumps(*custody_, options);
+  }
+
+  // A match split in x's parts, each on its own thread, exchanging through
+  // `x` as custody-mpi's ranks do through MPI: part 0 with this vault and
+  // `base`, Line() of every record it reports appended to `*lines`; every
+  // other part with `base` and its own copy of `plan`, sealed to a one-time
+  // key and opened, as a rank receives it. Returns part 0's summary; the
+  // other parts must succeed and report no match (only part 0 reports).
+  Result<MatchSummary> MatchSplit(InProcessExchange& x, size_t parts, const MatchPlan& plan,
+                                  const MatchOptions& base, std::string* lines) {
+    std::vector<std::thread> others;
+    std::vector<Status> status(parts);
+    std::vector<size_t> reported(parts, 0);
+    for (size_t part = 1; part < parts; ++part) {
+      const auto keys = crypto::X25519Generate();
+      auto opened = OpenMatchPlan(keys, *SealMatchPlan(plan, keys.public_key));
+      if (!opened.ok()) return opened.status();
+      others.emplace_back([&, part, p = std::move(*opened)] {
+        MatchOptions o = base;
+        x.Join(part, &o);
+        o.on_record = [&](const DumpRecordMatch& r) -> Status {
+          reported[part] += r.match.has_value();
+          return OkStatus();
+        };
+        status[part] = MatchDumps(Env::Default(), p, o).status();
+      });
+    }
+    MatchOptions o = base;
+    x.Join(0, &o);
+    auto summary = MatchLines(std::move(o), lines);
+    for (auto& t : others) t.join();
+    for (size_t part = 1; part < parts; ++part) {
+      EXPECT_TRUE(status[part].ok()) << "part " << part << ": " << status[part].ToString();
+      EXPECT_EQ(reported[part], 0u) << "part " << part << " reported matches";
+    }
+    return summary;
+  }
 };
 
 TEST_F(MatchPlanTest, SealedPlanOpensOnlyWithItsKeyAndNotOnceAltered) {
@@ -152,53 +198,19 @@ TEST_F(MatchPlanTest, PartsMatchedApartAndMergedGiveTheWholeMatch) {
   whole.dumps = {root_ + "/dump.jsonl"};
   whole.scan.threads = 2;
   std::string expected;
-  whole.on_record = [&](const DumpRecordMatch& r) -> Status {
-    expected += Line(r);
-    return OkStatus();
-  };
-  auto whole_summary = MatchDumps(*custody_, whole);
+  auto whole_summary = MatchLines(whole, &expected);
   ASSERT_TRUE(whole_summary.ok());
   ASSERT_GT(std::count(expected.begin(), expected.end(), '\n'), 600);
   ASSERT_GE(whole_summary->scan.skipped, 4u);
 
   for (size_t parts : {2u, 3u, 4u, 7u}) {
-    // Each part on its own thread, parts 1.. from a plan that went through
-    // sealing, exchanging through memory as custody-mpi's ranks do through
-    // MPI; part 0 reports.
+    // Part 0 reports.
     InProcessExchange x(parts);
-    std::vector<std::thread> others;
-    std::vector<Status> status(parts);
-    std::vector<size_t> reported(parts, 0);
-    for (size_t part = 1; part < parts; ++part) {
-      const auto keys = crypto::X25519Generate();
-      auto opened = OpenMatchPlan(keys, *SealMatchPlan(*plan, keys.public_key));
-      ASSERT_TRUE(opened.ok());
-      others.emplace_back([&, part, p = std::move(*opened)] {
-        MatchOptions o;
-        o.dumps = whole.dumps;
-        x.Join(part, &o);
-        o.on_record = [&](const DumpRecordMatch& r) -> Status {
-          reported[part] += r.match.has_value();
-          return OkStatus();
-        };
-        status[part] = MatchDumps(Env::Default(), p, o).status();
-      });
-    }
-    MatchOptions o;
-    o.dumps = whole.dumps;
-    x.Join(0, &o);
+    MatchOptions base;
+    base.dumps = whole.dumps;
     std::string merged;
-    o.on_record = [&](const DumpRecordMatch& r) -> Status {
-      merged += Line(r);
-      return OkStatus();
-    };
-    auto summary = MatchDumps(*custody_, o);
-    for (auto& t : others) t.join();
+    auto summary = MatchSplit(x, parts, *plan, base, &merged);
     ASSERT_TRUE(summary.ok()) << summary.status().ToString();
-    for (size_t part = 1; part < parts; ++part) {
-      EXPECT_TRUE(status[part].ok()) << status[part].ToString();
-      EXPECT_EQ(reported[part], 0u);  // only part 0 reports
-    }
     EXPECT_EQ(merged, expected) << parts << " parts";
     EXPECT_EQ(summary->scan.dump_records, whole_summary->scan.dump_records);
     EXPECT_EQ(summary->matched, whole_summary->matched);
@@ -235,41 +247,18 @@ TEST_F(MatchPlanTest, ASplitScanResumesAsOneProcessDoes) {
     whole.scan.batch_records = 64;
     whole.resume_after = resume_after;
     std::string expected;
-    whole.on_record = [&](const DumpRecordMatch& r) -> Status {
-      expected += Line(r);
-      return OkStatus();
-    };
-    auto whole_summary = MatchDumps(*custody_, whole);
+    auto whole_summary = MatchLines(whole, &expected);
     ASSERT_TRUE(whole_summary.ok());
     ASSERT_GT(std::count(expected.begin(), expected.end(), '\n'), 300);
     for (size_t parts : {2u, 3u}) {
       InProcessExchange x(parts);
-      std::vector<std::thread> others;
-      std::vector<Status> status(parts);
-      for (size_t part = 1; part < parts; ++part) {
-        others.emplace_back([&, part] {
-          MatchOptions o;
-          o.dumps = whole.dumps;
-          o.resume_after = resume_after;
-          o.scan.batch_records = 64;
-          x.Join(part, &o);
-          status[part] = MatchDumps(Env::Default(), *plan, o).status();
-        });
-      }
-      MatchOptions o;
-      o.dumps = whole.dumps;
-      o.resume_after = resume_after;
-      o.scan.batch_records = 64;
-      x.Join(0, &o);
+      MatchOptions base;
+      base.dumps = whole.dumps;
+      base.resume_after = resume_after;
+      base.scan.batch_records = 64;
       std::string merged;
-      o.on_record = [&](const DumpRecordMatch& r) -> Status {
-        merged += Line(r);
-        return OkStatus();
-      };
-      auto summary = MatchDumps(*custody_, o);
-      for (auto& t : others) t.join();
+      auto summary = MatchSplit(x, parts, *plan, base, &merged);
       ASSERT_TRUE(summary.ok()) << summary.status().ToString();
-      for (size_t part = 1; part < parts; ++part) EXPECT_TRUE(status[part].ok()) << status[part].ToString();
       EXPECT_EQ(merged, expected) << parts << " parts, resumed after " << resume_after;
       EXPECT_EQ(summary->matched, whole_summary->matched);
       EXPECT_EQ(summary->scan.dump_records, whole_summary->scan.dump_records);
